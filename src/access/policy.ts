@@ -1,0 +1,161 @@
+/**
+ * Who may do what: one pure function per kind of thing, deciding from facts alone.
+ * The data-access layer asks it about every row it returns or changes; route handlers never do.
+ * Deny is the default: every branch that allows says why, and anything unmatched is refused.
+ */
+
+export const ROLES = [
+  'practitioner',
+  'safeguarding_lead',
+  'manager',
+  'social_worker',
+  'caldicott_guardian',
+  'administrator',
+  'auditor',
+] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Roles that do casework: record, read and correct what their agency knows. */
+export const CASEWORK_ROLES: readonly Role[] = ['practitioner', 'safeguarding_lead', 'manager', 'social_worker', 'caldicott_guardian'];
+
+/**
+ * Permission for a recipient to see a record that another agency holds. Created only by a
+ * recorded information-sharing decision (see the sharing issue); here it is just an input.
+ */
+export interface ShareGrant {
+  recordId: string;
+  /** The whole receiving agency … */
+  granteeAgencyId?: string | undefined;
+  /** … or one named practitioner. */
+  granteePractitionerId?: string | undefined;
+  validFrom: string;
+  validUntil?: string | undefined;
+  revokedAt?: string | undefined;
+}
+
+/** Who is asking: built once per request from the signed-in practitioner. */
+export interface Actor {
+  practitionerId: string;
+  agencyId: string;
+  roles: readonly Role[];
+  grants: readonly ShareGrant[];
+}
+
+export interface RecordFacts {
+  id: string;
+  agencyId: string;
+  restricted: boolean;
+  createdBy: string;
+  namedPractitionerIds: readonly string[];
+}
+
+export interface PersonFacts {
+  id: string;
+  agencyId: string;
+}
+
+export type RecordAction = 'read' | 'correct' | 'restrict' | 'read-access-history';
+export type PersonAction = 'read' | 'update' | 'add-record';
+
+export interface Decision {
+  allowed: boolean;
+  reason: string;
+}
+
+const allow = (reason: string): Decision => ({ allowed: true, reason });
+const deny = (reason: string): Decision => ({ allowed: false, reason });
+
+const hasAny = (actor: Actor, roles: readonly Role[]): boolean => actor.roles.some((r) => roles.includes(r));
+const doesCasework = (actor: Actor): boolean => hasAny(actor, CASEWORK_ROLES);
+
+/** A live grant names this record and this actor (or their agency), has started, and has neither expired nor been revoked. */
+export function liveGrantFor(actor: Actor, recordId: string, now: Date): ShareGrant | undefined {
+  const t = now.getTime();
+  return actor.grants.find(
+    (g) =>
+      g.recordId === recordId &&
+      (g.granteePractitionerId === actor.practitionerId || (g.granteePractitionerId === undefined && g.granteeAgencyId === actor.agencyId)) &&
+      new Date(g.validFrom).getTime() <= t &&
+      (g.validUntil === undefined || new Date(g.validUntil).getTime() > t) &&
+      (g.revokedAt === undefined || new Date(g.revokedAt).getTime() > t),
+  );
+}
+
+function withinOwnAgencyReach(actor: Actor, record: RecordFacts): Decision {
+  if (record.agencyId !== actor.agencyId) return deny('record belongs to another agency');
+  if (!doesCasework(actor)) return deny('role does not include casework');
+  if (!record.restricted) return allow('own agency record');
+  if (record.createdBy === actor.practitionerId) return allow('author of a restricted record');
+  if (record.namedPractitionerIds.includes(actor.practitionerId)) return allow('named on a restricted record');
+  if (actor.roles.includes('safeguarding_lead')) return allow('safeguarding lead of the agency');
+  return deny('restricted record');
+}
+
+export function decideRecord(actor: Actor, action: RecordAction, record: RecordFacts, now: Date): Decision {
+  switch (action) {
+    case 'read': {
+      const own = withinOwnAgencyReach(actor, record);
+      if (own.allowed) return own;
+      if (record.agencyId !== actor.agencyId && doesCasework(actor) && liveGrantFor(actor, record.id, now)) {
+        return allow('shared by a recorded decision');
+      }
+      return own;
+    }
+    case 'correct': {
+      // Only the holding agency corrects its own record; a recipient of a share never can.
+      const own = withinOwnAgencyReach(actor, record);
+      if (!own.allowed) return own;
+      if (record.createdBy === actor.practitionerId || hasAny(actor, ['safeguarding_lead', 'manager'])) return allow('author or agency lead');
+      return deny('only the author, a manager or the safeguarding lead may correct a record');
+    }
+    case 'restrict': {
+      const own = withinOwnAgencyReach(actor, record);
+      if (!own.allowed) return own;
+      if (record.createdBy === actor.practitionerId || hasAny(actor, ['safeguarding_lead', 'manager'])) return allow('author or agency lead');
+      return deny('only the author, a manager or the safeguarding lead may change who can see a record');
+    }
+    case 'read-access-history': {
+      // The record's own agency sees who viewed it: those who may read it, and its auditors.
+      if (record.agencyId === actor.agencyId && actor.roles.includes('auditor')) return allow('auditor of the agency');
+      const own = withinOwnAgencyReach(actor, record);
+      return own.allowed ? allow('reader in the holding agency') : own;
+    }
+    default: {
+      const never: never = action;
+      return deny(`unknown action ${String(never)}`);
+    }
+  }
+}
+
+export function decidePerson(actor: Actor, action: PersonAction, person: PersonFacts): Decision {
+  switch (action) {
+    case 'read':
+    case 'update':
+    case 'add-record':
+      if (person.agencyId !== actor.agencyId) return deny('person is in another agency\'s index');
+      if (!doesCasework(actor)) return deny('role does not include casework');
+      return allow('own agency index');
+    default: {
+      const never: never = action;
+      return deny(`unknown action ${String(never)}`);
+    }
+  }
+}
+
+export type AgencyAction = 'create-person' | 'manage-practitioners' | 'read-audit';
+
+export function decideAgency(actor: Actor, action: AgencyAction, agencyId: string): Decision {
+  if (agencyId !== actor.agencyId) return deny('another agency');
+  switch (action) {
+    case 'create-person':
+      return doesCasework(actor) ? allow('casework role') : deny('role does not include casework');
+    case 'manage-practitioners':
+      return actor.roles.includes('administrator') ? allow('administrator') : deny('only an administrator manages practitioners');
+    case 'read-audit':
+      return hasAny(actor, ['auditor', 'administrator']) ? allow('auditor') : deny('only an auditor reads the agency audit trail');
+    default: {
+      const never: never = action;
+      return deny(`unknown action ${String(never)}`);
+    }
+  }
+}

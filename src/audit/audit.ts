@@ -1,0 +1,204 @@
+import { createHash } from 'node:crypto';
+import type { Actor } from '../access/policy.ts';
+import type { Queryable } from '../db/database.ts';
+import { notFound, type Problem } from '../shared/errors.ts';
+import type { ActorContext, Services, Tx } from '../shared/context.ts';
+import { newId } from '../shared/ids.ts';
+import { canonicalJson } from './canonical.ts';
+
+export type AuditOutcome = 'success' | 'denied' | 'not_found' | 'failure';
+
+/** What happened. Identifiers and counts only: never names, addresses or record text. */
+export interface AuditInput {
+  action: string;
+  outcome: AuditOutcome;
+  entityType?: string | undefined;
+  entityId?: string | undefined;
+  personId?: string | undefined;
+  detail?: Record<string, string | number | boolean | null> | undefined;
+}
+
+export interface AuditEntry {
+  seq: number;
+  id: string;
+  at: string;
+  actorPractitionerId: string | null;
+  actorAgencyId: string | null;
+  action: string;
+  entityType: string | null;
+  entityId: string | null;
+  personId: string | null;
+  purpose: string | null;
+  outcome: AuditOutcome;
+  detail: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}
+
+export const GENESIS_HASH = '0'.repeat(64);
+// Serialises appends so each entry can name its predecessor's hash and take the next number.
+const AUDIT_LOCK_KEY = 7_345_002;
+
+type HashedFields = Omit<AuditEntry, 'hash' | 'prevHash'>;
+
+export function hashEntry(prevHash: string, entry: HashedFields): string {
+  return createHash('sha256').update(prevHash).update(canonicalJson(entry)).digest('hex');
+}
+
+export async function appendAudit(
+  tx: Queryable,
+  who: { actor?: Actor | undefined; purpose?: string | undefined; at: Date },
+  input: AuditInput,
+): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_LOCK_KEY]);
+  const last = (await tx.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1')).rows[0];
+  const fields: HashedFields = {
+    seq: (last?.seq ?? 0) + 1,
+    id: newId(),
+    at: who.at.toISOString(),
+    actorPractitionerId: who.actor?.practitionerId ?? null,
+    actorAgencyId: who.actor?.agencyId ?? null,
+    action: input.action,
+    entityType: input.entityType ?? null,
+    entityId: input.entityId ?? null,
+    personId: input.personId ?? null,
+    purpose: who.purpose ?? null,
+    outcome: input.outcome,
+    detail: input.detail ?? {},
+  };
+  const prevHash = last?.hash ?? GENESIS_HASH;
+  const hash = hashEntry(prevHash, fields);
+  await tx.query(
+    `INSERT INTO audit_event (seq, id, at, actor_practitioner_id, actor_agency_id, action, entity_type, entity_id,
+       person_id, purpose, outcome, detail, prev_hash, hash)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)`,
+    [fields.seq, fields.id, fields.at, fields.actorPractitionerId, fields.actorAgencyId, fields.action, fields.entityType,
+      fields.entityId, fields.personId, fields.purpose, fields.outcome, JSON.stringify(fields.detail), prevHash, hash],
+  );
+}
+
+/** Records an action by the context's actor, in the caller's transaction. */
+export function audit(ctx: ActorContext, tx: Tx, input: AuditInput): Promise<void> {
+  return appendAudit(tx, { actor: ctx.actor, purpose: ctx.purpose, at: ctx.clock.now() }, input);
+}
+
+/**
+ * Thrown inside a command when the actor may not see or do something (or it does not exist).
+ * The command's transaction rolls back; the refusal is then audited on its own and the caller
+ * gets the same "not found" either way, so a record out of reach looks like no record at all.
+ */
+export class AccessRefused extends Error {
+  constructor(
+    readonly what: string,
+    readonly entry: AuditInput,
+    /** What the caller is told instead of "not found", e.g. a field error naming a missing related person. */
+    readonly answer?: Problem,
+  ) {
+    super(`access refused: ${entry.action}`);
+  }
+}
+
+export const refuse = (
+  what: string,
+  entry: Omit<AuditInput, 'outcome'> & { outcome?: 'denied' | 'not_found' },
+  answer?: Problem,
+): AccessRefused => new AccessRefused(what, { ...entry, outcome: entry.outcome ?? 'denied' }, answer);
+
+/** Runs one command as one transaction; a refusal is audited and answered as "not found". */
+export async function command<T>(ctx: ActorContext, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  try {
+    return await ctx.db.transaction(fn);
+  } catch (err) {
+    if (err instanceof AccessRefused) {
+      await ctx.db.transaction((tx) => audit(ctx, tx, err.entry));
+      throw err.answer ?? notFound(err.what);
+    }
+    throw err;
+  }
+}
+
+/** For system actions with no practitioner (sign-in failures, start-up). */
+export function auditSystem(services: Services, tx: Tx, input: AuditInput, actor?: Actor): Promise<void> {
+  return appendAudit(tx, { actor, at: services.clock.now() }, input);
+}
+
+interface AuditRow {
+  seq: number;
+  id: string;
+  at: string;
+  actor_practitioner_id: string | null;
+  actor_agency_id: string | null;
+  action: string;
+  entity_type: string | null;
+  entity_id: string | null;
+  person_id: string | null;
+  purpose: string | null;
+  outcome: AuditOutcome;
+  detail: Record<string, unknown>;
+  prev_hash: string;
+  hash: string;
+}
+
+export const AUDIT_COLUMNS = 'seq, id, at, actor_practitioner_id, actor_agency_id, action, entity_type, entity_id, person_id, purpose, outcome, detail, prev_hash, hash';
+
+export function toAuditEntry(r: AuditRow): AuditEntry {
+  return {
+    seq: r.seq,
+    id: r.id,
+    at: r.at,
+    actorPractitionerId: r.actor_practitioner_id,
+    actorAgencyId: r.actor_agency_id,
+    action: r.action,
+    entityType: r.entity_type,
+    entityId: r.entity_id,
+    personId: r.person_id,
+    purpose: r.purpose,
+    outcome: r.outcome,
+    detail: typeof r.detail === 'string' ? (JSON.parse(r.detail) as Record<string, unknown>) : r.detail,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  entries: number;
+  head: { seq: number; hash: string } | null;
+  firstBroken?: { seq: number; problem: string };
+}
+
+/**
+ * Walks the whole chain in order. An edited entry no longer matches its hash; a deleted one
+ * leaves a gap in the numbers or a successor whose prev_hash points at nothing.
+ */
+export async function verifyAuditChain(db: Queryable, batchSize = 5000): Promise<VerifyResult> {
+  let prevHash = GENESIS_HASH;
+  let expectedSeq = 1;
+  let count = 0;
+  let head: VerifyResult['head'] = null;
+  for (;;) {
+    const { rows } = await db.query<AuditRow>(
+      `SELECT ${AUDIT_COLUMNS} FROM audit_event WHERE seq >= $1 ORDER BY seq LIMIT $2`,
+      [expectedSeq, batchSize],
+    );
+    if (rows.length === 0) break;
+    for (const row of rows) {
+      const e = toAuditEntry(row);
+      if (e.seq !== expectedSeq) {
+        return { ok: false, entries: count, head, firstBroken: { seq: expectedSeq, problem: `entry ${expectedSeq} is missing (next present is ${e.seq})` } };
+      }
+      if (e.prevHash !== prevHash) {
+        return { ok: false, entries: count, head, firstBroken: { seq: e.seq, problem: `entry ${e.seq} does not link to entry ${e.seq - 1}` } };
+      }
+      const { hash, prevHash: _p, ...fields } = e;
+      if (hashEntry(prevHash, fields) !== hash) {
+        return { ok: false, entries: count, head, firstBroken: { seq: e.seq, problem: `entry ${e.seq} has been altered` } };
+      }
+      prevHash = hash;
+      head = { seq: e.seq, hash };
+      expectedSeq += 1;
+      count += 1;
+    }
+  }
+  return { ok: true, entries: count, head };
+}

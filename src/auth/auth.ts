@@ -1,0 +1,147 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Actor, Role } from '../access/policy.ts';
+import { auditSystem } from '../audit/audit.ts';
+import type { Queryable } from '../db/database.ts';
+import type { Config } from '../config/config.ts';
+import type { Services } from '../shared/context.ts';
+import { tooManyRequests, unauthenticated } from '../shared/errors.ts';
+import { newId } from '../shared/ids.ts';
+import { dummyPasswordHash, verifyPassword } from './passwords.ts';
+
+export type AuthSettings = Pick<Config, 'sessionIdleMinutes' | 'sessionMaxHours' | 'signInMaxFailures' | 'signInWindowMinutes'>;
+
+const sha256 = (value: string): string => createHash('sha256').update(value).digest('hex');
+const secret = (prefix: string): string => `${prefix}_${randomBytes(32).toString('base64url')}`;
+
+/** Grants arrive with the sharing issue; until then an actor sees only their own agency. */
+export async function loadActor(db: Queryable, practitionerId: string): Promise<Actor | undefined> {
+  const { rows } = await db.query<{ id: string; agency_id: string; active: boolean; roles: Role[] | null }>(
+    `SELECT p.id, p.agency_id, p.active, (SELECT array_agg(role) FROM practitioner_role r WHERE r.practitioner_id = p.id) AS roles
+       FROM practitioner p WHERE p.id = $1`,
+    [practitionerId],
+  );
+  const row = rows[0];
+  if (!row || !row.active) return undefined;
+  return { practitionerId: row.id, agencyId: row.agency_id, roles: row.roles ?? [], grants: [] };
+}
+
+export interface SignedIn {
+  sessionToken: string;
+  practitionerId: string;
+  expiresAt: string;
+}
+
+/**
+ * Checks an e-mail and password. Failures are counted per e-mail (known or not) and the
+ * account is locked for the rest of the window after too many; every attempt is audited.
+ */
+export async function signIn(s: Services, settings: AuthSettings, email: string, password: string): Promise<SignedIn> {
+  const now = s.clock.now();
+  const key = sha256(email.trim().toLowerCase());
+  const throttle = (await s.db.query<{ failures: number; window_started_at: string; locked_until: string | null }>(
+    'SELECT failures, window_started_at, locked_until FROM sign_in_throttle WHERE key_hash = $1',
+    [key],
+  )).rows[0];
+  if (throttle?.locked_until && new Date(throttle.locked_until) > now) {
+    const retry = Math.ceil((new Date(throttle.locked_until).getTime() - now.getTime()) / 1000);
+    await s.db.transaction((tx) => auditSystem(s, tx, { action: 'auth.sign-in', outcome: 'denied', detail: { reason: 'throttled' } }));
+    throw tooManyRequests('Too many failed sign-in attempts. Try again later.', retry);
+  }
+  const account = (await s.db.query<{ id: string; password_hash: string | null; active: boolean }>(
+    'SELECT id, password_hash, active FROM practitioner WHERE lower(email) = lower($1)',
+    [email.trim()],
+  )).rows[0];
+  const ok = account?.password_hash && account.active
+    ? await verifyPassword(account.password_hash, password)
+    : (await verifyPassword(await dummyPasswordHash(), password), false);
+
+  return s.db.transaction(async (tx) => {
+    if (!ok || !account) {
+      const windowStart = throttle && now.getTime() - new Date(throttle.window_started_at).getTime() < settings.signInWindowMinutes * 60_000
+        ? throttle.window_started_at : now.toISOString();
+      const failures = windowStart === throttle?.window_started_at ? throttle.failures + 1 : 1;
+      const lockedUntil = failures >= settings.signInMaxFailures ? new Date(now.getTime() + settings.signInWindowMinutes * 60_000).toISOString() : null;
+      await tx.query(
+        `INSERT INTO sign_in_throttle (key_hash, failures, window_started_at, locked_until) VALUES ($1,$2,$3,$4)
+         ON CONFLICT (key_hash) DO UPDATE SET failures = $2, window_started_at = $3, locked_until = $4`,
+        [key, failures, windowStart, lockedUntil],
+      );
+      await auditSystem(s, tx, {
+        action: 'auth.sign-in',
+        outcome: 'failure',
+        entityType: account ? 'practitioner' : undefined,
+        entityId: account?.id,
+        detail: { failures },
+      });
+      throw unauthenticated('The e-mail address or password is not right.');
+    }
+    await tx.query('DELETE FROM sign_in_throttle WHERE key_hash = $1', [key]);
+    const token = secret('jss');
+    const expiresAt = new Date(now.getTime() + settings.sessionMaxHours * 3_600_000).toISOString();
+    await tx.query(
+      'INSERT INTO web_session (token_hash, practitioner_id, created_at, last_seen_at, expires_at) VALUES ($1,$2,$3,$3,$4)',
+      [sha256(token), account.id, now.toISOString(), expiresAt],
+    );
+    const actor = await loadActor(tx, account.id);
+    await auditSystem(s, tx, { action: 'auth.sign-in', outcome: 'success', entityType: 'practitioner', entityId: account.id }, actor);
+    return { sessionToken: token, practitionerId: account.id, expiresAt };
+  });
+}
+
+/** A session ends after sessionIdleMinutes without use or sessionMaxHours after sign-in. */
+export async function resolveSession(s: Services, settings: AuthSettings, token: string): Promise<Actor | undefined> {
+  const now = s.clock.now();
+  const row = (await s.db.query<{ practitioner_id: string; last_seen_at: string; expires_at: string; ended_at: string | null }>(
+    'SELECT practitioner_id, last_seen_at, expires_at, ended_at FROM web_session WHERE token_hash = $1',
+    [sha256(token)],
+  )).rows[0];
+  if (!row || row.ended_at) return undefined;
+  const idleLimit = new Date(row.last_seen_at).getTime() + settings.sessionIdleMinutes * 60_000;
+  if (now.getTime() >= new Date(row.expires_at).getTime() || now.getTime() >= idleLimit) return undefined;
+  // Touch at most once a minute: a page full of requests should not write on every one.
+  if (now.getTime() - new Date(row.last_seen_at).getTime() > 60_000) {
+    await s.db.query('UPDATE web_session SET last_seen_at = $2 WHERE token_hash = $1', [sha256(token), now.toISOString()]);
+  }
+  return loadActor(s.db, row.practitioner_id);
+}
+
+export async function signOut(s: Services, token: string): Promise<void> {
+  await s.db.transaction(async (tx) => {
+    const { rows } = await tx.query<{ practitioner_id: string }>(
+      'UPDATE web_session SET ended_at = $2 WHERE token_hash = $1 AND ended_at IS NULL RETURNING practitioner_id',
+      [sha256(token), s.clock.now().toISOString()],
+    );
+    if (rows[0]) await auditSystem(s, tx, { action: 'auth.sign-out', outcome: 'success', entityType: 'practitioner', entityId: rows[0].practitioner_id });
+  });
+}
+
+export interface IssuedToken {
+  id: string;
+  token: string;
+  expiresAt: string | null;
+}
+
+/** A bearer token for programs and the CLI. Only its hash is kept; the token is shown once. */
+export async function createApiToken(s: Services, practitionerId: string, name: string, days?: number): Promise<IssuedToken> {
+  const id = newId();
+  const token = secret('jst');
+  const now = s.clock.now();
+  const expiresAt = days ? new Date(now.getTime() + days * 86_400_000).toISOString() : null;
+  await s.db.transaction(async (tx) => {
+    await tx.query('INSERT INTO api_token (id, practitioner_id, token_hash, name, created_at, expires_at) VALUES ($1,$2,$3,$4,$5,$6)', [
+      id, practitionerId, sha256(token), name, now.toISOString(), expiresAt,
+    ]);
+    await auditSystem(s, tx, { action: 'auth.token-create', outcome: 'success', entityType: 'practitioner', entityId: practitionerId, detail: { tokenId: id } });
+  });
+  return { id, token, expiresAt };
+}
+
+export async function resolveApiToken(s: Services, token: string): Promise<Actor | undefined> {
+  const row = (await s.db.query<{ practitioner_id: string; expires_at: string | null; revoked_at: string | null }>(
+    'SELECT practitioner_id, expires_at, revoked_at FROM api_token WHERE token_hash = $1',
+    [sha256(token)],
+  )).rows[0];
+  const now = s.clock.now().getTime();
+  if (!row || row.revoked_at || (row.expires_at && new Date(row.expires_at).getTime() <= now)) return undefined;
+  return loadActor(s.db, row.practitioner_id);
+}

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import type { RegisteredRoute } from './route.ts';
+
+const ProblemSchema = {
+  type: 'object',
+  description: 'RFC 9457 problem details. `errors` names each field at fault by JSON Pointer.',
+  properties: {
+    type: { type: 'string' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+    errors: { type: 'array', items: { type: 'object', properties: { pointer: { type: 'string' }, detail: { type: 'string' } }, required: ['pointer', 'detail'] } },
+  },
+  required: ['type', 'title', 'status'],
+};
+
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+  return z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any', reused: 'inline' }) as Record<string, unknown>;
+}
+
+function parameters(schema: z.ZodType | undefined, where: 'path' | 'query'): unknown[] {
+  if (!schema) return [];
+  const js = jsonSchema(schema, 'input') as { properties?: Record<string, unknown>; required?: string[] };
+  return Object.entries(js.properties ?? {}).map(([name, s]) => ({ name, in: where, required: where === 'path' || (js.required ?? []).includes(name), schema: s }));
+}
+
+/** The OpenAPI 3.1 document, generated from the same zod schemas that validate requests. */
+export function openApiDocument(routes: readonly RegisteredRoute[]): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const r of routes) {
+    const op: Record<string, unknown> = {
+      summary: r.summary,
+      tags: [r.tag],
+      parameters: [...parameters(r.params, 'path'), ...parameters(r.query, 'query'),
+        { name: 'Jigsaw-Purpose', in: 'header', required: false, schema: { type: 'string', maxLength: 500 }, description: 'Why you are accessing this; kept in the audit trail.' }],
+      responses: {
+        [String(r.status)]: { description: 'Success', content: { 'application/json': { schema: jsonSchema(r.response, 'output') } } },
+        '4XX': { description: 'A problem with the request', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
+      },
+    };
+    if (r.body) op.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(r.body, 'input') } } };
+    if (r.auth) op.security = [{ bearer: [] }, { session: [] }];
+    else op.security = [];
+    (paths[`/api/v1${r.url}`] ??= {})[r.method.toLowerCase()] = op;
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Jigsaw API',
+      version: '1',
+      description: 'Multi-agency safeguarding information sharing. Every read and write is audited; a record outside your reach is answered as not found.',
+    },
+    servers: [{ url: '/' }],
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'An API token from `jigsaw token create`.' },
+        session: { type: 'apiKey', in: 'cookie', name: 'jigsaw_session' },
+      },
+      schemas: { Problem: ProblemSchema },
+    },
+    paths,
+  };
+}

@@ -1,0 +1,93 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Actor } from '../access/policy.ts';
+import type { ActorContext, Services } from '../shared/context.ts';
+import { badRequest, fieldProblems, invalid, unauthenticated } from '../shared/errors.ts';
+
+/**
+ * One declaration per endpoint: the same zod schemas validate the request, type the handler
+ * and describe the endpoint in the OpenAPI document. Handlers only translate to a service call.
+ */
+export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, R extends z.ZodType> {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  url: string;
+  summary: string;
+  tag: string;
+  params?: P;
+  query?: Q;
+  body?: B;
+  response: R;
+  status?: number;
+  /** false for the few endpoints used before signing in. */
+  auth?: boolean;
+  handler: (input: { ctx: ActorContext; params: z.output<P>; query: z.output<Q>; body: z.output<B>; request: FastifyRequest; reply: FastifyReply }) => Promise<z.input<R>>;
+}
+
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+  summary: string;
+  tag: string;
+  params?: z.ZodType | undefined;
+  query?: z.ZodType | undefined;
+  body?: z.ZodType | undefined;
+  response: z.ZodType;
+  status: number;
+  auth: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    actor?: Actor;
+  }
+}
+
+const PURPOSE_HEADER = 'jigsaw-purpose';
+
+function parse<T extends z.ZodType>(schema: T | undefined, value: unknown, where: 'body' | 'query' | 'params'): z.output<T> {
+  if (!schema) return undefined as z.output<T>;
+  const result = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
+  if (result.success) return result.data;
+  if (where === 'params') throw invalid('The address is not valid.', fieldProblems(result.error, '/params'));
+  if (where === 'body' && value === undefined) throw badRequest('This request needs a JSON body.', [{ pointer: '/body', detail: 'Missing request body' }]);
+  return (() => {
+    throw invalid('Some fields are not valid.', fieldProblems(result.error, where === 'body' ? '' : '/query'));
+  })();
+}
+
+export class Api {
+  readonly routes: RegisteredRoute[] = [];
+  constructor(
+    private readonly app: FastifyInstance,
+    private readonly services: Services,
+  ) {}
+
+  route<P extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined, B extends z.ZodType = z.ZodUndefined, R extends z.ZodType = z.ZodType>(
+    spec: RouteSpec<P, Q, B, R>,
+  ): void {
+    const auth = spec.auth ?? true;
+    const status = spec.status ?? (spec.method === 'POST' ? 201 : 200);
+    this.routes.push({ method: spec.method, url: spec.url, summary: spec.summary, tag: spec.tag, params: spec.params, query: spec.query, body: spec.body, response: spec.response, status, auth });
+    this.app.route({
+      method: spec.method,
+      url: spec.url.replace(/\{(\w+)\}/g, ':$1'),
+      handler: async (request, reply) => {
+        if (auth && !request.actor) throw unauthenticated();
+        const params = parse(spec.params, request.params, 'params');
+        const query = parse(spec.query, request.query, 'query');
+        const body = parse(spec.body, request.body, 'body');
+        const purposeHeader = request.headers[PURPOSE_HEADER];
+        const ctx: ActorContext = {
+          ...this.services,
+          actor: request.actor ?? { practitionerId: '', agencyId: '', roles: [], grants: [] },
+          purpose: typeof purposeHeader === 'string' ? purposeHeader.slice(0, 500) : undefined,
+        };
+        const result = await spec.handler({ ctx, params, query, body, request, reply });
+        reply.code(status);
+        return result;
+      },
+    });
+  }
+}
+
+export const IdParams = z.strictObject({ id: z.uuid('Not a valid identifier') });

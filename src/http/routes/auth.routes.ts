@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { signIn, signOut, type AuthSettings } from '../../auth/auth.ts';
+import { findPractitioner } from '../../partnership/partnership.ts';
+import { Practitioner } from '../../partnership/schemas.ts';
+import { unauthenticated } from '../../shared/errors.ts';
+import type { Api } from '../route.ts';
+
+const SignIn = z.strictObject({ email: z.string().trim().min(1, 'Enter your e-mail address').max(320), password: z.string().min(1, 'Enter your password').max(200) }).meta({ id: 'SignIn' });
+
+export function registerAuthRoutes(api: Api, opts: { auth: AuthSettings; secureCookies?: boolean }, cookieName: string): void {
+  api.route({
+    method: 'POST', url: '/session', tag: 'Sign-in', auth: false,
+    summary: 'Sign in with e-mail and password; sets an HttpOnly, SameSite=Strict session cookie.',
+    body: SignIn,
+    response: z.object({ practitionerId: z.uuid(), expiresAt: z.string() }),
+    handler: async ({ ctx, body, reply }) => {
+      const s = await signIn(ctx, opts.auth, body.email, body.password);
+      void reply.setCookie(cookieName, s.sessionToken, { httpOnly: true, sameSite: 'strict', secure: opts.secureCookies ?? false, path: '/', expires: new Date(s.expiresAt) });
+      return { practitionerId: s.practitionerId, expiresAt: s.expiresAt };
+    },
+  });
+  api.route({
+    method: 'DELETE', url: '/session', tag: 'Sign-in', auth: false, summary: 'Sign out.',
+    response: z.object({ signedOut: z.boolean() }),
+    handler: async ({ ctx, request, reply }) => {
+      const token = request.cookies[cookieName];
+      if (token) await signOut(ctx, token);
+      void reply.clearCookie(cookieName, { path: '/' });
+      return { signedOut: true };
+    },
+  });
+  api.route({
+    method: 'GET', url: '/me', tag: 'Sign-in', summary: 'Who am I, in which agency, with which roles.',
+    response: Practitioner,
+    handler: async ({ ctx }) => {
+      const me = await findPractitioner(ctx.db, ctx.actor.practitionerId);
+      if (!me) throw unauthenticated();
+      return me;
+    },
+  });
+}

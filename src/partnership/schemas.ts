@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { ROLES } from '../access/policy.ts';
+
+export const AGENCY_TYPES = [
+  'school',
+  'early_years',
+  'gp',
+  'health_visiting',
+  'midwifery',
+  'hospital',
+  'sexual_health_clinic',
+  'mental_health',
+  'police',
+  'probation',
+  'youth_offending',
+  'housing',
+  'childrens_social_care',
+  'adult_social_care',
+  'voluntary_sector',
+  'other',
+] as const;
+
+export const AgencyType = z.enum(AGENCY_TYPES).meta({ description: 'What kind of agency this is.' });
+export type AgencyType = z.infer<typeof AgencyType>;
+
+export const Nation = z.enum(['england-and-wales', 'scotland', 'northern-ireland']);
+export type Nation = z.infer<typeof Nation>;
+
+export const Role = z.enum(ROLES).meta({ description: 'A role a practitioner holds within their agency.' });
+
+export const Partnership = z
+  .object({ id: z.uuid(), name: z.string(), nation: Nation, agencyIds: z.array(z.uuid()) })
+  .meta({ id: 'Partnership' });
+export type Partnership = z.infer<typeof Partnership>;
+
+export const Agency = z
+  .object({ id: z.uuid(), name: z.string(), type: AgencyType, odsCode: z.string().nullable(), partnershipIds: z.array(z.uuid()) })
+  .meta({ id: 'Agency' });
+export type Agency = z.infer<typeof Agency>;
+
+export const Practitioner = z
+  .object({
+    id: z.uuid(),
+    agencyId: z.uuid(),
+    name: z.string(),
+    email: z.string(),
+    jobTitle: z.string().nullable(),
+    roles: z.array(Role),
+    active: z.boolean(),
+  })
+  .meta({ id: 'Practitioner' });
+export type Practitioner = z.infer<typeof Practitioner>;
+
+const name = z.string().trim().min(1, 'Enter a name').max(200);
+
+export const NewPartnership = z.strictObject({ name, nation: Nation });
+export type NewPartnership = z.infer<typeof NewPartnership>;
+
+export const NewAgency = z.strictObject({
+  name,
+  type: AgencyType,
+  odsCode: z.string().trim().max(20).optional(),
+  partnershipIds: z.array(z.uuid()).min(1, 'An agency belongs to at least one partnership'),
+});
+export type NewAgency = z.infer<typeof NewAgency>;
+
+export const NewPractitioner = z
+  .strictObject({
+    agencyId: z.uuid(),
+    name,
+    email: z.email('Enter an e-mail address like name@example.org').max(320),
+    jobTitle: z.string().trim().max(200).optional(),
+    roles: z.array(Role).min(1, 'Give at least one role'),
+    password: z.string().min(12, 'A password must have at least 12 characters').max(200).optional(),
+  })
+  .meta({ id: 'NewPractitioner' });
+export type NewPractitioner = z.infer<typeof NewPractitioner>;

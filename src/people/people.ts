@@ -1,0 +1,169 @@
+import { decideAgency, decidePerson } from '../access/policy.ts';
+import { audit, command, refuse } from '../audit/audit.ts';
+import type { Queryable } from '../db/database.ts';
+import type { ActorContext, Tx } from '../shared/context.ts';
+import { invalid } from '../shared/errors.ts';
+import { newId } from '../shared/ids.ts';
+import type { LeadWorker, NewLeadWorker, NewPersonParsed, NewRelationship, Person, PersonSearch, Relationship } from './schemas.ts';
+
+interface PersonRow {
+  id: string;
+  agency_id: string;
+  kind: Person['kind'];
+  date_of_birth: string | null;
+  expected_date_of_delivery: string | null;
+  sex: Person['sex'];
+  nhs_number: string | null;
+  preferred_language: string | null;
+  communication_needs: string | null;
+  created_at: string;
+}
+
+/**
+ * Loads a person the actor may act on, or refuses exactly as if the person did not exist.
+ * Every path into a person's data starts here.
+ */
+export async function personInReach(ctx: ActorContext, tx: Queryable, personId: string, action: 'read' | 'update' | 'add-record', auditAction: string): Promise<PersonRow> {
+  const row = (await tx.query<PersonRow>('SELECT * FROM person WHERE id = $1', [personId])).rows[0];
+  if (!row) throw refuse('person', { action: auditAction, entityType: 'person', entityId: personId, outcome: 'not_found' });
+  if (!decidePerson(ctx.actor, action, { id: row.id, agencyId: row.agency_id }).allowed) {
+    throw refuse('person', { action: auditAction, entityType: 'person', entityId: personId, personId });
+  }
+  return row;
+}
+
+export async function createPerson(ctx: ActorContext, input: NewPersonParsed): Promise<Person> {
+  return command(ctx, async (tx) => {
+    if (!decideAgency(ctx.actor, 'create-person', ctx.actor.agencyId).allowed) {
+      throw refuse('agency', { action: 'person.create', entityType: 'agency', entityId: ctx.actor.agencyId });
+    }
+    const id = newId();
+    const now = ctx.clock.now().toISOString();
+    await tx.query(
+      `INSERT INTO person (id, agency_id, kind, date_of_birth, expected_date_of_delivery, sex, nhs_number, preferred_language, communication_needs, created_by, created_at)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)`,
+      [id, ctx.actor.agencyId, input.kind, input.dateOfBirth ?? null, input.expectedDateOfDelivery ?? null, input.sex, input.nhsNumber ?? null,
+        input.preferredLanguage ?? null, input.communicationNeeds ?? null, ctx.actor.practitionerId, now],
+    );
+    for (const [i, n] of input.names.entries()) {
+      await tx.query('INSERT INTO person_name (id, person_id, use, given_names, family_name, position) VALUES ($1,$2,$3,$4,$5,$6)', [newId(), id, n.use, n.givenNames, n.familyName, i]);
+    }
+    for (const [i, a] of input.addresses.entries()) {
+      await tx.query(
+        'INSERT INTO person_address (id, person_id, line1, line2, town, postcode, valid_from, valid_to, position) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)',
+        [newId(), id, a.line1, a.line2 ?? null, a.town ?? null, a.postcode ?? null, a.validFrom ?? null, a.validTo ?? null, i],
+      );
+    }
+    await audit(ctx, tx, { action: 'person.create', outcome: 'success', entityType: 'person', entityId: id, personId: id });
+    return loadPerson(tx, id);
+  });
+}
+
+async function loadPerson(tx: Queryable, id: string): Promise<Person> {
+  const row = (await tx.query<PersonRow>('SELECT * FROM person WHERE id = $1', [id])).rows[0]!;
+  const [names, addresses, relationships, leads] = await Promise.all([
+    tx.query<{ use: string; given_names: string; family_name: string }>('SELECT use, given_names, family_name FROM person_name WHERE person_id = $1 ORDER BY position', [id]),
+    tx.query<{ line1: string; line2: string | null; town: string | null; postcode: string | null; valid_from: string | null; valid_to: string | null }>(
+      'SELECT line1, line2, town, postcode, valid_from, valid_to FROM person_address WHERE person_id = $1 ORDER BY position', [id]),
+    tx.query<{ id: string; person_id: string; related_person_id: string; type: Relationship['type']; valid_from: string | null; valid_to: string | null }>(
+      'SELECT id, person_id, related_person_id, type, valid_from, valid_to FROM relationship WHERE person_id = $1 ORDER BY created_at, id', [id]),
+    tx.query<{ id: string; practitioner_id: string; name: string; valid_from: string; valid_to: string | null }>(
+      'SELECT l.id, l.practitioner_id, p.name, l.valid_from, l.valid_to FROM lead_worker l JOIN practitioner p ON p.id = l.practitioner_id WHERE l.person_id = $1 ORDER BY l.valid_from, l.created_at', [id]),
+  ]);
+  return {
+    id: row.id,
+    agencyId: row.agency_id,
+    kind: row.kind,
+    names: names.rows.map((n) => ({ use: n.use, givenNames: n.given_names, familyName: n.family_name })),
+    dateOfBirth: row.date_of_birth,
+    expectedDateOfDelivery: row.expected_date_of_delivery,
+    sex: row.sex,
+    nhsNumber: row.nhs_number,
+    addresses: addresses.rows.map((a) => ({ line1: a.line1, line2: a.line2, town: a.town, postcode: a.postcode, validFrom: a.valid_from, validTo: a.valid_to })),
+    preferredLanguage: row.preferred_language,
+    communicationNeeds: row.communication_needs,
+    relationships: relationships.rows.map((r) => ({ id: r.id, personId: r.person_id, relatedPersonId: r.related_person_id, type: r.type, validFrom: r.valid_from, validTo: r.valid_to })),
+    leadWorkers: leads.rows.map((l): LeadWorker => ({ id: l.id, practitionerId: l.practitioner_id, practitionerName: l.name, validFrom: l.valid_from, validTo: l.valid_to })),
+    createdAt: row.created_at,
+  };
+}
+
+export async function getPerson(ctx: ActorContext, id: string): Promise<Person> {
+  return command(ctx, async (tx) => {
+    await personInReach(ctx, tx, id, 'read', 'person.read');
+    await audit(ctx, tx, { action: 'person.read', outcome: 'success', entityType: 'person', entityId: id, personId: id });
+    return loadPerson(tx, id);
+  });
+}
+
+/** Finds people in the caller's own agency index. Cross-agency candidates come from matching. */
+export async function searchPeople(ctx: ActorContext, q: PersonSearch): Promise<Person[]> {
+  return command(ctx, async (tx) => {
+    if (!decideAgency(ctx.actor, 'create-person', ctx.actor.agencyId).allowed) {
+      throw refuse('agency', { action: 'person.search', entityType: 'agency', entityId: ctx.actor.agencyId });
+    }
+    const terms = (q.name ?? '').toLowerCase().split(/\s+/).filter(Boolean);
+    const { rows } = await tx.query<{ id: string }>(
+      `SELECT p.id FROM person p
+        WHERE p.agency_id = $1
+          AND ($2::text IS NULL OR p.nhs_number = $2)
+          AND ($3::date IS NULL OR p.date_of_birth = $3)
+          AND (cardinality($4::text[]) = 0 OR EXISTS (
+                SELECT 1 FROM person_name n WHERE n.person_id = p.id
+                   AND (SELECT bool_and(lower(n.given_names || ' ' || n.family_name) LIKE '%' || t || '%') FROM unnest($4::text[]) t)))
+        ORDER BY p.created_at LIMIT 50`,
+      [ctx.actor.agencyId, q.nhsNumber ?? null, q.dateOfBirth ?? null, terms],
+    );
+    const people: Person[] = [];
+    for (const r of rows) {
+      if (decidePerson(ctx.actor, 'read', { id: r.id, agencyId: ctx.actor.agencyId }).allowed) people.push(await loadPerson(tx, r.id));
+    }
+    await audit(ctx, tx, { action: 'person.search', outcome: 'success', detail: { results: people.length } });
+    return people;
+  });
+}
+
+async function relatedPersonInReach(ctx: ActorContext, tx: Tx, personId: string, relatedPersonId: string): Promise<void> {
+  const related = (await tx.query<{ agency_id: string }>('SELECT agency_id FROM person WHERE id = $1', [relatedPersonId])).rows[0];
+  const missing = invalid('The related person must be someone your agency holds.', [{ pointer: '/relatedPersonId', detail: 'No person with that identifier' }]);
+  if (!related) throw refuse('person', { action: 'relationship.create', entityType: 'person', entityId: relatedPersonId, personId, outcome: 'not_found' }, missing);
+  if (!decidePerson(ctx.actor, 'update', { id: relatedPersonId, agencyId: related.agency_id }).allowed) {
+    throw refuse('person', { action: 'relationship.create', entityType: 'person', entityId: relatedPersonId, personId }, missing);
+  }
+}
+
+export async function addRelationship(ctx: ActorContext, personId: string, input: NewRelationship): Promise<Relationship> {
+  return command(ctx, async (tx) => {
+    await personInReach(ctx, tx, personId, 'update', 'relationship.create');
+    if (input.relatedPersonId === personId) throw invalid('A person cannot be related to themself.', [{ pointer: '/relatedPersonId', detail: 'Choose a different person' }]);
+    await relatedPersonInReach(ctx, tx, personId, input.relatedPersonId);
+    const id = newId();
+    await tx.query(
+      'INSERT INTO relationship (id, person_id, related_person_id, type, valid_from, valid_to, created_by, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)',
+      [id, personId, input.relatedPersonId, input.type, input.validFrom ?? null, input.validTo ?? null, ctx.actor.practitionerId, ctx.clock.now().toISOString()],
+    );
+    await audit(ctx, tx, { action: 'relationship.create', outcome: 'success', entityType: 'relationship', entityId: id, personId });
+    return { id, personId, relatedPersonId: input.relatedPersonId, type: input.type, validFrom: input.validFrom ?? null, validTo: input.validTo ?? null };
+  });
+}
+
+/** Names the caller's agency's lead worker for a person; the previous one's period ends the day before. */
+export async function setLeadWorker(ctx: ActorContext, personId: string, input: NewLeadWorker): Promise<LeadWorker> {
+  return command(ctx, async (tx) => {
+    await personInReach(ctx, tx, personId, 'update', 'lead-worker.set');
+    const worker = (await tx.query<{ name: string; agency_id: string; active: boolean }>('SELECT name, agency_id, active FROM practitioner WHERE id = $1', [input.practitionerId])).rows[0];
+    if (!worker || worker.agency_id !== ctx.actor.agencyId || !worker.active) {
+      throw invalid('The lead worker must be an active practitioner in your agency.', [{ pointer: '/practitionerId', detail: 'No practitioner in your agency with that identifier' }]);
+    }
+    const from = input.validFrom ?? ctx.clock.now().toISOString().slice(0, 10);
+    await tx.query(
+      `UPDATE lead_worker SET valid_to = ($2::date - 1) WHERE person_id = $1 AND valid_to IS NULL AND valid_from < $2::date`,
+      [personId, from],
+    );
+    const id = newId();
+    await tx.query('INSERT INTO lead_worker (id, person_id, practitioner_id, valid_from, created_at) VALUES ($1,$2,$3,$4,$5)', [id, personId, input.practitionerId, from, ctx.clock.now().toISOString()]);
+    await audit(ctx, tx, { action: 'lead-worker.set', outcome: 'success', entityType: 'lead_worker', entityId: id, personId });
+    return { id, practitionerId: input.practitionerId, practitionerName: worker.name, validFrom: from, validTo: null };
+  });
+}
+

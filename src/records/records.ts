@@ -1,0 +1,263 @@
+import { decideRecord, type RecordAction, type RecordFacts } from '../access/policy.ts';
+import { audit, command, refuse } from '../audit/audit.ts';
+import type { AuditEntry } from '../audit/audit.ts';
+import { AUDIT_COLUMNS, toAuditEntry } from '../audit/audit.ts';
+import { personInReach } from '../people/people.ts';
+import type { ActorContext, Tx } from '../shared/context.ts';
+import { conflict, invalid } from '../shared/errors.ts';
+import { newId } from '../shared/ids.ts';
+import type { AgencyRecord, Correction, NewRecord, Restriction } from './schemas.ts';
+
+const BACKDATED_AFTER_MS = 24 * 3_600_000;
+const FUTURE_TOLERANCE_MS = 5 * 60_000;
+
+interface RecordRow {
+  id: string;
+  person_id: string;
+  agency_id: string;
+  restricted: boolean;
+  created_by: string;
+  created_at: string;
+  named: string[] | null;
+  version: number;
+  kind: AgencyRecord['kind'];
+  occurred_at: string;
+  recorded_at: string;
+  author_id: string;
+  author_name: string;
+  categories: AgencyRecord['categories'];
+  fact_or_opinion: AgencyRecord['factOrOpinion'];
+  reported_or_witnessed: AgencyRecord['reportedOrWitnessed'];
+  source: { type: AgencyRecord['source']['type']; description?: string; identityProtected: boolean };
+  confidential: boolean;
+  sensitive_categories: AgencyRecord['sensitiveCategories'];
+  summary: string;
+  details: string | null;
+  childs_words: string | null;
+  outcome: string | null;
+  correction_reason: string | null;
+}
+
+// One query shape for every read, so the access facts always travel with the content.
+const SELECT_RECORD = `
+  SELECT r.id, r.person_id, r.agency_id, r.restricted, r.created_by, r.created_at,
+         CASE WHEN r.restricted THEN (SELECT array_agg(n.practitioner_id) FROM record_named_practitioner n WHERE n.record_id = r.id) END AS named,
+         v.version, v.kind, v.occurred_at, v.recorded_at, v.author_id, a.name AS author_name, v.categories, v.fact_or_opinion,
+         v.reported_or_witnessed, v.source, v.confidential, v.sensitive_categories, v.summary, v.details, v.childs_words,
+         v.outcome, v.correction_reason
+    FROM agency_record r
+    JOIN agency_record_version v ON v.record_id = r.id
+    JOIN practitioner a ON a.id = v.author_id`;
+
+const facts = (r: RecordRow): RecordFacts => ({
+  id: r.id,
+  agencyId: r.agency_id,
+  restricted: r.restricted,
+  createdBy: r.created_by,
+  namedPractitionerIds: r.named ?? [],
+});
+
+function toRecord(ctx: ActorContext, r: RecordRow): AgencyRecord {
+  // A protected source is named only to the author and the holding agency's safeguarding lead (12.5).
+  const seesSource = !r.source.identityProtected || r.author_id === ctx.actor.practitionerId ||
+    (r.agency_id === ctx.actor.agencyId && ctx.actor.roles.includes('safeguarding_lead'));
+  return {
+    id: r.id,
+    personId: r.person_id,
+    agencyId: r.agency_id,
+    version: r.version,
+    restricted: r.restricted,
+    kind: r.kind,
+    occurredAt: r.occurred_at,
+    recordedAt: r.recorded_at,
+    backdated: new Date(r.recorded_at).getTime() - new Date(r.occurred_at).getTime() > BACKDATED_AFTER_MS,
+    authorId: r.author_id,
+    authorName: r.author_name,
+    categories: r.categories,
+    factOrOpinion: r.fact_or_opinion,
+    reportedOrWitnessed: r.reported_or_witnessed,
+    source: { type: r.source.type, description: seesSource ? (r.source.description ?? null) : null, identityProtected: r.source.identityProtected },
+    confidential: r.confidential,
+    sensitiveCategories: r.sensitive_categories,
+    summary: r.summary,
+    details: r.details,
+    childsWords: r.childs_words,
+    outcome: r.outcome,
+    correctionReason: r.correction_reason,
+    firstRecordedAt: r.created_at,
+  };
+}
+
+function notInFuture(ctx: ActorContext, occurredAt: string): void {
+  if (new Date(occurredAt).getTime() > ctx.clock.now().getTime() + FUTURE_TOLERANCE_MS) {
+    throw invalid('A record cannot describe something that has not happened yet.', [{ pointer: '/occurredAt', detail: 'This date is in the future' }]);
+  }
+}
+
+async function checkNamedPractitioners(ctx: ActorContext, tx: Tx, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  const { rows } = await tx.query<{ id: string }>('SELECT id FROM practitioner WHERE id = ANY($1::uuid[]) AND agency_id = $2', [ids, ctx.actor.agencyId]);
+  const known = new Set(rows.map((r) => r.id));
+  const errors = ids.flatMap((id, i) => (known.has(id) ? [] : [{ pointer: `/namedPractitionerIds/${i}`, detail: 'No practitioner in your agency with that identifier' }]));
+  if (errors.length) throw invalid('Only practitioners in your own agency can be named on a restricted record.', errors);
+}
+
+async function insertVersion(tx: Tx, recordId: string, version: number, authorId: string, recordedAt: string, c: NewRecord & { correctionReason?: string | null }): Promise<void> {
+  await tx.query(
+    `INSERT INTO agency_record_version (record_id, version, kind, occurred_at, recorded_at, author_id, categories, fact_or_opinion,
+       reported_or_witnessed, source, confidential, sensitive_categories, summary, details, childs_words, outcome, correction_reason)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)`,
+    [recordId, version, c.kind, c.occurredAt, recordedAt, authorId, c.categories, c.factOrOpinion, c.reportedOrWitnessed,
+      JSON.stringify(c.source), c.confidential, c.sensitiveCategories, c.summary, c.details ?? null, c.childsWords ?? null,
+      c.outcome ?? null, c.correctionReason ?? null],
+  );
+}
+
+/** An agency records what it knows about a person in its own index. */
+export async function addRecord(ctx: ActorContext, personId: string, input: NewRecord): Promise<AgencyRecord> {
+  notInFuture(ctx, input.occurredAt);
+  return command(ctx, async (tx) => {
+    await personInReach(ctx, tx, personId, 'add-record', 'record.create');
+    await checkNamedPractitioners(ctx, tx, input.namedPractitionerIds);
+    const id = newId();
+    const now = ctx.clock.now().toISOString();
+    await tx.query('INSERT INTO agency_record (id, person_id, agency_id, current_version, restricted, created_by, created_at) VALUES ($1,$2,$3,1,$4,$5,$6)', [
+      id, personId, ctx.actor.agencyId, input.restricted, ctx.actor.practitionerId, now,
+    ]);
+    for (const p of new Set(input.namedPractitionerIds)) await tx.query('INSERT INTO record_named_practitioner (record_id, practitioner_id) VALUES ($1,$2)', [id, p]);
+    await insertVersion(tx, id, 1, ctx.actor.practitionerId, now, input);
+    await audit(ctx, tx, { action: 'record.create', outcome: 'success', entityType: 'record', entityId: id, personId });
+    return readCurrent(ctx, tx, id, 'read', 'record.create');
+  });
+}
+
+async function readCurrent(ctx: ActorContext, tx: Tx, id: string, action: RecordAction, auditAction: string): Promise<AgencyRecord> {
+  const row = (await tx.query<RecordRow>(`${SELECT_RECORD} WHERE r.id = $1 AND v.version = r.current_version`, [id])).rows[0];
+  if (!row) throw refuse('record', { action: auditAction, entityType: 'record', entityId: id, outcome: 'not_found' });
+  if (!decideRecord(ctx.actor, action, facts(row), ctx.clock.now()).allowed) {
+    throw refuse('record', { action: auditAction, entityType: 'record', entityId: id, personId: row.person_id });
+  }
+  return toRecord(ctx, row);
+}
+
+export async function getRecord(ctx: ActorContext, id: string): Promise<AgencyRecord> {
+  return command(ctx, async (tx) => {
+    const record = await readCurrent(ctx, tx, id, 'read', 'record.read');
+    await audit(ctx, tx, { action: 'record.read', outcome: 'success', entityType: 'record', entityId: id, personId: record.personId });
+    return record;
+  });
+}
+
+/** Every version, oldest first: what the record said, when, and why it changed. */
+export async function getRecordHistory(ctx: ActorContext, id: string): Promise<AgencyRecord[]> {
+  return command(ctx, async (tx) => {
+    const current = await readCurrent(ctx, tx, id, 'read', 'record.history');
+    const { rows } = await tx.query<RecordRow>(`${SELECT_RECORD} WHERE r.id = $1 ORDER BY v.version`, [id]);
+    await audit(ctx, tx, { action: 'record.history', outcome: 'success', entityType: 'record', entityId: id, personId: current.personId });
+    return rows.map((r) => toRecord(ctx, r));
+  });
+}
+
+/**
+ * All of a person's records the caller may read, oldest occurrence first. The SQL narrows to
+ * candidates (the caller's agency, or records named in the caller's grants); the policy decides.
+ */
+export async function listPersonRecords(ctx: ActorContext, personId: string): Promise<AgencyRecord[]> {
+  return command(ctx, async (tx) => {
+    await personInReach(ctx, tx, personId, 'read', 'record.list');
+    const granted = ctx.actor.grants.map((g) => g.recordId);
+    const { rows } = await tx.query<RecordRow>(
+      `${SELECT_RECORD} WHERE r.person_id = $1 AND v.version = r.current_version AND (r.agency_id = $2 OR r.id = ANY($3::uuid[]))
+       ORDER BY v.occurred_at, r.created_at`,
+      [personId, ctx.actor.agencyId, granted],
+    );
+    const now = ctx.clock.now();
+    const visible = rows.filter((r) => decideRecord(ctx.actor, 'read', facts(r), now).allowed);
+    await audit(ctx, tx, { action: 'record.list', outcome: 'success', entityType: 'person', entityId: personId, personId, detail: { count: visible.length } });
+    return visible.map((r) => toRecord(ctx, r));
+  });
+}
+
+/** A correction is a new version; the earlier ones stay and are shown in the history. */
+export async function correctRecord(ctx: ActorContext, id: string, input: Correction): Promise<AgencyRecord> {
+  if (input.occurredAt) notInFuture(ctx, input.occurredAt);
+  return command(ctx, async (tx) => {
+    const current = await readCurrent(ctx, tx, id, 'correct', 'record.correct');
+    // Lock the record so two corrections of the same version cannot both succeed.
+    const locked = (await tx.query<{ current_version: number }>('SELECT current_version FROM agency_record WHERE id = $1 FOR UPDATE', [id])).rows[0]!;
+    if (locked.current_version !== input.baseVersion) {
+      throw conflict(`This record has changed since version ${input.baseVersion}; it is now at version ${locked.current_version}. Read it again before correcting.`);
+    }
+    const next: NewRecord & { correctionReason: string } = {
+      kind: input.kind ?? current.kind,
+      occurredAt: input.occurredAt ?? current.occurredAt,
+      categories: input.categories ?? current.categories,
+      factOrOpinion: input.factOrOpinion ?? current.factOrOpinion,
+      reportedOrWitnessed: input.reportedOrWitnessed ?? current.reportedOrWitnessed,
+      source: input.source ?? { type: current.source.type, description: current.source.description ?? undefined, identityProtected: current.source.identityProtected },
+      confidential: input.confidential ?? current.confidential,
+      sensitiveCategories: input.sensitiveCategories ?? current.sensitiveCategories,
+      summary: input.summary ?? current.summary,
+      details: input.details ?? current.details ?? undefined,
+      childsWords: input.childsWords ?? current.childsWords ?? undefined,
+      outcome: input.outcome ?? current.outcome ?? undefined,
+      restricted: current.restricted,
+      namedPractitionerIds: [],
+      correctionReason: input.correctionReason,
+    };
+    if (input.source === undefined && current.source.identityProtected && current.source.description === null) {
+      // The corrector cannot see the protected source; keep it as it was.
+      const raw = (await tx.query<{ source: NewRecord['source'] }>('SELECT source FROM agency_record_version WHERE record_id = $1 AND version = $2', [id, current.version])).rows[0]!;
+      next.source = raw.source;
+    }
+    const version = current.version + 1;
+    await insertVersion(tx, id, version, ctx.actor.practitionerId, ctx.clock.now().toISOString(), next);
+    await tx.query('UPDATE agency_record SET current_version = $2 WHERE id = $1', [id, version]);
+    await audit(ctx, tx, { action: 'record.correct', outcome: 'success', entityType: 'record', entityId: id, personId: current.personId, detail: { version } });
+    return readCurrent(ctx, tx, id, 'read', 'record.correct');
+  });
+}
+
+export async function setRestriction(ctx: ActorContext, id: string, input: Restriction): Promise<AgencyRecord> {
+  return command(ctx, async (tx) => {
+    const current = await readCurrent(ctx, tx, id, 'restrict', 'record.restrict');
+    await checkNamedPractitioners(ctx, tx, input.namedPractitionerIds);
+    await tx.query('UPDATE agency_record SET restricted = $2 WHERE id = $1', [id, input.restricted]);
+    await tx.query('DELETE FROM record_named_practitioner WHERE record_id = $1', [id]);
+    for (const p of new Set(input.namedPractitionerIds)) await tx.query('INSERT INTO record_named_practitioner (record_id, practitioner_id) VALUES ($1,$2)', [id, p]);
+    await audit(ctx, tx, { action: 'record.restrict', outcome: 'success', entityType: 'record', entityId: id, personId: current.personId, detail: { restricted: input.restricted, named: input.namedPractitionerIds.length } });
+    return readCurrent(ctx, tx, id, 'read', 'record.restrict');
+  });
+}
+
+export interface RecordAccess {
+  at: string;
+  practitionerId: string | null;
+  practitionerName: string | null;
+  agencyId: string | null;
+  action: string;
+  outcome: string;
+  purpose: string | null;
+}
+
+/** Who has viewed or changed this record, from the audit trail; for the holding agency. */
+export async function getRecordAccessHistory(ctx: ActorContext, id: string): Promise<RecordAccess[]> {
+  return command(ctx, async (tx) => {
+    const row = (await tx.query<RecordRow>(`${SELECT_RECORD} WHERE r.id = $1 AND v.version = r.current_version`, [id])).rows[0];
+    if (!row) throw refuse('record', { action: 'record.access-history', entityType: 'record', entityId: id, outcome: 'not_found' });
+    if (!decideRecord(ctx.actor, 'read-access-history', facts(row), ctx.clock.now()).allowed) {
+      throw refuse('record', { action: 'record.access-history', entityType: 'record', entityId: id, personId: row.person_id });
+    }
+    const { rows } = await tx.query<Parameters<typeof toAuditEntry>[0] & { practitioner_name: string | null }>(
+      `SELECT ${AUDIT_COLUMNS.split(', ').map((c) => `e.${c}`).join(', ')}, p.name AS practitioner_name
+         FROM audit_event e LEFT JOIN practitioner p ON p.id = e.actor_practitioner_id
+        WHERE e.entity_id = $1 AND e.entity_type = 'record' ORDER BY e.seq`,
+      [id],
+    );
+    await audit(ctx, tx, { action: 'record.access-history', outcome: 'success', entityType: 'record', entityId: id, personId: row.person_id });
+    return rows.map((r) => {
+      const e: AuditEntry = toAuditEntry(r);
+      return { at: e.at, practitionerId: e.actorPractitionerId, practitionerName: r.practitioner_name, agencyId: e.actorAgencyId, action: e.action, outcome: e.outcome, purpose: e.purpose };
+    });
+  });
+}

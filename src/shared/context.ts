@@ -1,0 +1,18 @@
+import type { Actor } from '../access/policy.ts';
+import type { Database, Queryable } from '../db/database.ts';
+import type { Clock } from './clock.ts';
+
+/** What every service needs: the database and the time. */
+export interface Services {
+  db: Database;
+  clock: Clock;
+}
+
+/** One request from one practitioner: every read and write goes through this. */
+export interface ActorContext extends Services {
+  actor: Actor;
+  /** The purpose the caller gave for this access, kept in the audit trail. */
+  purpose?: string | undefined;
+}
+
+export type Tx = Queryable;

@@ -1,0 +1,16 @@
+import { defineConfig } from 'vitest/config';
+
+// One forked worker per core; isolate:false keeps each worker's migrated PGlite alive
+// across test files (a fresh PGlite costs seconds and hundreds of MB).
+export default defineConfig({
+  test: {
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    pool: 'forks',
+    poolOptions: { forks: { maxForks: 2, minForks: 1, isolate: false } },
+    fileParallelism: true,
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    setupFiles: ['test/setup.ts'],
+    globalSetup: ['test/global-setup.ts'],
+  },
+});
