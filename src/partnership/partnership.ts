@@ -37,13 +37,13 @@ export async function createAgency(s: Services, input: NewAgency): Promise<Agenc
   });
 }
 
-async function insertPractitioner(s: Services, tx: Queryable, input: NewPractitioner): Promise<Practitioner> {
+async function insertPractitioner(s: Services, tx: Queryable, input: NewPractitioner, precomputedHash?: string): Promise<Practitioner> {
   const agency = await tx.query('SELECT 1 FROM agency WHERE id = $1', [input.agencyId]);
   if (agency.rowCount === 0) throw invalid('The agency must exist.', [{ pointer: '/agencyId', detail: 'No agency with that identifier' }]);
   const taken = await tx.query('SELECT 1 FROM practitioner WHERE lower(email) = lower($1)', [input.email]);
   if (taken.rowCount > 0) throw conflict('A practitioner with that e-mail address already exists.');
   const id = newId();
-  const passwordHash = input.password ? await hashPassword(input.password) : null;
+  const passwordHash = precomputedHash ?? (input.password ? await hashPassword(input.password) : null);
   await tx.query(
     'INSERT INTO practitioner (id, agency_id, name, email, job_title, password_hash, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7)',
     [id, input.agencyId, input.name, input.email, input.jobTitle ?? null, passwordHash, s.clock.now()],
@@ -53,10 +53,13 @@ async function insertPractitioner(s: Services, tx: Queryable, input: NewPractiti
   return { id, agencyId: input.agencyId, name: input.name, email: input.email, jobTitle: input.jobTitle ?? null, roles, active: true };
 }
 
-/** Used by the CLI and the demo loader, which act as the system rather than as a practitioner. */
-export async function addPractitionerAsSystem(s: Services, input: NewPractitioner): Promise<Practitioner> {
+/**
+ * Used by the CLI and the demo loader, which act as the system rather than as a practitioner.
+ * The demo passes one precomputed hash for all its accounts: argon2 is deliberately slow.
+ */
+export async function addPractitionerAsSystem(s: Services, input: NewPractitioner, options: { passwordHash?: string } = {}): Promise<Practitioner> {
   return s.db.transaction(async (tx) => {
-    const p = await insertPractitioner(s, tx, input);
+    const p = await insertPractitioner(s, tx, input, options.passwordHash);
     await auditSystem(s, tx, { action: 'practitioner.create', outcome: 'success', entityType: 'practitioner', entityId: p.id });
     return p;
   });

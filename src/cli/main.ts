@@ -1,0 +1,206 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { loadConfig, type Config } from '../config/config.ts';
+import { openDatabase, type Database } from '../db/database.ts';
+import { migrate } from '../db/migrate.ts';
+import { verifyAuditChain } from '../audit/audit.ts';
+import { createApiToken } from '../auth/auth.ts';
+import { addPractitionerAsSystem, findPractitionerByEmail } from '../partnership/partnership.ts';
+import { NewPractitioner } from '../partnership/schemas.ts';
+import { systemClock } from '../shared/clock.ts';
+import { Problem } from '../shared/errors.ts';
+import { serve } from './serve.ts';
+import { runDemo } from './demo-command.ts';
+
+/** Output goes through this so tests can capture it. */
+export interface Io {
+  out(line: string): void;
+  err(line: string): void;
+}
+const consoleIo: Io = { out: (l) => console.log(l), err: (l) => console.error(l) };
+
+interface Command {
+  name: string;
+  summary: string;
+  usage: string;
+  options: NonNullable<ParseArgsConfig['options']>;
+  run(args: Record<string, string | boolean | string[] | undefined>, config: Config, io: Io): Promise<number>;
+}
+
+async function withDatabase<T>(config: Config, fn: (db: Database) => Promise<T>): Promise<T> {
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    await migrate(db);
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+const ENV_HELP = `Environment: DATABASE_URL (PostgreSQL server; default: embedded PGlite in JIGSAW_DATA_DIR, default ./.jigsaw), PORT (3000), HOST (127.0.0.1).`;
+
+const commands: Command[] = [
+  {
+    name: 'serve',
+    summary: 'Start the Jigsaw server (applies migrations first).',
+    usage: 'jigsaw serve [--demo] [--port N] [--host H]',
+    options: { demo: { type: 'boolean' }, port: { type: 'string' }, host: { type: 'string' } },
+    async run(args, config, io) {
+      const port = args.port ? Number(args.port) : config.port;
+      if (!Number.isInteger(port) || port < 0 || port > 65535) {
+        io.err('--port must be a whole number from 0 to 65535');
+        return 2;
+      }
+      await serve({ ...config, port, host: typeof args.host === 'string' ? args.host : config.host }, { demo: args.demo === true, io });
+      return 0;
+    },
+  },
+  {
+    name: 'migrate',
+    summary: 'Apply database migrations that have not been applied yet (safe to run again).',
+    usage: 'jigsaw migrate',
+    options: {},
+    async run(_args, config, io) {
+      const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+      try {
+        const r = await migrate(db);
+        io.out(r.applied.length ? `Applied ${r.applied.length} migration(s): ${r.applied.join(', ')}` : `Up to date (${r.alreadyApplied} migration(s) already applied).`);
+      } finally {
+        await db.close();
+      }
+      return 0;
+    },
+  },
+  {
+    name: 'demo',
+    summary: 'Load the demo partnership from the eight case examples into an empty database.',
+    usage: 'jigsaw demo [--password P]',
+    options: { password: { type: 'string' } },
+    async run(args, config, io) {
+      return withDatabase(config, (db) => runDemo({ db, clock: systemClock }, config, io, typeof args.password === 'string' ? args.password : undefined));
+    },
+  },
+  {
+    name: 'user add',
+    summary: 'Add a practitioner account to an agency.',
+    usage: 'jigsaw user add --agency AGENCY_ID --name "Name" --email EMAIL --role ROLE [--role ROLE…] [--job-title T] [--password-stdin]',
+    options: {
+      agency: { type: 'string' }, name: { type: 'string' }, email: { type: 'string' }, role: { type: 'string', multiple: true },
+      'job-title': { type: 'string' }, 'password-stdin': { type: 'boolean' },
+    },
+    async run(args, config, io) {
+      // The password is read from standard input so that it never appears in shell history or `ps`.
+      const password = args['password-stdin'] ? (await readStdin()).replace(/\r?\n$/, '') : undefined;
+      const parsed = NewPractitioner.safeParse({
+        agencyId: args.agency, name: args.name, email: args.email, roles: args.role ?? [],
+        ...(args['job-title'] ? { jobTitle: args['job-title'] } : {}), ...(password !== undefined ? { password } : {}),
+      });
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues) io.err(`--${cliName(String(issue.path[0] ?? ''))}: ${issue.message}`);
+        return 2;
+      }
+      return withDatabase(config, async (db) => {
+        const p = await addPractitionerAsSystem({ db, clock: systemClock }, parsed.data);
+        io.out(`Added practitioner ${p.id} (${p.roles.join(', ')}).`);
+        return 0;
+      });
+    },
+  },
+  {
+    name: 'token create',
+    summary: 'Create an API token for a practitioner; it is shown once.',
+    usage: 'jigsaw token create --email EMAIL [--name LABEL] [--days N]',
+    options: { email: { type: 'string' }, name: { type: 'string' }, days: { type: 'string' } },
+    async run(args, config, io) {
+      if (typeof args.email !== 'string') {
+        io.err('--email is required');
+        return 2;
+      }
+      const days = args.days === undefined ? undefined : Number(args.days);
+      if (days !== undefined && (!Number.isInteger(days) || days < 1)) {
+        io.err('--days must be a whole number of days, 1 or more');
+        return 2;
+      }
+      return withDatabase(config, async (db) => {
+        const p = await findPractitionerByEmail(db, args.email as string);
+        if (!p) {
+          io.err('No practitioner has that e-mail address.');
+          return 1;
+        }
+        const t = await createApiToken({ db, clock: systemClock }, p.id, typeof args.name === 'string' ? args.name : 'cli', days);
+        io.out(t.token);
+        return 0;
+      });
+    },
+  },
+  {
+    name: 'audit verify',
+    summary: 'Check the audit trail hash chain; reports the first broken link.',
+    usage: 'jigsaw audit verify',
+    options: {},
+    async run(_args, config, io) {
+      return withDatabase(config, async (db) => {
+        const r = await verifyAuditChain(db);
+        if (r.ok) {
+          io.out(`Audit trail intact: ${r.entries} entries.${r.head ? ` Head: #${r.head.seq} ${r.head.hash}` : ''}`);
+          return 0;
+        }
+        io.err(`Audit trail BROKEN at entry #${r.firstBroken!.seq}: ${r.firstBroken!.problem}. ${r.entries} entries before it are intact.`);
+        return 1;
+      });
+    },
+  },
+];
+
+const cliName = (field: string): string => ({ agencyId: 'agency', roles: 'role', jobTitle: 'job-title', password: 'password-stdin' } as Record<string, string>)[field] ?? field;
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function overview(): string {
+  return [
+    'Usage: jigsaw <command> [options]', '',
+    'Commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(14)} ${c.summary}`), '',
+    'Run `jigsaw <command> --help` for a command\'s options.', ENV_HELP,
+  ].join('\n');
+}
+
+export async function main(argv: string[], io: Io = consoleIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const command = commands.find((c) => {
+    const words = c.name.split(' ');
+    return words.every((w, i) => argv[i] === w);
+  });
+  if (!command) {
+    if (argv.length === 0 || argv[0] === '--help' || argv[0] === 'help' || argv[0] === '-h') {
+      io.out(overview());
+      return 0;
+    }
+    io.err(`Unknown command: ${argv.slice(0, 2).join(' ')}\n\n${overview()}`);
+    return 2;
+  }
+  const rest = argv.slice(command.name.split(' ').length);
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(`${command.summary}\n\nUsage: ${command.usage}\n\n${ENV_HELP}`);
+    return 0;
+  }
+  let values: Record<string, string | boolean | string[] | undefined>;
+  try {
+    values = parseArgs({ args: rest, options: command.options, strict: true, allowPositionals: false }).values as typeof values;
+  } catch (err) {
+    io.err(`${(err as Error).message}\nUsage: ${command.usage}`);
+    return 2;
+  }
+  try {
+    return await command.run(values, loadConfig(env), io);
+  } catch (err) {
+    if (err instanceof Problem) {
+      io.err(`${err.title}: ${err.detail ?? ''}${err.errors.map((e) => `\n  ${e.pointer}: ${e.detail}`).join('')}`);
+      return 1;
+    }
+    io.err(`jigsaw ${command.name} failed: ${(err as Error).message}`);
+    return 1;
+  }
+}
