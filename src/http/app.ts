@@ -44,6 +44,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true },
   });
   await app.register(cookie);
+  // The API speaks JSON only; anything else is a 415, not a string for the schemas to puzzle over.
+  app.removeContentTypeParser('text/plain');
 
   app.addHook('onSend', async (_req, reply, payload) => {
     // Everything Jigsaw serves is personal data or about it: never cache it anywhere.
@@ -78,7 +80,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     if (error instanceof Problem) return sendProblem(reply, error);
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
-      const detail = error.code === 'FST_ERR_CTP_INVALID_JSON' || error instanceof SyntaxError
+      const detail = error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error instanceof SyntaxError
         ? 'The body is not valid JSON.'
         : error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'Send the body as application/json.'
         : error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'The body is too large.'

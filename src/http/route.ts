@@ -55,6 +55,11 @@ function parse<T extends z.ZodType>(schema: T | undefined, value: unknown, where
   })();
 }
 
+function refuseUnknownQuery(query: unknown): void {
+  const keys = query && typeof query === 'object' ? Object.keys(query) : [];
+  if (keys.length) throw invalid('This address takes no query parameters.', keys.map((k) => ({ pointer: `/query/${k}`, detail: 'Unknown parameter' })));
+}
+
 export class Api {
   readonly routes: RegisteredRoute[] = [];
   constructor(
@@ -74,6 +79,7 @@ export class Api {
       handler: async (request, reply) => {
         if (auth && !request.actor) throw unauthenticated();
         const params = parse(spec.params, request.params, 'params');
+        if (!spec.query) refuseUnknownQuery(request.query);
         const query = parse(spec.query, request.query, 'query');
         const body = parse(spec.body, request.body, 'body');
         const purposeHeader = request.headers[PURPOSE_HEADER];

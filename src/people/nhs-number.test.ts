@@ -1,0 +1,29 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { isValidNhsNumber, nhsNumberProblem } from './nhs-number.ts';
+
+// The published test vectors in ../shared/data/standards (NHS documentation, PDS sandbox, CP-IS examples).
+const vectors = readFileSync(new URL('../../../shared/data/standards/nhs_number_test_vectors.csv', import.meta.url), 'utf8')
+  .trim().split('\n').slice(1).map((line) => {
+    const [nhs, valid, note] = line.split(/,(.*)/s)[0] === undefined ? [] : [line.split(',')[0]!, line.split(',')[1]!, line.split(',').slice(2).join(',')];
+    return { nhs: nhs!, valid: valid === 'true', note: note! };
+  });
+
+describe('NHS number Modulus 11 check', () => {
+  it.each(vectors.filter((v) => v.nhs !== '0000000000'))('$nhs is judged as the published vector says ($note)', ({ nhs, valid }) => {
+    expect(isValidNhsNumber(nhs)).toBe(valid);
+  });
+
+  it('refuses 0000000000 although the arithmetic passes: it is never issued', () => {
+    expect(nhsNumberProblem('0000000000')).toBe('This is not an issued NHS number');
+  });
+
+  it('accepts spaces as people write them (943 476 5919) and rejects the CP-IS example 9912003890', () => {
+    expect(isValidNhsNumber('943 476 5919')).toBe(true);
+    expect(nhsNumberProblem('9912003890')).toMatch(/check digit/);
+  });
+
+  it('says what is wrong with a number of the wrong length', () => {
+    expect(nhsNumberProblem('12345')).toBe('An NHS number has 10 digits');
+  });
+});
