@@ -4,7 +4,7 @@ import type { Queryable } from '../db/database.ts';
 import type { ActorContext, Tx } from '../shared/context.ts';
 import { invalid } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
-import type { LeadWorker, NewLeadWorker, NewPersonParsed, NewRelationship, Person, PersonSearch, Relationship } from './schemas.ts';
+import type { LeadWorker, NewAddress, NewLeadWorker, NewName, NewPersonParsed, NewRelationship, Person, PersonSearch, Relationship } from './schemas.ts';
 
 interface PersonRow {
   id: string;
@@ -167,3 +167,40 @@ export async function setLeadWorker(ctx: ActorContext, personId: string, input: 
   });
 }
 
+
+/** Adds an alias, a previous name or a new usual name; earlier names are kept. */
+export async function addName(ctx: ActorContext, personId: string, input: NewName): Promise<Person> {
+  return command(ctx, async (tx) => {
+    await personInReach(ctx, tx, personId, 'update', 'person.add-name');
+    if (input.use === 'usual') {
+      // The new usual name replaces the old one as "usual"; the old one is kept as "previous".
+      await tx.query(`UPDATE person_name SET use = 'previous' WHERE person_id = $1 AND use = 'usual'`, [personId]);
+    }
+    await tx.query(
+      'INSERT INTO person_name (id, person_id, use, given_names, family_name, position) VALUES ($1,$2,$3,$4,$5,(SELECT coalesce(max(position) + 1, 0) FROM person_name WHERE person_id = $2))',
+      [newId(), personId, input.use, input.givenNames, input.familyName],
+    );
+    await audit(ctx, tx, { action: 'person.add-name', outcome: 'success', entityType: 'person', entityId: personId, personId });
+    return loadPerson(tx, personId);
+  });
+}
+
+/**
+ * Records a new address. When it has a start date, open-ended addresses that began earlier end
+ * the day before: the family has moved, and the history shows where they lived when.
+ */
+export async function addAddress(ctx: ActorContext, personId: string, input: NewAddress): Promise<Person> {
+  return command(ctx, async (tx) => {
+    await personInReach(ctx, tx, personId, 'update', 'person.add-address');
+    if (input.validFrom) {
+      await tx.query('UPDATE person_address SET valid_to = ($2::date - 1) WHERE person_id = $1 AND valid_to IS NULL AND valid_from < $2::date', [personId, input.validFrom]);
+    }
+    await tx.query(
+      `INSERT INTO person_address (id, person_id, line1, line2, town, postcode, valid_from, valid_to, position)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,(SELECT coalesce(max(position) + 1, 0) FROM person_address WHERE person_id = $2))`,
+      [newId(), personId, input.line1, input.line2 ?? null, input.town ?? null, input.postcode ?? null, input.validFrom ?? null, input.validTo ?? null],
+    );
+    await audit(ctx, tx, { action: 'person.add-address', outcome: 'success', entityType: 'person', entityId: personId, personId });
+    return loadPerson(tx, personId);
+  });
+}

@@ -55,6 +55,12 @@ export const NewPerson = z
 export type NewPerson = z.input<typeof NewPerson>;
 export type NewPersonParsed = z.output<typeof NewPerson>;
 
+export const NewName = PersonName.meta({ id: 'NewName' });
+export type NewName = z.output<typeof NewName>;
+
+export const NewAddress = Address.meta({ id: 'NewAddress' });
+export type NewAddress = z.output<typeof NewAddress>;
+
 export const NewRelationship = z
   .strictObject({
     relatedPersonId: Uuid,

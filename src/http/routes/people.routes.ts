@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { addRelationship, createPerson, getPerson, searchPeople, setLeadWorker } from '../../people/people.ts';
-import { LeadWorker, NewLeadWorker, NewPerson, NewRelationship, Person, PersonSearch, Relationship } from '../../people/schemas.ts';
+import { addAddress, addName, addRelationship, createPerson, getPerson, searchPeople, setLeadWorker } from '../../people/people.ts';
+import { LeadWorker, NewAddress, NewLeadWorker, NewName, NewPerson, NewRelationship, Person, PersonSearch, Relationship } from '../../people/schemas.ts';
 import { IdParams, type Api } from '../route.ts';
 
 export function registerPeopleRoutes(api: Api): void {
@@ -20,6 +20,16 @@ export function registerPeopleRoutes(api: Api): void {
     method: 'GET', url: '/people/{id}', tag: 'People', summary: 'A person, with names, addresses, relationships and lead workers.',
     params: IdParams, response: Person,
     handler: ({ ctx, params }) => getPerson(ctx, params.id),
+  });
+  api.route({
+    method: 'POST', url: '/people/{id}/names', tag: 'People', summary: 'Add an alias or a previous name, or change the usual name (the old one is kept).',
+    params: IdParams, body: NewName, response: Person,
+    handler: ({ ctx, params, body }) => addName(ctx, params.id, body),
+  });
+  api.route({
+    method: 'POST', url: '/people/{id}/addresses', tag: 'People', summary: 'Add an address; earlier open-ended addresses end the day before it starts.',
+    params: IdParams, body: NewAddress, response: Person,
+    handler: ({ ctx, params, body }) => addAddress(ctx, params.id, body),
   });
   api.route({
     method: 'POST', url: '/people/{id}/relationships', tag: 'People', summary: 'Record who someone is to this person.',
