@@ -190,7 +190,8 @@ export async function verifyAuditChain(db: Queryable, batchSize = 5000): Promise
       if (e.prevHash !== prevHash) {
         return { ok: false, entries: count, head, firstBroken: { seq: e.seq, problem: `entry ${e.seq} does not link to entry ${e.seq - 1}` } };
       }
-      const { hash, prevHash: _p, ...fields } = e;
+      const { hash, prevHash: _prev, ...fields } = e;
+      void _prev;
       if (hashEntry(prevHash, fields) !== hash) {
         return { ok: false, entries: count, head, firstBroken: { seq: e.seq, problem: `entry ${e.seq} has been altered` } };
       }

@@ -48,8 +48,8 @@ export async function openPGlite(dataDir: string | undefined): Promise<Database>
   const base = wrap(db);
   return {
     kind: 'pglite',
-    query: base.query,
-    exec: base.exec,
+    query: (sql, params) => base.query(sql, params),
+    exec: (sql) => base.exec(sql),
     transaction: <T>(fn: (tx: Queryable) => Promise<T>) => db.transaction((tx) => fn(wrap(tx))),
     close: () => db.close(),
   };

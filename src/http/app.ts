@@ -1,5 +1,5 @@
 import cookie from '@fastify/cookie';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { resolveApiToken, resolveSession, type AuthSettings } from '../auth/auth.ts';
 import type { Services } from '../shared/context.ts';
 import { Problem } from '../shared/errors.ts';
@@ -19,7 +19,7 @@ export interface AppOptions {
   logLevel?: string;
 }
 
-function sendProblem(reply: import('fastify').FastifyReply, p: Problem): void {
+function sendProblem(reply: FastifyReply, p: Problem): void {
   const body: Record<string, unknown> = { type: p.type, title: p.title, status: p.status, detail: p.detail, ...p.extra };
   if (p.errors.length) body.errors = p.errors;
   if (p.status === 429 && typeof p.extra.retryAfterSeconds === 'number') reply.header('retry-after', String(p.extra.retryAfterSeconds));
@@ -88,7 +88,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       return sendProblem(reply, new Problem(status, 'https://jigsaw.example/problems/bad-request', 'The request could not be read', detail));
     }
     // Log the kind of failure only: messages from the database can quote values.
-    request.log.error({ err: { name: error.name, code: (error as FastifyError).code } }, 'request failed');
+    request.log.error({ err: { name: error.name, code: error.code } }, 'request failed');
     return sendProblem(reply, new Problem(500, 'https://jigsaw.example/problems/internal', 'Something went wrong', 'The request was not completed; nothing was changed.'));
   });
 
@@ -105,7 +105,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   const api = new Api(app, opts.services);
   await app.register(
-    async (scoped) => {
+    (scoped, _opts, done) => {
       const scopedApi = new Api(scoped, opts.services);
       registerAuthRoutes(scopedApi, opts, SESSION_COOKIE);
       registerPartnershipRoutes(scopedApi);
@@ -113,7 +113,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       registerRecordRoutes(scopedApi);
       api.routes.push(...scopedApi.routes);
       const doc = openApiDocument(api.routes);
-      scoped.get('/openapi.json', async () => doc);
+      scoped.get('/openapi.json', () => Promise.resolve(doc));
+      done();
     },
     { prefix: '/api/v1' },
   );

@@ -21,7 +21,7 @@ describe('bad input gets a clear answer and loses nothing', () => {
     const school = await agency(s, p, 'school');
     const teacher = await practitioner(s, school);
     const app = await testApp(s);
-    const headers = { ...(await bearer(teacher)), 'content-type': 'application/json' };
+    const headers: Record<string, string> = { ...(await bearer(teacher)), 'content-type': 'application/json' };
     return { s, app, headers, teacher };
   }
 
