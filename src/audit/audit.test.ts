@@ -123,9 +123,10 @@ describe('the audit trail hash chain', () => {
       await aMorningsWork(services(t.db()));
       const k = 10;
       const row = (await t.db().query<Parameters<typeof toAuditEntry>[0]>(`SELECT ${AUDIT_COLUMNS} FROM audit_event WHERE seq = $1`, [k])).rows[0]!;
-      const { hash: _hash, prevHash, ...fields } = toAuditEntry(row);
+      const { hash: originalHash, prevHash, ...fields } = toAuditEntry(row);
       const forged = { ...fields, outcome: fields.outcome === 'success' ? ('denied' as const) : ('success' as const) };
       const forgedHash = hashEntry(prevHash, forged);
+      expect(forgedHash).not.toBe(originalHash);
       await behindTheApplicationsBack(t.db(), 'UPDATE audit_event SET outcome = $2, hash = $3 WHERE seq = $1', [k, forged.outcome, forgedHash]);
       expect(await verifyAuditChain(t.db())).toMatchObject({ ok: false, entries: k, head: { seq: k, hash: forgedHash }, firstBroken: { seq: k + 1, problem: `entry ${k + 1} does not link to entry ${k}` } });
     });

@@ -34,18 +34,35 @@ export interface SignedIn {
 /**
  * Checks an e-mail and password. Failures are counted per e-mail (known or not) and the
  * account is locked for the rest of the window after too many; every attempt is audited.
+ * Each attempt is counted atomically before the password is checked, so guesses sent at once
+ * cannot all slip under the limit; a failure is committed before it is answered.
  */
 export async function signIn(s: Services, settings: AuthSettings, email: string, password: string): Promise<SignedIn> {
   const now = s.clock.now();
   const key = sha256(email.trim().toLowerCase());
-  const throttle = (await s.db.query<{ failures: number; window_started_at: string; locked_until: string | null }>(
-    'SELECT failures, window_started_at, locked_until FROM sign_in_throttle WHERE key_hash = $1',
-    [key],
-  )).rows[0];
-  if (throttle?.locked_until && new Date(throttle.locked_until) > now) {
-    const retry = Math.ceil((new Date(throttle.locked_until).getTime() - now.getTime()) / 1000);
+  const windowMs = settings.signInWindowMinutes * 60_000;
+  const throttled = async (retryAfterMs: number): Promise<never> => {
     await s.db.transaction((tx) => auditSystem(s, tx, { action: 'auth.sign-in', outcome: 'denied', detail: { reason: 'throttled' } }));
-    throw tooManyRequests('Too many failed sign-in attempts. Try again later.', retry);
+    throw tooManyRequests('Too many failed sign-in attempts. Try again later.', Math.max(1, Math.ceil(retryAfterMs / 1000)));
+  };
+  // Starts a new window when the last one has passed; leaves a locked entry untouched (no row comes back).
+  const attempt = (await s.db.query<{ failures: number; window_started_at: string }>(
+    `INSERT INTO sign_in_throttle AS t (key_hash, failures, window_started_at, locked_until) VALUES ($1, 1, $2, NULL)
+     ON CONFLICT (key_hash) DO UPDATE SET
+       failures = CASE WHEN t.window_started_at > $2::timestamptz - make_interval(mins => $3::int) THEN t.failures + 1 ELSE 1 END,
+       window_started_at = CASE WHEN t.window_started_at > $2::timestamptz - make_interval(mins => $3::int) THEN t.window_started_at ELSE $2::timestamptz END,
+       locked_until = NULL
+     WHERE t.locked_until IS NULL OR t.locked_until <= $2::timestamptz
+     RETURNING failures, window_started_at`,
+    [key, now.toISOString(), settings.signInWindowMinutes],
+  )).rows[0];
+  if (!attempt) {
+    const lock = (await s.db.query<{ locked_until: string }>('SELECT locked_until FROM sign_in_throttle WHERE key_hash = $1', [key])).rows[0];
+    return throttled(lock ? new Date(lock.locked_until).getTime() - now.getTime() : windowMs);
+  }
+  if (attempt.failures > settings.signInMaxFailures) {
+    // Others are being checked at this moment and have used up the window's attempts.
+    return throttled(new Date(attempt.window_started_at).getTime() + windowMs - now.getTime());
   }
   const account = (await s.db.query<{ id: string; password_hash: string | null; active: boolean }>(
     'SELECT id, password_hash, active FROM practitioner WHERE lower(email) = lower($1)',
@@ -55,26 +72,22 @@ export async function signIn(s: Services, settings: AuthSettings, email: string,
     ? await verifyPassword(account.password_hash, password)
     : (await verifyPassword(await dummyPasswordHash(), password), false);
 
-  return s.db.transaction(async (tx) => {
-    if (!ok || !account) {
-      const windowStart = throttle && now.getTime() - new Date(throttle.window_started_at).getTime() < settings.signInWindowMinutes * 60_000
-        ? throttle.window_started_at : now.toISOString();
-      const failures = windowStart === throttle?.window_started_at ? throttle.failures + 1 : 1;
-      const lockedUntil = failures >= settings.signInMaxFailures ? new Date(now.getTime() + settings.signInWindowMinutes * 60_000).toISOString() : null;
-      await tx.query(
-        `INSERT INTO sign_in_throttle (key_hash, failures, window_started_at, locked_until) VALUES ($1,$2,$3,$4)
-         ON CONFLICT (key_hash) DO UPDATE SET failures = $2, window_started_at = $3, locked_until = $4`,
-        [key, failures, windowStart, lockedUntil],
-      );
+  if (!ok || !account) {
+    await s.db.transaction(async (tx) => {
+      if (attempt.failures >= settings.signInMaxFailures) {
+        await tx.query('UPDATE sign_in_throttle SET locked_until = $2 WHERE key_hash = $1', [key, new Date(now.getTime() + windowMs).toISOString()]);
+      }
       await auditSystem(s, tx, {
         action: 'auth.sign-in',
         outcome: 'failure',
         entityType: account ? 'practitioner' : undefined,
         entityId: account?.id,
-        detail: { failures },
+        detail: { failures: attempt.failures },
       });
-      throw unauthenticated('The e-mail address or password is not right.');
-    }
+    });
+    throw unauthenticated('The e-mail address or password is not right.');
+  }
+  return s.db.transaction(async (tx) => {
     await tx.query('DELETE FROM sign_in_throttle WHERE key_hash = $1', [key]);
     const token = secret('jss');
     const expiresAt = new Date(now.getTime() + settings.sessionMaxHours * 3_600_000).toISOString();

@@ -1,0 +1,260 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { CASEWORK_ROLES, ROLES, type Role } from '../src/access/policy.ts';
+import type { Database } from '../src/db/database.ts';
+import { addRecord, correctRecord, getRecord, getRecordHistory, listPersonRecords, setRestriction } from '../src/records/records.ts';
+import type { ActorContext, Services } from '../src/shared/context.ts';
+import { Problem } from '../src/shared/errors.ts';
+import { newId } from '../src/shared/ids.ts';
+import { resetDb, useTestDb } from './db.ts';
+import { agency, concern, partnershipWith, person, practitioner, services } from './fixtures.ts';
+
+/**
+ * Random partnerships, built through the real services and database, then every practitioner
+ * tries every record. What they may do is decided by a model of the rules written here; what
+ * they can do, and what the audit trail says about it, must agree with it exactly.
+ */
+
+interface WorldSpec {
+  agencies: number;
+  staff: { agency: number; roles: Role[] }[];
+  people: { agency: number }[];
+  records: { person: number; author: number; restricted: boolean; named: number[] }[];
+}
+
+const worldArb: fc.Arbitrary<WorldSpec> = fc
+  .record({
+    agencies: fc.integer({ min: 2, max: 4 }),
+    staff: fc.array(fc.record({ agency: fc.nat(), roles: fc.subarray([...ROLES], { minLength: 1, maxLength: 3 }) }), { minLength: 1, maxLength: 4 }),
+    people: fc.array(fc.record({ agency: fc.nat() }), { minLength: 1, maxLength: 3 }),
+    records: fc.array(
+      fc.record({ person: fc.nat(), author: fc.nat(), restricted: fc.boolean(), named: fc.subarray([0, 1, 2, 3]) }),
+      { minLength: 1, maxLength: 4 },
+    ),
+  })
+  .map((w) => ({
+    ...w,
+    staff: w.staff.map((p) => ({ ...p, agency: p.agency % w.agencies })),
+    people: w.people.map((p) => ({ agency: p.agency % w.agencies })),
+  }));
+
+interface Staff {
+  ctx: ActorContext;
+  id: string;
+  agencyId: string;
+  roles: readonly Role[];
+}
+
+interface Rec {
+  id: string;
+  personId: string;
+  agencyId: string;
+  restricted: boolean;
+  createdBy: string;
+  named: string[];
+  version: number;
+}
+
+interface World {
+  staff: Staff[];
+  people: { id: string; agencyId: string }[];
+  records: Rec[];
+}
+
+async function build(s: Services, spec: WorldSpec): Promise<World> {
+  const p = await partnershipWith(s);
+  const agencyIds: string[] = [];
+  const founders: Staff[] = [];
+  for (let i = 0; i < spec.agencies; i++) {
+    const id = await agency(s, p, i % 2 === 0 ? 'school' : 'health_visiting');
+    agencyIds.push(id);
+    // Each agency has one ordinary practitioner, so that it always has someone to record things.
+    const ctx = await practitioner(s, id, ['practitioner']);
+    founders.push({ ctx, id: ctx.actor.practitionerId, agencyId: id, roles: ctx.actor.roles });
+  }
+  const random: Staff[] = [];
+  for (const st of spec.staff) {
+    const ctx = await practitioner(s, agencyIds[st.agency]!, st.roles);
+    random.push({ ctx, id: ctx.actor.practitionerId, agencyId: ctx.actor.agencyId, roles: st.roles });
+  }
+  const people: World['people'] = [];
+  for (const pp of spec.people) {
+    const owner = founders[pp.agency]!;
+    people.push({ id: (await person(owner.ctx)).id, agencyId: owner.agencyId });
+  }
+  const records: Rec[] = [];
+  for (const r of spec.records) {
+    const subject = people[r.person % people.length]!;
+    const authors = [...founders, ...random].filter((x) => x.agencyId === subject.agencyId && x.roles.some((role) => CASEWORK_ROLES.includes(role)));
+    const author = authors[r.author % authors.length]!;
+    const named = [...new Set(r.named.flatMap((i) => (random[i] && random[i].agencyId === subject.agencyId ? [random[i].id] : [])))];
+    const rec = await addRecord(author.ctx, subject.id, concern({ restricted: r.restricted, namedPractitionerIds: named }));
+    records.push({ id: rec.id, personId: subject.id, agencyId: subject.agencyId, restricted: r.restricted, createdBy: author.id, named, version: 1 });
+  }
+  return { staff: [...founders, ...random], people, records };
+}
+
+// ---- The rules, as a model independent of src/access/policy.ts (no grants exist yet). ----
+
+const doesCasework = (s: Staff): boolean => s.roles.some((r) => ['practitioner', 'safeguarding_lead', 'manager', 'social_worker', 'caldicott_guardian'].includes(r));
+const mayRead = (s: Staff, r: Rec): boolean =>
+  s.agencyId === r.agencyId && doesCasework(s) && (!r.restricted || r.createdBy === s.id || r.named.includes(s.id) || s.roles.includes('safeguarding_lead'));
+const mayChange = (s: Staff, r: Rec): boolean => mayRead(s, r) && (r.createdBy === s.id || s.roles.includes('safeguarding_lead') || s.roles.includes('manager'));
+const mayOpenPerson = (s: Staff, p: { agencyId: string }): boolean => s.agencyId === p.agencyId && doesCasework(s);
+
+// ---- Observing outcomes and the audit trail. ----
+
+interface AuditRow {
+  seq: number;
+  actor_practitioner_id: string | null;
+  action: string;
+  outcome: string;
+  entity_id: string | null;
+}
+
+const problemShape = (e: unknown): unknown => {
+  if (!(e instanceof Problem)) throw e instanceof Error ? e : new Error(String(e));
+  return { status: e.status, type: e.type, title: e.title, detail: e.detail, errors: e.errors, extra: e.extra };
+};
+
+type Outcome<T> = { ok: true; value: T } | { ok: false; problem: unknown };
+async function attempt<T>(fn: () => Promise<T>): Promise<Outcome<T>> {
+  try {
+    return { ok: true, value: await fn() };
+  } catch (e) {
+    return { ok: false, problem: problemShape(e) };
+  }
+}
+
+/** Runs one call and returns its outcome with the audit rows it added. */
+class Observer {
+  private seq = 0;
+  constructor(private readonly db: Database) {}
+
+  async start(): Promise<void> {
+    this.seq = (await this.db.query<{ seq: number | null }>('SELECT max(seq) AS seq FROM audit_event')).rows[0]?.seq ?? 0;
+  }
+
+  async run<T>(fn: () => Promise<T>): Promise<{ outcome: Outcome<T>; audited: AuditRow[] }> {
+    const outcome = await attempt(fn);
+    const { rows } = await this.db.query<AuditRow>(
+      'SELECT seq, actor_practitioner_id, action, outcome, entity_id FROM audit_event WHERE seq > $1 ORDER BY seq',
+      [this.seq],
+    );
+    this.seq = rows.at(-1)?.seq ?? this.seq;
+    return { outcome, audited: rows };
+  }
+}
+
+const audited = (actor: string, action: string, outcome: string, entityId: string): Omit<AuditRow, 'seq'> => ({
+  actor_practitioner_id: actor,
+  action,
+  outcome,
+  entity_id: entityId,
+});
+const withoutSeq = (rows: AuditRow[]): Omit<AuditRow, 'seq'>[] => rows.map(({ seq: _seq, ...rest }) => rest);
+
+describe('record access through the services, by property', () => {
+  const t = useTestDb();
+  const NUM_RUNS = 20;
+
+  it('nobody reads a record beyond their reach, a refusal looks exactly like a missing record, and every read and refusal is audited', async () => {
+    await fc.assert(
+      fc.asyncProperty(worldArb, async (spec) => {
+        const db = t.db();
+        await resetDb(db);
+        const world = await build(services(db), spec);
+        const obs = new Observer(db);
+        await obs.start();
+
+        for (const who of world.staff) {
+          const missingId = newId();
+          const missing = await obs.run(() => getRecord(who.ctx, missingId));
+          expect(missing.outcome.ok).toBe(false);
+          const notFound = missing.outcome.ok ? undefined : missing.outcome.problem;
+          expect(notFound).toMatchObject({ status: 404 });
+          expect(withoutSeq(missing.audited)).toEqual([audited(who.id, 'record.read', 'not_found', missingId)]);
+
+          for (const rec of world.records) {
+            const allowed = mayRead(who, rec);
+            const reads: [string, (ctx: ActorContext, id: string) => Promise<unknown>][] = [['record.read', getRecord], ['record.history', getRecordHistory]];
+            for (const [action, read] of reads) {
+              const r = await obs.run(() => read(who.ctx, rec.id));
+              if (allowed) {
+                expect(r.outcome.ok, `${action} by an entitled reader`).toBe(true);
+                expect(withoutSeq(r.audited)).toEqual([audited(who.id, action, 'success', rec.id)]);
+              } else {
+                expect(r.outcome.ok, `${action} beyond reach`).toBe(false);
+                expect(r.outcome.ok ? undefined : r.outcome.problem).toEqual(notFound);
+                expect(withoutSeq(r.audited)).toEqual([audited(who.id, action, 'denied', rec.id)]);
+              }
+            }
+          }
+
+          for (const subject of world.people) {
+            const r = await obs.run(() => listPersonRecords(who.ctx, subject.id));
+            if (mayOpenPerson(who, subject)) {
+              const expected = world.records.filter((rec) => rec.personId === subject.id && mayRead(who, rec)).map((rec) => rec.id);
+              expect(r.outcome.ok).toBe(true);
+              expect(r.outcome.ok ? r.outcome.value.map((x) => x.id).sort() : []).toEqual(expected.sort());
+              expect(withoutSeq(r.audited)).toEqual([audited(who.id, 'record.list', 'success', subject.id)]);
+            } else {
+              expect(r.outcome.ok).toBe(false);
+              expect(r.outcome.ok ? undefined : r.outcome.problem).toMatchObject({ status: 404, type: (notFound as { type: string }).type });
+              expect(withoutSeq(r.audited)).toEqual([audited(who.id, 'record.list', 'denied', subject.id)]);
+            }
+          }
+        }
+      }),
+      { numRuns: NUM_RUNS },
+    );
+  });
+
+  it('nobody corrects or restricts a record beyond their reach, refusals change nothing, and every attempt is audited', async () => {
+    await fc.assert(
+      fc.asyncProperty(worldArb, async (spec) => {
+        const db = t.db();
+        await resetDb(db);
+        const world = await build(services(db), spec);
+        const obs = new Observer(db);
+        await obs.start();
+        const notFound = await attempt(() => getRecord(world.staff[0]!.ctx, newId()));
+        await obs.start();
+
+        for (const who of world.staff) {
+          for (const rec of world.records) {
+            const allowed = mayChange(who, rec);
+            const c = await obs.run(() => correctRecord(who.ctx, rec.id, { baseVersion: rec.version, correctionReason: 'Checked against the register' }));
+            // Restating the record's current visibility: allowed or not, who may see it stays the same.
+            const s = await obs.run(() => setRestriction(who.ctx, rec.id, { restricted: rec.restricted, namedPractitionerIds: rec.named }));
+            if (allowed) {
+              expect(c.outcome.ok, 'correction by the author or an agency lead').toBe(true);
+              expect(s.outcome.ok, 'restriction by the author or an agency lead').toBe(true);
+              rec.version += 1;
+              expect(withoutSeq(c.audited)).toEqual([audited(who.id, 'record.correct', 'success', rec.id)]);
+              expect(withoutSeq(s.audited)).toEqual([audited(who.id, 'record.restrict', 'success', rec.id)]);
+            } else {
+              expect(c.outcome.ok, 'correction beyond reach').toBe(false);
+              expect(s.outcome.ok, 'restriction beyond reach').toBe(false);
+              // A reader who may not correct is also told "not found": the answer never says the record exists.
+              expect(c.outcome.ok ? undefined : c.outcome.problem).toEqual(notFound.ok ? undefined : notFound.problem);
+              expect(s.outcome.ok ? undefined : s.outcome.problem).toEqual(notFound.ok ? undefined : notFound.problem);
+              expect(withoutSeq(c.audited)).toEqual([audited(who.id, 'record.correct', 'denied', rec.id)]);
+              expect(withoutSeq(s.audited)).toEqual([audited(who.id, 'record.restrict', 'denied', rec.id)]);
+            }
+          }
+        }
+
+        // Only the permitted corrections took effect, and nobody's visibility changed.
+        const { rows } = await db.query<{ id: string; current_version: number; restricted: boolean; named: string[] | null }>(
+          `SELECT r.id, r.current_version, r.restricted,
+                  (SELECT array_agg(n.practitioner_id) FROM record_named_practitioner n WHERE n.record_id = r.id) AS named
+             FROM agency_record r`,
+        );
+        const state = Object.fromEntries(rows.map((r) => [r.id, { version: r.current_version, restricted: r.restricted, named: [...(r.named ?? [])].sort() }]));
+        expect(state).toEqual(Object.fromEntries(world.records.map((r) => [r.id, { version: r.version, restricted: r.restricted, named: [...r.named].sort() }])));
+      }),
+      { numRuns: NUM_RUNS },
+    );
+  });
+});
