@@ -28,7 +28,7 @@ export function statementLabel(sql: string): string {
 export function profiled(db: Database): { db: Database; timings: () => StatementTiming[]; reset: () => void } {
   const totals = new Map<string, StatementTiming>();
   const wrap = (q: Queryable): Queryable => ({
-    async query<T>(sql: string, params?: readonly unknown[]) {
+    query: async <T>(sql: string, params?: readonly unknown[]) => {
       const t0 = now();
       try {
         return await q.query<T>(sql, params);
@@ -46,8 +46,8 @@ export function profiled(db: Database): { db: Database; timings: () => Statement
   return {
     db: {
       kind: db.kind,
-      query: base.query,
-      exec: base.exec,
+      query: <T>(sql: string, params?: readonly unknown[]) => base.query<T>(sql, params),
+      exec: (sql: string) => base.exec(sql),
       transaction: <T>(fn: (tx: Queryable) => Promise<T>) => db.transaction((tx) => fn(wrap(tx))),
       close: () => db.close(),
     },

@@ -102,15 +102,22 @@ async function checkNamedPractitioners(ctx: ActorContext, tx: Tx, ids: readonly 
   if (errors.length) throw invalid('Only practitioners in your own agency can be named on a restricted record.', errors);
 }
 
-async function insertVersion(tx: Tx, recordId: string, version: number, authorId: string, recordedAt: string, c: NewRecord & { correctionReason?: string | null }): Promise<void> {
-  await tx.query(
+type VersionRow = Omit<RecordRow, 'id' | 'person_id' | 'agency_id' | 'restricted' | 'created_by' | 'created_at' | 'named'>;
+
+/** Inserts a version and returns it as stored, with the author's name, exactly as SELECT_RECORD would read it. */
+async function insertVersion(tx: Tx, recordId: string, version: number, authorId: string, recordedAt: string, c: NewRecord & { correctionReason?: string | null }): Promise<VersionRow> {
+  const { rows } = await tx.query<VersionRow>(
     `INSERT INTO agency_record_version (record_id, version, kind, occurred_at, recorded_at, author_id, categories, fact_or_opinion,
        reported_or_witnessed, source, confidential, sensitive_categories, summary, details, childs_words, outcome, correction_reason)
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)`,
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)
+     RETURNING version, kind, occurred_at, recorded_at, author_id, (SELECT a.name FROM practitioner a WHERE a.id = author_id) AS author_name,
+       categories, fact_or_opinion, reported_or_witnessed, source, confidential, sensitive_categories, summary, details, childs_words,
+       outcome, correction_reason`,
     [recordId, version, c.kind, c.occurredAt, recordedAt, authorId, c.categories, c.factOrOpinion, c.reportedOrWitnessed,
       JSON.stringify(c.source), c.confidential, c.sensitiveCategories, c.summary, c.details ?? null, c.childsWords ?? null,
       c.outcome ?? null, c.correctionReason ?? null],
   );
+  return rows[0]!;
 }
 
 /** An agency records what it knows about a person in its own index. */
@@ -121,21 +128,30 @@ export async function addRecord(ctx: ActorContext, personId: string, input: NewR
     await checkNamedPractitioners(ctx, tx, input.namedPractitionerIds);
     const id = newId();
     const now = ctx.clock.now().toISOString();
-    await tx.query('INSERT INTO agency_record (id, person_id, agency_id, current_version, restricted, created_by, created_at) VALUES ($1,$2,$3,1,$4,$5,$6)', [
-      id, personId, ctx.actor.agencyId, input.restricted, ctx.actor.practitionerId, now,
-    ]);
-    for (const p of new Set(input.namedPractitionerIds)) await tx.query('INSERT INTO record_named_practitioner (record_id, practitioner_id) VALUES ($1,$2)', [id, p]);
-    await insertVersion(tx, id, 1, ctx.actor.practitionerId, now, input);
+    const record = (await tx.query<Pick<RecordRow, 'id' | 'person_id' | 'agency_id' | 'restricted' | 'created_by' | 'created_at'>>(
+      `INSERT INTO agency_record (id, person_id, agency_id, current_version, restricted, created_by, created_at) VALUES ($1,$2,$3,1,$4,$5,$6)
+       RETURNING id, person_id, agency_id, restricted, created_by, created_at`,
+      [id, personId, ctx.actor.agencyId, input.restricted, ctx.actor.practitionerId, now],
+    )).rows[0]!;
+    const named = [...new Set(input.namedPractitionerIds)];
+    for (const p of named) await tx.query('INSERT INTO record_named_practitioner (record_id, practitioner_id) VALUES ($1,$2)', [id, p]);
+    const version = await insertVersion(tx, id, 1, ctx.actor.practitionerId, now, input);
     await audit(ctx, tx, { action: 'record.create', outcome: 'success', entityType: 'record', entityId: id, personId });
-    return readCurrent(ctx, tx, id, 'read', 'record.create');
+    // The rows as stored (RETURNING), so no second read of what was just written; the policy
+    // still decides on them exactly as readCurrent would.
+    return decideAndShape(ctx, { ...record, named: record.restricted && named.length ? named : null, ...version }, 'read', 'record.create');
   });
 }
 
 async function readCurrent(ctx: ActorContext, tx: Tx, id: string, action: RecordAction, auditAction: string): Promise<AgencyRecord> {
   const row = (await tx.query<RecordRow>(`${SELECT_RECORD} WHERE r.id = $1 AND v.version = r.current_version`, [id])).rows[0];
   if (!row) throw refuse('record', { action: auditAction, entityType: 'record', entityId: id, outcome: 'not_found' });
+  return decideAndShape(ctx, row, action, auditAction);
+}
+
+function decideAndShape(ctx: ActorContext, row: RecordRow, action: RecordAction, auditAction: string): AgencyRecord {
   if (!decideRecord(ctx.actor, action, facts(row), ctx.clock.now()).allowed) {
-    throw refuse('record', { action: auditAction, entityType: 'record', entityId: id, personId: row.person_id });
+    throw refuse('record', { action: auditAction, entityType: 'record', entityId: row.id, personId: row.person_id });
   }
   return toRecord(ctx, row);
 }
