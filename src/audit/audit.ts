@@ -36,24 +36,30 @@ export interface AuditEntry {
 }
 
 export const GENESIS_HASH = '0'.repeat(64);
-// Serialises appends so each entry can name its predecessor's hash and take the next number.
-const AUDIT_LOCK_KEY = 7_345_002;
 
 type HashedFields = Omit<AuditEntry, 'hash' | 'prevHash'>;
 
+/** SHA-256(prev_hash ‖ seq ‖ canonical JSON of the other fields), as jigsaw_append_audit computes it in SQL. */
 export function hashEntry(prevHash: string, entry: HashedFields): string {
-  return createHash('sha256').update(prevHash).update(canonicalJson(entry)).digest('hex');
+  const { seq, ...rest } = entry;
+  return createHash('sha256').update(prevHash).update(String(seq)).update(canonicalJson(rest)).digest('hex');
 }
 
+/**
+ * Appends one entry in the caller's transaction. One round trip: the database function takes the
+ * chain's lock, numbers the entry and links it (db/migrations/003_audit_append.sql).
+ */
 export async function appendAudit(
   tx: Queryable,
   who: { actor?: Actor | undefined; purpose?: string | undefined; at: Date },
   input: AuditInput,
 ): Promise<void> {
-  await tx.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_LOCK_KEY]);
-  const last = (await tx.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1')).rows[0];
-  const fields: HashedFields = {
-    seq: (last?.seq ?? 0) + 1,
+  await tx.query('SELECT jigsaw_append_audit($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)', auditArguments(who, input));
+}
+
+/** The 12 arguments of jigsaw_append_audit for this entry (also passed on by jigsaw_add_record). */
+export function auditArguments(who: { actor?: Actor | undefined; purpose?: string | undefined; at: Date }, input: AuditInput): unknown[] {
+  const fields: Omit<HashedFields, 'seq'> = {
     id: newId(),
     at: who.at.toISOString(),
     actorPractitionerId: who.actor?.practitionerId ?? null,
@@ -66,15 +72,10 @@ export async function appendAudit(
     outcome: input.outcome,
     detail: input.detail ?? {},
   };
-  const prevHash = last?.hash ?? GENESIS_HASH;
-  const hash = hashEntry(prevHash, fields);
-  await tx.query(
-    `INSERT INTO audit_event (seq, id, at, actor_practitioner_id, actor_agency_id, action, entity_type, entity_id,
-       person_id, purpose, outcome, detail, prev_hash, hash)
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)`,
-    [fields.seq, fields.id, fields.at, fields.actorPractitionerId, fields.actorAgencyId, fields.action, fields.entityType,
-      fields.entityId, fields.personId, fields.purpose, fields.outcome, JSON.stringify(fields.detail), prevHash, hash],
-  );
+  return [
+    fields.id, fields.at, fields.actorPractitionerId, fields.actorAgencyId, fields.action, fields.entityType, fields.entityId,
+    fields.personId, fields.purpose, fields.outcome, JSON.stringify(fields.detail), canonicalJson(fields),
+  ];
 }
 
 /** Records an action by the context's actor, in the caller's transaction. */
@@ -169,7 +170,8 @@ export interface VerifyResult {
 
 /**
  * Walks the whole chain in order. An edited entry no longer matches its hash; a deleted one
- * leaves a gap in the numbers or a successor whose prev_hash points at nothing.
+ * leaves a gap in the numbers or a successor whose prev_hash points at nothing; entries cut from
+ * the end leave the chain short of the head recorded in audit_head.
  */
 export async function verifyAuditChain(db: Queryable, batchSize = 5000): Promise<VerifyResult> {
   let prevHash = GENESIS_HASH;
@@ -200,6 +202,14 @@ export async function verifyAuditChain(db: Queryable, batchSize = 5000): Promise
       expectedSeq += 1;
       count += 1;
     }
+  }
+  // The head row records the newest entry: entries cut from the end leave the chain short of it.
+  const recorded = (await db.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_head WHERE id = 1')).rows[0];
+  if (recorded && recorded.seq > 0 && (recorded.seq !== (head?.seq ?? 0) || recorded.hash !== head?.hash)) {
+    const problem = recorded.seq > (head?.seq ?? 0)
+      ? `entries ${(head?.seq ?? 0) + 1} to ${recorded.seq} are missing from the end of the trail`
+      : `the trail's newest entry (${head?.seq ?? 0}) does not match the recorded head (${recorded.seq})`;
+    return { ok: false, entries: count, head, firstBroken: { seq: (head?.seq ?? 0) + 1, problem } };
   }
   return { ok: true, entries: count, head };
 }

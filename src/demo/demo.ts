@@ -1,22 +1,31 @@
-import type { Role } from '../access/policy.ts';
 import type { Services } from '../shared/context.ts';
-import { addPractitionerAsSystem, createAgency, createPartnership } from '../partnership/partnership.ts';
+import { DEMO_AGENCIES } from './agencies.ts';
+import { caseKate } from './cases/case1-kate.ts';
+import { caseCathy } from './cases/case2-cathy.ts';
+import { caseJackAndJenny } from './cases/case3-jack-and-jenny.ts';
+import { caseEstateFamily } from './cases/case4-estate-family.ts';
+import { caseJagFamilies } from './cases/case5-jag-families.ts';
+import { caseHelen } from './cases/case6-helen.ts';
+import { caseNatasha } from './cases/case7-natasha.ts';
+import { caseMaggieAndMark } from './cases/case8-maggie-and-mark.ts';
+import { Story, type DemoAccount } from './story.ts';
+
+export type { DemoAccount } from './story.ts';
 
 export const DEMO_PARTNERSHIP_NAME = 'Northshire Safeguarding Children Partnership (demo)';
 
-export interface DemoAccount {
-  name: string;
-  email: string;
-  jobTitle: string;
-  agencyName: string;
-  roles: Role[];
-}
+/** How long before "now" the demo partnership started using Jigsaw: older history arrives migrated (back-dated). */
+const GO_LIVE_WORKING_DAYS_AGO = 900;
 
-/** Placeholder: one agency. The full eight case examples replace this. */
+/**
+ * The demo partnership: the agencies, practitioners, people and records of the eight case
+ * examples (shared/seeds/case-examples.txt). Everyone and everything is fictional. Dates are
+ * relative to the services' clock, so the children are the ages the case examples give on the
+ * day the demo is loaded, and every record describes the past.
+ */
 export async function loadDemo(s: Services, opts: { passwordHash: string }): Promise<DemoAccount[]> {
-  const p = await createPartnership(s, { name: DEMO_PARTNERSHIP_NAME, nation: 'england-and-wales' });
-  const school = await createAgency(s, { name: 'Riverside Primary School', type: 'school', partnershipIds: [p.id] });
-  const account: DemoAccount = { name: 'Amira Shah', email: 'amira.shah@riverside.school.example', jobTitle: "Jack's class teacher", agencyName: school.name, roles: ['practitioner'] };
-  await addPractitionerAsSystem(s, { agencyId: school.id, name: account.name, email: account.email, jobTitle: account.jobTitle, roles: account.roles }, opts);
-  return [account];
+  const story = new Story(s.clock.now());
+  for (const agency of DEMO_AGENCIES) story.addAgency(agency);
+  for (const tell of [caseKate, caseCathy, caseJackAndJenny, caseEstateFamily, caseJagFamilies, caseHelen, caseNatasha, caseMaggieAndMark]) tell(story);
+  return story.play(s, DEMO_PARTNERSHIP_NAME, story.day(GO_LIVE_WORKING_DAYS_AGO, '08:00'), opts.passwordHash);
 }

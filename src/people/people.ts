@@ -23,8 +23,10 @@ interface PersonRow {
  * Loads a person the actor may act on, or refuses exactly as if the person did not exist.
  * Every path into a person's data starts here.
  */
-export async function personInReach(ctx: ActorContext, tx: Queryable, personId: string, action: 'read' | 'update' | 'add-record', auditAction: string): Promise<PersonRow> {
-  const row = (await tx.query<PersonRow>('SELECT * FROM person WHERE id = $1', [personId])).rows[0];
+export type PersonFactsRow = Pick<PersonRow, 'id' | 'agency_id' | 'kind' | 'date_of_birth'>;
+
+export async function personInReach(ctx: ActorContext, tx: Queryable, personId: string, action: 'read' | 'update' | 'add-record', auditAction: string): Promise<PersonFactsRow> {
+  const row = (await tx.query<PersonFactsRow>('SELECT id, agency_id, kind, date_of_birth FROM person WHERE id = $1', [personId])).rows[0];
   if (!row) throw refuse('person', { action: auditAction, entityType: 'person', entityId: personId, outcome: 'not_found' });
   if (!decidePerson(ctx.actor, action, { id: row.id, agencyId: row.agency_id }).allowed) {
     throw refuse('person', { action: auditAction, entityType: 'person', entityId: personId, personId });
@@ -61,15 +63,14 @@ export async function createPerson(ctx: ActorContext, input: NewPersonParsed): P
 
 async function loadPerson(tx: Queryable, id: string): Promise<Person> {
   const row = (await tx.query<PersonRow>('SELECT * FROM person WHERE id = $1', [id])).rows[0]!;
-  const [names, addresses, relationships, leads] = await Promise.all([
-    tx.query<{ use: string; given_names: string; family_name: string }>('SELECT use, given_names, family_name FROM person_name WHERE person_id = $1 ORDER BY position', [id]),
-    tx.query<{ line1: string; line2: string | null; town: string | null; postcode: string | null; valid_from: string | null; valid_to: string | null }>(
-      'SELECT line1, line2, town, postcode, valid_from, valid_to FROM person_address WHERE person_id = $1 ORDER BY position', [id]),
-    tx.query<{ id: string; person_id: string; related_person_id: string; type: Relationship['type']; valid_from: string | null; valid_to: string | null }>(
-      'SELECT id, person_id, related_person_id, type, valid_from, valid_to FROM relationship WHERE person_id = $1 ORDER BY created_at, id', [id]),
-    tx.query<{ id: string; practitioner_id: string; name: string; valid_from: string; valid_to: string | null }>(
-      'SELECT l.id, l.practitioner_id, p.name, l.valid_from, l.valid_to FROM lead_worker l JOIN practitioner p ON p.id = l.practitioner_id WHERE l.person_id = $1 ORDER BY l.valid_from, l.created_at', [id]),
-  ]);
+  // One after another: a transaction is one connection, and pg does not queue queries on it.
+  const names = await tx.query<{ use: string; given_names: string; family_name: string }>('SELECT use, given_names, family_name FROM person_name WHERE person_id = $1 ORDER BY position', [id]);
+  const addresses = await tx.query<{ line1: string; line2: string | null; town: string | null; postcode: string | null; valid_from: string | null; valid_to: string | null }>(
+    'SELECT line1, line2, town, postcode, valid_from, valid_to FROM person_address WHERE person_id = $1 ORDER BY position', [id]);
+  const relationships = await tx.query<{ id: string; person_id: string; related_person_id: string; type: Relationship['type']; valid_from: string | null; valid_to: string | null }>(
+    'SELECT id, person_id, related_person_id, type, valid_from, valid_to FROM relationship WHERE person_id = $1 ORDER BY created_at, type, valid_from, id', [id]);
+  const leads = await tx.query<{ id: string; practitioner_id: string; name: string; valid_from: string; valid_to: string | null }>(
+    'SELECT l.id, l.practitioner_id, p.name, l.valid_from, l.valid_to FROM lead_worker l JOIN practitioner p ON p.id = l.practitioner_id WHERE l.person_id = $1 ORDER BY l.valid_from, l.created_at', [id]);
   return {
     id: row.id,
     agencyId: row.agency_id,

@@ -1,5 +1,5 @@
-import { decideRecord, type RecordAction, type RecordFacts } from '../access/policy.ts';
-import { audit, command, refuse } from '../audit/audit.ts';
+import { decidePerson, decideRecord, type RecordAction, type RecordFacts } from '../access/policy.ts';
+import { audit, auditArguments, command, refuse } from '../audit/audit.ts';
 import type { AuditEntry } from '../audit/audit.ts';
 import { AUDIT_COLUMNS, toAuditEntry } from '../audit/audit.ts';
 import { personInReach } from '../people/people.ts';
@@ -120,26 +120,47 @@ async function insertVersion(tx: Tx, recordId: string, version: number, authorId
   return rows[0]!;
 }
 
-/** An agency records what it knows about a person in its own index. */
+/**
+ * An agency records what it knows about a person in its own index.
+ *
+ * One call (jigsaw_add_record, db/migrations/004_add_record.sql) reads the person's agency, writes
+ * the record, its first version and the audit entry; the access policy then decides on the facts
+ * it returned, and a refusal rolls the whole transaction back, so nothing is written that the
+ * policy would not allow. One round trip instead of five: see docs/performance.md.
+ */
 export async function addRecord(ctx: ActorContext, personId: string, input: NewRecord): Promise<AgencyRecord> {
   notInFuture(ctx, input.occurredAt);
   return command(ctx, async (tx) => {
-    await personInReach(ctx, tx, personId, 'add-record', 'record.create');
-    await checkNamedPractitioners(ctx, tx, input.namedPractitionerIds);
     const id = newId();
-    const now = ctx.clock.now().toISOString();
-    const record = (await tx.query<Pick<RecordRow, 'id' | 'person_id' | 'agency_id' | 'restricted' | 'created_by' | 'created_at'>>(
-      `INSERT INTO agency_record (id, person_id, agency_id, current_version, restricted, created_by, created_at) VALUES ($1,$2,$3,1,$4,$5,$6)
-       RETURNING id, person_id, agency_id, restricted, created_by, created_at`,
-      [id, personId, ctx.actor.agencyId, input.restricted, ctx.actor.practitionerId, now],
-    )).rows[0]!;
+    const at = ctx.clock.now();
+    const now = at.toISOString();
+    const a = ctx.actor;
+    const auditArgs = auditArguments({ actor: a, purpose: ctx.purpose, at }, { action: 'record.create', outcome: 'success', entityType: 'record', entityId: id, personId });
+    const facts = (await tx.query<{ person_agency_id: string; author_name: string }>(
+      `SELECT * FROM jigsaw_add_record(${Array.from({ length: 30 }, (_, i) => `$${i + 1}`).join(',')})`,
+      [personId, id, a.agencyId, input.restricted, a.practitionerId, now, input.kind, input.occurredAt, input.categories, input.factOrOpinion,
+        input.reportedOrWitnessed, JSON.stringify(input.source), input.confidential, input.sensitiveCategories, input.summary,
+        input.details ?? null, input.childsWords ?? null, input.outcome ?? null, ...auditArgs],
+    )).rows[0];
+    if (!facts) throw refuse('person', { action: 'record.create', entityType: 'person', entityId: personId, outcome: 'not_found' });
+    if (!decidePerson(a, 'add-record', { id: personId, agencyId: facts.person_agency_id }).allowed || facts.person_agency_id !== a.agencyId) {
+      throw refuse('person', { action: 'record.create', entityType: 'person', entityId: personId, personId });
+    }
     const named = [...new Set(input.namedPractitionerIds)];
-    for (const p of named) await tx.query('INSERT INTO record_named_practitioner (record_id, practitioner_id) VALUES ($1,$2)', [id, p]);
-    const version = await insertVersion(tx, id, 1, ctx.actor.practitionerId, now, input);
-    await audit(ctx, tx, { action: 'record.create', outcome: 'success', entityType: 'record', entityId: id, personId });
-    // The rows as stored (RETURNING), so no second read of what was just written; the policy
-    // still decides on them exactly as readCurrent would.
-    return decideAndShape(ctx, { ...record, named: record.restricted && named.length ? named : null, ...version }, 'read', 'record.create');
+    if (named.length) {
+      await checkNamedPractitioners(ctx, tx, named);
+      for (const p of named) await tx.query('INSERT INTO record_named_practitioner (record_id, practitioner_id) VALUES ($1,$2)', [id, p]);
+    }
+    // The row exactly as SELECT_RECORD would read it back (timestamps normalised the same way).
+    const row: RecordRow = {
+      id, person_id: personId, agency_id: a.agencyId, restricted: input.restricted, created_by: a.practitionerId, created_at: now,
+      named: input.restricted && named.length ? named : null, version: 1, kind: input.kind, occurred_at: new Date(input.occurredAt).toISOString(),
+      recorded_at: now, author_id: a.practitionerId, author_name: facts.author_name, categories: input.categories,
+      fact_or_opinion: input.factOrOpinion, reported_or_witnessed: input.reportedOrWitnessed, source: input.source, confidential: input.confidential,
+      sensitive_categories: input.sensitiveCategories, summary: input.summary, details: input.details ?? null, childs_words: input.childsWords ?? null,
+      outcome: input.outcome ?? null, correction_reason: null,
+    };
+    return decideAndShape(ctx, row, 'read', 'record.create');
   });
 }
 
