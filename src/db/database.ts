@@ -1,5 +1,7 @@
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import pg from 'pg';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** Anything that runs SQL: the database itself or one open transaction. */
 export interface Queryable {
@@ -25,7 +27,41 @@ const INT8_OID = 20;
 const NUMERIC_OID = 1700;
 const toIso = (v: string): string => new Date(v.includes('T') || /[+-]\d\d(:\d\d)?$/.test(v) ? v : `${v}Z`).toISOString();
 
+/**
+ * PGlite is one process's database: two processes opening the same directory would corrupt it.
+ * A lock file holding the owner's pid keeps a second one (say, the CLI while the server runs)
+ * out with a clear message; a lock left by a killed process is taken over.
+ */
+function lockDataDir(dataDir: string): () => void {
+  mkdirSync(dataDir, { recursive: true });
+  const file = join(dataDir, 'jigsaw.pid');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: 'wx' });
+      return () => rmSync(file, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const owner = Number(readFileSync(file, 'utf8'));
+      if (owner && processIsAlive(owner)) {
+        throw new Error(`The embedded database in ${dataDir} is in use by another Jigsaw process (pid ${owner}). Stop it first, or use a PostgreSQL server (DATABASE_URL).`);
+      }
+      rmSync(file, { force: true });
+    }
+  }
+  throw new Error(`Could not lock ${dataDir}`);
+}
+
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export async function openPGlite(dataDir: string | undefined): Promise<Database> {
+  const unlock = dataDir ? lockDataDir(dataDir) : () => undefined;
   const db = await PGlite.create(dataDir ?? 'memory://', {
     parsers: {
       [DATE_OID]: (v: string) => v,
@@ -51,7 +87,10 @@ export async function openPGlite(dataDir: string | undefined): Promise<Database>
     query: (sql, params) => base.query(sql, params),
     exec: (sql) => base.exec(sql),
     transaction: <T>(fn: (tx: Queryable) => Promise<T>) => db.transaction((tx) => fn(wrap(tx))),
-    close: () => db.close(),
+    close: async () => {
+      await db.close();
+      unlock();
+    },
   };
 }
 
