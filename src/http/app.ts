@@ -9,6 +9,10 @@ import { registerAuthRoutes } from './routes/auth.routes.ts';
 import { registerPartnershipRoutes } from './routes/partnership.routes.ts';
 import { registerPeopleRoutes } from './routes/people.routes.ts';
 import { registerRecordRoutes } from './routes/records.routes.ts';
+import { registerSharingRoutes } from './routes/sharing.routes.ts';
+import { registerRequestRoutes } from './routes/requests.routes.ts';
+import { registerChronologyRoutes } from './routes/chronology.routes.ts';
+import { registerReportRoutes } from './routes/reports.routes.ts';
 
 export const SESSION_COOKIE = 'jigsaw_session';
 
@@ -111,6 +115,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       registerPartnershipRoutes(scopedApi);
       registerPeopleRoutes(scopedApi);
       registerRecordRoutes(scopedApi);
+      registerSharingRoutes(scopedApi);
+      registerRequestRoutes(scopedApi);
+      registerChronologyRoutes(scopedApi);
+      registerReportRoutes(scopedApi);
       api.routes.push(...scopedApi.routes);
       const doc = openApiDocument(api.routes);
       scoped.get('/openapi.json', () => Promise.resolve(doc));
