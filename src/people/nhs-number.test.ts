@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { sharedDataPath } from '../../test/shared-data.ts';
 import { isValidNhsNumber, nhsNumberProblem } from './nhs-number.ts';
 
 // The published test vectors in ../shared/data/standards (NHS documentation, PDS sandbox, CP-IS examples).
-const vectors = readFileSync(new URL('../../../shared/data/standards/nhs_number_test_vectors.csv', import.meta.url), 'utf8')
+const vectors = readFileSync(sharedDataPath('standards/nhs_number_test_vectors.csv'), 'utf8')
   .trim().split('\n').slice(1).map((line) => {
-    const [nhs, valid, note] = line.split(/,(.*)/s)[0] === undefined ? [] : [line.split(',')[0]!, line.split(',')[1]!, line.split(',').slice(2).join(',')];
-    return { nhs: nhs!, valid: valid === 'true', note: note! };
+    const [nhs, valid, ...note] = line.split(',');
+    return { nhs: nhs!, valid: valid === 'true', note: note.join(',') };
   });
 
 describe('NHS number Modulus 11 check', () => {
