@@ -24,6 +24,8 @@ export const CASEWORK_ROLES: readonly Role[] = ['practitioner', 'safeguarding_le
  */
 export interface ShareGrant {
   recordId: string;
+  /** The person the record is about: a live grant also lets the recipient see who that is. */
+  personId?: string | undefined;
   /** The whole receiving agency … */
   granteeAgencyId?: string | undefined;
   /** … or one named practitioner. */
@@ -68,17 +70,24 @@ const deny = (reason: string): Decision => ({ allowed: false, reason });
 const hasAny = (actor: Actor, roles: readonly Role[]): boolean => actor.roles.some((r) => roles.includes(r));
 const doesCasework = (actor: Actor): boolean => hasAny(actor, CASEWORK_ROLES);
 
+const isLive = (g: ShareGrant, t: number): boolean =>
+  new Date(g.validFrom).getTime() <= t &&
+  (g.validUntil === undefined || new Date(g.validUntil).getTime() > t) &&
+  (g.revokedAt === undefined || new Date(g.revokedAt).getTime() > t);
+
+/** Live grants covering a person's records for this actor: they may see who the person is. */
+export function liveGrantsForPerson(actor: Actor, personId: string, now: Date): ShareGrant[] {
+  const t = now.getTime();
+  return actor.grants.filter((g) => g.personId === personId && namesActor(actor, g) && isLive(g, t));
+}
+
+const namesActor = (actor: Actor, g: ShareGrant): boolean =>
+  g.granteePractitionerId === actor.practitionerId || (g.granteePractitionerId === undefined && g.granteeAgencyId === actor.agencyId);
+
 /** A live grant names this record and this actor (or their agency), has started, and has neither expired nor been revoked. */
 export function liveGrantFor(actor: Actor, recordId: string, now: Date): ShareGrant | undefined {
   const t = now.getTime();
-  return actor.grants.find(
-    (g) =>
-      g.recordId === recordId &&
-      (g.granteePractitionerId === actor.practitionerId || (g.granteePractitionerId === undefined && g.granteeAgencyId === actor.agencyId)) &&
-      new Date(g.validFrom).getTime() <= t &&
-      (g.validUntil === undefined || new Date(g.validUntil).getTime() > t) &&
-      (g.revokedAt === undefined || new Date(g.revokedAt).getTime() > t),
-  );
+  return actor.grants.find((g) => g.recordId === recordId && namesActor(actor, g) && isLive(g, t));
 }
 
 function withinOwnAgencyReach(actor: Actor, record: RecordFacts): Decision {
@@ -127,9 +136,12 @@ export function decideRecord(actor: Actor, action: RecordAction, record: RecordF
   }
 }
 
-export function decidePerson(actor: Actor, action: PersonAction, person: PersonFacts): Decision {
+export function decidePerson(actor: Actor, action: PersonAction, person: PersonFacts, now: Date = new Date()): Decision {
   switch (action) {
     case 'read':
+      if (person.agencyId === actor.agencyId) return doesCasework(actor) ? allow('own agency index') : deny('role does not include casework');
+      if (doesCasework(actor) && liveGrantsForPerson(actor, person.id, now).length > 0) return allow('records about them shared by a recorded decision');
+      return deny('person is in another agency\'s index');
     case 'update':
     case 'add-record':
       if (person.agencyId !== actor.agencyId) return deny('person is in another agency\'s index');

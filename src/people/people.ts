@@ -4,6 +4,7 @@ import type { Queryable } from '../db/database.ts';
 import type { ActorContext, Tx } from '../shared/context.ts';
 import { invalid } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
+import { grantsFor, liveGrants, withGrants, type GrantInfo } from '../sharing/grants.ts';
 import type { LeadWorker, NewAddress, NewLeadWorker, NewName, NewPersonParsed, NewRelationship, Person, PersonSearch, Relationship } from './schemas.ts';
 
 interface PersonRow {
@@ -19,19 +20,24 @@ interface PersonRow {
   created_at: string;
 }
 
+export type PersonFactsRow = Pick<PersonRow, 'id' | 'agency_id' | 'kind' | 'date_of_birth'> & {
+  /** Grants naming the actor for records about this person: empty for the actor's own agency's people. */
+  grants: GrantInfo[];
+};
+
 /**
  * Loads a person the actor may act on, or refuses exactly as if the person did not exist.
- * Every path into a person's data starts here.
+ * Every path into a person's data starts here. Another agency's person can be read (never
+ * changed) while a live share about them names the actor.
  */
-export type PersonFactsRow = Pick<PersonRow, 'id' | 'agency_id' | 'kind' | 'date_of_birth'>;
-
 export async function personInReach(ctx: ActorContext, tx: Queryable, personId: string, action: 'read' | 'update' | 'add-record', auditAction: string): Promise<PersonFactsRow> {
-  const row = (await tx.query<PersonFactsRow>('SELECT id, agency_id, kind, date_of_birth FROM person WHERE id = $1', [personId])).rows[0];
+  const row = (await tx.query<Omit<PersonFactsRow, 'grants'>>('SELECT id, agency_id, kind, date_of_birth FROM person WHERE id = $1', [personId])).rows[0];
   if (!row) throw refuse('person', { action: auditAction, entityType: 'person', entityId: personId, outcome: 'not_found' });
-  if (!decidePerson(ctx.actor, action, { id: row.id, agencyId: row.agency_id }).allowed) {
+  const grants = row.agency_id !== ctx.actor.agencyId && action === 'read' ? await grantsFor(tx, ctx.actor, { personIds: [personId] }) : [];
+  if (!decidePerson(withGrants(ctx.actor, grants), action, { id: row.id, agencyId: row.agency_id }, ctx.clock.now()).allowed) {
     throw refuse('person', { action: auditAction, entityType: 'person', entityId: personId, personId });
   }
-  return row;
+  return { ...row, grants };
 }
 
 export async function createPerson(ctx: ActorContext, input: NewPersonParsed): Promise<Person> {
@@ -85,16 +91,32 @@ async function loadPerson(tx: Queryable, id: string): Promise<Person> {
     communicationNeeds: row.communication_needs,
     relationships: relationships.rows.map((r) => ({ id: r.id, personId: r.person_id, relatedPersonId: r.related_person_id, type: r.type, validFrom: r.valid_from, validTo: r.valid_to })),
     leadWorkers: leads.rows.map((l): LeadWorker => ({ id: l.id, practitionerId: l.practitioner_id, practitionerName: l.name, validFrom: l.valid_from, validTo: l.valid_to })),
+    access: 'own',
     createdAt: row.created_at,
   };
 }
 
 export async function getPerson(ctx: ActorContext, id: string): Promise<Person> {
   return command(ctx, async (tx) => {
-    await personInReach(ctx, tx, id, 'read', 'person.read');
+    const facts = await personInReach(ctx, tx, id, 'read', 'person.read');
     await audit(ctx, tx, { action: 'person.read', outcome: 'success', entityType: 'person', entityId: id, personId: id });
-    return loadPerson(tx, id);
+    const person = await loadPerson(tx, id);
+    return facts.agency_id === ctx.actor.agencyId ? person : asRecipientSees(person, liveGrants(facts.grants, ctx.clock.now()));
   });
+}
+
+/**
+ * What a recipient of shared records sees of the person they are about: enough to know who it
+ * is and whom to ask, no more. Relationships name third parties and stay with the holding
+ * agency; the address only when a decision chose to include it.
+ */
+function asRecipientSees(person: Person, grants: GrantInfo[]): Person {
+  return {
+    ...person,
+    access: 'shared',
+    addresses: grants.some((g) => g.includeAddress) ? person.addresses : [],
+    relationships: [],
+  };
 }
 
 /** Finds people in the caller's own agency index. Cross-agency candidates come from matching. */

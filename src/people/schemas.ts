@@ -104,6 +104,7 @@ export const Person = z
     relationships: z.array(Relationship),
     leadWorkers: z.array(LeadWorker),
     createdAt: z.string(),
+    access: z.enum(['own', 'shared']).meta({ description: "'own': in your agency's index; 'shared': another agency's entry, seen because it shared records about them with you." }),
   })
   .meta({ id: 'Person' });
 export type Person = z.infer<typeof Person>;

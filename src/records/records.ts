@@ -6,6 +6,8 @@ import { personInReach } from '../people/people.ts';
 import type { ActorContext, Tx } from '../shared/context.ts';
 import { conflict, invalid } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
+import { grantsFor, liveGrants, withGrants, type GrantInfo } from '../sharing/grants.ts';
+import { RECORD_PARTS, type RecordPart } from '../sharing/schemas.ts';
 import type { AgencyRecord, Correction, NewRecord, Restriction } from './schemas.ts';
 
 const BACKDATED_AFTER_MS = 24 * 3_600_000;
@@ -57,10 +59,18 @@ const facts = (r: RecordRow): RecordFacts => ({
   namedPractitionerIds: r.named ?? [],
 });
 
-function toRecord(ctx: ActorContext, r: RecordRow): AgencyRecord {
+/**
+ * Shapes a row for the reader. Another agency's reader sees it through a share: only the parts
+ * the decision covered, with who shared it, when, why, on what basis and whether it may be passed on.
+ */
+function toRecord(ctx: ActorContext, r: RecordRow, grants: readonly GrantInfo[] = []): AgencyRecord {
+  const own = r.agency_id === ctx.actor.agencyId;
+  const live = own ? [] : liveGrants(grants.filter((g) => g.recordId === r.id), ctx.clock.now());
+  const parts = new Set<RecordPart>(own ? RECORD_PARTS : live.flatMap((g) => g.parts));
+  const via = live[0];
   // A protected source is named only to the author and the holding agency's safeguarding lead (12.5).
-  const seesSource = !r.source.identityProtected || r.author_id === ctx.actor.practitionerId ||
-    (r.agency_id === ctx.actor.agencyId && ctx.actor.roles.includes('safeguarding_lead'));
+  const seesSource = parts.has('source') && (!r.source.identityProtected || r.author_id === ctx.actor.practitionerId ||
+    (own && ctx.actor.roles.includes('safeguarding_lead')));
   return {
     id: r.id,
     personId: r.person_id,
@@ -79,12 +89,27 @@ function toRecord(ctx: ActorContext, r: RecordRow): AgencyRecord {
     source: { type: r.source.type, description: seesSource ? (r.source.description ?? null) : null, identityProtected: r.source.identityProtected },
     confidential: r.confidential,
     sensitiveCategories: r.sensitive_categories,
-    summary: r.summary,
-    details: r.details,
-    childsWords: r.childs_words,
+    summary: parts.has('summary') ? r.summary : '',
+    details: parts.has('details') ? r.details : null,
+    childsWords: parts.has('childs_words') ? r.childs_words : null,
     outcome: r.outcome,
-    correctionReason: r.correction_reason,
+    correctionReason: own ? r.correction_reason : null,
     firstRecordedAt: r.created_at,
+    sharedParts: [...parts],
+    share: via
+      ? {
+          decisionId: via.decisionId,
+          sharedByAgencyId: via.sharedByAgencyId,
+          sharedByAgencyName: via.sharedByAgencyName,
+          sharedByName: via.sharedByName,
+          sharedAt: via.sharedAt,
+          purpose: via.purpose,
+          legalBasis: via.legalBasis,
+          onwardSharing: via.onwardSharing,
+          onwardConditions: via.onwardConditions,
+          validUntil: via.validUntil,
+        }
+      : null,
   };
 }
 
@@ -167,14 +192,15 @@ export async function addRecord(ctx: ActorContext, personId: string, input: NewR
 async function readCurrent(ctx: ActorContext, tx: Tx, id: string, action: RecordAction, auditAction: string): Promise<AgencyRecord> {
   const row = (await tx.query<RecordRow>(`${SELECT_RECORD} WHERE r.id = $1 AND v.version = r.current_version`, [id])).rows[0];
   if (!row) throw refuse('record', { action: auditAction, entityType: 'record', entityId: id, outcome: 'not_found' });
-  return decideAndShape(ctx, row, action, auditAction);
+  const grants = row.agency_id === ctx.actor.agencyId ? [] : await grantsFor(tx, ctx.actor, { recordIds: [id] });
+  return decideAndShape(ctx, row, action, auditAction, grants);
 }
 
-function decideAndShape(ctx: ActorContext, row: RecordRow, action: RecordAction, auditAction: string): AgencyRecord {
-  if (!decideRecord(ctx.actor, action, facts(row), ctx.clock.now()).allowed) {
+function decideAndShape(ctx: ActorContext, row: RecordRow, action: RecordAction, auditAction: string, grants: readonly GrantInfo[] = []): AgencyRecord {
+  if (!decideRecord(withGrants(ctx.actor, grants), action, facts(row), ctx.clock.now()).allowed) {
     throw refuse('record', { action: auditAction, entityType: 'record', entityId: row.id, personId: row.person_id });
   }
-  return toRecord(ctx, row);
+  return toRecord(ctx, row, grants);
 }
 
 export async function getRecord(ctx: ActorContext, id: string): Promise<AgencyRecord> {
@@ -189,29 +215,33 @@ export async function getRecord(ctx: ActorContext, id: string): Promise<AgencyRe
 export async function getRecordHistory(ctx: ActorContext, id: string): Promise<AgencyRecord[]> {
   return command(ctx, async (tx) => {
     const current = await readCurrent(ctx, tx, id, 'read', 'record.history');
-    const { rows } = await tx.query<RecordRow>(`${SELECT_RECORD} WHERE r.id = $1 ORDER BY v.version`, [id]);
     await audit(ctx, tx, { action: 'record.history', outcome: 'success', entityType: 'record', entityId: id, personId: current.personId });
+    // A recipient sees the record as it is now; earlier versions stay with the holding agency.
+    if (current.agencyId !== ctx.actor.agencyId) return [current];
+    const { rows } = await tx.query<RecordRow>(`${SELECT_RECORD} WHERE r.id = $1 ORDER BY v.version`, [id]);
     return rows.map((r) => toRecord(ctx, r));
   });
 }
 
 /**
  * All of a person's records the caller may read, oldest occurrence first. The SQL narrows to
- * candidates (the caller's agency, or records named in the caller's grants); the policy decides.
+ * candidates (the caller's agency, or records named in the caller's live grants); the policy
+ * decides on every row.
  */
 export async function listPersonRecords(ctx: ActorContext, personId: string): Promise<AgencyRecord[]> {
   return command(ctx, async (tx) => {
-    await personInReach(ctx, tx, personId, 'read', 'record.list');
-    const granted = ctx.actor.grants.map((g) => g.recordId);
+    const person = await personInReach(ctx, tx, personId, 'read', 'record.list');
+    const now = ctx.clock.now();
+    const granted = liveGrants(person.grants, now).map((g) => g.recordId);
     const { rows } = await tx.query<RecordRow>(
       `${SELECT_RECORD} WHERE r.person_id = $1 AND v.version = r.current_version AND (r.agency_id = $2 OR r.id = ANY($3::uuid[]))
        ORDER BY v.occurred_at, r.created_at`,
       [personId, ctx.actor.agencyId, granted],
     );
-    const now = ctx.clock.now();
-    const visible = rows.filter((r) => decideRecord(ctx.actor, 'read', facts(r), now).allowed);
+    const actor = withGrants(ctx.actor, person.grants);
+    const visible = rows.filter((r) => decideRecord(actor, 'read', facts(r), now).allowed);
     await audit(ctx, tx, { action: 'record.list', outcome: 'success', entityType: 'person', entityId: personId, personId, detail: { count: visible.length } });
-    return visible.map((r) => toRecord(ctx, r));
+    return visible.map((r) => toRecord(ctx, r, person.grants));
   });
 }
 

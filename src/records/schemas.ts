@@ -117,6 +117,22 @@ export const AgencyRecord = z
     outcome: z.string().nullable(),
     correctionReason: z.string().nullable(),
     firstRecordedAt: z.string(),
+    sharedParts: z.array(z.enum(['summary', 'details', 'childs_words', 'source'])).meta({ description: 'Which parts you can see: all of them for your own agency\'s records; what a share covered otherwise.' }),
+    share: z
+      .object({
+        decisionId: Uuid,
+        sharedByAgencyId: Uuid,
+        sharedByAgencyName: z.string(),
+        sharedByName: z.string(),
+        sharedAt: z.string(),
+        purpose: z.string(),
+        legalBasis: z.string(),
+        onwardSharing: z.enum(['not_permitted', 'permitted', 'permitted_with_conditions']),
+        onwardConditions: z.string().nullable(),
+        validUntil: z.string().nullable(),
+      })
+      .nullable()
+      .meta({ description: 'For a record another agency shared with you: who shared it, when, why, on what basis, and whether you may pass it on.' }),
   })
   .meta({ id: 'AgencyRecord' });
 export type AgencyRecord = z.infer<typeof AgencyRecord>;

@@ -1,4 +1,5 @@
-import { decideRecord, liveGrantFor, type Actor, type ShareGrant } from '../access/policy.ts';
+import { decideAgency, decideRecord } from '../access/policy.ts';
+import { grantsFor, liveGrants, withGrants } from './grants.ts';
 import { audit, command, refuse } from '../audit/audit.ts';
 import { londonDate, workingDayCalendar, type CalendarNation } from '../calendar/working-days.ts';
 import type { Queryable } from '../db/database.ts';
@@ -21,38 +22,6 @@ interface CandidateRecord {
   sensitive_categories: string[];
   confidential: boolean;
   source: { type: string; identityProtected?: boolean };
-}
-
-interface GrantRow {
-  record_id: string;
-  grantee_agency_id: string;
-  grantee_practitioner_id: string | null;
-  valid_from: string;
-  valid_until: string | null;
-  revoked_at: string | null;
-  parts: RecordPart[];
-  onward_sharing: 'not_permitted' | 'permitted' | 'permitted_with_conditions';
-}
-
-export const toShareGrant = (g: Pick<GrantRow, 'record_id' | 'grantee_agency_id' | 'grantee_practitioner_id' | 'valid_from' | 'valid_until' | 'revoked_at'>): ShareGrant => ({
-  recordId: g.record_id,
-  granteeAgencyId: g.grantee_agency_id,
-  granteePractitionerId: g.grantee_practitioner_id ?? undefined,
-  validFrom: g.valid_from,
-  validUntil: g.valid_until ?? undefined,
-  revokedAt: g.revoked_at ?? undefined,
-});
-
-/** The actor with the grants that name them (or their agency) for these records. */
-export async function actorWithGrants(tx: Queryable, actor: Actor, recordIds: readonly string[]): Promise<{ actor: Actor; grants: GrantRow[] }> {
-  if (recordIds.length === 0) return { actor, grants: [] };
-  const { rows } = await tx.query<GrantRow>(
-    `SELECT g.record_id, g.grantee_agency_id, g.grantee_practitioner_id, g.valid_from, g.valid_until, g.revoked_at, g.parts, d.onward_sharing
-       FROM share_grant g JOIN share_decision d ON d.id = g.decision_id
-      WHERE g.record_id = ANY($1::uuid[]) AND g.grantee_agency_id = $2 AND (g.grantee_practitioner_id IS NULL OR g.grantee_practitioner_id = $3)`,
-    [recordIds, actor.agencyId, actor.practitionerId],
-  );
-  return { actor: { ...actor, grants: [...actor.grants, ...rows.map(toShareGrant)] }, grants: rows };
 }
 
 async function nationOf(tx: Tx, agencyId: string): Promise<CalendarNation> {
@@ -125,7 +94,8 @@ async function check(ctx: ActorContext, tx: Tx, input: NewShareDecision): Promis
               v.sensitive_categories, v.confidential, v.source
          FROM agency_record r JOIN agency_record_version v ON v.record_id = r.id AND v.version = r.current_version
         WHERE r.id = ANY($1::uuid[])`, [ids]);
-    const { actor, grants } = await actorWithGrants(tx, ctx.actor, rows.filter((r) => r.agency_id !== ctx.actor.agencyId).map((r) => r.id));
+    const grants = await grantsFor(tx, ctx.actor, { recordIds: rows.filter((r) => r.agency_id !== ctx.actor.agencyId).map((r) => r.id) });
+    const actor = withGrants(ctx.actor, grants);
     const now = ctx.clock.now();
     input.share.items.forEach((item, i) => {
       const r = rows.find((x) => x.id === item.recordId);
@@ -137,8 +107,8 @@ async function check(ctx: ActorContext, tx: Tx, input: NewShareDecision): Promis
       }
       if (r.agency_id !== ctx.actor.agencyId) {
         // Passing on what was shared with us: only where the original decision allows it, and no more of it.
-        const live = grants.find((g) => g.record_id === r.id && liveGrantFor({ ...ctx.actor, grants: [toShareGrant(g)] }, r.id, now));
-        if (!live || live.onward_sharing === 'not_permitted') {
+        const live = liveGrants(grants.filter((g) => g.recordId === r.id), now)[0];
+        if (!live || live.onwardSharing === 'not_permitted') {
           problems.push({ pointer: `/share/items/${i}/recordId`, detail: 'This record was shared with you without permission to pass it on (3.49)' });
         } else if (item.parts.some((p) => !live.parts.includes(p))) {
           problems.push({ pointer: `/share/items/${i}/parts`, detail: 'You can pass on only the parts that were shared with you' });
@@ -178,7 +148,7 @@ export interface Preview {
 /** What the system would say about a decision, without recording it: the journey's "check your answers". */
 export async function previewDecision(ctx: ActorContext, input: NewShareDecision): Promise<Preview> {
   return command(ctx, async (tx) => {
-    await personInReach(ctx, tx, input.personId, 'update', 'share.preview');
+    await personInReach(ctx, tx, input.personId, 'read', 'share.preview');
     const c = await check(ctx, tx, input);
     await audit(ctx, tx, { action: 'share.preview', outcome: 'success', entityType: 'person', entityId: input.personId, personId: input.personId });
     return { assessment: c.assessment, warnings: c.warnings, problems: c.problems };
@@ -191,7 +161,7 @@ function refuseUnacknowledged(warnings: Warning[], acknowledged: readonly string
 
 export async function makeDecision(ctx: ActorContext, input: NewShareDecision): Promise<ShareDecision> {
   return command(ctx, async (tx) => {
-    await personInReach(ctx, tx, input.personId, 'update', 'share.decide');
+    await personInReach(ctx, tx, input.personId, 'read', 'share.decide');
     const c = await check(ctx, tx, input);
     const problems = [...c.problems, ...(input.outcome === 'share' ? refuseUnacknowledged(c.warnings, input.acknowledgedWarnings) : [])];
     if (input.followsDecisionId) {
@@ -341,13 +311,16 @@ async function loadDecision(tx: Queryable, id: string): Promise<ShareDecision> {
   };
 }
 
-/** A decision is the deciding agency's record: its casework staff read it; nobody else does. */
+/**
+ * A decision is the deciding agency's record: its casework staff read it; nobody else does.
+ * (Recipients learn who shared, when, why and on what basis from the shared record itself.)
+ */
 async function decisionInReach(ctx: ActorContext, tx: Tx, id: string, action: string): Promise<DecisionRow> {
   const d = (await tx.query<DecisionRow>('SELECT * FROM share_decision WHERE id = $1', [id])).rows[0];
   if (!d) throw refuse('decision', { action, entityType: 'share_decision', entityId: id, outcome: 'not_found' });
-  await personInReach(ctx, tx, d.person_id, 'read', action).catch(() => {
+  if (!decideAgency(ctx.actor, 'create-person', d.agency_id).allowed) {
     throw refuse('decision', { action, entityType: 'share_decision', entityId: id, personId: d.person_id });
-  });
+  }
   return d;
 }
 
@@ -362,7 +335,7 @@ export async function getDecision(ctx: ActorContext, id: string): Promise<ShareD
 export async function listDecisions(ctx: ActorContext, personId: string): Promise<ShareDecision[]> {
   return command(ctx, async (tx) => {
     await personInReach(ctx, tx, personId, 'read', 'share.list');
-    const { rows } = await tx.query<{ id: string }>('SELECT id FROM share_decision WHERE person_id = $1 ORDER BY decided_at', [personId]);
+    const { rows } = await tx.query<{ id: string }>('SELECT id FROM share_decision WHERE person_id = $1 AND agency_id = $2 ORDER BY decided_at', [personId, ctx.actor.agencyId]);
     const out: ShareDecision[] = [];
     for (const r of rows) out.push(await loadDecision(tx, r.id));
     await audit(ctx, tx, { action: 'share.list', outcome: 'success', entityType: 'person', entityId: personId, personId, detail: { count: out.length } });
