@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { audit, command, refuse } from '../audit/audit.ts';
+import type { Queryable } from '../db/database.ts';
+import type { ActorContext } from '../shared/context.ts';
+import { Uuid } from '../shared/schemas.ts';
+
+/**
+ * A practitioner's own notifications: what happened and a link to it, never who it is about
+ * (see notify.ts). Nobody reads or marks anyone else's.
+ */
+
+export const Notification = z
+  .object({
+    id: Uuid,
+    kind: z.string().meta({ description: 'e.g. information-request.received, information-request.answered, share.revoked.' }),
+    entityType: z.string(),
+    entityId: Uuid,
+    message: z.string(),
+    createdAt: z.string(),
+    readAt: z.string().nullable(),
+  })
+  .meta({ id: 'Notification' });
+export type Notification = z.infer<typeof Notification>;
+
+interface NotificationRow {
+  id: string;
+  practitioner_id: string;
+  kind: string;
+  entity_type: string;
+  entity_id: string;
+  message: string;
+  created_at: string;
+  read_at: string | null;
+}
+
+const toNotification = (r: NotificationRow): Notification => ({
+  id: r.id, kind: r.kind, entityType: r.entity_type, entityId: r.entity_id, message: r.message, createdAt: r.created_at, readAt: r.read_at,
+});
+
+const SELECT_NOTIFICATION = 'SELECT id, practitioner_id, kind, entity_type, entity_id, message, created_at, read_at FROM notification';
+
+/** The caller's notifications, newest first. */
+export async function listNotifications(ctx: ActorContext, options: { unreadOnly?: boolean } = {}): Promise<Notification[]> {
+  const unreadOnly = options.unreadOnly ?? false;
+  return command(ctx, async (tx) => {
+    const { rows } = await tx.query<NotificationRow>(
+      `${SELECT_NOTIFICATION} WHERE practitioner_id = $1 AND (NOT $2::boolean OR read_at IS NULL) ORDER BY created_at DESC, id LIMIT 500`,
+      [ctx.actor.practitionerId, unreadOnly],
+    );
+    await audit(ctx, tx, { action: 'notification.list', outcome: 'success', entityType: 'practitioner', entityId: ctx.actor.practitionerId, detail: { count: rows.length, unreadOnly } });
+    return rows.map(toNotification);
+  });
+}
+
+async function loadNotification(tx: Queryable, id: string): Promise<NotificationRow | undefined> {
+  return (await tx.query<NotificationRow>(`${SELECT_NOTIFICATION} WHERE id = $1`, [id])).rows[0];
+}
+
+/** Marks one of the caller's own notifications read; marking it again keeps the first time. */
+export async function markRead(ctx: ActorContext, id: string): Promise<Notification> {
+  return command(ctx, async (tx) => {
+    const row = await loadNotification(tx, id);
+    if (!row) throw refuse('notification', { action: 'notification.read', entityType: 'notification', entityId: id, outcome: 'not_found' });
+    if (row.practitioner_id !== ctx.actor.practitionerId) throw refuse('notification', { action: 'notification.read', entityType: 'notification', entityId: id });
+    await tx.query('UPDATE notification SET read_at = coalesce(read_at, $2) WHERE id = $1', [id, ctx.clock.now().toISOString()]);
+    await audit(ctx, tx, { action: 'notification.read', outcome: 'success', entityType: 'notification', entityId: id });
+    return toNotification((await loadNotification(tx, id))!);
+  });
+}
