@@ -69,7 +69,7 @@ export function openApiDocument(routes: readonly RegisteredRoute[]): Record<stri
       parameters: [...parameters(c, r.params, 'path'), ...parameters(c, r.query, 'query'),
         { name: 'Jigsaw-Purpose', in: 'header', required: false, schema: { type: 'string', maxLength: 500 }, description: 'Why you are accessing this; kept in the audit trail.' }],
       responses: {
-        [String(r.status)]: { description: 'Success', content: { 'application/json': { schema: c.convert(r.response, 'output') } } },
+        [String(r.status)]: { description: 'Success', content: { [r.produces ?? 'application/json']: { schema: r.produces ? { type: 'string' } : c.convert(r.response, 'output') } } },
         '4XX': { description: 'A problem with the request', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
       },
     };

@@ -17,6 +17,8 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   query?: Q;
   body?: B;
   response: R;
+  /** The response's media type when it is not JSON (a CSV export, a printable page). */
+  produces?: 'text/csv' | 'text/html';
   status?: number;
   /** false for the few endpoints used before signing in. */
   auth?: boolean;
@@ -32,6 +34,7 @@ export interface RegisteredRoute {
   query?: z.ZodType | undefined;
   body?: z.ZodType | undefined;
   response: z.ZodType;
+  produces?: 'text/csv' | 'text/html' | undefined;
   status: number;
   auth: boolean;
 }
@@ -72,7 +75,7 @@ export class Api {
   ): void {
     const auth = spec.auth ?? true;
     const status = spec.status ?? (spec.method === 'POST' ? 201 : 200);
-    this.routes.push({ method: spec.method, url: spec.url, summary: spec.summary, tag: spec.tag, params: spec.params, query: spec.query, body: spec.body, response: spec.response, status, auth });
+    this.routes.push({ method: spec.method, url: spec.url, summary: spec.summary, tag: spec.tag, params: spec.params, query: spec.query, body: spec.body, response: spec.response, produces: spec.produces, status, auth });
     this.app.route({
       method: spec.method,
       url: spec.url.replace(/\{(\w+)\}/g, ':$1'),
