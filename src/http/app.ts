@@ -13,6 +13,7 @@ import { registerSharingRoutes } from './routes/sharing.routes.ts';
 import { registerRequestRoutes } from './routes/requests.routes.ts';
 import { registerChronologyRoutes } from './routes/chronology.routes.ts';
 import { registerReportRoutes } from './routes/reports.routes.ts';
+import { registerProcessRoutes } from './routes/process.routes.ts';
 
 export const SESSION_COOKIE = 'jigsaw_session';
 
@@ -119,6 +120,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       registerRequestRoutes(scopedApi);
       registerChronologyRoutes(scopedApi);
       registerReportRoutes(scopedApi);
+      registerProcessRoutes(scopedApi);
       api.routes.push(...scopedApi.routes);
       const doc = openApiDocument(api.routes);
       scoped.get('/openapi.json', () => Promise.resolve(doc));

@@ -1,0 +1,226 @@
+import { audit, command, refuse } from '../audit/audit.ts';
+import { londonDate, workingDayCalendar, type CalendarNation } from '../calendar/working-days.ts';
+import { personInReach } from '../people/people.ts';
+import type { ActorContext, Tx } from '../shared/context.ts';
+import { forbidden, invalid } from '../shared/errors.ts';
+import { newId } from '../shared/ids.ts';
+import { isOverdue, next, reduce, type Action, type ActionFacts, type AssessmentModel, type EpisodeState, type ProcessSettings, type Step } from './engine.ts';
+import type { EpisodeActionInput, OpenEpisode, RecordAction } from './schemas.ts';
+
+/**
+ * Episodes with children's social care: the service records actions (append-only, once per
+ * idempotency key), asks the engine whether each is allowed, and keeps the projection of stage
+ * and due steps in step with the actions in the same transaction.
+ */
+
+interface EpisodeRow {
+  id: string;
+  agency_id: string;
+  child_person_id: string;
+  allocated_worker_id: string | null;
+  team: string | null;
+  opened_at: string;
+  stage: string;
+  closed_at: string | null;
+}
+
+export interface EpisodeView {
+  id: string;
+  agencyId: string;
+  childPersonId: string;
+  allocatedWorkerId: string | null;
+  team: string | null;
+  openedAt: string;
+  state: EpisodeState & { steps: (Step & { overdue: boolean })[] };
+  actions: { seq: number; type: string; occurredAt: string; recordedAt: string; recordedBy: string; details: unknown }[];
+}
+
+async function settingsFor(tx: Tx, agencyId: string): Promise<ProcessSettings> {
+  const p = (await tx.query<{ nation: CalendarNation; assessment_model: AssessmentModel }>(
+    'SELECT p.nation, p.assessment_model FROM partnership p JOIN partnership_agency pa ON pa.partnership_id = p.id WHERE pa.agency_id = $1 ORDER BY p.created_at LIMIT 1',
+    [agencyId])).rows[0];
+  return { calendar: workingDayCalendar(), nation: p?.nation ?? 'england-and-wales', model: p?.assessment_model ?? 'single_45' };
+}
+
+/** Only children's social care holds episodes, and only its casework staff act on them. */
+async function checkAuthority(ctx: ActorContext, tx: Tx): Promise<void> {
+  const a = (await tx.query<{ type: string }>('SELECT type FROM agency WHERE id = $1', [ctx.actor.agencyId])).rows[0];
+  if (a?.type !== 'childrens_social_care') throw forbidden("Only children's social care records the child protection process.");
+}
+
+async function loadActions(tx: Tx, episodeId: string): Promise<(Action & { recorded_at: string; recorded_by: string; details: unknown; idempotency_key: string })[]> {
+  const { rows } = await tx.query<{ seq: number; occurred_at: string; recorded_at: string; recorded_by: string; facts: ActionFacts; details: unknown; idempotency_key: string }>(
+    'SELECT seq, occurred_at, recorded_at, recorded_by, facts, details, idempotency_key FROM episode_action WHERE episode_id = $1 ORDER BY seq', [episodeId]);
+  return rows.map((r) => ({ seq: r.seq, at: r.occurred_at, facts: r.facts, recorded_at: r.recorded_at, recorded_by: r.recorded_by, details: r.details, idempotency_key: r.idempotency_key }));
+}
+
+/** Rewrites the projection from the state the actions fold to. */
+async function project(tx: Tx, episodeId: string, state: EpisodeState, at: string, count: number): Promise<void> {
+  await tx.query('UPDATE episode SET stage = $2, closed_at = CASE WHEN $3 THEN coalesce(closed_at, $4::timestamptz) ELSE NULL END, action_count = $5 WHERE id = $1',
+    [episodeId, state.stage, !state.open, at, count]);
+  await tx.query('DELETE FROM episode_step WHERE episode_id = $1', [episodeId]);
+  for (const s of state.steps) {
+    await tx.query('INSERT INTO episode_step (episode_id, key, label, due_date, due_at, paragraph, prompt) VALUES ($1,$2,$3,$4,$5,$6,$7)', [
+      episodeId, s.key, s.label, s.due.includes('T') ? londonDate(new Date(s.due)) : s.due, s.due.includes('T') ? s.due : null, s.paragraph, s.prompt ?? false,
+    ]);
+  }
+}
+
+function factsOf(a: EpisodeActionInput): ActionFacts {
+  switch (a.type) {
+    case 'referral_decided': return { type: a.type, outcome: a.outcome };
+    case 'assessment_started': return { type: a.type, kind: a.kind };
+    case 'assessment_completed': return { type: a.type, kind: a.kind, outcome: a.outcome };
+    case 'urgent_protective_action': return { type: a.type, kind: a.kind };
+    case 'strategy_discussion_held': return { type: a.type, s47: a.s47 };
+    case 's47_concluded': return { type: a.type, outcome: a.outcome };
+    case 'conference_held': return { type: a.type, kind: a.kind, plan: a.plan };
+    case 'plan_ended': return { type: a.type, reason: a.reason, childInNeedPlan: a.childInNeedPlan };
+    case 'referral_confirmed_in_writing':
+    case 'referral_acknowledged':
+    case 'strategy_record_circulated':
+    case 'core_group_met':
+    case 'cin_plan_reviewed':
+    case 'case_closed':
+      return { type: a.type };
+    default: {
+      const never: never = a;
+      throw invalid(`Unknown action ${String(never)}`);
+    }
+  }
+}
+
+async function view(ctx: ActorContext, tx: Tx, e: EpisodeRow): Promise<EpisodeView> {
+  const actions = await loadActions(tx, e.id);
+  const state = reduce(actions, await settingsFor(tx, e.agency_id));
+  const now = ctx.clock.now();
+  return {
+    id: e.id, agencyId: e.agency_id, childPersonId: e.child_person_id, allocatedWorkerId: e.allocated_worker_id, team: e.team, openedAt: e.opened_at,
+    state: { ...state, steps: state.steps.map((s) => ({ ...s, overdue: isOverdue(s, now) })) },
+    actions: actions.map((a) => ({ seq: a.seq, type: a.facts.type, occurredAt: a.at, recordedAt: a.recorded_at, recordedBy: a.recorded_by, details: a.details })),
+  };
+}
+
+async function episodeInReach(ctx: ActorContext, tx: Tx, id: string, action: string, lock = false): Promise<EpisodeRow> {
+  const e = (await tx.query<EpisodeRow>(`SELECT * FROM episode WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id])).rows[0];
+  if (!e) throw refuse('episode', { action, entityType: 'episode', entityId: id, outcome: 'not_found' });
+  await personInReach(ctx, tx, e.child_person_id, 'update', action).catch(() => {
+    throw refuse('episode', { action, entityType: 'episode', entityId: id, personId: e.child_person_id });
+  });
+  return e;
+}
+
+/** A referral received by children's social care opens an episode for the child in its own index. */
+export async function openEpisode(ctx: ActorContext, input: OpenEpisode): Promise<EpisodeView> {
+  notInFuture(ctx, input.receivedAt, '/receivedAt');
+  return command(ctx, async (tx) => {
+    await checkAuthority(ctx, tx);
+    await personInReach(ctx, tx, input.childPersonId, 'update', 'episode.open');
+    const existing = (await tx.query<EpisodeRow>(
+      `SELECT e.* FROM episode e JOIN episode_action a ON a.episode_id = e.id AND a.seq = 1 WHERE e.child_person_id = $1 AND a.idempotency_key = $2`,
+      [input.childPersonId, input.idempotencyKey])).rows[0];
+    if (existing) return view(ctx, tx, existing);
+    const id = newId();
+    const now = ctx.clock.now().toISOString();
+    await tx.query('INSERT INTO episode (id, agency_id, child_person_id, allocated_worker_id, team, opened_at, stage) VALUES ($1,$2,$3,$4,$5,$6,$7)', [
+      id, ctx.actor.agencyId, input.childPersonId, input.allocatedWorkerId ?? null, input.team ?? null, input.receivedAt, 'referral']);
+    const facts: ActionFacts = { type: 'referral_received', channel: input.channel };
+    await tx.query(
+      `INSERT INTO episode_action (episode_id, seq, type, occurred_at, recorded_at, recorded_by, idempotency_key, facts, details) VALUES ($1,1,$2,$3,$4,$5,$6,$7,$8)`,
+      [id, facts.type, input.receivedAt, now, ctx.actor.practitionerId, input.idempotencyKey, JSON.stringify(facts), JSON.stringify({ channel: input.channel })]);
+    const state = reduce(await loadActions(tx, id), await settingsFor(tx, ctx.actor.agencyId));
+    await project(tx, id, state, input.receivedAt, 1);
+    await audit(ctx, tx, { action: 'episode.open', outcome: 'success', entityType: 'episode', entityId: id, personId: input.childPersonId });
+    return view(ctx, tx, (await tx.query<EpisodeRow>('SELECT * FROM episode WHERE id = $1', [id])).rows[0]!);
+  });
+}
+
+function notInFuture(ctx: ActorContext, at: string, pointer: string): void {
+  if (new Date(at).getTime() > ctx.clock.now().getTime() + 5 * 60_000) throw invalid('An action cannot be recorded before it happens.', [{ pointer, detail: 'This date is in the future' }]);
+}
+
+/**
+ * Records one action. Refused (422, naming what is allowed now) when the process does not allow
+ * it; a retry with the same idempotency key returns the episode without recording it again.
+ */
+export async function recordEpisodeAction(ctx: ActorContext, episodeId: string, input: RecordAction): Promise<EpisodeView> {
+  notInFuture(ctx, input.occurredAt, '/occurredAt');
+  return command(ctx, async (tx) => {
+    await checkAuthority(ctx, tx);
+    const e = await episodeInReach(ctx, tx, episodeId, 'episode.act', true);
+    const actions = await loadActions(tx, episodeId);
+    if (actions.some((a) => a.idempotency_key === input.idempotencyKey)) return view(ctx, tx, e);
+    const last = actions.at(-1);
+    if (last && new Date(input.occurredAt) < new Date(last.at)) {
+      throw invalid('Actions are recorded in the order they happened.', [{ pointer: '/occurredAt', detail: `This is before the last recorded action (${last.facts.type.replace(/_/g, ' ')} at ${last.at})` }]);
+    }
+    const facts = factsOf(input.action);
+    const refusal = next(actions, facts, (await settingsFor(tx, e.agency_id)).model);
+    if (refusal) {
+      throw invalid(`${refusal.reason}.`, [{ pointer: '/action/type', detail: refusal.allowed.length ? `Allowed now: ${refusal.allowed.join(', ')}` : 'Nothing more can be recorded in this episode' }]);
+    }
+    if (input.action.type === 'conference_held' && input.action.planDetails) await checkPlan(tx, input.action.planDetails);
+    const seq = actions.length + 1;
+    await tx.query(
+      `INSERT INTO episode_action (episode_id, seq, type, occurred_at, recorded_at, recorded_by, idempotency_key, facts, details) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
+      [episodeId, seq, facts.type, input.occurredAt, ctx.clock.now().toISOString(), ctx.actor.practitionerId, input.idempotencyKey, JSON.stringify(facts), JSON.stringify(input.action)]);
+    const state = reduce(await loadActions(tx, episodeId), await settingsFor(tx, e.agency_id));
+    await project(tx, episodeId, state, input.occurredAt, seq);
+    await audit(ctx, tx, { action: `episode.${facts.type}`, outcome: 'success', entityType: 'episode', entityId: episodeId, personId: e.child_person_id, detail: { seq } });
+    return view(ctx, tx, e);
+  });
+}
+
+async function checkPlan(tx: Tx, plan: { leadAgencyId: string; keyWorkerId: string; coreGroup: string[] }): Promise<void> {
+  const errors = [];
+  if ((await tx.query('SELECT 1 FROM agency WHERE id = $1', [plan.leadAgencyId])).rowCount === 0) errors.push({ pointer: '/action/planDetails/leadAgencyId', detail: 'No agency with that identifier' });
+  const worker = (await tx.query<{ roles: string[] | null }>(
+    'SELECT (SELECT array_agg(role) FROM practitioner_role r WHERE r.practitioner_id = p.id) AS roles FROM practitioner p WHERE p.id = $1 AND p.active', [plan.keyWorkerId])).rows[0];
+  if (!worker) errors.push({ pointer: '/action/planDetails/keyWorkerId', detail: 'No active practitioner with that identifier' });
+  else if (!(worker.roles ?? []).includes('social_worker')) errors.push({ pointer: '/action/planDetails/keyWorkerId', detail: 'The key worker must be a social worker' });
+  const members = (await tx.query<{ id: string }>('SELECT id FROM practitioner WHERE id = ANY($1::uuid[])', [plan.coreGroup])).rows.map((r) => r.id);
+  plan.coreGroup.forEach((id, i) => { if (!members.includes(id)) errors.push({ pointer: `/action/planDetails/coreGroup/${i}`, detail: 'No practitioner with that identifier' }); });
+  if (errors.length) throw invalid('The plan is not complete.', errors);
+}
+
+export async function getEpisode(ctx: ActorContext, id: string): Promise<EpisodeView> {
+  return command(ctx, async (tx) => {
+    const e = await episodeInReach(ctx, tx, id, 'episode.read');
+    await audit(ctx, tx, { action: 'episode.read', outcome: 'success', entityType: 'episode', entityId: id, personId: e.child_person_id });
+    return view(ctx, tx, e);
+  });
+}
+
+export interface DueStep {
+  episodeId: string;
+  childPersonId: string;
+  allocatedWorkerId: string | null;
+  team: string | null;
+  key: string;
+  label: string;
+  dueDate: string;
+  dueAt: string | null;
+  paragraph: string;
+  overdue: boolean;
+}
+
+/** What is due, and overdue, for the caller, a team, or the whole authority, soonest first. */
+export async function listDueSteps(ctx: ActorContext, scope: { worker?: 'me'; team?: string; overdueOnly?: boolean }): Promise<DueStep[]> {
+  return command(ctx, async (tx) => {
+    await checkAuthority(ctx, tx);
+    const today = londonDate(ctx.clock.now());
+    const { rows } = await tx.query<{ episode_id: string; child_person_id: string; allocated_worker_id: string | null; team: string | null; key: string; label: string; due_date: string; due_at: string | null; paragraph: string }>(
+      `SELECT s.episode_id, e.child_person_id, e.allocated_worker_id, e.team, s.key, s.label, s.due_date, s.due_at, s.paragraph
+         FROM episode_step s JOIN episode e ON e.id = s.episode_id
+        WHERE e.agency_id = $1 AND e.closed_at IS NULL AND NOT s.prompt
+          AND ($2::uuid IS NULL OR e.allocated_worker_id = $2) AND ($3::text IS NULL OR e.team = $3)
+          AND (NOT $4 OR s.due_date < $5::date OR (s.due_at IS NOT NULL AND s.due_at < $6))
+        ORDER BY s.due_date, s.key LIMIT 1000`,
+      [ctx.actor.agencyId, scope.worker === 'me' ? ctx.actor.practitionerId : null, scope.team ?? null, scope.overdueOnly ?? false, today, ctx.clock.now().toISOString()]);
+    await audit(ctx, tx, { action: 'episode.due-list', outcome: 'success', entityType: 'agency', entityId: ctx.actor.agencyId, detail: { count: rows.length } });
+    return rows.map((r) => ({
+      episodeId: r.episode_id, childPersonId: r.child_person_id, allocatedWorkerId: r.allocated_worker_id, team: r.team, key: r.key, label: r.label,
+      dueDate: r.due_date, dueAt: r.due_at, paragraph: r.paragraph, overdue: r.due_at ? new Date(r.due_at) < ctx.clock.now() : r.due_date < today,
+    }));
+  });
+}

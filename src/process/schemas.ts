@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { Instant, Uuid } from '../shared/schemas.ts';
+
+const kinds = z.enum(['single', 'initial', 'core']);
+
+export const CP_CATEGORIES = ['neglect', 'physical_abuse', 'emotional_abuse', 'sexual_abuse', 'multiple'] as const;
+
+export const PlanDetails = z
+  .strictObject({
+    category: z.enum(CP_CATEGORIES),
+    leadAgencyId: Uuid,
+    keyWorkerId: Uuid.meta({ description: 'The key worker (a social worker) who leads the core group (49, 51.1).' }),
+    coreGroup: z.array(Uuid).min(1, 'Name the core group members').max(50),
+    outlinePlan: z.string().trim().min(1, 'Write the outline plan').max(20_000),
+    contingencyPlan: z.string().trim().min(1, 'Write the contingency plan').max(20_000),
+    actions: z.array(z.strictObject({ ownerId: Uuid, action: z.string().trim().min(1).max(2000), dueOn: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'Enter a date as YYYY-MM-DD') })).max(200).default([]),
+  })
+  .meta({ id: 'ChildProtectionPlan' });
+
+/** One action in a child's episode; `type` decides what else it carries. */
+export const EpisodeActionInput = z
+  .discriminatedUnion('type', [
+    z.strictObject({ type: z.literal('referral_confirmed_in_writing') }),
+    z.strictObject({ type: z.literal('referral_acknowledged') }),
+    z.strictObject({ type: z.literal('referral_decided'), outcome: z.enum(['assessment', 'other_agency', 'advice', 'no_further_action', 'strategy_discussion']), reasons: z.string().trim().min(1, 'Give the reasons for the decision').max(5000) }),
+    z.strictObject({ type: z.literal('assessment_started'), kind: kinds }),
+    z.strictObject({ type: z.literal('assessment_completed'), kind: kinds, outcome: z.enum(['no_further_action', 'child_in_need_plan', 'strategy_discussion', 'core_assessment']), summary: z.string().trim().min(1).max(20_000) }),
+    z.strictObject({ type: z.literal('urgent_protective_action'), kind: z.enum(['emergency_protection_order', 'police_protection', 'other']), otherChildrenConsidered: z.string().trim().min(1, 'Say how siblings and other children in the household were considered (23.4)').max(5000) }),
+    z.strictObject({
+      type: z.literal('strategy_discussion_held'),
+      s47: z.boolean().meta({ description: 'Whether to initiate s47 enquiries.' }),
+      participants: z.array(z.strictObject({ agencyId: Uuid, practitionerId: Uuid.optional(), name: z.string().trim().max(200).optional() })).min(1, 'Record who took part').max(50),
+      policeInvestigation: z.boolean(),
+      immediateSafety: z.string().trim().min(1, 'Record the decisions on immediate safety').max(5000),
+      familyToBeTold: z.string().trim().min(1, 'Record what the family will be told, by whom and when').max(5000),
+    }),
+    z.strictObject({ type: z.literal('strategy_record_circulated') }),
+    z.strictObject({ type: z.literal('s47_concluded'), outcome: z.enum(['not_substantiated', 'substantiated_no_continuing_risk', 'continuing_risk']), summary: z.string().trim().min(1).max(20_000) }),
+    z.strictObject({
+      type: z.literal('conference_held'),
+      kind: z.enum(['initial', 'pre_birth', 'review', 'transfer_in']),
+      plan: z.boolean().meta({ description: 'Whether the child is (or remains) the subject of a child protection plan.' }),
+      invitedAgencyIds: z.array(Uuid).min(1, 'Record which agencies were invited').max(50),
+      attendedAgencyIds: z.array(Uuid).max(50).default([]),
+      parentsParticipation: z.string().trim().min(1, "Record the parents' participation (or why they were excluded)").max(5000),
+      planDetails: PlanDetails.optional(),
+    }).superRefine((c, ctx) => {
+      if (c.plan && !c.planDetails) ctx.addIssue({ code: 'custom', path: ['planDetails'], message: 'A child protection plan needs its category, lead agency, key worker, core group, outline and contingency plans' });
+    }),
+    z.strictObject({ type: z.literal('core_group_met'), attendees: z.array(Uuid).min(1).max(50) }),
+    z.strictObject({ type: z.literal('cin_plan_reviewed'), summary: z.string().trim().min(1).max(20_000) }),
+    z.strictObject({ type: z.literal('plan_ended'), reason: z.enum(['review_decision', 'moved_authority', 'eighteenth_birthday', 'death', 'left_uk']), childInNeedPlan: z.boolean().default(false) }),
+    z.strictObject({ type: z.literal('case_closed'), reasons: z.string().trim().min(1, 'Give the reasons for closing the case').max(5000) }),
+  ])
+  .meta({ id: 'EpisodeAction' });
+export type EpisodeActionInput = z.output<typeof EpisodeActionInput>;
+
+export const RecordAction = z
+  .strictObject({
+    idempotencyKey: z.string().trim().min(1).max(200).meta({ description: 'Retrying with the same key never records the action twice.' }),
+    occurredAt: Instant,
+    action: EpisodeActionInput,
+  })
+  .meta({ id: 'RecordEpisodeAction' });
+export type RecordAction = z.output<typeof RecordAction>;
+
+export const OpenEpisode = z
+  .strictObject({
+    idempotencyKey: z.string().trim().min(1).max(200),
+    childPersonId: Uuid,
+    receivedAt: Instant,
+    channel: z.enum(['phone', 'written', 'online']),
+    allocatedWorkerId: Uuid.optional(),
+    team: z.string().trim().max(200).optional(),
+  })
+  .meta({ id: 'OpenEpisode' });
+export type OpenEpisode = z.output<typeof OpenEpisode>;
