@@ -14,6 +14,9 @@ import { registerRequestRoutes } from './routes/requests.routes.ts';
 import { registerChronologyRoutes } from './routes/chronology.routes.ts';
 import { registerReportRoutes } from './routes/reports.routes.ts';
 import { registerProcessRoutes } from './routes/process.routes.ts';
+import { registerReferralRoutes } from './routes/referrals.routes.ts';
+import { registerOversightRoutes } from './routes/oversight.routes.ts';
+import { registerMonitoringRoutes } from './routes/monitoring.routes.ts';
 
 export const SESSION_COOKIE = 'jigsaw_session';
 
@@ -121,6 +124,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       registerChronologyRoutes(scopedApi);
       registerReportRoutes(scopedApi);
       registerProcessRoutes(scopedApi);
+      registerReferralRoutes(scopedApi);
+      registerOversightRoutes(scopedApi);
+      registerMonitoringRoutes(scopedApi);
       api.routes.push(...scopedApi.routes);
       const doc = openApiDocument(api.routes);
       scoped.get('/openapi.json', () => Promise.resolve(doc));
