@@ -17,6 +17,7 @@ import { registerProcessRoutes } from './routes/process.routes.ts';
 import { registerReferralRoutes } from './routes/referrals.routes.ts';
 import { registerOversightRoutes } from './routes/oversight.routes.ts';
 import { registerMonitoringRoutes } from './routes/monitoring.routes.ts';
+import { registerMeetingRoutes } from './routes/meetings.routes.ts';
 
 export const SESSION_COOKIE = 'jigsaw_session';
 
@@ -127,6 +128,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       registerReferralRoutes(scopedApi);
       registerOversightRoutes(scopedApi);
       registerMonitoringRoutes(scopedApi);
+      registerMeetingRoutes(scopedApi);
       api.routes.push(...scopedApi.routes);
       const doc = openApiDocument(api.routes);
       scoped.get('/openapi.json', () => Promise.resolve(doc));
