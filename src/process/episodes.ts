@@ -6,6 +6,7 @@ import { forbidden, invalid } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import { isOverdue, next, reduce, type Action, type ActionFacts, type AssessmentModel, type EpisodeState, type ProcessSettings, type Step } from './engine.ts';
 import type { EpisodeActionInput, OpenEpisode, RecordAction } from './schemas.ts';
+import { checkSafeClosure } from './monitoring.ts';
 
 /**
  * Episodes with children's social care: the service records actions (append-only, once per
@@ -160,6 +161,8 @@ export async function recordEpisodeAction(ctx: ActorContext, episodeId: string, 
       throw invalid(`${refusal.reason}.`, [{ pointer: '/action/type', detail: refusal.allowed.length ? `Allowed now: ${refusal.allowed.join(', ')}` : 'Nothing more can be recorded in this episode' }]);
     }
     if (input.action.type === 'conference_held' && input.action.planDetails) await checkPlan(tx, input.action.planDetails);
+    // Case example 8: no closure after no-access visits or open concerns without a named monitoring agency (monitoring.ts).
+    if (input.action.type === 'case_closed') await checkSafeClosure(ctx, tx, { id: e.id, agencyId: e.agency_id, childPersonId: e.child_person_id, openedAt: e.opened_at }, input.action, input.occurredAt);
     const seq = actions.length + 1;
     await tx.query(
       `INSERT INTO episode_action (episode_id, seq, type, occurred_at, recorded_at, recorded_by, idempotency_key, facts, details) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,

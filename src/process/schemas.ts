@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Instant, Uuid } from '../shared/schemas.ts';
+import { ClosureMonitoring } from './monitoring.schemas.ts';
 
 const kinds = z.enum(['single', 'initial', 'core']);
 
@@ -50,7 +51,15 @@ export const EpisodeActionInput = z
     z.strictObject({ type: z.literal('core_group_met'), attendees: z.array(Uuid).min(1).max(50) }),
     z.strictObject({ type: z.literal('cin_plan_reviewed'), summary: z.string().trim().min(1).max(20_000) }),
     z.strictObject({ type: z.literal('plan_ended'), reason: z.enum(['review_decision', 'moved_authority', 'eighteenth_birthday', 'death', 'left_uk']), childInNeedPlan: z.boolean().default(false) }),
-    z.strictObject({ type: z.literal('case_closed'), reasons: z.string().trim().min(1, 'Give the reasons for closing the case').max(5000) }),
+    z.strictObject({
+      type: z.literal('case_closed'),
+      reasons: z.string().trim().min(1, 'Give the reasons for closing the case').max(5000),
+      // Case example 8: after visits with no access, or with concerns recorded during the episode, a case closes only with an agency named to monitor.
+      monitoringAgencyId: Uuid.optional().meta({ description: 'The agency that will monitor the child: required after home visits with no access or concerns recorded during the episode.' }),
+      monitoringPractitionerId: Uuid.optional().meta({ description: 'The practitioner in that agency who will make the checks.' }),
+      arrangement: ClosureMonitoring.optional(),
+      alsoNotifyAgencyIds: z.array(Uuid).max(50).optional().meta({ description: 'Other agencies to tell (e.g. the referrer): linked agencies, conference invitees and the monitoring agency are told anyway.' }),
+    }),
   ])
   .meta({ id: 'EpisodeAction' });
 export type EpisodeActionInput = z.output<typeof EpisodeActionInput>;
