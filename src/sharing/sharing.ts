@@ -160,81 +160,84 @@ function refuseUnacknowledged(warnings: Warning[], acknowledged: readonly string
 }
 
 export async function makeDecision(ctx: ActorContext, input: NewShareDecision): Promise<ShareDecision> {
-  return command(ctx, async (tx) => {
-    await personInReach(ctx, tx, input.personId, 'read', 'share.decide');
-    const c = await check(ctx, tx, input);
-    const problems = [...c.problems, ...(input.outcome === 'share' ? refuseUnacknowledged(c.warnings, input.acknowledgedWarnings) : [])];
-    if (input.followsDecisionId) {
-      const prior = (await tx.query('SELECT 1 FROM share_decision WHERE id = $1 AND agency_id = $2 AND person_id = $3', [input.followsDecisionId, ctx.actor.agencyId, input.personId])).rowCount;
-      if (!prior) problems.push({ pointer: '/followsDecisionId', detail: 'No earlier decision about this person with that identifier' });
-    }
-    let request: { id: string; from_agency_id: string; requested_by: string } | undefined;
-    if (input.informationRequestId) {
-      request = (await tx.query<{ id: string; from_agency_id: string; requested_by: string }>(
-        "SELECT id, from_agency_id, requested_by FROM information_request WHERE id = $1 AND to_agency_id = $2 AND status = 'open' FOR UPDATE",
-        [input.informationRequestId, ctx.actor.agencyId])).rows[0];
-      if (!request) problems.push({ pointer: '/informationRequestId', detail: 'No open request to your agency with that identifier' });
-      else if (input.outcome === 'share' && !input.share?.recipients.some((r) => r.agencyId === request!.from_agency_id)) {
-        problems.push({ pointer: '/share/recipients', detail: 'Answering a request: include the agency that asked' });
-      }
-    }
-    if (problems.length) throw invalid('The decision cannot be recorded yet.', problems);
+  return command(ctx, (tx) => makeDecisionInTx(ctx, tx, input));
+}
 
-    const id = newId();
-    const now = ctx.clock.now();
-    const completeBy = input.urgent ? workingDayCalendar().addWorkingDays(await nationOf(tx, ctx.actor.agencyId), londonDate(now), 1) : null;
-    const share = input.outcome === 'share' ? input.share! : undefined;
-    await tx.query(
-      `INSERT INTO share_decision (id, person_id, agency_id, decided_by, decided_at, outcome, legal_basis, purpose_code, purpose, answers, reasons,
-         consent_id, urgent, complete_by, completed_at, follows_decision_id, information_request_id, valid_until, onward_sharing, onward_conditions,
-         include_address, subject_informed, source_informed, acknowledged_warnings)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24)`,
-      [id, input.personId, ctx.actor.agencyId, ctx.actor.practitionerId, now.toISOString(), input.outcome, c.assessment.legalBasis,
-        input.answers.purposeCode, input.answers.purpose, JSON.stringify(input.answers), input.reasons,
-        input.answers.consent?.status === 'given' || input.answers.consent?.status === 'refused' ? (c.consent?.id ?? null) : null,
-        input.urgent, completeBy, input.urgent ? null : now.toISOString(), input.followsDecisionId ?? null, input.informationRequestId ?? null,
-        share?.validUntil ?? null, share?.onwardSharing ?? 'not_permitted', share?.onwardConditions ?? null, share?.includeAddress ?? false,
-        input.subjectInformed ? JSON.stringify(input.subjectInformed) : null, input.sourceInformed ? JSON.stringify(input.sourceInformed) : null,
-        input.acknowledgedWarnings],
-    );
-    if (share) {
-      for (const r of share.recipients) {
-        await tx.query('INSERT INTO share_recipient (decision_id, agency_id, practitioner_id) VALUES ($1,$2,$3)', [id, r.agencyId, r.practitionerId ?? null]);
-        for (const item of share.items) {
-          const rec = c.records.find((x) => x.id === item.recordId)!;
-          await tx.query(
-            `INSERT INTO share_grant (id, decision_id, record_id, person_id, grantee_agency_id, grantee_practitioner_id, parts, valid_from, valid_until)
-             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
-            [newId(), id, item.recordId, rec.person_id, r.agencyId, r.practitionerId ?? null, [...new Set(item.parts)], now.toISOString(), share.validUntil ?? null],
-          );
-        }
-        const notice = { kind: 'share.received', entityType: 'share_decision', entityId: id, message: `Information has been shared with you${input.urgent ? ' urgently' : ''}.` };
-        if (r.practitionerId) await notifyPractitioners(tx, [r.practitionerId], notice, now);
-        else await notifyAgency(tx, r.agencyId, notice, now);
+/** makeDecision inside the caller's transaction: a referral records the decision it rests on with itself. */
+export async function makeDecisionInTx(ctx: ActorContext, tx: Tx, input: NewShareDecision): Promise<ShareDecision> {
+  await personInReach(ctx, tx, input.personId, 'read', 'share.decide');
+  const c = await check(ctx, tx, input);
+  const problems = [...c.problems, ...(input.outcome === 'share' ? refuseUnacknowledged(c.warnings, input.acknowledgedWarnings) : [])];
+  if (input.followsDecisionId) {
+    const prior = (await tx.query('SELECT 1 FROM share_decision WHERE id = $1 AND agency_id = $2 AND person_id = $3', [input.followsDecisionId, ctx.actor.agencyId, input.personId])).rowCount;
+    if (!prior) problems.push({ pointer: '/followsDecisionId', detail: 'No earlier decision about this person with that identifier' });
+  }
+  let request: { id: string; from_agency_id: string; requested_by: string } | undefined;
+  if (input.informationRequestId) {
+    request = (await tx.query<{ id: string; from_agency_id: string; requested_by: string }>(
+      "SELECT id, from_agency_id, requested_by FROM information_request WHERE id = $1 AND to_agency_id = $2 AND status = 'open' FOR UPDATE",
+      [input.informationRequestId, ctx.actor.agencyId])).rows[0];
+    if (!request) problems.push({ pointer: '/informationRequestId', detail: 'No open request to your agency with that identifier' });
+    else if (input.outcome === 'share' && !input.share?.recipients.some((r) => r.agencyId === request!.from_agency_id)) {
+      problems.push({ pointer: '/share/recipients', detail: 'Answering a request: include the agency that asked' });
+    }
+  }
+  if (problems.length) throw invalid('The decision cannot be recorded yet.', problems);
+
+  const id = newId();
+  const now = ctx.clock.now();
+  const completeBy = input.urgent ? workingDayCalendar().addWorkingDays(await nationOf(tx, ctx.actor.agencyId), londonDate(now), 1) : null;
+  const share = input.outcome === 'share' ? input.share! : undefined;
+  await tx.query(
+    `INSERT INTO share_decision (id, person_id, agency_id, decided_by, decided_at, outcome, legal_basis, purpose_code, purpose, answers, reasons,
+       consent_id, urgent, complete_by, completed_at, follows_decision_id, information_request_id, valid_until, onward_sharing, onward_conditions,
+       include_address, subject_informed, source_informed, acknowledged_warnings)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24)`,
+    [id, input.personId, ctx.actor.agencyId, ctx.actor.practitionerId, now.toISOString(), input.outcome, c.assessment.legalBasis,
+      input.answers.purposeCode, input.answers.purpose, JSON.stringify(input.answers), input.reasons,
+      input.answers.consent?.status === 'given' || input.answers.consent?.status === 'refused' ? (c.consent?.id ?? null) : null,
+      input.urgent, completeBy, input.urgent ? null : now.toISOString(), input.followsDecisionId ?? null, input.informationRequestId ?? null,
+      share?.validUntil ?? null, share?.onwardSharing ?? 'not_permitted', share?.onwardConditions ?? null, share?.includeAddress ?? false,
+      input.subjectInformed ? JSON.stringify(input.subjectInformed) : null, input.sourceInformed ? JSON.stringify(input.sourceInformed) : null,
+      input.acknowledgedWarnings],
+  );
+  if (share) {
+    for (const r of share.recipients) {
+      await tx.query('INSERT INTO share_recipient (decision_id, agency_id, practitioner_id) VALUES ($1,$2,$3)', [id, r.agencyId, r.practitionerId ?? null]);
+      for (const item of share.items) {
+        const rec = c.records.find((x) => x.id === item.recordId)!;
+        await tx.query(
+          `INSERT INTO share_grant (id, decision_id, record_id, person_id, grantee_agency_id, grantee_practitioner_id, parts, valid_from, valid_until)
+           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
+          [newId(), id, item.recordId, rec.person_id, r.agencyId, r.practitionerId ?? null, [...new Set(item.parts)], now.toISOString(), share.validUntil ?? null],
+        );
       }
+      const notice = { kind: 'share.received', entityType: 'share_decision', entityId: id, message: `Information has been shared with you${input.urgent ? ' urgently' : ''}.` };
+      if (r.practitionerId) await notifyPractitioners(tx, [r.practitionerId], notice, now);
+      else await notifyAgency(tx, r.agencyId, notice, now);
     }
-    if (input.outcome === 'seek_advice' && input.advice) {
-      await tx.query(
-        `INSERT INTO advice_request (id, decision_id, agency_id, asked_by, adviser_role, adviser_id, question, identity_revealed, asked_at)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
-        [newId(), id, ctx.actor.agencyId, ctx.actor.practitionerId, input.advice.adviserRole, input.advice.adviserId ?? null, input.advice.question, input.advice.revealIdentity, now.toISOString()],
-      );
-      const advisers = input.advice.adviserId ? [input.advice.adviserId] : (await tx.query<{ id: string }>(
-        `SELECT p.id FROM practitioner p JOIN practitioner_role r ON r.practitioner_id = p.id WHERE p.agency_id = $1 AND p.active AND r.role = $2`,
-        [ctx.actor.agencyId, input.advice.adviserRole])).rows.map((r) => r.id);
-      await notifyPractitioners(tx, advisers, { kind: 'advice.requested', entityType: 'share_decision', entityId: id, message: 'A colleague is asking for advice about sharing information.' }, now);
-    }
-    if (request && input.outcome !== 'seek_advice') {
-      await tx.query(`UPDATE information_request SET status = $2, answered_by = $3, answered_at = $4, response_decision_id = $5 WHERE id = $1`, [
-        request.id, input.outcome === 'share' ? 'shared' : 'refused', ctx.actor.practitionerId, now.toISOString(), id]);
-      await notifyPractitioners(tx, [request.requested_by], {
-        kind: 'information-request.answered', entityType: 'information_request', entityId: request.id,
-        message: input.outcome === 'share' ? 'Your request for information has been answered: information was shared.' : 'Your request for information has been answered: the agency decided not to share.',
-      }, now);
-    }
-    await audit(ctx, tx, { action: 'share.decide', outcome: 'success', entityType: 'share_decision', entityId: id, personId: input.personId, detail: { outcome: input.outcome, basis: c.assessment.legalBasis, records: share?.items.length ?? 0, recipients: share?.recipients.length ?? 0, urgent: input.urgent } });
-    return loadDecision(tx, id);
-  });
+  }
+  if (input.outcome === 'seek_advice' && input.advice) {
+    await tx.query(
+      `INSERT INTO advice_request (id, decision_id, agency_id, asked_by, adviser_role, adviser_id, question, identity_revealed, asked_at)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
+      [newId(), id, ctx.actor.agencyId, ctx.actor.practitionerId, input.advice.adviserRole, input.advice.adviserId ?? null, input.advice.question, input.advice.revealIdentity, now.toISOString()],
+    );
+    const advisers = input.advice.adviserId ? [input.advice.adviserId] : (await tx.query<{ id: string }>(
+      `SELECT p.id FROM practitioner p JOIN practitioner_role r ON r.practitioner_id = p.id WHERE p.agency_id = $1 AND p.active AND r.role = $2`,
+      [ctx.actor.agencyId, input.advice.adviserRole])).rows.map((r) => r.id);
+    await notifyPractitioners(tx, advisers, { kind: 'advice.requested', entityType: 'share_decision', entityId: id, message: 'A colleague is asking for advice about sharing information.' }, now);
+  }
+  if (request && input.outcome !== 'seek_advice') {
+    await tx.query(`UPDATE information_request SET status = $2, answered_by = $3, answered_at = $4, response_decision_id = $5 WHERE id = $1`, [
+      request.id, input.outcome === 'share' ? 'shared' : 'refused', ctx.actor.practitionerId, now.toISOString(), id]);
+    await notifyPractitioners(tx, [request.requested_by], {
+      kind: 'information-request.answered', entityType: 'information_request', entityId: request.id,
+      message: input.outcome === 'share' ? 'Your request for information has been answered: information was shared.' : 'Your request for information has been answered: the agency decided not to share.',
+    }, now);
+  }
+  await audit(ctx, tx, { action: 'share.decide', outcome: 'success', entityType: 'share_decision', entityId: id, personId: input.personId, detail: { outcome: input.outcome, basis: c.assessment.legalBasis, records: share?.items.length ?? 0, recipients: share?.recipients.length ?? 0, urgent: input.urgent } });
+  return loadDecision(tx, id);
 }
 
 interface DecisionRow {

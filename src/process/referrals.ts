@@ -1,0 +1,747 @@
+import { CASEWORK_ROLES, decideAgency } from '../access/policy.ts';
+import { audit, command, refuse, type AccessRefused } from '../audit/audit.ts';
+import { workingDayCalendar, type CalendarNation } from '../calendar/working-days.ts';
+import type { Queryable } from '../db/database.ts';
+import type { NewPersonParsed } from '../people/schemas.ts';
+import type { ActorContext, Tx } from '../shared/context.ts';
+import { conflict, forbidden, invalid, Problem, type FieldProblem } from '../shared/errors.ts';
+import { newId } from '../shared/ids.ts';
+import { notifyAgency, notifyPractitioners, type Notice } from '../sharing/notify.ts';
+import { makeDecisionInTx } from '../sharing/sharing.ts';
+import { isOverdue, reduce, type Action, type AssessmentModel, type ProcessSettings, type ReferralOutcome as EngineOutcome, type StepKey } from './engine.ts';
+import { openEpisode, recordEpisodeAction } from './episodes.ts';
+import type {
+  AcceptReferral, AcknowledgeReferral, DecideReferral, NewReferral, ProfessionalReferral, PublicReferral, Referral, ReferralOutcome, ReferralSubject, WrittenConfirmation,
+} from './referral-schemas.ts';
+
+/**
+ * Referrals to children's social care or the police (what-to-do-if-worried 10.6–12.5).
+ *
+ * A practitioner refers a child in their own agency's index. The referral shares information, so
+ * it rests on an information-sharing decision: one already made, or one recorded with it in the
+ * same transaction. The receiving agency works a queue: it places the child in its own index
+ * (an existing entry or a new one from the identity the referral carries) and opens an episode,
+ * or, for a child already open to it, routes the referral to the allocated worker (11.2). It
+ * acknowledges and decides, and every outcome is fed back to the referrer (12.2).
+ *
+ * Due dates come from the process engine (engine.ts) folding the referral's own facts, so a
+ * referral and the episode it opens show the same dates.
+ *
+ * Steps that touch an episode call openEpisode / recordEpisodeAction, which run their own
+ * transactions. Each such call carries an idempotency key derived from the referral, and the
+ * referral row is updated after it: a step interrupted between the two is completed by
+ * repeating the request, which records nothing twice.
+ *
+ * The police receive referrals too: a queue item they acknowledge and decide, with no episode
+ * (episodes are children's social care's).
+ */
+
+const RECEIVING_TYPES = ['childrens_social_care', 'police'] as const;
+type ReceivingType = (typeof RECEIVING_TYPES)[number];
+
+const FUTURE_TOLERANCE_MS = 5 * 60_000;
+
+type Handling = 'received' | 'accepted' | 'routed';
+
+interface StoredOtherChild {
+  personId: string | null;
+  relationship: string;
+  identity: ReferralSubject;
+}
+
+interface StoredContent {
+  concerns: string;
+  domains: { developmentalNeeds: string; parentingCapacity: string; familyAndEnvironment: string } | null;
+  childsWishesAndFeelings: string | null;
+  familyAgreement: unknown;
+  familyToBeTold: { what: string; byWhom: string; when: string } | null;
+}
+
+interface ReferralRow {
+  id: string;
+  from_public: boolean;
+  from_agency_id: string | null;
+  referred_by: string | null;
+  to_agency_id: string;
+  recorded_by: string;
+  recorded_at: string;
+  child_person_id: string | null;
+  subject: ReferralSubject | string;
+  other_children: StoredOtherChild[] | string;
+  channel: 'phone' | 'written' | 'online';
+  urgent: boolean;
+  made_at: string;
+  content: StoredContent | string;
+  share_decision_id: string | null;
+  confirmed_in_writing_at: string | null;
+  handling: Handling;
+  received_person_id: string | null;
+  episode_id: string | null;
+  routed_to: string | null;
+  acknowledged_at: string | null;
+  decided_at: string | null;
+  outcome: ReferralOutcome | null;
+  reasons: string | null;
+  from_agency_name: string | null;
+  to_agency_name: string;
+  to_agency_type: ReceivingType;
+  referred_by_name: string | null;
+  referred_by_phone: string | null;
+  referred_by_email: string | null;
+  decided_by_name: string | null;
+}
+
+const SELECT_REFERRAL = `
+  SELECT r.id, r.from_public, r.from_agency_id, r.referred_by, r.to_agency_id, r.recorded_by, r.recorded_at, r.child_person_id, r.subject,
+         r.other_children, r.channel, r.urgent, r.made_at, r.content, r.share_decision_id, r.confirmed_in_writing_at, r.handling,
+         r.received_person_id, r.episode_id, r.routed_to, r.acknowledged_at, r.decided_at, r.outcome, r.reasons,
+         fa.name AS from_agency_name, ta.name AS to_agency_name, ta.type AS to_agency_type,
+         rp.name AS referred_by_name, rp.phone AS referred_by_phone, rp.email AS referred_by_email, dp.name AS decided_by_name
+    FROM referral r
+    JOIN agency ta ON ta.id = r.to_agency_id
+    LEFT JOIN agency fa ON fa.id = r.from_agency_id
+    LEFT JOIN practitioner rp ON rp.id = r.referred_by
+    LEFT JOIN practitioner dp ON dp.id = r.decided_by`;
+
+const json = <T>(v: T | string): T => (typeof v === 'string' ? (JSON.parse(v) as T) : v);
+
+const doesCasework = (ctx: ActorContext): boolean => ctx.actor.roles.some((r) => CASEWORK_ROLES.includes(r));
+
+type Side = 'incoming' | 'outgoing';
+
+function sideOf(ctx: ActorContext, r: Pick<ReferralRow, 'to_agency_id' | 'from_agency_id'>): Side | undefined {
+  if (!doesCasework(ctx)) return undefined;
+  if (r.to_agency_id === ctx.actor.agencyId) return 'incoming';
+  if (r.from_agency_id === ctx.actor.agencyId) return 'outgoing';
+  return undefined;
+}
+
+/** The person id each side may put in its own audit entries: never the other agency's entry. */
+const auditPersonId = (side: Side, r: Pick<ReferralRow, 'child_person_id' | 'received_person_id'>): string | undefined =>
+  (side === 'outgoing' ? r.child_person_id : r.received_person_id) ?? undefined;
+
+async function loadRow(tx: Queryable, id: string, lock = false): Promise<ReferralRow | undefined> {
+  if (lock) await tx.query('SELECT 1 FROM referral WHERE id = $1 FOR UPDATE', [id]);
+  return (await tx.query<ReferralRow>(`${SELECT_REFERRAL} WHERE r.id = $1`, [id])).rows[0];
+}
+
+/** A referral the actor may see, and from which side; anything else is answered as not found. */
+async function referralInReach(ctx: ActorContext, tx: Tx, id: string, action: string, lock = false): Promise<{ r: ReferralRow; side: Side }> {
+  const r = await loadRow(tx, id, lock);
+  if (!r) throw refuse('referral', { action, entityType: 'referral', entityId: id, outcome: 'not_found' });
+  const side = sideOf(ctx, r);
+  if (!side) throw refuse('referral', { action, entityType: 'referral', entityId: id });
+  return { r, side };
+}
+
+/** Only the receiving agency handles a referral; the referrer is told so plainly. */
+function receivingOnly(ctx: ActorContext, side: Side, r: ReferralRow, action: string, what: string): void {
+  if (side === 'incoming') return;
+  throw refuse('referral', { action, entityType: 'referral', entityId: r.id, personId: auditPersonId(side, r) }, forbidden(`Only the agency the referral was made to can ${what}.`));
+}
+
+async function settingsFor(tx: Queryable, agencyId: string): Promise<ProcessSettings> {
+  const p = (await tx.query<{ nation: CalendarNation; assessment_model: AssessmentModel }>(
+    'SELECT p.nation, p.assessment_model FROM partnership p JOIN partnership_agency pa ON pa.partnership_id = p.id WHERE pa.agency_id = $1 ORDER BY p.created_at LIMIT 1',
+    [agencyId])).rows[0];
+  return { calendar: workingDayCalendar(), nation: p?.nation ?? 'england-and-wales', model: p?.assessment_model ?? 'single_45' };
+}
+
+/** The engine decides only between these; the police's criminal investigation ends the referral stage like any other agency's action. */
+const engineOutcome = (o: ReferralOutcome): EngineOutcome => (o === 'criminal_investigation' ? 'other_agency' : o);
+
+const STEPS_FOR: Record<Side, readonly StepKey[]> = {
+  outgoing: ['written_confirmation', 'referrer_chase'],
+  incoming: ['acknowledgement', 'referral_decision'],
+};
+
+type ViewStep = Referral['steps'][number];
+
+/** The referral's own facts folded by the engine: the same due dates an episode would show. */
+function stepsOf(r: ReferralRow, settings: ProcessSettings, side: Side, now: Date): ViewStep[] {
+  const actions: Action[] = [{ seq: 1, at: r.made_at, facts: { type: 'referral_received', channel: r.channel } }];
+  if (r.confirmed_in_writing_at) actions.push({ seq: actions.length + 1, at: r.confirmed_in_writing_at, facts: { type: 'referral_confirmed_in_writing' } });
+  if (r.acknowledged_at) actions.push({ seq: actions.length + 1, at: r.acknowledged_at, facts: { type: 'referral_acknowledged' } });
+  if (r.outcome && r.decided_at) actions.push({ seq: actions.length + 1, at: r.decided_at, facts: { type: 'referral_decided', outcome: engineOutcome(r.outcome) } });
+  return reduce(actions, settings).steps
+    .filter((s) => STEPS_FOR[side].includes(s.key))
+    .map((s) => ({ key: s.key, label: s.label, due: s.due, paragraph: s.paragraph, prompt: s.prompt ?? false, overdue: isOverdue(s, now) }));
+}
+
+const PUBLIC_FEEDBACK = {
+  no_further_action: 'Thank you for telling us. We looked carefully at what you told us and decided that no further action by us is needed at this stage. If you are worried again, please tell us again.',
+  other: 'Thank you for telling us. We looked carefully at what you told us and are taking the action we think is right. To respect the confidentiality of the child and family we cannot tell you more.',
+} as const;
+
+async function sharedRecordIds(ctx: ActorContext, tx: Queryable, r: ReferralRow, side: Side): Promise<string[]> {
+  if (!r.share_decision_id) return [];
+  if (side === 'outgoing') {
+    const { rows } = await tx.query<{ record_id: string }>('SELECT DISTINCT record_id FROM share_grant WHERE decision_id = $1 ORDER BY record_id', [r.share_decision_id]);
+    return rows.map((g) => g.record_id);
+  }
+  const { rows } = await tx.query<{ record_id: string }>(
+    `SELECT DISTINCT record_id FROM share_grant
+      WHERE decision_id = $1 AND grantee_agency_id = $2 AND (grantee_practitioner_id IS NULL OR grantee_practitioner_id = $3)
+        AND revoked_at IS NULL AND valid_from <= $4 AND (valid_until IS NULL OR valid_until > $4)
+      ORDER BY record_id`,
+    [r.share_decision_id, ctx.actor.agencyId, ctx.actor.practitionerId, ctx.clock.now().toISOString()]);
+  return rows.map((g) => g.record_id);
+}
+
+async function toView(ctx: ActorContext, tx: Queryable, r: ReferralRow, side: Side, settings: ProcessSettings): Promise<Referral> {
+  const incoming = side === 'incoming';
+  const shared = await sharedRecordIds(ctx, tx, r, side);
+  let referrer: Referral['referrer'] = null;
+  if (incoming && r.from_public && ctx.actor.roles.some((role) => role === 'safeguarding_lead' || role === 'manager')) {
+    const source = (await tx.query<{ details: Record<string, string> | string; consent_to_disclose: boolean }>(
+      'SELECT details, consent_to_disclose FROM referral_protected_source WHERE referral_id = $1', [r.id])).rows[0];
+    if (source) referrer = { ...json(source.details), consentToDisclose: source.consent_to_disclose };
+  }
+  const others = json(r.other_children);
+  return {
+    id: r.id,
+    direction: side,
+    fromMemberOfPublic: r.from_public,
+    fromAgencyId: r.from_agency_id,
+    fromAgencyName: r.from_agency_name,
+    referredBy: r.referred_by ? { id: r.referred_by, name: r.referred_by_name ?? '', phone: r.referred_by_phone, email: r.referred_by_email ?? '' } : null,
+    toAgencyId: r.to_agency_id,
+    toAgencyName: r.to_agency_name,
+    channel: r.channel,
+    urgent: r.urgent,
+    madeAt: r.made_at,
+    recordedAt: r.recorded_at,
+    progress: r.decided_at ? 'decided' : r.acknowledged_at ? 'acknowledged' : 'awaiting_acknowledgement',
+    confirmedInWritingAt: r.confirmed_in_writing_at,
+    acknowledgedAt: r.acknowledged_at,
+    decision: r.outcome && r.decided_at ? { outcome: r.outcome, reasons: r.reasons, decidedAt: r.decided_at, decidedByName: r.decided_by_name } : null,
+    steps: stepsOf(r, settings, side, ctx.clock.now()),
+    childPersonId: side === 'outgoing' || shared.length > 0 ? r.child_person_id : null,
+    shareDecisionId: side === 'outgoing' ? r.share_decision_id : null,
+    sharedRecordIds: shared,
+    subject: json(r.subject),
+    otherChildren: others.map((o) => ({ relationship: o.relationship, personId: side === 'outgoing' ? o.personId : null, identity: o.identity })),
+    content: json(r.content),
+    handling: incoming ? r.handling : null,
+    receivedPersonId: incoming ? r.received_person_id : null,
+    episodeId: incoming ? r.episode_id : null,
+    routedTo: incoming ? r.routed_to : null,
+    referrer,
+    referrerProtected: r.from_public && referrer === null,
+    publicFeedback: incoming && r.from_public && r.outcome ? PUBLIC_FEEDBACK[r.outcome === 'no_further_action' ? 'no_further_action' : 'other'] : null,
+  };
+}
+
+async function view(ctx: ActorContext, tx: Queryable, id: string): Promise<Referral> {
+  const r = (await loadRow(tx, id))!;
+  return toView(ctx, tx, r, sideOf(ctx, r)!, await settingsFor(tx, r.to_agency_id));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Making a referral
+
+/** Names, date of birth, sex, NHS number; the address only when the share decision included it (3.49). */
+async function describe(tx: Tx, personId: string, includeAddress: boolean): Promise<ReferralSubject> {
+  const p = (await tx.query<{ kind: string; date_of_birth: string | null; expected_date_of_delivery: string | null; sex: string; nhs_number: string | null }>(
+    'SELECT kind, date_of_birth, expected_date_of_delivery, sex, nhs_number FROM person WHERE id = $1', [personId])).rows[0]!;
+  const names = await tx.query<{ use: string; given_names: string; family_name: string }>('SELECT use, given_names, family_name FROM person_name WHERE person_id = $1 ORDER BY position', [personId]);
+  const addresses = includeAddress
+    ? (await tx.query<{ line1: string; line2: string | null; town: string | null; postcode: string | null }>(
+      'SELECT line1, line2, town, postcode FROM person_address WHERE person_id = $1 AND valid_to IS NULL ORDER BY position', [personId])).rows
+    : [];
+  return {
+    kind: p.kind, names: names.rows.map((n) => ({ use: n.use, givenNames: n.given_names, familyName: n.family_name })),
+    dateOfBirth: p.date_of_birth, expectedDateOfDelivery: p.expected_date_of_delivery, sex: p.sex, nhsNumber: p.nhs_number,
+    addresses: addresses.map((a) => ({ line1: a.line1, line2: a.line2, town: a.town, postcode: a.postcode })),
+  };
+}
+
+const fromDescription = (p: NewPersonParsed): ReferralSubject => ({
+  kind: p.kind, names: p.names.map((n) => ({ use: n.use, givenNames: n.givenNames, familyName: n.familyName })),
+  dateOfBirth: p.dateOfBirth ?? null, expectedDateOfDelivery: p.expectedDateOfDelivery ?? null, sex: p.sex, nhsNumber: p.nhsNumber ?? null,
+  addresses: p.addresses.map((a) => ({ line1: a.line1, line2: a.line2 ?? null, town: a.town ?? null, postcode: a.postcode ?? null })),
+});
+
+function whenProblem(ctx: ActorContext, at: string | undefined, pointer: string, notBefore?: string): FieldProblem | undefined {
+  if (!at) return undefined;
+  if (new Date(at).getTime() > ctx.clock.now().getTime() + FUTURE_TOLERANCE_MS) return { pointer, detail: 'This date is in the future' };
+  if (notBefore && new Date(at) < new Date(notBefore)) return { pointer, detail: `This is before the referral was made (${notBefore})` };
+  return undefined;
+}
+
+/** The open episode, in the receiving agency, of any of these entries or an entry linked to them as the same person. */
+async function openEpisodeFor(tx: Queryable, agencyId: string, personIds: readonly string[]): Promise<{ id: string; child_person_id: string; allocated_worker_id: string | null } | undefined> {
+  if (personIds.length === 0) return undefined;
+  return (await tx.query<{ id: string; child_person_id: string; allocated_worker_id: string | null }>(
+    `SELECT e.id, e.child_person_id, e.allocated_worker_id FROM episode e
+      WHERE e.agency_id = $1 AND e.closed_at IS NULL
+        AND (e.child_person_id = ANY($2::uuid[])
+          OR e.child_person_id IN (SELECT l.other_person_id FROM person_link l WHERE l.person_id = ANY($2::uuid[]) AND l.unlinked_at IS NULL)
+          OR e.child_person_id IN (SELECT l.person_id FROM person_link l WHERE l.other_person_id = ANY($2::uuid[]) AND l.unlinked_at IS NULL))
+      ORDER BY e.opened_at DESC LIMIT 1`,
+    [agencyId, personIds])).rows[0];
+}
+
+/** Tells the allocated worker of a child already open that a referral about them has arrived (11.2). */
+async function notifyRouted(tx: Tx, referralId: string, toAgencyId: string, workerId: string | null, urgent: boolean, at: Date): Promise<void> {
+  const notice: Notice = {
+    kind: 'referral.routed', entityType: 'referral', entityId: referralId,
+    message: `${urgent ? 'Urgent: a' : 'A'} new referral has arrived about a child already open to you (11.2).`,
+  };
+  if (workerId) await notifyPractitioners(tx, [workerId], notice, at);
+  else await notifyAgency(tx, toAgencyId, notice, at);
+}
+
+/** Prefixes a decision's field problems with the referral field that carries it. */
+function underShareDecision(err: unknown): FieldProblem[] {
+  if (err instanceof Problem && err.status === 422) {
+    return err.errors.length ? err.errors.map((e) => ({ pointer: `/shareDecision${e.pointer}`, detail: e.detail })) : [{ pointer: '/shareDecision', detail: err.detail ?? err.title }];
+  }
+  throw err;
+}
+
+async function existing(ctx: ActorContext, tx: Tx, key: string | undefined): Promise<Referral | undefined> {
+  if (!key) return undefined;
+  const id = (await tx.query<{ id: string }>('SELECT id FROM referral WHERE recorded_by = $1 AND idempotency_key = $2', [ctx.actor.practitionerId, key])).rows[0]?.id;
+  return id ? view(ctx, tx, id) : undefined;
+}
+
+export async function makeReferral(ctx: ActorContext, input: NewReferral): Promise<Referral> {
+  return input.referrerIsMemberOfPublic === true ? recordPublicReferral(ctx, input) : referChild(ctx, input);
+}
+
+async function referChild(ctx: ActorContext, input: ProfessionalReferral): Promise<Referral> {
+  return command(ctx, async (tx) => {
+    const action = 'referral.make';
+    if (!decideAgency(ctx.actor, 'create-person', ctx.actor.agencyId).allowed) {
+      throw refuse('agency', { action, entityType: 'agency', entityId: ctx.actor.agencyId }, forbidden('Only casework staff make referrals.'));
+    }
+    const again = await existing(ctx, tx, input.idempotencyKey);
+    if (again) return again;
+    const now = ctx.clock.now();
+    const problems: FieldProblem[] = [];
+
+    const to = (await tx.query<{ type: string }>('SELECT type FROM agency WHERE id = $1', [input.toAgencyId])).rows[0];
+    if (!to) problems.push({ pointer: '/toAgencyId', detail: 'No agency with that identifier' });
+    else if (input.toAgencyId === ctx.actor.agencyId) problems.push({ pointer: '/toAgencyId', detail: 'Refer to another agency: your own already holds what you know' });
+    else if (!(RECEIVING_TYPES as readonly string[]).includes(to.type)) {
+      problems.push({ pointer: '/toAgencyId', detail: `Refer to children's social care or the police (10.4): this agency is ${to.type.replace(/_/g, ' ')}` });
+    }
+    const when = whenProblem(ctx, input.madeAt, '/madeAt');
+    if (when) problems.push(when);
+
+    // The child and any other children: in the referrer's own index, and children.
+    const ids = [input.childPersonId, ...input.otherChildren.map((o) => o.personId)];
+    const people = (await tx.query<{ id: string; agency_id: string; kind: string }>('SELECT id, agency_id, kind FROM person WHERE id = ANY($1::uuid[])', [ids])).rows;
+    const outOfReach: FieldProblem[] = [];
+    let refusedId = input.childPersonId;
+    ids.forEach((id, i) => {
+      const pointer = i === 0 ? '/childPersonId' : `/otherChildren/${i - 1}/personId`;
+      const p = people.find((x) => x.id === id);
+      if (!p || p.agency_id !== ctx.actor.agencyId) {
+        if (!outOfReach.length) refusedId = id;
+        outOfReach.push({ pointer, detail: "No child with that identifier in your agency's index" });
+      }
+      else if (p.kind === 'adult') problems.push({ pointer, detail: 'This person is recorded as an adult: refer a child' });
+      else if (i > 0 && ids.indexOf(id) !== i) problems.push({ pointer, detail: 'This child is already in the referral' });
+    });
+    const cannot = (extra: FieldProblem[]): Problem => invalid('The referral cannot be made yet.', [...extra, ...problems]);
+    if (outOfReach.length) {
+      // Someone else's entry is answered like a missing one, and the attempt is audited.
+      throw refuse('person', { action, entityType: 'person', entityId: refusedId }, cannot(outOfReach));
+    }
+
+    // The share decision the referral rests on: referenced, or recorded with it.
+    let decisionId: string | undefined;
+    if (input.shareDecisionId) {
+      const d = (await tx.query<{ agency_id: string; person_id: string; outcome: string; revoked_at: string | null; valid_until: string | null; covers: boolean }>(
+        `SELECT agency_id, person_id, outcome, revoked_at, valid_until,
+                EXISTS (SELECT 1 FROM share_recipient s WHERE s.decision_id = d.id AND s.agency_id = $2) AS covers
+           FROM share_decision d WHERE id = $1`, [input.shareDecisionId, input.toAgencyId])).rows[0];
+      const pointer = '/shareDecisionId';
+      if (!d || d.agency_id !== ctx.actor.agencyId || d.person_id !== input.childPersonId) problems.push({ pointer, detail: 'No share decision about this child by your agency with that identifier' });
+      else if (d.outcome !== 'share') problems.push({ pointer, detail: 'This decision was not to share: a referral needs a decision to share' });
+      else if (d.revoked_at || (d.valid_until && new Date(d.valid_until) <= now)) problems.push({ pointer, detail: 'This share has ended: record a new decision' });
+      else if (!d.covers) problems.push({ pointer, detail: 'This decision does not share with the agency you are referring to' });
+      else decisionId = input.shareDecisionId;
+    } else if (input.shareDecision) {
+      const sd = input.shareDecision;
+      if (sd.outcome !== 'share') problems.push({ pointer: '/shareDecision/outcome', detail: 'A referral shares information: the decision must be to share' });
+      else if (!sd.share?.recipients.some((r) => r.agencyId === input.toAgencyId)) {
+        problems.push({ pointer: '/shareDecision/share/recipients', detail: 'Include the agency you are referring to among the recipients' });
+      }
+      if (!problems.length) {
+        try {
+          decisionId = (await makeDecisionInTx(ctx, tx, { ...sd, personId: input.childPersonId })).id;
+        } catch (err) {
+          problems.push(...underShareDecision(err));
+        }
+      }
+    }
+    if (problems.length || !decisionId) throw cannot([]);
+
+    const includeAddress = (await tx.query<{ include_address: boolean }>('SELECT include_address FROM share_decision WHERE id = $1', [decisionId])).rows[0]!.include_address;
+    const subject = await describe(tx, input.childPersonId, includeAddress);
+    const others: StoredOtherChild[] = [];
+    for (const o of input.otherChildren) others.push({ personId: o.personId, relationship: o.relationship, identity: await describe(tx, o.personId, includeAddress) });
+    const content: StoredContent = {
+      concerns: input.concerns, domains: input.domains, childsWishesAndFeelings: input.childsWishesAndFeelings,
+      familyAgreement: input.familyAgreement, familyToBeTold: input.familyToBeTold,
+    };
+    // A child already open to children's social care goes to the allocated worker (11.2).
+    const open = await openEpisodeFor(tx, input.toAgencyId, [input.childPersonId]);
+    const id = newId();
+    await tx.query(
+      `INSERT INTO referral (id, from_public, from_agency_id, referred_by, to_agency_id, recorded_by, recorded_at, idempotency_key, child_person_id, subject, other_children,
+         channel, urgent, made_at, content, share_decision_id, handling, received_person_id, episode_id, routed_to)
+       VALUES ($1,false,$2,$3,$4,$3,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)`,
+      [id, ctx.actor.agencyId, ctx.actor.practitionerId, input.toAgencyId, now.toISOString(), input.idempotencyKey ?? null, input.childPersonId,
+        JSON.stringify(subject), JSON.stringify(others), input.channel, input.urgent, input.madeAt ?? now.toISOString(), JSON.stringify(content), decisionId,
+        open ? 'routed' : 'received', open?.child_person_id ?? null, open?.id ?? null, open?.allocated_worker_id ?? null]);
+    if (open) await notifyRouted(tx, id, input.toAgencyId, open.allocated_worker_id, input.urgent, now);
+    else {
+      await notifyAgency(tx, input.toAgencyId, {
+        kind: 'referral.received', entityType: 'referral', entityId: id,
+        message: input.urgent ? 'Urgent: a referral has been made to your agency.' : 'A referral has been made to your agency.',
+      }, now);
+    }
+    await audit(ctx, tx, {
+      action, outcome: 'success', entityType: 'referral', entityId: id, personId: input.childPersonId,
+      detail: { toAgencyId: input.toAgencyId, channel: input.channel, urgent: input.urgent, otherChildren: others.length, shareDecisionId: decisionId },
+    });
+    return view(ctx, tx, id);
+  });
+}
+
+/** A member of the public's referral, recorded by the receiving agency with who they are protected (12.5). */
+async function recordPublicReferral(ctx: ActorContext, input: PublicReferral): Promise<Referral> {
+  return command(ctx, async (tx) => {
+    const action = 'referral.record-public';
+    const own = (await tx.query<{ type: string }>('SELECT type FROM agency WHERE id = $1', [ctx.actor.agencyId])).rows[0];
+    if (!doesCasework(ctx) || !own || !(RECEIVING_TYPES as readonly string[]).includes(own.type)) {
+      throw refuse('agency', { action, entityType: 'agency', entityId: ctx.actor.agencyId },
+        forbidden("A referral from a member of the public is recorded by the children's social care or police agency that receives it."));
+    }
+    const again = await existing(ctx, tx, input.idempotencyKey);
+    if (again) return again;
+    const problems: FieldProblem[] = [];
+    if (input.child.kind === 'adult') problems.push({ pointer: '/child/kind', detail: 'Refer a child' });
+    input.otherChildren.forEach((o, i) => { if (o.identity.kind === 'adult') problems.push({ pointer: `/otherChildren/${i}/identity/kind`, detail: 'Refer a child' }); });
+    const when = whenProblem(ctx, input.madeAt, '/madeAt');
+    if (when) problems.push(when);
+    if (problems.length) throw invalid('The referral cannot be recorded yet.', problems);
+    const now = ctx.clock.now();
+    const id = newId();
+    const content: StoredContent = {
+      concerns: input.concerns, domains: input.domains ?? null, childsWishesAndFeelings: input.childsWishesAndFeelings ?? null, familyAgreement: null, familyToBeTold: null,
+    };
+    const others: StoredOtherChild[] = input.otherChildren.map((o) => ({ personId: null, relationship: o.relationship, identity: fromDescription(o.identity) }));
+    await tx.query(
+      `INSERT INTO referral (id, from_public, to_agency_id, recorded_by, recorded_at, idempotency_key, subject, other_children, channel, urgent, made_at, content, handling)
+       VALUES ($1,true,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,'received')`,
+      [id, ctx.actor.agencyId, ctx.actor.practitionerId, now.toISOString(), input.idempotencyKey ?? null, JSON.stringify(fromDescription(input.child)),
+        JSON.stringify(others), input.channel, input.urgent, input.madeAt ?? now.toISOString(), JSON.stringify(content)]);
+    const { consentToDisclose, ...details } = input.referrer;
+    await tx.query('INSERT INTO referral_protected_source (referral_id, details, consent_to_disclose) VALUES ($1,$2,$3)', [id, JSON.stringify(details), consentToDisclose]);
+    await notifyAgency(tx, ctx.actor.agencyId, {
+      kind: 'referral.received', entityType: 'referral', entityId: id,
+      message: input.urgent ? 'Urgent: a referral from a member of the public has been recorded.' : 'A referral from a member of the public has been recorded.',
+    }, now);
+    await audit(ctx, tx, { action, outcome: 'success', entityType: 'referral', entityId: id, detail: { channel: input.channel, urgent: input.urgent, otherChildren: others.length } });
+    return view(ctx, tx, id);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The referrer's written confirmation (11.5)
+
+export async function confirmInWriting(ctx: ActorContext, id: string, input: WrittenConfirmation): Promise<Referral> {
+  return command(ctx, async (tx) => {
+    const action = 'referral.confirm-in-writing';
+    const { r, side } = await referralInReach(ctx, tx, id, action, true);
+    if (side !== 'outgoing') {
+      throw refuse('referral', { action, entityType: 'referral', entityId: id, personId: auditPersonId(side, r) }, forbidden('Only the referrer confirms a referral in writing.'));
+    }
+    if (r.channel !== 'phone') throw conflict('Only a phone referral is confirmed in writing: this one was made in writing.');
+    if (r.confirmed_in_writing_at) throw conflict('This referral has already been confirmed in writing.');
+    const when = whenProblem(ctx, input.confirmedAt, '/confirmedAt', r.made_at);
+    if (when) throw invalid('The written confirmation cannot be recorded.', [when]);
+    const now = ctx.clock.now();
+    await tx.query('UPDATE referral SET confirmed_in_writing_at = $2, written_confirmation_note = $3 WHERE id = $1', [id, input.confirmedAt ?? now.toISOString(), input.note ?? null]);
+    const notice: Notice = { kind: 'referral.confirmed-in-writing', entityType: 'referral', entityId: id, message: 'A phone referral to your agency has been confirmed in writing.' };
+    // The worker the child is allocated to, where there is one; otherwise the agency's safeguarding leads.
+    const worker = r.routed_to ?? (r.episode_id
+      ? (await tx.query<{ allocated_worker_id: string | null }>('SELECT allocated_worker_id FROM episode WHERE id = $1', [r.episode_id])).rows[0]?.allocated_worker_id
+      : null);
+    if (worker) await notifyPractitioners(tx, [worker], notice, now);
+    else await notifyAgency(tx, r.to_agency_id, notice, now);
+    await audit(ctx, tx, { action, outcome: 'success', entityType: 'referral', entityId: id, personId: r.child_person_id ?? undefined });
+    return view(ctx, tx, id);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Receiving: placing the child in the receiving index, acknowledging and deciding
+
+/** Creates the receiving agency's own entry from the identity the referral carries. */
+async function createEntry(ctx: ActorContext, tx: Tx, s: ReferralSubject): Promise<string> {
+  const id = newId();
+  await tx.query(
+    `INSERT INTO person (id, agency_id, kind, date_of_birth, expected_date_of_delivery, sex, nhs_number, created_by, created_at)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
+    [id, ctx.actor.agencyId, s.kind, s.dateOfBirth, s.expectedDateOfDelivery, s.sex, s.nhsNumber, ctx.actor.practitionerId, ctx.clock.now().toISOString()]);
+  for (const [i, n] of s.names.entries()) {
+    await tx.query('INSERT INTO person_name (id, person_id, use, given_names, family_name, position) VALUES ($1,$2,$3,$4,$5,$6)', [newId(), id, n.use, n.givenNames, n.familyName, i]);
+  }
+  for (const [i, a] of s.addresses.entries()) {
+    await tx.query('INSERT INTO person_address (id, person_id, line1, line2, town, postcode, position) VALUES ($1,$2,$3,$4,$5,$6,$7)', [newId(), id, a.line1, a.line2, a.town, a.postcode, i]);
+  }
+  await audit(ctx, tx, { action: 'person.create', outcome: 'success', entityType: 'person', entityId: id, personId: id, detail: { fromReferral: true } });
+  return id;
+}
+
+/** Records that the referrer's entry and the receiving agency's entry are the same child, unless already linked. */
+async function linkSamePerson(ctx: ActorContext, tx: Tx, a: string, b: string): Promise<void> {
+  if (a === b) return;
+  const linked = (await tx.query(
+    'SELECT 1 FROM person_link WHERE unlinked_at IS NULL AND ((person_id = $1 AND other_person_id = $2) OR (person_id = $2 AND other_person_id = $1))', [a, b])).rowCount > 0;
+  if (linked) return;
+  await tx.query('INSERT INTO person_link (id, person_id, other_person_id, decided_by, decided_at, reason) VALUES ($1,$2,$3,$4,$5,$6)', [
+    newId(), b, a, ctx.actor.practitionerId, ctx.clock.now().toISOString(), 'The child of a referral accepted into this agency\'s index']);
+}
+
+const referralKey = (id: string, step: string): string => `referral:${id}${step ? `:${step}` : ''}`;
+
+type Placement =
+  | { kind: 'done' }
+  | { kind: 'open'; personId: string; madeAt: string; channel: ReferralRow['channel']; allocatedWorkerId: string | undefined; team: string | undefined };
+
+/**
+ * Accepts a referral to children's social care: the child is placed in the agency's own index
+ * (the entry named, or a new one from the referral's identity) and an episode is opened with the
+ * referral's received time and channel. A child already open goes to the allocated worker instead.
+ */
+export async function acceptReferral(ctx: ActorContext, id: string, input: AcceptReferral): Promise<Referral> {
+  const placement = await command(ctx, async (tx): Promise<Placement> => {
+    const action = 'referral.accept';
+    const { r, side } = await referralInReach(ctx, tx, id, action, true);
+    receivingOnly(ctx, side, r, action, 'accept it');
+    if (r.to_agency_type !== 'childrens_social_care') {
+      throw conflict("A referral to the police is acknowledged and decided in the queue: episodes are for children's social care.");
+    }
+    if (r.handling !== 'received') return { kind: 'done' };
+    if (r.decided_at) throw conflict('This referral has already been decided.');
+    if (r.received_person_id && input.personId && input.personId !== r.received_person_id) {
+      throw conflict("This referral has already been placed with another entry in your agency's index.");
+    }
+    const problems: FieldProblem[] = [];
+    if (input.allocatedWorkerId) {
+      const w = (await tx.query('SELECT 1 FROM practitioner WHERE id = $1 AND agency_id = $2 AND active', [input.allocatedWorkerId, ctx.actor.agencyId])).rowCount;
+      if (!w) problems.push({ pointer: '/allocatedWorkerId', detail: 'No active practitioner in your agency with that identifier' });
+    }
+    let personId = r.received_person_id;
+    if (!personId && input.personId) {
+      const p = (await tx.query<{ agency_id: string; kind: string }>('SELECT agency_id, kind FROM person WHERE id = $1', [input.personId])).rows[0];
+      if (!p || p.agency_id !== ctx.actor.agencyId) {
+        throw refuse('person', { action, entityType: 'person', entityId: input.personId },
+          invalid('The referral cannot be accepted yet.', [{ pointer: '/personId', detail: "No child with that identifier in your agency's index" }, ...problems]));
+      }
+      if (p.kind === 'adult') problems.push({ pointer: '/personId', detail: 'This person is recorded as an adult' });
+    }
+    if (problems.length) throw invalid('The referral cannot be accepted yet.', problems);
+    // An episode this referral already opened (an earlier attempt stopped short) is finished, not routed to.
+    const opened = personId !== null && (await tx.query(
+      'SELECT 1 FROM episode e JOIN episode_action a ON a.episode_id = e.id AND a.seq = 1 WHERE e.child_person_id = $1 AND a.idempotency_key = $2',
+      [personId, referralKey(id, '')])).rowCount > 0;
+    const candidates = [personId ?? input.personId, r.child_person_id].filter((x): x is string => typeof x === 'string');
+    const open = opened ? undefined : await openEpisodeFor(tx, ctx.actor.agencyId, candidates);
+    if (open) {
+      // Already open to this agency: recorded against that episode, for the allocated worker (11.2, 12.3).
+      if (r.child_person_id) await linkSamePerson(ctx, tx, r.child_person_id, open.child_person_id);
+      await tx.query(`UPDATE referral SET handling = 'routed', received_person_id = $2, episode_id = $3, routed_to = $4 WHERE id = $1`, [id, open.child_person_id, open.id, open.allocated_worker_id]);
+      await notifyRouted(tx, id, ctx.actor.agencyId, open.allocated_worker_id, r.urgent, ctx.clock.now());
+      await audit(ctx, tx, { action: 'referral.route', outcome: 'success', entityType: 'referral', entityId: id, personId: open.child_person_id, detail: { episodeId: open.id } });
+      return { kind: 'done' };
+    }
+    if (!personId) {
+      personId = input.personId ?? await createEntry(ctx, tx, json(r.subject));
+      if (r.child_person_id) await linkSamePerson(ctx, tx, r.child_person_id, personId);
+      await tx.query('UPDATE referral SET received_person_id = $2 WHERE id = $1', [id, personId]);
+      await audit(ctx, tx, { action: 'referral.place', outcome: 'success', entityType: 'referral', entityId: id, personId });
+    }
+    return { kind: 'open', personId, madeAt: r.made_at, channel: r.channel, allocatedWorkerId: input.allocatedWorkerId, team: input.team };
+  });
+  if (placement.kind === 'open') {
+    const episode = await openEpisode(ctx, {
+      idempotencyKey: referralKey(id, ''), childPersonId: placement.personId, receivedAt: placement.madeAt, channel: placement.channel,
+      allocatedWorkerId: placement.allocatedWorkerId, team: placement.team,
+    });
+    await command(ctx, async (tx) => {
+      await tx.query(`UPDATE referral SET handling = 'accepted', episode_id = $2, accepted_by = $3, accepted_at = $4 WHERE id = $1 AND handling = 'received'`,
+        [id, episode.id, ctx.actor.practitionerId, ctx.clock.now().toISOString()]);
+      await audit(ctx, tx, { action: 'referral.accept', outcome: 'success', entityType: 'referral', entityId: id, personId: placement.personId, detail: { episodeId: episode.id } });
+    });
+    await syncWrittenConfirmation(ctx, id, ctx.clock.now().toISOString());
+  }
+  return getReferral(ctx, id);
+}
+
+/**
+ * A written confirmation the referrer sent is recorded on the episode the referral opened, before
+ * the receiving agency's next action there (the referrer cannot act on another agency's episode).
+ */
+async function syncWrittenConfirmation(ctx: ActorContext, id: string, before: string): Promise<void> {
+  const row = (await ctx.db.query<{ episode_id: string | null; handling: Handling; confirmed_in_writing_at: string | null; stage: string | null; last_at: string | null; has_it: boolean }>(
+    `SELECT r.episode_id, r.handling, r.confirmed_in_writing_at, e.stage,
+            (SELECT max(occurred_at) FROM episode_action a WHERE a.episode_id = r.episode_id) AS last_at,
+            EXISTS (SELECT 1 FROM episode_action a WHERE a.episode_id = r.episode_id AND a.type = 'referral_confirmed_in_writing') AS has_it
+       FROM referral r LEFT JOIN episode e ON e.id = r.episode_id WHERE r.id = $1`, [id])).rows[0];
+  if (!row?.episode_id || row.handling !== 'accepted' || !row.confirmed_in_writing_at || row.has_it || row.stage !== 'referral') return;
+  const t = Math.max(new Date(row.last_at ?? 0).getTime(), Math.min(new Date(row.confirmed_in_writing_at).getTime(), new Date(before).getTime()));
+  await recordEpisodeAction(ctx, row.episode_id, { idempotencyKey: referralKey(id, 'confirmed'), occurredAt: new Date(t).toISOString(), action: { type: 'referral_confirmed_in_writing' } });
+}
+
+/** Loads a referral for a receiving-side step and says whether it needs recording on an episode first. */
+async function forReceivingStep(ctx: ActorContext, id: string, action: string, what: string, check: (r: ReferralRow) => void): Promise<ReferralRow> {
+  return command(ctx, async (tx) => {
+    const { r, side } = await referralInReach(ctx, tx, id, action);
+    receivingOnly(ctx, side, r, action, what);
+    check(r);
+    if (r.to_agency_type === 'childrens_social_care' && r.handling === 'received') {
+      throw conflict("Accept the referral first: place the child in your agency's index, where it is recorded on the child's episode.");
+    }
+    return r;
+  });
+}
+
+/**
+ * Whether the episode already holds this action recorded some other way (e.g. straight on the
+ * episode): then the referral only catches up. The referral's own retry is left to the idempotency key.
+ */
+async function episodeHas(ctx: ActorContext, episodeId: string, type: string, key: string): Promise<boolean> {
+  return (await ctx.db.query('SELECT 1 FROM episode_action WHERE episode_id = $1 AND type = $2 AND idempotency_key <> $3', [episodeId, type, key])).rowCount > 0;
+}
+
+/** Sends the referrer a notification (a member of the public is told by the receiving agency itself). */
+async function feedBack(tx: Tx, r: ReferralRow, notice: Notice, at: Date): Promise<void> {
+  if (r.referred_by) await notifyPractitioners(tx, [r.referred_by], notice, at);
+}
+
+export async function acknowledgeReferral(ctx: ActorContext, id: string, input: AcknowledgeReferral): Promise<Referral> {
+  const action = 'referral.acknowledge';
+  const at = input.occurredAt ?? ctx.clock.now().toISOString();
+  const r = await forReceivingStep(ctx, id, action, 'acknowledge it', (row) => {
+    if (row.acknowledged_at) throw conflict('This referral has already been acknowledged.');
+    const when = whenProblem(ctx, input.occurredAt, '/occurredAt', row.made_at);
+    if (when) throw invalid('The acknowledgement cannot be recorded.', [when]);
+  });
+  if (r.handling === 'accepted' && r.episode_id && !(await episodeHas(ctx, r.episode_id, 'referral_acknowledged', referralKey(id, 'acknowledged')))) {
+    await syncWrittenConfirmation(ctx, id, at);
+    await recordEpisodeAction(ctx, r.episode_id, { idempotencyKey: referralKey(id, 'acknowledged'), occurredAt: at, action: { type: 'referral_acknowledged' } });
+  }
+  return command(ctx, async (tx) => {
+    const { r: cur } = await referralInReach(ctx, tx, id, action, true);
+    if (!cur.acknowledged_at) {
+      await tx.query('UPDATE referral SET acknowledged_at = $2, acknowledged_by = $3 WHERE id = $1', [id, at, ctx.actor.practitionerId]);
+      await feedBack(tx, cur, { kind: 'referral.acknowledged', entityType: 'referral', entityId: id, message: `${cur.to_agency_name} has acknowledged your referral.` }, ctx.clock.now());
+      await audit(ctx, tx, { action, outcome: 'success', entityType: 'referral', entityId: id, personId: cur.received_person_id ?? undefined });
+    }
+    return view(ctx, tx, id);
+  });
+}
+
+const OUTCOME_LABELS: Record<ReferralOutcome, string> = {
+  assessment: 'an assessment of the child’s needs',
+  other_agency: 'referral to another agency',
+  advice: 'advice or information',
+  no_further_action: 'no further action at this stage',
+  strategy_discussion: 'a strategy discussion',
+  criminal_investigation: 'a criminal investigation',
+};
+
+/**
+ * Records the next course of action (12.1) and feeds it back to the referrer with the reasons
+ * (12.2). For children's social care it is the episode's referral_decided action.
+ */
+export async function decideReferral(ctx: ActorContext, id: string, input: DecideReferral): Promise<Referral> {
+  const action = 'referral.decide';
+  const at = input.occurredAt ?? ctx.clock.now().toISOString();
+  const r = await forReceivingStep(ctx, id, action, 'decide on it', (row) => {
+    if (row.decided_at) throw conflict('This referral has already been decided.');
+    const problems: FieldProblem[] = [];
+    if (input.outcome === 'criminal_investigation' && row.to_agency_type !== 'police') problems.push({ pointer: '/outcome', detail: 'A criminal investigation is for the police: discuss the child with them (12.4)' });
+    if (input.outcome === 'assessment' && row.to_agency_type !== 'childrens_social_care') problems.push({ pointer: '/outcome', detail: "An assessment is children's social care's: refer to them (other_agency)" });
+    const when = whenProblem(ctx, input.occurredAt, '/occurredAt', row.made_at);
+    if (when) problems.push(when);
+    if (problems.length) throw invalid('The decision cannot be recorded.', problems);
+  });
+  if (r.handling === 'accepted' && r.episode_id && !(await episodeHas(ctx, r.episode_id, 'referral_decided', referralKey(id, 'decided')))) {
+    await syncWrittenConfirmation(ctx, id, at);
+    await recordEpisodeAction(ctx, r.episode_id, {
+      idempotencyKey: referralKey(id, 'decided'), occurredAt: at, action: { type: 'referral_decided', outcome: engineOutcome(input.outcome), reasons: input.reasons },
+    });
+  }
+  return command(ctx, async (tx) => {
+    const { r: cur } = await referralInReach(ctx, tx, id, action, true);
+    if (!cur.decided_at) {
+      await tx.query('UPDATE referral SET decided_at = $2, decided_by = $3, outcome = $4, reasons = $5 WHERE id = $1', [id, at, ctx.actor.practitionerId, input.outcome, input.reasons]);
+      const reasons = input.outcome === 'no_further_action' ? ' The reasons are with the referral (12.2).' : ' Open the referral for the reasons.';
+      await feedBack(tx, cur, { kind: 'referral.decided', entityType: 'referral', entityId: id, message: `${cur.to_agency_name} has decided on your referral: ${OUTCOME_LABELS[input.outcome]}.${reasons}` }, ctx.clock.now());
+      await audit(ctx, tx, { action, outcome: 'success', entityType: 'referral', entityId: id, personId: cur.received_person_id ?? undefined, detail: { outcome: input.outcome } });
+    }
+    return view(ctx, tx, id);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+export async function getReferral(ctx: ActorContext, id: string): Promise<Referral> {
+  return command(ctx, async (tx) => {
+    const { r, side } = await referralInReach(ctx, tx, id, 'referral.read');
+    await audit(ctx, tx, { action: 'referral.read', outcome: 'success', entityType: 'referral', entityId: id, personId: auditPersonId(side, r) });
+    return toView(ctx, tx, r, side, await settingsFor(tx, r.to_agency_id));
+  });
+}
+
+function refuseQueue(ctx: ActorContext, action: string): AccessRefused {
+  return refuse('agency', { action, entityType: 'agency', entityId: ctx.actor.agencyId });
+}
+
+const nextDue = (v: Referral): string => v.steps.map((s) => s.due.slice(0, 10)).sort()[0] ?? '9999-12-31';
+
+/** The receiving agency's queue: soonest due first (urgent first on the same day), each step flagged when overdue. */
+export async function listIncomingReferrals(ctx: ActorContext, q: { status: 'open' | 'decided' | 'all'; overdueOnly?: boolean }): Promise<Referral[]> {
+  return command(ctx, async (tx) => {
+    const action = 'referral.list-incoming';
+    if (!doesCasework(ctx)) throw refuseQueue(ctx, action);
+    const { rows } = await tx.query<ReferralRow>(
+      `${SELECT_REFERRAL} WHERE r.to_agency_id = $1 AND ($2::text = 'all' OR ($2::text = 'open') = (r.decided_at IS NULL)) ORDER BY r.made_at DESC, r.id LIMIT 1000`,
+      [ctx.actor.agencyId, q.status]);
+    const settings = await settingsFor(tx, ctx.actor.agencyId);
+    const out: Referral[] = [];
+    for (const r of rows) out.push(await toView(ctx, tx, r, 'incoming', settings));
+    const shown = out
+      .filter((v) => !q.overdueOnly || v.steps.some((s) => s.overdue))
+      .sort((a, b) => nextDue(a).localeCompare(nextDue(b)) || Number(b.urgent) - Number(a.urgent) || a.madeAt.localeCompare(b.madeAt));
+    await audit(ctx, tx, { action, outcome: 'success', entityType: 'agency', entityId: ctx.actor.agencyId, detail: { count: shown.length, status: q.status } });
+    return shown;
+  });
+}
+
+/** Referrals the caller's agency has made, newest first, with what the referrer still has to do. */
+export async function listOutgoingReferrals(ctx: ActorContext): Promise<Referral[]> {
+  return command(ctx, async (tx) => {
+    const action = 'referral.list-outgoing';
+    if (!doesCasework(ctx)) throw refuseQueue(ctx, action);
+    const { rows } = await tx.query<ReferralRow>(`${SELECT_REFERRAL} WHERE r.from_agency_id = $1 ORDER BY r.made_at DESC, r.id LIMIT 1000`, [ctx.actor.agencyId]);
+    const settings = new Map<string, ProcessSettings>();
+    const out: Referral[] = [];
+    for (const r of rows) {
+      if (!settings.has(r.to_agency_id)) settings.set(r.to_agency_id, await settingsFor(tx, r.to_agency_id));
+      out.push(await toView(ctx, tx, r, 'outgoing', settings.get(r.to_agency_id)!));
+    }
+    await audit(ctx, tx, { action, outcome: 'success', entityType: 'agency', entityId: ctx.actor.agencyId, detail: { count: out.length } });
+    return out;
+  });
+}
