@@ -122,12 +122,12 @@ function addMonths(date: string, months: number): string {
 /** Which actions each stage allows, before the per-action guards below. */
 const BY_STAGE: Record<Stage, readonly ActionType[]> = {
   referral: ['referral_confirmed_in_writing', 'referral_acknowledged', 'referral_decided', 'urgent_protective_action', 'strategy_discussion_held'],
-  assessment: ['assessment_started', 'assessment_completed', 'urgent_protective_action', 'strategy_discussion_held', 'case_closed'],
-  strategy: ['strategy_record_circulated', 'urgent_protective_action', 'strategy_discussion_held', 'assessment_started', 'case_closed'],
-  s47_enquiry: ['strategy_record_circulated', 's47_concluded', 'urgent_protective_action', 'strategy_discussion_held', 'assessment_started', 'assessment_completed'],
-  awaiting_conference: ['strategy_record_circulated', 'conference_held', 'urgent_protective_action', 'strategy_discussion_held', 'assessment_started', 'assessment_completed'],
-  child_protection_plan: ['core_group_met', 'conference_held', 'plan_ended', 'urgent_protective_action', 'strategy_discussion_held', 'assessment_started', 'assessment_completed', 'strategy_record_circulated'],
-  child_in_need_plan: ['cin_plan_reviewed', 'case_closed', 'urgent_protective_action', 'strategy_discussion_held', 'assessment_started', 'assessment_completed'],
+  assessment: ['referral_confirmed_in_writing', 'assessment_started', 'assessment_completed', 'urgent_protective_action', 'strategy_discussion_held', 'case_closed'],
+  strategy: ['referral_confirmed_in_writing', 'strategy_record_circulated', 'urgent_protective_action', 'strategy_discussion_held', 'assessment_started', 'case_closed'],
+  s47_enquiry: ['referral_confirmed_in_writing', 'strategy_record_circulated', 's47_concluded', 'urgent_protective_action', 'strategy_discussion_held', 'assessment_started', 'assessment_completed'],
+  awaiting_conference: ['referral_confirmed_in_writing', 'strategy_record_circulated', 'conference_held', 'urgent_protective_action', 'strategy_discussion_held', 'assessment_started', 'assessment_completed'],
+  child_protection_plan: ['referral_confirmed_in_writing', 'core_group_met', 'conference_held', 'plan_ended', 'urgent_protective_action', 'strategy_discussion_held', 'assessment_started', 'assessment_completed', 'strategy_record_circulated'],
+  child_in_need_plan: ['referral_confirmed_in_writing', 'cin_plan_reviewed', 'case_closed', 'urgent_protective_action', 'strategy_discussion_held', 'assessment_started', 'assessment_completed'],
   closed: [],
 };
 
@@ -297,7 +297,8 @@ function steps(w: Working, c: ProcessSettings): Step[] {
   if (w.receivedAt) {
     const received = dateOf(w.receivedAt);
     if (w.channel === 'phone' && !w.confirmed) {
-      out.push({ key: 'written_confirmation', label: 'Referrer confirms the phone referral in writing (48 hours)', due: new Date(new Date(w.receivedAt).getTime() + 48 * 3_600_000).toISOString(), paragraph: '11.5' });
+      // The referrer's duty, not the authority's: shown to the referrer, not in the authority's due list.
+      out.push({ key: 'written_confirmation', label: 'Referrer confirms the phone referral in writing (48 hours)', due: new Date(new Date(w.receivedAt).getTime() + 48 * 3_600_000).toISOString(), paragraph: '11.5', prompt: true });
     }
     if (!w.acknowledged && w.stage !== 'closed') {
       out.push({ key: 'acknowledgement', label: 'Acknowledge the referral', due: wd(received, 1), paragraph: '11.5' });
