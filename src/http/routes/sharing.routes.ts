@@ -35,7 +35,7 @@ export function registerSharingRoutes(api: Api): void {
     handler: ({ ctx, params }) => getConsent(ctx, params.id),
   });
   api.route({
-    method: 'POST', url: '/consents/{id}/withdrawal', tag: 'Consent', summary: 'Withdraw consent: from this moment, shares that relied on it end and their recipients are told.',
+    method: 'POST', url: '/consents/{id}/withdrawal', tag: 'Consent', status: 200, summary: 'Withdraw consent: from this moment, shares that relied on it end and their recipients are told.',
     params: IdParams, body: Withdrawal, response: Consent,
     handler: ({ ctx, params, body }) => withdrawConsent(ctx, params.id, body),
   });
