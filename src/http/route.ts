@@ -17,8 +17,8 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   query?: Q;
   body?: B;
   response: R;
-  /** The response's media type when it is not JSON (a CSV export, a printable page). */
-  produces?: 'text/csv' | 'text/html';
+  /** The response's media type when it is not JSON (a CSV export, a printable page and its stylesheet). */
+  produces?: 'text/csv' | 'text/html' | 'text/css';
   status?: number;
   /** false for the few endpoints used before signing in. */
   auth?: boolean;
@@ -34,7 +34,7 @@ export interface RegisteredRoute {
   query?: z.ZodType | undefined;
   body?: z.ZodType | undefined;
   response: z.ZodType;
-  produces?: 'text/csv' | 'text/html' | undefined;
+  produces?: 'text/csv' | 'text/html' | 'text/css' | undefined;
   status: number;
   auth: boolean;
 }

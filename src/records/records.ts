@@ -13,7 +13,7 @@ import type { AgencyRecord, Correction, NewRecord, Restriction } from './schemas
 const BACKDATED_AFTER_MS = 24 * 3_600_000;
 const FUTURE_TOLERANCE_MS = 5 * 60_000;
 
-interface RecordRow {
+export interface RecordRow {
   id: string;
   person_id: string;
   agency_id: string;
@@ -41,7 +41,7 @@ interface RecordRow {
 }
 
 // One query shape for every read, so the access facts always travel with the content.
-const SELECT_RECORD = `
+export const SELECT_RECORD = `
   SELECT r.id, r.person_id, r.agency_id, r.restricted, r.created_by, r.created_at,
          CASE WHEN r.restricted THEN (SELECT array_agg(n.practitioner_id) FROM record_named_practitioner n WHERE n.record_id = r.id) END AS named,
          v.version, v.kind, v.occurred_at, v.recorded_at, v.author_id, a.name AS author_name, v.categories, v.fact_or_opinion,
@@ -51,7 +51,7 @@ const SELECT_RECORD = `
     JOIN agency_record_version v ON v.record_id = r.id
     JOIN practitioner a ON a.id = v.author_id`;
 
-const facts = (r: RecordRow): RecordFacts => ({
+export const facts = (r: RecordRow): RecordFacts => ({
   id: r.id,
   agencyId: r.agency_id,
   restricted: r.restricted,
@@ -63,7 +63,7 @@ const facts = (r: RecordRow): RecordFacts => ({
  * Shapes a row for the reader. Another agency's reader sees it through a share: only the parts
  * the decision covered, with who shared it, when, why, on what basis and whether it may be passed on.
  */
-function toRecord(ctx: ActorContext, r: RecordRow, grants: readonly GrantInfo[] = []): AgencyRecord {
+export function toRecord(ctx: ActorContext, r: RecordRow, grants: readonly GrantInfo[] = []): AgencyRecord {
   const own = r.agency_id === ctx.actor.agencyId;
   const live = own ? [] : liveGrants(grants.filter((g) => g.recordId === r.id), ctx.clock.now());
   const parts = new Set<RecordPart>(own ? RECORD_PARTS : live.flatMap((g) => g.parts));
