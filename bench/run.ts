@@ -1,5 +1,5 @@
 /**
- * npm run bench — the foundation benchmark on PGlite (on-disk, like production) and on a
+ * npm run bench — the foundation and chronology benchmarks on PGlite (on-disk, like production) and on a
  * PostgreSQL server (a fresh database, dropped at the end). Writes bench/results/*.json and
  * the table in docs/performance.md.
  *
@@ -7,6 +7,7 @@
  *   JIGSAW_BENCH_DATABASE_URL  server to create the throw-away database on
  *                              (default: JIGSAW_TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test)
  *   JIGSAW_BENCH_ONLY          pglite | postgres: run one backend only
+ *   JIGSAW_BENCH_SUITE         foundation | chronology | process: run one benchmark only (each gets its own fresh database)
  *   JIGSAW_BENCH_QUICK=1       tiny sizes, to check the benchmark itself; writes no results
  */
 import { dirname, join } from 'node:path';
@@ -14,10 +15,20 @@ import { fileURLToPath } from 'node:url';
 import { pgliteBackend, postgresBackend, type Backend } from './lib/backends.ts';
 import { DEFAULT_OPTIONS, runFoundation, type FoundationOptions, type FoundationResult } from './foundation.ts';
 import { machine, markdownSection, updateDoc, writeResults, type FoundationReport } from './lib/report.ts';
+import { DEFAULT_PROCESS_OPTIONS, processMarkdown, QUICK_PROCESS_OPTIONS, runProcess, updateProcessDoc, writeProcessResults, type ProcessReport, type ProcessResult } from './process.ts';
+import {
+  chronologySection, DEFAULT_CHRONOLOGY_OPTIONS, QUICK_CHRONOLOGY_OPTIONS, runChronology, updateChronologyDoc, writeChronologyResults,
+  type ChronologyReport, type ChronologyResult,
+} from './chronology.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const quick = process.env.JIGSAW_BENCH_QUICK === '1';
 const only = process.env.JIGSAW_BENCH_ONLY;
+const suite = process.env.JIGSAW_BENCH_SUITE;
+const runFoundationSuite = !suite || suite === 'foundation';
+const runChronologySuite = !suite || suite === 'chronology';
+const runProcessSuite = !suite || suite === 'process';
+const chronologyOptions = quick ? QUICK_CHRONOLOGY_OPTIONS : DEFAULT_CHRONOLOGY_OPTIONS;
 const serverUrl = process.env.JIGSAW_BENCH_DATABASE_URL ?? process.env.JIGSAW_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 const options: FoundationOptions = quick
@@ -39,33 +50,56 @@ process.once('SIGINT', () => {
 const startedAt = new Date();
 const results: FoundationResult[] = [];
 const skipped: FoundationReport['skipped'] = [];
-for (const b of backends) {
-  if (only && only !== b.kind) continue;
-  console.log(`\n${b.kind}`);
+const chronologyResults: ChronologyResult[] = [];
+const chronologySkipped: ChronologyReport['skipped'] = [];
+
+/** Runs one benchmark on a fresh database of this backend; false if the backend could not be opened. */
+async function onFresh(b: (typeof backends)[number], run: (backend: Backend) => Promise<void>, skip: { kind: string; reason: string }[]): Promise<boolean> {
   try {
     current = await b.open();
   } catch (err) {
     const reason = `could not open: ${(err as Error).message}`;
     console.log(`  skipped: ${reason}`);
-    skipped.push({ kind: b.kind, reason });
-    continue;
+    skip.push({ kind: b.kind, reason });
+    return false;
   }
   try {
-    results.push(await runFoundation(current, options));
+    await run(current);
   } finally {
     await current.dispose();
     current = undefined;
   }
+  return true;
 }
 
+for (const b of backends) {
+  if (only && only !== b.kind) continue;
+  console.log(`\n${b.kind}`);
+  let opened = true;
+  if (runFoundationSuite) opened = await onFresh(b, async (backend) => { results.push(await runFoundation(backend, options)); }, skipped);
+  if (!runChronologySuite) continue;
+  if (opened) await onFresh(b, async (backend) => { chronologyResults.push(await runChronology(backend, chronologyOptions)); }, chronologySkipped);
+  else chronologySkipped.push({ kind: b.kind, reason: skipped.at(-1)?.reason ?? 'could not open' });
+}
+
+const durationSeconds = Math.round((Date.now() - startedAt.getTime()) / 1000);
 const report: FoundationReport = {
   benchmark: 'foundation',
   startedAt: startedAt.toISOString(),
-  durationSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
+  durationSeconds,
   machine: machine(),
   options,
   results,
   skipped,
+};
+const chronologyReport: ChronologyReport = {
+  benchmark: 'chronology',
+  startedAt: startedAt.toISOString(),
+  durationSeconds,
+  machine: machine(),
+  options: chronologyOptions,
+  results: chronologyResults,
+  skipped: chronologySkipped,
 };
 
 console.log('');
@@ -73,10 +107,55 @@ for (const r of results) {
   console.log(`${r.backend.kind.padEnd(9)} writes: bare ${r.writes.baseline.median}/s, service ${r.writes.service.median}/s, ratio ${r.writes.ratio} (target ≥ ${r.writes.target}: ${r.writes.meetsTarget ? 'met' : 'MISSED'})`);
   console.log(`${''.padEnd(9)} reads of ${r.reads.records}: bare ${r.reads.baselineMs.median} ms, service ${r.reads.serviceMs.median} ms, time ratio ${r.reads.timeRatio} (target ≤ ${r.reads.targetMaxTimeRatio}: ${r.reads.meetsTarget ? 'met' : 'MISSED'})`);
 }
+for (const r of chronologyResults) {
+  console.log(`${r.backend.kind.padEnd(9)} chronology of ${r.visibleRecords}/${r.records}: bare ${r.baselineMs.median} ms, service ${r.serviceMs.median} ms, time ratio ${r.timeRatio} (target ≤ ${r.targetMaxTimeRatio}${r.targetMaxServiceMs ? ` and < ${r.targetMaxServiceMs} ms` : ''}: ${r.meetsTarget ? 'met' : 'MISSED'})`);
+}
 if (quick) {
   console.log('\nQuick run: no results written.');
 } else {
-  const jsonPath = await writeResults(ROOT, report);
-  await updateDoc(join(ROOT, 'docs', 'performance.md'), markdownSection(report, jsonPath));
-  console.log(`\nWrote ${jsonPath}, bench/results/latest-foundation.json and docs/performance.md (${report.durationSeconds} s).`);
+  const written: string[] = [];
+  if (runFoundationSuite) {
+    const jsonPath = await writeResults(ROOT, report);
+    await updateDoc(join(ROOT, 'docs', 'performance.md'), markdownSection(report, jsonPath));
+    written.push(jsonPath, 'bench/results/latest-foundation.json');
+  }
+  if (runChronologySuite) {
+    const jsonPath = await writeChronologyResults(ROOT, chronologyReport);
+    await updateChronologyDoc(join(ROOT, 'docs', 'performance.md'), chronologySection(chronologyReport, jsonPath));
+    written.push(jsonPath, 'bench/results/latest-chronology.json');
+  }
+  console.log(`\nWrote ${written.join(', ')} and docs/performance.md (${durationSeconds} s).`);
+}
+
+// The process benchmark: due and overdue steps over 100,000 open episodes (bench/process.ts), on its own fresh databases.
+if (runProcessSuite) {
+  const processOptions = quick ? QUICK_PROCESS_OPTIONS : DEFAULT_PROCESS_OPTIONS;
+  const processStartedAt = new Date();
+  const processResults: ProcessResult[] = [];
+  const processSkipped: ProcessReport['skipped'] = [];
+  for (const b of backends) {
+    if (only && only !== b.kind) continue;
+    console.log(`\nprocess, ${b.kind}`);
+    await onFresh(b, async (backend) => { processResults.push(await runProcess(backend, processOptions)); }, processSkipped);
+  }
+  const processReport: ProcessReport = {
+    benchmark: 'process',
+    startedAt: processStartedAt.toISOString(),
+    durationSeconds: Math.round((Date.now() - processStartedAt.getTime()) / 1000),
+    machine: machine(),
+    options: processOptions,
+    results: processResults,
+    skipped: processSkipped,
+  };
+  console.log('');
+  for (const r of processResults) {
+    console.log(`${r.backend.kind.padEnd(9)} ${r.size.episodes} open episodes: due summary bare ${r.dueSummary.baselineMs.median} ms, service ${r.dueSummary.serviceMs.median} ms (target < ${r.dueSummary.targetMs} ms: ${r.dueSummary.meetsTarget ? 'met' : 'MISSED'}); overdue list bare ${r.overdueList.baselineMs.median} ms, service ${r.overdueList.serviceMs.median} ms`);
+  }
+  if (quick) {
+    console.log('\nQuick run: no process results written.');
+  } else {
+    const jsonPath = await writeProcessResults(ROOT, processReport);
+    await updateProcessDoc(join(ROOT, 'docs', 'performance.md'), processMarkdown(processReport, jsonPath));
+    console.log(`\nWrote ${jsonPath}, bench/results/latest-process.json and docs/performance.md (${processReport.durationSeconds} s).`);
+  }
 }
