@@ -1,29 +1,10 @@
+import { CSV_BOM, toCsv, type Cell } from '../shared/csv.ts';
 import type { Chronology, ChronologyEntry, Contradiction } from './schemas.ts';
 
 /**
  * The chronology's two exports. Both are drawn only from a Chronology the service has already
  * decided on, row by row: they can show nothing the JSON does not.
  */
-
-type Cell = string | number | boolean | null;
-
-/**
- * One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break, quotes doubled.
- * Text a spreadsheet would run as a formula (=, +, -, @, tab or CR first) gets an apostrophe.
- */
-export function csvField(value: Cell): string {
-  if (value === null) return '';
-  if (typeof value === 'number') return String(value);
-  if (typeof value === 'boolean') return value ? 'yes' : 'no';
-  const text = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-/**
- * A UTF-8 byte order mark starts the file: without it Excel reads the file as the local code page
- * and garbles names such as Zoë or Siân. Other tools (and RFC 4180 readers) ignore it.
- */
-export const CSV_BOM = '\uFEFF';
 
 const label = (v: string): string => v.replace(/_/g, ' ');
 
@@ -63,7 +44,7 @@ export const CSV_HEADER: readonly string[] = CSV_COLUMNS.map(([name]) => name);
 export function chronologyCsv(c: Chronology): string {
   const marks = new Map(c.contradictions.filter((x) => x.kind === 'marked').map((x) => [x.id, x]));
   const rows: Cell[][] = [[...CSV_HEADER], ...c.entries.map((e) => CSV_COLUMNS.map(([, value]) => value(e, marks)))];
-  return CSV_BOM + rows.map((r) => `${r.map(csvField).join(',')}\r\n`).join('');
+  return CSV_BOM + toCsv(rows);
 }
 
 /** Escapes text for HTML element content and quoted attribute values. */

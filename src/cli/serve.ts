@@ -3,6 +3,7 @@ import { openDatabase } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
 import { buildApp } from '../http/app.ts';
 import { raiseOverdueAlerts } from '../process/alerts.ts';
+import { raiseMissedCheckAlerts } from '../process/monitoring.ts';
 import type { Services } from '../shared/context.ts';
 import { systemClock } from '../shared/clock.ts';
 import { demoIsLoaded, printDemoSignIn, runDemo } from './demo-command.ts';
@@ -45,7 +46,8 @@ export function alertSweepMinutes(env: NodeJS.ProcessEnv = process.env): number 
 }
 
 /**
- * Raises managers' alerts for overdue statutory steps now and then every few minutes (one
+ * Raises managers' alerts for overdue statutory steps, and alerts for missed monitoring checks,
+ * now and then every few minutes (one
  * transaction each; never two at once from this process). The timer does not keep the process
  * alive; the returned function stops it and waits for a sweep under way.
  */
@@ -54,10 +56,12 @@ function startAlertSweep(services: Services, minutes: number, io: Io): () => Pro
   let running: Promise<void> | undefined;
   const sweep = (): void => {
     if (running) return;
+    // Overdue statutory steps for managers, then missed monitoring checks (case example 8's lesson).
     running = raiseOverdueAlerts(services)
+      .then(() => raiseMissedCheckAlerts(services, services.clock.now()))
       .then(() => undefined)
       // The error's kind only: a database message can quote values.
-      .catch((err: unknown) => io.err(`Overdue-step sweep failed (${err instanceof Error ? err.name : 'error'}); it will run again in ${minutes} min.`))
+      .catch((err: unknown) => io.err(`Alert sweep failed (${err instanceof Error ? err.name : 'error'}); it will run again in ${minutes} min.`))
       .finally(() => { running = undefined; });
   };
   sweep();

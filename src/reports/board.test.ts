@@ -13,7 +13,8 @@ import { answerRequest, NewInformationRequest, sendInformationRequest } from '..
 import { giveAdvice } from '../sharing/advice.ts';
 import { CompleteUrgentDecision, NewShareDecision } from '../sharing/schemas.ts';
 import { completeUrgentDecision, makeDecision, revokeDecision } from '../sharing/sharing.ts';
-import { boardReportCsv, csvField, CSV_HEADER, mayReadBoardReport, median, sharingBoardReport, SharingBoardReport, toCsv, type BoardFigures } from './board.ts';
+import { csvField, toCsv } from '../shared/csv.ts';
+import { boardReportCsv, CSV_HEADER, mayReadBoardReport, median, sharingBoardReport, SharingBoardReport, type BoardFigures } from './board.ts';
 
 describe('the CSV writer', () => {
   it('leaves plain text and numbers as they are and writes null as an empty field', () => {

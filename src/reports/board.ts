@@ -1,3 +1,4 @@
+import { toCsv, type Cell } from '../shared/csv.ts';
 import { z } from 'zod';
 import type { Actor, Role } from '../access/policy.ts';
 import { audit, command, refuse } from '../audit/audit.ts';
@@ -262,24 +263,6 @@ async function tally(tx: Tx, q: SharingReportQuery, today: string, agencyIds: re
     });
   }
   return { total, byAgency };
-}
-
-type Cell = string | number | null;
-
-/**
- * One CSV field (RFC 4180): quoted when it holds a comma, quote or line break, quotes doubled.
- * Text that a spreadsheet would run as a formula (=, +, -, @ first) is prefixed with an apostrophe.
- */
-export function csvField(value: Cell): string {
-  if (value === null) return '';
-  if (typeof value === 'number') return String(value);
-  const text = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-/** Rows to CSV text, CRLF after every row. */
-export function toCsv(rows: readonly (readonly Cell[])[]): string {
-  return rows.map((r) => `${r.map(csvField).join(',')}\r\n`).join('');
 }
 
 const BASIS_LABELS: Record<LegalBasis, string> = {
