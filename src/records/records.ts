@@ -11,6 +11,7 @@ import { RECORD_PARTS, type RecordPart } from '../sharing/schemas.ts';
 import type { AgencyRecord, Correction, NewRecord, Restriction } from './schemas.ts';
 
 const BACKDATED_AFTER_MS = 24 * 3_600_000;
+const ALL_PARTS: ReadonlySet<RecordPart> = new Set(RECORD_PARTS);
 const FUTURE_TOLERANCE_MS = 5 * 60_000;
 
 export interface RecordRow {
@@ -66,7 +67,7 @@ export const facts = (r: RecordRow): RecordFacts => ({
 export function toRecord(ctx: ActorContext, r: RecordRow, grants: readonly GrantInfo[] = []): AgencyRecord {
   const own = r.agency_id === ctx.actor.agencyId;
   const live = own ? [] : liveGrants(grants.filter((g) => g.recordId === r.id), ctx.clock.now());
-  const parts = new Set<RecordPart>(own ? RECORD_PARTS : live.flatMap((g) => g.parts));
+  const parts: ReadonlySet<RecordPart> = own ? ALL_PARTS : new Set<RecordPart>(live.flatMap((g) => g.parts));
   const via = live[0];
   // A protected source is named only to the author and the holding agency's safeguarding lead (12.5).
   const seesSource = parts.has('source') && (!r.source.identityProtected || r.author_id === ctx.actor.practitionerId ||
@@ -80,7 +81,7 @@ export function toRecord(ctx: ActorContext, r: RecordRow, grants: readonly Grant
     kind: r.kind,
     occurredAt: r.occurred_at,
     recordedAt: r.recorded_at,
-    backdated: new Date(r.recorded_at).getTime() - new Date(r.occurred_at).getTime() > BACKDATED_AFTER_MS,
+    backdated: Date.parse(r.recorded_at) - Date.parse(r.occurred_at) > BACKDATED_AFTER_MS,
     authorId: r.author_id,
     authorName: r.author_name,
     categories: r.categories,
@@ -95,7 +96,7 @@ export function toRecord(ctx: ActorContext, r: RecordRow, grants: readonly Grant
     outcome: r.outcome,
     correctionReason: own ? r.correction_reason : null,
     firstRecordedAt: r.created_at,
-    sharedParts: [...parts],
+    sharedParts: own ? [...RECORD_PARTS] : [...parts],
     share: via
       ? {
           decisionId: via.decisionId,

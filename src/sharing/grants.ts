@@ -101,9 +101,14 @@ export const asShareGrant = (g: GrantInfo): ShareGrant => ({
 export const withGrants = (actor: Actor, grants: readonly GrantInfo[]): Actor =>
   grants.length === 0 ? actor : { ...actor, grants: [...actor.grants, ...grants.map(asShareGrant)] };
 
-const live = (g: GrantInfo, now: Date): boolean =>
-  new Date(g.validFrom) <= now && (!g.validUntil || new Date(g.validUntil) > now) && (!g.revokedAt || new Date(g.revokedAt) > now);
+const live = (g: GrantInfo, t: number): boolean =>
+  Date.parse(g.validFrom) <= t && (!g.validUntil || Date.parse(g.validUntil) > t) && (!g.revokedAt || Date.parse(g.revokedAt) > t);
 
 /** The live grants among these, newest first. */
-export const liveGrants = (grants: readonly GrantInfo[], now: Date): GrantInfo[] =>
-  grants.filter((g) => live(g, now)).sort((a, b) => b.sharedAt.localeCompare(a.sharedAt));
+export function liveGrants(grants: readonly GrantInfo[], now: Date): GrantInfo[] {
+  const t = now.getTime();
+  const out = grants.filter((g) => live(g, t));
+  // ISO timestamps sort as text; most records have a single grant.
+  if (out.length > 1) out.sort((a, b) => (a.sharedAt < b.sharedAt ? 1 : a.sharedAt > b.sharedAt ? -1 : 0));
+  return out;
+}
