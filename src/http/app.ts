@@ -103,6 +103,19 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   app.setNotFoundHandler((_request, reply) => sendProblem(reply, new Problem(404, 'https://jigsaw.example/problems/not-found', 'Not found', 'There is nothing at this address.')));
 
+  // Until the practitioners' pages exist, the root says what is here rather than answering 404.
+  app.get('/', async (_req, reply) =>
+    reply.type('text/html; charset=utf-8').send(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Jigsaw</title><meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body><main>
+<h1>Jigsaw is running</h1>
+<p>Multi-agency safeguarding information sharing. The practitioners' web pages are not built yet; everything is available through the API.</p>
+<ul>
+<li><a href="/api/v1/openapi.json">The API's OpenAPI document</a> (sign in with <code>POST /api/v1/session</code> or an API token)</li>
+<li><a href="/health">Health</a></li>
+</ul>
+</main></body></html>`));
+
   app.get('/health', async (_req, reply) => {
     try {
       await opts.services.db.query('SELECT 1');

@@ -29,3 +29,16 @@ describe('the OpenAPI document', () => {
     expect(res.json().status).toBe('ok');
   });
 });
+
+describe('the root page', () => {
+  const t = useTestDb();
+
+  it('says Jigsaw is running and where the API is described, instead of answering 404', async () => {
+    const app = await testApp(services(t.db()));
+    const res = await app.inject({ method: 'GET', url: '/' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    expect(res.body).toContain('href="/api/v1/openapi.json"');
+    expect(res.headers['cache-control']).toBe('no-store');
+  });
+});
