@@ -4,8 +4,8 @@ import { openDatabase, type Database } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
 import { verifyAuditChain } from '../audit/audit.ts';
 import { createApiToken } from '../auth/auth.ts';
-import { addPractitionerAsSystem, findPractitionerByEmail } from '../partnership/partnership.ts';
-import { NewPractitioner } from '../partnership/schemas.ts';
+import { addPractitionerAsSystem, createAgency, createPartnership, findPractitionerByEmail } from '../partnership/partnership.ts';
+import { AGENCY_TYPES, NewAgency, NewPartnership, NewPractitioner } from '../partnership/schemas.ts';
 import { systemClock } from '../shared/clock.ts';
 import { Problem } from '../shared/errors.ts';
 import { serve } from './serve.ts';
@@ -80,6 +80,67 @@ const commands: Command[] = [
     },
   },
   {
+    name: 'partnership add',
+    summary: 'Add a safeguarding partnership (whose nation decides the bank holidays).',
+    usage: 'jigsaw partnership add --name "Name" --nation england-and-wales|scotland|northern-ireland',
+    options: { name: { type: 'string' }, nation: { type: 'string' } },
+    async run(args, config, io) {
+      const parsed = NewPartnership.safeParse({ name: args.name, nation: args.nation });
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues) io.err(`--${String(issue.path[0] ?? '')}: ${issue.message}`);
+        return 2;
+      }
+      return withDatabase(config, async (db) => {
+        const p = await createPartnership({ db, clock: systemClock }, parsed.data);
+        io.out(`Added partnership ${p.id}.`);
+        return 0;
+      });
+    },
+  },
+  {
+    name: 'agency add',
+    summary: 'Add an agency to one or more partnerships.',
+    usage: `jigsaw agency add --name "Name" --type TYPE --partnership PARTNERSHIP_ID [--partnership ID…] [--ods-code CODE]\n  TYPE: ${AGENCY_TYPES.join(', ')}`,
+    options: { name: { type: 'string' }, type: { type: 'string' }, partnership: { type: 'string', multiple: true }, 'ods-code': { type: 'string' } },
+    async run(args, config, io) {
+      const parsed = NewAgency.safeParse({
+        name: args.name, type: args.type, partnershipIds: args.partnership ?? [], ...(args['ods-code'] ? { odsCode: args['ods-code'] } : {}),
+      });
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues) io.err(`--${cliName(String(issue.path[0] ?? ''))}: ${issue.message}`);
+        return 2;
+      }
+      return withDatabase(config, async (db) => {
+        const a = await createAgency({ db, clock: systemClock }, parsed.data);
+        io.out(`Added agency ${a.id}.`);
+        return 0;
+      });
+    },
+  },
+  {
+    name: 'agency list',
+    summary: 'List the partnerships and their agencies with their identifiers.',
+    usage: 'jigsaw agency list',
+    options: {},
+    async run(_args, config, io) {
+      return withDatabase(config, async (db) => {
+        const { rows } = await db.query<{ partnership: string; partnership_id: string; nation: string; agency: string | null; agency_id: string | null; type: string | null }>(
+          `SELECT p.name AS partnership, p.id AS partnership_id, p.nation, a.name AS agency, a.id AS agency_id, a.type
+             FROM partnership p LEFT JOIN partnership_agency pa ON pa.partnership_id = p.id LEFT JOIN agency a ON a.id = pa.agency_id
+            ORDER BY p.name, a.name`);
+        let current = '';
+        for (const r of rows) {
+          if (r.partnership_id !== current) {
+            current = r.partnership_id;
+            io.out(`${r.partnership} (${r.nation}) ${r.partnership_id}`);
+          }
+          if (r.agency_id) io.out(`  ${r.agency_id}  ${r.type}  ${r.agency}`);
+        }
+        return 0;
+      });
+    },
+  },
+  {
     name: 'user add',
     summary: 'Add a practitioner account to an agency.',
     usage: 'jigsaw user add --agency AGENCY_ID --name "Name" --email EMAIL --role ROLE [--role ROLE…] [--job-title T] [--password-stdin]',
@@ -151,7 +212,7 @@ const commands: Command[] = [
   },
 ];
 
-const cliName = (field: string): string => ({ agencyId: 'agency', roles: 'role', jobTitle: 'job-title', password: 'password-stdin' } as Record<string, string>)[field] ?? field;
+const cliName = (field: string): string => ({ agencyId: 'agency', roles: 'role', jobTitle: 'job-title', password: 'password-stdin', partnershipIds: 'partnership', odsCode: 'ods-code' } as Record<string, string>)[field] ?? field;
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
