@@ -17,7 +17,7 @@ import { NewShareDecision } from '../src/sharing/schemas.ts';
 import { makeDecision } from '../src/sharing/sharing.ts';
 import { agency, partnershipWith, person, practitioner, services } from '../test/fixtures.ts';
 import type { Backend } from './lib/backends.ts';
-import { profiled, type StatementTiming } from './lib/profile.ts';
+import { profilePath, type PathProfile } from './lib/profile.ts';
 import type { Machine } from './lib/report.ts';
 import { median, now, round, timed } from './lib/stats.ts';
 
@@ -49,11 +49,7 @@ interface Series {
   median: number;
 }
 
-export interface ReadProfile {
-  msPerOp: number;
-  statements: { statement: string; callsPerOp: number; msPerOp: number }[];
-  outsideStatementsMsPerOp: number;
-}
+export type ReadProfile = PathProfile;
 
 export interface ChronologyResult {
   backend: { kind: Backend['kind']; label: string; details: Record<string, string> };
@@ -178,19 +174,6 @@ export async function setUpChronology(db: Database, o: ChronologyOptions): Promi
   return { viewer: staff[0]!, childId: entries[0]!, entryIds: entries };
 }
 
-async function profilePath(db: Database, ops: number, run: (db: Database) => Promise<unknown>): Promise<ReadProfile> {
-  const p = profiled(db);
-  const t0 = now();
-  for (let i = 0; i < ops; i++) await run(p.db);
-  const total = now() - t0;
-  const statements: StatementTiming[] = p.timings();
-  const inStatements = statements.reduce((sum, s) => sum + s.totalMs, 0);
-  return {
-    msPerOp: round(total / ops, 2),
-    statements: statements.map((s) => ({ statement: s.statement, callsPerOp: round(s.calls / ops, 2), msPerOp: round(s.totalMs / ops, 2) })),
-    outsideStatementsMsPerOp: round((total - inStatements) / ops, 2),
-  };
-}
 
 const log = (msg: string): void => console.log(`  ${msg}`);
 
@@ -224,8 +207,8 @@ export async function runChronology(backend: Backend, o: ChronologyOptions = DEF
     log(`chronology round ${r + 1}/${o.rounds}: baseline ${base.at(-1)!.toFixed(1)} ms, service ${svc.at(-1)!.toFixed(1)} ms`);
   }
   const profile = {
-    service: await profilePath(db, o.profileReads, (pdb) => serviceRead(f, { ...f.viewer, db: pdb })),
-    baseline: await profilePath(db, o.profileReads, (pdb) => bareRead(pdb, f)),
+    service: await profilePath(db, o.profileReads, (pdb) => serviceRead(f, { ...f.viewer, db: pdb }), 2),
+    baseline: await profilePath(db, o.profileReads, (pdb) => bareRead(pdb, f), 2),
   };
   const ratio = median(svc) / median(base);
   const maxMs = backend.kind === 'postgres' ? 100 : null;

@@ -10,7 +10,7 @@ import type { ActorContext } from '../src/shared/context.ts';
 import { newId } from '../src/shared/ids.ts';
 import { agency, partnershipWith, person, practitioner, services } from '../test/fixtures.ts';
 import type { Backend } from './lib/backends.ts';
-import { profiled, type StatementTiming } from './lib/profile.ts';
+import { profilePath, type PathProfile } from './lib/profile.ts';
 import { median, now, round, timed } from './lib/stats.ts';
 
 export interface FoundationOptions {
@@ -42,19 +42,8 @@ interface Series {
   median: number;
 }
 
-export interface ProfileLine {
-  statement: string;
-  callsPerOp: number;
-  msPerOp: number;
-}
 
-export interface PathProfile {
-  /** Mean wall time of one operation under the profiler. */
-  msPerOp: number;
-  statements: ProfileLine[];
-  /** Time outside the timed statements: BEGIN/COMMIT (and its WAL flush), JavaScript, policy, hashing. */
-  outsideStatementsMsPerOp: number;
-}
+export type { PathProfile, ProfileLine } from './lib/profile.ts';
 
 export interface FoundationResult {
   backend: { kind: Backend['kind']; label: string; details: Record<string, string> };
@@ -189,19 +178,6 @@ async function writeRun(n: number, one: () => Promise<void>): Promise<number> {
   return n / (ms / 1000);
 }
 
-async function profilePath(db: Database, ops: number, run: (db: Database) => Promise<unknown>): Promise<PathProfile> {
-  const p = profiled(db);
-  const t0 = now();
-  for (let i = 0; i < ops; i++) await run(p.db);
-  const total = now() - t0;
-  const statements: StatementTiming[] = p.timings();
-  const inStatements = statements.reduce((sum, s) => sum + s.totalMs, 0);
-  return {
-    msPerOp: round(total / ops, 3),
-    statements: statements.map((s) => ({ statement: s.statement, callsPerOp: round(s.calls / ops, 2), msPerOp: round(s.totalMs / ops, 3) })),
-    outsideStatementsMsPerOp: round((total - inStatements) / ops, 3),
-  };
-}
 
 const log = (msg: string): void => console.log(`  ${msg}`);
 

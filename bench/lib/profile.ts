@@ -55,3 +55,35 @@ export function profiled(db: Database): { db: Database; timings: () => Statement
     reset: () => totals.clear(),
   };
 }
+
+/** One statement's share of an operation under the profiler. */
+export interface ProfileLine {
+  statement: string;
+  callsPerOp: number;
+  msPerOp: number;
+}
+
+/** Where the time of one operation goes: per statement, and outside the statements. */
+export interface PathProfile {
+  /** Mean wall time of one operation under the profiler. */
+  msPerOp: number;
+  statements: ProfileLine[];
+  /** Time outside the timed statements: BEGIN/COMMIT (and its WAL flush), JavaScript, policy, hashing. */
+  outsideStatementsMsPerOp: number;
+}
+
+/** Runs an operation `ops` times under the statement profiler and reports per operation. */
+export async function profilePath(db: Database, ops: number, run: (db: Database) => Promise<unknown>, digits = 3): Promise<PathProfile> {
+  const p = profiled(db);
+  const t0 = now();
+  for (let i = 0; i < ops; i++) await run(p.db);
+  const total = now() - t0;
+  const statements: StatementTiming[] = p.timings();
+  const inStatements = statements.reduce((sum, s) => sum + s.totalMs, 0);
+  const r = (x: number): number => Number(x.toFixed(digits));
+  return {
+    msPerOp: r(total / ops),
+    statements: statements.map((s) => ({ statement: s.statement, callsPerOp: Number((s.calls / ops).toFixed(2)), msPerOp: r(s.totalMs / ops) })),
+    outsideStatementsMsPerOp: r((total - inStatements) / ops),
+  };
+}
