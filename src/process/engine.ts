@@ -122,17 +122,19 @@ function addMonths(date: string, months: number): string {
 /** Which actions each stage allows, before the per-action guards below. */
 const BY_STAGE: Record<Stage, readonly ActionType[]> = {
   referral: ['referral_confirmed_in_writing', 'referral_acknowledged', 'referral_decided', 'urgent_protective_action', 'strategy_discussion_held'],
-  assessment: ['referral_confirmed_in_writing', 'assessment_started', 'assessment_completed', 'urgent_protective_action', 'strategy_discussion_held', 'case_closed'],
-  strategy: ['referral_confirmed_in_writing', 'strategy_record_circulated', 'urgent_protective_action', 'strategy_discussion_held', 'assessment_started', 'case_closed'],
-  s47_enquiry: ['referral_confirmed_in_writing', 'strategy_record_circulated', 's47_concluded', 'urgent_protective_action', 'strategy_discussion_held', 'assessment_started', 'assessment_completed'],
-  awaiting_conference: ['referral_confirmed_in_writing', 'strategy_record_circulated', 'conference_held', 'urgent_protective_action', 'strategy_discussion_held', 'assessment_started', 'assessment_completed'],
-  child_protection_plan: ['referral_confirmed_in_writing', 'core_group_met', 'conference_held', 'plan_ended', 'urgent_protective_action', 'strategy_discussion_held', 'assessment_started', 'assessment_completed', 'strategy_record_circulated'],
-  child_in_need_plan: ['referral_confirmed_in_writing', 'cin_plan_reviewed', 'case_closed', 'urgent_protective_action', 'strategy_discussion_held', 'assessment_started', 'assessment_completed'],
+  assessment: ['referral_confirmed_in_writing', 'referral_acknowledged', 'assessment_started', 'assessment_completed', 'urgent_protective_action', 'strategy_discussion_held', 'case_closed'],
+  strategy: ['referral_confirmed_in_writing', 'referral_acknowledged', 'strategy_record_circulated', 'urgent_protective_action', 'strategy_discussion_held', 'assessment_started', 'case_closed'],
+  s47_enquiry: ['referral_confirmed_in_writing', 'referral_acknowledged', 'strategy_record_circulated', 's47_concluded', 'urgent_protective_action', 'strategy_discussion_held', 'assessment_started', 'assessment_completed'],
+  awaiting_conference: ['referral_confirmed_in_writing', 'referral_acknowledged', 'strategy_record_circulated', 'conference_held', 'urgent_protective_action', 'strategy_discussion_held', 'assessment_started', 'assessment_completed'],
+  child_protection_plan: ['referral_confirmed_in_writing', 'referral_acknowledged', 'core_group_met', 'conference_held', 'plan_ended', 'urgent_protective_action', 'strategy_discussion_held', 'assessment_started', 'assessment_completed', 'strategy_record_circulated'],
+  child_in_need_plan: ['referral_confirmed_in_writing', 'referral_acknowledged', 'cin_plan_reviewed', 'case_closed', 'urgent_protective_action', 'strategy_discussion_held', 'assessment_started', 'assessment_completed'],
   closed: [],
 };
 
 interface Working {
   model: AssessmentModel;
+  /** A referral or a transfer in has opened the episode. */
+  opened: boolean;
   stage: Stage;
   receivedAt: string | null;
   channel: string | null;
@@ -154,6 +156,7 @@ interface Working {
 
 const start = (model: AssessmentModel): Working => ({
   model,
+  opened: false,
   stage: 'referral', receivedAt: null, channel: null, confirmed: false, acknowledged: false, referralOutcome: null, assessments: [],
   lastStrategy: null, strategyRecordDue: false, initialConference: null, lastConference: null, coreGroupMet: false, onPlan: false,
   cinSince: null, lastCinReview: null, transferredIn: null, pendingStrategy: null,
@@ -163,7 +166,7 @@ const start = (model: AssessmentModel): Working => ({
 function guard(w: Working, f: ActionFacts): string | undefined {
   switch (f.type) {
     case 'referral_received':
-      return w.receivedAt ? 'The episode already has its referral' : undefined;
+      return w.opened ? 'The episode already has its referral' : undefined;
     case 'referral_confirmed_in_writing':
       return w.channel !== 'phone' ? 'Only a phone referral is confirmed in writing' : w.confirmed ? 'Already confirmed in writing' : undefined;
     case 'referral_acknowledged':
@@ -207,6 +210,7 @@ function apply(w: Working, a: Action): void {
   const on = dateOf(a.at);
   switch (f.type) {
     case 'referral_received':
+      w.opened = true;
       w.receivedAt = a.at;
       w.channel = f.channel;
       return;
@@ -281,6 +285,7 @@ function apply(w: Working, a: Action): void {
       w.stage = 'closed';
       return;
     case 'transferred_in':
+      w.opened = true;
       w.transferredIn = on;
       w.stage = 'awaiting_conference';
       return;
@@ -349,7 +354,7 @@ export function reduce(actions: readonly Action[], c: ProcessSettings): EpisodeS
 }
 
 function allowedNow(w: Working): ActionType[] {
-  if (!w.receivedAt && !w.transferredIn) return ['referral_received', 'transferred_in'];
+  if (!w.opened) return ['referral_received', 'transferred_in'];
   const byStage = w.stage === 'closed' ? [] : BY_STAGE[w.stage];
   return byStage.filter((t) => samples(t, w.model).some((f) => guard(w, f) === undefined));
 }
@@ -383,8 +388,7 @@ export function samples(t: ActionType, model: AssessmentModel): ActionFacts[] {
 }
 
 function check(w: Working, f: ActionFacts): Omit<Refusal, 'action'> | undefined {
-  const opening = !w.receivedAt && !w.transferredIn;
-  if (opening) {
+  if (!w.opened) {
     return f.type === 'referral_received' || f.type === 'transferred_in' ? undefined : { reason: 'An episode starts with a referral or a transfer in', allowed: ['referral_received', 'transferred_in'] };
   }
   if (w.stage === 'closed') return { reason: 'The episode is closed: a new referral opens a new episode', allowed: [] };

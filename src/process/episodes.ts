@@ -4,9 +4,10 @@ import { personInReach } from '../people/people.ts';
 import type { ActorContext, Tx } from '../shared/context.ts';
 import { forbidden, invalid } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
-import { isOverdue, next, reduce, type Action, type ActionFacts, type AssessmentModel, type EpisodeState, type ProcessSettings, type Step } from './engine.ts';
+import { isOverdue, next, reduce, type Action, type ActionFacts, type AssessmentModel, type EpisodeState, type PlanEndReason, type ProcessSettings, type Step } from './engine.ts';
 import type { EpisodeActionInput, OpenEpisode, RecordAction } from './schemas.ts';
 import { checkSafeClosure } from './monitoring.ts';
+import { notifyAgency } from '../sharing/notify.ts';
 
 /**
  * Episodes with children's social care: the service records actions (append-only, once per
@@ -136,6 +137,43 @@ export async function openEpisode(ctx: ActorContext, input: OpenEpisode): Promis
   });
 }
 
+export interface OpenTransferredEpisode {
+  idempotencyKey: string;
+  childPersonId: string;
+  /** When the child's case was transferred in from the other authority. */
+  transferredAt: string;
+  fromAuthority: string;
+  allocatedWorkerId?: string;
+}
+
+/**
+ * A child subject to a plan who moves in from another authority: the episode starts with the
+ * transfer in, and the receiving authority's conference is due within 15 working days (80).
+ */
+export async function openTransferredEpisode(ctx: ActorContext, input: OpenTransferredEpisode): Promise<EpisodeView> {
+  notInFuture(ctx, input.transferredAt, '/transferredAt');
+  return command(ctx, async (tx) => {
+    await checkAuthority(ctx, tx);
+    await personInReach(ctx, tx, input.childPersonId, 'update', 'episode.transfer-in');
+    const existing = (await tx.query<EpisodeRow>(
+      `SELECT e.* FROM episode e JOIN episode_action a ON a.episode_id = e.id AND a.seq = 1 WHERE e.child_person_id = $1 AND a.idempotency_key = $2`,
+      [input.childPersonId, input.idempotencyKey])).rows[0];
+    if (existing) return view(ctx, tx, existing);
+    const id = newId();
+    const now = ctx.clock.now().toISOString();
+    await tx.query('INSERT INTO episode (id, agency_id, child_person_id, allocated_worker_id, team, opened_at, stage) VALUES ($1,$2,$3,$4,$5,$6,$7)', [
+      id, ctx.actor.agencyId, input.childPersonId, input.allocatedWorkerId ?? null, null, input.transferredAt, 'awaiting_conference']);
+    const facts: ActionFacts = { type: 'transferred_in' };
+    await tx.query(
+      `INSERT INTO episode_action (episode_id, seq, type, occurred_at, recorded_at, recorded_by, idempotency_key, facts, details) VALUES ($1,1,$2,$3,$4,$5,$6,$7,$8)`,
+      [id, facts.type, input.transferredAt, now, ctx.actor.practitionerId, input.idempotencyKey, JSON.stringify(facts), JSON.stringify({ fromAuthority: input.fromAuthority })]);
+    const state = reduce(await loadActions(tx, id), await settingsFor(tx, ctx.actor.agencyId));
+    await project(tx, id, state, input.transferredAt, 1);
+    await audit(ctx, tx, { action: 'episode.transfer-in', outcome: 'success', entityType: 'episode', entityId: id, personId: input.childPersonId });
+    return view(ctx, tx, (await tx.query<EpisodeRow>('SELECT * FROM episode WHERE id = $1', [id])).rows[0]!);
+  });
+}
+
 function notInFuture(ctx: ActorContext, at: string, pointer: string): void {
   if (new Date(at).getTime() > ctx.clock.now().getTime() + 5 * 60_000) throw invalid('An action cannot be recorded before it happens.', [{ pointer, detail: 'This date is in the future' }]);
 }
@@ -169,9 +207,40 @@ export async function recordEpisodeAction(ctx: ActorContext, episodeId: string, 
       [episodeId, seq, facts.type, input.occurredAt, ctx.clock.now().toISOString(), ctx.actor.practitionerId, input.idempotencyKey, JSON.stringify(facts), JSON.stringify(input.action)]);
     const state = reduce(await loadActions(tx, episodeId), await settingsFor(tx, e.agency_id));
     await project(tx, episodeId, state, input.occurredAt, seq);
+    // 68.4: every agency invited to the conference that led to the plan is told it has ended.
+    // (A case_closed needs no such notice here: checkSafeClosure in monitoring.ts already tells conference invitees.)
+    if (input.action.type === 'plan_ended') await notifyPlanEnded(ctx, tx, episodeId, seq, input.action.reason);
+    // A review conference deciding the child no longer needs a plan ends it just the same (the engine allows a review only while on a plan).
+    if (input.action.type === 'conference_held' && input.action.kind === 'review' && !input.action.plan) await notifyPlanEnded(ctx, tx, episodeId, seq, 'review_decision');
     await audit(ctx, tx, { action: `episode.${facts.type}`, outcome: 'success', entityType: 'episode', entityId: episodeId, personId: e.child_person_id, detail: { seq } });
     return view(ctx, tx, e);
   });
+}
+
+const PLAN_END_REASONS: Record<PlanEndReason, string> = {
+  review_decision: 'by decision of a review conference',
+  moved_authority: 'because the child has moved to another authority',
+  eighteenth_birthday: "at the child's 18th birthday",
+  death: 'because the child has died',
+  left_uk: 'because the child has left the UK',
+};
+
+/**
+ * Tells every agency invited to the conference that made the child the subject of the plan (the
+ * latest initial, pre-birth or transfer-in conference with a plan before this action) that the plan
+ * has ended. The message names no one: the link leads to the episode.
+ */
+async function notifyPlanEnded(ctx: ActorContext, tx: Tx, episodeId: string, seq: number, reason: PlanEndReason): Promise<void> {
+  const conference = (await tx.query<{ details: { invitedAgencyIds?: unknown } | null }>(
+    `SELECT details FROM episode_action
+      WHERE episode_id = $1 AND seq < $2 AND type = 'conference_held' AND facts->>'kind' IN ('initial', 'pre_birth', 'transfer_in') AND (facts->>'plan')::boolean
+      ORDER BY seq DESC LIMIT 1`, [episodeId, seq])).rows[0];
+  const invited = Array.isArray(conference?.details?.invitedAgencyIds) ? conference.details.invitedAgencyIds.filter((x): x is string => typeof x === 'string') : [];
+  const existing = (await tx.query<{ id: string }>('SELECT id FROM agency WHERE id = ANY($1::uuid[]) ORDER BY id', [[...new Set(invited)]])).rows.map((r) => r.id);
+  const message = `A child protection plan has ended ${PLAN_END_REASONS[reason]}. Your agency was invited to the conference that made the plan.`;
+  for (const agencyId of existing) {
+    await notifyAgency(tx, agencyId, { kind: 'episode.plan-ended', entityType: 'episode', entityId: episodeId, message }, ctx.clock.now());
+  }
 }
 
 async function checkPlan(tx: Tx, plan: { leadAgencyId: string; keyWorkerId: string; coreGroup: string[] }): Promise<void> {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { getEpisode, listDueSteps, openEpisode, recordEpisodeAction } from '../../process/episodes.ts';
+import { getEpisode, listDueSteps, openEpisode, openTransferredEpisode, recordEpisodeAction } from '../../process/episodes.ts';
 import { OpenEpisode, RecordAction } from '../../process/schemas.ts';
+import { Instant, Uuid } from '../../shared/schemas.ts';
 import { IdParams, type Api } from '../route.ts';
 
 const Step = z.object({ key: z.string(), label: z.string(), due: z.string(), paragraph: z.string(), prompt: z.boolean().optional(), overdue: z.boolean() });
@@ -20,12 +21,28 @@ const DueStep = z.object({
   dueDate: z.string(), dueAt: z.string().nullable(), paragraph: z.string(), overdue: z.boolean(),
 }).meta({ id: 'DueStep' });
 
+const TransferIn = z
+  .strictObject({
+    idempotencyKey: z.string().trim().min(1).max(200).meta({ description: 'Retrying with the same key never opens a second episode.' }),
+    childPersonId: Uuid,
+    transferredAt: Instant,
+    fromAuthority: z.string().trim().min(1, 'Name the authority the child moved from').max(200),
+    allocatedWorkerId: Uuid.optional(),
+  })
+  .meta({ id: 'TransferInEpisode' });
+
 /** The child protection process: episodes, their actions, and what is due. */
 export function registerProcessRoutes(api: Api): void {
   api.route({
     method: 'POST', url: '/episodes', tag: 'Process', summary: "Open a child's episode with children's social care from a referral received.",
     body: OpenEpisode, response: Episode,
     handler: ({ ctx, body }) => openEpisode(ctx, body),
+  });
+  api.route({
+    method: 'POST', url: '/episodes/transfers-in', tag: 'Process',
+    summary: 'Open the episode of a child with a child protection plan who has moved in from another authority; the transfer-in conference is due within 15 working days.',
+    body: TransferIn, response: Episode,
+    handler: ({ ctx, body }) => openTransferredEpisode(ctx, body),
   });
   api.route({
     method: 'GET', url: '/episodes/{id}', tag: 'Process', summary: 'An episode: its stage, what is due and when, what is allowed next, and every action.',
