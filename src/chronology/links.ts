@@ -44,24 +44,20 @@ interface LinkRow {
   reason: string | null;
   unlinked_at: string | null;
   unlinked_by: string | null;
+  unlink_reason: string | null;
 }
 
-// person_link has one free-text column; the reason for undoing a link is kept after the reason
-// for making it, behind this separator, so both stay with the link (nothing is deleted).
-const UNLINK_SEPARATOR = '\n\n— Unlinked because: ';
-
 function toLink(r: LinkRow): PersonLink {
-  const at = r.reason?.indexOf(UNLINK_SEPARATOR) ?? -1;
   return {
     id: r.id,
     personId: r.person_id,
     otherPersonId: r.other_person_id,
     decidedBy: r.decided_by,
     decidedAt: r.decided_at,
-    reason: at >= 0 ? r.reason!.slice(0, at) : r.reason,
+    reason: r.reason,
     unlinkedAt: r.unlinked_at,
     unlinkedBy: r.unlinked_by,
-    unlinkReason: at >= 0 ? r.reason!.slice(at + UNLINK_SEPARATOR.length) : null,
+    unlinkReason: r.unlink_reason,
   };
 }
 
@@ -88,7 +84,7 @@ export async function linkPeople(ctx: ActorContext, personId: string, otherPerso
     const id = newId();
     const { rows } = await tx.query<LinkRow>(
       `INSERT INTO person_link (id, person_id, other_person_id, decided_by, decided_at, reason) VALUES ($1,$2,$3,$4,$5,$6)
-       RETURNING id, person_id, other_person_id, decided_by, decided_at, reason, unlinked_at, unlinked_by`,
+       RETURNING id, person_id, other_person_id, decided_by, decided_at, reason, unlinked_at, unlinked_by, unlink_reason`,
       [id, personId, otherPersonId, ctx.actor.practitionerId, ctx.clock.now().toISOString(), why.data],
     );
     await audit(ctx, tx, { action: 'person.link', outcome: 'success', entityType: 'person_link', entityId: id, personId, detail: { otherPersonId } });
@@ -106,7 +102,7 @@ export async function unlinkPeople(ctx: ActorContext, linkId: string, reason: st
   if (!why.success) throw invalid('Say why the link is wrong.', [{ pointer: '/reason', detail: why.error.issues[0]!.message }]);
   return command(ctx, async (tx) => {
     const link = (await tx.query<LinkRow & { person_agency_id: string; other_agency_id: string }>(
-      `SELECT l.id, l.person_id, l.other_person_id, l.decided_by, l.decided_at, l.reason, l.unlinked_at, l.unlinked_by,
+      `SELECT l.id, l.person_id, l.other_person_id, l.decided_by, l.decided_at, l.reason, l.unlinked_at, l.unlinked_by, l.unlink_reason,
               p.agency_id AS person_agency_id, o.agency_id AS other_agency_id
          FROM person_link l JOIN person p ON p.id = l.person_id JOIN person o ON o.id = l.other_person_id
         WHERE l.id = $1 FOR UPDATE OF l`, [linkId])).rows[0];
@@ -119,9 +115,9 @@ export async function unlinkPeople(ctx: ActorContext, linkId: string, reason: st
     if (!readable) throw refuse('link', { action: 'person.unlink', entityType: 'person_link', entityId: linkId, personId: link.person_id });
     if (link.unlinked_at) throw conflict('This link has already been undone.');
     const { rows } = await tx.query<LinkRow>(
-      `UPDATE person_link SET unlinked_at = $2, unlinked_by = $3, reason = coalesce(reason, '') || $4 WHERE id = $1
-       RETURNING id, person_id, other_person_id, decided_by, decided_at, reason, unlinked_at, unlinked_by`,
-      [linkId, now.toISOString(), ctx.actor.practitionerId, `${UNLINK_SEPARATOR}${why.data}`],
+      `UPDATE person_link SET unlinked_at = $2, unlinked_by = $3, unlink_reason = $4 WHERE id = $1
+       RETURNING id, person_id, other_person_id, decided_by, decided_at, reason, unlinked_at, unlinked_by, unlink_reason`,
+      [linkId, now.toISOString(), ctx.actor.practitionerId, why.data],
     );
     await audit(ctx, tx, { action: 'person.unlink', outcome: 'success', entityType: 'person_link', entityId: linkId, personId: link.person_id, detail: { otherPersonId: link.other_person_id } });
     return toLink(rows[0]!);
