@@ -56,11 +56,6 @@ export class WorkingDayCalendar {
     for (let d = addDays(from, 1); d <= to; d = addDays(d, 1)) if (this.isWorkingDay(nation, d)) count += 1;
     return count;
   }
-
-  /** The last date the bundled feed covers for a nation: beyond it only weekends are known. */
-  coveredUntil(nation: CalendarNation): string | undefined {
-    return [...this.holidays[nation].keys()].sort().at(-1);
-  }
 }
 
 export function addDays(date: string, days: number): string {
@@ -70,8 +65,12 @@ export function addDays(date: string, days: number): string {
 }
 
 /** The date in London for an instant: statutory days are UK calendar days, not UTC ones. */
+// Built once: constructing an Intl formatter costs far more than formatting with it, and the
+// engine asks for a London date for every action it folds.
+const LONDON_DAY = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' });
+
 export function londonDate(instant: Date): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' }).format(instant);
+  return LONDON_DAY.format(instant);
 }
 
 let defaultCalendar: WorkingDayCalendar | undefined;

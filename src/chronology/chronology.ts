@@ -307,9 +307,6 @@ function toMark(ctx: ActorContext, r: MarkRow, agencyName: ReadonlyMap<string, s
   };
 }
 
-/** London calendar dates, cached: Intl formatters are slow to build. */
-const LONDON = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' });
-
 async function build(ctx: ActorContext, tx: Queryable, personId: string, q: ChronologyQuery, auditAction: string): Promise<Built> {
   await personInReach(ctx, tx, personId, 'read', auditAction);
   const now = ctx.clock.now();
@@ -352,7 +349,7 @@ async function build(ctx: ActorContext, tx: Queryable, personId: string, q: Chro
     if (q.category && !r.categories.includes(q.category)) return false;
     if (q.agencyId && r.agency_id !== q.agencyId) return false;
     if (q.from || q.to) {
-      const day = LONDON.format(new Date(r.occurred_at));
+      const day = londonDate(new Date(r.occurred_at));
       if (q.from && day < q.from) return false;
       if (q.to && day > q.to) return false;
     }

@@ -24,8 +24,3 @@ export const Instant = z
   .meta({ format: 'date-time' });
 
 export const Uuid = z.uuid('Not a valid identifier');
-
-export const Page = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(10_000).default(100),
-  cursor: z.string().max(200).optional(),
-});
