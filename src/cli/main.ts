@@ -224,7 +224,7 @@ function overview(): string {
   return [
     'Usage: jigsaw <command> [options]', '',
     'Commands:',
-    ...commands.map((c) => `  ${c.name.padEnd(14)} ${c.summary}`), '',
+XX
     'Run `jigsaw <command> --help` for a command\'s options.', ENV_HELP,
   ].join('\n');
 }
