@@ -224,7 +224,7 @@ function overview(): string {
   return [
     'Usage: jigsaw <command> [options]', '',
     'Commands:',
-XX
+    ...commands.map((c) => `  ${c.name.padEnd(16)} ${c.summary}`), '',
     'Run `jigsaw <command> --help` for a command\'s options.', ENV_HELP,
   ].join('\n');
 }
