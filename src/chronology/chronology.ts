@@ -73,15 +73,18 @@ async function ownRelationships(tx: Queryable, actor: Actor, personIds: readonly
  */
 export async function grantsAbout(tx: Queryable, actor: Actor, personIds: readonly string[]): Promise<GrantInfo[]> {
   if (personIds.length === 0) return [];
+  // One row per decision and grant shape, with its records as text: a few rows to parse instead
+  // of one per record (a decision typically grants thousands of records the same way).
   const { rows } = await tx.query<{
-    record_id: string; person_id: string; grantee_agency_id: string; grantee_practitioner_id: string | null; valid_from: string;
-    valid_until: string | null; revoked_at: string | null; parts: string; decision_id: string;
+    grantee_agency_id: string; grantee_practitioner_id: string | null; valid_from: string;
+    valid_until: string | null; revoked_at: string | null; parts: string; decision_id: string; records: string;
   }>(
-    `SELECT g.record_id, g.person_id, g.grantee_agency_id, g.grantee_practitioner_id,
+    `SELECT g.grantee_agency_id, g.grantee_practitioner_id,
             to_char(g.valid_from AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS valid_from, g.valid_until, g.revoked_at,
-            array_to_string(g.parts, ',') AS parts, g.decision_id
+            array_to_string(g.parts, ',') AS parts, g.decision_id, string_agg(g.record_id::text || g.person_id::text, '')  AS records
        FROM share_grant g
-      WHERE g.grantee_agency_id = $2 AND (g.grantee_practitioner_id IS NULL OR g.grantee_practitioner_id = $3) AND g.person_id = ANY($1::uuid[])`,
+      WHERE g.grantee_agency_id = $2 AND (g.grantee_practitioner_id IS NULL OR g.grantee_practitioner_id = $3) AND g.person_id = ANY($1::uuid[])
+      GROUP BY g.decision_id, g.grantee_agency_id, g.grantee_practitioner_id, g.valid_from, g.valid_until, g.revoked_at, g.parts`,
     [personIds, actor.agencyId, actor.practitionerId],
   );
   if (rows.length === 0) return [];
@@ -95,29 +98,36 @@ export async function grantsAbout(tx: Queryable, actor: Actor, personIds: readon
       WHERE d.id = ANY($1::uuid[])`,
     [[...new Set(rows.map((r) => r.decision_id))]],
   )).rows.map((d) => [d.id, d]));
-  return rows.map((r): GrantInfo => {
+  const out: GrantInfo[] = [];
+  for (const r of rows) {
     const d = decisions.get(r.decision_id)!;
-    return {
-      recordId: r.record_id,
-      personId: r.person_id,
-      granteeAgencyId: r.grantee_agency_id,
-      granteePractitionerId: r.grantee_practitioner_id,
-      validFrom: r.valid_from,
-      validUntil: r.valid_until,
-      revokedAt: r.revoked_at,
-      parts: r.parts.split(',') as GrantInfo['parts'],
-      decisionId: r.decision_id,
-      sharedByAgencyId: d.agency_id,
-      sharedByAgencyName: d.agency_name,
-      sharedByName: d.decided_by_name,
-      sharedAt: d.decided_at,
-      purpose: d.purpose,
-      legalBasis: d.legal_basis,
-      onwardSharing: d.onward_sharing,
-      onwardConditions: d.onward_conditions,
-      includeAddress: d.include_address,
-    };
-  });
+    // Grants of the same shape share one parts list (toRecord builds its set once per list).
+    const parts = r.parts.split(',') as GrantInfo['parts'];
+    // Each record is its id and its person's id, 36 characters each, back to back.
+    for (let i = 0; i < r.records.length; i += 72) {
+      out.push({
+        recordId: r.records.slice(i, i + 36),
+        personId: r.records.slice(i + 36, i + 72),
+        granteeAgencyId: r.grantee_agency_id,
+        granteePractitionerId: r.grantee_practitioner_id,
+        validFrom: r.valid_from,
+        validUntil: r.valid_until,
+        revokedAt: r.revoked_at,
+        parts,
+        decisionId: r.decision_id,
+        sharedByAgencyId: d.agency_id,
+        sharedByAgencyName: d.agency_name,
+        sharedByName: d.decided_by_name,
+        sharedAt: d.decided_at,
+        purpose: d.purpose,
+        legalBasis: d.legal_basis,
+        onwardSharing: d.onward_sharing,
+        onwardConditions: d.onward_conditions,
+        includeAddress: d.include_address,
+      });
+    }
+  }
+  return out;
 }
 
 /** Who the viewer may see: every person entry involved, with the grants naming the viewer about it. */
@@ -358,7 +368,7 @@ async function build(ctx: ActorContext, tx: Queryable, personId: string, q: Chro
   const entries: ChronologyEntry[] = decided.filter(inFilter).map((r) => {
     const m = reach.members.get(r.person_id)!;
     // Added to the freshly shaped record rather than spread into a copy: copying thousands of wide objects showed up in the profile.
-    return Object.assign(toRecord(ctx, r, reach.grantsByRecord.get(r.id) ?? []), {
+    return Object.assign(toRecord(ctx, r, reach.grantsByRecord.get(r.id) ?? [], now), {
       agencyName: agencyName.get(r.agency_id) ?? 'Unknown agency',
       about: { personId: r.person_id, name: visible.has(r.person_id) ? (names.byPerson.get(r.person_id) ?? null) : null, relation: m.relation },
       contradictionIds: marksByRecord.get(r.id) ?? [],

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openPGlite } from './database.ts';
+import pg from 'pg';
+import { openPGlite, simpleArrayParser } from './database.ts';
 
 describe('the embedded database directory', () => {
   it('refuses a second process (or a second open) while one holds it, and opens again once it is closed', async () => {
@@ -29,5 +30,24 @@ describe('the embedded database directory', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('arrays read from the PostgreSQL server', () => {
+  const full = pg.types.getTypeParser(1009, 'text') as (v: string) => unknown;
+  const parse = simpleArrayParser(full);
+
+  it('reads codes and identifiers as the full parser does', () => {
+    for (const v of ['{}', '{neglect}', '{neglect,attendance}', '{a,NULL,b}', '{2b1f0c7e-0a56-4a43-9a53-8d0f3a1e2c11,5d0f}']) {
+      expect(parse(v)).toEqual(full(v));
+    }
+  });
+
+  it('leaves quoted, nested and dimensioned arrays to the full parser', () => {
+    for (const v of ['{"a,b",c}', '{"NULL",x}', '{"with \\"quote\\""}', '{{1,2},{3,4}}', '[0:1]={a,b}', '{"two words"}']) {
+      expect(parse(v)).toEqual(full(v));
+    }
+    expect(parse('{"a,b",c}')).toEqual(['a,b', 'c']);
+    expect(parse('{"NULL",x}')).toEqual(['NULL', 'x']);
   });
 });

@@ -25,6 +25,21 @@ const TIMESTAMPTZ_OID = 1184;
 const TIMESTAMP_OID = 1114;
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
+const TEXT_ARRAY_OID = 1009;
+const UUID_ARRAY_OID = 2951;
+
+/**
+ * text[] and uuid[] as the server sends them. Jigsaw's arrays are codes and identifiers, which
+ * PostgreSQL never quotes: those are split directly (a chronology reads thousands); anything
+ * quoted, nested or dimensioned goes to pg's full parser.
+ */
+export function simpleArrayParser(full: (v: string) => unknown): (v: string) => unknown {
+  return (v) => {
+    if (v.charCodeAt(0) !== 123 /* { */ || v.charCodeAt(1) === 123 || v.includes('"')) return full(v);
+    if (v.length === 2) return [];
+    return v.slice(1, -1).split(',').map((e) => (e === 'NULL' ? null : e));
+  };
+}
 const UTC_TIMESTAMP = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?\+00$/;
 /**
  * Both drivers run their sessions in UTC, so timestamps arrive as "2026-03-01 10:00:00.123456+00";
@@ -112,6 +127,8 @@ function setPgTypes(): void {
   pg.types.setTypeParser(TIMESTAMP_OID, toIso);
   pg.types.setTypeParser(INT8_OID, (v) => Number(v));
   pg.types.setTypeParser(NUMERIC_OID, (v) => Number(v));
+  pg.types.setTypeParser(TEXT_ARRAY_OID, simpleArrayParser(pg.types.getTypeParser(TEXT_ARRAY_OID, 'text')));
+  pg.types.setTypeParser(UUID_ARRAY_OID, simpleArrayParser(pg.types.getTypeParser(UUID_ARRAY_OID, 'text')));
 }
 
 export function openPostgres(connectionString: string, options: { max?: number } = {}): Database {

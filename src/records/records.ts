@@ -12,6 +12,18 @@ import type { AgencyRecord, Correction, NewRecord, Restriction } from './schemas
 
 const BACKDATED_AFTER_MS = 24 * 3_600_000;
 const ALL_PARTS: ReadonlySet<RecordPart> = new Set(RECORD_PARTS);
+const NO_PARTS: ReadonlySet<RecordPart> = new Set();
+const NO_GRANTS: readonly GrantInfo[] = [];
+/** The parts one grant's list allows, built once per list: the grants of one decision share their lists. */
+const partSets = new WeakMap<readonly RecordPart[], ReadonlySet<RecordPart>>();
+function partsOf(live: readonly GrantInfo[]): ReadonlySet<RecordPart> {
+  if (live.length === 0) return NO_PARTS;
+  if (live.length > 1) return new Set(live.flatMap((g) => g.parts));
+  const list = live[0]!.parts;
+  let set = partSets.get(list);
+  if (!set) partSets.set(list, (set = new Set(list)));
+  return set;
+}
 const FUTURE_TOLERANCE_MS = 5 * 60_000;
 
 export interface RecordRow {
@@ -64,10 +76,11 @@ export const facts = (r: RecordRow): RecordFacts => ({
  * Shapes a row for the reader. Another agency's reader sees it through a share: only the parts
  * the decision covered, with who shared it, when, why, on what basis and whether it may be passed on.
  */
-export function toRecord(ctx: ActorContext, r: RecordRow, grants: readonly GrantInfo[] = []): AgencyRecord {
+export function toRecord(ctx: ActorContext, r: RecordRow, grants: readonly GrantInfo[] = [], now: Date = ctx.clock.now()): AgencyRecord {
   const own = r.agency_id === ctx.actor.agencyId;
-  const live = own ? [] : liveGrants(grants.filter((g) => g.recordId === r.id), ctx.clock.now());
-  const parts: ReadonlySet<RecordPart> = own ? ALL_PARTS : new Set<RecordPart>(live.flatMap((g) => g.parts));
+  // Own records need no grant work at all; a chronology shapes thousands of them in one read.
+  const live = own || grants.length === 0 ? NO_GRANTS : liveGrants(grants.length === 1 && grants[0]!.recordId === r.id ? grants : grants.filter((g) => g.recordId === r.id), now);
+  const parts = own ? ALL_PARTS : partsOf(live);
   const via = live[0];
   // A protected source is named only to the author and the holding agency's safeguarding lead (12.5).
   const seesSource = parts.has('source') && (!r.source.identityProtected || r.author_id === ctx.actor.practitionerId ||
