@@ -34,7 +34,7 @@ describe('the embedded database directory', () => {
 });
 
 describe('arrays read from the PostgreSQL server', () => {
-  const full = pg.types.getTypeParser(1009, 'text') as (v: string) => unknown;
+  const full = pg.types.getTypeParser(1009 as Parameters<typeof pg.types.getTypeParser>[0], 'text') as (v: string) => unknown;
   const parse = simpleArrayParser(full);
 
   it('reads codes and identifiers as the full parser does', () => {

@@ -25,8 +25,9 @@ const TIMESTAMPTZ_OID = 1184;
 const TIMESTAMP_OID = 1114;
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
-const TEXT_ARRAY_OID = 1009;
-const UUID_ARRAY_OID = 2951;
+// Array types are not in pg-types' TypeId list of built-in scalars, though the parser registry takes any OID.
+const TEXT_ARRAY_OID = 1009 as Parameters<typeof pg.types.getTypeParser>[0];
+const UUID_ARRAY_OID = 2951 as Parameters<typeof pg.types.getTypeParser>[0];
 
 /**
  * text[] and uuid[] as the server sends them. Jigsaw's arrays are codes and identifiers, which
@@ -127,8 +128,8 @@ function setPgTypes(): void {
   pg.types.setTypeParser(TIMESTAMP_OID, toIso);
   pg.types.setTypeParser(INT8_OID, (v) => Number(v));
   pg.types.setTypeParser(NUMERIC_OID, (v) => Number(v));
-  pg.types.setTypeParser(TEXT_ARRAY_OID, simpleArrayParser(pg.types.getTypeParser(TEXT_ARRAY_OID, 'text')));
-  pg.types.setTypeParser(UUID_ARRAY_OID, simpleArrayParser(pg.types.getTypeParser(UUID_ARRAY_OID, 'text')));
+  pg.types.setTypeParser(TEXT_ARRAY_OID, simpleArrayParser(pg.types.getTypeParser(TEXT_ARRAY_OID, 'text') as (v: string) => unknown));
+  pg.types.setTypeParser(UUID_ARRAY_OID, simpleArrayParser(pg.types.getTypeParser(UUID_ARRAY_OID, 'text') as (v: string) => unknown));
 }
 
 export function openPostgres(connectionString: string, options: { max?: number } = {}): Database {
