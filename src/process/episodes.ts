@@ -199,12 +199,14 @@ export async function recordEpisodeAction(ctx: ActorContext, episodeId: string, 
       throw invalid(`${refusal.reason}.`, [{ pointer: '/action/type', detail: refusal.allowed.length ? `Allowed now: ${refusal.allowed.join(', ')}` : 'Nothing more can be recorded in this episode' }]);
     }
     if (input.action.type === 'conference_held' && input.action.planDetails) await checkPlan(tx, input.action.planDetails);
+    if (input.meetingId) await linkMeeting(ctx, tx, episodeId, input.meetingId, facts.type);
     // Case example 8: no closure after no-access visits or open concerns without a named monitoring agency (monitoring.ts).
     if (input.action.type === 'case_closed') await checkSafeClosure(ctx, tx, { id: e.id, agencyId: e.agency_id, childPersonId: e.child_person_id, openedAt: e.opened_at }, input.action, input.occurredAt);
     const seq = actions.length + 1;
     await tx.query(
       `INSERT INTO episode_action (episode_id, seq, type, occurred_at, recorded_at, recorded_by, idempotency_key, facts, details) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
-      [episodeId, seq, facts.type, input.occurredAt, ctx.clock.now().toISOString(), ctx.actor.practitionerId, input.idempotencyKey, JSON.stringify(facts), JSON.stringify(input.action)]);
+      [episodeId, seq, facts.type, input.occurredAt, ctx.clock.now().toISOString(), ctx.actor.practitionerId, input.idempotencyKey, JSON.stringify(facts),
+        JSON.stringify(input.meetingId ? { ...input.action, meetingId: input.meetingId } : input.action)]);
     const state = reduce(await loadActions(tx, episodeId), await settingsFor(tx, e.agency_id));
     await project(tx, episodeId, state, input.occurredAt, seq);
     // 68.4: every agency invited to the conference that led to the plan is told it has ended.
@@ -241,6 +243,29 @@ async function notifyPlanEnded(ctx: ActorContext, tx: Tx, episodeId: string, seq
   for (const agencyId of existing) {
     await notifyAgency(tx, agencyId, { kind: 'episode.plan-ended', entityType: 'episode', entityId: episodeId, message }, ctx.clock.now());
   }
+}
+
+/** The meeting kinds at which these actions happen. */
+const MEETING_OF: Partial<Record<string, 'strategy_discussion' | 'conference' | 'core_group'>> = {
+  strategy_discussion_held: 'strategy_discussion',
+  conference_held: 'conference',
+  core_group_met: 'core_group',
+};
+
+/**
+ * A strategy discussion, conference or core group recorded on the episode points to the meeting
+ * where it happened (its invitees, contributions, minutes and actions); a meeting not yet tied to
+ * an episode becomes this one's.
+ */
+async function linkMeeting(ctx: ActorContext, tx: Tx, episodeId: string, meetingId: string, type: string): Promise<void> {
+  const kind = MEETING_OF[type];
+  const problem = (detail: string): never => { throw invalid('The meeting cannot be linked to this action.', [{ pointer: '/meetingId', detail }]); };
+  if (!kind) return problem('Only a strategy discussion, a conference or a core group is recorded from a meeting');
+  const m = (await tx.query<{ kind: string; episode_id: string | null }>('SELECT kind, episode_id FROM meeting WHERE id = $1 AND convening_agency_id = $2 FOR UPDATE', [meetingId, ctx.actor.agencyId])).rows[0];
+  if (!m) return problem('No meeting convened by your agency with that identifier');
+  if (m.kind !== kind) return problem(`That meeting is a ${m.kind.replace(/_/g, ' ')}, not a ${kind.replace(/_/g, ' ')}`);
+  if (m.episode_id && m.episode_id !== episodeId) return problem('That meeting belongs to another episode');
+  if (!m.episode_id) await tx.query('UPDATE meeting SET episode_id = $2 WHERE id = $1', [meetingId, episodeId]);
 }
 
 async function checkPlan(tx: Tx, plan: { leadAgencyId: string; keyWorkerId: string; coreGroup: string[] }): Promise<void> {

@@ -266,6 +266,39 @@ describe('monitoring, and the lessons of case example 8', () => {
     expect(audited.rows.map((r) => r.detail)).toEqual([{ count: 2 }]);
   });
 
+  it("case example 8: when probation shares what it knows about Mark, children's social care is pointed to his son's earlier plan; probation learns nothing of it", async () => {
+    const c = await cast();
+    const kian = await person(c.socialWorker, { names: [{ givenNames: 'Kian', familyName: 'Barker' }], dateOfBirth: '2017-06-01' });
+    await addRelationship(c.socialWorker, kian.id, { relatedPersonId: c.mark.id, type: 'parent' });
+    const ep = await openEpisode(c.socialWorker, { idempotencyKey: 'kian', childPersonId: kian.id, receivedAt: '2020-05-01T09:00:00Z', channel: 'written' });
+    for (const [key, at, action] of [
+      ['kian-d', '2020-05-01T10:00:00Z', { type: 'referral_decided', outcome: 'strategy_discussion', reasons: 'Injuries' }],
+      ['kian-sd', '2020-05-01T11:00:00Z', { type: 'strategy_discussion_held', s47: true, participants: [{ agencyId: c.csc }], policeInvestigation: false, immediateSafety: 'x', familyToBeTold: 'x' }],
+      ['kian-s47', '2020-05-10T11:00:00Z', { type: 's47_concluded', outcome: 'continuing_risk', summary: 'x' }],
+      ['kian-c', '2020-05-20T10:00:00Z', { type: 'conference_held', kind: 'initial', plan: true, invitedAgencyIds: [c.csc], parentsParticipation: 'x',
+        planDetails: { category: 'physical_abuse', leadAgencyId: c.csc, keyWorkerId: c.socialWorker.actor.practitionerId, coreGroup: [c.socialWorker.actor.practitionerId], outlinePlan: 'x', contingencyPlan: 'y' } }],
+    ] as const) await recordEpisodeAction(c.socialWorker, ep.id, act(key, at, action));
+
+    // Probation's own entry for Mark, linked to the authority's; its officer records his violence and shares it.
+    const probationMark = await person(c.probationOfficer, { kind: 'adult', names: [{ givenNames: 'Mark', familyName: 'Tully' }], dateOfBirth: '1994-02-01' });
+    await link(probationMark.id, c.mark.id, c.cscLead);
+    const record = await addRecord(c.probationOfficer, probationMark.id, concern({ occurredAt: '2027-02-20T10:00:00Z', summary: 'Convicted of violence against a previous partner', categories: ['domestic_abuse'] }));
+    const before = await kinds(c.cscLead, 'person.previous-history');
+    await makeDecision(c.probationLead, NewShareDecision.parse({
+      personId: probationMark.id, outcome: 'share', reasons: 'A violent offender now lives with a newborn baby',
+      answers: { purposeCode: 'child_protection_enquiry', purpose: 'Risk to Lily from her mother\'s partner', withinAgencyFunctions: true, legalObligation: 'statutory_duty', legalObligationReference: 'Children Act 2004 s11' },
+      share: { recipients: [{ agencyId: c.csc }], items: [{ recordId: record.id, parts: ['summary', 'details'] }] }, subjectInformed: { informed: false, reason: 'Telling him could put Maggie and Lily at risk' },
+    }));
+
+    // The authority's safeguarding lead is told there is history, on the authority's own entry for Mark.
+    expect(await kinds(c.cscLead, 'person.previous-history')).toEqual([...before, c.mark.id]);
+    const history = await previousProtectionHistory(c.cscLead, c.mark.id);
+    expect(history).toEqual([expect.objectContaining({ adultPersonId: c.mark.id, connection: 'the person themself', earlierChildPersonId: kian.id, episodeId: ep.id, planCategory: 'physical_abuse' })]);
+    // Probation is told nothing of the authority's episodes.
+    expect(await kinds(c.probationLead, 'person.previous-history')).toEqual([]);
+    expect(await previousProtectionHistory(c.probationLead, probationMark.id)).toEqual([]);
+  });
+
   it("counts only what the social worker may see: the health visitor's own no-access visit counts once it is shared, and concerns since the episode opened count too", async () => {
     const c = await cast();
     const e = await secondAssessment(c);

@@ -7,7 +7,7 @@ import type { ActorContext, Services, Tx } from '../shared/context.ts';
 import { conflict, forbidden, invalid, type FieldProblem } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import { grantsFor, withGrants } from '../sharing/grants.ts';
-import { notifyPractitioners, type Notice } from '../sharing/notify.ts';
+import { notifyAgency, notifyPractitioners, type Notice } from '../sharing/notify.ts';
 import type {
   Acknowledgement, ClosureMonitoring, ClosureNotice, EndArrangement, EpisodeSafetySummary, MonitoringAlert, MonitoringArrangement, MonitoringCheck,
   NewMonitoringArrangement, NewMonitoringCheck, PreviousProtection, RecordPointer,
@@ -799,31 +799,48 @@ async function relationsFrom(tx: Tx, agencyId: string, ids: readonly string[], t
  * Finds, in the caller's own agency, the adults around a child — parents, carers, those with
  * parental responsibility, household members and partners, and the partners and household
  * members of those — and any previous child-protection episode of another child they are
- * related to (a conference that made that child the subject of a plan). Entries joined by
- * same-person links within the agency count as one person (so an old duplicate entry for the
- * father is found). Only the agency's own index is read: relationships other agencies hold stay
- * with them. Returns pointers, not content.
+ * related to (a conference that made that child the subject of a plan). For an adult (a share
+ * about a partner known for violence, say) it starts from the adult themself. Entries joined by
+ * same-person links count as one person (so an old duplicate entry for the father is found).
+ * Only the agency's own index is read: relationships other agencies hold stay with them. Returns
+ * pointers, not content.
  */
 export async function findPreviousProtection(ctx: ActorContext, tx: Tx, personId: string): Promise<PreviousProtection[]> {
-  const own = ctx.actor.agencyId;
-  const ownLinked = async (id: string): Promise<string[]> => (await linkedEntries(tx, id)).filter((e) => e.agencyId === own).map((e) => e.personId);
-  const person = (await tx.query<{ agency_id: string }>('SELECT agency_id FROM person WHERE id = $1', [personId])).rows[0];
-  const childEntries = new Set([...(person?.agency_id === own ? [personId] : []), ...(await ownLinked(personId))]);
-  if (childEntries.size === 0) return [];
+  const now = ctx.clock.now();
+  const { found } = await protectionHistoryIn(tx, ctx.actor.agencyId, personId);
+  return found.filter((f) => decidePerson(ctx.actor, 'read', { id: f.earlierChildPersonId, agencyId: ctx.actor.agencyId }, now).allowed);
+}
 
-  // The adults around the child, and how: 'parent', then 'partner of parent'.
+const THEMSELF = 'the person themself';
+
+/**
+ * The search behind findPreviousProtection, in one agency's index, for whoever the agency is:
+ * used as the agency itself when a referral arrives or another agency shares about someone, so
+ * that the agency's social workers are pointed to the history (nothing goes back to the sender).
+ */
+export async function protectionHistoryIn(tx: Tx, own: string, personId: string): Promise<{ subjectEntries: string[]; found: PreviousProtection[] }> {
+  const ownLinked = async (id: string): Promise<string[]> => (await linkedEntries(tx, id)).filter((e) => e.agencyId === own).map((e) => e.personId);
+  const person = (await tx.query<{ agency_id: string; kind: string }>('SELECT agency_id, kind FROM person WHERE id = $1', [personId])).rows[0];
+  const subject = new Set([...(person?.agency_id === own ? [personId] : []), ...(await ownLinked(personId))]);
+  if (!person || subject.size === 0) return { subjectEntries: [], found: [] };
+
+  // The adults around the child, and how: 'parent', then 'partner of parent'. An adult is their own starting point.
   const adults = new Map<string, string>();
-  for (const r of await relationsFrom(tx, own, [...childEntries], ADULT_RELATIONSHIPS)) {
-    if (!childEntries.has(r.to) && !adults.has(r.to)) adults.set(r.to, r.type);
+  if (person.kind === 'adult') for (const id of subject) adults.set(id, THEMSELF);
+  else {
+    for (const r of await relationsFrom(tx, own, [...subject], ADULT_RELATIONSHIPS)) {
+      if (!subject.has(r.to) && !adults.has(r.to)) adults.set(r.to, r.type);
+    }
   }
   for (const r of await relationsFrom(tx, own, [...adults.keys()], SYMMETRIC)) {
-    if (!childEntries.has(r.to) && !adults.has(r.to)) adults.set(r.to, `${r.type.replace(/_/g, ' ')} of ${adults.get(r.from)!.replace(/_/g, ' ')}`);
+    const via = adults.get(r.from)!;
+    if (!subject.has(r.to) && !adults.has(r.to)) adults.set(r.to, via === THEMSELF ? r.type : `${r.type.replace(/_/g, ' ')} of ${via.replace(/_/g, ' ')}`);
   }
   // Each adult with the entries linked to them in the same index.
   const matched = new Map<string, string>();
   for (const adult of adults.keys()) {
     matched.set(adult, adult);
-    for (const e of await ownLinked(adult)) if (!matched.has(e) && !childEntries.has(e)) matched.set(e, adult);
+    for (const e of await ownLinked(adult)) if (!matched.has(e) && (person.kind === 'adult' || !subject.has(e))) matched.set(e, adult);
   }
   // Other children those entries are related to.
   const earlier = (await relationsFrom(tx, own, [...matched.keys()], ADULT_RELATIONSHIPS.filter((t) => (SYMMETRIC as readonly string[]).includes(t))))
@@ -833,8 +850,8 @@ export async function findPreviousProtection(ctx: ActorContext, tx: Tx, personId
       WHERE r.related_person_id = ANY($1::uuid[]) AND r.type = ANY($2::text[]) AND c.agency_id = $3 ORDER BY r.created_at, r.id`,
     [[...matched.keys()], ADULT_RELATIONSHIPS, own]);
   earlier.push(...parentOf);
-  const candidates = earlier.filter((e) => !childEntries.has(e.child) && !matched.has(e.child));
-  if (candidates.length === 0) return [];
+  const candidates = earlier.filter((e) => !subject.has(e.child) && !matched.has(e.child));
+  if (candidates.length === 0) return { subjectEntries: [...subject], found: [] };
 
   const { rows: episodes } = await tx.query<{ id: string; child_person_id: string; opened_at: string; closed_at: string | null; plan_started_at: string | null; plan_category: string | null; plan_ended_at: string | null }>(
     `SELECT e.id, e.child_person_id, e.opened_at, e.closed_at,
@@ -843,12 +860,10 @@ export async function findPreviousProtection(ctx: ActorContext, tx: Tx, personId
             (SELECT max(x.occurred_at) FROM episode_action x WHERE x.episode_id = e.id AND x.type = 'plan_ended') AS plan_ended_at
        FROM episode e WHERE e.agency_id = $1 AND e.child_person_id = ANY($2::uuid[]) ORDER BY e.opened_at, e.id`,
     [own, [...new Set(candidates.map((c) => c.child))]]);
-  const now = ctx.clock.now();
   const out: PreviousProtection[] = [];
   const seen = new Set<string>();
   for (const e of episodes) {
     if (!e.plan_started_at) continue;
-    if (!decidePerson(ctx.actor, 'read', { id: e.child_person_id, agencyId: own }, now).allowed) continue;
     for (const c of candidates.filter((x) => x.child === e.child_person_id)) {
       const adult = matched.get(c.entry)!;
       const key = `${adult}/${e.id}`;
@@ -862,7 +877,26 @@ export async function findPreviousProtection(ctx: ActorContext, tx: Tx, personId
       });
     }
   }
-  return out.sort((x, y) => x.planStartedAt.localeCompare(y.planStartedAt) || x.episodeId.localeCompare(y.episodeId));
+  return { subjectEntries: [...subject], found: out.sort((x, y) => x.planStartedAt.localeCompare(y.planStartedAt) || x.episodeId.localeCompare(y.episodeId)) };
+}
+
+/**
+ * Points an agency's social workers to the previous history found around someone a referral or
+ * a share has just brought to them (what-to-do-if-worried, case example 8: the father's history
+ * was known and nobody joined it up). Says only that there is history and where to look.
+ */
+export async function pointToPreviousHistory(tx: Tx, agencyId: string, personId: string, to: { practitionerIds: readonly string[] } | 'agency', at: Date): Promise<number> {
+  const { subjectEntries, found } = await protectionHistoryIn(tx, agencyId, personId);
+  if (found.length === 0) return 0;
+  const notice = {
+    kind: 'person.previous-history', entityType: 'person', entityId: subjectEntries[0]!,
+    message: found.length === 1
+      ? 'Someone around this person is linked to an earlier child protection plan in your agency: see their previous history.'
+      : `People around this person are linked to ${found.length} earlier child protection plans in your agency: see their previous history.`,
+  };
+  if (to === 'agency' || to.practitionerIds.length === 0) await notifyAgency(tx, agencyId, notice, at);
+  else await notifyPractitioners(tx, to.practitionerIds, notice, at);
+  return found.length;
 }
 
 /** The previous child-protection history of the adults around a child (for a referral or an episode). */

@@ -10,6 +10,7 @@ import { notifyAgency, notifyPractitioners, type Notice } from '../sharing/notif
 import { makeDecisionInTx } from '../sharing/sharing.ts';
 import { isOverdue, reduce, type Action, type AssessmentModel, type ProcessSettings, type ReferralOutcome as EngineOutcome, type StepKey } from './engine.ts';
 import { openEpisode, recordEpisodeAction } from './episodes.ts';
+import { pointToPreviousHistory } from './monitoring.ts';
 import type {
   AcceptReferral, AcknowledgeReferral, DecideReferral, NewReferral, ProfessionalReferral, PublicReferral, Referral, ReferralOutcome, ReferralSubject, WrittenConfirmation,
 } from './referral-schemas.ts';
@@ -560,6 +561,7 @@ export async function acceptReferral(ctx: ActorContext, id: string, input: Accep
       if (r.child_person_id) await linkSamePerson(ctx, tx, r.child_person_id, open.child_person_id);
       await tx.query(`UPDATE referral SET handling = 'routed', received_person_id = $2, episode_id = $3, routed_to = $4 WHERE id = $1`, [id, open.child_person_id, open.id, open.allocated_worker_id]);
       await notifyRouted(tx, id, ctx.actor.agencyId, open.allocated_worker_id, r.urgent, ctx.clock.now());
+      await pointToPreviousHistory(tx, ctx.actor.agencyId, open.child_person_id, open.allocated_worker_id ? { practitionerIds: [open.allocated_worker_id] } : 'agency', ctx.clock.now());
       await audit(ctx, tx, { action: 'referral.route', outcome: 'success', entityType: 'referral', entityId: id, personId: open.child_person_id, detail: { episodeId: open.id } });
       return { kind: 'done' };
     }
@@ -579,7 +581,8 @@ export async function acceptReferral(ctx: ActorContext, id: string, input: Accep
     await command(ctx, async (tx) => {
       await tx.query(`UPDATE referral SET handling = 'accepted', episode_id = $2, accepted_by = $3, accepted_at = $4 WHERE id = $1 AND handling = 'received'`,
         [id, episode.id, ctx.actor.practitionerId, ctx.clock.now().toISOString()]);
-      await audit(ctx, tx, { action: 'referral.accept', outcome: 'success', entityType: 'referral', entityId: id, personId: placement.personId, detail: { episodeId: episode.id } });
+      const history = await pointToPreviousHistory(tx, ctx.actor.agencyId, placement.personId, { practitionerIds: [placement.allocatedWorkerId ?? ctx.actor.practitionerId] }, ctx.clock.now());
+      await audit(ctx, tx, { action: 'referral.accept', outcome: 'success', entityType: 'referral', entityId: id, personId: placement.personId, detail: { episodeId: episode.id, previousPlansAround: history } });
     });
     await syncWrittenConfirmation(ctx, id, ctx.clock.now().toISOString());
   }

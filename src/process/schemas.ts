@@ -69,6 +69,9 @@ export const RecordAction = z
     idempotencyKey: z.string().trim().min(1).max(200).meta({ description: 'Retrying with the same key never records the action twice.' }),
     occurredAt: Instant,
     action: EpisodeActionInput,
+    meetingId: Uuid.optional().meta({
+      description: 'The multi-agency meeting (POST /meetings) at which a strategy discussion, conference or core group took place: links the two. A meeting of your agency, of the same kind, for this episode (or for none yet).',
+    }),
   })
   .meta({ id: 'RecordEpisodeAction' });
 export type RecordAction = z.output<typeof RecordAction>;

@@ -9,6 +9,7 @@ import { conflict, invalid, type FieldProblem } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import { assess, decisionProblems } from './decision-rules.ts';
 import { notifyAgency, notifyPractitioners } from './notify.ts';
+import { pointToPreviousHistory } from '../process/monitoring.ts';
 import type { PurposeCode } from './purposes.ts';
 import type { Answers, Assessment, CompleteUrgentDecision, NewShareDecision, RecordPart, ShareDecision, Warning } from './schemas.ts';
 
@@ -215,6 +216,9 @@ export async function makeDecisionInTx(ctx: ActorContext, tx: Tx, input: NewShar
       const notice = { kind: 'share.received', entityType: 'share_decision', entityId: id, message: `Information has been shared with you${input.urgent ? ' urgently' : ''}.` };
       if (r.practitionerId) await notifyPractitioners(tx, [r.practitionerId], notice, now);
       else await notifyAgency(tx, r.agencyId, notice, now);
+      // Children's social care is pointed to earlier plans around this person in its own index (case example 8).
+      const type = (await tx.query<{ type: string }>('SELECT type FROM agency WHERE id = $1', [r.agencyId])).rows[0]?.type;
+      if (type === 'childrens_social_care') await pointToPreviousHistory(tx, r.agencyId, input.personId, r.practitionerId ? { practitionerIds: [r.practitionerId] } : 'agency', now);
     }
   }
   if (input.outcome === 'seek_advice' && input.advice) {

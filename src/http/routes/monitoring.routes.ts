@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  acknowledgeAlert, acknowledgeClosureNotice, createArrangement, endArrangement, episodePreviousHistory, episodeSafetySummary, getArrangement, listAlerts,
+  acknowledgeAlert, acknowledgeClosureNotice, createArrangement, endArrangement, episodePreviousHistory, episodeSafetySummary, previousProtectionHistory, getArrangement, listAlerts,
   listArrangements, listClosureNotices, recordCheck,
 } from '../../process/monitoring.ts';
 import {
@@ -84,5 +84,11 @@ export function registerMonitoringRoutes(api: Api): void {
     summary: "Adults around the child who are related to another child who had a child protection plan in this authority: pointers to those episodes.",
     params: IdParams, response: z.array(PreviousProtection),
     handler: ({ ctx, params }) => episodePreviousHistory(ctx, params.id),
+  });
+  api.route({
+    method: 'GET', url: '/people/{id}/previous-history', tag: 'Process',
+    summary: "For a child or an adult in your agency's index: earlier child protection plans of children related to them or to the adults around them (pointers, not content).",
+    params: IdParams, response: z.array(PreviousProtection),
+    handler: ({ ctx, params }) => previousProtectionHistory(ctx, params.id),
   });
 }
