@@ -4,6 +4,7 @@ import { migrate } from '../db/migrate.ts';
 import { buildApp } from '../http/app.ts';
 import { raiseOverdueAlerts } from '../process/alerts.ts';
 import { raiseMissedCheckAlerts } from '../process/monitoring.ts';
+import { deliverSeenNotifications } from '../notifications/seen.ts';
 import type { Services } from '../shared/context.ts';
 import { systemClock } from '../shared/clock.ts';
 import { demoIsLoaded, printDemoSignIn, runDemo } from './demo-command.ts';
@@ -59,6 +60,8 @@ function startAlertSweep(services: Services, minutes: number, io: Io): () => Pro
     // Overdue statutory steps for managers, then missed monitoring checks (case example 8's lesson).
     running = raiseOverdueAlerts(services)
       .then(() => raiseMissedCheckAlerts(services, services.clock.now()))
+      // "Child was seen" deliveries due for (re)try, and escalation of unacknowledged ones.
+      .then(() => deliverSeenNotifications(services))
       .then(() => undefined)
       // The error's kind only: a database message can quote values.
       .catch((err: unknown) => io.err(`Alert sweep failed (${err instanceof Error ? err.name : 'error'}); it will run again in ${minutes} min.`))

@@ -8,6 +8,7 @@ import { isOverdue, next, reduce, type Action, type ActionFacts, type Assessment
 import type { EpisodeActionInput, OpenEpisode, RecordAction } from './schemas.ts';
 import { checkSafeClosure } from './monitoring.ts';
 import { notifyAgency } from '../sharing/notify.ts';
+import { syncFlags } from '../flags/flags.ts';
 
 /**
  * Episodes with children's social care: the service records actions (append-only, once per
@@ -209,6 +210,7 @@ export async function recordEpisodeAction(ctx: ActorContext, episodeId: string, 
         JSON.stringify(input.meetingId ? { ...input.action, meetingId: input.meetingId } : input.action)]);
     const state = reduce(await loadActions(tx, episodeId), await settingsFor(tx, e.agency_id));
     await project(tx, episodeId, state, input.occurredAt, seq);
+    await syncFlags(tx, episodeId, state);
     // 68.4: every agency invited to the conference that led to the plan is told it has ended.
     // (A case_closed needs no such notice here: checkSafeClosure in monitoring.ts already tells conference invitees.)
     if (input.action.type === 'plan_ended') await notifyPlanEnded(ctx, tx, episodeId, seq, input.action.reason);

@@ -1,0 +1,255 @@
+/**
+ * The flags benchmark: CareTeam lookups per second over real HTTP on 127.0.0.1, with 1,000,000
+ * children (50,000 flagged) loaded, at 50 concurrent keep-alive clients. The service (Fastify,
+ * the FHIR plugin: system-token check, parameter checks, the lookup, the audit entry, the access
+ * history and "child was seen" notifications, written by group commit; the searchset Bundle)
+ * beside a bare node:http handler running the same indexed query (FLAGS_BY_NHS_NUMBER_SQL) on the
+ * same database and answering its rows as JSON. The load generator runs in a worker thread so that
+ * it does not share the servers' event loop.
+ */
+import { createServer, type Server } from 'node:http';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { createFhirToken } from '../src/fhir/tokens.ts';
+import { FLAGS_BY_NHS_NUMBER_SQL } from '../src/flags/lookup.ts';
+import { buildApp } from '../src/http/app.ts';
+import { systemClock } from '../src/shared/clock.ts';
+import { agency, partnershipWith, practitioner, services } from '../test/fixtures.ts';
+import type { Backend } from './lib/backends.ts';
+import type { Machine } from './lib/report.ts';
+import { median, now, round } from './lib/stats.ts';
+
+export interface FlagsOptions {
+  children: number;
+  flagged: number;
+  clients: number;
+  /** Distinct NHS numbers asked for, of which flaggedShare are flagged children. */
+  lookups: number;
+  flaggedShare: number;
+  warmupSeconds: number;
+  seconds: number;
+  rounds: number;
+}
+
+export const DEFAULT_FLAGS_OPTIONS: FlagsOptions = { children: 1_000_000, flagged: 50_000, clients: 50, lookups: 5_000, flaggedShare: 0.2, warmupSeconds: 3, seconds: 8, rounds: 3 };
+export const QUICK_FLAGS_OPTIONS: FlagsOptions = { children: 5_000, flagged: 250, clients: 50, lookups: 200, flaggedShare: 0.2, warmupSeconds: 1, seconds: 2, rounds: 1 };
+
+interface Load { requestsPerSecond: number; p50Ms: number; p99Ms: number; requests: number; errors: number; statuses: Record<string, number> }
+
+export interface FlagsResult {
+  backend: { kind: Backend['kind']; label: string; details: Record<string, string> };
+  loadSeconds: number;
+  children: number;
+  flagged: number;
+  clients: number;
+  rounds: number;
+  baseline: { perRound: Load[]; requestsPerSecond: number; p99Ms: number };
+  service: { perRound: Load[]; requestsPerSecond: number; p99Ms: number };
+  /** service ÷ baseline throughput, from the medians (higher is better). */
+  ratio: number;
+  targetRatio: number;
+  targetP99Ms: number;
+  /** The target applies on PostgreSQL. */
+  meetsTarget: boolean;
+}
+
+export interface FlagsReport {
+  benchmark: 'flags';
+  startedAt: string;
+  durationSeconds: number;
+  machine: Machine;
+  options: FlagsOptions;
+  results: FlagsResult[];
+  skipped: { kind: string; reason: string }[];
+}
+
+/** Valid (Modulus 11) NHS numbers 9xxxxxxxxC for the first n rows, generated in SQL. */
+const NHS_NUMBERS_SQL = `
+  WITH c AS (SELECT i, '9' || lpad(i::text, 8, '0') AS b FROM generate_series(1, ($1::int * 11) / 10 + 100) AS i),
+       d AS (SELECT i, b, (11 - ((10 * substr(b, 1, 1)::int + 9 * substr(b, 2, 1)::int + 8 * substr(b, 3, 1)::int + 7 * substr(b, 4, 1)::int + 6 * substr(b, 5, 1)::int
+                              + 5 * substr(b, 6, 1)::int + 4 * substr(b, 7, 1)::int + 3 * substr(b, 8, 1)::int + 2 * substr(b, 9, 1)::int) % 11)) % 11 AS check_digit FROM c),
+       v AS (SELECT b || check_digit AS nhs, row_number() OVER (ORDER BY i) AS n FROM d WHERE check_digit <> 10)`;
+
+async function load(b: Backend, o: FlagsOptions): Promise<{ token: string; nhs: { flagged: string[]; other: string[] } }> {
+  const s = services(b.db, systemClock);
+  const p = await partnershipWith(s);
+  const csc = await agency(s, p, 'childrens_social_care', "Northshire Children's Social Care");
+  const worker = await practitioner(s, csc, ['social_worker']);
+  const by = worker.actor.practitionerId;
+  const stamp = new Date().toISOString();
+  await b.db.query(`${NHS_NUMBERS_SQL}
+    INSERT INTO person (id, agency_id, kind, date_of_birth, sex, nhs_number, created_by, created_at)
+    SELECT md5('bench-child-' || n)::uuid, $2, 'child', date '2008-01-01' + (n % 6500)::int, 'unknown', nhs, $3, $4 FROM v WHERE n <= $1`, [o.children, csc, by, stamp]);
+  await b.db.query(`INSERT INTO person_name (id, person_id, use, given_names, family_name, position)
+    SELECT md5('bench-name-' || n)::uuid, md5('bench-child-' || n)::uuid, 'usual', 'Child', 'Bench ' || n, 0 FROM generate_series(1, $1::int) AS n`, [o.children]);
+  // Every (children / flagged)-th child is looked after: the flag rows are exactly what syncLookedAfter writes.
+  const every = Math.floor(o.children / o.flagged);
+  await b.db.query(`INSERT INTO looked_after_period (id, agency_id, person_id, legal_status, started_at, recorded_by, recorded_at)
+    SELECT md5('bench-la-' || n)::uuid, $2, md5('bench-child-' || n)::uuid, 'care_order', $4::timestamptz - make_interval(days => (n % 700)::int), $3, $4
+      FROM generate_series($5::int, $1::int, $5::int) AS n`, [o.children, csc, by, stamp, every]);
+  await b.db.query(`INSERT INTO flag (id, kind, person_id, authority_agency_id, looked_after_id, period_start)
+    SELECT md5('bench-flag-' || l.id)::uuid, 'looked_after', l.person_id, l.agency_id, l.id, l.started_at FROM looked_after_period l`);
+  await b.db.query(`INSERT INTO flag_authority_settings (agency_id, office_hours_phone, out_of_hours_phone, updated_by, updated_at) VALUES ($1, '01632 960400', '07700 900400', $2, $3)`, [csc, by, stamp]);
+  await b.db.exec('ANALYZE');
+  const ed = await createFhirToken(s, { settingName: 'Northshire General ED', settingType: 'emergency_department' });
+  const flaggedCount = Math.round(o.lookups * o.flaggedShare);
+  const flagged = (await b.db.query<{ nhs_number: string }>(
+    `SELECT p.nhs_number FROM flag f JOIN person p ON p.id = f.person_id ORDER BY md5(p.id::text) LIMIT $1`, [flaggedCount])).rows.map((r) => r.nhs_number);
+  const other = (await b.db.query<{ nhs_number: string }>(
+    `SELECT p.nhs_number FROM person p WHERE NOT EXISTS (SELECT 1 FROM flag f WHERE f.person_id = p.id) AND p.nhs_number IS NOT NULL ORDER BY md5(p.id::text) LIMIT $1`, [o.lookups - flaggedCount])).rows.map((r) => r.nhs_number);
+  return { token: ed.token, nhs: { flagged, other } };
+}
+
+// The load generator: plain JavaScript in a worker thread, keep-alive agent, `clients` requests in flight.
+const LOAD_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const http = require('node:http');
+const { port, paths, headers, clients, durationMs } = workerData;
+const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
+const latencies = []; let errors = 0; const statuses = {};
+const end = Date.now() + durationMs;
+const one = (path) => new Promise((resolve) => {
+  const t0 = process.hrtime.bigint();
+  const req = http.request({ host: '127.0.0.1', port, path, agent, headers }, (res) => {
+    res.resume();
+    res.on('end', () => { latencies.push(Number(process.hrtime.bigint() - t0) / 1e6); statuses[res.statusCode] = (statuses[res.statusCode] || 0) + 1; resolve(); });
+  });
+  req.on('error', () => { errors++; resolve(); });
+  req.end();
+});
+const loop = async (k) => { for (let i = k; Date.now() < end; i += clients) await one(paths[i % paths.length]); };
+Promise.all(Array.from({ length: clients }, (_, k) => loop(k))).then(() => { agent.destroy(); parentPort.postMessage({ latencies, errors, statuses }); });
+`;
+
+function drive(port: number, paths: string[], headers: Record<string, string>, clients: number, seconds: number): Promise<Load> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(LOAD_WORKER, { eval: true, workerData: { port, paths, headers, clients, durationMs: seconds * 1000 } });
+    w.once('error', reject);
+    w.once('message', (m: { latencies: number[]; errors: number; statuses: Record<string, number> }) => {
+      const sorted = m.latencies.sort((a, b) => a - b);
+      const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+      void w.terminate();
+      resolve({ requestsPerSecond: round(sorted.length / seconds), p50Ms: round(at(0.5), 2), p99Ms: round(at(0.99), 2), requests: sorted.length, errors: m.errors, statuses: m.statuses });
+    });
+  });
+}
+
+/** The bare baseline: the same query on the same database, its rows as JSON; no token, no checks, no audit. */
+function bareServer(b: Backend): Server {
+  return createServer((req, res) => {
+    const nhs = new URL(req.url ?? '/', 'http://x').searchParams.get('nhs') ?? '';
+    b.db.query(FLAGS_BY_NHS_NUMBER_SQL, [nhs, new Date(Date.now() - 365 * 86_400_000).toISOString()]).then(
+      ({ rows }) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(rows)),
+      () => res.writeHead(500).end(),
+    );
+  });
+}
+
+const listen = (server: Server): Promise<number> => new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
+
+export async function runFlags(b: Backend, o: FlagsOptions): Promise<FlagsResult> {
+  const t0 = now();
+  console.log(`  loading ${o.children.toLocaleString('en-GB')} children (${o.flagged.toLocaleString('en-GB')} flagged)…`);
+  const { token, nhs } = await load(b, o);
+  const loadSeconds = round((now() - t0) / 1000, 1);
+  console.log(`  loaded in ${loadSeconds} s`);
+  // Flagged and unflagged children interleaved, so both paths see the same mix in the same order.
+  const mix: string[] = [];
+  for (let i = 0, f = 0, u = 0; i < o.lookups; i++) {
+    const wantFlagged = Math.floor((i + 1) * o.flaggedShare) > Math.floor(i * o.flaggedShare);
+    mix.push(wantFlagged && f < nhs.flagged.length ? nhs.flagged[f++]! : nhs.other[u++ % nhs.other.length]!);
+  }
+  const app = await buildApp({ services: { db: b.db, clock: systemClock }, auth: { sessionIdleMinutes: 30, sessionMaxHours: 12, signInMaxFailures: 5, signInWindowMinutes: 15 } });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const servicePort = (app.server.address() as AddressInfo).port;
+  const bare = bareServer(b);
+  const barePort = await listen(bare);
+  const serviceHeaders = { authorization: `Bearer ${token}` };
+  const servicePaths = mix.map((n) => `/fhir/r4/CareTeam?patient:identifier=https://fhir.nhs.uk/Id/nhs-number|${n}`);
+  const barePaths = mix.map((n) => `/careteam?nhs=${n}`);
+  try {
+    // Both paths must agree on what they found before anything is timed.
+    for (const n of [nhs.flagged[0]!, nhs.other[0]!]) {
+      const svc = await app.inject({ method: 'GET', url: `/fhir/r4/CareTeam?patient:identifier=https://fhir.nhs.uk/Id/nhs-number|${n}`, headers: { ...serviceHeaders, isunscheduledaccessevent: 'false' } });
+      const rows = (await b.db.query(FLAGS_BY_NHS_NUMBER_SQL, [n, new Date(Date.now() - 365 * 86_400_000).toISOString()])).rows;
+      if (svc.statusCode !== 200 || svc.json<{ total: number }>().total !== rows.length) throw new Error(`flags bench: service and bare query disagree (${svc.statusCode})`);
+    }
+    if ((await b.db.query(FLAGS_BY_NHS_NUMBER_SQL, [nhs.flagged[0]!, '1970-01-01T00:00:00Z'])).rows.length !== 1) throw new Error('flags bench: a flagged child has no flag');
+    await drive(barePort, barePaths, {}, o.clients, o.warmupSeconds);
+    await drive(servicePort, servicePaths, serviceHeaders, o.clients, o.warmupSeconds);
+    const baseline: Load[] = [];
+    const service: Load[] = [];
+    for (let r = 0; r < o.rounds; r++) {
+      baseline.push(await drive(barePort, barePaths, {}, o.clients, o.seconds));
+      service.push(await drive(servicePort, servicePaths, serviceHeaders, o.clients, o.seconds));
+      console.log(`  round ${r + 1}: bare ${baseline.at(-1)!.requestsPerSecond}/s p99 ${baseline.at(-1)!.p99Ms} ms; service ${service.at(-1)!.requestsPerSecond}/s p99 ${service.at(-1)!.p99Ms} ms`);
+    }
+    for (const l of [...baseline, ...service]) {
+      if (l.errors > 0 || Object.keys(l.statuses).some((s) => s !== '200')) throw new Error(`flags bench: failed requests ${JSON.stringify(l)}`);
+    }
+    const summary = (ls: Load[]): { perRound: Load[]; requestsPerSecond: number; p99Ms: number } => ({ perRound: ls, requestsPerSecond: median(ls.map((l) => l.requestsPerSecond)), p99Ms: median(ls.map((l) => l.p99Ms)) });
+    const base = summary(baseline);
+    const svc = summary(service);
+    const ratio = round(svc.requestsPerSecond / base.requestsPerSecond, 2);
+    return {
+      backend: { kind: b.kind, label: b.label, details: b.details },
+      loadSeconds, children: o.children, flagged: o.flagged, clients: o.clients, rounds: o.rounds,
+      baseline: base, service: svc, ratio, targetRatio: 0.5, targetP99Ms: 20,
+      meetsTarget: ratio >= 0.5 && svc.p99Ms < 20,
+    };
+  } finally {
+    await app.close();
+    await new Promise<void>((resolve) => bare.close(() => resolve()));
+  }
+}
+
+export const FLAGS_START = '<!-- bench:flags:start -->';
+export const FLAGS_END = '<!-- bench:flags:end -->';
+
+const fmt = (n: number, digits = 0): string => n.toLocaleString('en-GB', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const shortName = (r: FlagsResult): string => (r.backend.kind === 'pglite' ? `PGlite ${r.backend.details.pglite ?? ''}`.trim() : `PostgreSQL ${(r.backend.details.server_version ?? '').split(' ')[0]}`);
+
+export function flagsMarkdown(report: FlagsReport, jsonPath: string): string {
+  const m = report.machine;
+  const o = report.options;
+  return [
+    FLAGS_START,
+    '<!-- Generated by `npm run bench` (bench/flags.ts); edits between these markers are overwritten. -->',
+    '',
+    `Last run: ${report.startedAt.slice(0, 16).replace('T', ' ')} UTC, ${fmt(report.durationSeconds)} s in all; ${m.cores} × ${m.cpu}, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}. Raw figures: [\`${jsonPath}\`](../${jsonPath}).`,
+    '',
+    `${fmt(o.children)} children, ${fmt(o.flagged)} flagged; ${fmt(o.clients)} concurrent keep-alive clients over HTTP on 127.0.0.1; ${fmt(o.lookups)} NHS numbers asked for in turn, ${fmt(o.flaggedShare * 100)} % of them flagged children (every one an unscheduled attendance, so each of those raises a notification). ${o.rounds} rounds of ${o.seconds} s per path, alternating; medians. Target on PostgreSQL: at least half the bare throughput and p99 under 20 ms.`,
+    '',
+    '| Database | Loaded in | Bare lookups/s | Bare p99 | Service lookups/s | Service p50 | Service p99 | Throughput ratio (target ≥ 0.50) | p99 < 20 ms |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...report.results.map((r) => `| ${shortName(r)} | ${fmt(r.loadSeconds, 1)} s | ${fmt(r.baseline.requestsPerSecond)} | ${fmt(r.baseline.p99Ms, 1)} ms | ${fmt(r.service.requestsPerSecond)} | ${fmt(median(r.service.perRound.map((l) => l.p50Ms)), 1)} ms | ${fmt(r.service.p99Ms, 1)} ms | ${fmt(r.ratio, 2)}${r.backend.kind === 'postgres' ? (r.ratio >= r.targetRatio ? ' (met)' : ' (**missed**)') : ''} | ${r.backend.kind === 'postgres' ? (r.service.p99Ms < r.targetP99Ms ? 'met' : '**missed**') : (r.service.p99Ms < r.targetP99Ms ? 'yes' : 'no')} |`),
+    ...report.skipped.map((s) => `| ${s.kind} | not run: ${s.reason} | | | | | | | |`),
+    '',
+    'Per round (bare / service lookups per second):',
+    '',
+    ...report.results.map((r) => `- ${shortName(r)}: ${r.baseline.perRound.map((l, i) => `${fmt(l.requestsPerSecond)} / ${fmt(r.service.perRound[i]!.requestsPerSecond)}`).join('; ')}`),
+    '',
+    FLAGS_END,
+  ].join('\n');
+}
+
+export async function updateFlagsDoc(docPath: string, section: string): Promise<void> {
+  const current = await readFile(docPath, 'utf8').catch(() => '# Performance\n');
+  const start = current.indexOf(FLAGS_START);
+  const end = current.indexOf(FLAGS_END);
+  const next = start >= 0 && end > start ? `${current.slice(0, start)}${section}${current.slice(end + FLAGS_END.length)}` : `${current.trimEnd()}\n\n${section}\n`;
+  await mkdir(dirname(docPath), { recursive: true });
+  await writeFile(docPath, next);
+}
+
+export async function writeFlagsResults(rootDir: string, report: FlagsReport): Promise<string> {
+  const dir = join(rootDir, 'bench', 'results');
+  await mkdir(dir, { recursive: true });
+  const name = `${report.startedAt.slice(0, 10)}-flags.json`;
+  const text = `${JSON.stringify(report, null, 2)}\n`;
+  await writeFile(join(dir, name), text);
+  await writeFile(join(dir, 'latest-flags.json'), text);
+  return `bench/results/${name}`;
+}

@@ -1,0 +1,89 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { auditSystem } from '../audit/audit.ts';
+import type { HealthSettingType } from '../flags/schemas.ts';
+import type { Services } from '../shared/context.ts';
+import { newId } from '../shared/ids.ts';
+
+/**
+ * System-to-system tokens for the FHIR interface. A token names a health setting (an emergency
+ * department, a walk-in centre …), not a practitioner, and lives in its own table: /api/v1 resolves
+ * only practitioners' tokens, so a setting's token can never open a record there.
+ */
+
+export interface FhirCaller {
+  healthSettingId: string;
+  settingName: string;
+  settingType: HealthSettingType;
+}
+
+export interface IssuedFhirToken {
+  id: string;
+  token: string;
+  healthSettingId: string;
+  expiresAt: string | null;
+}
+
+const sha256 = (value: string): string => createHash('sha256').update(value).digest('hex');
+
+/** Creates the setting if it is new (same name and type: the same setting) and a token for it, shown once. */
+export async function createFhirToken(s: Services, input: { settingName: string; settingType: HealthSettingType; odsCode?: string | undefined; days?: number | undefined }): Promise<IssuedFhirToken> {
+  const token = `jsf_${randomBytes(32).toString('base64url')}`;
+  const now = s.clock.now();
+  const expiresAt = input.days ? new Date(now.getTime() + input.days * 86_400_000).toISOString() : null;
+  return s.db.transaction(async (tx) => {
+    let settingId = (await tx.query<{ id: string }>('SELECT id FROM health_setting WHERE name = $1 AND type = $2 ORDER BY created_at LIMIT 1', [input.settingName, input.settingType])).rows[0]?.id;
+    if (!settingId) {
+      settingId = newId();
+      await tx.query('INSERT INTO health_setting (id, name, type, ods_code, created_at) VALUES ($1,$2,$3,$4,$5)', [settingId, input.settingName, input.settingType, input.odsCode ?? null, now.toISOString()]);
+    }
+    const id = newId();
+    await tx.query('INSERT INTO fhir_system_token (id, health_setting_id, token_hash, created_at, expires_at) VALUES ($1,$2,$3,$4,$5)', [id, settingId, sha256(token), now.toISOString(), expiresAt]);
+    await auditSystem(s, tx, { action: 'fhir.token-create', outcome: 'success', entityType: 'health_setting', entityId: settingId, detail: { tokenId: id } });
+    return { id, token, healthSettingId: settingId, expiresAt };
+  });
+}
+
+export async function revokeFhirToken(s: Services, id: string): Promise<boolean> {
+  return s.db.transaction(async (tx) => {
+    const { rows } = await tx.query<{ health_setting_id: string }>('UPDATE fhir_system_token SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING health_setting_id', [id, s.clock.now().toISOString()]);
+    if (rows[0]) await auditSystem(s, tx, { action: 'fhir.token-revoke', outcome: 'success', entityType: 'health_setting', entityId: rows[0].health_setting_id, detail: { tokenId: id } });
+    // Forget every remembered token of this database: the next request reads the revocation.
+    tokenCache.delete(s.db);
+    return rows.length > 0;
+  });
+}
+
+interface TokenRow { id: string; name: string; type: HealthSettingType; expires_at: string | null; revoked_at: string | null }
+
+/**
+ * A hospital system sends the same token with every lookup; reading it from the database each time
+ * would cost a round trip per lookup. A token found valid is remembered for TOKEN_CACHE_MS at most
+ * (its expiry is still checked on every request); a revocation here clears it at once, one made by
+ * another process takes effect within that time. Unknown tokens are never remembered.
+ */
+const TOKEN_CACHE_MS = 10_000;
+const tokenCache = new WeakMap<object, Map<string, { row: TokenRow; until: number }>>();
+
+export async function resolveFhirToken(s: Services, token: string): Promise<FhirCaller | undefined> {
+  // Only tokens made for this interface can match: a practitioner's API token has another prefix and table.
+  if (!token.startsWith('jsf_')) return undefined;
+  const hash = sha256(token);
+  let cache = tokenCache.get(s.db);
+  if (!cache) tokenCache.set(s.db, (cache = new Map<string, { row: TokenRow; until: number }>()));
+  const wall = Date.now();
+  let row = cache.get(hash);
+  if (!row || row.until <= wall) {
+    const found = (await s.db.query<TokenRow>(
+      `SELECT h.id, h.name, h.type, t.expires_at, t.revoked_at FROM fhir_system_token t JOIN health_setting h ON h.id = t.health_setting_id WHERE t.token_hash = $1`,
+      [hash])).rows[0];
+    if (!found || found.revoked_at) {
+      cache.delete(hash);
+      return undefined;
+    }
+    if (cache.size > 10_000) cache.clear();
+    cache.set(hash, (row = { row: found, until: wall + TOKEN_CACHE_MS }));
+  }
+  const t = row.row;
+  if (t.expires_at && new Date(t.expires_at).getTime() <= s.clock.now().getTime()) return undefined;
+  return { healthSettingId: t.id, settingName: t.name, settingType: t.type };
+}

@@ -1,0 +1,318 @@
+import { decideAgency, CASEWORK_ROLES } from '../access/policy.ts';
+import { auditArguments, command, refuse, type AuditInput } from '../audit/audit.ts';
+import type { Database } from '../db/database.ts';
+import { normaliseNhsNumber } from '../people/nhs-number.ts';
+import type { ActorContext, Services } from '../shared/context.ts';
+import { forbidden } from '../shared/errors.ts';
+import { newId } from '../shared/ids.ts';
+import { isActive } from './derive.ts';
+import { FLAG_COLUMNS, FLAG_JOINS, toFlagView, type FlagRow } from './flags.ts';
+import type { FlagLookup, LookupResult } from './schemas.ts';
+
+/**
+ * What a health setting sees: the flags and the authority's contacts, never the child's records.
+ * Every lookup is audited; a lookup that finds a flagged child is kept in that child's access
+ * history, and an unscheduled one raises a "child was seen" notification for the authority.
+ */
+
+/** Who is looking: a health setting's system (FHIR) or a signed-in health practitioner. */
+export type Looker =
+  | { kind: 'system'; healthSettingId: string; settingName: string; settingType: string }
+  | { kind: 'practitioner'; ctx: ActorContext; settingName: string; settingType: string };
+
+export interface FoundFlag extends FlagRow {
+  /** The NHS number the flag was found by (for an unborn child: the mother's). */
+  subject_nhs_number: string;
+  subject_display: string;
+}
+
+/** Flags ended more than this long ago are no longer shown. */
+const SHOWN_AFTER_END_MS = 365 * 86_400_000;
+const TWELVE_MONTHS = "interval '12 months'";
+
+/**
+ * A child's flags by NHS number; for an unborn child, the flags are found by the mother's NHS number
+ * (as CP-IS does: an unborn child has no number of its own). One indexed query.
+ */
+export const FLAGS_BY_NHS_NUMBER_SQL = `
+  SELECT ${FLAG_COLUMNS}, p.nhs_number AS subject_nhs_number,
+         (SELECT trim(n.given_names || ' ' || n.family_name) FROM person_name n WHERE n.person_id = f.person_id ORDER BY n.use <> 'usual', n.position LIMIT 1) AS subject_display
+    FROM person p JOIN flag f ON f.person_id = p.id ${FLAG_JOINS}
+   WHERE p.nhs_number = $1 AND (f.period_end IS NULL OR f.period_end > $2)
+  UNION ALL
+  SELECT ${FLAG_COLUMNS}, m.nhs_number AS subject_nhs_number,
+         (SELECT trim(n.given_names || ' ' || n.family_name) FROM person_name n WHERE n.person_id = f.person_id ORDER BY n.use <> 'usual', n.position LIMIT 1) AS subject_display
+    FROM person m
+    JOIN relationship r ON r.related_person_id = m.id AND r.type = 'parent' AND r.valid_to IS NULL
+    JOIN flag f ON f.person_id = r.person_id AND f.kind = 'unborn_child_protection_plan' ${FLAG_JOINS}
+   WHERE m.nhs_number = $1 AND m.sex = 'female' AND (f.period_end IS NULL OR f.period_end > $2)
+   ORDER BY period_start, id`;
+
+interface AccessRow {
+  id: string; person_id: string; accessed_at: string; unscheduled: boolean; via: 'fhir' | 'api'; search: 'nhs_number' | 'demographics';
+  health_setting_id: string | null; practitioner_id: string | null; agency_id: string | null; setting_name: string; setting_type: string;
+}
+interface NotifyRow { id: string; access_id: string; person_id: string; agency_id: string; seen_at: string; setting_name: string; setting_type: string }
+
+interface Pending {
+  accesses: AccessRow[];
+  notify: NotifyRow[];
+  audits: unknown[][];
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * Group commit for lookups. Every lookup writes (an audit entry, its access history, perhaps a
+ * notification) before it is answered; at 50 concurrent lookups one transaction per lookup would
+ * queue on the audit chain's head row. Lookups arriving while a batch commits are written together
+ * in the next one transaction, the audit entries by jigsaw_append_audit_many (same chain, one
+ * head update). A lone lookup is written at once, without waiting for company.
+ */
+class LookupWriter {
+  private queue: Pending[] = [];
+  private flushing = false;
+  constructor(private readonly db: Database) {}
+
+  write(p: Omit<Pending, 'resolve' | 'reject'>): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ ...p, resolve, reject });
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    while (this.queue.length > 0) {
+      const batch = this.queue;
+      this.queue = [];
+      try {
+        await this.db.transaction(async (tx) => {
+          const accesses = batch.flatMap((b) => b.accesses);
+          if (accesses.length) {
+            await tx.query(
+              `INSERT INTO flag_access (id, person_id, accessed_at, unscheduled, via, search, health_setting_id, practitioner_id, agency_id, setting_name, setting_type)
+               SELECT id, person_id, accessed_at, unscheduled, via, search, health_setting_id, practitioner_id, agency_id, setting_name, setting_type
+                 FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, person_id uuid, accessed_at timestamptz, unscheduled boolean, via text, search text,
+                      health_setting_id uuid, practitioner_id uuid, agency_id uuid, setting_name text, setting_type text)`,
+              [JSON.stringify(accesses)],
+            );
+          }
+          const notify = batch.flatMap((b) => b.notify);
+          if (notify.length) {
+            // The count includes this attendance: its access row was inserted above.
+            await tx.query(
+              `INSERT INTO seen_notification (id, agency_id, person_id, flag_access_id, seen_at, setting_name, setting_type, attendances_12_months, created_at)
+               SELECT x.id, x.agency_id, x.person_id, x.access_id, x.seen_at, x.setting_name, x.setting_type,
+                      (SELECT count(*) FROM flag_access a WHERE a.person_id = x.person_id AND a.unscheduled
+                          AND a.accessed_at > x.seen_at - ${TWELVE_MONTHS} AND a.accessed_at <= x.seen_at),
+                      x.seen_at
+                 FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, access_id uuid, person_id uuid, agency_id uuid, seen_at timestamptz, setting_name text, setting_type text)`,
+              [JSON.stringify(notify)],
+            );
+            await tx.query(
+              `INSERT INTO seen_delivery (id, notification_id, channel, target, next_attempt_at, created_at)
+               SELECT gen_random_uuid(), n.id, c.channel, c.target, n.created_at, n.created_at
+                 FROM seen_notification n JOIN flag_authority_settings s ON s.agency_id = n.agency_id
+                 CROSS JOIN LATERAL (VALUES ('webhook', s.webhook_url), ('email', s.notify_email)) AS c(channel, target)
+                WHERE n.id = ANY($1::uuid[]) AND c.target IS NOT NULL`,
+              [notify.map((n) => n.id)],
+            );
+          }
+          const audits = batch.flatMap((b) => b.audits);
+          if (audits.length) await tx.query('SELECT jigsaw_append_audit_many($1::jsonb)', [JSON.stringify(audits)]);
+        });
+        for (const b of batch) b.resolve();
+      } catch (err) {
+        for (const b of batch) b.reject(err);
+      }
+    }
+    this.flushing = false;
+  }
+}
+
+const writers = new WeakMap<Database, LookupWriter>();
+const writerFor = (db: Database): LookupWriter => {
+  let w = writers.get(db);
+  if (!w) writers.set(db, (w = new LookupWriter(db)));
+  return w;
+};
+
+function auditWho(s: Services, who: Looker): { actor?: ActorContext['actor']; purpose?: string | undefined; at: Date } {
+  return who.kind === 'practitioner' ? { actor: who.ctx.actor, purpose: who.ctx.purpose, at: s.clock.now() } : { at: s.clock.now() };
+}
+
+function accessRow(who: Looker, personId: string, at: string, unscheduled: boolean, via: 'fhir' | 'api', search: 'nhs_number' | 'demographics'): AccessRow {
+  return {
+    id: newId(), person_id: personId, accessed_at: at, unscheduled, via, search,
+    health_setting_id: who.kind === 'system' ? who.healthSettingId : null,
+    practitioner_id: who.kind === 'practitioner' ? who.ctx.actor.practitionerId : null,
+    agency_id: who.kind === 'practitioner' ? who.ctx.actor.agencyId : null,
+    setting_name: who.settingName, setting_type: who.settingType,
+  };
+}
+
+/**
+ * Flags by NHS number (already validated). Writes the audit entry, the access history and, for an
+ * unscheduled attendance of a child with an active flag, one notification per responsible authority.
+ */
+export async function flagsByNhsNumber(s: Services, who: Looker, nhsNumber: string, opts: { unscheduled: boolean; via: 'fhir' | 'api'; resource: string }): Promise<FoundFlag[]> {
+  const now = s.clock.now();
+  const nhs = normaliseNhsNumber(nhsNumber);
+  const rows = (await s.db.query<FoundFlag>(FLAGS_BY_NHS_NUMBER_SQL, [nhs, new Date(now.getTime() - SHOWN_AFTER_END_MS).toISOString()])).rows;
+  const at = now.toISOString();
+  const people = [...new Map(rows.map((r) => [r.person_id, r])).values()];
+  const accesses = people.map((r) => accessRow(who, r.person_id, at, opts.unscheduled, opts.via, 'nhs_number'));
+  const notify: NotifyRow[] = opts.unscheduled
+    ? accesses.filter((a) => rows.some((r) => r.person_id === a.person_id && isActive({ start: r.period_start, end: r.period_end }, now))).map((a) => ({
+        id: newId(), access_id: a.id, person_id: a.person_id, agency_id: rows.find((r) => r.person_id === a.person_id)!.authority_agency_id,
+        seen_at: at, setting_name: who.settingName, setting_type: who.settingType,
+      }))
+    : [];
+  const base: Omit<AuditInput, 'outcome'> = {
+    action: 'flags.lookup',
+    entityType: who.kind === 'system' ? 'health_setting' : 'agency',
+    entityId: who.kind === 'system' ? who.healthSettingId : who.ctx.actor.agencyId,
+  };
+  const detail = { via: opts.via, resource: opts.resource, unscheduled: opts.unscheduled, search: 'nhs_number', settingType: who.settingType, flags: rows.length };
+  const whoAudit = auditWho(s, who);
+  const audits = people.length
+    ? people.map((p) => auditArguments(whoAudit, { ...base, outcome: 'success', personId: p.person_id, detail }))
+    : [auditArguments(whoAudit, { ...base, outcome: 'success', detail })];
+  for (const n of notify) {
+    audits.push(auditArguments(whoAudit, { action: 'seen-notification.raise', outcome: 'success', entityType: 'seen_notification', entityId: n.id, personId: n.person_id }));
+  }
+  await writerFor(s.db).write({ accesses, notify, audits });
+  return rows;
+}
+
+/** A child's access history (the FHIR AuditEvent search), audited as a read of it. */
+export async function accessHistoryByNhsNumber(s: Services, who: Looker, nhsNumber: string): Promise<(AccessRowOut & { subject_nhs_number: string })[]> {
+  const nhs = normaliseNhsNumber(nhsNumber);
+  const { rows } = await s.db.query<AccessRowOut & { subject_nhs_number: string }>(
+    `SELECT x.id, x.person_id, x.accessed_at, x.unscheduled, x.setting_name, x.setting_type, x.health_setting_id, x.practitioner_id, $1::text AS subject_nhs_number
+       FROM flag_access x
+      WHERE x.person_id IN (SELECT f.person_id FROM person p JOIN flag f ON f.person_id = p.id WHERE p.nhs_number = $1)
+      ORDER BY x.accessed_at DESC LIMIT 500`,
+    [nhs]);
+  const persons = [...new Set(rows.map((r) => r.person_id))];
+  const whoAudit = auditWho(s, who);
+  const entry = (personId?: string): unknown[] => auditArguments(whoAudit, {
+    action: 'flags.access-history.read', outcome: 'success', personId,
+    entityType: who.kind === 'system' ? 'health_setting' : 'agency', entityId: who.kind === 'system' ? who.healthSettingId : who.ctx.actor.agencyId,
+    detail: { events: rows.length },
+  });
+  await writerFor(s.db).write({ accesses: [], notify: [], audits: persons.length ? persons.map(entry) : [entry()] });
+  return rows;
+}
+
+export interface AccessRowOut {
+  id: string; person_id: string; accessed_at: string; unscheduled: boolean; setting_name: string; setting_type: string; health_setting_id: string | null; practitioner_id: string | null;
+}
+
+const HEALTH_AGENCY_TYPES = new Set(['hospital', 'gp', 'midwifery', 'health_visiting', 'sexual_health_clinic', 'mental_health']);
+
+const normalisePostcode = (p: string): string => p.toUpperCase().replace(/[^A-Z0-9]/g, '');
+const normaliseName = (n: string): string => n.toLowerCase().normalize('NFKD').replace(/[^a-z]/g, '');
+
+/** Jaro-Winkler similarity of two normalised names (0–1). */
+export function nameSimilarity(a: string, b: string): number {
+  if (a === b) return a ? 1 : 0;
+  if (!a || !b) return 0;
+  const window = Math.max(0, Math.floor(Math.max(a.length, b.length) / 2) - 1);
+  const aHit = new Array<boolean>(a.length).fill(false);
+  const bHit = new Array<boolean>(b.length).fill(false);
+  let matches = 0;
+  for (let i = 0; i < a.length; i++) {
+    for (let j = Math.max(0, i - window); j < Math.min(b.length, i + window + 1); j++) {
+      if (!bHit[j] && a[i] === b[j]) { aHit[i] = true; bHit[j] = true; matches++; break; }
+    }
+  }
+  if (!matches) return 0;
+  let t = 0;
+  for (let i = 0, k = 0; i < a.length; i++) {
+    if (!aHit[i]) continue;
+    while (!bHit[k]) k++;
+    if (a[i] !== b[k]) t++;
+    k++;
+  }
+  const jaro = (matches / a.length + matches / b.length + (matches - t / 2) / matches) / 3;
+  let prefix = 0;
+  while (prefix < 4 && a[prefix] === b[prefix]) prefix++;
+  return jaro + prefix * 0.1 * (1 - jaro);
+}
+
+/** Names agree exactly, or closely enough to be worth a check (a typing slip, a shortened given name). */
+export function nameAgreement(given: { givenNames: string; familyName: string }, held: { givenNames: string; familyName: string }): 'exact' | 'similar' | undefined {
+  const gf = normaliseName(given.familyName);
+  const hf = normaliseName(held.familyName);
+  const gg = normaliseName(given.givenNames.split(/\s+/)[0] ?? '');
+  const hg = normaliseName(held.givenNames.split(/\s+/)[0] ?? '');
+  if (gf === hf && gg === hg) return 'exact';
+  const family = nameSimilarity(gf, hf);
+  const first = nameSimilarity(gg, hg);
+  if (family >= 0.9 && (first >= 0.85 || (gg !== '' && hg.startsWith(gg)) || (hg !== '' && gg.startsWith(hg)))) return 'similar';
+  return undefined;
+}
+
+/**
+ * The lookup for a signed-in health practitioner: by NHS number, or by name, date of birth and
+ * postcode returning candidates. Candidates are flagged children whose date of birth is the same,
+ * who have lived at the postcode, and whose name agrees or nearly agrees: they are shown as
+ * candidates, each kept in that child's access history, and none notifies the authority: an
+ * attendance is reported once the setting has confirmed who the child is (by NHS number).
+ */
+export async function lookupFlags(ctx: ActorContext, q: FlagLookup): Promise<LookupResult> {
+  await command(ctx, async (tx) => {
+    const a = (await tx.query<{ type: string }>('SELECT type FROM agency WHERE id = $1', [ctx.actor.agencyId])).rows[0];
+    if (!a || !HEALTH_AGENCY_TYPES.has(a.type) || !ctx.actor.roles.some((r) => CASEWORK_ROLES.includes(r)) || !decideAgency(ctx.actor, 'create-person', ctx.actor.agencyId).allowed) {
+      throw refuse('agency', { action: 'flags.lookup', entityType: 'agency', entityId: ctx.actor.agencyId }, forbidden('Flags are shown to health practitioners looking a child up in a care setting.'));
+    }
+  });
+  const who: Looker = { kind: 'practitioner', ctx, settingName: q.setting.name, settingType: q.setting.type };
+  const now = ctx.clock.now();
+  if (q.nhsNumber) {
+    const rows = await flagsByNhsNumber(ctx, who, q.nhsNumber, { unscheduled: q.unscheduled, via: 'api', resource: 'lookup' });
+    return {
+      searchedBy: 'nhs_number', flags: rows.map((r) => toFlagView(r, now)), candidates: [],
+      note: rows.length === 0 ? 'No child protection or looked-after flag for this NHS number.' : 'Call the responsible authority on the numbers given.',
+    };
+  }
+  const d = q.demographics!;
+  const since = new Date(now.getTime() - SHOWN_AFTER_END_MS).toISOString();
+  const flags = (await ctx.db.query<FlagRow & { date_of_birth: string }>(
+    `SELECT ${FLAG_COLUMNS}, p.date_of_birth FROM person p JOIN flag f ON f.person_id = p.id ${FLAG_JOINS}
+      WHERE p.date_of_birth = $1 AND (f.period_end IS NULL OR f.period_end > $3)
+        AND EXISTS (SELECT 1 FROM person_address ad WHERE ad.person_id = p.id AND upper(regexp_replace(ad.postcode, '[^A-Za-z0-9]', '', 'g')) = $2)
+      ORDER BY f.period_start LIMIT 200`,
+    [d.dateOfBirth, normalisePostcode(d.postcode), since])).rows;
+  const personIds = [...new Set(flags.map((f) => f.person_id))];
+  const names = personIds.length
+    ? (await ctx.db.query<{ person_id: string; given_names: string; family_name: string }>(
+        'SELECT person_id, given_names, family_name FROM person_name WHERE person_id = ANY($1::uuid[]) ORDER BY position', [personIds])).rows
+    : [];
+  const candidates = personIds.flatMap((id) => {
+    const held = names.filter((n) => n.person_id === id).map((n) => ({ givenNames: n.given_names, familyName: n.family_name }));
+    const agreement = held.map((h) => nameAgreement(d, h)).reduce<'exact' | 'similar' | undefined>((best, x) => (best === 'exact' || x === 'exact' ? 'exact' : best ?? x), undefined);
+    if (!agreement) return [];
+    const own = flags.filter((f) => f.person_id === id);
+    return [{ id, names: held, dateOfBirth: own[0]!.date_of_birth, nameAgreement: agreement, flags: own.map((f) => toFlagView(f, now)) }];
+  }).slice(0, 10);
+  const at = now.toISOString();
+  const whoAudit = auditWho(ctx, who);
+  const detail = { via: 'api', resource: 'lookup', unscheduled: q.unscheduled, search: 'demographics', settingType: who.settingType, candidates: candidates.length };
+  const base = { action: 'flags.lookup', outcome: 'success' as const, entityType: 'agency', entityId: ctx.actor.agencyId, detail };
+  await writerFor(ctx.db).write({
+    accesses: candidates.map((c) => accessRow(who, c.id, at, q.unscheduled, 'api', 'demographics')),
+    notify: [],
+    audits: candidates.length ? candidates.map((c) => auditArguments(whoAudit, { ...base, personId: c.id })) : [auditArguments(whoAudit, base)],
+  });
+  return {
+    searchedBy: 'demographics',
+    flags: [],
+    candidates: candidates.map(({ id: _id, ...c }) => c),
+    note: candidates.length === 0
+      ? 'No flagged child has this date of birth, postcode and name. This is not proof that the child has no flag: look up by NHS number when you have it.'
+      : 'These are candidates, not a confirmed identity: they share the date of birth and postcode, and the name agrees as shown. Confirm who the child is, then look up by NHS number (which also tells the authority of the attendance).',
+  };
+}
