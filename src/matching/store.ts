@@ -1,0 +1,103 @@
+import type { Queryable } from '../db/database.ts';
+import { BLOCKING_RULES } from './blocking.ts';
+import { prepare, type MatchInput } from './record.ts';
+
+/**
+ * Keeps the matcher's copy of a person (person_match, person_match_key, person_match_term) in
+ * step with the person. Called inside the transaction that changes the person.
+ */
+
+/** Blocking keys of a person: those of their usual name and address, and of every other name and postcode they are known by. */
+export function matchKeys(input: MatchInput, extraPostcodes: readonly string[] = []): string[] {
+  const variants: MatchInput[] = [input];
+  for (const n of input.otherNames ?? []) variants.push({ ...input, firstName: n.firstName || input.firstName, lastName: n.lastName || input.lastName });
+  for (const pc of extraPostcodes) variants.push({ ...input, postcode: pc });
+  const keys = new Set<string>();
+  for (const v of variants) {
+    const p = prepare(v);
+    BLOCKING_RULES.forEach((rule, i) => {
+      const k = rule.key(p);
+      if (k !== null) keys.add(`${i}:${k}`);
+    });
+  }
+  return [...keys];
+}
+
+/** The first name and surname counted for term frequencies. */
+export function matchTerms(input: MatchInput): { first: string; last: string } {
+  const p = prepare(input);
+  return { first: p.first, last: p.last };
+}
+
+interface PersonFacts {
+  agency_id: string;
+  date_of_birth: string | null;
+  sex: string;
+  nhs_number: string | null;
+}
+
+/** What the matcher compares about one person, from the person tables. */
+export async function loadMatchInput(tx: Queryable, personId: string): Promise<{ agencyId: string; input: MatchInput; postcodes: string[] } | undefined> {
+  const person = (await tx.query<PersonFacts>('SELECT agency_id, date_of_birth::text AS date_of_birth, sex, nhs_number FROM person WHERE id = $1', [personId])).rows[0];
+  if (!person) return undefined;
+  const names = (await tx.query<{ use: string; given_names: string; family_name: string }>('SELECT use, given_names, family_name FROM person_name WHERE person_id = $1 ORDER BY position', [personId])).rows;
+  const addresses = (await tx.query<{ line1: string; line2: string | null; town: string | null; postcode: string | null; valid_to: string | null }>(
+    'SELECT line1, line2, town, postcode, valid_to::text AS valid_to FROM person_address WHERE person_id = $1 ORDER BY position', [personId])).rows;
+  // Parents as this agency recorded them: the evidence that tells two same-named children apart.
+  const parents = (await tx.query<{ given_names: string; family_name: string }>(
+    `SELECT DISTINCT n.given_names, n.family_name FROM relationship r JOIN person_name n ON n.person_id = r.related_person_id AND n.use = 'usual'
+      WHERE r.person_id = $1 AND r.type IN ('parent', 'parental_responsibility')`, [personId])).rows;
+  const usual = names.find((n) => n.use === 'usual') ?? names[0];
+  const current = [...addresses].reverse().find((a) => a.valid_to === null) ?? addresses.at(-1);
+  const input: MatchInput = {
+    firstName: usual?.given_names ?? null,
+    lastName: usual?.family_name ?? null,
+    otherNames: names.filter((n) => n !== usual).map((n) => ({ firstName: n.given_names, lastName: n.family_name })),
+    dateOfBirth: person.date_of_birth,
+    sex: person.sex,
+    nhsNumber: person.nhs_number,
+    address: current ? [current.line1, current.line2].filter(Boolean).join(' ') : null,
+    postcode: current?.postcode ?? null,
+    town: current?.town ?? null,
+    parents: parents.map((p) => `${p.given_names} ${p.family_name}`.trim()),
+  };
+  const postcodes = addresses.filter((a) => a !== current && a.postcode).map((a) => a.postcode!);
+  return { agencyId: person.agency_id, input, postcodes };
+}
+
+async function adjustTerms(tx: Queryable, terms: { first: string; last: string } | undefined, delta: number): Promise<void> {
+  const fields = ['*'];
+  const values = ['*'];
+  if (terms?.first) {
+    fields.push('first');
+    values.push(terms.first);
+  }
+  if (terms?.last) {
+    fields.push('last');
+    values.push(terms.last);
+  }
+  await tx.query(
+    `INSERT INTO person_match_term (field, value, n) SELECT f, v, $3 FROM unnest($1::text[], $2::text[]) AS t(f, v)
+     ON CONFLICT (field, value) DO UPDATE SET n = person_match_term.n + $3`,
+    [fields, values, delta],
+  );
+}
+
+/** (Re)indexes one person after it was created or changed. */
+export async function indexPerson(tx: Queryable, personId: string, at: Date): Promise<void> {
+  const loaded = await loadMatchInput(tx, personId);
+  if (!loaded) return;
+  const old = (await tx.query<{ features: MatchInput | string }>('SELECT features FROM person_match WHERE person_id = $1', [personId])).rows[0];
+  if (old) {
+    const features = typeof old.features === 'string' ? (JSON.parse(old.features) as MatchInput) : old.features;
+    await adjustTerms(tx, matchTerms(features), -1);
+  }
+  await adjustTerms(tx, matchTerms(loaded.input), 1);
+  await tx.query(
+    `INSERT INTO person_match (person_id, agency_id, features, indexed_at) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (person_id) DO UPDATE SET features = EXCLUDED.features, indexed_at = EXCLUDED.indexed_at`,
+    [personId, loaded.agencyId, JSON.stringify(loaded.input), at.toISOString()],
+  );
+  await tx.query('DELETE FROM person_match_key WHERE person_id = $1', [personId]);
+  await tx.query('INSERT INTO person_match_key (key, person_id) SELECT k, $2 FROM unnest($1::text[]) AS k', [matchKeys(loaded.input, loaded.postcodes), personId]);
+}
