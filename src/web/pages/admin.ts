@@ -1,0 +1,60 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ROLES } from '../../access/policy.ts';
+import { addPractitioner, listAgencies, listAgencyPractitioners } from '../../partnership/partnership.ts';
+import { NewPractitioner } from '../../partnership/schemas.ts';
+import { fieldProblems } from '../../shared/errors.ts';
+import { FormErrors, formOf, list, opt, str, validationProblem } from '../forms.ts';
+import { safely, type Web } from '../web.ts';
+
+/** What each role may do, as the access policy decides it (src/access/policy.ts). */
+const ROLE_TEXT: Record<string, string> = {
+  practitioner: 'Records, reads and shares what the agency knows (casework).',
+  safeguarding_lead: 'Casework, and reads restricted records; advises colleagues on sharing.',
+  manager: 'Casework, corrects records, and acknowledges alerts for overdue steps.',
+  social_worker: 'Casework in children’s social care: referrals and episodes.',
+  caldicott_guardian: 'Casework, and advises on sharing health information.',
+  administrator: 'Manages the agency’s practitioners; reads no records.',
+  auditor: 'Reads the agency’s audit trail and who viewed each record; reads no records.',
+};
+
+/** The administrator's pages: agencies, practitioners and roles. */
+export function registerAdminPages(web: Web): void {
+  const { app } = web;
+  const roleItems = ROLES.map((r) => ({ value: r, text: r.replace(/_/g, ' ').replace(/^./, (x) => x.toUpperCase()), hint: { text: ROLE_TEXT[r] ?? '' } }));
+
+  app.get('/admin', async (request, reply) => web.render(request, reply, 'admin/index.njk', { pageTitle: 'Administration', roles: roleItems }));
+
+  app.get('/admin/agencies', async (request, reply) => {
+    const agencies = await listAgencies(web.ctx(request));
+    return web.render(request, reply, 'admin/agencies.njk', { pageTitle: 'Agencies', agencies, backLink: '/admin' });
+  });
+
+  const practitionersPage = async (request: FastifyRequest, reply: FastifyReply, values: Record<string, unknown>, errors?: FormErrors): Promise<FastifyReply> => {
+    const practitioners = await safely(() => listAgencyPractitioners(web.ctx(request)));
+    const data = { pageTitle: 'Practitioners', practitioners, roles: roleItems, canManage: web.roles(request).includes('administrator'), values, backLink: '/admin' };
+    return errors?.any ? web.renderErrors(request, reply, 'admin/practitioners.njk', errors, data) : web.render(request, reply, 'admin/practitioners.njk', { ...data, errors: {}, errorList: [] });
+  };
+
+  app.get('/admin/practitioners', async (request, reply) => practitionersPage(request, reply, { roles: [] }));
+
+  app.post('/admin/practitioners', async (request, reply) => {
+    const ctx = web.ctx(request);
+    const f = formOf(request.body);
+    const values = { name: str(f, 'name'), email: str(f, 'email'), jobTitle: str(f, 'jobTitle'), roles: list(f, 'roles') };
+    const errors = new FormErrors();
+    const parsed = NewPractitioner.safeParse({ agencyId: ctx.actor.agencyId, name: values.name, email: values.email, jobTitle: opt(f, 'jobTitle'), roles: values.roles });
+    const map = { '/name': 'name', '/email': 'email', '/jobTitle': 'jobTitle', '/roles': 'roles' };
+    if (!parsed.success) errors.addProblems(fieldProblems(parsed.error), map, 'name');
+    if (!errors.any && parsed.success) {
+      try {
+        await addPractitioner(ctx, parsed.data);
+        return reply.redirect('/admin/practitioners?done=practitioner-added', 303);
+      } catch (err) {
+        const p = validationProblem(err);
+        if (!p) throw err;
+        errors.addProblems(p.errors, map, 'email');
+      }
+    }
+    return practitionersPage(request, reply, values, errors);
+  });
+}

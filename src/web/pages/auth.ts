@@ -1,0 +1,58 @@
+import { signIn, signOut } from '../../auth/auth.ts';
+import { Problem } from '../../shared/errors.ts';
+import { FormErrors, formOf, str } from '../forms.ts';
+import { sessionEndsAt } from '../session-info.ts';
+import type { Web } from '../web.ts';
+
+/** Sign in, sign out, the start page and the session keep-alive. */
+export function registerAuthPages(web: Web): void {
+  const { app, opts } = web;
+
+  // The start page: your tasks when signed in; otherwise what Jigsaw is, how to sign in, and where the API is described.
+  app.get('/', { config: { public: true } }, async (request, reply) =>
+    request.actor ? reply.redirect('/tasks', 303) : web.render(request, reply, 'start.njk', { pageTitle: 'Jigsaw' }));
+
+  app.get('/sign-in', { config: { public: true } }, async (request, reply) => {
+    if (request.actor) return reply.redirect('/tasks', 303);
+    const q = request.query as { timeout?: string; signedOut?: string };
+    return web.render(request, reply, 'sign-in.njk', {
+      values: {}, errors: {}, errorList: [],
+      notice: q.timeout !== undefined ? 'You have been signed out because you did not do anything for a while. Sign in again to carry on.' : q.signedOut !== undefined ? 'You have signed out.' : undefined,
+    });
+  });
+
+  app.post('/sign-in', { config: { public: true } }, async (request, reply) => {
+    const f = formOf(request.body);
+    const email = str(f, 'email');
+    const password = typeof f.password === 'string' ? f.password : '';
+    const errors = new FormErrors();
+    if (!email) errors.add('email', 'Enter your e-mail address');
+    if (!password) errors.add('password', 'Enter your password');
+    if (!errors.any) {
+      try {
+        const s = await signIn(opts.services, opts.auth, email, password);
+        void reply.setCookie(opts.sessionCookie, s.sessionToken, { httpOnly: true, sameSite: 'strict', secure: opts.secureCookies ?? false, path: '/', expires: new Date(s.expiresAt) });
+        return reply.redirect('/tasks', 303);
+      } catch (err) {
+        if (!(err instanceof Problem) || (err.status !== 401 && err.status !== 429)) throw err;
+        errors.add('email', err.status === 429 ? 'Too many failed attempts to sign in. Wait 15 minutes and try again.' : 'The e-mail address or password is not right');
+      }
+    }
+    // The password is never sent back to the browser.
+    return web.renderErrors(request, reply, 'sign-in.njk', errors, { values: { email } });
+  });
+
+  app.post('/sign-out', async (request, reply) => {
+    const token = request.cookies[opts.sessionCookie];
+    if (token) await signOut(opts.services, token);
+    void reply.clearCookie(opts.sessionCookie, { path: '/' });
+    return reply.redirect('/sign-in?signedOut=1', 303);
+  });
+
+  // Used by the timeout warning's "Stay signed in": resolving the session (app.ts) has touched it.
+  app.get('/session/keep-alive', async (request, reply) => {
+    const token = request.cookies[opts.sessionCookie];
+    const endsAt = token ? await sessionEndsAt(opts.services.db, token, opts.auth.sessionIdleMinutes) : undefined;
+    return reply.type('application/json').send({ endsAt: endsAt?.toISOString() ?? null });
+  });
+}

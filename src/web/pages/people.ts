@@ -1,0 +1,161 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { getAgenciesInvolved } from '../../chronology/chronology.ts';
+import { listConsents } from '../../consent/consent.ts';
+import { createPerson, getPerson, searchPeople } from '../../people/people.ts';
+import { NewPerson, PersonSearch, type Person } from '../../people/schemas.ts';
+import { listIncomingReferrals, listOutgoingReferrals } from '../../process/referrals.ts';
+import { listDueSteps } from '../../process/episodes.ts';
+import { listDecisions } from '../../sharing/sharing.ts';
+import { childFlags } from '../../flags/flags.ts';
+import { candidatesFor, confirmSamePerson, recordNotSamePerson, searchCandidates } from '../../matching/candidates.ts';
+import type { Candidate } from '../../matching/schemas.ts';
+import { fieldProblems, notFound, Problem } from '../../shared/errors.ts';
+import { calendarDate, dateParts, FormErrors, formOf, opt, str, validationProblem, type FormBody } from '../forms.ts';
+import { peopleSharedWith } from '../session-info.ts';
+import { personName } from '../view.ts';
+import { safely, type Web } from '../web.ts';
+
+type IdParams = { id: string };
+
+/**
+ * A part of a page served by another area's service (matching, flags): if it is not available
+ * (refused, or failing), the page is shown without it rather than not at all.
+ */
+async function optional<T>(request: FastifyRequest, load: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await load();
+  } catch (err) {
+    if (!(err instanceof Problem)) request.log.warn({ err: { name: (err as Error).name } }, 'optional page section failed');
+    return undefined;
+  }
+}
+
+const PERSON_FIELDS: Record<string, string> = {
+  '/kind': 'kind', '/names': 'givenNames', '/names/0/givenNames': 'givenNames', '/names/0/familyName': 'familyName',
+  '/dateOfBirth': 'dob-day', '/expectedDateOfDelivery': 'edd-day', '/sex': 'sex', '/nhsNumber': 'nhsNumber',
+  '/addresses/0/line1': 'line1', '/addresses/0/line2': 'line2', '/addresses/0/town': 'town', '/addresses/0/postcode': 'postcode', '/addresses': 'line1',
+  '/preferredLanguage': 'preferredLanguage', '/communicationNeeds': 'communicationNeeds',
+};
+
+/** Reads the "add a person" form; returns the input for NewPerson and the errors of the dates. */
+function personInput(f: FormBody, now: Date, errors: FormErrors): Record<string, unknown> {
+  const dob = calendarDate(dateParts(f, 'dob'), 'Date of birth');
+  if (dob.error) errors.add('dob-day', dob.error);
+  else if (dob.value && dob.value > now.toISOString().slice(0, 10)) errors.add('dob-day', 'Date of birth must be today or in the past');
+  const edd = calendarDate(dateParts(f, 'edd'), 'Expected date of delivery');
+  if (edd.error) errors.add('edd-day', edd.error);
+  const line1 = opt(f, 'line1');
+  return {
+    kind: opt(f, 'kind'),
+    names: [{ use: 'usual', givenNames: str(f, 'givenNames'), familyName: str(f, 'familyName') }],
+    dateOfBirth: dob.value,
+    expectedDateOfDelivery: opt(f, 'kind') === 'unborn' ? edd.value : undefined,
+    sex: opt(f, 'sex') ?? 'unknown',
+    nhsNumber: opt(f, 'nhsNumber'),
+    addresses: line1 || opt(f, 'postcode') || opt(f, 'town') ? [{ line1: line1 ?? '', line2: opt(f, 'line2'), town: opt(f, 'town'), postcode: opt(f, 'postcode') }] : [],
+    preferredLanguage: opt(f, 'preferredLanguage'),
+    communicationNeeds: opt(f, 'communicationNeeds'),
+  };
+}
+
+/** Find a person, add a person, a person's page, and who has shared with me. */
+export function registerPeoplePages(web: Web): void {
+  const { app } = web;
+
+  const findPage = (request: FastifyRequest, reply: FastifyReply, data: Record<string, unknown>, errors?: FormErrors): Promise<FastifyReply> =>
+    errors?.any
+      ? web.renderErrors(request, reply, 'people/find.njk', errors, { pageTitle: 'Find a person', ...data })
+      : web.render(request, reply, 'people/find.njk', { pageTitle: 'Find a person', errors: {}, errorList: [], ...data });
+
+  app.get('/people/find', async (request, reply) => findPage(request, reply, { values: {} }));
+
+  // A search is a POST: names and dates of birth never appear in an address, a log line or browser history.
+  app.post('/people/find', async (request, reply) => {
+    const f = formOf(request.body);
+    const values = { name: str(f, 'name'), nhsNumber: str(f, 'nhsNumber'), dob: dateParts(f, 'dob') };
+    const errors = new FormErrors();
+    const dob = calendarDate(values.dob, 'Date of birth');
+    if (dob.error) errors.add('dob-day', dob.error);
+    const parsed = PersonSearch.safeParse({ name: opt(f, 'name'), dateOfBirth: dob.value, nhsNumber: opt(f, 'nhsNumber') });
+    if (!parsed.success && !errors.any) errors.addProblems(fieldProblems(parsed.error), { '/name': 'name', '/nhsNumber': 'nhsNumber', '/dateOfBirth': 'dob-day' }, 'name');
+    if (errors.any || !parsed.success) return findPage(request, reply, { values }, errors);
+    const ctx = web.ctx(request);
+    const results = await searchPeople(ctx, parsed.data);
+    // Possible same person: typo-tolerant candidates with their explanations (src/matching), in
+    // other agencies' indexes too. Another agency's entry cannot be opened from here: it says who holds it.
+    const words = parsed.data.name?.split(/\s+/).filter(Boolean) ?? [];
+    const candidates = (await optional(request, () => searchCandidates(ctx, {
+      givenNames: words.length > 1 ? words.slice(0, -1).join(' ') : undefined, familyName: words.at(-1),
+      dateOfBirth: parsed.data.dateOfBirth, nhsNumber: parsed.data.nhsNumber, minProbability: 0.2,
+    })))?.filter((c) => !results.some((r) => r.id === c.personId)) ?? [];
+    return findPage(request, reply, { values, results, searched: true, candidates });
+  });
+
+  app.get('/people/new', async (request, reply) =>
+    web.render(request, reply, 'people/new.njk', { pageTitle: 'Add a person', values: { kind: 'child' }, errors: {}, errorList: [], backLink: '/people/find' }));
+
+  app.post('/people/new', async (request, reply) => {
+    const ctx = web.ctx(request);
+    const f = formOf(request.body);
+    const errors = new FormErrors();
+    const input = personInput(f, ctx.clock.now(), errors);
+    const parsed = NewPerson.safeParse(input);
+    if (!parsed.success) errors.addProblems(fieldProblems(parsed.error), PERSON_FIELDS, 'givenNames');
+    if (!errors.any && parsed.success) {
+      try {
+        const person = await createPerson(ctx, parsed.data);
+        return reply.redirect(`/people/${person.id}?done=person-added`, 303);
+      } catch (err) {
+        const p = validationProblem(err);
+        if (!p) throw err;
+        errors.addProblems(p.errors, PERSON_FIELDS, 'givenNames');
+      }
+    }
+    return web.renderErrors(request, reply, 'people/new.njk', errors, { pageTitle: 'Add a person', values: { ...f, dob: dateParts(f, 'dob'), edd: dateParts(f, 'edd') }, backLink: '/people/find' });
+  });
+
+  app.get<{ Params: IdParams }>('/people/:id', async (request, reply) => {
+    const ctx = web.ctx(request);
+    const person = await getPerson(ctx, request.params.id);
+    const own = person.access === 'own';
+    const related: { id: string; type: string; name: string; validFrom: string | null; validTo: string | null }[] = [];
+    for (const r of person.relationships) {
+      const other = await safely(() => getPerson(ctx, r.relatedPersonId));
+      related.push({ id: r.relatedPersonId, type: r.type, name: other ? personName(other) : 'Someone you cannot see', validFrom: r.validFrom, validTo: r.validTo });
+    }
+    const involved = await safely(() => getAgenciesInvolved(ctx, person.id));
+    const consents = own ? await safely(() => listConsents(ctx, person.id)) : undefined;
+    const decisions = own ? await safely(() => listDecisions(ctx, person.id)) : undefined;
+    const outgoing = own ? (await safely(() => listOutgoingReferrals(ctx)))?.filter((r) => r.childPersonId === person.id) : undefined;
+    const incoming = own ? (await safely(() => listIncomingReferrals(ctx, { status: 'all' })))?.filter((r) => r.receivedPersonId === person.id) : undefined;
+    const steps = own ? (await safely(() => listDueSteps(ctx, {})))?.filter((s) => s.childPersonId === person.id) : undefined;
+    const episodes = [...new Set([...(steps ?? []).map((s) => s.episodeId), ...(incoming ?? []).flatMap((r) => (r.episodeId ? [r.episodeId] : []))])];
+    const flags = (await optional(request, () => childFlags(ctx, person.id)))?.flags.filter((f) => f.status === 'active');
+    const candidates: Candidate[] = own ? ((await optional(request, () => candidatesFor(ctx, person.id))) ?? []) : [];
+    return web.render(request, reply, 'people/person.njk', {
+      pageTitle: 'A person’s page', person, own, name: personName(person), related, involved, consents, decisions, referrals: [...(outgoing ?? []), ...(incoming ?? [])], episodes,
+      flags, candidates, errors: {}, errorList: [],
+    });
+  });
+
+  // A possible same person: confirmed (a same-person link) or recorded as not the same, with the reason.
+  app.post<{ Params: { id: string; otherId: string; verdict: string } }>('/people/:id/candidates/:otherId/:verdict', async (request, reply) => {
+    const ctx = web.ctx(request);
+    const reason = str(formOf(request.body), 'reason') || (request.params.verdict === 'same' ? 'Confirmed from the match explanation' : 'Recorded as not the same person');
+    if (request.params.verdict === 'same') await confirmSamePerson(ctx, request.params.id, request.params.otherId, reason);
+    else if (request.params.verdict === 'not-same') await recordNotSamePerson(ctx, request.params.id, request.params.otherId, reason);
+    else throw notFound('page');
+    return reply.redirect(`/people/${request.params.id}?done=match-recorded`, 303);
+  });
+
+  app.get('/shared-with-me', async (request, reply) => {
+    const ctx = web.ctx(request);
+    const shared = await peopleSharedWith(ctx.db, ctx.actor.agencyId, ctx.actor.practitionerId, ctx.clock.now());
+    const people: { person: Person; name: string; sharedAt: string; sharedByAgencyName: string }[] = [];
+    for (const s of shared) {
+      const person = await safely(() => getPerson(ctx, s.personId));
+      if (person) people.push({ person, name: personName(person), sharedAt: s.sharedAt, sharedByAgencyName: s.sharedByAgencyName });
+    }
+    return web.render(request, reply, 'people/shared.njk', { pageTitle: 'Shared with you', people });
+  });
+}

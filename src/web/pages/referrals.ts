@@ -1,0 +1,168 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { listAgencies, listAgencyPractitioners } from '../../partnership/partnership.ts';
+import { getPerson, searchPeople } from '../../people/people.ts';
+import {
+  acceptReferral, acknowledgeReferral, confirmInWriting, decideReferral, getReferral, listIncomingReferrals, listOutgoingReferrals, makeReferral,
+} from '../../process/referrals.ts';
+import { NewReferral, REFERRAL_OUTCOMES, type ReferralOutcome } from '../../process/referral-schemas.ts';
+import { fieldProblems } from '../../shared/errors.ts';
+import { listDecisions } from '../../sharing/sharing.ts';
+import { FormErrors, formOf, opt, str, validationProblem, yesNo, type FormBody } from '../forms.ts';
+import { personName } from '../view.ts';
+import { whoAmI } from '../session-info.ts';
+import { safely, type Web } from '../web.ts';
+
+type IdParams = { id: string };
+
+const REFERRAL_FIELDS: Record<string, string> = {
+  '/toAgencyId': 'toAgencyId', '/shareDecisionId': 'shareDecisionId', '/shareDecision': 'shareDecisionId', '/channel': 'channel', '/urgent': 'urgent',
+  '/concerns': 'concerns', '/domains/developmentalNeeds': 'developmentalNeeds', '/domains/parentingCapacity': 'parentingCapacity',
+  '/domains/familyAndEnvironment': 'familyAndEnvironment', '/domains': 'developmentalNeeds', '/childsWishesAndFeelings': 'childsWishesAndFeelings',
+  '/familyAgreement/details': 'familyAgreementDetails', '/familyAgreement/reason': 'familyNotToldReason', '/familyAgreement': 'familyAgreement',
+  '/familyToBeTold/what': 'toldWhat', '/familyToBeTold/byWhom': 'toldByWhom', '/familyToBeTold/when': 'toldWhen', '/familyToBeTold': 'toldWhat',
+  '/childPersonId': 'concerns', '/madeAt': 'channel',
+};
+
+export const OUTCOME_TEXT: Record<string, string> = {
+  assessment: 'An assessment of the child’s needs', other_agency: 'Referral to another agency', advice: 'Advice or information',
+  no_further_action: 'No further action at this stage', strategy_discussion: 'A strategy discussion', criminal_investigation: 'A criminal investigation',
+};
+
+function referralInput(f: FormBody, personId: string): Record<string, unknown> {
+  const agreement = opt(f, 'familyAgreement');
+  return {
+    referrerIsMemberOfPublic: false,
+    channel: opt(f, 'channel'),
+    urgent: yesNo(f, 'urgent') ?? false,
+    concerns: str(f, 'concerns'),
+    childPersonId: personId,
+    toAgencyId: opt(f, 'toAgencyId'),
+    shareDecisionId: opt(f, 'shareDecisionId'),
+    domains: { developmentalNeeds: str(f, 'developmentalNeeds'), parentingCapacity: str(f, 'parentingCapacity'), familyAndEnvironment: str(f, 'familyAndEnvironment') },
+    childsWishesAndFeelings: str(f, 'childsWishesAndFeelings'),
+    familyAgreement: agreement === 'agreed' ? { status: 'agreed', ...(opt(f, 'familyAgreementDetails') ? { details: opt(f, 'familyAgreementDetails') } : {}) }
+      : agreement === 'did_not_agree' ? { status: 'did_not_agree', details: str(f, 'familyAgreementDetails2') }
+      : agreement === 'not_told' ? { status: 'not_told', reason: str(f, 'familyNotToldReason') } : undefined,
+    familyToBeTold: { what: str(f, 'toldWhat'), byWhom: str(f, 'toldByWhom'), when: str(f, 'toldWhen') },
+  };
+}
+
+/** Referral form, the receiving authority's queue with its working-day clocks, and the referral's page. */
+export function registerReferralPages(web: Web): void {
+  const { app } = web;
+
+  const formData = async (request: FastifyRequest, personId: string): Promise<Record<string, unknown>> => {
+    const ctx = web.ctx(request);
+    const person = await getPerson(ctx, personId);
+    const agencies = (await listAgencies(ctx)).filter((a) => a.type === 'childrens_social_care' || a.type === 'police');
+    const decisions = ((await safely(() => listDecisions(ctx, personId))) ?? [])
+      .filter((d) => d.outcome === 'share' && !d.revokedAt && d.recipients.some((r) => agencies.some((a) => a.id === r.agencyId)));
+    return {
+      pageTitle: 'Make a referral', person, name: personName(person), backLink: `/people/${personId}`,
+      agencies: agencies.map((a) => ({ value: a.id, text: a.name })),
+      decisions: decisions.map((d) => ({ value: d.id, text: `${d.purpose} (${d.decidedByName})`, hint: { text: `Shares with ${d.recipients.map((r) => r.agencyName).join(', ')}` } })),
+    };
+  };
+
+  const renderForm = async (request: FastifyRequest, reply: FastifyReply, personId: string, values: Record<string, unknown>, errors?: FormErrors): Promise<FastifyReply> => {
+    const data = { ...(await formData(request, personId)), values };
+    return errors?.any ? web.renderErrors(request, reply, 'referrals/new.njk', errors, data) : web.render(request, reply, 'referrals/new.njk', { ...data, errors: {}, errorList: [] });
+  };
+
+  app.get<{ Params: IdParams; Querystring: { decision?: string; to?: string } }>('/people/:id/referrals/new', async (request, reply) =>
+    renderForm(request, reply, request.params.id, { shareDecisionId: request.query.decision, toAgencyId: request.query.to, channel: 'online', urgent: 'no' }));
+
+  app.post<{ Params: IdParams }>('/people/:id/referrals/new', async (request, reply) => {
+    const ctx = web.ctx(request);
+    const f = formOf(request.body);
+    const errors = new FormErrors();
+    const parsed = NewReferral.safeParse(referralInput(f, request.params.id));
+    if (!parsed.success) errors.addProblems(fieldProblems(parsed.error), REFERRAL_FIELDS, 'concerns');
+    if (!errors.any && parsed.success) {
+      try {
+        const r = await makeReferral(ctx, parsed.data);
+        return reply.redirect(`/referrals/${r.id}?done=referral-made`, 303);
+      } catch (err) {
+        const p = validationProblem(err);
+        if (!p) throw err;
+        errors.addProblems(p.errors, REFERRAL_FIELDS, 'concerns');
+      }
+    }
+    return renderForm(request, reply, request.params.id, f, errors);
+  });
+
+  app.get('/referrals', async (request, reply) => {
+    const ctx = web.ctx(request);
+    const incoming = await safely(() => listIncomingReferrals(ctx, { status: 'all' }));
+    const outgoing = await safely(() => listOutgoingReferrals(ctx));
+    return web.render(request, reply, 'referrals/list.njk', {
+      pageTitle: 'Referrals', incomingOpen: incoming?.filter((r) => r.progress !== 'decided'), incomingDecided: incoming?.filter((r) => r.progress === 'decided'), outgoing, outcomes: OUTCOME_TEXT,
+    });
+  });
+
+  const referralPage = async (request: FastifyRequest, reply: FastifyReply, id: string, errors?: FormErrors, values: Record<string, unknown> = {}): Promise<FastifyReply> => {
+    const ctx = web.ctx(request);
+    const referral = await getReferral(ctx, id);
+    let matches: { value: string; text: string }[] = [];
+    let workers: { value: string; text: string }[] = [];
+    const receiving = referral.direction === 'incoming';
+    if (receiving && referral.handling === 'received') {
+      const s = referral.subject;
+      const name = s.names.find((n) => n.use === 'usual') ?? s.names[0];
+      const found = s.nhsNumber ? await safely(() => searchPeople(ctx, { nhsNumber: s.nhsNumber! }))
+        : name && s.dateOfBirth ? await safely(() => searchPeople(ctx, { name: `${name.givenNames} ${name.familyName}`.trim(), dateOfBirth: s.dateOfBirth! })) : [];
+      matches = (found ?? []).filter((p) => p.kind !== 'adult').map((p) => ({ value: p.id, text: `${personName(p)}, born ${p.dateOfBirth ?? 'not known'}` }));
+      workers = ((await safely(() => listAgencyPractitioners(ctx))) ?? []).filter((p) => p.active && p.roles.includes('social_worker')).map((p) => ({ value: p.id, text: p.name }));
+    }
+    const me = await whoAmI(ctx.db, ctx.actor.practitionerId);
+    const data = {
+      pageTitle: 'A referral', referral, receiving,
+      needsAccept: receiving && referral.handling === 'received' && me?.agencyType === 'childrens_social_care',
+      placeItems: [...matches, { value: 'new', text: 'No: add the child from the referral’s details' }],
+      workerItems: [{ value: '', text: 'Not yet allocated' }, ...workers], outcomes: REFERRAL_OUTCOMES.map((o) => ({ value: o, text: OUTCOME_TEXT[o] ?? o })), outcomeText: OUTCOME_TEXT,
+      subjectName: personName(referral.subject), values, backLink: '/referrals',
+    };
+    return errors?.any ? web.renderErrors(request, reply, 'referrals/referral.njk', errors, data) : web.render(request, reply, 'referrals/referral.njk', { ...data, errors: {}, errorList: [] });
+  };
+
+  app.get<{ Params: IdParams }>('/referrals/:id', async (request, reply) => referralPage(request, reply, request.params.id));
+
+  app.post<{ Params: IdParams }>('/referrals/:id/accept', async (request, reply) => {
+    const f = formOf(request.body);
+    const personId = opt(f, 'personId');
+    await acceptReferral(web.ctx(request), request.params.id, {
+      ...(personId && personId !== 'new' ? { personId } : {}), ...(opt(f, 'allocatedWorkerId') ? { allocatedWorkerId: opt(f, 'allocatedWorkerId') } : {}), ...(opt(f, 'team') ? { team: opt(f, 'team') } : {}),
+    });
+    return reply.redirect(`/referrals/${request.params.id}?done=referral-accepted`, 303);
+  });
+
+  app.post<{ Params: IdParams }>('/referrals/:id/acknowledge', async (request, reply) => {
+    await acknowledgeReferral(web.ctx(request), request.params.id, {});
+    return reply.redirect(`/referrals/${request.params.id}?done=referral-acknowledged`, 303);
+  });
+
+  app.post<{ Params: IdParams }>('/referrals/:id/confirm-in-writing', async (request, reply) => {
+    await confirmInWriting(web.ctx(request), request.params.id, { note: opt(formOf(request.body), 'note') });
+    return reply.redirect(`/referrals/${request.params.id}`, 303);
+  });
+
+  app.post<{ Params: IdParams }>('/referrals/:id/decide', async (request, reply) => {
+    const f = formOf(request.body);
+    const errors = new FormErrors();
+    const outcome = opt(f, 'outcome');
+    const reasons = str(f, 'reasons');
+    if (!outcome) errors.add('outcome', 'Choose the next course of action');
+    if (!reasons) errors.add('reasons', 'Give the reasons for the decision: they are fed back to the referrer (12.2)');
+    if (!errors.any) {
+      try {
+        await decideReferral(web.ctx(request), request.params.id, { outcome: outcome as ReferralOutcome, reasons });
+        return reply.redirect(`/referrals/${request.params.id}?done=referral-decided`, 303);
+      } catch (err) {
+        const p = validationProblem(err);
+        if (!p) throw err;
+        errors.addProblems(p.errors, { '/outcome': 'outcome', '/reasons': 'reasons' }, 'outcome');
+      }
+    }
+    return referralPage(request, reply, request.params.id, errors, { outcome, reasons });
+  });
+}

@@ -1,0 +1,48 @@
+import { myActions } from '../../meetings/meetings.ts';
+import { acknowledgeAlert as acknowledgeOverdue, listAlerts as listOverdueAlerts } from '../../process/alerts.ts';
+import { listDueSteps } from '../../process/episodes.ts';
+import { acknowledgeAlert as acknowledgeMissedCheck, listAlerts as listMissedChecks } from '../../process/monitoring.ts';
+import { listIncomingReferrals, listOutgoingReferrals } from '../../process/referrals.ts';
+import { listAdviceQueue } from '../../sharing/advice.ts';
+import { listNotifications, markRead } from '../../sharing/notifications.ts';
+import { listIncomingRequests } from '../../sharing/requests.ts';
+import { listIncompleteUrgent } from '../../sharing/sharing.ts';
+import { formOf, opt } from '../forms.ts';
+import { notificationHref, safely, type Web } from '../web.ts';
+
+type IdParams = { id: string };
+
+/** My tasks: what is due and overdue, what waits for me, alerts to acknowledge. */
+export function registerTaskPages(web: Web): void {
+  const { app } = web;
+
+  app.get('/tasks', async (request, reply) => {
+    const ctx = web.ctx(request);
+    const notifications = (await listNotifications(ctx, { unreadOnly: true })).map((n) => ({ ...n, href: notificationHref(n) }));
+    const advice = await safely(() => listAdviceQueue(ctx));
+    const requests = await safely(() => listIncomingRequests(ctx, 'open'));
+    const referrals = await safely(() => listIncomingReferrals(ctx, { status: 'open' }));
+    const outgoing = (await safely(() => listOutgoingReferrals(ctx)))?.filter((r) => r.steps.some((s) => s.overdue || s.prompt) || r.progress !== 'decided');
+    const dueSteps = await safely(() => listDueSteps(ctx, { worker: 'me' }));
+    const overdueAlerts = await safely(() => listOverdueAlerts(ctx, 'open'));
+    const missedChecks = (await safely(() => listMissedChecks(ctx, { status: 'open' })))?.filter((a) => a.responsiblePractitionerId === ctx.actor.practitionerId || ctx.actor.roles.includes('safeguarding_lead'));
+    const actions = (await safely(() => myActions(ctx)))?.filter((a) => a.status === 'open');
+    const urgent = await safely(() => listIncompleteUrgent(ctx));
+    return web.render(request, reply, 'tasks.njk', { pageTitle: 'My tasks', notifications, advice, requests, referrals, outgoing, dueSteps, overdueAlerts, missedChecks, actions, urgent });
+  });
+
+  app.post<{ Params: IdParams }>('/notifications/:id/read', async (request, reply) => {
+    await markRead(web.ctx(request), request.params.id);
+    return reply.redirect('/tasks?done=notification-read', 303);
+  });
+
+  app.post<{ Params: IdParams }>('/alerts/:id/acknowledge', async (request, reply) => {
+    await acknowledgeOverdue(web.ctx(request), request.params.id, opt(formOf(request.body), 'note'));
+    return reply.redirect('/tasks?done=alert-acknowledged', 303);
+  });
+
+  app.post<{ Params: IdParams }>('/monitoring-alerts/:id/acknowledge', async (request, reply) => {
+    await acknowledgeMissedCheck(web.ctx(request), request.params.id, { note: opt(formOf(request.body), 'note') });
+    return reply.redirect('/tasks?done=alert-acknowledged', 303);
+  });
+}

@@ -1,0 +1,109 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import csrf from '@fastify/csrf-protection';
+import formbody from '@fastify/formbody';
+import fastifyStatic from '@fastify/static';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Problem } from '../shared/errors.ts';
+import { registerAdminPages } from './pages/admin.ts';
+import { registerAuthPages } from './pages/auth.ts';
+import { registerChronologyPages } from './pages/chronology.ts';
+import { registerConsentPages } from './pages/consent.ts';
+import { registerPeoplePages } from './pages/people.ts';
+import { registerProcessPages } from './pages/process.ts';
+import { registerRecordPages } from './pages/records.ts';
+import { registerReferralPages } from './pages/referrals.ts';
+import { registerRequestPages } from './pages/requests.ts';
+import { registerSharingPages } from './pages/sharing.ts';
+import { registerTaskPages } from './pages/tasks.ts';
+import { GOVUK_DIST, STATIC_DIR } from './view.ts';
+import { Web, type WebOptions } from './web.ts';
+
+export type { WebOptions } from './web.ts';
+
+/**
+ * The practitioners' web pages (GOV.UK Design System), as one encapsulated Fastify plugin: its
+ * form parser, CSRF protection and HTML error pages apply to these routes only, so the JSON API
+ * under /api/v1 keeps its own behaviour. Pages are thin adapters over the same services.
+ */
+export async function webPlugin(app: FastifyInstance, opts: WebOptions): Promise<void> {
+  // Assets from the installed packages, no CDN. They hold no personal data, so they may be cached.
+  await app.register(async (assets) => {
+    assets.addHook('onSend', async (_req, reply, payload) => {
+      reply.header('cache-control', 'public, max-age=3600');
+      return payload;
+    });
+    await assets.register(fastifyStatic, { root: join(GOVUK_DIST, 'govuk', 'assets'), prefix: '/assets/', decorateReply: false, index: false });
+    await assets.register(fastifyStatic, {
+      root: join(GOVUK_DIST, 'govuk'), prefix: '/govuk/', decorateReply: false, index: false,
+      allowedPath: (path) => /^\/govuk-frontend\.min\.(css|js)(\.map)?$/.test(path),
+    });
+    await assets.register(fastifyStatic, { root: STATIC_DIR, prefix: '/static/', decorateReply: false, index: false });
+    // Browsers ask for /favicon.ico on pages that name no icon (the chronology's print view).
+    assets.get('/favicon.ico', { config: { public: true } }, async (_req, reply) => reply.redirect('/static/favicon.svg', 301));
+  }, {});
+
+  await app.register(async (pages) => {
+    await pages.register(formbody, { bodyLimit: 1_048_576 });
+    await pages.register(csrf, {
+      cookieKey: 'jigsaw_csrf',
+      cookieOpts: { path: '/', sameSite: 'strict', httpOnly: true, secure: opts.secureCookies ?? false },
+      getUserInfo: (req: FastifyRequest) => Web.userInfo(req, opts.sessionCookie),
+      // The secret's cookie is tied to the session by an HMAC under a key that lives as long as the process.
+      csrfOpts: { hmacKey: randomBytes(32) },
+    });
+    const web = new Web(pages, opts);
+
+    // Every page needs a signed-in practitioner except those marked public; every form post needs its CSRF token.
+    pages.addHook('preHandler', (request, reply, done) => {
+      if (!request.routeOptions.config.public && !request.actor) {
+        void reply.redirect('/sign-in', 303);
+        return;
+      }
+      // On a bad token csrfProtection sends the error itself (to the handler below) and does not call done.
+      if (request.method === 'POST') pages.csrfProtection(request, reply, done);
+      else done();
+    });
+
+    pages.setErrorHandler(async (error: FastifyError | Problem, request, reply) => {
+      if (error instanceof Problem) {
+        if (error.status === 401) return reply.redirect('/sign-in', 303);
+        if (error.status === 404) return web.render(request, reply, 'error.njk', { title: 'Page not found', body: 'There is nothing here, or it is not yours to see. If you typed the address, check it is correct.' }, 404);
+        if (error.status === 403) return web.render(request, reply, 'error.njk', { title: 'You cannot do that', body: error.detail ?? 'Your role does not allow this.' }, 403);
+        if (error.status === 409) return web.render(request, reply, 'error.njk', { title: 'This has already changed', body: error.detail ?? 'Someone else has changed this. Go back and check.' }, 409);
+        if (error.status === 429) return web.render(request, reply, 'error.njk', { title: 'Too many attempts', body: error.detail ?? 'Try again later.' }, 429);
+        if (error.status === 422 || error.status === 400) return web.render(request, reply, 'error.njk', { title: 'There is a problem', body: error.detail ?? 'Go back and check what you entered.', problems: error.errors }, error.status);
+      }
+      const code = (error as FastifyError).code;
+      if (code === 'FST_CSRF_INVALID_TOKEN' || code === 'FST_CSRF_MISSING_SECRET') {
+        return web.render(request, reply, 'error.njk', { title: 'This form has expired', body: 'For your security, forms stop working when you sign in or out elsewhere. Go back, reload the page and try again.' }, 403);
+      }
+      const status = (error as FastifyError).statusCode ?? 500;
+      if (status >= 400 && status < 500) {
+        return web.render(request, reply, 'error.njk', { title: 'There is a problem', body: 'The request could not be read. Go back and try again.' }, status);
+      }
+      request.log.error({ err: { name: error.name, code } }, 'page failed');
+      return errorPage(web, request, reply);
+    });
+
+    registerAuthPages(web);
+    registerTaskPages(web);
+    registerPeoplePages(web);
+    registerRecordPages(web);
+    registerChronologyPages(web);
+    registerSharingPages(web);
+    registerConsentPages(web);
+    registerRequestPages(web);
+    registerReferralPages(web);
+    registerProcessPages(web);
+    registerAdminPages(web);
+  }, {});
+}
+
+async function errorPage(web: Web, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  try {
+    return await web.render(request, reply, 'error.njk', { title: 'Sorry, there is a problem with the service', body: 'Nothing was changed. Try again later.' }, 500);
+  } catch {
+    return reply.code(500).type('text/plain; charset=utf-8').send('Sorry, there is a problem with the service. Nothing was changed.');
+  }
+}

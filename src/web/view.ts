@@ -1,0 +1,54 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import nunjucks from 'nunjucks';
+
+/** Where govuk-frontend keeps its built files: CSS, JS, fonts, images and the Nunjucks macros. */
+export const GOVUK_DIST = join(dirname(createRequire(import.meta.url).resolve('govuk-frontend')), '..');
+export const VIEWS_DIR = fileURLToPath(new URL('./views', import.meta.url));
+export const STATIC_DIR = fileURLToPath(new URL('./static', import.meta.url));
+
+const LONDON = 'Europe/London';
+
+/** "4 March 2026" (UK date). */
+export function ukDate(value: string | null | undefined): string {
+  if (!value) return '';
+  const d = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T12:00:00Z`) : new Date(value);
+  if (Number.isNaN(d.getTime())) return value;
+  return d.toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: LONDON });
+}
+
+/** "4 March 2026 at 2:30pm" (UK time). */
+export function ukDateTime(value: string | null | undefined): string {
+  if (!value) return '';
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime())) return value;
+  const time = d.toLocaleTimeString('en-GB', { hour: 'numeric', minute: '2-digit', hour12: true, timeZone: LONDON }).replace(' ', '').toLowerCase();
+  return `${ukDate(value)} at ${time}`;
+}
+
+/** A code such as "child_significant_harm" as words: "Child significant harm". */
+export function words(value: string | null | undefined): string {
+  if (!value) return '';
+  const s = value.replace(/_/g, ' ');
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+const env = new nunjucks.Environment(
+  [new nunjucks.FileSystemLoader([VIEWS_DIR, GOVUK_DIST], { noCache: process.env.NODE_ENV === 'development' })],
+  { autoescape: true, throwOnUndefined: false, trimBlocks: true, lstripBlocks: true },
+);
+env.addFilter('ukDate', ukDate);
+env.addFilter('ukDateTime', ukDateTime);
+env.addFilter('words', words);
+env.addFilter('personName', (p: { names?: { use: string; givenNames: string; familyName: string }[] } | null | undefined) => personName(p));
+
+/** The usual name of a person (or the first one recorded). */
+export function personName(p: { names?: readonly { use: string; givenNames: string; familyName: string }[] } | null | undefined): string {
+  const n = p?.names?.find((x) => x.use === 'usual') ?? p?.names?.[0];
+  return n ? `${n.givenNames} ${n.familyName}`.trim() : 'Unnamed person';
+}
+
+export function renderView(template: string, context: Record<string, unknown>): string {
+  return env.render(template, context);
+}

@@ -1,0 +1,152 @@
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Role } from '../access/policy.ts';
+import type { AuthSettings } from '../auth/auth.ts';
+import type { ActorContext, Services } from '../shared/context.ts';
+import { Problem } from '../shared/errors.ts';
+import type { FormErrors } from './forms.ts';
+import { sessionEndsAt, whoAmI } from './session-info.ts';
+import { renderView } from './view.ts';
+
+export interface WebOptions {
+  services: Services;
+  auth: AuthSettings;
+  secureCookies?: boolean | undefined;
+  /** The session cookie the JSON API also reads (app.ts). */
+  sessionCookie: string;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** A page anyone may see without signing in (sign-in, assets). */
+    public?: boolean;
+  }
+}
+
+/** One navigation item in the service header. */
+interface NavItem {
+  href: string;
+  text: string;
+  active?: boolean;
+}
+
+/** Banners shown after a redirect, chosen by a code in the query string (never personal data). */
+const BANNERS: Record<string, string> = {
+  'record-added': 'The record has been added.',
+  'person-added': 'The person has been added to your agency’s index.',
+  'advice-requested': 'Your request for advice has been sent. You will be told when it is answered.',
+  'advice-given': 'Your advice has been sent to your colleague.',
+  'decision-recorded': 'The decision has been recorded.',
+  'consent-recorded': 'The consent has been recorded.',
+  'consent-withdrawn': 'The withdrawal has been recorded. Shares that relied on this consent have ended and their recipients have been told.',
+  'request-sent': 'Your request for information has been sent.',
+  'request-answered': 'Your answer has been sent to the agency that asked.',
+  'referral-made': 'Your referral has been sent. You will be told when it is acknowledged and decided.',
+  'referral-accepted': 'The child has been placed in your agency’s index and an episode opened.',
+  'referral-acknowledged': 'The acknowledgement has been recorded and the referrer told.',
+  'referral-decided': 'The decision has been recorded and fed back to the referrer.',
+  'practitioner-added': 'The practitioner has been added.',
+  'alert-acknowledged': 'The alert has been acknowledged.',
+  'notification-read': 'The notification has been marked as read.',
+  'action-recorded': 'The action has been recorded.',
+  'match-recorded': 'Your decision about the possible same person has been recorded.',
+};
+
+/** What every page handler works with: the services, the signed-in actor, and the page renderer. */
+export class Web {
+  constructor(
+    readonly app: FastifyInstance,
+    readonly opts: WebOptions,
+  ) {}
+
+  get services(): Services {
+    return this.opts.services;
+  }
+
+  /** The practitioner's context for a service call. Pages only reach here when signed in. */
+  ctx(request: FastifyRequest): ActorContext {
+    if (!request.actor) throw new Problem(401, 'https://jigsaw.example/problems/unauthenticated', 'Not signed in');
+    return { ...this.opts.services, actor: request.actor, purpose: undefined };
+  }
+
+  roles(request: FastifyRequest): readonly Role[] {
+    return request.actor?.roles ?? [];
+  }
+
+  /** Binds CSRF tokens to the session: a token from one session is refused in another. */
+  static userInfo(request: FastifyRequest, cookie: string): string {
+    const session = request.cookies[cookie];
+    return session ? createHash('sha256').update(session).digest('hex') : 'signed-out';
+  }
+
+  async render(request: FastifyRequest, reply: FastifyReply, template: string, data: Record<string, unknown> = {}, status = 200): Promise<FastifyReply> {
+    const csrfToken = reply.generateCsrf({ userInfo: Web.userInfo(request, this.opts.sessionCookie) });
+    let me: Awaited<ReturnType<typeof whoAmI>>;
+    let endsAt: Date | undefined;
+    if (request.actor) {
+      me = await whoAmI(this.services.db, request.actor.practitionerId);
+      const token = request.cookies[this.opts.sessionCookie];
+      endsAt = token ? await sessionEndsAt(this.services.db, token, this.opts.auth.sessionIdleMinutes) : undefined;
+    }
+    const path = request.url.split('?')[0] ?? '/';
+    const query = request.query as Record<string, string | undefined> | undefined;
+    const bannerCode = typeof query?.done === 'string' ? query.done : undefined;
+    const html = renderView(template, {
+      ...data,
+      csrfToken,
+      me: me ? { ...me, roles: request.actor?.roles ?? [] } : undefined,
+      nav: me ? this.nav(path, request.actor?.roles ?? [], me.agencyType) : [],
+      sessionEndsAt: endsAt?.toISOString(),
+      sessionWarnSeconds: 120,
+      successBanner: data.successBanner ?? (bannerCode ? BANNERS[bannerCode] : undefined),
+    });
+    return reply.code(status).type('text/html; charset=utf-8').send(html);
+  }
+
+  /** Renders a form again with its error summary, keeping everything typed (422). */
+  async renderErrors(request: FastifyRequest, reply: FastifyReply, template: string, errors: FormErrors, data: Record<string, unknown>): Promise<FastifyReply> {
+    return this.render(request, reply, template, { ...data, ...errors.view() }, 422);
+  }
+
+  private nav(path: string, roles: readonly Role[], agencyType: string): NavItem[] {
+    const items: NavItem[] = [
+      { href: '/tasks', text: 'My tasks' },
+      { href: '/people/find', text: 'Find a person' },
+      { href: '/shared-with-me', text: 'Shared with you' },
+      { href: '/requests', text: 'Requests' },
+      { href: '/referrals', text: 'Referrals' },
+    ];
+    if (agencyType === 'childrens_social_care') items.push({ href: '/process', text: 'Process' });
+    if (roles.includes('administrator') || roles.includes('auditor')) items.push({ href: '/admin', text: 'Administration' });
+    return items.map((i) => ({ ...i, active: path === i.href || path.startsWith(`${i.href}/`) }));
+  }
+}
+
+/** A page's error summary and field messages, plus what was typed, for the template. */
+export function formView(errors: FormErrors | undefined, values: Record<string, unknown>): Record<string, unknown> {
+  return { values, ...(errors ? errors.view() : { errors: {}, errorList: [] }) };
+}
+
+/** A section that the practitioner's role or agency may not see: refused sections are left out. */
+export async function safely<T>(load: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await load();
+  } catch (err) {
+    if (err instanceof Problem && (err.status === 403 || err.status === 404)) return undefined;
+    throw err;
+  }
+}
+
+/** Where a notification leads: never to anything that names the person in the address. */
+export function notificationHref(n: { kind: string; entityType: string; entityId: string }): string {
+  if (n.kind === 'advice.requested') return '/advice';
+  if (n.kind.startsWith('share.')) return n.kind === 'share.received' ? '/shared-with-me' : '/tasks';
+  switch (n.entityType) {
+    case 'share_decision': return `/share-decisions/${n.entityId}`;
+    case 'information_request': return `/requests/${n.entityId}`;
+    case 'referral': return `/referrals/${n.entityId}`;
+    case 'meeting': return `/meetings/${n.entityId}`;
+    case 'episode': return `/episodes/${n.entityId}`;
+    default: return '/tasks';
+  }
+}
