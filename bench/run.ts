@@ -7,7 +7,7 @@
  *   JIGSAW_BENCH_DATABASE_URL  server to create the throw-away database on
  *                              (default: JIGSAW_TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test)
  *   JIGSAW_BENCH_ONLY          pglite | postgres: run one backend only
- *   JIGSAW_BENCH_SUITE         foundation | chronology | process: run one benchmark only (each gets its own fresh database)
+ *   JIGSAW_BENCH_SUITE         foundation | chronology | process | flags: run one benchmark only (each gets its own fresh database)
  *   JIGSAW_BENCH_QUICK=1       tiny sizes, to check the benchmark itself; writes no results
  */
 import { dirname, join } from 'node:path';
@@ -20,6 +20,7 @@ import {
   chronologySection, DEFAULT_CHRONOLOGY_OPTIONS, QUICK_CHRONOLOGY_OPTIONS, runChronology, updateChronologyDoc, writeChronologyResults,
   type ChronologyReport, type ChronologyResult,
 } from './chronology.ts';
+import { DEFAULT_FLAGS_OPTIONS, flagsMarkdown, QUICK_FLAGS_OPTIONS, runFlags, updateFlagsDoc, writeFlagsResults, type FlagsReport, type FlagsResult } from './flags.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const quick = process.env.JIGSAW_BENCH_QUICK === '1';
@@ -28,6 +29,7 @@ const suite = process.env.JIGSAW_BENCH_SUITE;
 const runFoundationSuite = !suite || suite === 'foundation';
 const runChronologySuite = !suite || suite === 'chronology';
 const runProcessSuite = !suite || suite === 'process';
+const runFlagsSuite = !suite || suite === 'flags';
 const chronologyOptions = quick ? QUICK_CHRONOLOGY_OPTIONS : DEFAULT_CHRONOLOGY_OPTIONS;
 const serverUrl = process.env.JIGSAW_BENCH_DATABASE_URL ?? process.env.JIGSAW_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -157,5 +159,38 @@ if (runProcessSuite) {
     const jsonPath = await writeProcessResults(ROOT, processReport);
     await updateProcessDoc(join(ROOT, 'docs', 'performance.md'), processMarkdown(processReport, jsonPath));
     console.log(`\nWrote ${jsonPath}, bench/results/latest-process.json and docs/performance.md (${processReport.durationSeconds} s).`);
+  }
+}
+
+// The flags benchmark: CareTeam lookups over HTTP with 1,000,000 children loaded (bench/flags.ts), on its own fresh databases.
+if (runFlagsSuite) {
+  const flagsOptions = quick ? QUICK_FLAGS_OPTIONS : DEFAULT_FLAGS_OPTIONS;
+  const flagsStartedAt = new Date();
+  const flagsResults: FlagsResult[] = [];
+  const flagsSkipped: FlagsReport['skipped'] = [];
+  for (const b of backends) {
+    if (only && only !== b.kind) continue;
+    console.log(`\nflags, ${b.kind}`);
+    await onFresh(b, async (backend) => { flagsResults.push(await runFlags(backend, flagsOptions)); }, flagsSkipped);
+  }
+  const flagsReport: FlagsReport = {
+    benchmark: 'flags',
+    startedAt: flagsStartedAt.toISOString(),
+    durationSeconds: Math.round((Date.now() - flagsStartedAt.getTime()) / 1000),
+    machine: machine(),
+    options: flagsOptions,
+    results: flagsResults,
+    skipped: flagsSkipped,
+  };
+  console.log('');
+  for (const r of flagsResults) {
+    console.log(`${r.backend.kind.padEnd(9)} CareTeam lookups, ${r.clients} clients: bare ${r.baseline.requestsPerSecond}/s (p99 ${r.baseline.p99Ms} ms), service ${r.service.requestsPerSecond}/s (p99 ${r.service.p99Ms} ms), ratio ${r.ratio} (target ≥ ${r.targetRatio} and p99 < ${r.targetP99Ms} ms${r.backend.kind === 'postgres' ? `: ${r.meetsTarget ? 'met' : 'MISSED'}` : ', applies on PostgreSQL'})`);
+  }
+  if (quick) {
+    console.log('\nQuick run: no flags results written.');
+  } else {
+    const jsonPath = await writeFlagsResults(ROOT, flagsReport);
+    await updateFlagsDoc(join(ROOT, 'docs', 'performance.md'), flagsMarkdown(flagsReport, jsonPath));
+    console.log(`\nWrote ${jsonPath}, bench/results/latest-flags.json and docs/performance.md (${flagsReport.durationSeconds} s).`);
   }
 }

@@ -10,6 +10,9 @@ import { systemClock } from '../shared/clock.ts';
 import { Problem } from '../shared/errors.ts';
 import { serve } from './serve.ts';
 import { runDemo } from './demo-command.ts';
+import { matchCommand } from './match-command.ts';
+import { createFhirToken } from '../fhir/tokens.ts';
+import { HEALTH_SETTING_TYPES, HealthSettingType } from '../flags/schemas.ts';
 
 /** Output goes through this so tests can capture it. */
 export interface Io {
@@ -39,6 +42,7 @@ async function withDatabase<T>(config: Config, fn: (db: Database) => Promise<T>)
 const ENV_HELP = `Environment: DATABASE_URL (PostgreSQL server; default: embedded PGlite in JIGSAW_DATA_DIR, default ./.jigsaw), PORT (3000), HOST (127.0.0.1).`;
 
 const commands: Command[] = [
+  matchCommand,
   {
     name: 'serve',
     summary: 'Start the Jigsaw server (applies migrations first).',
@@ -188,6 +192,26 @@ const commands: Command[] = [
           return 1;
         }
         const t = await createApiToken({ db, clock: systemClock }, p.id, typeof args.name === 'string' ? args.name : 'cli', days);
+        io.out(t.token);
+        return 0;
+      });
+    },
+  },
+  {
+    name: 'fhir token create',
+    summary: 'Create a system token for a health setting to use the FHIR interface (/fhir/r4) only; it is shown once.',
+    usage: `jigsaw fhir token create --setting "Name" --type TYPE [--ods-code CODE] [--days N]\n  TYPE: ${HEALTH_SETTING_TYPES.join(', ')}`,
+    options: { setting: { type: 'string' }, type: { type: 'string' }, 'ods-code': { type: 'string' }, days: { type: 'string' } },
+    async run(args, config, io) {
+      const type = HealthSettingType.safeParse(args.type);
+      const setting = typeof args.setting === 'string' ? args.setting.trim() : '';
+      const days = args.days === undefined ? undefined : Number(args.days);
+      if (!setting || setting.length > 200) io.err('--setting is required: the name of the care setting (at most 200 characters)');
+      if (!type.success) io.err(`--type must be one of: ${HEALTH_SETTING_TYPES.join(', ')}`);
+      if (days !== undefined && (!Number.isInteger(days) || days < 1)) io.err('--days must be a whole number of days, 1 or more');
+      if (!setting || setting.length > 200 || !type.success || (days !== undefined && (!Number.isInteger(days) || days < 1))) return 2;
+      return withDatabase(config, async (db) => {
+        const t = await createFhirToken({ db, clock: systemClock }, { settingName: setting, settingType: type.data, odsCode: typeof args['ods-code'] === 'string' ? args['ods-code'] : undefined, days });
         io.out(t.token);
         return 0;
       });

@@ -9,6 +9,7 @@ import { caseHelen } from './cases/case6-helen.ts';
 import { caseNatasha } from './cases/case7-natasha.ts';
 import { caseMaggieAndMark } from './cases/case8-maggie-and-mark.ts';
 import { Story, type DemoAccount } from './story.ts';
+import { updateFlagSettings } from '../flags/flags.ts';
 
 export type { DemoAccount } from './story.ts';
 
@@ -26,6 +27,10 @@ const GO_LIVE_WORKING_DAYS_AGO = 900;
 export async function loadDemo(s: Services, opts: { passwordHash: string }): Promise<DemoAccount[]> {
   const story = new Story(s.clock.now());
   for (const agency of DEMO_AGENCIES) story.addAgency(agency);
+  // The numbers hospitals are shown with the authority's flags (Ofcom's drama ranges: never a real line).
+  story.act(story.day(GO_LIVE_WORKING_DAYS_AGO - 1, '09:00'), 'cscAdmin', 'csc sets the numbers shown with its flags', async (ctx) => {
+    await updateFlagSettings(ctx, { officeHoursPhone: '01632 960400', outOfHoursPhone: '07700 900400' });
+  });
   for (const tell of [caseKate, caseCathy, caseJackAndJenny, caseEstateFamily, caseJagFamilies, caseHelen, caseNatasha, caseMaggieAndMark]) tell(story);
   return story.play(s, DEMO_PARTNERSHIP_NAME, story.day(GO_LIVE_WORKING_DAYS_AGO, '08:00'), opts.passwordHash);
 }

@@ -240,6 +240,19 @@ export class Story {
   }
 
   /**
+   * Any other step through the ordinary services, as `by`: the child protection process, the
+   * authority's contact numbers. `entry` finds the person in `by`'s agency, `practitioner` and
+   * `agency` a staff member and their agency.
+   */
+  act(at: Date, by: string, what: string, run: (ctx: ActorContext, ref: { entry: (personKey: string) => string; practitioner: (staffKey: string) => string; agency: (staffKey: string) => string }) => Promise<void>): void {
+    this.schedule(at, what, () => run(this.ctx(by), {
+      entry: (k) => this.entry(this.agencyOf(by), k),
+      practitioner: (k) => this.practitioner(k),
+      agency: (k) => this.ctx(k).actor.agencyId,
+    }));
+  }
+
+  /**
    * Replays the story: the partnership, its agencies and staff at `goLive`, then every step in
    * the order it happened. Returns the demo accounts.
    */

@@ -18,6 +18,10 @@ import { registerReferralRoutes } from './routes/referrals.routes.ts';
 import { registerOversightRoutes } from './routes/oversight.routes.ts';
 import { registerMonitoringRoutes } from './routes/monitoring.routes.ts';
 import { registerMeetingRoutes } from './routes/meetings.routes.ts';
+import { registerMatchingRoutes } from './routes/matching.routes.ts';
+import { webPlugin } from '../web/plugin.ts';
+import { registerFlagRoutes } from './routes/flags.routes.ts';
+import { fhirRoutes } from '../fhir/plugin.ts';
 
 export const SESSION_COOKIE = 'jigsaw_session';
 
@@ -71,6 +75,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   });
 
   app.addHook('onRequest', async (request) => {
+    // The FHIR interface resolves its own system tokens (src/fhir/plugin.ts); practitioners' tokens and sessions never apply there.
+    if (request.url.startsWith('/fhir/')) return;
     const header = request.headers.authorization;
     if (header) {
       const match = /^Bearer\s+(\S+)$/i.exec(header);
@@ -103,18 +109,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   app.setNotFoundHandler((_request, reply) => sendProblem(reply, new Problem(404, 'https://jigsaw.example/problems/not-found', 'Not found', 'There is nothing at this address.')));
 
-  // Until the practitioners' pages exist, the root says what is here rather than answering 404.
-  app.get('/', async (_req, reply) =>
-    reply.type('text/html; charset=utf-8').send(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Jigsaw</title><meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body><main>
-<h1>Jigsaw is running</h1>
-<p>Multi-agency safeguarding information sharing. The practitioners' web pages are not built yet; everything is available through the API.</p>
-<ul>
-<li><a href="/api/v1/openapi.json">The API's OpenAPI document</a> (sign in with <code>POST /api/v1/session</code> or an API token)</li>
-<li><a href="/health">Health</a></li>
-</ul>
-</main></body></html>`));
+  // The practitioners' pages (GOV.UK Design System), encapsulated: their form parser, CSRF and HTML errors stay theirs.
+  await app.register(webPlugin, { services: opts.services, auth: opts.auth, secureCookies: opts.secureCookies, sessionCookie: SESSION_COOKIE });
 
   app.get('/health', async (_req, reply) => {
     try {
@@ -142,6 +138,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       registerOversightRoutes(scopedApi);
       registerMonitoringRoutes(scopedApi);
       registerMeetingRoutes(scopedApi);
+      registerMatchingRoutes(scopedApi);
+      registerFlagRoutes(scopedApi);
       api.routes.push(...scopedApi.routes);
       const doc = openApiDocument(api.routes);
       scoped.get('/openapi.json', () => Promise.resolve(doc));
@@ -149,5 +147,6 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     },
     { prefix: '/api/v1' },
   );
+  await app.register(fhirRoutes(opts.services), { prefix: '/fhir/r4' });
   return app;
 }

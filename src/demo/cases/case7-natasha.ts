@@ -1,4 +1,6 @@
-import { from, type Story } from '../story.ts';
+import { openEpisode, recordEpisodeAction } from '../../process/episodes.ts';
+import { RecordAction } from '../../process/schemas.ts';
+import { fictionalNhsNumber, from, type Story } from '../story.ts';
 
 /**
  * Case example 7 — sharing confidential information without consent in a case of underage sex.
@@ -80,12 +82,46 @@ export function caseNatasha(d: Story): void {
   });
 
   // Children's social care receives the referral.
-  d.opens({ by: 'dutySocialWorker', at: d.day(16, '10:00'), people: ['natasha'], lead: 'dutySocialWorker' });
+  // Children's social care traces her NHS number, which the clinic never had (fictional, 999 range).
+  d.opens({ by: 'dutySocialWorker', at: d.day(16, '10:00'), people: ['natasha'], lead: 'dutySocialWorker', differs: { natasha: { nhsNumber: fictionalNhsNumber(700_001) } } });
   d.record({
     by: 'dutySocialWorker', about: 'natasha', at: d.day(16, '10:00'), kind: 'contact',
     categories: ['sexual_abuse', 'exploitation'], factOrOpinion: 'fact', reportedOrWitnessed: 'reported', source: from.professional('Child protection nurse, Northshire Sexual Health Clinic'), confidential: true,
     sensitiveCategories: ['sexual_life'],
     summary: 'Telephone referral: 14-year-old girl at risk of sexual exploitation by an older boyfriend; possible violence',
     details: 'Age and address as given by the girl; the clinic is not sure they are true.',
+  });
+
+  // A fictional continuation, consistent with the case example: the enquiry finds continuing risk
+  // and an initial conference makes Natasha the subject of a child protection plan. From then on a
+  // health setting that looks her up (CP-IS) sees the flag and the authority's numbers.
+  let episodeId = '';
+  const step = (at: Date, key: string, action: Record<string, unknown>): void =>
+    d.act(at, 'dutySocialWorker', `csc records ${key} for Natasha`, async (ctx) => {
+      await recordEpisodeAction(ctx, episodeId, RecordAction.parse({ idempotencyKey: `demo-natasha-${key}`, occurredAt: at.toISOString(), action }));
+    });
+  d.act(d.day(16, '10:05'), 'dutySocialWorker', "csc opens Natasha's episode", async (ctx, ref) => {
+    episodeId = (await openEpisode(ctx, { idempotencyKey: 'demo-natasha-referral', childPersonId: ref.entry('natasha'), receivedAt: d.day(16, '10:00').toISOString(), channel: 'phone', allocatedWorkerId: ref.practitioner('dutySocialWorker') })).id;
+  });
+  step(d.day(16, '11:00'), 'acknowledged', { type: 'referral_acknowledged' });
+  step(d.day(16, '12:00'), 'decided', { type: 'referral_decided', outcome: 'strategy_discussion', reasons: 'A 14-year-old at risk of sexual exploitation by an older man, with possible violence' });
+  d.act(d.day(15, '10:00'), 'dutySocialWorker', 'csc holds the strategy discussion for Natasha', async (ctx, ref) => {
+    const agencies = [ref.agency('dutySocialWorker'), ref.agency('ppuSergeant'), ref.agency('cpNurse')];
+    await recordEpisodeAction(ctx, episodeId, RecordAction.parse({ idempotencyKey: 'demo-natasha-strategy', occurredAt: d.day(15, '10:00').toISOString(), action: {
+      type: 'strategy_discussion_held', s47: true, participants: agencies.map((agencyId) => ({ agencyId })), policeInvestigation: true,
+      immediateSafety: 'Natasha to be seen at school today; the police to identify the boyfriend', familyToBeTold: 'Social worker and police officer see her parents tomorrow',
+    } }));
+  });
+  step(d.day(15, '16:00'), 'record-circulated', { type: 'strategy_record_circulated' });
+  step(d.day(5, '15:00'), 's47', { type: 's47_concluded', outcome: 'continuing_risk', summary: 'Sexual exploitation by a man in his twenties; continuing risk of significant harm' });
+  d.act(d.day(3, '10:00'), 'dutySocialWorker', 'initial conference for Natasha', async (ctx, ref) => {
+    const invited = [ref.agency('dutySocialWorker'), ref.agency('ppuSergeant'), ref.agency('cpNurse')];
+    await recordEpisodeAction(ctx, episodeId, RecordAction.parse({ idempotencyKey: 'demo-natasha-conference', occurredAt: d.day(3, '10:00').toISOString(), action: {
+      type: 'conference_held', kind: 'initial', plan: true, invitedAgencyIds: invited, attendedAgencyIds: invited, parentsParticipation: 'Both parents attended; Natasha gave her views through her social worker',
+      planDetails: {
+        category: 'sexual_abuse', leadAgencyId: invited[0], keyWorkerId: ref.practitioner('dutySocialWorker'), coreGroup: [ref.practitioner('dutySocialWorker'), ref.practitioner('cpNurse')],
+        outlinePlan: 'Weekly visits; sexual health follow-up at the clinic; police disruption of the boyfriend', contingencyPlan: 'Strategy discussion the same day if she goes missing',
+      },
+    } }));
   });
 }
