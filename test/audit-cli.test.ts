@@ -7,6 +7,8 @@ import { main, type Io } from '../src/cli/main.ts';
 import { openPGlite, openPostgres, type Database } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { addRecord, getRecord } from '../src/records/records.ts';
+import { resolveFhirToken } from '../src/fhir/tokens.ts';
+import { systemClock } from '../src/shared/clock.ts';
 import { newId } from '../src/shared/ids.ts';
 import { createServerDatabase, onPostgresServer } from './db.ts';
 import { agency, concern, partnershipWith, person, practitioner, services } from './fixtures.ts';
@@ -121,6 +123,7 @@ describe('jigsaw --help', () => {
     [['user', 'add'], 'jigsaw user add --agency AGENCY_ID --name "Name" --email EMAIL --role ROLE'],
     [['token', 'create'], 'jigsaw token create --email EMAIL [--name LABEL] [--days N]'],
     [['audit', 'verify'], 'jigsaw audit verify'],
+    [['fhir', 'token', 'revoke'], 'jigsaw fhir token revoke --id TOKEN_ID'],
   ];
 
   it.each(commands)('`jigsaw %j --help` prints what the command does and how to call it, and touches no database', async (words, usage) => {
@@ -178,5 +181,42 @@ describe('jigsaw user add', () => {
     const io = capture();
     expect(await main(['user', 'add', '--mail', 'ann@school.example'], io, { JIGSAW_DATA_DIR: join(scratch, 'none') })).toBe(2);
     expect(io.stderr.join('\n')).toContain('Usage: jigsaw user add');
+  });
+});
+
+describe('jigsaw fhir token', () => {
+  it("a hospital's token is created, listed without its secret, and revoked at once; a second revoke says there is nothing to revoke", async () => {
+    const { env, open } = await ownDatabase();
+    const made = capture();
+    expect(await main(['fhir', 'token', 'create', '--setting', 'Northshire General ED', '--type', 'emergency_department', '--days', '30'], made, env)).toBe(0);
+    const token = made.stdout.join('');
+    expect(token).toMatch(/^jsf_/);
+    const id = /Token id (\S+?),/.exec(made.stderr.join('\n'))?.[1];
+    expect(id).toBeDefined();
+
+    const listed = capture();
+    expect(await main(['fhir', 'token', 'list'], listed, env)).toBe(0);
+    expect(listed.stdout.join('\n')).toContain(`${id}  Northshire General ED (emergency_department)`);
+    expect(listed.stdout.join('\n')).not.toContain(token);
+    await withOpen(open, async (db) => expect(await resolveFhirToken({ db, clock: systemClock }, token)).toMatchObject({ settingName: 'Northshire General ED' }));
+
+    const revoked = capture();
+    expect(await main(['fhir', 'token', 'revoke', '--id', id!], revoked, env)).toBe(0);
+    await withOpen(open, async (db) => expect(await resolveFhirToken({ db, clock: systemClock }, token)).toBeUndefined());
+    const again = capture();
+    expect(await main(['fhir', 'token', 'revoke', '--id', id!], again, env)).toBe(1);
+    expect(again.stderr.join('\n')).toContain('No unrevoked FHIR token has that id');
+    const after = capture();
+    await main(['fhir', 'token', 'list'], after, env);
+    expect(after.stdout.join('\n')).toMatch(new RegExp(`${id}.*revoked \\d{4}-`));
+    // Seven commands and checks, each opening the embedded database afresh.
+  }, 240_000);
+
+  it('revoke without a well-formed id exits 2 and opens no database', async () => {
+    const dataDir = join(scratch, 'fhir-revoke-bad');
+    const io = capture();
+    expect(await main(['fhir', 'token', 'revoke', '--id', 'not-an-id'], io, { JIGSAW_DATA_DIR: dataDir })).toBe(2);
+    expect(io.stderr.join('\n')).toContain('--id is required');
+    expect(existsSync(dataDir)).toBe(false);
   });
 });

@@ -28,7 +28,8 @@ describe('setting up a partnership from the command line', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+    // Each command opens the embedded database afresh, as a real invocation would: five PGlite starts.
+  }, 240_000);
 
   it('bad input names the option at fault and exits 2', async () => {
     const io = capture();

@@ -11,7 +11,7 @@ import { Problem } from '../shared/errors.ts';
 import { serve } from './serve.ts';
 import { runDemo } from './demo-command.ts';
 import { matchCommand } from './match-command.ts';
-import { createFhirToken } from '../fhir/tokens.ts';
+import { createFhirToken, listFhirTokens, revokeFhirToken } from '../fhir/tokens.ts';
 import { HEALTH_SETTING_TYPES, HealthSettingType } from '../flags/schemas.ts';
 
 /** Output goes through this so tests can capture it. */
@@ -213,6 +213,46 @@ const commands: Command[] = [
       return withDatabase(config, async (db) => {
         const t = await createFhirToken({ db, clock: systemClock }, { settingName: setting, settingType: type.data, odsCode: typeof args['ods-code'] === 'string' ? args['ods-code'] : undefined, days });
         io.out(t.token);
+        // On stderr, so that `TOKEN=$(jigsaw fhir token create …)` captures the token alone.
+        io.err(`Token id ${t.id}${t.expiresAt ? `, expires ${t.expiresAt}` : ''}. Revoke it with: jigsaw fhir token revoke --id ${t.id}`);
+        return 0;
+      });
+    },
+  },
+  {
+    name: 'fhir token list',
+    summary: 'List the FHIR interface tokens issued to health settings (never the tokens themselves).',
+    usage: 'jigsaw fhir token list',
+    options: {},
+    async run(_args, config, io) {
+      return withDatabase(config, async (db) => {
+        const tokens = await listFhirTokens({ db, clock: systemClock });
+        if (tokens.length === 0) io.out('No FHIR tokens have been issued.');
+        for (const t of tokens) {
+          const state = t.revokedAt ? `revoked ${t.revokedAt}` : t.expiresAt ? `expires ${t.expiresAt}` : 'no expiry';
+          io.out(`${t.id}  ${t.settingName} (${t.settingType}${t.odsCode ? `, ${t.odsCode}` : ''})  created ${t.createdAt}  ${state}`);
+        }
+        return 0;
+      });
+    },
+  },
+  {
+    name: 'fhir token revoke',
+    summary: "Revoke a health setting's FHIR token at once (the id is printed when it is created and by `fhir token list`).",
+    usage: 'jigsaw fhir token revoke --id TOKEN_ID',
+    options: { id: { type: 'string' } },
+    async run(args, config, io) {
+      const id = typeof args.id === 'string' ? args.id.trim() : '';
+      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) {
+        io.err('--id is required: the token id shown by `jigsaw fhir token list`');
+        return 2;
+      }
+      return withDatabase(config, async (db) => {
+        if (!(await revokeFhirToken({ db, clock: systemClock }, id))) {
+          io.err('No unrevoked FHIR token has that id; `jigsaw fhir token list` shows them.');
+          return 1;
+        }
+        io.out(`Revoked. The setting's system can no longer use this token.`);
         return 0;
       });
     },

@@ -43,6 +43,26 @@ export async function createFhirToken(s: Services, input: { settingName: string;
   });
 }
 
+export interface FhirTokenSummary {
+  id: string;
+  settingName: string;
+  settingType: HealthSettingType;
+  odsCode: string | null;
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+}
+
+/** Every token issued, newest first — what an administrator needs to find the one to revoke; never the token itself. */
+export async function listFhirTokens(s: Services): Promise<FhirTokenSummary[]> {
+  const iso = (v: string | Date | null): string | null => (v === null ? null : new Date(v).toISOString());
+  const { rows } = await s.db.query<{ id: string; name: string; type: HealthSettingType; ods_code: string | null; created_at: string | Date; expires_at: string | Date | null; revoked_at: string | Date | null }>(
+    `SELECT t.id, h.name, h.type, h.ods_code, t.created_at, t.expires_at, t.revoked_at
+       FROM fhir_system_token t JOIN health_setting h ON h.id = t.health_setting_id ORDER BY t.created_at DESC, t.id`);
+  return rows.map((r) => ({ id: r.id, settingName: r.name, settingType: r.type, odsCode: r.ods_code, createdAt: iso(r.created_at)!, expiresAt: iso(r.expires_at), revokedAt: iso(r.revoked_at) }));
+}
+
+/** Revokes at once for this process (and within TOKEN_CACHE_MS for others); false when there is no such unrevoked token. */
 export async function revokeFhirToken(s: Services, id: string): Promise<boolean> {
   return s.db.transaction(async (tx) => {
     const { rows } = await tx.query<{ health_setting_id: string }>('UPDATE fhir_system_token SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING health_setting_id', [id, s.clock.now().toISOString()]);

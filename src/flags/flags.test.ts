@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import { SMTPServer } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
@@ -9,7 +10,7 @@ import { addRelationship } from '../people/people.ts';
 import { samples, next, type ActionFacts, type ActionType } from '../process/engine.ts';
 import { openEpisode, recordEpisodeAction } from '../process/episodes.ts';
 import { RecordAction } from '../process/schemas.ts';
-import { deliverSeenNotifications, seenSettings } from '../notifications/seen.ts';
+import { deliverSeenNotifications, getSeenNotification, listSeenNotifications, seenSettings } from '../notifications/seen.ts';
 import { fixedClock } from '../shared/clock.ts';
 import type { ActorContext } from '../shared/context.ts';
 import { createFhirToken } from '../fhir/tokens.ts';
@@ -223,6 +224,45 @@ describe('flags derived from the process', () => {
     const alerts = (await t.db().query<{ practitioner_id: string; message: string }>("SELECT practitioner_id, message FROM notification WHERE kind = 'seen-notification.unacknowledged'")).rows;
     expect(alerts).toEqual([{ practitioner_id: c.manager.actor.practitionerId, message: expect.stringMatching(/nobody has acknowledged it after 2 hours/) }]);
     await endPlan(c.worker, c.clock, episode.id);
+  });
+
+  it('a notification is never lost while nothing listens at the webhook address: it waits, retried with back-off, and arrives once the receiver is up', async () => {
+    const c = await authority();
+    // A port on 127.0.0.1 that nothing listens on: a server is opened and closed again to find one.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    await updateFlagSettings(c.manager, { webhookUrl: `http://127.0.0.1:${port}/child-was-seen` });
+    const child = await person(c.worker, { names: [{ givenNames: 'Natasha', familyName: 'Reid' }], nhsNumber: '9990000018' });
+    await childOnPlan(c.worker, c.clock, child.id, { cscId: c.csc });
+    const ed = await createFhirToken(c.s, { settingName: 'Northshire General ED', settingType: 'emergency_department' });
+    await flagsByNhsNumber(c.s, { kind: 'system', healthSettingId: ed.healthSettingId, settingName: ed.healthSettingId, settingType: 'emergency_department' }, '9990000018', { unscheduled: true, via: 'fhir', resource: 'CareTeam' });
+    const settings = seenSettings({});
+    for (let i = 0; i < 4; i++) {
+      expect(await deliverSeenNotifications(c.s, { settings })).toMatchObject({ attempted: 1, delivered: 0 });
+      c.clock.advanceMinutes(2 ** i);
+    }
+    const [waiting] = await listSeenNotifications(c.worker, { status: 'open' });
+    const before = await getSeenNotification(c.worker, waiting!.id);
+    expect(before.deliveries).toEqual([expect.objectContaining({ channel: 'webhook', attempts: 4, deliveredAt: null, lastError: expect.any(String) as string })]);
+    // The reason kept says what failed, not what was sent.
+    expect(before.deliveries[0]!.lastError).not.toMatch(/Natasha|Reid|9990000018/);
+
+    const bodies: string[] = [];
+    const up = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => { body += d.toString('utf8'); });
+      req.on('end', () => { bodies.push(body); res.writeHead(204).end(); });
+    });
+    await new Promise<void>((resolve) => up.listen(port, '127.0.0.1', resolve));
+    onTestFinished(() => new Promise<void>((resolve) => up.close(() => resolve())));
+    c.clock.advanceMinutes(60);
+    expect(await deliverSeenNotifications(c.s, { settings })).toMatchObject({ attempted: 1, delivered: 1 });
+    expect(bodies).toHaveLength(1);
+    expect(JSON.parse(bodies[0]!)).toMatchObject({ type: 'child-was-seen', notificationId: waiting!.id });
+    c.clock.advanceMinutes(60);
+    expect(await deliverSeenNotifications(c.s, { settings })).toMatchObject({ attempted: 0 });
   });
 
   it('only the authority\'s managers and administrators change its numbers and endpoints; the signing secret is shown once', async () => {
