@@ -8,8 +8,10 @@ export default defineConfig({
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1, isolate: false } },
     fileParallelism: true,
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
+    // Generous: several tests start PGlite more than once (seconds each on a quiet machine, far more
+    // when the two cores are shared); a timeout here is a hang detector, never a speed check.
+    testTimeout: 180_000,
+    hookTimeout: 180_000,
     setupFiles: ['test/setup.ts'],
     globalSetup: ['test/global-setup.ts'],
   },
