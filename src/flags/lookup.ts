@@ -210,7 +210,9 @@ export interface AccessRowOut {
   id: string; person_id: string; accessed_at: string; unscheduled: boolean; setting_name: string; setting_type: string; health_setting_id: string | null; practitioner_id: string | null;
 }
 
-const HEALTH_AGENCY_TYPES = new Set(['hospital', 'gp', 'midwifery', 'health_visiting', 'sexual_health_clinic', 'mental_health']);
+/** The agencies whose casework staff may look flags up (the care settings of the CP-IS lookup). */
+export const FLAG_LOOKUP_AGENCY_TYPES: readonly string[] = ['hospital', 'gp', 'midwifery', 'health_visiting', 'sexual_health_clinic', 'mental_health'];
+const HEALTH_AGENCY_TYPES = new Set(FLAG_LOOKUP_AGENCY_TYPES);
 
 const normalisePostcode = (p: string): string => p.toUpperCase().replace(/[^A-Z0-9]/g, '');
 const normaliseName = (n: string): string => n.toLowerCase().normalize('NFKD').replace(/[^a-z]/g, '');

@@ -19,7 +19,7 @@ import { registerOversightRoutes } from './routes/oversight.routes.ts';
 import { registerMonitoringRoutes } from './routes/monitoring.routes.ts';
 import { registerMeetingRoutes } from './routes/meetings.routes.ts';
 import { registerMatchingRoutes } from './routes/matching.routes.ts';
-import { webPlugin } from '../web/plugin.ts';
+import { PageNotFound, webPlugin } from '../web/plugin.ts';
 import { registerFlagRoutes } from './routes/flags.routes.ts';
 import { fhirRoutes } from '../fhir/plugin.ts';
 
@@ -107,10 +107,14 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     return sendProblem(reply, new Problem(500, 'https://jigsaw.example/problems/internal', 'Something went wrong', 'The request was not completed; nothing was changed.'));
   });
 
-  app.setNotFoundHandler((_request, reply) => sendProblem(reply, new Problem(404, 'https://jigsaw.example/problems/not-found', 'Not found', 'There is nothing at this address.')));
+  // A browser asking for an unknown page gets the pages' "Page not found"; the API and FHIR keep problem+json.
+  const notFound = new PageNotFound();
+  app.setNotFoundHandler((request, reply) => PageNotFound.wanted(request)
+    ? notFound.send(request, reply)
+    : sendProblem(reply, new Problem(404, 'https://jigsaw.example/problems/not-found', 'Not found', 'There is nothing at this address.')));
 
   // The practitioners' pages (GOV.UK Design System), encapsulated: their form parser, CSRF and HTML errors stay theirs.
-  await app.register(webPlugin, { services: opts.services, auth: opts.auth, secureCookies: opts.secureCookies, sessionCookie: SESSION_COOKIE });
+  await app.register(webPlugin, { services: opts.services, auth: opts.auth, secureCookies: opts.secureCookies, sessionCookie: SESSION_COOKIE, notFound });
 
   app.get('/health', async (_req, reply) => {
     try {

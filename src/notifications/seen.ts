@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import nodemailer, { type Transporter } from 'nodemailer';
+import type { Role } from '../access/policy.ts';
 import { audit, auditSystem, command, refuse } from '../audit/audit.ts';
 import type { ActorContext, Services, Tx } from '../shared/context.ts';
 import { conflict, forbidden } from '../shared/errors.ts';
@@ -211,11 +212,14 @@ const toNotification = (r: NotificationRow): SeenNotification => ({
   deliveries: (r.deliveries ?? []).map((d) => ({ channel: d.channel, attempts: d.attempts, nextAttemptAt: iso(d.next_attempt_at)!, deliveredAt: iso(d.delivered_at), lastError: d.last_error })),
 });
 
+/** Who reads the authority's queue, in children's social care. */
+export const SEEN_QUEUE_ROLES: readonly Role[] = ['social_worker', 'manager', 'safeguarding_lead', 'practitioner'];
+
 /** The authority's own queue: casework staff of children's social care only. */
 async function checkQueueReader(ctx: ActorContext, action: string, tx: Tx): Promise<void> {
   const a = (await tx.query<{ type: string }>('SELECT type FROM agency WHERE id = $1', [ctx.actor.agencyId])).rows[0];
   if (a?.type !== 'childrens_social_care') throw forbidden('"Child was seen" notifications go to the responsible authority.');
-  if (!ctx.actor.roles.some((r) => r === 'social_worker' || r === 'manager' || r === 'safeguarding_lead' || r === 'practitioner')) {
+  if (!ctx.actor.roles.some((r) => SEEN_QUEUE_ROLES.includes(r))) {
     throw refuse('agency', { action, entityType: 'agency', entityId: ctx.actor.agencyId });
   }
 }

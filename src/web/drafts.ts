@@ -72,6 +72,7 @@ const drafts = new Map<string, ShareDraft>();
 
 function sweep(now: number): void {
   for (const [id, d] of drafts) if (now - d.startedAt > DRAFT_HOURS * 3_600_000) drafts.delete(id);
+  for (const [id, d] of forms) if (now - d.startedAt > DRAFT_HOURS * 3_600_000) forms.delete(id);
 }
 
 export function startDraft(practitionerId: string, personId: string, extra: Partial<ShareDraft> & { personLabel: string }): ShareDraft {
@@ -91,4 +92,79 @@ export function findDraft(id: string, practitionerId: string): ShareDraft | unde
 
 export function dropDraft(id: string): void {
   drafts.delete(id);
+}
+
+/**
+ * A form's answers between the form, its check-your-answers page and the moment they are
+ * recorded (a referral, consent, a person, an action in a child's episode, a meeting). Kept like
+ * the sharing drafts: in memory, per practitioner, never in the address but by an opaque id.
+ */
+export interface FormDraft {
+  id: string;
+  practitionerId: string;
+  /** What the form is for: a draft of one kind is never found as another. */
+  kind: string;
+  /** The person, episode or meeting the form is about, checked against the address. */
+  subjectId: string;
+  startedAt: number;
+  /** Made when the form is first shown and sent with the service call, so a retry never records twice. */
+  idempotencyKey: string;
+  /** What was typed, as the form posted it. */
+  values: Record<string, string | string[] | undefined>;
+  /**
+   * Once confirmed: where the result is (an address). A second submit (a double click, or the
+   * back button) waits for the same call instead of making another.
+   */
+  submitted?: Promise<string> | undefined;
+}
+
+const forms = new Map<string, FormDraft>();
+
+export function startFormDraft(practitionerId: string, kind: string, subjectId: string, values: FormDraft['values'] = {}): FormDraft {
+  const now = Date.now();
+  sweep(now);
+  const draft: FormDraft = { id: randomUUID(), practitionerId, kind, subjectId, startedAt: now, idempotencyKey: randomUUID(), values };
+  forms.set(draft.id, draft);
+  return draft;
+}
+
+/** The practitioner's own draft of that kind about that subject, or undefined (answered as "not found"). */
+export function findFormDraft(id: string | undefined, practitionerId: string, kind: string, subjectId: string): FormDraft | undefined {
+  if (!id) return undefined;
+  sweep(Date.now());
+  const d = forms.get(id);
+  return d && d.practitionerId === practitionerId && d.kind === kind && d.subjectId === subjectId ? d : undefined;
+}
+
+/**
+ * Runs the service call once per draft: a second submit gets the first one's answer. The answers
+ * (personal data) are forgotten once recorded; a failed call leaves them for the practitioner to correct.
+ */
+export async function submitOnce(d: FormDraft, call: () => Promise<string>): Promise<string> {
+  if (!d.submitted) {
+    d.submitted = call().then((href) => {
+      d.values = {};
+      return href;
+    }, (err: unknown) => {
+      d.submitted = undefined;
+      throw err;
+    });
+  }
+  return d.submitted;
+}
+
+const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** One row of a GOV.UK "check your answers" summary list, with its "Change" link back to the field. */
+export interface AnswerRow {
+  key: { text: string };
+  value: { html: string };
+  actions?: { items: { href: string; text: string; visuallyHiddenText: string }[] };
+}
+
+/** A row whose value keeps the practitioner's line breaks (escaped); an empty answer reads "Not given". */
+export function answerRow(key: string, value: string | readonly string[] | undefined, changeHref?: string): AnswerRow {
+  const text = Array.isArray(value) ? value.filter(Boolean).join('\n') : ((value as string | undefined) ?? '');
+  const html = text.trim() ? escapeHtml(text.trim()).replace(/\r?\n/g, '<br>') : 'Not given';
+  return { key: { text: key }, value: { html }, ...(changeHref ? { actions: { items: [{ href: changeHref, text: 'Change', visuallyHiddenText: key.toLowerCase() }] } } : {}) };
 }

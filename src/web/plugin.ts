@@ -9,6 +9,7 @@ import { registerAdminPages } from './pages/admin.ts';
 import { registerAuthPages } from './pages/auth.ts';
 import { registerChronologyPages } from './pages/chronology.ts';
 import { registerConsentPages } from './pages/consent.ts';
+import { registerFlagPages } from './pages/flags.ts';
 import { registerPeoplePages } from './pages/people.ts';
 import { registerProcessPages } from './pages/process.ts';
 import { registerRecordPages } from './pages/records.ts';
@@ -21,12 +22,39 @@ import { Web, type WebOptions } from './web.ts';
 
 export type { WebOptions } from './web.ts';
 
+const NOT_FOUND = { title: 'Page not found', body: 'There is nothing here, or it is not yours to see. If you typed the address, check it is correct.' };
+
+/**
+ * The GOV.UK "Page not found" for unknown addresses. Fastify allows one not-found handler for the
+ * root prefix and app.ts keeps it (the API and FHIR answer problem+json); that handler asks this
+ * for browsers asking for a page. It runs outside this plugin, so the page carries no CSRF token
+ * and no form (layout.njk leaves out "Sign out").
+ */
+export class PageNotFound {
+  private web: Web | undefined;
+
+  attach(web: Web): void {
+    this.web = web;
+  }
+
+  /** A browser asking for a page: not under /api/ or /fhir/, and accepting HTML. */
+  static wanted(request: FastifyRequest): boolean {
+    return !/^\/(api|fhir)(\/|$)/.test(request.url) && /\btext\/html\b/.test(request.headers.accept ?? '');
+  }
+
+  async send(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    if (!this.web) return reply.code(404).type('text/plain; charset=utf-8').send('Page not found');
+    reply.generateCsrf = () => '';
+    return this.web.render(request, reply, 'error.njk', NOT_FOUND, 404);
+  }
+}
+
 /**
  * The practitioners' web pages (GOV.UK Design System), as one encapsulated Fastify plugin: its
  * form parser, CSRF protection and HTML error pages apply to these routes only, so the JSON API
  * under /api/v1 keeps its own behaviour. Pages are thin adapters over the same services.
  */
-export async function webPlugin(app: FastifyInstance, opts: WebOptions): Promise<void> {
+export async function webPlugin(app: FastifyInstance, opts: WebOptions & { notFound?: PageNotFound }): Promise<void> {
   // Assets from the installed packages, no CDN. They hold no personal data, so they may be cached.
   await app.register(async (assets) => {
     assets.addHook('onSend', async (_req, reply, payload) => {
@@ -53,6 +81,7 @@ export async function webPlugin(app: FastifyInstance, opts: WebOptions): Promise
       csrfOpts: { hmacKey: randomBytes(32) },
     });
     const web = new Web(pages, opts);
+    opts.notFound?.attach(web);
 
     // Every page needs a signed-in practitioner except those marked public; every form post needs its CSRF token.
     pages.addHook('preHandler', (request, reply, done) => {
@@ -68,7 +97,7 @@ export async function webPlugin(app: FastifyInstance, opts: WebOptions): Promise
     pages.setErrorHandler(async (error: FastifyError | Problem, request, reply) => {
       if (error instanceof Problem) {
         if (error.status === 401) return reply.redirect('/sign-in', 303);
-        if (error.status === 404) return web.render(request, reply, 'error.njk', { title: 'Page not found', body: 'There is nothing here, or it is not yours to see. If you typed the address, check it is correct.' }, 404);
+        if (error.status === 404) return web.render(request, reply, 'error.njk', NOT_FOUND, 404);
         if (error.status === 403) return web.render(request, reply, 'error.njk', { title: 'You cannot do that', body: error.detail ?? 'Your role does not allow this.' }, 403);
         if (error.status === 409) return web.render(request, reply, 'error.njk', { title: 'This has already changed', body: error.detail ?? 'Someone else has changed this. Go back and check.' }, 409);
         if (error.status === 429) return web.render(request, reply, 'error.njk', { title: 'Too many attempts', body: error.detail ?? 'Try again later.' }, 429);
@@ -93,6 +122,7 @@ export async function webPlugin(app: FastifyInstance, opts: WebOptions): Promise
     registerChronologyPages(web);
     registerSharingPages(web);
     registerConsentPages(web);
+    registerFlagPages(web);
     registerRequestPages(web);
     registerReferralPages(web);
     registerProcessPages(web);

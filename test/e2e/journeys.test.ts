@@ -204,7 +204,9 @@ describe('the practitioners’ web pages, in Chromium', () => {
       await p.getByLabel('What they will be told').fill('That the school is worried about Jack and has asked for help');
       await p.getByLabel('By whom').fill('Karen Doyle with the social worker');
       await p.getByLabel('When', { exact: true }).fill('After the social worker’s first visit');
-      await j.click('Send the referral');
+      await j.click('Continue');
+      expect(await j.heading()).toBe('Check your referral before sending it');
+      await j.click('Confirm and send');
       expect(await p.locator('.govuk-notification-banner--success').innerText()).toContain('Your referral has been sent');
       await j.signOut();
 
@@ -238,7 +240,7 @@ describe('the practitioners’ web pages, in Chromium', () => {
     } finally {
       await close(j);
     }
-  }, 150_000);
+  }, 240_000);
 
   it('wrong input shows the GOV.UK error summary, which takes the focus, links to each field, and loses nothing typed — by keyboard alone', async () => {
     const { j, cast } = await open();
@@ -363,11 +365,12 @@ describe('the practitioners’ web pages, in Chromium', () => {
       await p.getByRole('group', { name: 'Date of birth' }).getByLabel('Year').fill(String(new Date().getFullYear() + 2));
       await p.getByRole('group', { name: 'Date of birth' }).getByLabel('Month').fill('2');
       await p.getByRole('group', { name: 'Date of birth' }).getByLabel('Day').fill('3');
-      await j.click('Add person');
+      await j.click('Continue');
       expect(await p.locator('.govuk-error-summary__list a').allInnerTexts()).toEqual(expect.arrayContaining(['Date of birth must be today or in the past', 'Enter a given name or a family name']));
       await p.getByRole('group', { name: 'Date of birth' }).getByLabel('Year').fill('2019');
       await p.getByLabel('Given names').fill('Jenny');
       await p.getByLabel('Family name').fill('Carver');
+      await j.click('Continue');
       await j.click('Add person');
       expect(await j.heading()).toBe('Jenny Carver');
 
@@ -381,6 +384,7 @@ describe('the practitioners’ web pages, in Chromium', () => {
       await choose(j, 'How was it given?', 'Explicitly, in words');
       await choose(j, 'Who gave or refused it?', 'Someone with parental responsibility');
       await choose(j, 'Who?', 'Donna Carver');
+      await j.click('Continue');
       await j.click('Record consent');
       expect(await p.locator('.govuk-notification-banner--success').innerText()).toContain('The consent has been recorded');
       await j.click('A school nurse check of Jack’s weight', 'link');

@@ -9,6 +9,7 @@ import { hashPassword } from '../../src/auth/passwords.ts';
 import { openPGlite } from '../../src/db/database.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { loadDemo } from '../../src/demo/demo.ts';
+import { fictionalNhsNumber } from '../../src/demo/story.ts';
 import { systemClock } from '../../src/shared/clock.ts';
 import { Journey, launchChromium, startApp } from './harness.ts';
 
@@ -101,7 +102,8 @@ try {
   await p.getByLabel('By whom').fill('Karen Doyle');
   await p.getByLabel('When', { exact: true }).fill('Today, at collection');
   await shot('11-referral-form');
-  await j.click('Send the referral');
+  await j.click('Continue');
+  await j.click('Confirm and send');
   await j.signOut();
   // The health visitor sees what was shared.
   await signIn('Joanne Pike');
@@ -124,6 +126,22 @@ try {
     await j.navigate(() => firstEpisode.click());
     await shot('16-episode');
   }
+  await j.signOut();
+  // A doctor looks up Natasha (on a child protection plan, case example 7) in an unscheduled attendance;
+  // children's social care then sees that she was seen.
+  await signIn('Dr Sam Okoye');
+  await j.goto('/flags/lookup');
+  await p.getByLabel('Your care setting').fill('Northshire General Hospital emergency department');
+  await choose('What kind of care setting is it?', 'Emergency department');
+  await choose('Was the child’s attendance planned?', 'No, it is unscheduled');
+  await choose('Do you have the child’s NHS number?', 'Yes');
+  await p.getByLabel('NHS number').fill(fictionalNhsNumber(700_001));
+  await j.click('Look up flags');
+  await shot('18-flag-lookup');
+  await j.signOut();
+  await signIn('Tom Haskins');
+  await j.goto('/seen-notifications');
+  await shot('19-seen-notifications');
   await j.signOut();
   await signIn('Olu Adebayo');
   await j.goto('/admin/practitioners');

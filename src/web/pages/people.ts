@@ -11,8 +11,9 @@ import { candidatesFor, confirmSamePerson, recordNotSamePerson, searchCandidates
 import type { Candidate } from '../../matching/schemas.ts';
 import { fieldProblems, notFound, Problem } from '../../shared/errors.ts';
 import { calendarDate, dateParts, FormErrors, formOf, opt, str, validationProblem, type FormBody } from '../forms.ts';
+import { answerRow, findFormDraft, startFormDraft, submitOnce, type FormDraft } from '../drafts.ts';
 import { peopleSharedWith } from '../session-info.ts';
-import { personName } from '../view.ts';
+import { personName, ukDate } from '../view.ts';
 import { safely, type Web } from '../web.ts';
 
 type IdParams = { id: string };
@@ -36,6 +37,9 @@ const PERSON_FIELDS: Record<string, string> = {
   '/addresses/0/line1': 'line1', '/addresses/0/line2': 'line2', '/addresses/0/town': 'town', '/addresses/0/postcode': 'postcode', '/addresses': 'line1',
   '/preferredLanguage': 'preferredLanguage', '/communicationNeeds': 'communicationNeeds',
 };
+
+const PERSON_KINDS: Record<string, string> = { child: 'A child', adult: 'An adult', unborn: 'An unborn child' };
+const SEXES: Record<string, string> = { female: 'Female', male: 'Male', unknown: 'Not known', not_specified: 'Not specified' };
 
 /** Reads the "add a person" form; returns the input for NewPerson and the errors of the dates. */
 function personInput(f: FormBody, now: Date, errors: FormErrors): Record<string, unknown> {
@@ -91,27 +95,87 @@ export function registerPeoplePages(web: Web): void {
     return findPage(request, reply, { values, results, searched: true, candidates });
   });
 
-  app.get('/people/new', async (request, reply) =>
-    web.render(request, reply, 'people/new.njk', { pageTitle: 'Add a person', values: { kind: 'child' }, errors: {}, errorList: [], backLink: '/people/find' }));
+  const newPersonForm = (request: FastifyRequest, reply: FastifyReply, values: Record<string, unknown>, errors?: FormErrors): Promise<FastifyReply> => {
+    const data = { pageTitle: 'Add a person', values, backLink: '/people/find' };
+    return errors?.any ? web.renderErrors(request, reply, 'people/new.njk', errors, data) : web.render(request, reply, 'people/new.njk', { ...data, errors: {}, errorList: [] });
+  };
+  const formValues = (f: FormBody, draftId?: string): Record<string, unknown> => ({ ...f, dob: dateParts(f, 'dob'), edd: dateParts(f, 'edd'), draft: draftId });
+
+  // "Change" on the check page comes back here with the answers kept in the draft.
+  app.get<{ Querystring: { draft?: string } }>('/people/new', async (request, reply) => {
+    const d = findFormDraft(request.query.draft, web.ctx(request).actor.practitionerId, 'person', 'new');
+    if (d?.submitted) return reply.redirect(await d.submitted, 303);
+    return newPersonForm(request, reply, d ? formValues(d.values, d.id) : { kind: 'child' });
+  });
 
   app.post('/people/new', async (request, reply) => {
     const ctx = web.ctx(request);
     const f = formOf(request.body);
     const errors = new FormErrors();
-    const input = personInput(f, ctx.clock.now(), errors);
-    const parsed = NewPerson.safeParse(input);
+    const parsed = NewPerson.safeParse(personInput(f, ctx.clock.now(), errors));
     if (!parsed.success) errors.addProblems(fieldProblems(parsed.error), PERSON_FIELDS, 'givenNames');
-    if (!errors.any && parsed.success) {
-      try {
-        const person = await createPerson(ctx, parsed.data);
-        return reply.redirect(`/people/${person.id}?done=person-added`, 303);
-      } catch (err) {
-        const p = validationProblem(err);
-        if (!p) throw err;
-        errors.addProblems(p.errors, PERSON_FIELDS, 'givenNames');
+    const known = findFormDraft(str(f, 'draft'), ctx.actor.practitionerId, 'person', 'new');
+    if (errors.any) return newPersonForm(request, reply, formValues(f, known?.id), errors);
+    const d = known && !known.submitted ? known : startFormDraft(ctx.actor.practitionerId, 'person', 'new');
+    d.values = { ...f, _csrf: undefined, draft: undefined };
+    return reply.redirect(`/people/new/${d.id}`, 303);
+  });
+
+  const personCheck = (request: FastifyRequest, reply: FastifyReply, d: FormDraft, errors?: FormErrors): Promise<FastifyReply> => {
+    const f = d.values;
+    const change = (field: string): string => `/people/new?draft=${d.id}#${field}`;
+    const dob = calendarDate(dateParts(f, 'dob'), 'Date of birth').value;
+    const edd = calendarDate(dateParts(f, 'edd'), 'Expected date of delivery').value;
+    const unborn = str(f, 'kind') === 'unborn';
+    const rows = [
+      answerRow('Who', PERSON_KINDS[str(f, 'kind')] ?? str(f, 'kind'), change('kind')),
+      answerRow('Given names', str(f, 'givenNames'), change('givenNames')),
+      answerRow('Family name', str(f, 'familyName'), change('familyName')),
+      ...(unborn ? [answerRow('Expected date of delivery', edd ? ukDate(edd) : '', change('edd-day'))] : []),
+      answerRow('Date of birth', dob ? ukDate(dob) : 'Not known', change('dob-day')),
+      answerRow('Sex', SEXES[str(f, 'sex') || 'unknown'] ?? str(f, 'sex'), change('sex')),
+      answerRow('NHS number', str(f, 'nhsNumber') || 'Not known', change('nhsNumber')),
+      answerRow('Address', ['line1', 'line2', 'town', 'postcode'].map((k) => str(f, k)).filter(Boolean).join('\n') || 'Not recorded', change('line1')),
+      answerRow('Preferred language', str(f, 'preferredLanguage') || 'Not recorded', change('preferredLanguage')),
+      answerRow('Communication needs', str(f, 'communicationNeeds') || 'None recorded', change('communicationNeeds')),
+    ];
+    const data = { pageTitle: 'Check the details before adding the person', draft: d, rows, backLink: change('kind') };
+    return errors?.any ? web.renderErrors(request, reply, 'people/check.njk', errors, data) : web.render(request, reply, 'people/check.njk', { ...data, errors: {}, errorList: [] });
+  };
+
+  const personDraft = (request: FastifyRequest, id: string): FormDraft => {
+    const d = findFormDraft(id, web.ctx(request).actor.practitionerId, 'person', 'new');
+    if (!d) throw notFound('draft');
+    return d;
+  };
+
+  app.get<{ Params: { draft: string } }>('/people/new/:draft', async (request, reply) => {
+    const d = personDraft(request, request.params.draft);
+    if (d.submitted) return reply.redirect(await d.submitted, 303);
+    return personCheck(request, reply, d);
+  });
+
+  app.post<{ Params: { draft: string } }>('/people/new/:draft', async (request, reply) => {
+    const ctx = web.ctx(request);
+    const d = personDraft(request, request.params.draft);
+    if (d.submitted) return reply.redirect(await d.submitted, 303);
+    const errors = new FormErrors();
+    const parsed = NewPerson.safeParse(personInput(d.values, ctx.clock.now(), errors));
+    // The answers were checked before this page; anything wrong now goes back to the form.
+    if (errors.any || !parsed.success) return reply.redirect(`/people/new?draft=${d.id}`, 303);
+    try {
+      const href = await submitOnce(d, async () => `/people/${(await createPerson(ctx, parsed.data)).id}?done=person-added`);
+      return reply.redirect(href, 303);
+    } catch (err) {
+      const p = validationProblem(err);
+      if (!p) throw err;
+      for (const x of p.errors) {
+        const field = PERSON_FIELDS[x.pointer] ?? 'givenNames';
+        errors.add(field, x.detail, `/people/new?draft=${d.id}#${field}`);
       }
+      if (!errors.any) errors.add('givenNames', p.detail ?? 'The person could not be added', `/people/new?draft=${d.id}#givenNames`);
+      return personCheck(request, reply, d, errors);
     }
-    return web.renderErrors(request, reply, 'people/new.njk', errors, { pageTitle: 'Add a person', values: { ...f, dob: dateParts(f, 'dob'), edd: dateParts(f, 'edd') }, backLink: '/people/find' });
   });
 
   app.get<{ Params: IdParams }>('/people/:id', async (request, reply) => {

@@ -1,11 +1,22 @@
-import { getMeeting, listMeetings, type Meeting } from '../../meetings/meetings.ts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { closeAction, getMeeting, listMeetings, recordOutcome, scheduleMeeting, type Meeting } from '../../meetings/meetings.ts';
+import { MeetingOutcome, NewMeeting } from '../../meetings/schemas.ts';
+import { listAgencies, listAgencyPractitioners } from '../../partnership/partnership.ts';
 import { listAlerts as listOverdueAlerts } from '../../process/alerts.ts';
-import { getEpisode, listDueSteps } from '../../process/episodes.ts';
+import { getEpisode, listDueSteps, recordEpisodeAction, type EpisodeView } from '../../process/episodes.ts';
+import { listIncomingReferrals } from '../../process/referrals.ts';
+import { CP_CATEGORIES, RecordAction } from '../../process/schemas.ts';
 import { getPerson } from '../../people/people.ts';
-import { personName } from '../view.ts';
+import type { ActorContext } from '../../shared/context.ts';
+import { fieldProblems, notFound, Problem, type FieldProblem } from '../../shared/errors.ts';
+import { answerRow, findFormDraft, startFormDraft, submitOnce, type FormDraft } from '../drafts.ts';
+import { calendarDate, dateParts, FormErrors, formOf, list, londonInstant, nowTime, str, todayParts, validationProblem, type FormBody } from '../forms.ts';
+import { personName, ukDate, ukDateTime, words } from '../view.ts';
 import { safely, type Web } from '../web.ts';
+import { OUTCOME_TEXT } from './referrals.ts';
 
 type IdParams = { id: string };
+type DraftParams = { id: string; draft: string };
 
 /** What each action the process may allow next means, in words. */
 const ACTION_TEXT: Record<string, string> = {
@@ -16,7 +27,266 @@ const ACTION_TEXT: Record<string, string> = {
   cin_plan_reviewed: 'Review the child in need plan', plan_ended: 'End the child protection plan', case_closed: 'Close the case',
 };
 
-/** A child's process page, the authority's due steps, and meetings with their actions. */
+/** Banners for this module's own redirects (the shared ones are in web.ts). */
+const BANNERS: Record<string, string> = {
+  'meeting-arranged': 'The meeting has been arranged and the invited agencies told.',
+  'meeting-recorded': 'What happened at the meeting has been recorded. Each action’s owner has been told.',
+  'meeting-action-done': 'The action has been marked as done.',
+};
+const banner = (request: FastifyRequest): string | undefined => BANNERS[(request.query as { done?: string } | undefined)?.done ?? ''];
+
+interface Choice {
+  value: string;
+  text: string;
+  hint?: { text: string };
+}
+
+/** Choices that depend on the partnership or the episode, filled in when the form is shown. */
+type Source = 'agencies' | 'socialWorkers' | 'practitioners' | 'meetings';
+
+/**
+ * One question of an action's form. The form, its checks, its check-your-answers rows and the
+ * mapping of the service's field problems back to it all come from this one description.
+ */
+interface Field {
+  name: string;
+  type: 'radios' | 'yesno' | 'textarea' | 'checkboxes' | 'participants' | 'select' | 'number' | 'date';
+  label: string;
+  hint?: string;
+  items?: readonly Choice[];
+  source?: Source;
+  /** The message when it is not answered; no message means optional. */
+  required?: string;
+  /** Asked only when this holds (the plan's details only when there is a plan). */
+  when?: (v: FormBody) => boolean;
+  /** The legend of the group of questions it belongs to. */
+  section?: string;
+  /** Where the service reports a problem with it (default /action/{name}). */
+  pointer?: string;
+}
+
+interface ActionForm {
+  title: string;
+  intro?: string;
+  fields: Field[];
+  /** The action's content (all but its type) from the answers. */
+  build: (v: FormBody) => Record<string, unknown>;
+  /** The kind of meeting it happens at, when it can be linked to one. */
+  meetingKind?: 'strategy_discussion' | 'conference' | 'core_group';
+}
+
+const choices = (m: Record<string, string>): Choice[] => Object.entries(m).map(([value, text]) => ({ value, text }));
+const yes = (v: FormBody, name: string): boolean => str(v, name) === 'yes';
+const orUndefined = (s: string): string | undefined => (s === '' ? undefined : s);
+
+const ASSESSMENT_KINDS = choices({ single: 'A single assessment', initial: 'An initial assessment', core: 'A core assessment' });
+const CONFERENCE_KINDS = choices({ initial: 'An initial child protection conference', review: 'A review conference', pre_birth: 'A pre-birth conference', transfer_in: 'A transfer-in conference' });
+const PLAN_END_REASONS = choices({
+  review_decision: 'A review conference decided the child no longer needs a plan', moved_authority: 'The child has moved to another authority',
+  eighteenth_birthday: 'The child has turned 18', death: 'The child has died', left_uk: 'The child has left the UK',
+});
+
+const plan = (v: FormBody): boolean => yes(v, 'plan');
+const monitored = (v: FormBody): boolean => str(v, 'monitoringAgencyId') !== '' && str(v, 'monitoringAgencyId') !== 'none';
+const meetingId = (v: FormBody): string | undefined => (str(v, 'meetingId') && str(v, 'meetingId') !== 'none' ? str(v, 'meetingId') : undefined);
+
+/** The forms for the actions a duty social worker records, after the engine's action types (src/process/engine.ts). */
+const ACTION_FORMS: Record<string, ActionForm> = {
+  referral_confirmed_in_writing: { title: 'Record the written confirmation of a phone referral', fields: [], build: () => ({}) },
+  referral_acknowledged: { title: 'Record that the referral was acknowledged', fields: [], build: () => ({}) },
+  referral_decided: {
+    title: 'Record the decision on the referral',
+    fields: [
+      { name: 'outcome', type: 'radios', label: 'What happens next?', items: choices({ assessment: OUTCOME_TEXT.assessment!, strategy_discussion: OUTCOME_TEXT.strategy_discussion!, other_agency: OUTCOME_TEXT.other_agency!, advice: OUTCOME_TEXT.advice!, no_further_action: OUTCOME_TEXT.no_further_action! }), required: 'Choose the next course of action' },
+      { name: 'reasons', type: 'textarea', label: 'Reasons', hint: 'They are fed back to the referrer (12.2)', required: 'Give the reasons for the decision' },
+    ],
+    build: (v) => ({ outcome: str(v, 'outcome'), reasons: str(v, 'reasons') }),
+  },
+  assessment_started: {
+    title: 'Record the start of an assessment',
+    fields: [{ name: 'kind', type: 'radios', label: 'Which assessment?', hint: 'Your partnership uses either the single assessment, or initial and core assessments', items: ASSESSMENT_KINDS, required: 'Choose which assessment has started' }],
+    build: (v) => ({ kind: str(v, 'kind') }),
+  },
+  assessment_completed: {
+    title: 'Record the completed assessment',
+    fields: [
+      { name: 'kind', type: 'radios', label: 'Which assessment?', items: ASSESSMENT_KINDS, required: 'Choose which assessment was completed' },
+      { name: 'outcome', type: 'radios', label: 'What was decided?', items: choices({ no_further_action: 'No further action', child_in_need_plan: 'A child in need plan', strategy_discussion: 'A strategy discussion: the child may be suffering significant harm', core_assessment: 'A core assessment' }), required: 'Choose what was decided' },
+      { name: 'summary', type: 'textarea', label: 'Summary of the assessment', required: 'Write a summary of the assessment' },
+    ],
+    build: (v) => ({ kind: str(v, 'kind'), outcome: str(v, 'outcome'), summary: str(v, 'summary') }),
+  },
+  urgent_protective_action: {
+    title: 'Record urgent protective action',
+    intro: 'A strategy discussion must follow at once (23.1).',
+    fields: [
+      { name: 'kind', type: 'radios', label: 'What action was taken?', items: choices({ emergency_protection_order: 'An emergency protection order', police_protection: 'Police protection', other: 'Other protective action' }), required: 'Choose the action taken' },
+      { name: 'otherChildrenConsidered', type: 'textarea', label: 'How were siblings and other children in the household considered? (23.4)', required: 'Say how siblings and other children in the household were considered' },
+    ],
+    build: (v) => ({ kind: str(v, 'kind'), otherChildrenConsidered: str(v, 'otherChildrenConsidered') }),
+  },
+  strategy_discussion_held: {
+    title: 'Record a strategy discussion',
+    intro: 'The record must be circulated to everyone who took part within one working day (28.3).',
+    meetingKind: 'strategy_discussion',
+    fields: [
+      { name: 'participants', type: 'participants', label: 'Which agencies took part?', source: 'agencies', required: 'Record who took part' },
+      { name: 's47', type: 'yesno', label: 'Are section 47 enquiries to be started?', required: 'Say whether section 47 enquiries are to be started' },
+      { name: 'policeInvestigation', type: 'yesno', label: 'Will the police investigate a possible crime?', required: 'Say whether the police will investigate' },
+      { name: 'immediateSafety', type: 'textarea', label: 'Decisions on the child’s immediate safety', required: 'Record the decisions on immediate safety' },
+      { name: 'familyToBeTold', type: 'textarea', label: 'What the family will be told, by whom and when', required: 'Record what the family will be told, by whom and when' },
+    ],
+    build: (v) => ({
+      s47: yes(v, 's47'), policeInvestigation: yes(v, 'policeInvestigation'), immediateSafety: str(v, 'immediateSafety'), familyToBeTold: str(v, 'familyToBeTold'),
+      participants: list(v, 'participants').map((agencyId) => ({ agencyId, ...(str(v, `participants-${agencyId}`) ? { name: str(v, `participants-${agencyId}`) } : {}) })),
+    }),
+  },
+  strategy_record_circulated: { title: 'Record that the strategy discussion record was circulated', fields: [], build: () => ({}) },
+  s47_concluded: {
+    title: 'Record the outcome of the section 47 enquiries',
+    fields: [
+      { name: 'outcome', type: 'radios', label: 'What did the enquiries find?', items: choices({ not_substantiated: 'The concerns were not substantiated', substantiated_no_continuing_risk: 'The concerns were substantiated, but the child is not at continuing risk of significant harm', continuing_risk: 'The child is at continuing risk of significant harm: an initial child protection conference is needed' }), required: 'Choose what the enquiries found' },
+      { name: 'summary', type: 'textarea', label: 'Summary of the enquiries', required: 'Write a summary of the enquiries' },
+    ],
+    build: (v) => ({ outcome: str(v, 'outcome'), summary: str(v, 'summary') }),
+  },
+  conference_held: {
+    title: 'Record a child protection conference',
+    meetingKind: 'conference',
+    fields: [
+      { name: 'kind', type: 'radios', label: 'Which conference?', items: CONFERENCE_KINDS, required: 'Choose which conference was held' },
+      { name: 'plan', type: 'yesno', label: 'Is the child to be (or remain) the subject of a child protection plan?', required: 'Say whether the child is the subject of a child protection plan' },
+      { name: 'invitedAgencyIds', type: 'checkboxes', label: 'Which agencies were invited?', source: 'agencies', required: 'Record which agencies were invited' },
+      { name: 'attendedAgencyIds', type: 'checkboxes', label: 'Which agencies attended?', source: 'agencies' },
+      { name: 'parentsParticipation', type: 'textarea', label: 'The parents’ participation', hint: 'Or why they were excluded', required: 'Record the parents’ participation, or why they were excluded' },
+      { name: 'category', type: 'radios', label: 'Category of the plan', section: 'If the child is to have a plan: the child protection plan', when: plan, items: CP_CATEGORIES.map((c) => ({ value: c, text: words(c) })), required: 'Choose the category of the plan', pointer: '/action/planDetails/category' },
+      { name: 'leadAgencyId', type: 'radios', label: 'Lead agency', section: 'If the child is to have a plan: the child protection plan', when: plan, source: 'agencies', required: 'Choose the lead agency', pointer: '/action/planDetails/leadAgencyId' },
+      { name: 'keyWorkerId', type: 'select', label: 'Key worker', hint: 'A social worker, who leads the core group (49, 51.1)', section: 'If the child is to have a plan: the child protection plan', when: plan, source: 'socialWorkers', required: 'Choose the key worker', pointer: '/action/planDetails/keyWorkerId' },
+      { name: 'coreGroup', type: 'checkboxes', label: 'Core group members', hint: 'Practitioners in your agency: other agencies’ members are named in their own directories', section: 'If the child is to have a plan: the child protection plan', when: plan, source: 'practitioners', required: 'Name the core group members', pointer: '/action/planDetails/coreGroup' },
+      { name: 'outlinePlan', type: 'textarea', label: 'Outline plan', section: 'If the child is to have a plan: the child protection plan', when: plan, required: 'Write the outline plan', pointer: '/action/planDetails/outlinePlan' },
+      { name: 'contingencyPlan', type: 'textarea', label: 'Contingency plan', section: 'If the child is to have a plan: the child protection plan', when: plan, required: 'Write the contingency plan', pointer: '/action/planDetails/contingencyPlan' },
+    ],
+    build: (v) => ({
+      kind: str(v, 'kind'), plan: plan(v), invitedAgencyIds: list(v, 'invitedAgencyIds'), attendedAgencyIds: list(v, 'attendedAgencyIds'), parentsParticipation: str(v, 'parentsParticipation'),
+      planDetails: plan(v) ? {
+        category: str(v, 'category'), leadAgencyId: str(v, 'leadAgencyId'), keyWorkerId: str(v, 'keyWorkerId'), coreGroup: list(v, 'coreGroup'),
+        outlinePlan: str(v, 'outlinePlan'), contingencyPlan: str(v, 'contingencyPlan'), actions: [],
+      } : undefined,
+    }),
+  },
+  core_group_met: {
+    title: 'Record a core group meeting',
+    meetingKind: 'core_group',
+    fields: [{ name: 'attendees', type: 'checkboxes', label: 'Who attended?', source: 'practitioners', required: 'Record who attended' }],
+    build: (v) => ({ attendees: list(v, 'attendees') }),
+  },
+  cin_plan_reviewed: {
+    title: 'Record a review of the child in need plan',
+    fields: [{ name: 'summary', type: 'textarea', label: 'Summary of the review', required: 'Write a summary of the review' }],
+    build: (v) => ({ summary: str(v, 'summary') }),
+  },
+  plan_ended: {
+    title: 'End the child protection plan',
+    intro: 'Every agency invited to the conference that made the plan is told it has ended (68.4).',
+    fields: [
+      { name: 'reason', type: 'radios', label: 'Why has the plan ended?', items: PLAN_END_REASONS, required: 'Choose why the plan has ended' },
+      { name: 'childInNeedPlan', type: 'yesno', label: 'Will the child have a child in need plan?', when: (v) => str(v, 'reason') === 'review_decision', required: 'Say whether the child will have a child in need plan' },
+    ],
+    build: (v) => ({ reason: str(v, 'reason'), childInNeedPlan: str(v, 'reason') === 'review_decision' && yes(v, 'childInNeedPlan') }),
+  },
+  case_closed: {
+    title: 'Close the case',
+    fields: [
+      { name: 'reasons', type: 'textarea', label: 'Reasons for closing the case', required: 'Give the reasons for closing the case' },
+      { name: 'monitoringAgencyId', type: 'radios', label: 'Which agency will monitor the child?', hint: 'Needed after home visits with no access, or concerns recorded during the episode (case example 8)', source: 'agencies', required: 'Say which agency will monitor the child, or that none will' },
+      { name: 'checks', type: 'textarea', label: 'What will be checked', section: 'If an agency will monitor the child: the arrangement', when: monitored, required: 'Say what will be checked', pointer: '/action/arrangement/checks' },
+      { name: 'everyDays', type: 'number', label: 'Every how many days?', hint: '14 for fortnightly', section: 'If an agency will monitor the child: the arrangement', when: monitored, required: 'Say every how many days a check is due', pointer: '/action/arrangement/everyDays' },
+      { name: 'endsOn', type: 'date', label: 'Until when?', section: 'If an agency will monitor the child: the arrangement', when: monitored, required: 'Enter when the monitoring ends', pointer: '/action/arrangement/endsOn' },
+      { name: 'escalation', type: 'textarea', label: 'What happens if concerns continue or checks cannot be made (optional)', section: 'If an agency will monitor the child: the arrangement', when: monitored, pointer: '/action/arrangement/escalation' },
+    ],
+    build: (v) => ({
+      reasons: str(v, 'reasons'),
+      monitoringAgencyId: monitored(v) ? str(v, 'monitoringAgencyId') : undefined,
+      arrangement: monitored(v) ? { checks: str(v, 'checks'), everyDays: Number(str(v, 'everyDays')), endsOn: calendarDate(dateParts(v, 'endsOn'), 'The end').value, escalation: orUndefined(str(v, 'escalation')) } : undefined,
+    }),
+  },
+};
+
+const MEETING_KINDS = choices({ strategy_discussion: 'A strategy discussion', conference: 'A child protection conference', core_group: 'A core group meeting' });
+
+/** The id of the element a field's error links to. */
+const fieldId = (f: Field): string => (f.type === 'date' ? `${f.name}-day` : f.name);
+
+/** When it happened: a date and a UK time, not in the future. */
+function readWhen(v: FormBody, prefix: string, what: string, now: Date, errors: FormErrors, allowFuture = false): string | undefined {
+  const day = calendarDate(dateParts(v, prefix), 'The date');
+  if (!day.value && !day.error) errors.add(`${prefix}-day`, `Enter the date ${what}`);
+  else if (day.error) errors.add(`${prefix}-day`, day.error);
+  else {
+    const at = londonInstant(day.value!, str(v, `${prefix}Time`) || '12:00');
+    if (at.error) errors.add(`${prefix}Time`, at.error);
+    else if (!allowFuture && new Date(at.value!).getTime() > now.getTime() + 5 * 60_000) errors.add(`${prefix}-day`, `The date ${what} must be today or in the past`);
+    else return at.value;
+  }
+  return undefined;
+}
+
+/** An action's answers, checked: the errors, or the input for recordEpisodeAction. */
+function readAction(type: string, form: ActionForm, v: FormBody, idempotencyKey: string, now: Date): { errors: FormErrors; input?: RecordAction } {
+  const errors = new FormErrors();
+  const occurredAt = readWhen(v, 'occurred', 'it happened', now, errors);
+  for (const f of form.fields) {
+    if (f.when && !f.when(v)) continue;
+    if (f.type === 'date') {
+      const d = calendarDate(dateParts(v, f.name), f.label);
+      if (d.error) errors.add(fieldId(f), d.error);
+      else if (!d.value && f.required) errors.add(fieldId(f), f.required);
+    } else if (f.type === 'number') {
+      const n = str(v, f.name);
+      if (!n && f.required) errors.add(f.name, f.required);
+      else if (n && !/^\d+$/.test(n)) errors.add(f.name, 'Enter a whole number of days, like 14');
+    } else if (f.required && (f.type === 'checkboxes' || f.type === 'participants' ? list(v, f.name).length === 0 : !str(v, f.name))) errors.add(f.name, f.required);
+  }
+  if (errors.any) return { errors };
+  const parsed = RecordAction.safeParse({ idempotencyKey, occurredAt, action: { type, ...form.build(v) }, meetingId: meetingId(v) });
+  if (!parsed.success) {
+    addActionProblems(errors, form, fieldProblems(parsed.error));
+    return { errors };
+  }
+  return { errors, input: parsed.data };
+}
+
+function addActionProblems(errors: FormErrors, form: ActionForm, problems: readonly FieldProblem[], href?: (field: string) => string): void {
+  const map: Record<string, string> = { '/occurredAt': 'occurred-day', '/meetingId': 'meetingId' };
+  for (const f of form.fields) map[f.pointer ?? `/action/${f.name}`] = fieldId(f);
+  const keys = Object.keys(map).sort((a, b) => b.length - a.length);
+  const fallback = form.fields[0] ? fieldId(form.fields[0]) : 'occurred-day';
+  for (const p of problems) {
+    const key = keys.find((k) => p.pointer === k || p.pointer.startsWith(`${k}/`));
+    const field = key ? map[key]! : fallback;
+    errors.add(field, p.detail.replace(/^Allowed now: (.*)$/, (_m, list: string) => `What the process allows now: ${list.split(', ').map((t) => (ACTION_TEXT[t] ?? words(t)).toLowerCase()).join('; ')}`), href ? href(field) : `#${field}`);
+  }
+}
+
+/** Steps of a referral made through Jigsaw: taken on the referral's page, which also tells the referrer (12.2). */
+const REFERRAL_STEPS = new Set(['referral_confirmed_in_writing', 'referral_acknowledged', 'referral_decided']);
+
+/** The referral an episode was opened from, if it came through Jigsaw. */
+async function referralOf(ctx: ActorContext, episodeId: string): Promise<string | undefined> {
+  return (await safely(() => listIncomingReferrals(ctx, { status: 'all' })))?.find((r) => r.episodeId === episodeId)?.id;
+}
+
+/** The episode's meetings, newest last (the meetings service lists by agency, not by episode). */
+async function episodeMeetings(ctx: ActorContext, episodeId: string): Promise<Meeting[]> {
+  const meetings: Meeting[] = [];
+  for (const m of ((await safely(() => listMeetings(ctx))) ?? []).slice(0, 50)) {
+    const full = await safely(() => getMeeting(ctx, m.id));
+    if (full?.episodeId === episodeId) meetings.push(full);
+  }
+  return meetings;
+}
+
+/** A child's process page that can act, the authority's due steps, and meetings with their actions. */
 export function registerProcessPages(web: Web): void {
   const { app } = web;
 
@@ -32,19 +302,334 @@ export function registerProcessPages(web: Web): void {
     const ctx = web.ctx(request);
     const episode = await getEpisode(ctx, request.params.id);
     const child = await safely(() => getPerson(ctx, episode.childPersonId));
-    const meetings: Meeting[] = [];
-    for (const m of ((await safely(() => listMeetings(ctx))) ?? []).slice(0, 50)) {
-      const full = await safely(() => getMeeting(ctx, m.id));
-      if (full?.episodeId === episode.id) meetings.push(full);
-    }
+    const meetings = await episodeMeetings(ctx, episode.id);
+    const referralId = episode.state.allowed.some((a) => REFERRAL_STEPS.has(a)) ? await referralOf(ctx, episode.id) : undefined;
     return web.render(request, reply, 'process/episode.njk', {
       pageTitle: 'A child’s process', episode, child, name: child ? personName(child) : 'The child', meetings,
-      allowed: episode.state.allowed.map((a) => ACTION_TEXT[a] ?? a), actionText: ACTION_TEXT, backLink: child ? `/people/${child.id}` : '/process',
+      allowed: episode.state.allowed.map((a) => ({
+        type: a, text: ACTION_TEXT[a] ?? words(a), recordable: a in ACTION_FORMS,
+        href: referralId && REFERRAL_STEPS.has(a) ? `/referrals/${referralId}` : `/episodes/${episode.id}/record/${a}`,
+      })),
+      actionText: ACTION_TEXT, backLink: child ? `/people/${child.id}` : '/process',
     });
   });
 
-  app.get<{ Params: IdParams }>('/meetings/:id', async (request, reply) => {
-    const meeting = await getMeeting(web.ctx(request), request.params.id);
-    return web.render(request, reply, 'process/meeting.njk', { pageTitle: 'A meeting', meeting, backLink: meeting.episodeId ? `/episodes/${meeting.episodeId}` : '/process' });
+  // Recording an action: the draft (and its idempotency key) is made when the form is first shown.
+  app.get<{ Params: { id: string; type: string } }>('/episodes/:id/record/:type', async (request, reply) => {
+    const ctx = web.ctx(request);
+    const type = request.params.type;
+    if (!(type in ACTION_FORMS)) throw notFound('action');
+    const episode = await getEpisode(ctx, request.params.id);
+    const referralId = REFERRAL_STEPS.has(type) ? await referralOf(ctx, episode.id) : undefined;
+    if (referralId) return reply.redirect(`/referrals/${referralId}`, 303);
+    const now = ctx.clock.now();
+    const d = startFormDraft(ctx.actor.practitionerId, 'episode-action', episode.id, {
+      type, 'occurred-day': todayParts(now).day, 'occurred-month': todayParts(now).month, 'occurred-year': todayParts(now).year, occurredTime: nowTime(now),
+    });
+    return reply.redirect(`/episodes/${episode.id}/actions/${d.id}`, 303);
+  });
+
+  const actionDraft = (request: FastifyRequest<{ Params: DraftParams }>): { d: FormDraft; type: string; form: ActionForm } => {
+    const d = findFormDraft(request.params.draft, web.ctx(request).actor.practitionerId, 'episode-action', request.params.id);
+    if (!d) throw notFound('draft');
+    const type = str(d.values, 'type');
+    const form = ACTION_FORMS[type];
+    if (!form && !d.submitted) throw notFound('action');
+    return { d, type, form: form! };
+  };
+
+  /** Choices for the fields that need them, and the child's name for the caption. */
+  const formContext = async (ctx: ActorContext, episode: EpisodeView, form: ActionForm): Promise<{ name: string; items: Record<Source, Choice[]> }> => {
+    const sources = new Set(form.fields.map((f) => f.source));
+    const items: Record<Source, Choice[]> = { agencies: [], socialWorkers: [], practitioners: [], meetings: [] };
+    if (sources.has('agencies')) items.agencies = (await listAgencies(ctx)).map((a) => ({ value: a.id, text: a.name }));
+    if (sources.has('socialWorkers') || sources.has('practitioners')) {
+      const staff = ((await safely(() => listAgencyPractitioners(ctx))) ?? []).filter((p) => p.active && p.roles.some((r) => r !== 'administrator' && r !== 'auditor'));
+      items.practitioners = staff.map((p) => ({ value: p.id, text: p.name }));
+      items.socialWorkers = staff.filter((p) => p.roles.includes('social_worker')).map((p) => ({ value: p.id, text: p.name }));
+    }
+    if (form.meetingKind) {
+      items.meetings = (await episodeMeetings(ctx, episode.id)).filter((m) => m.kind === form.meetingKind)
+        .map((m) => ({ value: m.id, text: `${m.title}, ${ukDateTime(m.heldAt ?? m.scheduledAt)}` }));
+    }
+    const child = await safely(() => getPerson(ctx, episode.childPersonId));
+    return { name: child ? personName(child) : 'The child', items };
+  };
+
+  /** The fields as the template shows them, with their choices, grouped by section. */
+  const fieldsFor = (form: ActionForm, items: Record<Source, Choice[]>): (Field & { items: readonly Choice[] })[] => {
+    const fields = form.fields.map((f) => {
+      let its: readonly Choice[] = f.source ? items[f.source] : (f.items ?? []);
+      if (f.name === 'monitoringAgencyId') its = [...its, { value: 'none', text: 'No agency will monitor the child' }];
+      if (f.type === 'yesno') its = [{ value: 'yes', text: 'Yes' }, { value: 'no', text: 'No' }];
+      return { ...f, items: its };
+    });
+    if (form.meetingKind && items.meetings.length) {
+      fields.push({ name: 'meetingId', type: 'radios', label: 'Which meeting was it?', hint: 'Links the meeting’s invitees, decisions and actions to this episode', items: [...items.meetings, { value: 'none', text: 'None of these' }] });
+    }
+    return fields;
+  };
+
+  const groupsOf = (fields: (Field & { items: readonly Choice[] })[]): { legend?: string | undefined; fields: typeof fields }[] => {
+    const groups: { legend?: string | undefined; fields: typeof fields }[] = [];
+    for (const f of fields) {
+      const last = groups.at(-1);
+      if (last && last.legend === f.section) last.fields.push(f);
+      else groups.push({ legend: f.section, fields: [f] });
+    }
+    return groups;
+  };
+
+  const renderActionForm = async (request: FastifyRequest<{ Params: DraftParams }>, reply: FastifyReply, d: FormDraft, type: string, form: ActionForm, errors?: FormErrors): Promise<FastifyReply> => {
+    const ctx = web.ctx(request);
+    const episode = await getEpisode(ctx, request.params.id);
+    const { name, items } = await formContext(ctx, episode, form);
+    const values = { ...d.values, occurred: dateParts(d.values, 'occurred') };
+    const data = {
+      pageTitle: form.title, title: form.title, intro: form.intro, name, episode, draft: d, groups: groupsOf(fieldsFor(form, items)), values, type,
+      checked: Object.fromEntries(form.fields.filter((f) => f.type === 'checkboxes' || f.type === 'participants').map((f) => [f.name, list(d.values, f.name)])),
+      dates: Object.fromEntries(form.fields.filter((f) => f.type === 'date').map((f) => [f.name, dateParts(d.values, f.name)])),
+      backLink: `/episodes/${episode.id}`,
+    };
+    return errors?.any ? web.renderErrors(request, reply, 'process/action.njk', errors, data) : web.render(request, reply, 'process/action.njk', { ...data, errors: {}, errorList: [] });
+  };
+
+  app.get<{ Params: DraftParams }>('/episodes/:id/actions/:draft', async (request, reply) => {
+    const { d, type, form } = actionDraft(request);
+    if (d.submitted) return reply.redirect(await d.submitted, 303);
+    return renderActionForm(request, reply, d, type, form);
+  });
+
+  app.post<{ Params: DraftParams }>('/episodes/:id/actions/:draft', async (request, reply) => {
+    const ctx = web.ctx(request);
+    const { d, type, form } = actionDraft(request);
+    if (d.submitted) return reply.redirect(await d.submitted, 303);
+    // Everything typed is kept, whether or not it is complete; the type comes from the draft, not the form.
+    d.values = { ...formOf(request.body), _csrf: undefined, type };
+    const { errors } = readAction(type, form, d.values, d.idempotencyKey, ctx.clock.now());
+    if (errors.any) return renderActionForm(request, reply, d, type, form, errors);
+    return reply.redirect(`/episodes/${request.params.id}/actions/${d.id}/check`, 303);
+  });
+
+  const renderActionCheck = async (request: FastifyRequest<{ Params: DraftParams }>, reply: FastifyReply, d: FormDraft, type: string, form: ActionForm, errors?: FormErrors): Promise<FastifyReply> => {
+    const ctx = web.ctx(request);
+    const episode = await getEpisode(ctx, request.params.id);
+    const { name, items } = await formContext(ctx, episode, form);
+    const v = d.values;
+    const change = (field: string): string => `/episodes/${episode.id}/actions/${d.id}#${field}`;
+    const { input } = readAction(type, form, v, d.idempotencyKey, ctx.clock.now());
+    const rows = [answerRow('When', input ? ukDateTime(input.occurredAt) : '', change('occurred-day'))];
+    for (const f of fieldsFor(form, items)) {
+      if (f.when && !f.when(v)) continue;
+      const textOf = (value: string): string => f.items.find((i) => i.value === value)?.text ?? value;
+      let shown: string | string[];
+      if (f.type === 'participants') shown = list(v, f.name).map((id) => `${textOf(id)}${str(v, `${f.name}-${id}`) ? `: ${str(v, `${f.name}-${id}`)}` : ''}`);
+      else if (f.type === 'checkboxes') shown = list(v, f.name).map(textOf);
+      else if (f.type === 'date') shown = ukDate(calendarDate(dateParts(v, f.name), f.label).value);
+      else if (f.type === 'textarea' || f.type === 'number') shown = str(v, f.name);
+      else shown = textOf(str(v, f.name));
+      rows.push(answerRow(f.label, shown, change(fieldId(f))));
+    }
+    const data = { pageTitle: 'Check your answers before recording', title: form.title, name, episode, draft: d, rows, backLink: change('occurred-day') };
+    return errors?.any ? web.renderErrors(request, reply, 'process/check.njk', errors, data) : web.render(request, reply, 'process/check.njk', { ...data, errors: {}, errorList: [] });
+  };
+
+  app.get<{ Params: DraftParams }>('/episodes/:id/actions/:draft/check', async (request, reply) => {
+    const { d, type, form } = actionDraft(request);
+    if (d.submitted) return reply.redirect(await d.submitted, 303);
+    return renderActionCheck(request, reply, d, type, form);
+  });
+
+  app.post<{ Params: DraftParams }>('/episodes/:id/actions/:draft/check', async (request, reply) => {
+    const ctx = web.ctx(request);
+    const { d, type, form } = actionDraft(request);
+    if (d.submitted) return reply.redirect(await d.submitted, 303);
+    const { input } = readAction(type, form, d.values, d.idempotencyKey, ctx.clock.now());
+    if (!input) return reply.redirect(`/episodes/${request.params.id}/actions/${d.id}`, 303);
+    try {
+      const href = await submitOnce(d, async () => {
+        await recordEpisodeAction(ctx, request.params.id, input);
+        return `/episodes/${request.params.id}?done=action-recorded`;
+      });
+      return reply.redirect(href, 303);
+    } catch (err) {
+      const p = validationProblem(err);
+      if (!p) throw err;
+      // The process's refusal (or a problem only the service can see) in the error summary, linked to the answer to change.
+      const href = (field: string): string => `/episodes/${request.params.id}/actions/${d.id}#${field}`;
+      const found = new FormErrors();
+      addActionProblems(found, form, p.errors, href);
+      const errors = new FormErrors();
+      if (p.detail) errors.add('refusal', p.detail, found.list[0]?.href ?? href(form.fields[0] ? fieldId(form.fields[0]) : 'occurred-day'));
+      found.list.forEach((x, i) => errors.add(`problem-${i}`, x.text, x.href));
+      return renderActionCheck(request, reply, d, type, form, errors);
+    }
+  });
+
+  // Meetings: arrange one for the episode; record what happened; the owner marks an action done.
+  app.get<{ Params: IdParams }>('/episodes/:id/meetings/new', async (request, reply) => {
+    const ctx = web.ctx(request);
+    const episode = await getEpisode(ctx, request.params.id);
+    const now = ctx.clock.now();
+    const today = todayParts(now);
+    const d = startFormDraft(ctx.actor.practitionerId, 'meeting', episode.id, { 'scheduled-day': today.day, 'scheduled-month': today.month, 'scheduled-year': today.year, scheduledTime: nowTime(now) });
+    return reply.redirect(`/episodes/${episode.id}/meetings/${d.id}`, 303);
+  });
+
+  const meetingDraft = (request: FastifyRequest<{ Params: DraftParams }>): FormDraft => {
+    const d = findFormDraft(request.params.draft, web.ctx(request).actor.practitionerId, 'meeting', request.params.id);
+    if (!d) throw notFound('draft');
+    return d;
+  };
+
+  const renderMeetingForm = async (request: FastifyRequest<{ Params: DraftParams }>, reply: FastifyReply, d: FormDraft, errors?: FormErrors): Promise<FastifyReply> => {
+    const ctx = web.ctx(request);
+    const episode = await getEpisode(ctx, request.params.id);
+    const child = await safely(() => getPerson(ctx, episode.childPersonId));
+    const data = {
+      pageTitle: 'Arrange a meeting', name: child ? personName(child) : 'The child', episode, draft: d, kinds: MEETING_KINDS,
+      agencies: (await listAgencies(ctx)).map((a) => ({ value: a.id, text: a.name })),
+      values: { ...d.values, scheduled: dateParts(d.values, 'scheduled'), invitees: list(d.values, 'invitees') }, backLink: `/episodes/${episode.id}`,
+    };
+    return errors?.any ? web.renderErrors(request, reply, 'process/meeting-new.njk', errors, data) : web.render(request, reply, 'process/meeting-new.njk', { ...data, errors: {}, errorList: [] });
+  };
+
+  app.get<{ Params: DraftParams }>('/episodes/:id/meetings/:draft', async (request, reply) => {
+    const d = meetingDraft(request);
+    if (d.submitted) return reply.redirect(await d.submitted, 303);
+    return renderMeetingForm(request, reply, d);
+  });
+
+  app.post<{ Params: DraftParams }>('/episodes/:id/meetings/:draft', async (request, reply) => {
+    const ctx = web.ctx(request);
+    const d = meetingDraft(request);
+    if (d.submitted) return reply.redirect(await d.submitted, 303);
+    const v = { ...formOf(request.body), _csrf: undefined };
+    d.values = v;
+    const errors = new FormErrors();
+    if (!str(v, 'kind')) errors.add('kind', 'Choose the kind of meeting');
+    if (!str(v, 'title')) errors.add('title', 'Give the meeting a title');
+    const scheduledAt = readWhen(v, 'scheduled', 'of the meeting', ctx.clock.now(), errors, true);
+    if (list(v, 'invitees').length === 0) errors.add('invitees', 'Invite at least one agency');
+    const episode = await getEpisode(ctx, request.params.id);
+    const parsed = NewMeeting.safeParse({
+      kind: str(v, 'kind'), title: str(v, 'title'), episodeId: episode.id, scheduledAt, subjectPersonIds: [episode.childPersonId],
+      invitees: list(v, 'invitees').map((agencyId) => ({ agencyId })),
+    });
+    if (!errors.any && !parsed.success) errors.addProblems(fieldProblems(parsed.error), { '/kind': 'kind', '/title': 'title', '/scheduledAt': 'scheduled-day', '/invitees': 'invitees' }, 'title');
+    if (errors.any || !parsed.success) return renderMeetingForm(request, reply, d, errors);
+    try {
+      // The meetings service takes no idempotency key: the draft makes a double submit arrange it once.
+      const href = await submitOnce(d, async () => `/meetings/${(await scheduleMeeting(ctx, parsed.data)).id}?done=meeting-arranged`);
+      return reply.redirect(href, 303);
+    } catch (err) {
+      const p = validationProblem(err);
+      if (!p) throw err;
+      errors.addProblems(p.errors, { '/kind': 'kind', '/title': 'title', '/scheduledAt': 'scheduled-day', '/invitees': 'invitees' }, 'title');
+      return renderMeetingForm(request, reply, d, errors);
+    }
+  });
+
+  const meetingPage = async (request: FastifyRequest<{ Params: IdParams }>, reply: FastifyReply): Promise<FastifyReply> => {
+    const ctx = web.ctx(request);
+    const meeting = await getMeeting(ctx, request.params.id);
+    return web.render(request, reply, 'process/meeting.njk', {
+      pageTitle: 'A meeting', meeting, myId: ctx.actor.practitionerId, convening: meeting.conveningAgencyId === ctx.actor.agencyId,
+      successBanner: banner(request), backLink: meeting.episodeId ? `/episodes/${meeting.episodeId}` : '/process',
+    });
+  };
+
+  app.get<{ Params: IdParams }>('/meetings/:id', meetingPage);
+
+  app.get<{ Params: IdParams }>('/meetings/:id/outcome', async (request, reply) => {
+    const ctx = web.ctx(request);
+    const meeting = await getMeeting(ctx, request.params.id);
+    const now = ctx.clock.now();
+    const today = todayParts(now);
+    const d = startFormDraft(ctx.actor.practitionerId, 'meeting-outcome', meeting.id, { 'held-day': today.day, 'held-month': today.month, 'held-year': today.year, heldTime: nowTime(now) });
+    return reply.redirect(`/meetings/${meeting.id}/outcome/${d.id}`, 303);
+  });
+
+  const ACTION_ROWS = 3;
+
+  const outcomeDraft = (request: FastifyRequest<{ Params: DraftParams }>): FormDraft => {
+    const d = findFormDraft(request.params.draft, web.ctx(request).actor.practitionerId, 'meeting-outcome', request.params.id);
+    if (!d) throw notFound('draft');
+    return d;
+  };
+
+  const renderOutcomeForm = async (request: FastifyRequest<{ Params: DraftParams }>, reply: FastifyReply, d: FormDraft, errors?: FormErrors): Promise<FastifyReply> => {
+    const ctx = web.ctx(request);
+    const meeting = await getMeeting(ctx, request.params.id);
+    const staff = ((await safely(() => listAgencyPractitioners(ctx))) ?? []).filter((p) => p.active && p.roles.some((r) => r !== 'administrator' && r !== 'auditor'));
+    const rows = Array.from({ length: ACTION_ROWS }, (_x, i) => ({ i: i + 1, due: dateParts(d.values, `action${i + 1}Due`) }));
+    const data = {
+      pageTitle: 'Record what happened at the meeting', meeting, draft: d, rows,
+      invitees: meeting.invitees.map((i) => ({ value: i.agencyId, text: i.agencyName })),
+      owners: [{ value: '', text: 'Choose who' }, ...staff.map((p) => ({ value: p.id, text: p.name }))],
+      values: { ...d.values, held: dateParts(d.values, 'held'), attended: list(d.values, 'attended') }, backLink: `/meetings/${meeting.id}`,
+    };
+    return errors?.any ? web.renderErrors(request, reply, 'process/meeting-outcome.njk', errors, data) : web.render(request, reply, 'process/meeting-outcome.njk', { ...data, errors: {}, errorList: [] });
+  };
+
+  app.get<{ Params: DraftParams }>('/meetings/:id/outcome/:draft', async (request, reply) => {
+    const d = outcomeDraft(request);
+    if (d.submitted) return reply.redirect(await d.submitted, 303);
+    return renderOutcomeForm(request, reply, d);
+  });
+
+  app.post<{ Params: DraftParams }>('/meetings/:id/outcome/:draft', async (request, reply) => {
+    const ctx = web.ctx(request);
+    const d = outcomeDraft(request);
+    if (d.submitted) return reply.redirect(await d.submitted, 303);
+    const v = { ...formOf(request.body), _csrf: undefined };
+    d.values = v;
+    const errors = new FormErrors();
+    const heldAt = readWhen(v, 'held', 'the meeting was held', ctx.clock.now(), errors);
+    const meeting = await getMeeting(ctx, request.params.id);
+    const attended = list(v, 'attended');
+    const actions: { ownerId: string; description: string; dueOn: string }[] = [];
+    for (let i = 1; i <= ACTION_ROWS; i++) {
+      const description = str(v, `action${i}`);
+      const ownerId = str(v, `action${i}Owner`);
+      const due = calendarDate(dateParts(v, `action${i}Due`), 'The due date');
+      // A row left empty is no action; a row begun must be finished.
+      if (!description && !ownerId && !due.value && !due.error) continue;
+      if (!description) errors.add(`action${i}`, `Describe action ${i}`);
+      if (!ownerId) errors.add(`action${i}Owner`, `Choose who owns action ${i}`);
+      if (due.error) errors.add(`action${i}Due-day`, due.error);
+      else if (!due.value) errors.add(`action${i}Due-day`, `Enter when action ${i} is due`);
+      if (description && ownerId && due.value) actions.push({ ownerId, description, dueOn: due.value });
+    }
+    if (!str(v, 'minutes')) errors.add('minutes', 'Record the minutes');
+    if (!str(v, 'familyTold')) errors.add('familyTold', 'Record what the family will be told, by whom and when');
+    const fields = { '/heldAt': 'held-day', '/attendance': 'attended', '/decisions': 'decisions', '/actions': 'action1', '/minutes': 'minutes', '/familyTold': 'familyTold' };
+    const parsed = MeetingOutcome.safeParse({
+      heldAt, attendance: meeting.invitees.map((i) => ({ agencyId: i.agencyId, attended: attended.includes(i.agencyId) })),
+      decisions: str(v, 'decisions').split(/\r?\n/).map((x) => x.trim()).filter(Boolean), actions, reviewedActions: [], minutes: str(v, 'minutes'), familyTold: str(v, 'familyTold'),
+    });
+    if (!errors.any && !parsed.success) errors.addProblems(fieldProblems(parsed.error), fields, 'minutes');
+    if (errors.any || !parsed.success) return renderOutcomeForm(request, reply, d, errors);
+    try {
+      const href = await submitOnce(d, async () => `/meetings/${(await recordOutcome(ctx, meeting.id, parsed.data)).id}?done=meeting-recorded`);
+      return reply.redirect(href, 303);
+    } catch (err) {
+      const p = validationProblem(err);
+      if (!p) throw err;
+      errors.addProblems(p.errors, fields, 'minutes');
+      return renderOutcomeForm(request, reply, d, errors);
+    }
+  });
+
+  app.post<{ Params: IdParams }>('/meeting-actions/:id/done', async (request, reply) => {
+    try {
+      const action = await closeAction(web.ctx(request), request.params.id, 'done');
+      return reply.redirect(`/meetings/${action.meetingId}?done=meeting-action-done`, 303);
+    } catch (err) {
+      // A second click after the first closed it: back to the meeting, where it shows as done.
+      const meeting = str(formOf(request.body), 'meetingId');
+      if (err instanceof Problem && err.status === 409 && /^[0-9a-f-]{36}$/i.test(meeting)) return reply.redirect(`/meetings/${meeting}`, 303);
+      throw err;
+    }
   });
 }

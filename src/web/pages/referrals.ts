@@ -5,14 +5,18 @@ import {
   acceptReferral, acknowledgeReferral, confirmInWriting, decideReferral, getReferral, listIncomingReferrals, listOutgoingReferrals, makeReferral,
 } from '../../process/referrals.ts';
 import { NewReferral, REFERRAL_OUTCOMES, type ReferralOutcome } from '../../process/referral-schemas.ts';
-import { fieldProblems } from '../../shared/errors.ts';
+import { fieldProblems, notFound } from '../../shared/errors.ts';
 import { listDecisions } from '../../sharing/sharing.ts';
+import { answerRow, findFormDraft, startFormDraft, submitOnce, type FormDraft } from '../drafts.ts';
 import { FormErrors, formOf, opt, str, validationProblem, yesNo, type FormBody } from '../forms.ts';
 import { personName } from '../view.ts';
 import { whoAmI } from '../session-info.ts';
 import { safely, type Web } from '../web.ts';
 
 type IdParams = { id: string };
+type DraftParams = { id: string; draft: string };
+
+const CHANNELS: Record<string, string> = { online: 'Online (this form)', written: 'In writing', phone: 'By phone' };
 
 const REFERRAL_FIELDS: Record<string, string> = {
   '/toAgencyId': 'toAgencyId', '/shareDecisionId': 'shareDecisionId', '/shareDecision': 'shareDecisionId', '/channel': 'channel', '/urgent': 'urgent',
@@ -69,8 +73,12 @@ export function registerReferralPages(web: Web): void {
     return errors?.any ? web.renderErrors(request, reply, 'referrals/new.njk', errors, data) : web.render(request, reply, 'referrals/new.njk', { ...data, errors: {}, errorList: [] });
   };
 
-  app.get<{ Params: IdParams; Querystring: { decision?: string; to?: string } }>('/people/:id/referrals/new', async (request, reply) =>
-    renderForm(request, reply, request.params.id, { shareDecisionId: request.query.decision, toAgencyId: request.query.to, channel: 'online', urgent: 'no' }));
+  // "Change" on the check page comes back here with the answers kept in the draft.
+  app.get<{ Params: IdParams; Querystring: { decision?: string; to?: string; draft?: string } }>('/people/:id/referrals/new', async (request, reply) => {
+    const d = findFormDraft(request.query.draft, web.ctx(request).actor.practitionerId, 'referral', request.params.id);
+    if (d?.submitted) return reply.redirect(await d.submitted, 303);
+    return renderForm(request, reply, request.params.id, d ? { ...d.values, draft: d.id } : { shareDecisionId: request.query.decision, toAgencyId: request.query.to, channel: 'online', urgent: 'no' });
+  });
 
   app.post<{ Params: IdParams }>('/people/:id/referrals/new', async (request, reply) => {
     const ctx = web.ctx(request);
@@ -78,17 +86,73 @@ export function registerReferralPages(web: Web): void {
     const errors = new FormErrors();
     const parsed = NewReferral.safeParse(referralInput(f, request.params.id));
     if (!parsed.success) errors.addProblems(fieldProblems(parsed.error), REFERRAL_FIELDS, 'concerns');
-    if (!errors.any && parsed.success) {
-      try {
-        const r = await makeReferral(ctx, parsed.data);
-        return reply.redirect(`/referrals/${r.id}?done=referral-made`, 303);
-      } catch (err) {
-        const p = validationProblem(err);
-        if (!p) throw err;
-        errors.addProblems(p.errors, REFERRAL_FIELDS, 'concerns');
-      }
+    const known = findFormDraft(str(f, 'draft'), ctx.actor.practitionerId, 'referral', request.params.id);
+    if (errors.any) return renderForm(request, reply, request.params.id, { ...f, draft: known?.id }, errors);
+    const d = known && !known.submitted ? known : startFormDraft(ctx.actor.practitionerId, 'referral', request.params.id);
+    d.values = { ...f, _csrf: undefined, draft: undefined };
+    return reply.redirect(`/people/${request.params.id}/referrals/new/${d.id}`, 303);
+  });
+
+  const referralDraft = (request: FastifyRequest<{ Params: DraftParams }>): FormDraft => {
+    const d = findFormDraft(request.params.draft, web.ctx(request).actor.practitionerId, 'referral', request.params.id);
+    if (!d) throw notFound('draft');
+    return d;
+  };
+
+  const checkPage = async (request: FastifyRequest<{ Params: DraftParams }>, reply: FastifyReply, d: FormDraft, errors?: FormErrors): Promise<FastifyReply> => {
+    const personId = request.params.id;
+    const form = await formData(request, personId);
+    const f = d.values;
+    const change = (field: string): string => `/people/${personId}/referrals/new?draft=${d.id}#${field}`;
+    const textOf = (items: unknown, value: string): string => (items as { value: string; text: string }[]).find((i) => i.value === value)?.text ?? '';
+    const agreement = str(f, 'familyAgreement');
+    const agreementText = agreement === 'agreed' ? `Told, and they agreed${opt(f, 'familyAgreementDetails') ? `\n${str(f, 'familyAgreementDetails')}` : ''}`
+      : agreement === 'did_not_agree' ? `Told, and they did not agree\n${str(f, 'familyAgreementDetails2')}`
+      : agreement === 'not_told' ? `Not told\n${str(f, 'familyNotToldReason')}` : '';
+    const rows = [
+      answerRow('Referring to', textOf(form.agencies, str(f, 'toAgencyId')), change('toAgencyId')),
+      answerRow('The decision to share it rests on', textOf(form.decisions, str(f, 'shareDecisionId')), change('shareDecisionId')),
+      answerRow('How', CHANNELS[str(f, 'channel')] ?? str(f, 'channel'), change('channel')),
+      answerRow('Could the child be at immediate risk?', str(f, 'urgent') === 'yes' ? 'Yes' : 'No', change('urgent')),
+      answerRow('Your concerns', str(f, 'concerns'), change('concerns')),
+      answerRow('The child’s developmental needs', str(f, 'developmentalNeeds'), change('developmentalNeeds')),
+      answerRow('The parents’ or carers’ capacity to respond to them', str(f, 'parentingCapacity'), change('parentingCapacity')),
+      answerRow('The wider family and environment', str(f, 'familyAndEnvironment'), change('familyAndEnvironment')),
+      answerRow('The child’s wishes and feelings', str(f, 'childsWishesAndFeelings'), change('childsWishesAndFeelings')),
+      answerRow('Were the child and parents told?', agreementText, change('familyAgreement')),
+      answerRow('What they will be told', str(f, 'toldWhat'), change('toldWhat')),
+      answerRow('By whom', str(f, 'toldByWhom'), change('toldByWhom')),
+      answerRow('When', str(f, 'toldWhen'), change('toldWhen')),
+    ];
+    const data = { ...form, pageTitle: 'Check your referral before sending it', draft: d, rows, backLink: change('toAgencyId') };
+    return errors?.any ? web.renderErrors(request, reply, 'referrals/check.njk', errors, data) : web.render(request, reply, 'referrals/check.njk', { ...data, errors: {}, errorList: [] });
+  };
+
+  app.get<{ Params: DraftParams }>('/people/:id/referrals/new/:draft', async (request, reply) => {
+    const d = referralDraft(request);
+    if (d.submitted) return reply.redirect(await d.submitted, 303);
+    return checkPage(request, reply, d);
+  });
+
+  app.post<{ Params: DraftParams }>('/people/:id/referrals/new/:draft', async (request, reply) => {
+    const ctx = web.ctx(request);
+    const d = referralDraft(request);
+    if (d.submitted) return reply.redirect(await d.submitted, 303);
+    const parsed = NewReferral.safeParse({ ...referralInput(d.values, request.params.id), idempotencyKey: d.idempotencyKey });
+    if (!parsed.success) return reply.redirect(`/people/${request.params.id}/referrals/new?draft=${d.id}`, 303);
+    try {
+      const href = await submitOnce(d, async () => `/referrals/${(await makeReferral(ctx, parsed.data)).id}?done=referral-made`);
+      return reply.redirect(href, 303);
+    } catch (err) {
+      const p = validationProblem(err);
+      if (!p) throw err;
+      const e = new FormErrors();
+      e.addProblems(p.errors, REFERRAL_FIELDS, 'concerns');
+      const linked = new FormErrors();
+      for (const x of e.list) linked.add(x.href.slice(1), x.text, `/people/${request.params.id}/referrals/new?draft=${d.id}${x.href}`);
+      if (!linked.any) linked.add('concerns', p.detail ?? 'The referral could not be sent', `/people/${request.params.id}/referrals/new?draft=${d.id}#concerns`);
+      return checkPage(request, reply, d, linked);
     }
-    return renderForm(request, reply, request.params.id, f, errors);
   });
 
   app.get('/referrals', async (request, reply) => {

@@ -7,6 +7,7 @@ import { listAdviceQueue } from '../../sharing/advice.ts';
 import { listNotifications, markRead } from '../../sharing/notifications.ts';
 import { listIncomingRequests } from '../../sharing/requests.ts';
 import { listIncompleteUrgent } from '../../sharing/sharing.ts';
+import { listSeenNotifications, SEEN_QUEUE_ROLES } from '../../notifications/seen.ts';
 import { formOf, opt } from '../forms.ts';
 import { notificationHref, safely, type Web } from '../web.ts';
 
@@ -28,7 +29,10 @@ export function registerTaskPages(web: Web): void {
     const missedChecks = (await safely(() => listMissedChecks(ctx, { status: 'open' })))?.filter((a) => a.responsiblePractitionerId === ctx.actor.practitionerId || ctx.actor.roles.includes('safeguarding_lead'));
     const actions = (await safely(() => myActions(ctx)))?.filter((a) => a.status === 'open');
     const urgent = await safely(() => listIncompleteUrgent(ctx));
-    return web.render(request, reply, 'tasks.njk', { pageTitle: 'My tasks', notifications, advice, requests, referrals, outgoing, dueSteps, overdueAlerts, missedChecks, actions, urgent });
+    // Asked only of roles that read the queue: any other role's attempt would be audited as refused on every visit.
+    const seen = ctx.actor.roles.some((r) => SEEN_QUEUE_ROLES.includes(r)) ? await safely(() => listSeenNotifications(ctx, {})) : undefined;
+    const seenToAcknowledge = seen && { count: seen.length, escalated: seen.filter((n) => n.escalatedAt).length };
+    return web.render(request, reply, 'tasks.njk', { pageTitle: 'My tasks', notifications, advice, requests, referrals, outgoing, dueSteps, overdueAlerts, missedChecks, actions, urgent, seenToAcknowledge });
   });
 
   app.post<{ Params: IdParams }>('/notifications/:id/read', async (request, reply) => {
