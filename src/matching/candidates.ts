@@ -8,7 +8,7 @@ import { personInReach } from '../people/people.ts';
 import type { ActorContext } from '../shared/context.ts';
 import { conflict, invalid } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
-import { defaultModel, Scorer, type MatchModel, type PairScore, type TermFrequencies } from './model.ts';
+import { DEFAULT_HOUSEHOLD, defaultModel, Scorer, type MatchModel, type PairScore, type TermFrequencies } from './model.ts';
 import { prepare, type MatchInput, type Prepared } from './record.ts';
 import type { Candidate, CandidateSearch, NotSamePerson } from './schemas.ts';
 import { loadMatchInput, matchKeys } from './store.ts';
@@ -25,9 +25,16 @@ import { loadMatchInput, matchKeys } from './store.ts';
 const MODEL_FILE = new URL('./model.json', import.meta.url);
 let productModel: MatchModel | undefined;
 
-/** The model shipped with the product (trained without labels on a synthetic population; see docs/matching.md). */
+/**
+ * The model shipped with the product (trained without labels on a synthetic population; see
+ * docs/matching.md). The product records children with their families, so families are always
+ * modelled, whatever the file says.
+ */
 export function shippedModel(): MatchModel {
-  productModel ??= existsSync(MODEL_FILE) ? (JSON.parse(readFileSync(MODEL_FILE, 'utf8')) as MatchModel) : defaultModel();
+  if (!productModel) {
+    const model = existsSync(MODEL_FILE) ? (JSON.parse(readFileSync(MODEL_FILE, 'utf8')) as MatchModel) : defaultModel();
+    productModel = { ...model, household: model.household ?? structuredClone(DEFAULT_HOUSEHOLD) };
+  }
   return productModel;
 }
 
@@ -38,10 +45,24 @@ const MAX_CANDIDATES = 20;
 /** A query reads at most this many people sharing a key: enough for the rarest-name cases, bounded for the commonest. */
 const MAX_ROWS = 3000;
 
+/**
+ * The population the prior is spread over is never taken as smaller than this. The model's u
+ * (how often strangers share a postcode, a surname, a birthday) describes a population the size
+ * of a local authority's; in a database that has just started, the few dozen entries are not a
+ * population in which one pair in thirty is the same person, and a prior of duplicates ÷ entries
+ * there would make any agreement look certain.
+ */
+export const MIN_PRIOR_POPULATION = 100_000;
+
+/** λ for a query among `entries` indexed people: among N people, a person has about d duplicates. */
+export function productPrior(model: MatchModel, entries: number): number {
+  return Math.min(Math.max(model.duplicatesPerRecord / Math.max(entries, MIN_PRIOR_POPULATION), 1e-12), 0.5);
+}
+
 export function confidenceOf(score: PairScore): Candidate['confidence'] {
+  // A conflict (different NHS numbers, parents, or first name and date of birth) is never waved through on score alone.
   if (score.probability >= CONFIDENT && score.conflicts.length === 0) return 'confident';
-  if (score.probability >= 0.5 || score.conflicts.length > 0) return score.probability >= 0.5 ? 'possible' : 'unlikely';
-  return 'unlikely';
+  return score.probability >= 0.5 ? 'possible' : 'unlikely';
 }
 
 interface Row {
@@ -71,9 +92,7 @@ async function scoreCandidates(ctx: ActorContext, tx: Queryable, input: MatchInp
   const q = prepare(input);
   const tf = await termFrequenciesFor(tx, q);
   const model = shippedModel();
-  // The prior scales with the population: among N entries, a person has about d duplicates.
-  const prior = Math.min(Math.max(model.duplicatesPerRecord / tf.total, 1e-9), 0.5);
-  const scorer = new Scorer(model, tf, prior);
+  const scorer = new Scorer(model, tf, productPrior(model, tf.total));
   const { rows } = await tx.query<Row>(
     `SELECT m.person_id, m.agency_id, a.name AS agency_name, m.features
        FROM (SELECT DISTINCT person_id FROM person_match_key WHERE key = ANY($1::text[]) LIMIT ${MAX_ROWS}) k
@@ -159,7 +178,7 @@ async function pairScore(tx: Queryable, personId: string, otherId: string): Prom
   const qa = prepare(a.input);
   const tf = await termFrequenciesFor(tx, qa);
   const model = shippedModel();
-  return new Scorer(model, tf, Math.min(Math.max(model.duplicatesPerRecord / tf.total, 1e-9), 0.5)).explain(qa, prepare(b.input));
+  return new Scorer(model, tf, productPrior(model, tf.total)).explain(qa, prepare(b.input));
 }
 
 const liveNotSame = async (tx: Queryable, a: string, b: string): Promise<boolean> =>

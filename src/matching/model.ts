@@ -34,7 +34,23 @@ export interface MatchModel {
   fields: Record<string, FieldParams>;
   /** Fields whose exact agreement is weighted by how common the value is. */
   termFrequencyFields: string[];
+  /** Families in the population (see HouseholdParams); absent where the data show none, as in every benchmark file. */
+  household?: HouseholdParams | undefined;
   training: { uPairs: number; sessions: TrainingSession[] };
+}
+
+/**
+ * What tells apart different people who live together. Family members share an address, a
+ * postcode, a town and parents, so these are not independent pieces of evidence, and among them
+ * a shared surname or date of birth (twins) says far less than among strangers. Stated beliefs,
+ * not learnt: no benchmark file and no synthetic population records families.
+ */
+export interface HouseholdParams {
+  /** People a person shares a home or a parent with (parents, brothers and sisters), on average. */
+  othersPerHousehold: number;
+  /** P(level | different people of one household), for the fields family members tend to share. */
+  u: Record<string, number[]>;
+  source: 'default';
 }
 
 /**
@@ -54,6 +70,23 @@ const DEFAULTS: Record<string, { m: number[]; u: number[] }> = {
   town: { m: [0.75, 0.05, 0.2], u: [0.02, 0.005, 0.975] },
   // Two agencies recording the same child's parents rarely record none of the same people.
   parents: { m: [0.95, 0.05], u: [0.001, 0.999] },
+};
+
+/**
+ * A household with children, as services record it: a parent or two and a brother or sister or
+ * two. Twins are about one maternity in 65 in England and Wales, so one sibling pair in a few
+ * dozen shares a date of birth; children of one family usually, not always, share a surname;
+ * brothers and sisters are sometimes given names that sound alike (Aiden and Ayden) and often
+ * share an initial.
+ */
+export const DEFAULT_HOUSEHOLD: HouseholdParams = {
+  othersPerHousehold: 3,
+  u: {
+    first_name: [0, 0.01, 0.01, 0.02, 0.05, 0.05, 0.86],
+    last_name: [0, 0.7, 0.001, 0.01, 0.05, 0.02, 0.219],
+    date_of_birth: [0, 0.02, 0.002, 0.01, 0.005, 0.963],
+  },
+  source: 'default',
 };
 
 export function defaultModel(): MatchModel {
@@ -113,7 +146,7 @@ export interface PairScore {
   matchWeight: number;
   contributions: Contribution[];
   explanation: string;
-  /** Hard evidence that these are different people (different NHS numbers, different parents). */
+  /** Hard evidence that these are different people (different NHS numbers, different parents, a different first name and date of birth, possible twins). */
   conflicts: string[];
 }
 
@@ -121,6 +154,18 @@ export interface PairScore {
 const ORDER = ['nhs_number', 'date_of_birth', 'sex', 'postcode', 'last_name', 'first_name', 'parents', 'address', 'town', 'middle_names'].map((f) => FIELD_INDEX[f]!);
 const FIRST = FIELD_INDEX.first_name!;
 const LAST = FIELD_INDEX.last_name!;
+const DOB = FIELD_INDEX.date_of_birth!;
+const NHS = FIELD_INDEX.nhs_number!;
+/** Where and with whom a person lives: one household's members agree on all of these together. */
+const HOUSEHOLD = new Uint8Array(COMPARISONS.length);
+for (const f of ['address', 'postcode', 'town', 'parents']) HOUSEHOLD[FIELD_INDEX[f]!] = 1;
+/** Levels that put two entries in one home or one family: same address, same postcode, a parent in common. */
+const SHARED_HOME: readonly (readonly number[])[] = COMPARISONS.map((c) =>
+  c.field === 'address' ? [1, 2] : c.field === 'postcode' ? [1] : c.field === 'parents' ? [1] : []);
+const sharesHome = (f: number, level: number): boolean => SHARED_HOME[f]!.includes(level);
+const FIRST_DIFFERENT = COMPARISONS[FIRST]!.levels.indexOf('different');
+const DOB_DIFFERENT = COMPARISONS[DOB]!.levels.indexOf('different');
+const FIRST_TYPO = COMPARISONS[FIRST]!.levels.indexOf('jaro_winkler_0.92');
 /** A rare exact name is strong evidence, but a unique misspelling is not worth more than this. */
 const MAX_TF_BONUS = 5;
 
@@ -172,10 +217,24 @@ export class NamePairCache {
  * Scores pairs with a model: the match weight is the prior's log-odds plus, for each field, the
  * log2 of m/u at the pair's level, with exact name agreement adjusted by the name's frequency
  * (a shared "Smith" says less than a shared "Wojciechowska").
+ *
+ * Fellegi–Sunter assumes the fields independent; for a family they are not. Address, postcode,
+ * town and a recorded parent are agreed on together by everyone in one household, so their
+ * agreement counts once (the strongest), and disagreements each count as before. When two
+ * entries share a home or a parent, the question is no longer "which of the population is
+ * this?" but "which member of this family?": the prior and the household evidence together are
+ * held to the odds of a duplicate among the others of one household, and names and date of
+ * birth are weighed by how often family members share them, not strangers.
  */
 export class Scorer {
   readonly weights: Float64Array[];
+  /** Weights of the same levels between different people of one household (never above `weights`). */
+  readonly familyWeights: Float64Array[];
   readonly priorWeight: number;
+  /** Whether the population has families (model.household): without, every field is independent evidence. */
+  private readonly families: boolean;
+  /** The most prior and household evidence together may say: log-odds of a duplicate among one household's others. */
+  private readonly homeCap: number;
   private readonly uExactFirst: number;
   private readonly uExactLast: number;
   private readonly maxAfter: Float64Array;
@@ -203,10 +262,22 @@ export class Scorer {
       const p = model.fields[c.field] ?? defaultModel().fields[c.field]!;
       return Float64Array.from(p.m.map((m, l) => (l === 0 ? 0 : Math.log2(Math.max(m, 1e-9) / Math.max(p.u[l]!, 1e-12)))));
     });
+    const household = model.household;
+    this.families = household !== undefined;
+    this.familyWeights = COMPARISONS.map((c, f) => {
+      const uFamily = household?.u[c.field];
+      const w = this.weights[f]!;
+      if (!uFamily) return w;
+      const m = (model.fields[c.field] ?? defaultModel().fields[c.field]!).m;
+      // Never more than between strangers: the correction exists to hold back evidence, and the early abandoning in weight() relies on it.
+      return Float64Array.from(w, (x, l) => (l === 0 ? 0 : Math.min(x, Math.log2(Math.max(m[l]!, 1e-9) / Math.max(uFamily[l] ?? 1, 1e-12)))));
+    });
+    this.homeCap = household ? Math.max(0, Math.log2(Math.max(model.duplicatesPerRecord, 1e-9) / Math.max(household.othersPerHousehold, 1e-3)) - this.priorWeight) : Infinity;
     const tfOn = tf !== null && model.termFrequencyFields.length > 0;
     this.uExactFirst = model.fields.first_name?.u[1] ?? 0.006;
     this.uExactLast = model.fields.last_name?.u[1] ?? 0.002;
     // The largest weight still obtainable after each position in ORDER, for abandoning pairs early.
+    // Household agreements count once, but their sum is still a bound.
     this.maxAfter = new Float64Array(ORDER.length + 1);
     for (let p = ORDER.length - 1; p >= 0; p--) {
       const f = ORDER[p]!;
@@ -247,8 +318,14 @@ export class Scorer {
   /** The match weight, or -Infinity as soon as it can no longer reach minWeight. */
   weight(a: Prepared, b: Prepared, minWeight = -Infinity): number {
     let w = this.priorWeight;
+    let home = 0;
+    let shared = false;
+    let firstLevel = 0;
+    let lastLevel = 0;
+    let dobLevel = 0;
+    let lastTf = 0;
     for (let p = 0; p < ORDER.length; p++) {
-      if (w + this.maxAfter[p]! < minWeight) return -Infinity;
+      if (w + home + this.maxAfter[p]! < minWeight) return -Infinity;
       const f = ORDER[p]!;
       let level: number;
       if (f === FIRST && a.firstId >= 0 && b.firstId >= 0) {
@@ -265,10 +342,29 @@ export class Scorer {
         level = COMPARISONS[f]!.compare(a, b);
       }
       if (level === 0) continue;
-      w += this.weights[f]![level]!;
-      if (level === 1 && (f === FIRST || f === LAST)) w += this.tfAdjust(f, a);
+      const lw = this.weights[f]![level]!;
+      if (HOUSEHOLD[f] && this.families) {
+        if (lw < 0) w += lw;
+        else if (lw > home) home = lw;
+        if (sharesHome(f, level)) shared = true;
+        continue;
+      }
+      w += lw;
+      if (f === FIRST) {
+        firstLevel = level;
+        if (level === 1) w += this.tfAdjust(f, a);
+      } else if (f === LAST) {
+        lastLevel = level;
+        if (level === 1) w += (lastTf = this.tfAdjust(f, a));
+      } else if (f === DOB) dobLevel = level;
     }
-    return w;
+    if (!shared) return w + home;
+    // One family: names and date of birth weighed as between its members; a shared surname's rarity says nothing there.
+    const fw = this.familyWeights;
+    w += fw[FIRST]![firstLevel]! - this.weights[FIRST]![firstLevel]!;
+    w += fw[LAST]![lastLevel]! - this.weights[LAST]![lastLevel]! - lastTf;
+    w += fw[DOB]![dobLevel]! - this.weights[DOB]![dobLevel]!;
+    return w + Math.min(home, this.homeCap);
   }
 
   /** Levels of every comparison for a pair (for training and explanation). */
@@ -280,15 +376,23 @@ export class Scorer {
   /** The probability, each field's contribution, and words a practitioner can check. */
   explain(a: Prepared, b: Prepared): PairScore {
     const levels = this.levels(a, b);
+    const shared = this.families && COMPARISONS.some((_, f) => HOUSEHOLD[f] && sharesHome(f, levels[f]!));
+    const table = shared ? this.familyWeights : this.weights;
+    // The household agreement that counts: the strongest, held to the household's odds when the entries share a home.
+    let strongest = -1;
+    COMPARISONS.forEach((_, f) => {
+      if (this.families && HOUSEHOLD[f] && levels[f]! > 0 && this.weights[f]![levels[f]!]! > 0 && (strongest < 0 || this.weights[f]![levels[f]!]! > this.weights[strongest]![levels[strongest]!]!)) strongest = f;
+    });
     let w = this.priorWeight;
     const contributions: Contribution[] = [];
     const conflicts: string[] = [];
     COMPARISONS.forEach((c, f) => {
       const level = levels[f]!;
       if (level === 0) return;
-      let lw = this.weights[f]![level]!;
+      let lw = table[f]![level]!;
       let text = c.describe(a, b, level);
-      if (level === 1 && (f === FIRST || f === LAST) && this.tf) {
+      if (this.families && HOUSEHOLD[f] && lw > 0) lw = f !== strongest ? 0 : shared ? Math.min(lw, this.homeCap) : lw;
+      if (level === 1 && (f === FIRST || (f === LAST && !shared)) && this.tf) {
         const adj = this.tfAdjust(f, a);
         lw += adj;
         if (adj < -1) text += ' (a common name)';
@@ -299,6 +403,13 @@ export class Scorer {
       if (c.field === 'nhs_number' && level === 3) conflicts.push('different NHS numbers');
       if (c.field === 'parents' && level === 2) conflicts.push('recorded parents all different');
     });
+    // Brothers and sisters share everything about a home; what sets them apart is who they are.
+    if (levels[NHS] !== 1) {
+      if (levels[FIRST] === FIRST_DIFFERENT && levels[DOB] === DOB_DIFFERENT) conflicts.push('different first name and date of birth');
+      // Twins share a home and a birthday and are often given names alike (Jack and Jake, Aiden and
+      // Ayden); one mistyped letter (Jak for Jack, Jaro–Winkler ≥ 0.92) is a typing error, not a twin.
+      else if (shared && levels[DOB] === 1 && levels[FIRST]! > 1 && levels[FIRST] !== FIRST_TYPO) conflicts.push('same home and date of birth but not the same first name: twins?');
+    }
     return {
       probability: probability(w),
       matchWeight: Math.round(w * 100) / 100,

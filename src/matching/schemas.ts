@@ -43,7 +43,7 @@ export const Candidate = z
     }),
     explanation: z.string().meta({ description: 'Why, in words; says how the details compare, never what the other entry holds.' }),
     contributions: z.array(Contribution),
-    conflicts: z.array(z.string()).meta({ description: 'Evidence that these are different people, e.g. different NHS numbers or no recorded parent in common.' }),
+    conflicts: z.array(z.string()).meta({ description: 'Evidence that these are different people, e.g. different NHS numbers, no recorded parent in common, a different first name and date of birth, or possible twins. A candidate with a conflict is never confident.' }),
   })
   .meta({ id: 'Candidate' });
 export type Candidate = z.infer<typeof Candidate>;
