@@ -44,6 +44,8 @@ export class Prepared {
   lastParts: readonly string[] | null = null;
   alt: readonly AltName[] | null = null;
   dob = '';
+  /** The date of birth with day and month sorted (a day/month swap gives the same value): the date-of-birth blocking keys start with it. */
+  dobSorted = '';
   dobY = 0;
   dobM = 0;
   dobD = 0;
@@ -105,6 +107,8 @@ export function prepare(input: MatchInput, interner?: NameInterner): Prepared {
     p.dobY = Number(dob.slice(0, 4));
     p.dobM = Number(dob.slice(4, 6));
     p.dobD = Number(dob.slice(6, 8));
+    const dm = dob.slice(4, 6) <= dob.slice(6, 8) ? dob.slice(4) : dob.slice(6, 8) + dob.slice(4, 6);
+    p.dobSorted = dob.slice(0, 4) + dm;
   }
   p.sex = normaliseSex(input.sex);
   p.nhs = normaliseNhs(input.nhsNumber);

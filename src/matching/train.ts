@@ -1,4 +1,4 @@
-import { BLOCKING_RULES, forEachCandidate, groupByKey, ruleKeys, type BlockingRule } from './blocking.ts';
+import { DOB_RULE, forEachCandidate, NAMES_SOUND_RULE, groupByKey, ruleKeys, type BlockingRule } from './blocking.ts';
 import { COMPARISONS, DATE_OF_BIRTH, FIRST_NAME } from './comparisons.ts';
 import { DEFAULT_HOUSEHOLD, defaultModel, Scorer, type FieldParams, type MatchModel, type TrainingSession } from './model.ts';
 import type { Prepared } from './record.ts';
@@ -163,8 +163,8 @@ interface Session {
 }
 
 const SESSIONS: Session[] = [
-  { rule: BLOCKING_RULES.find((r) => r.name === 'dob')!, fixed: ['date_of_birth'] },
-  { rule: BLOCKING_RULES.find((r) => r.name === 'names_sound')!, fixed: ['first_name', 'last_name', 'middle_names'] },
+  { rule: DOB_RULE, fixed: ['date_of_birth'] },
+  { rule: NAMES_SOUND_RULE, fixed: ['first_name', 'last_name', 'middle_names'] },
 ];
 
 /**
