@@ -1,4 +1,4 @@
-import { decideAgency, CASEWORK_ROLES } from '../access/policy.ts';
+import { decideAgency, CASEWORK_ROLES, type Role } from '../access/policy.ts';
 import { auditArguments, command, refuse, type AuditInput } from '../audit/audit.ts';
 import type { Database } from '../db/database.ts';
 import { normaliseNhsNumber } from '../people/nhs-number.ts';
@@ -210,9 +210,11 @@ export interface AccessRowOut {
   id: string; person_id: string; accessed_at: string; unscheduled: boolean; setting_name: string; setting_type: string; health_setting_id: string | null; practitioner_id: string | null;
 }
 
-/** The agencies whose casework staff may look flags up (the care settings of the CP-IS lookup). */
-export const FLAG_LOOKUP_AGENCY_TYPES: readonly string[] = ['hospital', 'gp', 'midwifery', 'health_visiting', 'sexual_health_clinic', 'mental_health'];
-const HEALTH_AGENCY_TYPES = new Set(FLAG_LOOKUP_AGENCY_TYPES);
+const HEALTH_AGENCY_TYPES = new Set(['hospital', 'gp', 'midwifery', 'health_visiting', 'sexual_health_clinic', 'mental_health']);
+
+/** Who may look flags up: casework staff of a health agency (the care settings of the CP-IS lookup). The pages ask it to offer the lookup. */
+export const mayLookUpFlags = (agencyType: string, roles: readonly Role[]): boolean =>
+  HEALTH_AGENCY_TYPES.has(agencyType) && roles.some((r) => CASEWORK_ROLES.includes(r));
 
 const normalisePostcode = (p: string): string => p.toUpperCase().replace(/[^A-Z0-9]/g, '');
 const normaliseName = (n: string): string => n.toLowerCase().normalize('NFKD').replace(/[^a-z]/g, '');
@@ -267,7 +269,7 @@ export function nameAgreement(given: { givenNames: string; familyName: string },
 export async function lookupFlags(ctx: ActorContext, q: FlagLookup): Promise<LookupResult> {
   await command(ctx, async (tx) => {
     const a = (await tx.query<{ type: string }>('SELECT type FROM agency WHERE id = $1', [ctx.actor.agencyId])).rows[0];
-    if (!a || !HEALTH_AGENCY_TYPES.has(a.type) || !ctx.actor.roles.some((r) => CASEWORK_ROLES.includes(r)) || !decideAgency(ctx.actor, 'create-person', ctx.actor.agencyId).allowed) {
+    if (!a || !mayLookUpFlags(a.type, ctx.actor.roles) || !decideAgency(ctx.actor, 'create-person', ctx.actor.agencyId).allowed) {
       throw refuse('agency', { action: 'flags.lookup', entityType: 'agency', entityId: ctx.actor.agencyId }, forbidden('Flags are shown to health practitioners looking a child up in a care setting.'));
     }
   });

@@ -215,6 +215,10 @@ const toNotification = (r: NotificationRow): SeenNotification => ({
 /** Who reads the authority's queue, in children's social care. */
 export const SEEN_QUEUE_ROLES: readonly Role[] = ['social_worker', 'manager', 'safeguarding_lead', 'practitioner'];
 
+/** Whether a practitioner reads the "child was seen" queue: casework staff of children's social care. The pages ask it to offer the queue. */
+export const readsSeenQueue = (agencyType: string, roles: readonly Role[]): boolean =>
+  agencyType === 'childrens_social_care' && roles.some((r) => SEEN_QUEUE_ROLES.includes(r));
+
 /** The authority's own queue: casework staff of children's social care only. */
 async function checkQueueReader(ctx: ActorContext, action: string, tx: Tx): Promise<void> {
   const a = (await tx.query<{ type: string }>('SELECT type FROM agency WHERE id = $1', [ctx.actor.agencyId])).rows[0];

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { CASEWORK_ROLES, type Role } from '../access/policy.ts';
-import { FLAG_LOOKUP_AGENCY_TYPES } from '../flags/lookup.ts';
-import { SEEN_QUEUE_ROLES } from '../notifications/seen.ts';
+import type { Role } from '../access/policy.ts';
+import { mayLookUpFlags } from '../flags/lookup.ts';
+import { readsSeenQueue } from '../notifications/seen.ts';
 import type { AuthSettings } from '../auth/auth.ts';
 import type { ActorContext, Services } from '../shared/context.ts';
 import { Problem } from '../shared/errors.ts';
@@ -120,8 +120,8 @@ export class Web {
     ];
     if (agencyType === 'childrens_social_care') items.push({ href: '/process', text: 'Process' });
     // The flag pages, for those their services serve (the services still decide on every request).
-    if (FLAG_LOOKUP_AGENCY_TYPES.includes(agencyType) && roles.some((r) => CASEWORK_ROLES.includes(r))) items.push({ href: '/flags/lookup', text: 'Flag lookup' });
-    if (agencyType === 'childrens_social_care' && roles.some((r) => SEEN_QUEUE_ROLES.includes(r))) items.push({ href: '/seen-notifications', text: 'Children seen' });
+    if (mayLookUpFlags(agencyType, roles)) items.push({ href: '/flags/lookup', text: 'Flag lookup' });
+    if (readsSeenQueue(agencyType, roles)) items.push({ href: '/seen-notifications', text: 'Children seen' });
     if (roles.includes('administrator') || roles.includes('auditor')) items.push({ href: '/admin', text: 'Administration' });
     return items.map((i) => ({ ...i, active: path === i.href || path.startsWith(`${i.href}/`) }));
   }

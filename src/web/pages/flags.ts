@@ -1,7 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CASEWORK_ROLES } from '../../access/policy.ts';
 import { childFlags, recordLookedAfter } from '../../flags/flags.ts';
-import { FLAG_LOOKUP_AGENCY_TYPES, lookupFlags } from '../../flags/lookup.ts';
+import { lookupFlags, mayLookUpFlags } from '../../flags/lookup.ts';
 import { AcknowledgeSeen, FlagLookup, HEALTH_SETTING_TYPES, LEGAL_STATUSES, NewLookedAfter, type SeenNotification } from '../../flags/schemas.ts';
 import { acknowledgeSeenNotification, getSeenNotification, listSeenNotifications } from '../../notifications/seen.ts';
 import { getPerson } from '../../people/people.ts';
@@ -58,7 +57,7 @@ export function registerFlagPages(web: Web): void {
   const mayLookUp = async (request: FastifyRequest): Promise<boolean> => {
     const ctx = web.ctx(request);
     const me = await whoAmI(ctx.db, ctx.actor.practitionerId);
-    return Boolean(me && FLAG_LOOKUP_AGENCY_TYPES.includes(me.agencyType) && ctx.actor.roles.some((r) => CASEWORK_ROLES.includes(r)));
+    return Boolean(me && mayLookUpFlags(me.agencyType, ctx.actor.roles));
   };
 
   const lookupPage = (request: FastifyRequest, reply: FastifyReply, values: Record<string, unknown>, errors?: FormErrors): Promise<FastifyReply> => {
