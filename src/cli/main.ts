@@ -288,7 +288,7 @@ function overview(): string {
   return [
     'Usage: jigsaw <command> [options]', '',
     'Commands:',
-    ...commands.map((c) => `  ${c.name.padEnd(16)} ${c.summary}`), '',
+    ...commands.map((c) => `  ${c.name.padEnd(Math.max(...commands.map((d) => d.name.length)))} ${c.summary}`), '',
     'Run `jigsaw <command> --help` for a command\'s options.', ENV_HELP,
   ].join('\n');
 }
