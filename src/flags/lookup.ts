@@ -1,6 +1,7 @@
 import { decideAgency, CASEWORK_ROLES, type Role } from '../access/policy.ts';
 import { auditArguments, command, refuse, type AuditInput } from '../audit/audit.ts';
-import type { Database } from '../db/database.ts';
+import { Batcher, perDatabase } from '../db/batching.ts';
+import { prepared, type Database } from '../db/database.ts';
 import { normaliseNhsNumber } from '../people/nhs-number.ts';
 import type { ActorContext, Services } from '../shared/context.ts';
 import { forbidden } from '../shared/errors.ts';
@@ -28,25 +29,44 @@ export interface FoundFlag extends FlagRow {
 
 /** Flags ended more than this long ago are no longer shown. */
 const SHOWN_AFTER_END_MS = 365 * 86_400_000;
-const TWELVE_MONTHS = "interval '12 months'";
 
 /**
- * A child's flags by NHS number; for an unborn child, the flags are found by the mother's NHS number
- * (as CP-IS does: an unborn child has no number of its own). One indexed query.
+ * Children's flags by NHS number, for a batch of lookups at once (one row per flag, tagged with the
+ * request it answers); for an unborn child, the flags are found by the mother's NHS number (as
+ * CP-IS does: an unborn child has no number of its own). One indexed query, prepared: it plans in
+ * ten times the time it runs. $1: a JSON array of {nhs, since} (flags ended before since are not
+ * shown). JSON rather than arrays on purpose: the planner cannot see how many lookups a batch
+ * holds, so every batch costs the same to it and it settles on one generic plan; with arrays it
+ * would plan a batch of one afresh every time, as cheaper than the generic plan.
  */
-export const FLAGS_BY_NHS_NUMBER_SQL = `
-  SELECT ${FLAG_COLUMNS}, p.nhs_number AS subject_nhs_number,
+export const FLAGS_BY_NHS_NUMBERS_SQL = prepared('flags-by-nhs-numbers', `
+  WITH q AS (SELECT * FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (nhs text, since timestamptz)) WITH ORDINALITY AS q(nhs, since, request))
+  SELECT q.request, ${FLAG_COLUMNS}, p.nhs_number AS subject_nhs_number,
          (SELECT trim(n.given_names || ' ' || n.family_name) FROM person_name n WHERE n.person_id = f.person_id ORDER BY n.use <> 'usual', n.position LIMIT 1) AS subject_display
-    FROM person p JOIN flag f ON f.person_id = p.id ${FLAG_JOINS}
-   WHERE p.nhs_number = $1 AND (f.period_end IS NULL OR f.period_end > $2)
+    FROM q JOIN person p ON p.nhs_number = q.nhs JOIN flag f ON f.person_id = p.id ${FLAG_JOINS}
+   WHERE f.period_end IS NULL OR f.period_end > q.since
   UNION ALL
-  SELECT ${FLAG_COLUMNS}, m.nhs_number AS subject_nhs_number,
+  SELECT q.request, ${FLAG_COLUMNS}, m.nhs_number AS subject_nhs_number,
          (SELECT trim(n.given_names || ' ' || n.family_name) FROM person_name n WHERE n.person_id = f.person_id ORDER BY n.use <> 'usual', n.position LIMIT 1) AS subject_display
-    FROM person m
+    FROM q JOIN person m ON m.nhs_number = q.nhs
     JOIN relationship r ON r.related_person_id = m.id AND r.type = 'parent' AND r.valid_to IS NULL
     JOIN flag f ON f.person_id = r.person_id AND f.kind = 'unborn_child_protection_plan' ${FLAG_JOINS}
-   WHERE m.nhs_number = $1 AND m.sex = 'female' AND (f.period_end IS NULL OR f.period_end > $2)
-   ORDER BY period_start, id`;
+   WHERE m.sex = 'female' AND (f.period_end IS NULL OR f.period_end > q.since)
+   ORDER BY request, period_start, id`);
+
+/**
+ * Lookups arriving together are answered by one statement (Batcher): at 50 concurrent lookups,
+ * one query for twenty NHS numbers costs the database a sixth of twenty queries.
+ */
+const flagReader = perDatabase((db: Database) => new Batcher<{ nhs: string; since: string }, FoundFlag[]>(async (asks) => {
+  const { rows } = await db.query<FoundFlag & { request: number }>(FLAGS_BY_NHS_NUMBERS_SQL, [JSON.stringify(asks)]);
+  const answers = asks.map((): FoundFlag[] => []);
+  for (const { request, ...flag } of rows) answers[request - 1]!.push(flag);
+  return answers;
+}));
+
+/** Everything a batch of lookups writes, in one statement (migration 013). */
+const RECORD_LOOKUPS = prepared('flags-record-lookups', 'SELECT jigsaw_record_flag_lookups($1::jsonb, $2::jsonb, $3::jsonb)');
 
 interface AccessRow {
   id: string; person_id: string; accessed_at: string; unscheduled: boolean; via: 'fhir' | 'api'; search: 'nhs_number' | 'demographics';
@@ -54,89 +74,27 @@ interface AccessRow {
 }
 interface NotifyRow { id: string; access_id: string; person_id: string; agency_id: string; seen_at: string; setting_name: string; setting_type: string }
 
-interface Pending {
+interface LookupWrites {
   accesses: AccessRow[];
   notify: NotifyRow[];
   audits: unknown[][];
-  resolve: () => void;
-  reject: (err: unknown) => void;
 }
 
 /**
  * Group commit for lookups. Every lookup writes (an audit entry, its access history, perhaps a
  * notification) before it is answered; at 50 concurrent lookups one transaction per lookup would
  * queue on the audit chain's head row. Lookups arriving while a batch commits are written together
- * in the next one transaction, the audit entries by jigsaw_append_audit_many (same chain, one
- * head update). A lone lookup is written at once, without waiting for company.
+ * in the next batch: one statement, jigsaw_record_flag_lookups, its own transaction (the audit
+ * entries by jigsaw_append_audit_many: same chain, one head update).
  */
-class LookupWriter {
-  private queue: Pending[] = [];
-  private flushing = false;
-  constructor(private readonly db: Database) {}
-
-  write(p: Omit<Pending, 'resolve' | 'reject'>): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ ...p, resolve, reject });
-      if (!this.flushing) void this.flush();
-    });
-  }
-
-  private async flush(): Promise<void> {
-    this.flushing = true;
-    while (this.queue.length > 0) {
-      const batch = this.queue;
-      this.queue = [];
-      try {
-        await this.db.transaction(async (tx) => {
-          const accesses = batch.flatMap((b) => b.accesses);
-          if (accesses.length) {
-            await tx.query(
-              `INSERT INTO flag_access (id, person_id, accessed_at, unscheduled, via, search, health_setting_id, practitioner_id, agency_id, setting_name, setting_type)
-               SELECT id, person_id, accessed_at, unscheduled, via, search, health_setting_id, practitioner_id, agency_id, setting_name, setting_type
-                 FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, person_id uuid, accessed_at timestamptz, unscheduled boolean, via text, search text,
-                      health_setting_id uuid, practitioner_id uuid, agency_id uuid, setting_name text, setting_type text)`,
-              [JSON.stringify(accesses)],
-            );
-          }
-          const notify = batch.flatMap((b) => b.notify);
-          if (notify.length) {
-            // The count includes this attendance: its access row was inserted above.
-            await tx.query(
-              `INSERT INTO seen_notification (id, agency_id, person_id, flag_access_id, seen_at, setting_name, setting_type, attendances_12_months, created_at)
-               SELECT x.id, x.agency_id, x.person_id, x.access_id, x.seen_at, x.setting_name, x.setting_type,
-                      (SELECT count(*) FROM flag_access a WHERE a.person_id = x.person_id AND a.unscheduled
-                          AND a.accessed_at > x.seen_at - ${TWELVE_MONTHS} AND a.accessed_at <= x.seen_at),
-                      x.seen_at
-                 FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, access_id uuid, person_id uuid, agency_id uuid, seen_at timestamptz, setting_name text, setting_type text)`,
-              [JSON.stringify(notify)],
-            );
-            await tx.query(
-              `INSERT INTO seen_delivery (id, notification_id, channel, target, next_attempt_at, created_at)
-               SELECT gen_random_uuid(), n.id, c.channel, c.target, n.created_at, n.created_at
-                 FROM seen_notification n JOIN flag_authority_settings s ON s.agency_id = n.agency_id
-                 CROSS JOIN LATERAL (VALUES ('webhook', s.webhook_url), ('email', s.notify_email)) AS c(channel, target)
-                WHERE n.id = ANY($1::uuid[]) AND c.target IS NOT NULL`,
-              [notify.map((n) => n.id)],
-            );
-          }
-          const audits = batch.flatMap((b) => b.audits);
-          if (audits.length) await tx.query('SELECT jigsaw_append_audit_many($1::jsonb)', [JSON.stringify(audits)]);
-        });
-        for (const b of batch) b.resolve();
-      } catch (err) {
-        for (const b of batch) b.reject(err);
-      }
-    }
-    this.flushing = false;
-  }
-}
-
-const writers = new WeakMap<Database, LookupWriter>();
-const writerFor = (db: Database): LookupWriter => {
-  let w = writers.get(db);
-  if (!w) writers.set(db, (w = new LookupWriter(db)));
-  return w;
-};
+const lookupWriter = perDatabase((db: Database) => new Batcher<LookupWrites, void>(async (batch) => {
+  await db.query(RECORD_LOOKUPS, [
+    JSON.stringify(batch.flatMap((b) => b.accesses)),
+    JSON.stringify(batch.flatMap((b) => b.notify)),
+    JSON.stringify(batch.flatMap((b) => b.audits)),
+  ]);
+  return batch.map(() => undefined);
+}));
 
 function auditWho(s: Services, who: Looker): { actor?: ActorContext['actor']; purpose?: string | undefined; at: Date } {
   return who.kind === 'practitioner' ? { actor: who.ctx.actor, purpose: who.ctx.purpose, at: s.clock.now() } : { at: s.clock.now() };
@@ -159,7 +117,7 @@ function accessRow(who: Looker, personId: string, at: string, unscheduled: boole
 export async function flagsByNhsNumber(s: Services, who: Looker, nhsNumber: string, opts: { unscheduled: boolean; via: 'fhir' | 'api'; resource: string }): Promise<FoundFlag[]> {
   const now = s.clock.now();
   const nhs = normaliseNhsNumber(nhsNumber);
-  const rows = (await s.db.query<FoundFlag>(FLAGS_BY_NHS_NUMBER_SQL, [nhs, new Date(now.getTime() - SHOWN_AFTER_END_MS).toISOString()])).rows;
+  const rows = await flagReader(s.db).submit({ nhs, since: new Date(now.getTime() - SHOWN_AFTER_END_MS).toISOString() });
   const at = now.toISOString();
   const people = [...new Map(rows.map((r) => [r.person_id, r])).values()];
   const accesses = people.map((r) => accessRow(who, r.person_id, at, opts.unscheduled, opts.via, 'nhs_number'));
@@ -182,7 +140,7 @@ export async function flagsByNhsNumber(s: Services, who: Looker, nhsNumber: stri
   for (const n of notify) {
     audits.push(auditArguments(whoAudit, { action: 'seen-notification.raise', outcome: 'success', entityType: 'seen_notification', entityId: n.id, personId: n.person_id }));
   }
-  await writerFor(s.db).write({ accesses, notify, audits });
+  await lookupWriter(s.db).submit({ accesses, notify, audits });
   return rows;
 }
 
@@ -202,7 +160,7 @@ export async function accessHistoryByNhsNumber(s: Services, who: Looker, nhsNumb
     entityType: who.kind === 'system' ? 'health_setting' : 'agency', entityId: who.kind === 'system' ? who.healthSettingId : who.ctx.actor.agencyId,
     detail: { events: rows.length },
   });
-  await writerFor(s.db).write({ accesses: [], notify: [], audits: persons.length ? persons.map(entry) : [entry()] });
+  await lookupWriter(s.db).submit({ accesses: [], notify: [], audits: persons.length ? persons.map(entry) : [entry()] });
   return rows;
 }
 
@@ -306,7 +264,7 @@ export async function lookupFlags(ctx: ActorContext, q: FlagLookup): Promise<Loo
   const whoAudit = auditWho(ctx, who);
   const detail = { via: 'api', resource: 'lookup', unscheduled: q.unscheduled, search: 'demographics', settingType: who.settingType, candidates: candidates.length };
   const base = { action: 'flags.lookup', outcome: 'success' as const, entityType: 'agency', entityId: ctx.actor.agencyId, detail };
-  await writerFor(ctx.db).write({
+  await lookupWriter(ctx.db).submit({
     accesses: candidates.map((c) => accessRow(who, c.id, at, q.unscheduled, 'api', 'demographics')),
     notify: [],
     audits: candidates.length ? candidates.map((c) => auditArguments(whoAudit, { ...base, personId: c.id })) : [auditArguments(whoAudit, base)],

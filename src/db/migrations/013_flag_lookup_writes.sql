@@ -1,0 +1,38 @@
+-- What one batch of flag lookups writes (src/flags/lookup.ts, lookupWriter), as one statement.
+-- At 50 concurrent lookups the writer's BEGIN, three inserts, the audit append and COMMIT were six
+-- round trips, each waiting its turn on a busy event loop while the next batch queued behind it;
+-- one call is one round trip, and a single statement is its own transaction (all or nothing).
+--   p_accesses: flag_access rows; p_notifications: seen_notification rows (with access_id);
+--   p_audits: jigsaw_append_audit_many's entries.
+CREATE FUNCTION jigsaw_record_flag_lookups(p_accesses jsonb, p_notifications jsonb, p_audits jsonb) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  IF jsonb_array_length(p_accesses) > 0 THEN
+    INSERT INTO flag_access (id, person_id, accessed_at, unscheduled, via, search, health_setting_id, practitioner_id, agency_id, setting_name, setting_type)
+    SELECT id, person_id, accessed_at, unscheduled, via, search, health_setting_id, practitioner_id, agency_id, setting_name, setting_type
+      FROM jsonb_to_recordset(p_accesses) AS x(id uuid, person_id uuid, accessed_at timestamptz, unscheduled boolean, via text, search text,
+           health_setting_id uuid, practitioner_id uuid, agency_id uuid, setting_name text, setting_type text);
+  END IF;
+  IF jsonb_array_length(p_notifications) > 0 THEN
+    -- The count includes this attendance: its access row was inserted above.
+    INSERT INTO seen_notification (id, agency_id, person_id, flag_access_id, seen_at, setting_name, setting_type, attendances_12_months, created_at)
+    SELECT x.id, x.agency_id, x.person_id, x.access_id, x.seen_at, x.setting_name, x.setting_type,
+           (SELECT count(*) FROM flag_access a WHERE a.person_id = x.person_id AND a.unscheduled
+               AND a.accessed_at > x.seen_at - interval '12 months' AND a.accessed_at <= x.seen_at),
+           x.seen_at
+      FROM jsonb_to_recordset(p_notifications) AS x(id uuid, access_id uuid, person_id uuid, agency_id uuid, seen_at timestamptz, setting_name text, setting_type text);
+    -- One delivery per channel the authority has configured. Read from the batch itself, not back
+    -- from seen_notification: a plan by the authority's ever-growing list of notifications would
+    -- read all of them to find these few.
+    INSERT INTO seen_delivery (id, notification_id, channel, target, next_attempt_at, created_at)
+    SELECT gen_random_uuid(), x.id, c.channel, c.target, x.seen_at, x.seen_at
+      FROM jsonb_to_recordset(p_notifications) AS x(id uuid, agency_id uuid, seen_at timestamptz)
+      JOIN flag_authority_settings s ON s.agency_id = x.agency_id
+      CROSS JOIN LATERAL (VALUES ('webhook', s.webhook_url), ('email', s.notify_email)) AS c(channel, target)
+     WHERE c.target IS NOT NULL;
+  END IF;
+  IF jsonb_array_length(p_audits) > 0 THEN
+    PERFORM jigsaw_append_audit_many(p_audits);
+  END IF;
+END;
+$$;
+COMMENT ON FUNCTION jigsaw_record_flag_lookups IS 'Used by lookupWriter in src/flags/lookup.ts: the access history, "child was seen" notifications with their deliveries, and the audit entries of a batch of lookups.';
