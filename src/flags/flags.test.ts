@@ -14,6 +14,7 @@ import { deliverSeenNotifications, getSeenNotification, listSeenNotifications, s
 import { fixedClock } from '../shared/clock.ts';
 import type { ActorContext } from '../shared/context.ts';
 import { createFhirToken } from '../fhir/tokens.ts';
+import { verifyAuditChain } from '../audit/audit.ts';
 import { endLookedAfter, recordBirth, recordLookedAfter, updateFlagSettings } from './flags.ts';
 import { flagsByNhsNumber, nameAgreement } from './lookup.ts';
 import { childOnPlan, endPlan } from './testing.ts';
@@ -98,6 +99,41 @@ describe('flags derived from the process', () => {
       }),
       { numRuns: 12 },
     );
+  });
+
+  it('lookups arriving together are answered in one query, yet each gets exactly its own child\'s flags, and each is audited', async () => {
+    const c = await authority();
+    // Three children on plans, two without flags, a mother whose unborn child is on a plan, and a number nobody holds.
+    const onPlan = ['9990000018', '9000000009', '9000000017'];
+    for (const [i, nhs] of onPlan.entries()) {
+      const child = await person(c.worker, { names: [{ givenNames: 'Child', familyName: `Planned ${i}` }], nhsNumber: nhs });
+      await childOnPlan(c.worker, c.clock, child.id, { cscId: c.csc });
+    }
+    for (const nhs of ['9000000025', '9000000033']) await person(c.worker, { names: [{ givenNames: 'Child', familyName: 'Unflagged' }], nhsNumber: nhs });
+    const mother = await person(c.worker, { kind: 'adult', sex: 'female', names: [{ givenNames: 'Maggie', familyName: 'Fletcher' }], dateOfBirth: '2002-01-10', nhsNumber: '9434765919' });
+    const baby = await person(c.worker, { kind: 'unborn', names: [{ givenNames: 'Baby', familyName: 'Fletcher' }], dateOfBirth: undefined, expectedDateOfDelivery: '2026-05-01' });
+    await addRelationship(c.worker, baby.id, { relatedPersonId: mother.id, type: 'parent' });
+    await childOnPlan(c.worker, c.clock, baby.id, { cscId: c.csc, kind: 'pre_birth' });
+    const numbers = [...onPlan, '9000000025', '9000000033', '9434765919', '9000000041'];
+    const ed = { kind: 'system' as const, healthSettingId: (await createFhirToken(c.s, { settingName: 'Northshire General ED', settingType: 'emergency_department' })).healthSettingId, settingName: 'Northshire General ED', settingType: 'emergency_department' };
+    const opts = { unscheduled: false, via: 'fhir' as const, resource: 'CareTeam' };
+    const shown = (rows: Awaited<ReturnType<typeof flagsByNhsNumber>>): string[] => rows.map((r) => `${r.subject_nhs_number} ${r.kind} ${r.person_id}`).sort();
+    const alone = new Map<string, string[]>();
+    for (const n of numbers) alone.set(n, shown(await flagsByNhsNumber(c.s, ed, n, opts)));
+    expect(numbers.map((n) => alone.get(n)!.length)).toEqual([1, 1, 1, 0, 0, 1, 0]);
+
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.constantFrom(...numbers), { minLength: 1, maxLength: 40 }), async (asked) => {
+        const before = (await t.db().query<{ n: number }>("SELECT count(*)::int AS n FROM audit_event WHERE action = 'flags.lookup'")).rows[0]!.n;
+        const answers = await Promise.all(asked.map((n) => flagsByNhsNumber(c.s, ed, n, opts)));
+        expect(answers.map(shown)).toEqual(asked.map((n) => alone.get(n)));
+        // One entry per lookup and child found (a lookup that finds nobody is audited once too).
+        const after = (await t.db().query<{ n: number }>("SELECT count(*)::int AS n FROM audit_event WHERE action = 'flags.lookup'")).rows[0]!.n;
+        expect(after - before).toBe(asked.length);
+      }),
+      { numRuns: 15 },
+    );
+    expect((await verifyAuditChain(t.db())).ok).toBe(true);
   });
 
   it("an unborn child's plan is flagged on the mother's NHS number until birth, then moves to the child", async () => {

@@ -36,3 +36,43 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION jigsaw_record_flag_lookups IS 'Used by lookupWriter in src/flags/lookup.ts: the access history, "child was seen" notifications with their deliveries, and the audit entries of a batch of lookups.';
+
+-- The bulk append, same chain and hashes as migration 006's, with the entries inserted by one
+-- statement instead of one INSERT each: the chain's head row is locked from the first entry to the
+-- commit, so every lookup batch waits for the one before it to get through this; fewer statements
+-- under the lock shorten that wait. The hashes are still computed one after another (each takes
+-- the previous), in the loop.
+CREATE OR REPLACE FUNCTION jigsaw_append_audit_many(p_entries jsonb) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+  cur_seq bigint;
+  cur_hash text;
+  first_seq bigint;
+  e jsonb;
+  prevs text[] := '{}';
+  hashes text[] := '{}';
+BEGIN
+  SELECT seq, hash INTO cur_seq, cur_hash FROM audit_head WHERE id = 1 FOR UPDATE;
+  IF NOT FOUND THEN
+    INSERT INTO audit_head (id, seq, hash)
+      SELECT 1, coalesce(max(seq), 0), coalesce((SELECT hash FROM audit_event ORDER BY seq DESC LIMIT 1), repeat('0', 64)) FROM audit_event
+      ON CONFLICT (id) DO NOTHING;
+    SELECT seq, hash INTO cur_seq, cur_hash FROM audit_head WHERE id = 1 FOR UPDATE;
+  END IF;
+  first_seq := cur_seq + 1;
+  FOR e IN SELECT value FROM jsonb_array_elements(p_entries) WITH ORDINALITY ORDER BY ordinality LOOP
+    cur_seq := cur_seq + 1;
+    prevs := prevs || cur_hash;
+    cur_hash := encode(sha256(convert_to(cur_hash || cur_seq::text || (e->>11), 'UTF8')), 'hex');
+    hashes := hashes || cur_hash;
+  END LOOP;
+  INSERT INTO audit_event (seq, id, at, actor_practitioner_id, actor_agency_id, action, entity_type, entity_id, person_id,
+                           purpose, outcome, detail, prev_hash, hash)
+  SELECT first_seq + x.n - 1, (x.e->>0)::uuid, (x.e->>1)::timestamptz, (x.e->>2)::uuid, (x.e->>3)::uuid, x.e->>4, x.e->>5, (x.e->>6)::uuid, (x.e->>7)::uuid,
+         x.e->>8, x.e->>9, (x.e->>10)::jsonb, prevs[x.n], hashes[x.n]
+    FROM jsonb_array_elements(p_entries) WITH ORDINALITY AS x(e, n)
+   ORDER BY x.n;
+  UPDATE audit_head SET seq = cur_seq, hash = cur_hash WHERE id = 1;
+  RETURN cur_seq;
+END;
+$$;
+COMMENT ON FUNCTION jigsaw_append_audit_many IS 'Bulk form of jigsaw_append_audit (same chain): the overdue-step sweep (src/process/alerts.ts) and flag lookups (jigsaw_record_flag_lookups).';
