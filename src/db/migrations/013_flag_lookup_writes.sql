@@ -76,3 +76,9 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION jigsaw_append_audit_many IS 'Bulk form of jigsaw_append_audit (same chain): the overdue-step sweep (src/process/alerts.ts) and flag lookups (jigsaw_record_flag_lookups).';
+
+-- "How often has the child attended in the last 12 months" is counted for every unscheduled lookup
+-- of a flagged child. Through flag_access_person each earlier attendance cost a visit to its row,
+-- scattered over the table as the attendances were; this index answers the count from the index
+-- alone once the rows are settled (vacuumed), so a frequent attender costs no more than a new one.
+CREATE INDEX flag_access_unscheduled ON flag_access (person_id, accessed_at) WHERE unscheduled;
