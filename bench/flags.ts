@@ -37,10 +37,16 @@ export interface FlagsOptions {
   warmupSeconds: number;
   seconds: number;
   rounds: number;
+  /**
+   * After the rounds at full speed, one more run per path in which each of the clients pauses this
+   * long after every answer: the same 50 clients, below saturation, so p99 shows the time a lookup
+   * takes rather than the queue that a closed loop at full speed builds (Little's law).
+   */
+  thinkMs: number;
 }
 
-export const DEFAULT_FLAGS_OPTIONS: FlagsOptions = { children: 1_000_000, flagged: 50_000, clients: 50, lookups: 20_000, flaggedShare: 0.2, warmupSeconds: 3, seconds: 8, rounds: 3 };
-export const QUICK_FLAGS_OPTIONS: FlagsOptions = { children: 5_000, flagged: 250, clients: 50, lookups: 200, flaggedShare: 0.2, warmupSeconds: 1, seconds: 2, rounds: 1 };
+export const DEFAULT_FLAGS_OPTIONS: FlagsOptions = { children: 1_000_000, flagged: 50_000, clients: 50, lookups: 20_000, flaggedShare: 0.2, warmupSeconds: 3, seconds: 8, rounds: 3, thinkMs: 20 };
+export const QUICK_FLAGS_OPTIONS: FlagsOptions = { children: 5_000, flagged: 250, clients: 50, lookups: 200, flaggedShare: 0.2, warmupSeconds: 1, seconds: 2, rounds: 1, thinkMs: 20 };
 
 export interface FlagsResult {
   backend: { kind: Backend['kind']; label: string; details: Record<string, string> };
@@ -51,6 +57,8 @@ export interface FlagsResult {
   rounds: number;
   baseline: { perRound: Load[]; requestsPerSecond: number; p99Ms: number };
   service: { perRound: Load[]; requestsPerSecond: number; p99Ms: number };
+  /** The run with think time (options.thinkMs), one per path. */
+  paced: { baseline: Load; service: Load };
   /** service ÷ baseline throughput, from the medians (higher is better). */
   ratio: number;
   targetRatio: number;
@@ -161,7 +169,12 @@ export async function runFlags(b: Backend, o: FlagsOptions): Promise<FlagsResult
       service.push(await drive({ port: servicePort, paths: servicePaths, headers: serviceHeaders, clients: o.clients, seconds: o.seconds }));
       console.log(`  round ${r + 1}: bare ${baseline.at(-1)!.requestsPerSecond}/s p99 ${baseline.at(-1)!.p99Ms} ms; service ${service.at(-1)!.requestsPerSecond}/s p99 ${service.at(-1)!.p99Ms} ms`);
     }
-    for (const l of [...baseline, ...service]) {
+    const paced = {
+      baseline: await drive({ port: barePort, paths: barePaths, headers: {}, clients: o.clients, seconds: o.seconds, thinkMs: o.thinkMs }),
+      service: await drive({ port: servicePort, paths: servicePaths, headers: serviceHeaders, clients: o.clients, seconds: o.seconds, thinkMs: o.thinkMs }),
+    };
+    console.log(`  ${o.thinkMs} ms think time: bare ${paced.baseline.requestsPerSecond}/s p99 ${paced.baseline.p99Ms} ms; service ${paced.service.requestsPerSecond}/s p99 ${paced.service.p99Ms} ms`);
+    for (const l of [...baseline, ...service, paced.baseline, paced.service]) {
       if (l.errors > 0 || Object.keys(l.statuses).some((s) => s !== 'ok')) throw new Error(`flags bench: failed requests ${JSON.stringify(l)}`);
     }
     const summary = (ls: Load[]): { perRound: Load[]; requestsPerSecond: number; p99Ms: number } => ({ perRound: ls, requestsPerSecond: median(ls.map((l) => l.requestsPerSecond)), p99Ms: median(ls.map((l) => l.p99Ms)) });
@@ -171,7 +184,7 @@ export async function runFlags(b: Backend, o: FlagsOptions): Promise<FlagsResult
     return {
       backend: { kind: b.kind, label: b.label, details: b.details },
       loadSeconds, children: o.children, flagged: o.flagged, clients: o.clients, rounds: o.rounds,
-      baseline: base, service: svc, ratio, targetRatio: 0.5, targetP99Ms: 20,
+      baseline: base, service: svc, paced, ratio, targetRatio: 0.5, targetP99Ms: 20,
       meetsTarget: ratio >= 0.5 && svc.p99Ms < 20,
       loadGenerator: loadGenerator(),
     };
@@ -206,6 +219,12 @@ export function flagsMarkdown(report: FlagsReport, jsonPath: string): string {
     'Per round (bare / service lookups per second):',
     '',
     ...report.results.map((r) => `- ${shortName(r)}: ${r.baseline.perRound.map((l, i) => `${fmt(l.requestsPerSecond)} / ${fmt(r.service.perRound[i]!.requestsPerSecond)}`).join('; ')}`),
+    '',
+    `The same ${fmt(o.clients)} clients below saturation, each pausing ${fmt(o.thinkMs)} ms after every answer (one run of ${o.seconds} s per path):`,
+    '',
+    '| Database | Bare lookups/s | Bare p50 | Bare p99 | Service lookups/s | Service p50 | Service p99 |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...report.results.map((r) => `| ${shortName(r)} | ${fmt(r.paced.baseline.requestsPerSecond)} | ${fmt(r.paced.baseline.p50Ms, 1)} ms | ${fmt(r.paced.baseline.p99Ms, 1)} ms | ${fmt(r.paced.service.requestsPerSecond)} | ${fmt(r.paced.service.p50Ms, 1)} ms | ${fmt(r.paced.service.p99Ms, 1)} ms |`),
     '',
     FLAGS_END,
   ].join('\n');

@@ -1,6 +1,7 @@
 /**
  * HTTP load for the benchmarks: `clients` keep-alive connections on 127.0.0.1, each sending its
- * next request as soon as the last is answered (a closed loop), cycling through `paths`.
+ * next request as soon as the last is answered (a closed loop), or `thinkMs` after it, cycling
+ * through `paths`.
  *
  * wrk (Debian's package) is used when it is installed: a separate process written in C, it takes
  * a fraction of the CPU a JavaScript generator needs, which matters when the generator, the server
@@ -32,6 +33,8 @@ export interface LoadSpec {
   headers: Record<string, string>;
   clients: number;
   seconds: number;
+  /** Each client's pause after an answer before its next request (default 0: a closed loop at full speed). */
+  thinkMs?: number;
 }
 
 export const WRK = process.env.JIGSAW_WRK ?? '/usr/bin/wrk';
@@ -53,6 +56,8 @@ end
 local counter = 0
 setup = function(thread) end
 init = function(args) end
+local think = tonumber(os.getenv("JIGSAW_LOAD_THINK_MS") or "0")
+if think > 0 then delay = function() return think end end
 request = function()
   counter = counter + 1
   return wrk.format("GET", paths[(counter % #paths) + 1], headers)
@@ -72,7 +77,7 @@ async function driveWrk(spec: LoadSpec): Promise<Load> {
     await writeFile(join(dir, 'headers.txt'), Object.entries(spec.headers).map(([k, v]) => `${k}: ${v}\n`).join(''));
     const out = await new Promise<string>((resolve, reject) => {
       execFile(WRK, ['-t1', `-c${spec.clients}`, `-d${spec.seconds}s`, '--timeout', '10s', '-s', join(dir, 'load.lua'), `http://127.0.0.1:${spec.port}`],
-        { env: { ...process.env, JIGSAW_LOAD_PATHS: join(dir, 'paths.txt'), JIGSAW_LOAD_HEADERS: join(dir, 'headers.txt') } },
+        { env: { ...process.env, JIGSAW_LOAD_PATHS: join(dir, 'paths.txt'), JIGSAW_LOAD_HEADERS: join(dir, 'headers.txt'), JIGSAW_LOAD_THINK_MS: String(spec.thinkMs ?? 0) } },
         (err, stdout, stderr) => (err ? reject(new Error(`wrk failed: ${stderr || err.message}`)) : resolve(stdout)));
     });
     const line = out.split('\n').find((l) => l.startsWith('JIGSAW_LOAD '));
@@ -95,7 +100,7 @@ async function driveWrk(spec: LoadSpec): Promise<Load> {
 const LOAD_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const http = require('node:http');
-const { port, paths, headers, clients, durationMs } = workerData;
+const { port, paths, headers, clients, durationMs, thinkMs } = workerData;
 const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
 const latencies = []; let errors = 0; const statuses = {};
 const end = Date.now() + durationMs;
@@ -113,13 +118,14 @@ const one = (path) => new Promise((resolve) => {
   req.on('error', () => { errors++; resolve(); });
   req.end();
 });
-const loop = async (k) => { for (let i = k; Date.now() < end; i += clients) await one(paths[i % paths.length]); };
+const pause = () => new Promise((resolve) => setTimeout(resolve, thinkMs));
+const loop = async (k) => { for (let i = k; Date.now() < end; i += clients) { await one(paths[i % paths.length]); if (thinkMs > 0) await pause(); } };
 Promise.all(Array.from({ length: clients }, (_, k) => loop(k))).then(() => { agent.destroy(); parentPort.postMessage({ latencies, errors, statuses }); });
 `;
 
 function driveWorker(spec: LoadSpec): Promise<Load> {
   return new Promise((resolve, reject) => {
-    const w = new Worker(LOAD_WORKER, { eval: true, workerData: { port: spec.port, paths: spec.paths, headers: spec.headers, clients: spec.clients, durationMs: spec.seconds * 1000 } });
+    const w = new Worker(LOAD_WORKER, { eval: true, workerData: { port: spec.port, paths: spec.paths, headers: spec.headers, clients: spec.clients, durationMs: spec.seconds * 1000, thinkMs: spec.thinkMs ?? 0 } });
     w.once('error', reject);
     w.once('message', (m: { latencies: number[]; errors: number; statuses: Record<string, number> }) => {
       const sorted = m.latencies.sort((a, b) => a - b);
