@@ -33,26 +33,11 @@ const SHOWN_AFTER_END_MS = 365 * 86_400_000;
 /**
  * Children's flags by NHS number, for a batch of lookups at once (one row per flag, tagged with the
  * request it answers); for an unborn child, the flags are found by the mother's NHS number (as
- * CP-IS does: an unborn child has no number of its own). One indexed query, prepared: it plans in
- * ten times the time it runs. $1: a JSON array of {nhs, since} (flags ended before since are not
- * shown). JSON rather than arrays on purpose: the planner cannot see how many lookups a batch
- * holds, so every batch costs the same to it and it settles on one generic plan; with arrays it
- * would plan a batch of one afresh every time, as cheaper than the generic plan.
+ * CP-IS does: an unborn child has no number of its own). The query is jigsaw_flags_by_nhs_numbers
+ * (migration 013), where PL/pgSQL keeps its plan: it plans in ten times the time it runs. $1: a
+ * JSON array of {nhs, since} (flags ended before since are not shown).
  */
-export const FLAGS_BY_NHS_NUMBERS_SQL = prepared('flags-by-nhs-numbers', `
-  WITH q AS (SELECT * FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (nhs text, since timestamptz)) WITH ORDINALITY AS q(nhs, since, request))
-  SELECT q.request, ${FLAG_COLUMNS}, p.nhs_number AS subject_nhs_number,
-         (SELECT trim(n.given_names || ' ' || n.family_name) FROM person_name n WHERE n.person_id = f.person_id ORDER BY n.use <> 'usual', n.position LIMIT 1) AS subject_display
-    FROM q JOIN person p ON p.nhs_number = q.nhs JOIN flag f ON f.person_id = p.id ${FLAG_JOINS}
-   WHERE f.period_end IS NULL OR f.period_end > q.since
-  UNION ALL
-  SELECT q.request, ${FLAG_COLUMNS}, m.nhs_number AS subject_nhs_number,
-         (SELECT trim(n.given_names || ' ' || n.family_name) FROM person_name n WHERE n.person_id = f.person_id ORDER BY n.use <> 'usual', n.position LIMIT 1) AS subject_display
-    FROM q JOIN person m ON m.nhs_number = q.nhs
-    JOIN relationship r ON r.related_person_id = m.id AND r.type = 'parent' AND r.valid_to IS NULL
-    JOIN flag f ON f.person_id = r.person_id AND f.kind = 'unborn_child_protection_plan' ${FLAG_JOINS}
-   WHERE m.sex = 'female' AND (f.period_end IS NULL OR f.period_end > q.since)
-   ORDER BY request, period_start, id`);
+export const FLAGS_BY_NHS_NUMBERS_SQL = prepared('flags-by-nhs-numbers', 'SELECT * FROM jigsaw_flags_by_nhs_numbers($1::jsonb)');
 
 /**
  * Lookups arriving together are answered by one statement (Batcher): at 50 concurrent lookups,

@@ -82,3 +82,39 @@ COMMENT ON FUNCTION jigsaw_append_audit_many IS 'Bulk form of jigsaw_append_audi
 -- scattered over the table as the attendances were; this index answers the count from the index
 -- alone once the rows are settled (vacuumed), so a frequent attender costs no more than a new one.
 CREATE INDEX flag_access_unscheduled ON flag_access (person_id, accessed_at) WHERE unscheduled;
+
+-- The flag lookup itself (src/flags/lookup.ts, FLAGS_BY_NHS_NUMBERS_SQL calls it): children's flags
+-- for a batch of lookups, each row tagged with the request it answers; for an unborn child, found
+-- by the mother's NHS number. In a function because PL/pgSQL keeps the query's plan for the whole
+-- session: the query plans in ten times the time it runs (1.3 ms against 0.1 ms on a server, 3.7 ms
+-- a lookup on PGlite, which has no named prepared statements). The plan is a generic one: the
+-- planner cannot see how many lookups the JSON holds, so every batch costs it the same.
+--   p_asks: a JSON array of {nhs, since}; flags ended before `since` are not shown.
+CREATE FUNCTION jigsaw_flags_by_nhs_numbers(p_asks jsonb)
+RETURNS TABLE (request bigint, id uuid, kind text, person_id uuid, period_start timestamptz, period_end timestamptz,
+               authority_agency_id uuid, authority_name text, office_hours_phone text, out_of_hours_phone text,
+               subject_nhs_number text, subject_display text)
+LANGUAGE plpgsql STABLE AS $$
+#variable_conflict use_column
+BEGIN
+  RETURN QUERY
+  WITH q AS (SELECT * FROM ROWS FROM (jsonb_to_recordset(p_asks) AS (nhs text, since timestamptz)) WITH ORDINALITY AS q(nhs, since, request))
+  SELECT q.request, f.id, f.kind, f.person_id, f.period_start, f.period_end, f.authority_agency_id, a.name,
+         s.office_hours_phone, s.out_of_hours_phone, p.nhs_number,
+         (SELECT trim(n.given_names || ' ' || n.family_name) FROM person_name n WHERE n.person_id = f.person_id ORDER BY n.use <> 'usual', n.position LIMIT 1)
+    FROM q JOIN person p ON p.nhs_number = q.nhs JOIN flag f ON f.person_id = p.id
+    JOIN agency a ON a.id = f.authority_agency_id LEFT JOIN flag_authority_settings s ON s.agency_id = f.authority_agency_id
+   WHERE f.period_end IS NULL OR f.period_end > q.since
+  UNION ALL
+  SELECT q.request, f.id, f.kind, f.person_id, f.period_start, f.period_end, f.authority_agency_id, a.name,
+         s.office_hours_phone, s.out_of_hours_phone, m.nhs_number,
+         (SELECT trim(n.given_names || ' ' || n.family_name) FROM person_name n WHERE n.person_id = f.person_id ORDER BY n.use <> 'usual', n.position LIMIT 1)
+    FROM q JOIN person m ON m.nhs_number = q.nhs
+    JOIN relationship r ON r.related_person_id = m.id AND r.type = 'parent' AND r.valid_to IS NULL
+    JOIN flag f ON f.person_id = r.person_id AND f.kind = 'unborn_child_protection_plan'
+    JOIN agency a ON a.id = f.authority_agency_id LEFT JOIN flag_authority_settings s ON s.agency_id = f.authority_agency_id
+   WHERE m.sex = 'female' AND (f.period_end IS NULL OR f.period_end > q.since)
+   ORDER BY 1, 5, 2;
+END;
+$$;
+COMMENT ON FUNCTION jigsaw_flags_by_nhs_numbers IS 'The flag lookup for a batch of NHS numbers; see FLAGS_BY_NHS_NUMBERS_SQL in src/flags/lookup.ts.';
