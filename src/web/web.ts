@@ -7,7 +7,7 @@ import type { AuthSettings } from '../auth/auth.ts';
 import type { ActorContext, Services } from '../shared/context.ts';
 import { Problem } from '../shared/errors.ts';
 import type { FormErrors } from './forms.ts';
-import { sessionEndsAt, whoAmI } from './session-info.ts';
+import { sessionEndsAt, whoAmI, type WhoAmI } from './session-info.ts';
 import { renderView } from './view.ts';
 
 export interface WebOptions {
@@ -71,6 +71,19 @@ export class Web {
     return { ...this.opts.services, actor: request.actor, purpose: undefined };
   }
 
+  /**
+   * Who is signed in (name, agency and its type), asked of the database once per request however
+   * many parts of a page want it: the navigation, the layout, a page deciding what to offer.
+   */
+  me(request: FastifyRequest): Promise<WhoAmI | undefined> {
+    if (!request.actor) return Promise.resolve(undefined);
+    let found = this.signedIn.get(request);
+    if (!found) this.signedIn.set(request, (found = whoAmI(this.services.db, request.actor.practitionerId)));
+    return found;
+  }
+
+  private readonly signedIn = new WeakMap<FastifyRequest, Promise<WhoAmI | undefined>>();
+
   roles(request: FastifyRequest): readonly Role[] {
     return request.actor?.roles ?? [];
   }
@@ -83,10 +96,9 @@ export class Web {
 
   async render(request: FastifyRequest, reply: FastifyReply, template: string, data: Record<string, unknown> = {}, status = 200): Promise<FastifyReply> {
     const csrfToken = reply.generateCsrf({ userInfo: Web.userInfo(request, this.opts.sessionCookie) });
-    let me: Awaited<ReturnType<typeof whoAmI>>;
+    const me = await this.me(request);
     let endsAt: Date | undefined;
     if (request.actor) {
-      me = await whoAmI(this.services.db, request.actor.practitionerId);
       const token = request.cookies[this.opts.sessionCookie];
       endsAt = token ? await sessionEndsAt(this.services.db, token, this.opts.auth.sessionIdleMinutes) : undefined;
     }

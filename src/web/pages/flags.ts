@@ -56,7 +56,7 @@ export function registerFlagPages(web: Web): void {
 
   const mayLookUp = async (request: FastifyRequest): Promise<boolean> => {
     const ctx = web.ctx(request);
-    const me = await whoAmI(ctx.db, ctx.actor.practitionerId);
+    const me = await web.me(request);
     return Boolean(me && mayLookUpFlags(me.agencyType, ctx.actor.roles));
   };
 

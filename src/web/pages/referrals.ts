@@ -10,7 +10,6 @@ import { listDecisions } from '../../sharing/sharing.ts';
 import { answerRow, findFormDraft, startFormDraft, submitOnce, type FormDraft } from '../drafts.ts';
 import { FormErrors, formOf, opt, str, validationProblem, yesNo, type FormBody } from '../forms.ts';
 import { personName } from '../view.ts';
-import { whoAmI } from '../session-info.ts';
 import { safely, type Web } from '../web.ts';
 
 type IdParams = { id: string };
@@ -178,7 +177,7 @@ export function registerReferralPages(web: Web): void {
       matches = (found ?? []).filter((p) => p.kind !== 'adult').map((p) => ({ value: p.id, text: `${personName(p)}, born ${p.dateOfBirth ?? 'not known'}` }));
       workers = ((await safely(() => listAgencyPractitioners(ctx))) ?? []).filter((p) => p.active && p.roles.includes('social_worker')).map((p) => ({ value: p.id, text: p.name }));
     }
-    const me = await whoAmI(ctx.db, ctx.actor.practitionerId);
+    const me = await web.me(request);
     const data = {
       pageTitle: 'A referral', referral, receiving,
       needsAccept: receiving && referral.handling === 'received' && me?.agencyType === 'childrens_social_care',
