@@ -1,3 +1,7 @@
+-- Flag lookups at a hospital's rate (docs/performance.md, "Child-protection flags"): the lookup's
+-- query with its plan kept, a batch's writes as one statement, the bulk audit append as one
+-- insert, and an index for the count of a child's attendances.
+
 -- What one batch of flag lookups writes (src/flags/lookup.ts, lookupWriter), as one statement.
 -- At 50 concurrent lookups the writer's BEGIN, three inserts, the audit append and COMMIT were six
 -- round trips, each waiting its turn on a busy event loop while the next batch queued behind it;
