@@ -86,7 +86,7 @@ const NHS_NUMBERS_SQL = `
                               + 5 * substr(b, 6, 1)::int + 4 * substr(b, 7, 1)::int + 3 * substr(b, 8, 1)::int + 2 * substr(b, 9, 1)::int) % 11)) % 11 AS check_digit FROM c),
        v AS (SELECT b || check_digit AS nhs, row_number() OVER (ORDER BY i) AS n FROM d WHERE check_digit <> 10)`;
 
-export async function load(b: Backend, o: FlagsOptions): Promise<{ token: string; nhs: { flagged: string[]; other: string[] } }> {
+async function load(b: Backend, o: FlagsOptions): Promise<{ token: string; nhs: { flagged: string[]; other: string[] } }> {
   const s = services(b.db, systemClock);
   const p = await partnershipWith(s);
   const csc = await agency(s, p, 'childrens_social_care', "Northshire Children's Social Care");
@@ -121,7 +121,7 @@ export async function load(b: Backend, o: FlagsOptions): Promise<{ token: string
 }
 
 /** The bare baseline: the same query on the same database, its rows as JSON; no token, no checks, no audit. */
-export function bareServer(b: Backend): Server {
+function bareServer(b: Backend): Server {
   return createServer((req, res) => {
     const nhs = new URL(req.url ?? '/', 'http://x').searchParams.get('nhs') ?? '';
     b.db.query(FLAGS_BY_NHS_NUMBERS_SQL, [JSON.stringify([{ nhs, since: new Date(Date.now() - 365 * 86_400_000).toISOString() }])]).then(

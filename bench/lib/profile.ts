@@ -1,4 +1,4 @@
-import type { Database, Queryable, Sql } from '../../src/db/database.ts';
+import type { Database, Queryable } from '../../src/db/database.ts';
 import { now } from './stats.ts';
 
 /** Time spent in one kind of statement over a profiled run. */
@@ -28,12 +28,12 @@ export function statementLabel(sql: string): string {
 export function profiled(db: Database): { db: Database; timings: () => StatementTiming[]; reset: () => void } {
   const totals = new Map<string, StatementTiming>();
   const wrap = (q: Queryable): Queryable => ({
-    query: async <T>(sql: Sql, params?: readonly unknown[]) => {
+    query: async <T>(sql: string, params?: readonly unknown[]) => {
       const t0 = now();
       try {
         return await q.query<T>(sql, params);
       } finally {
-        const label = statementLabel(typeof sql === 'string' ? sql : sql.text);
+        const label = statementLabel(sql);
         const entry = totals.get(label) ?? { statement: label, calls: 0, totalMs: 0 };
         entry.calls += 1;
         entry.totalMs += now() - t0;
@@ -46,7 +46,7 @@ export function profiled(db: Database): { db: Database; timings: () => Statement
   return {
     db: {
       kind: db.kind,
-      query: <T>(sql: Sql, params?: readonly unknown[]) => base.query<T>(sql, params),
+      query: <T>(sql: string, params?: readonly unknown[]) => base.query<T>(sql, params),
       exec: (sql: string) => base.exec(sql),
       transaction: <T>(fn: (tx: Queryable) => Promise<T>) => db.transaction((tx) => fn(wrap(tx))),
       close: () => db.close(),

@@ -3,34 +3,9 @@ import pg from 'pg';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/**
- * A statement the server keeps parsed and planned on each connection, for the few queries on a hot
- * path whose planning costs more than running them: the flag lookup (two joins of five tables)
- * plans in about 1.3 ms and runs in 0.1 ms, so a hospital's lookups would spend nine tenths of the
- * database's time planning the same query again. On a PostgreSQL server it is a named prepared
- * statement (a connection pooler in front must support them, as PgBouncer 1.21+ does with
- * max_prepared_statements); PGlite runs the text as an ordinary query.
- */
-export interface PreparedSql {
-  readonly name: string;
-  readonly text: string;
-}
-
-/** Names must be unique in the process: one name, one text. */
-const preparedNames = new Map<string, string>();
-export function prepared(name: string, text: string): PreparedSql {
-  const known = preparedNames.get(name);
-  if (known !== undefined && known !== text) throw new Error(`Prepared statement ${name} is declared twice with different text`);
-  preparedNames.set(name, text);
-  return Object.freeze({ name, text });
-}
-
-export type Sql = string | PreparedSql;
-const textOf = (sql: Sql): string => (typeof sql === 'string' ? sql : sql.text);
-
 /** Anything that runs SQL: the database itself or one open transaction. */
 export interface Queryable {
-  query<T = Record<string, unknown>>(sql: Sql, params?: readonly unknown[]): Promise<{ rows: T[]; rowCount: number }>;
+  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<{ rows: T[]; rowCount: number }>;
   /** Runs a script of several statements (no parameters), e.g. a migration file. */
   exec(sql: string): Promise<void>;
 }
@@ -123,8 +98,8 @@ export async function openPGlite(dataDir: string | undefined): Promise<Database>
     },
   });
   const wrap = (q: { query: PGlite['query']; exec: PGlite['exec'] }): Queryable => ({
-    async query<T>(sql: Sql, params?: readonly unknown[]) {
-      const res = await q.query<T>(textOf(sql), params as unknown[] | undefined);
+    async query<T>(sql: string, params?: readonly unknown[]) {
+      const res = await q.query<T>(sql, params as unknown[] | undefined);
       return { rows: res.rows, rowCount: res.rows.length || (res.affectedRows ?? 0) };
     },
     async exec(sql: string) {
@@ -163,9 +138,8 @@ export function openPostgres(connectionString: string, options: { max?: number }
   const pool = new pg.Pool({ connectionString, max: options.max ?? 10, options: '-c TimeZone=UTC' });
   // An idle client losing its connection must not crash the server; the next query reconnects.
   pool.on('error', () => undefined);
-  const run = async <T>(client: pg.Pool | pg.PoolClient, sql: Sql, params?: readonly unknown[]) => {
-    const values = params as unknown[] | undefined;
-    const res = typeof sql === 'string' ? await client.query(sql, values) : await client.query({ name: sql.name, text: sql.text, values });
+  const run = async <T>(client: pg.Pool | pg.PoolClient, sql: string, params?: readonly unknown[]) => {
+    const res = await client.query(sql, params as unknown[] | undefined);
     return { rows: res.rows as T[], rowCount: res.rowCount ?? 0 };
   };
   return {

@@ -1,7 +1,7 @@
 import { decideAgency, CASEWORK_ROLES, type Role } from '../access/policy.ts';
 import { auditArguments, command, refuse, type AuditInput } from '../audit/audit.ts';
 import { Batcher, perDatabase } from '../db/batching.ts';
-import { prepared, type Database } from '../db/database.ts';
+import type { Database } from '../db/database.ts';
 import { normaliseNhsNumber } from '../people/nhs-number.ts';
 import type { ActorContext, Services } from '../shared/context.ts';
 import { forbidden } from '../shared/errors.ts';
@@ -37,7 +37,7 @@ const SHOWN_AFTER_END_MS = 365 * 86_400_000;
  * (migration 013), where PL/pgSQL keeps its plan: it plans in ten times the time it runs. $1: a
  * JSON array of {nhs, since} (flags ended before since are not shown).
  */
-export const FLAGS_BY_NHS_NUMBERS_SQL = prepared('flags-by-nhs-numbers', 'SELECT * FROM jigsaw_flags_by_nhs_numbers($1::jsonb)');
+export const FLAGS_BY_NHS_NUMBERS_SQL = 'SELECT * FROM jigsaw_flags_by_nhs_numbers($1::jsonb)';
 
 /**
  * Lookups arriving together are answered by one statement (Batcher): at 50 concurrent lookups,
@@ -51,7 +51,7 @@ const flagReader = perDatabase((db: Database) => new Batcher<{ nhs: string; sinc
 }));
 
 /** Everything a batch of lookups writes, in one statement (migration 013). */
-const RECORD_LOOKUPS = prepared('flags-record-lookups', 'SELECT jigsaw_record_flag_lookups($1::jsonb, $2::jsonb, $3::jsonb)');
+const RECORD_LOOKUPS = 'SELECT jigsaw_record_flag_lookups($1::jsonb, $2::jsonb, $3::jsonb)';
 
 interface AccessRow {
   id: string; person_id: string; accessed_at: string; unscheduled: boolean; via: 'fhir' | 'api'; search: 'nhs_number' | 'demographics';

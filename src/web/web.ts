@@ -71,6 +71,8 @@ export class Web {
     return { ...this.opts.services, actor: request.actor, purpose: undefined };
   }
 
+  private readonly signedIn = new WeakMap<FastifyRequest, Promise<WhoAmI | undefined>>();
+
   /**
    * Who is signed in (name, agency and its type), asked of the database once per request however
    * many parts of a page want it: the navigation, the layout, a page deciding what to offer.
@@ -81,8 +83,6 @@ export class Web {
     if (!found) this.signedIn.set(request, (found = whoAmI(this.services.db, request.actor.practitionerId)));
     return found;
   }
-
-  private readonly signedIn = new WeakMap<FastifyRequest, Promise<WhoAmI | undefined>>();
 
   roles(request: FastifyRequest): readonly Role[] {
     return request.actor?.roles ?? [];
