@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { sharedDataPath } from '../../test/shared-data.ts';
+import { referencePath } from '../../test/reference.ts';
 import { isValidNhsNumber, nhsNumberProblem } from './nhs-number.ts';
 
-// The published test vectors in ../shared/data/standards (NHS documentation, PDS sandbox, CP-IS examples).
-const vectors = readFileSync(sharedDataPath('standards/nhs_number_test_vectors.csv'), 'utf8')
+// The published test vectors (NHS documentation, PDS sandbox, CP-IS examples), in test/reference/.
+const vectors = readFileSync(referencePath('nhs_number_test_vectors.csv'), 'utf8')
   .trim().split('\n').slice(1).map((line) => {
     const [nhs, valid, ...note] = line.split(',');
     return { nhs: nhs!, valid: valid === 'true', note: note.join(',') };
