@@ -1,3 +1,4 @@
+import { sendCalendarWarningsTo } from '../calendar/working-days.ts';
 import type { Config } from '../config/config.ts';
 import { openDatabase } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
@@ -21,6 +22,8 @@ export async function serve(config: Config, opts: { demo: boolean; io: Io }): Pr
     else await runDemo(services, config, opts.io);
   }
   const app = await buildApp({ services, auth: config, secureCookies: config.secureCookies, logLevel: config.logLevel });
+  // A due date beyond the bank-holidays feed is told once, as a JSON line in the server's log.
+  sendCalendarWarningsTo((message) => app.log.warn({ code: 'JIGSAW_BANK_HOLIDAYS_STALE' }, message));
   const address = await app.listen({ port: config.port, host: config.host });
   const stopSweep = startAlertSweep(services, sweepMinutes, opts.io);
   opts.io.out(`Jigsaw is running at ${address.replace('127.0.0.1', 'localhost')} (database: ${db.kind === 'pglite' ? `embedded, ${config.dataDir}` : 'PostgreSQL server'})`);
