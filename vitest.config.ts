@@ -1,18 +1,42 @@
 import { defineConfig } from 'vitest/config';
 
-// One forked worker per core; isolate:false keeps each worker's migrated PGlite alive
-// across test files (a fresh PGlite costs seconds and hundreds of MB).
+// Two projects, so that a busy machine (CI beside other jobs, a developer's laptop) finishes the run:
+// - "unit": everything but the browser; one forked worker per core; isolate:false keeps each
+//   worker's migrated PGlite alive across test files (a fresh PGlite costs seconds and hundreds of MB).
+// - "browser": the Chromium journeys, after the unit project has finished (groupOrder), one file at
+//   a time: a journey drives a server and a browser that would otherwise compete with two workers'
+//   PGlite for the same two cores.
+// Timeouts are generous hang detectors, never speed checks: several tests start PGlite more than once.
+const shared = { testTimeout: 180_000, hookTimeout: 180_000, setupFiles: ['test/setup.ts'] };
+
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    pool: 'forks',
-    poolOptions: { forks: { maxForks: 2, minForks: 1, isolate: false } },
-    fileParallelism: true,
-    // Generous: several tests start PGlite more than once (seconds each on a quiet machine, far more
-    // when the two cores are shared); a timeout here is a hang detector, never a speed check.
-    testTimeout: 180_000,
-    hookTimeout: 180_000,
-    setupFiles: ['test/setup.ts'],
     globalSetup: ['test/global-setup.ts'],
+    projects: [
+      {
+        extends: true,
+        test: {
+          ...shared,
+          name: 'unit',
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          exclude: ['test/e2e/**', '**/node_modules/**'],
+          pool: 'forks',
+          poolOptions: { forks: { maxForks: 2, minForks: 1, isolate: false } },
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          ...shared,
+          name: 'browser',
+          include: ['test/e2e/**/*.test.ts'],
+          pool: 'forks',
+          poolOptions: { forks: { maxForks: 1, minForks: 1, isolate: false } },
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });
