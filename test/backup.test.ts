@@ -127,6 +127,24 @@ describe.runIf(!onPostgresServer())('backing up and restoring the embedded datab
   });
 });
 
+describe('jigsaw backup and restore, called wrongly', () => {
+  it('without --out, or without exactly one file, exit 2 naming what is missing and touch nothing', async () => {
+    const dataDir = join(scratch, 'untouched');
+    const noOut = capture();
+    expect(await main(['backup'], noOut, { JIGSAW_DATA_DIR: dataDir })).toBe(2);
+    expect(noOut.stderr).toEqual(['--out is required: the file to write the backup to (it must not exist yet).']);
+    const noFile = capture();
+    expect(await main(['restore'], noFile, { JIGSAW_DATA_DIR: dataDir })).toBe(2);
+    const twoFiles = capture();
+    expect(await main(['restore', 'a', 'b'], twoFiles, { JIGSAW_DATA_DIR: dataDir })).toBe(2);
+    expect([...noFile.stderr, ...twoFiles.stderr]).toEqual(['Give one backup file: jigsaw restore FILE', 'Give one backup file: jigsaw restore FILE']);
+    const positional = capture();
+    expect(await main(['backup', 'somewhere'], positional, { JIGSAW_DATA_DIR: dataDir })).toBe(2);
+    expect(positional.stderr.join('\n')).toContain('Usage: jigsaw backup --out FILE');
+    expect(existsSync(dataDir)).toBe(false);
+  });
+});
+
 const havePgDump = spawnSync('pg_dump', ['--version']).status === 0;
 
 describe.runIf(onPostgresServer())('backing up and restoring a database on a PostgreSQL server', () => {
