@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,12 +67,41 @@ async function someActivity(db: Database): Promise<number> {
 }
 
 describe('jigsaw audit verify', () => {
-  it('on a new, empty database reports an intact trail with no entries and exits 0', async () => {
-    const { env } = await ownDatabase();
+  it('where there is no Jigsaw database it says so, exits 1 and creates none; on a new, migrated one it reports an intact trail with no entries', async () => {
+    const { env, open } = await ownDatabase();
+    const refused = capture();
+    expect(await main(['audit', 'verify'], refused, env)).toBe(1);
+    expect(refused.stdout).toEqual([]);
+    expect(refused.stderr).toHaveLength(1);
+    expect(refused.stderr[0]).toMatch(env.DATABASE_URL
+      ? /^No Jigsaw database at 127\.0\.0\.1:5432\/jigsaw_test_\w+\. Set JIGSAW_DATA_DIR .* or DATABASE_URL/
+      : new RegExp(`^No Jigsaw database in ${env.JIGSAW_DATA_DIR}\\. Set JIGSAW_DATA_DIR`));
+    if (env.JIGSAW_DATA_DIR) {
+      expect(await readdir(env.JIGSAW_DATA_DIR)).toEqual([]);
+    } else {
+      const tables = await withOpen(open, async (db) => (await db.query(`SELECT 1 FROM pg_tables WHERE schemaname = 'public'`)).rowCount);
+      expect(tables).toBe(0);
+    }
+
+    expect(await main(['migrate'], capture(), env)).toBe(0);
     const io = capture();
     expect(await main(['audit', 'verify'], io, env)).toBe(0);
     expect(io.stdout).toEqual(['Audit trail intact: 0 entries.']);
     expect(io.stderr).toEqual([]);
+  });
+
+  it('refuses a data directory that does not exist, and does not create it', async () => {
+    const dataDir = join(scratch, 'no-such-directory');
+    const io = capture();
+    expect(await main(['audit', 'verify'], io, { JIGSAW_DATA_DIR: dataDir })).toBe(1);
+    expect(io.stderr.join('\n')).toContain(`No Jigsaw database in ${dataDir}.`);
+    expect(existsSync(dataDir)).toBe(false);
+    // A backup of it is refused the same way.
+    const backup = capture();
+    expect(await main(['backup', '--out', join(scratch, 'nothing.jigsaw-backup')], backup, { JIGSAW_DATA_DIR: dataDir })).toBe(1);
+    expect(backup.stderr.join('\n')).toContain(`No Jigsaw database in ${dataDir}.`);
+    expect(existsSync(dataDir)).toBe(false);
+    expect(existsSync(join(scratch, 'nothing.jigsaw-backup'))).toBe(false);
   });
 
   it('exits 0 on an intact trail and names its head; after an entry is altered it exits 1 naming that entry', async () => {
@@ -124,6 +153,8 @@ describe('jigsaw --help', () => {
     [['token', 'create'], 'jigsaw token create --email EMAIL [--name LABEL] [--days N]'],
     [['audit', 'verify'], 'jigsaw audit verify'],
     [['fhir', 'token', 'revoke'], 'jigsaw fhir token revoke --id TOKEN_ID'],
+    [['backup'], 'jigsaw backup --out FILE'],
+    [['restore'], 'jigsaw restore FILE'],
   ];
 
   it.each(commands)('`jigsaw %j --help` prints what the command does and how to call it, and touches no database', async (words, usage) => {

@@ -13,6 +13,9 @@ import { runDemo } from './demo-command.ts';
 import { matchCommand } from './match-command.ts';
 import { createFhirToken, listFhirTokens, revokeFhirToken } from '../fhir/tokens.ts';
 import { HEALTH_SETTING_TYPES, HealthSettingType } from '../flags/schemas.ts';
+import { backupCommand, restoreCommand } from './backup-command.ts';
+import { openExistingDatabase } from '../backup/existing.ts';
+import { Refusal } from '../backup/format.ts';
 
 /** Output goes through this so tests can capture it. */
 export interface Io {
@@ -21,12 +24,14 @@ export interface Io {
 }
 const consoleIo: Io = { out: (l) => console.log(l), err: (l) => console.error(l) };
 
-interface Command {
+export interface Command {
   name: string;
   summary: string;
   usage: string;
   options: NonNullable<ParseArgsConfig['options']>;
-  run(args: Record<string, string | boolean | string[] | undefined>, config: Config, io: Io): Promise<number>;
+  /** Words after the options (like restore's FILE); other commands refuse them. */
+  allowPositionals?: boolean;
+  run(args: Record<string, string | boolean | string[] | undefined>, config: Config, io: Io, extra: { positionals: string[]; env: NodeJS.ProcessEnv }): Promise<number>;
 }
 
 async function withDatabase<T>(config: Config, fn: (db: Database) => Promise<T>): Promise<T> {
@@ -43,6 +48,8 @@ const ENV_HELP = `Environment: DATABASE_URL (PostgreSQL server; default: embedde
 
 const commands: Command[] = [
   matchCommand,
+  backupCommand,
+  restoreCommand,
   {
     name: 'serve',
     summary: 'Start the Jigsaw server (applies migrations first).',
@@ -263,7 +270,9 @@ const commands: Command[] = [
     usage: 'jigsaw audit verify',
     options: {},
     async run(_args, config, io) {
-      return withDatabase(config, async (db) => {
+      // Read only: a check must neither create a database where there is none nor migrate one.
+      const db = await openExistingDatabase(config);
+      try {
         const r = await verifyAuditChain(db);
         if (r.ok) {
           io.out(`Audit trail intact: ${r.entries} entries.${r.head ? ` Head: #${r.head.seq} ${r.head.hash}` : ''}`);
@@ -271,7 +280,9 @@ const commands: Command[] = [
         }
         io.err(`Audit trail BROKEN at entry #${r.firstBroken!.seq}: ${r.firstBroken!.problem}. ${r.entries} entries before it are intact.`);
         return 1;
-      });
+      } finally {
+        await db.close();
+      }
     },
   },
 ];
@@ -312,15 +323,22 @@ export async function main(argv: string[], io: Io = consoleIo, env: NodeJS.Proce
     return 0;
   }
   let values: Record<string, string | boolean | string[] | undefined>;
+  let positionals: string[];
   try {
-    values = parseArgs({ args: rest, options: command.options, strict: true, allowPositionals: false }).values as typeof values;
+    const parsed = parseArgs({ args: rest, options: command.options, strict: true, allowPositionals: command.allowPositionals === true });
+    values = parsed.values as typeof values;
+    positionals = parsed.positionals;
   } catch (err) {
     io.err(`${(err as Error).message}\nUsage: ${command.usage}`);
     return 2;
   }
   try {
-    return await command.run(values, loadConfig(env), io);
+    return await command.run(values, loadConfig(env), io, { positionals, env });
   } catch (err) {
+    if (err instanceof Refusal) {
+      io.err(err.message);
+      return 1;
+    }
     if (err instanceof Problem) {
       io.err(`${err.title}: ${err.detail ?? ''}${err.errors.map((e) => `\n  ${e.pointer}: ${e.detail}`).join('')}`);
       return 1;

@@ -86,9 +86,21 @@ function processIsAlive(pid: number): boolean {
   }
 }
 
-export async function openPGlite(dataDir: string | undefined): Promise<Database> {
+/** The embedded database, which can also copy its whole data directory (for `jigsaw backup`). */
+export interface PGliteDatabase extends Database {
+  readonly kind: 'pglite';
+  /** A gzipped tarball of the data directory, taken between statements (PGlite runs one at a time). */
+  dumpDataDir(): Promise<Blob>;
+}
+
+/**
+ * Opens (or creates) the embedded database. With `loadDataDir` (a tarball from dumpDataDir) the
+ * data directory is filled from it first; PGlite refuses if it already holds a database.
+ */
+export async function openPGlite(dataDir: string | undefined, opts: { loadDataDir?: Blob } = {}): Promise<PGliteDatabase> {
   const unlock = dataDir ? lockDataDir(dataDir) : () => undefined;
   const db = await PGlite.create(dataDir ?? 'memory://', {
+    ...(opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {}),
     parsers: {
       [DATE_OID]: (v: string) => v,
       [TIMESTAMPTZ_OID]: toIso,
@@ -96,6 +108,10 @@ export async function openPGlite(dataDir: string | undefined): Promise<Database>
       [INT8_OID]: (v: string) => Number(v),
       [NUMERIC_OID]: (v: string) => Number(v),
     },
+  }).catch((err: unknown) => {
+    // A database that failed to start (say, from a damaged backup) must not stay locked by this process.
+    unlock();
+    throw err;
   });
   const wrap = (q: { query: PGlite['query']; exec: PGlite['exec'] }): Queryable => ({
     async query<T>(sql: string, params?: readonly unknown[]) {
@@ -109,6 +125,7 @@ export async function openPGlite(dataDir: string | undefined): Promise<Database>
   const base = wrap(db);
   return {
     kind: 'pglite',
+    dumpDataDir: () => db.dumpDataDir('gzip'),
     query: (sql, params) => base.query(sql, params),
     exec: (sql) => base.exec(sql),
     transaction: <T>(fn: (tx: Queryable) => Promise<T>) => db.transaction((tx) => fn(wrap(tx))),

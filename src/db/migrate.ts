@@ -12,6 +12,12 @@ export interface MigrationResult {
   alreadyApplied: number;
 }
 
+/** The newest migration this version of Jigsaw knows (a backup from a newer one cannot be restored by it). */
+export async function latestMigrationVersion(): Promise<number> {
+  const versions = (await readdir(MIGRATIONS_DIR)).filter((f) => /^\d{3}_.+\.sql$/.test(f)).map((f) => Number(f.slice(0, 3)));
+  return Math.max(0, ...versions);
+}
+
 /**
  * Applies the numbered SQL files in db/migrations that this database has not seen yet.
  * Runs under an advisory lock so two servers starting together do not both migrate, and
