@@ -52,3 +52,11 @@ export function personName(p: { names?: readonly { use: string; givenNames: stri
 export function renderView(template: string, context: Record<string, unknown>): string {
   return env.render(template, context);
 }
+
+// Escaped by Nunjucks like everything else on the pages; only the line breaks become markup.
+const LINES = new nunjucks.Template('{{ text | escape | nl2br }}', env);
+
+/** A practitioner's text as HTML that keeps their line breaks (for a "check your answers" row). */
+export function linesHtml(text: string): string {
+  return LINES.render({ text });
+}
