@@ -41,6 +41,8 @@ const env = new nunjucks.Environment(
 env.addFilter('ukDate', ukDate);
 env.addFilter('ukDateTime', ukDateTime);
 env.addFilter('words', words);
+// Nunjucks' own capitalize lowercases the rest ("Northshire county council").
+env.addFilter('capitalizeFirst', (value: string) => value.charAt(0).toUpperCase() + value.slice(1));
 env.addFilter('personName', (p: { names?: { use: string; givenNames: string; familyName: string }[] } | null | undefined) => personName(p));
 
 /** The usual name of a person (or the first one recorded). */
