@@ -84,6 +84,7 @@ describe('the public pages, the beta banner and a stylesheet without GOV.UK’s 
     expect(accessibility).toContain('Equality and Human Rights Commission (EHRC)');
     expect(accessibility).toContain('Equality Commission for Northern Ireland (ECNI)');
     expect(accessibility).toContain('not yet tested the service with screen readers');
+    expect(accessibility).toContain(`signed out ${AUTH_SETTINGS.sessionMaxHours} hours after signing in`);
 
     const privacy = await page('/privacy');
     expect(privacy).toContain('This Jigsaw service is run by Northshire Safeguarding Children Partnership.');

@@ -52,14 +52,16 @@ export function registerLegalPages(web: Web): void {
   const { app, opts } = web;
   const open = { config: { public: true } };
 
-  app.get('/accessibility', open, async (request, reply) => web.render(request, reply, 'legal/accessibility.njk', { pageTitle: 'Accessibility statement' }));
+  const session = { maxHours: opts.auth.sessionMaxHours, idleMinutes: opts.auth.sessionIdleMinutes, cookie: opts.sessionCookie };
+
+  app.get('/accessibility', open, async (request, reply) => web.render(request, reply, 'legal/accessibility.njk', { pageTitle: 'Accessibility statement', session }));
 
   app.get('/privacy', open, async (request, reply) => web.render(request, reply, 'legal/privacy.njk', { pageTitle: 'Privacy notice' }));
 
   // The lifetimes are the ones this server is configured with, so the page cannot drift from the code.
   app.get('/cookies', open, async (request, reply) => web.render(request, reply, 'legal/cookies.njk', {
     pageTitle: 'Cookies',
-    session: { maxHours: opts.auth.sessionMaxHours, idleMinutes: opts.auth.sessionIdleMinutes, cookie: opts.sessionCookie },
+    session,
     csrfCookie: CSRF_COOKIE,
   }));
 }
