@@ -12,6 +12,9 @@ const shared = { testTimeout: 180_000, hookTimeout: 180_000, setupFiles: ['test/
 export default defineConfig({
   test: {
     globalSetup: ['test/global-setup.ts'],
+    // One forked worker per core (a project may narrow this, not widen it).
+    pool: 'forks',
+    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     projects: [
       {
         extends: true,
@@ -20,8 +23,7 @@ export default defineConfig({
           name: 'unit',
           include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
           exclude: ['test/e2e/**', '**/node_modules/**'],
-          pool: 'forks',
-          poolOptions: { forks: { maxForks: 2, minForks: 1, isolate: false } },
+          poolOptions: { forks: { isolate: false } },
           sequence: { groupOrder: 0 },
         },
       },
@@ -31,9 +33,7 @@ export default defineConfig({
           ...shared,
           name: 'browser',
           include: ['test/e2e/**/*.test.ts'],
-          pool: 'forks',
-          poolOptions: { forks: { maxForks: 1, minForks: 1, isolate: false } },
-          fileParallelism: false,
+          poolOptions: { forks: { singleFork: true, isolate: false } },
           sequence: { groupOrder: 1 },
         },
       },

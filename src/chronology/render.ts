@@ -1,4 +1,5 @@
 import { CSV_BOM, toCsv, type Cell } from '../shared/csv.ts';
+import { renderView } from '../web/view.ts';
 import type { Chronology, ChronologyEntry, Contradiction } from './schemas.ts';
 
 /**
@@ -47,11 +48,6 @@ export function chronologyCsv(c: Chronology): string {
   return CSV_BOM + toCsv(rows);
 }
 
-/** Escapes text for HTML element content and quoted attribute values. */
-export function escapeHtml(value: string | number | boolean | null | undefined): string {
-  return String(value ?? '').replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
-}
-
 const UK_TIME = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' });
 const UK_DATE_TIME_LONG = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', dateStyle: 'long', timeStyle: 'short' });
 const when = (iso: string): string => UK_TIME.format(new Date(iso));
@@ -81,63 +77,48 @@ td.when { white-space: nowrap; }
 }
 `.trimStart();
 
-function entryRow(e: ChronologyEntry, marks: ReadonlyMap<string, Contradiction>): string {
-  const flags = [e.backdated ? 'back-dated' : '', e.restricted ? 'restricted' : ''].filter(Boolean).join(', ');
-  const entryMarks = e.contradictionIds.map((id) => marks.get(id)).filter((c) => c !== undefined);
-  const cells = [
-    `<td class="when">${escapeHtml(when(e.occurredAt))}<br><small>recorded ${escapeHtml(when(e.recordedAt))}</small>${flags ? `<br><span class="flag">${escapeHtml(flags)}</span>` : ''}</td>`,
-    `<td>${escapeHtml(e.about.name ?? '')}<br><small>${escapeHtml(label(e.about.relation))}</small></td>`,
-    `<td>${escapeHtml(e.agencyName)}<br><small>${escapeHtml(e.authorName)}</small></td>`,
-    `<td>${escapeHtml(label(e.kind))}<br><small>${escapeHtml(e.categories.map(label).join(', '))}</small></td>`,
-    `<td class="${escapeHtml(e.factOrOpinion)}">${escapeHtml(e.factOrOpinion)}<br><small>${escapeHtml(e.reportedOrWitnessed)}</small></td>`,
-    `<td>${escapeHtml(e.summary)}${e.details ? `<br><small>${escapeHtml(e.details)}</small>` : ''}${e.childsWords ? `<br><small>Child's words: “${escapeHtml(e.childsWords)}”</small>` : ''}${e.outcome ? `<br><small>Outcome: ${escapeHtml(label(e.outcome))}</small>` : ''}${e.share ? `<br><span class="shared">Shared by ${escapeHtml(sharedBy(e))}</span>` : ''}${entryMarks.map((c) => `<br><span class="mark">Contradiction: ${escapeHtml(markText(c))}</span>`).join('')}</td>`,
-  ];
-  return `<tr id="r-${escapeHtml(e.id)}">${cells.join('')}</tr>`;
-}
-
-function contradictionItem(c: Contradiction): string {
-  if (c.kind === 'marked') {
-    const m = c.mark!;
-    return `<li>${escapeHtml(c.description)} Records <a href="#r-${escapeHtml(m.recordId)}">${escapeHtml(m.recordId)}</a> and <a href="#r-${escapeHtml(m.contradictsRecordId)}">${escapeHtml(m.contradictsRecordId)}</a>. ${escapeHtml(markText(c))}</li>`;
-  }
-  const values = c.values.map((v) => `<li>${escapeHtml(v.value)} — ${escapeHtml(v.heldBy.map((h) => h.agencyName).join(', '))}</li>`).join('');
-  return `<li>${escapeHtml(c.description)}<ul>${values}</ul></li>`;
+/** An entry's words for the printable page; the template (src/web/views/chronology/print.njk) gives them markup. */
+function entryView(e: ChronologyEntry, marks: ReadonlyMap<string, Contradiction>): Record<string, unknown> {
+  return {
+    id: e.id,
+    occurred: when(e.occurredAt),
+    recorded: when(e.recordedAt),
+    flags: [e.backdated ? 'back-dated' : '', e.restricted ? 'restricted' : ''].filter(Boolean).join(', '),
+    aboutName: e.about.name ?? '',
+    relation: label(e.about.relation),
+    agencyName: e.agencyName,
+    authorName: e.authorName,
+    kind: label(e.kind),
+    categories: e.categories.map(label).join(', '),
+    factOrOpinion: e.factOrOpinion,
+    reportedOrWitnessed: e.reportedOrWitnessed,
+    summary: e.summary,
+    details: e.details,
+    childsWords: e.childsWords,
+    outcome: e.outcome ? label(e.outcome) : null,
+    sharedBy: sharedBy(e),
+    marks: e.contradictionIds.map((id) => marks.get(id)).filter((c) => c !== undefined).map(markText),
+  };
 }
 
 /**
- * A printable page for a child protection conference: server-rendered, no scripts, every value
- * escaped, no names in the title (it shows in browser history and on print headers).
+ * A printable page for a child protection conference: server-rendered through the same Nunjucks
+ * environment as the pages (every value autoescaped), no scripts, no names in the title.
  */
 export function chronologyHtml(c: Chronology, cssHref = '/api/v1/chronology/print.css'): string {
   const marks = new Map(c.contradictions.filter((x) => x.kind === 'marked').map((x) => [x.id, x]));
-  const subject = c.entries.find((e) => e.about.relation === 'subject' && e.about.name)?.about.name;
-  return `<!DOCTYPE html>
-<html lang="en-GB">
-<head>
-<meta charset="utf-8">
-<meta name="robots" content="noindex, nofollow">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Multi-agency chronology</title>
-<link rel="stylesheet" href="${escapeHtml(cssHref)}">
-</head>
-<body>
-<header>
-<h1>Multi-agency chronology${subject ? `: ${escapeHtml(subject)}` : ''}</h1>
-<p class="notice">Contains personal data — handle securely. Print only what the conference needs, keep printed copies secure and destroy them afterwards.</p>
-<p class="meta">Generated ${escapeHtml(UK_DATE_TIME_LONG.format(new Date(c.generatedAt)))} (UK time) for ${escapeHtml(c.viewerAgencyName)}. It shows what ${escapeHtml(c.viewerAgencyName)} may see: its own records and what other agencies have shared with it${c.household ? ', for the child and their household' : ''}. Other agencies may hold more: don't assume you all have the same information.</p>
-</header>
-<main>
-<h2>Contradictions for the chair (${c.contradictions.length})</h2>
-${c.contradictions.length ? `<ul>${c.contradictions.map(contradictionItem).join('\n')}</ul>` : '<p class="empty">None found in what you can see.</p>'}
-<h2>Chronology (${c.entries.length} ${c.entries.length === 1 ? 'entry' : 'entries'})</h2>
-<table>
-<thead><tr><th scope="col">When</th><th scope="col">About</th><th scope="col">Agency and author</th><th scope="col">Kind</th><th scope="col">Fact or opinion</th><th scope="col">What happened</th></tr></thead>
-<tbody>
-${c.entries.map((e) => entryRow(e, marks)).join('\n')}
-</tbody>
-</table>
-</main>
-</body>
-</html>
-`;
+  return renderView('chronology/print.njk', {
+    cssHref,
+    subject: c.entries.find((e) => e.about.relation === 'subject' && e.about.name)?.about.name,
+    generated: UK_DATE_TIME_LONG.format(new Date(c.generatedAt)),
+    viewer: c.viewerAgencyName,
+    household: c.household,
+    contradictions: c.contradictions.map((x) => ({
+      description: x.description,
+      mark: x.kind === 'marked' ? x.mark : null,
+      markText: x.kind === 'marked' ? markText(x) : null,
+      values: x.values.map((v) => ({ value: v.value, heldBy: v.heldBy.map((h) => h.agencyName).join(', ') })),
+    })),
+    entries: c.entries.map((e) => entryView(e, marks)),
+  });
 }

@@ -3,6 +3,7 @@ import type { Config } from '../config/config.ts';
 import { openDatabase } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
 import { buildApp } from '../http/app.ts';
+import { govukStylesheet } from '../web/stylesheet.ts';
 import { raiseOverdueAlerts } from '../process/alerts.ts';
 import { raiseMissedCheckAlerts } from '../process/monitoring.ts';
 import { deliverSeenNotifications } from '../notifications/seen.ts';
@@ -21,9 +22,11 @@ export async function serve(config: Config, opts: { demo: boolean; io: Io }): Pr
     if (await demoIsLoaded(db)) await printDemoSignIn(config, opts.io);
     else await runDemo(services, config, opts.io);
   }
-  const app = await buildApp({ services, auth: config, secureCookies: config.secureCookies, logLevel: config.logLevel });
+  const app = await buildApp({ services, auth: config, secureCookies: config.secureCookies, logLevel: config.logLevel, notices: config.notices });
   // A due date beyond the bank-holidays feed is told once, as a JSON line in the server's log.
   sendCalendarWarningsTo((message) => app.log.warn({ code: 'JIGSAW_BANK_HOLIDAYS_STALE' }, message));
+  // Compiled (or read from its cache) before listening: compiling blocks for seconds, and no request should wait on it.
+  await govukStylesheet();
   const address = await app.listen({ port: config.port, host: config.host });
   const stopSweep = startAlertSweep(services, sweepMinutes, opts.io);
   opts.io.out(`Jigsaw is running at ${address.replace('127.0.0.1', 'localhost')} (database: ${db.kind === 'pglite' ? `embedded, ${config.dataDir}` : 'PostgreSQL server'})`);

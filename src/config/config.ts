@@ -18,7 +18,25 @@ export interface Config {
   logLevel: string;
   /** Set in production behind TLS so the session cookie is only sent over HTTPS. */
   secureCookies: boolean;
+  /** Who runs this Jigsaw and how to reach them: the accessibility statement, privacy notice and beta banner say so. */
+  notices: ServiceNotices;
 }
+
+/** The words the public pages (accessibility statement, privacy notice, cookies) need from the operator. */
+export interface ServiceNotices {
+  /** The organisation running this Jigsaw, named as the service's owner and the controller's contact. */
+  serviceOwner: string;
+  /** Where people report accessibility problems, ask about privacy and give feedback. */
+  contactEmail?: string | undefined;
+  /** How to reach the data protection officer: an e-mail address (shown as a link) or any words. */
+  dpoContact?: string | undefined;
+  /** How long records are kept, in the operator's words; a general statement otherwise. */
+  retention?: string | undefined;
+  /** An HTML fragment (no scripts or inline styles: the pages' CSP) that replaces the privacy notice's body. */
+  privacyNoticeFile?: string | undefined;
+}
+
+export const DEFAULT_SERVICE_OWNER = 'the partnership running this service';
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
@@ -26,6 +44,13 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative whole number`);
   return value;
+}
+
+function emailFrom(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(raw)) throw new Error(`${name} must be an e-mail address`);
+  return raw;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -40,5 +65,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     signInWindowMinutes: intFrom(env, 'JIGSAW_SIGNIN_WINDOW_MINUTES', 15),
     logLevel: env.JIGSAW_LOG_LEVEL ?? 'info',
     secureCookies: env.JIGSAW_SECURE_COOKIES === 'true',
+    notices: {
+      serviceOwner: env.JIGSAW_SERVICE_OWNER?.trim() || DEFAULT_SERVICE_OWNER,
+      contactEmail: emailFrom(env, 'JIGSAW_CONTACT_EMAIL'),
+      dpoContact: env.JIGSAW_DPO_CONTACT?.trim() || undefined,
+      retention: env.JIGSAW_RETENTION_STATEMENT?.trim() || undefined,
+      privacyNoticeFile: env.JIGSAW_PRIVACY_NOTICE_FILE ? resolve(env.JIGSAW_PRIVACY_NOTICE_FILE) : undefined,
+    },
   };
 }

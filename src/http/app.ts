@@ -1,6 +1,7 @@
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { resolveApiToken, resolveSession, type AuthSettings } from '../auth/auth.ts';
+import type { ServiceNotices } from '../config/config.ts';
 import type { Services } from '../shared/context.ts';
 import { Problem } from '../shared/errors.ts';
 import { openApiDocument } from './openapi.ts';
@@ -30,6 +31,8 @@ export interface AppOptions {
   auth: AuthSettings;
   secureCookies?: boolean;
   logLevel?: string;
+  /** The operator's words for the accessibility statement, privacy notice and beta banner (defaults otherwise). */
+  notices?: ServiceNotices;
 }
 
 function sendProblem(reply: FastifyReply, p: Problem): void {
@@ -114,7 +117,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     : sendProblem(reply, new Problem(404, 'https://jigsaw.example/problems/not-found', 'Not found', 'There is nothing at this address.')));
 
   // The practitioners' pages (GOV.UK Design System), encapsulated: their form parser, CSRF and HTML errors stay theirs.
-  await app.register(webPlugin, { services: opts.services, auth: opts.auth, secureCookies: opts.secureCookies, sessionCookie: SESSION_COOKIE, notFound });
+  await app.register(webPlugin, { services: opts.services, auth: opts.auth, secureCookies: opts.secureCookies, sessionCookie: SESSION_COOKIE, notices: opts.notices, notFound });
 
   app.get('/health', async (_req, reply) => {
     try {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { linesHtml } from './view.ts';
 
 /**
  * In-progress information-sharing decisions, kept on the server per practitioner so that nothing
@@ -153,8 +154,6 @@ export async function submitOnce(d: FormDraft, call: () => Promise<string>): Pro
   return d.submitted;
 }
 
-const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
 /** One row of a GOV.UK "check your answers" summary list, with its "Change" link back to the field. */
 export interface AnswerRow {
   key: { text: string };
@@ -165,6 +164,6 @@ export interface AnswerRow {
 /** A row whose value keeps the practitioner's line breaks (escaped); an empty answer reads "Not given". */
 export function answerRow(key: string, value: string | readonly string[] | undefined, changeHref?: string): AnswerRow {
   const text = Array.isArray(value) ? value.filter(Boolean).join('\n') : ((value as string | undefined) ?? '');
-  const html = text.trim() ? escapeHtml(text.trim()).replace(/\r?\n/g, '<br>') : 'Not given';
+  const html = text.trim() ? linesHtml(text.trim()) : 'Not given';
   return { key: { text: key }, value: { html }, ...(changeHref ? { actions: { items: [{ href: changeHref, text: 'Change', visuallyHiddenText: key.toLowerCase() }] } } : {}) };
 }

@@ -10,6 +10,7 @@ import { registerAuthPages } from './pages/auth.ts';
 import { registerChronologyPages } from './pages/chronology.ts';
 import { registerConsentPages } from './pages/consent.ts';
 import { registerFlagPages } from './pages/flags.ts';
+import { noticesView, registerLegalPages } from './pages/legal.ts';
 import { registerPeoplePages } from './pages/people.ts';
 import { registerProcessPages } from './pages/process.ts';
 import { registerRecordPages } from './pages/records.ts';
@@ -17,8 +18,9 @@ import { registerReferralPages } from './pages/referrals.ts';
 import { registerRequestPages } from './pages/requests.ts';
 import { registerSharingPages } from './pages/sharing.ts';
 import { registerTaskPages } from './pages/tasks.ts';
+import { govukStylesheet } from './stylesheet.ts';
 import { GOVUK_DIST, STATIC_DIR } from './view.ts';
-import { Web, type WebOptions } from './web.ts';
+import { CSRF_COOKIE, Web, type WebOptions } from './web.ts';
 
 export type { WebOptions } from './web.ts';
 
@@ -61,11 +63,16 @@ export async function webPlugin(app: FastifyInstance, opts: WebOptions & { notFo
       reply.header('cache-control', 'public, max-age=3600');
       return payload;
     });
-    await assets.register(fastifyStatic, { root: join(GOVUK_DIST, 'govuk', 'assets'), prefix: '/assets/', decorateReply: false, index: false });
+    // Images only: the fonts beside them (GDS Transport) are licensed for GOV.UK services alone, and
+    // our stylesheet sets text in the system font instead (styles/jigsaw-govuk.scss).
+    await assets.register(fastifyStatic, { root: join(GOVUK_DIST, 'govuk', 'assets', 'images'), prefix: '/assets/images/', decorateReply: false, index: false });
+    // GOV.UK Frontend's script; its precompiled CSS names the GDS Transport font files, so it is not served.
     await assets.register(fastifyStatic, {
       root: join(GOVUK_DIST, 'govuk'), prefix: '/govuk/', decorateReply: false, index: false,
-      allowedPath: (path) => /^\/govuk-frontend\.min\.(css|js)(\.map)?$/.test(path),
+      allowedPath: (path) => /^\/govuk-frontend\.min\.js(\.map)?$/.test(path),
     });
+    assets.get('/styles/jigsaw-govuk.css', { config: { public: true } }, async (_req, reply) =>
+      reply.type('text/css; charset=utf-8').send(await govukStylesheet()));
     await assets.register(fastifyStatic, { root: STATIC_DIR, prefix: '/static/', decorateReply: false, index: false });
     // Browsers ask for /favicon.ico on pages that name no icon (the chronology's print view).
     assets.get('/favicon.ico', { config: { public: true } }, async (_req, reply) => reply.redirect('/static/favicon.svg', 301));
@@ -74,13 +81,13 @@ export async function webPlugin(app: FastifyInstance, opts: WebOptions & { notFo
   await app.register(async (pages) => {
     await pages.register(formbody, { bodyLimit: 1_048_576 });
     await pages.register(csrf, {
-      cookieKey: 'jigsaw_csrf',
+      cookieKey: CSRF_COOKIE,
       cookieOpts: { path: '/', sameSite: 'strict', httpOnly: true, secure: opts.secureCookies ?? false },
       getUserInfo: (req: FastifyRequest) => Web.userInfo(req, opts.sessionCookie),
       // The secret's cookie is tied to the session by an HMAC under a key that lives as long as the process.
       csrfOpts: { hmacKey: randomBytes(32) },
     });
-    const web = new Web(pages, opts);
+    const web = new Web(pages, opts, await noticesView(opts.notices));
     opts.notFound?.attach(web);
 
     // Every page needs a signed-in practitioner except those marked public; every form post needs its CSRF token.
@@ -116,6 +123,7 @@ export async function webPlugin(app: FastifyInstance, opts: WebOptions & { notFo
     });
 
     registerAuthPages(web);
+    registerLegalPages(web);
     registerTaskPages(web);
     registerPeoplePages(web);
     registerRecordPages(web);

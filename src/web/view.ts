@@ -41,6 +41,8 @@ const env = new nunjucks.Environment(
 env.addFilter('ukDate', ukDate);
 env.addFilter('ukDateTime', ukDateTime);
 env.addFilter('words', words);
+// Nunjucks' own capitalize lowercases the rest ("Northshire county council").
+env.addFilter('capitalizeFirst', (value: string) => value.charAt(0).toUpperCase() + value.slice(1));
 env.addFilter('personName', (p: { names?: { use: string; givenNames: string; familyName: string }[] } | null | undefined) => personName(p));
 
 /** The usual name of a person (or the first one recorded). */
@@ -51,4 +53,12 @@ export function personName(p: { names?: readonly { use: string; givenNames: stri
 
 export function renderView(template: string, context: Record<string, unknown>): string {
   return env.render(template, context);
+}
+
+// Escaped by Nunjucks like everything else on the pages; only the line breaks become markup.
+const LINES = new nunjucks.Template('{{ text | escape | nl2br }}', env);
+
+/** A practitioner's text as HTML that keeps their line breaks (for a "check your answers" row). */
+export function linesHtml(text: string): string {
+  return LINES.render({ text });
 }

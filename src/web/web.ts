@@ -4,9 +4,11 @@ import type { Role } from '../access/policy.ts';
 import { mayLookUpFlags } from '../flags/lookup.ts';
 import { readsSeenQueue } from '../notifications/seen.ts';
 import type { AuthSettings } from '../auth/auth.ts';
+import type { ServiceNotices } from '../config/config.ts';
 import type { ActorContext, Services } from '../shared/context.ts';
 import { Problem } from '../shared/errors.ts';
 import type { FormErrors } from './forms.ts';
+import type { NoticesView } from './pages/legal.ts';
 import { sessionEndsAt, whoAmI, type WhoAmI } from './session-info.ts';
 import { renderView } from './view.ts';
 
@@ -16,7 +18,12 @@ export interface WebOptions {
   secureCookies?: boolean | undefined;
   /** The session cookie the JSON API also reads (app.ts). */
   sessionCookie: string;
+  /** The operator's words for the public pages and the beta banner (config.ts). */
+  notices?: ServiceNotices | undefined;
 }
+
+/** The cookie holding the secret behind the forms' CSRF tokens (@fastify/csrf-protection, plugin.ts). */
+export const CSRF_COOKIE = 'jigsaw_csrf';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -59,6 +66,8 @@ export class Web {
   constructor(
     readonly app: FastifyInstance,
     readonly opts: WebOptions,
+    /** Who runs the service and how to reach them, for every page's banner and footer and the public pages. */
+    readonly notices: NoticesView,
   ) {}
 
   get services(): Services {
@@ -113,6 +122,7 @@ export class Web {
       sessionEndsAt: endsAt?.toISOString(),
       sessionWarnSeconds: 120,
       successBanner: data.successBanner ?? (bannerCode ? BANNERS[bannerCode] : undefined),
+      notices: this.notices,
     });
     return reply.code(status).type('text/html; charset=utf-8').send(html);
   }

@@ -351,6 +351,12 @@ describe('the practitioners’ web pages, in Chromium', () => {
       await j.goto('/');
       expect(await j.heading()).toBe('Jigsaw');
       expect(await p.locator('a[href="/api/v1/openapi.json"]').count()).toBeGreaterThan(0);
+      expect(await p.locator('.govuk-phase-banner').innerText()).toContain('This is a new service');
+      // The accessibility statement, privacy notice and cookies, signed out, each reached from the footer.
+      for (const [link, heading] of [['Accessibility statement', 'Accessibility statement for Jigsaw'], ['Privacy notice', 'Privacy notice'], ['Cookies', 'Cookies']] as const) {
+        await j.click(link, 'link');
+        expect(await j.heading()).toBe(heading);
+      }
       // Headers on a page with personal data.
       await j.signIn(cast.lead.email);
       const res = await p.request.get(`/people/${cast.jack}`);
