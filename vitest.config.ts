@@ -12,7 +12,7 @@ const shared = { testTimeout: 180_000, hookTimeout: 180_000, setupFiles: ['test/
 export default defineConfig({
   test: {
     globalSetup: ['test/global-setup.ts'],
-    // One forked worker per core (a project may narrow this, not widen it).
+    // One forked worker per core; the browser project keeps to one of them (singleFork).
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     projects: [
