@@ -1,9 +1,10 @@
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/shared/clock.ts';
 import { useTestDb } from '../db.ts';
 import { caseThreeCast } from './cast.ts';
 import { Journey, launchChromium, startApp, type Running } from './harness.ts';
+import { journeySteps } from './steps.ts';
 
 /**
  * Case example 3 in the browser, end to end: Jack's teacher records a concern and asks the
@@ -42,11 +43,20 @@ describe('the practitioners’ web pages, in Chromium', () => {
     await j.page.getByRole('group', { name: group }).getByLabel(option, { exact: true }).check();
   };
 
-  it('a teacher seeks advice, the lead shares with the health visitor, who sees exactly that; a referral is made, acknowledged and decided, and the school sees the feedback', async () => {
-    const { j, cast } = await open();
-    const p = j.page;
-    try {
-      // Jack's teacher signs in, finds Jack and records what worries her.
+  describe('a teacher seeks advice, the lead shares with the health visitor, who sees exactly that; a referral is made, acknowledged and decided, and the school sees the feedback', () => {
+    const step = journeySteps();
+    let j: Journey;
+    let cast: Awaited<ReturnType<typeof caseThreeCast>>;
+    let p: Page;
+    beforeAll(async () => {
+      ({ j, cast } = await open());
+      p = j.page;
+    });
+    afterAll(async () => {
+      if (j) await close(j);
+    });
+
+    step('Jack\'s teacher signs in, finds Jack and records what worries her', async () => {
       await j.signIn(cast.teacher.email);
       expect(await p.locator('#who-am-i').innerText()).toContain('Amira Shah, Riverside Primary School');
       await j.click('Find a person', 'link');
@@ -69,8 +79,9 @@ describe('the practitioners’ web pages, in Chromium', () => {
       await j.click('Save record');
       expect(await p.locator('.govuk-notification-banner--success').innerText()).toContain('The record has been added');
       expect(await p.locator('.jigsaw-entry').allInnerTexts()).toEqual(expect.arrayContaining([expect.stringContaining('Jack took food from other children’s lunchboxes')]));
+    });
 
-      // She is unsure whether to tell the health visitor, answers what she can, and asks the lead.
+    step('she is unsure whether to tell the health visitor, answers what she can, and asks the lead', async () => {
       await j.click('Back', 'link');
       await j.click('Decide whether to share information', 'link');
       expect(await j.heading()).toBe('Why do you want to share?');
@@ -94,8 +105,9 @@ describe('the practitioners’ web pages, in Chromium', () => {
       await j.click('Send the request for advice');
       expect(await p.locator('.govuk-notification-banner--success').innerText()).toContain('Your request for advice has been sent');
       await j.signOut();
+    });
 
-      // The designated safeguarding lead sees the request, advises, and makes the decision herself.
+    step('the designated safeguarding lead sees the request, advises, and makes the decision herself, checking each answer', async () => {
       await j.signIn(cast.lead.email);
       expect(await p.locator('#advice').count()).toBe(1);
       await j.click(/Advice asked by Amira Shah/, 'link');
@@ -142,8 +154,9 @@ describe('the practitioners’ web pages, in Chromium', () => {
       expect(await j.heading()).toBe('Decision to share');
       expect(await p.locator('.govuk-notification-banner--success').innerText()).toContain('The decision has been recorded');
       await j.signOut();
+    });
 
-      // The health visitor (the share named her service) sees in Jack's chronology exactly the two shared entries.
+    step('the health visitor (the share named her service) sees in Jack\'s chronology exactly the two shared entries', async () => {
       await j.signIn(cast.healthVisitor.email);
       await j.click('Shared with you', 'link');
       expect(await j.heading()).toBe('Shared with you');
@@ -158,8 +171,9 @@ describe('the practitioners’ web pages, in Chromium', () => {
       for (const other of [...cast.notShared, 'Health visitor review']) expect(chronology).not.toContain(other);
       expect(chronology).toContain('Shared by Riverside Primary School');
       await j.signOut();
+    });
 
-      // The lead refers Jack to children's social care, on a decision to share with them.
+    step('the lead refers Jack to children\'s social care, on a decision to share with them', async () => {
       await j.signIn(cast.lead.email);
       await j.goto(`/people/${cast.jack}`);
       await j.click('Decide whether to share information', 'link');
@@ -209,8 +223,9 @@ describe('the practitioners’ web pages, in Chromium', () => {
       await j.click('Confirm and send');
       expect(await p.locator('.govuk-notification-banner--success').innerText()).toContain('Your referral has been sent');
       await j.signOut();
+    });
 
-      // The duty social worker works the queue: the 1-working-day clocks, then accept, acknowledge, decide.
+    step('the duty social worker works the queue: the 1-working-day clocks, then accept, acknowledge, decide', async () => {
       await j.signIn(cast.socialWorker.email);
       await j.click('Referrals', 'link');
       const queue = await p.locator('#queue ~ table').first().innerText();
@@ -229,18 +244,17 @@ describe('the practitioners’ web pages, in Chromium', () => {
       await j.click('The child’s episode', 'link');
       expect(await p.locator('main').innerText()).toContain('What the process allows next');
       await j.signOut();
+    });
 
-      // The school sees the feedback.
+    step('the school sees the feedback, and no page logged an error', async () => {
       await j.signIn(cast.lead.email);
       await j.click(/has decided on your referral: an assessment/, 'link');
       const feedback = await p.locator('main').innerText();
       expect(feedback).toContain('Feedback from Northshire Children\'s Social Care');
       expect(feedback).toContain('Concerns about neglect need a single assessment');
       expect(j.consoleErrors).toEqual([]);
-    } finally {
-      await close(j);
-    }
-  }, 240_000);
+    });
+  });
 
   it('wrong input shows the GOV.UK error summary, which takes the focus, links to each field, and loses nothing typed — by keyboard alone', async () => {
     const { j, cast } = await open();
@@ -343,10 +357,20 @@ describe('the practitioners’ web pages, in Chromium', () => {
     }
   }, 120_000);
 
-  it('the other pages pass axe too: people, consent, requests, process, administration, audit, print and CSV; security headers are on every page', async () => {
-    const { j, cast } = await open();
-    const p = j.page;
-    try {
+  describe('the other pages pass axe too: people, consent, requests, process, administration, audit, print and CSV; security headers are on every page', () => {
+    const step = journeySteps();
+    let j: Journey;
+    let cast: Awaited<ReturnType<typeof caseThreeCast>>;
+    let p: Page;
+    beforeAll(async () => {
+      ({ j, cast } = await open());
+      p = j.page;
+    });
+    afterAll(async () => {
+      if (j) await close(j);
+    });
+
+    step('signed out: the start page, the accessibility statement, privacy notice and cookies from the footer; signed in: security headers on a page with personal data', async () => {
       // The start page, signed out: what Jigsaw is, sign in, where the API is described.
       await j.goto('/');
       expect(await j.heading()).toBe('Jigsaw');
@@ -364,7 +388,9 @@ describe('the practitioners’ web pages, in Chromium', () => {
       expect(res.headers()['content-security-policy']).toContain("default-src 'self'");
       expect(await res.text()).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
       expect(await p.locator('.jigsaw-timeout__notice').innerText()).toContain('you will be signed out at');
+    });
 
+    step('adding a person: wrong first, then right', async () => {
       // Adding a person: wrong first, then right.
       await j.click('Find a person', 'link');
       await j.click('Add a person to your agency’s index', 'link');
@@ -379,7 +405,9 @@ describe('the practitioners’ web pages, in Chromium', () => {
       await j.click('Continue');
       await j.click('Add person');
       expect(await j.heading()).toBe('Jenny Carver');
+    });
 
+    step('consent recorded by the mother for Jack, viewed and withdrawn; a request for information to the health visitors', async () => {
       // Consent: recorded by the mother for Jack, viewed, withdrawn.
       await j.goto(`/people/${cast.jack}`);
       await j.click('Record consent given or refused', 'link');
@@ -407,7 +435,9 @@ describe('the practitioners’ web pages, in Chromium', () => {
       await p.getByLabel('Describe the purpose: what you need and why').fill('Do you have concerns about the family?');
       await j.click('Send the request');
       expect(await p.locator('.govuk-notification-banner--success').innerText()).toContain('Your request for information has been sent');
+    });
 
+    step('the record\'s page, who viewed it, the chronology\'s print view and CSV; the health visitor answers the request from her queue', async () => {
       // The record's page, who viewed it, the chronology's print view and CSV.
       await j.goto(`/records/${cast.fellAsleep}`);
       await j.click('Who has viewed this record', 'link');
@@ -434,7 +464,9 @@ describe('the practitioners’ web pages, in Chromium', () => {
       await j.click('Send the answer');
       expect(await p.locator('.govuk-notification-banner--success').innerText()).toContain('Your answer has been sent');
       await j.signOut();
+    });
 
+    step('children\'s social care\'s process pages and the administrator\'s pages, and no page logged an error', async () => {
       // Children's social care: the process pages; the administrator's pages.
       await j.signIn(cast.socialWorker.email);
       await j.click('Process', 'link');
@@ -453,8 +485,6 @@ describe('the practitioners’ web pages, in Chromium', () => {
       expect(await p.locator('tbody').innerText()).toContain('Grace Okafor');
       await j.goto('/no-such-page-here').catch(() => undefined);
       expect(j.consoleErrors.filter((e) => !e.includes('/no-such-page-here'))).toEqual([]);
-    } finally {
-      await close(j);
-    }
-  }, 120_000);
+    });
+  });
 });
