@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/shared/clock.ts';
-import { useTestDb } from '../db.ts';
+import { resetDb, testDb } from '../db.ts';
 import { caseThreeCast } from './cast.ts';
 import { Journey, launchChromium, startApp, type Running } from './harness.ts';
 import { journeySteps } from './steps.ts';
@@ -13,7 +13,6 @@ import { journeySteps } from './steps.ts';
  * acknowledge and decide; the school reads the feedback. axe-core checks every page on the way.
  */
 describe('the practitioners’ web pages, in Chromium', () => {
-  const t = useTestDb();
   let browser: Browser;
   let running: Running | undefined;
 
@@ -25,7 +24,10 @@ describe('the practitioners’ web pages, in Chromium', () => {
   });
 
   const open = async (): Promise<{ j: Journey; cast: Awaited<ReturnType<typeof caseThreeCast>> }> => {
-    const s = { db: t.db(), clock: systemClock };
+    // Emptied when a journey opens, not before each of its steps (useTestDb would empty it between steps).
+    const db = await testDb();
+    await resetDb(db);
+    const s = { db, clock: systemClock };
     const cast = await caseThreeCast(s);
     running = await startApp(s);
     const context = await browser.newContext({ baseURL: running.url });
