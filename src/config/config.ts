@@ -18,6 +18,10 @@ export interface Config {
   logLevel: string;
   /** Set in production behind TLS so the session cookie is only sent over HTTPS. */
   secureCookies: boolean;
+  /** Bearer token a Prometheus scraper sends for /metrics; unset, /metrics does not exist. */
+  metricsToken: string | undefined;
+  /** Seconds between SIGTERM and closing: /health/ready answers 503 meanwhile, so a balancer stops sending traffic first. */
+  shutdownGraceSeconds: number;
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -26,6 +30,14 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative whole number`);
   return value;
+}
+
+function tokenFrom(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  // Long enough not to be guessed; no spaces, so it survives an Authorization header unchanged.
+  if (raw.length < 16 || /\s/.test(raw)) throw new Error(`${name} must be at least 16 characters with no spaces (e.g. openssl rand -hex 32)`);
+  return raw;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -40,5 +52,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     signInWindowMinutes: intFrom(env, 'JIGSAW_SIGNIN_WINDOW_MINUTES', 15),
     logLevel: env.JIGSAW_LOG_LEVEL ?? 'info',
     secureCookies: env.JIGSAW_SECURE_COOKIES === 'true',
+    metricsToken: tokenFrom(env, 'JIGSAW_METRICS_TOKEN'),
+    shutdownGraceSeconds: intFrom(env, 'JIGSAW_SHUTDOWN_GRACE_SECONDS', 0),
   };
 }
