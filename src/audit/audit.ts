@@ -45,20 +45,29 @@ export function hashEntry(prevHash: string, entry: HashedFields): string {
   return createHash('sha256').update(prevHash).update(String(seq)).update(canonicalJson(rest)).digest('hex');
 }
 
+/** Who acted, when, why, and in which HTTP request (none for the CLI, the demo and the sweeps). */
+export interface AuditWho {
+  actor?: Actor | undefined;
+  purpose?: string | undefined;
+  /** The request's X-Request-ID: kept in the entry's detail, which the hash covers like every field. */
+  requestId?: string | undefined;
+  at: Date;
+}
+
 /**
  * Appends one entry in the caller's transaction. One round trip: the database function takes the
  * chain's lock, numbers the entry and links it (db/migrations/003_audit_append.sql).
  */
 export async function appendAudit(
   tx: Queryable,
-  who: { actor?: Actor | undefined; purpose?: string | undefined; at: Date },
+  who: AuditWho,
   input: AuditInput,
 ): Promise<void> {
   await tx.query('SELECT jigsaw_append_audit($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)', auditArguments(who, input));
 }
 
 /** The 12 arguments of jigsaw_append_audit for this entry (also passed on by jigsaw_add_record). */
-export function auditArguments(who: { actor?: Actor | undefined; purpose?: string | undefined; at: Date }, input: AuditInput): unknown[] {
+export function auditArguments(who: AuditWho, input: AuditInput): unknown[] {
   const fields: Omit<HashedFields, 'seq'> = {
     id: newId(),
     at: who.at.toISOString(),
@@ -70,7 +79,8 @@ export function auditArguments(who: { actor?: Actor | undefined; purpose?: strin
     personId: input.personId ?? null,
     purpose: who.purpose ?? null,
     outcome: input.outcome,
-    detail: input.detail ?? {},
+    // In the detail rather than a column of its own: no migration, and the hash chain covers it.
+    detail: who.requestId ? { ...input.detail, requestId: who.requestId } : input.detail ?? {},
   };
   return [
     fields.id, fields.at, fields.actorPractitionerId, fields.actorAgencyId, fields.action, fields.entityType, fields.entityId,
@@ -80,7 +90,7 @@ export function auditArguments(who: { actor?: Actor | undefined; purpose?: strin
 
 /** Records an action by the context's actor, in the caller's transaction. */
 export function audit(ctx: ActorContext, tx: Tx, input: AuditInput): Promise<void> {
-  return appendAudit(tx, { actor: ctx.actor, purpose: ctx.purpose, at: ctx.clock.now() }, input);
+  return appendAudit(tx, { actor: ctx.actor, purpose: ctx.purpose, requestId: ctx.requestId, at: ctx.clock.now() }, input);
 }
 
 /**
@@ -118,9 +128,12 @@ export async function command<T>(ctx: ActorContext, fn: (tx: Tx) => Promise<T>):
   }
 }
 
-/** For system actions with no practitioner (sign-in failures, start-up). */
-export function auditSystem(services: Services, tx: Tx, input: AuditInput, actor?: Actor): Promise<void> {
-  return appendAudit(tx, { actor, at: services.clock.now() }, input);
+/**
+ * For system actions with no practitioner (sign-in failures, start-up). Given a request's context
+ * (the API's sign-in passes one), the entry carries its request ID.
+ */
+export function auditSystem(services: Services & Pick<ActorContext, 'requestId'>, tx: Tx, input: AuditInput, actor?: Actor): Promise<void> {
+  return appendAudit(tx, { actor, requestId: services.requestId, at: services.clock.now() }, input);
 }
 
 interface AuditRow {

@@ -61,7 +61,7 @@ const commands: Command[] = [
         io.err('--port must be a whole number from 0 to 65535');
         return 2;
       }
-      await serve({ ...config, port, host: typeof args.host === 'string' ? args.host : config.host }, { demo: args.demo === true, io });
+      await serve({ ...config, port, host: typeof args.host === 'string' ? args.host : config.host }, { demo: args.demo === true });
       return 0;
     },
   },

@@ -1,3 +1,5 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { sendCalendarWarningsTo } from '../calendar/working-days.ts';
 import type { Config } from '../config/config.ts';
 import { openDatabase } from '../db/database.ts';
@@ -12,31 +14,71 @@ import { systemClock } from '../shared/clock.ts';
 import { demoIsLoaded, printDemoSignIn, runDemo } from './demo-command.ts';
 import type { Io } from './main.ts';
 
-/** Opens the database, migrates, optionally loads the demo, and serves until SIGINT/SIGTERM. */
-export async function serve(config: Config, opts: { demo: boolean; io: Io }): Promise<void> {
+export interface Server {
+  app: FastifyInstance;
+  address: string;
+  /** Not ready from now on (503), waits the grace period, stops the sweep, drains requests, closes the database. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Whatever the server says while it runs is a JSON log line through the app's logger (pino), like
+ * its request logs, so a log pipeline can read every line. Text meant for a person (the demo's
+ * sign-in details) goes out one log line per line of text, as the message.
+ */
+function logLines(log: FastifyBaseLogger): Io {
+  return {
+    out: (text) => text.split('\n').forEach((line) => log.info(line)),
+    err: (text) => text.split('\n').forEach((line) => log.error(line)),
+  };
+}
+
+/** Opens the database, migrates, optionally loads the demo, and listens. */
+export async function startServer(config: Config, opts: { demo: boolean; logStream?: { write(line: string): void } }): Promise<Server> {
   const sweepMinutes = alertSweepMinutes();
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   await migrate(db);
   const services = { db, clock: systemClock };
+  const app = await buildApp({
+    services, auth: config, secureCookies: config.secureCookies, logLevel: config.logLevel, logStream: opts.logStream, metricsToken: config.metricsToken, notices: config.notices,
+  });
+  const log = logLines(app.log);
   if (opts.demo) {
-    if (await demoIsLoaded(db)) await printDemoSignIn(config, opts.io);
-    else await runDemo(services, config, opts.io);
+    // The demo's password is printed on purpose: it is random per data directory and signs in only fictional practitioners.
+    if (await demoIsLoaded(db)) await printDemoSignIn(config, log);
+    else await runDemo(services, config, log);
   }
-  const app = await buildApp({ services, auth: config, secureCookies: config.secureCookies, logLevel: config.logLevel, notices: config.notices });
   // A due date beyond the bank-holidays feed is told once, as a JSON line in the server's log.
   sendCalendarWarningsTo((message) => app.log.warn({ code: 'JIGSAW_BANK_HOLIDAYS_STALE' }, message));
   // Compiled (or read from its cache) before listening: compiling blocks for seconds, and no request should wait on it.
   await govukStylesheet();
   const address = await app.listen({ port: config.port, host: config.host });
-  const stopSweep = startAlertSweep(services, sweepMinutes, opts.io);
-  opts.io.out(`Jigsaw is running at ${address.replace('127.0.0.1', 'localhost')} (database: ${db.kind === 'pglite' ? `embedded, ${config.dataDir}` : 'PostgreSQL server'})`);
+  const stopSweep = startAlertSweep(services, sweepMinutes, app.log);
+  const database = db.kind === 'pglite' ? `embedded, ${config.dataDir}` : 'PostgreSQL server';
+  app.log.info({ address, database: db.kind }, `Jigsaw is running at ${address.replace('127.0.0.1', 'localhost')} (database: ${database})`);
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => (stopping ??= (async () => {
+    app.markShuttingDown();
+    app.log.info({ graceSeconds: config.shutdownGraceSeconds }, 'Stopping: /health/ready answers 503 from now on; finishing the requests under way');
+    await delay(config.shutdownGraceSeconds * 1000);
+    await stopSweep();
+    await app.close();
+    await db.close();
+  })());
+  return { app, address, stop };
+}
+
+/** Serves until SIGINT/SIGTERM, then stops gracefully (see Server.stop). */
+export async function serve(config: Config, opts: { demo: boolean }): Promise<void> {
+  const server = await startServer(config, opts);
   await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      opts.io.out('Stopping…');
-      void stopSweep().then(() => app.close()).then(() => db.close()).finally(resolve);
+    const onSignal = (signal: NodeJS.Signals): void => {
+      server.app.log.info({ signal }, `Received ${signal}`);
+      // The failure's kind only: a database message can quote values.
+      void server.stop().catch((err: unknown) => server.app.log.error({ err: { name: err instanceof Error ? err.name : 'error' } }, 'Stopping failed')).finally(resolve);
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
   });
 }
 
@@ -58,7 +100,7 @@ export function alertSweepMinutes(env: NodeJS.ProcessEnv = process.env): number 
  * transaction each; never two at once from this process). The timer does not keep the process
  * alive; the returned function stops it and waits for a sweep under way.
  */
-function startAlertSweep(services: Services, minutes: number, io: Io): () => Promise<void> {
+function startAlertSweep(services: Services, minutes: number, log: FastifyBaseLogger): () => Promise<void> {
   if (minutes === 0) return () => Promise.resolve();
   let running: Promise<void> | undefined;
   const sweep = (): void => {
@@ -70,7 +112,7 @@ function startAlertSweep(services: Services, minutes: number, io: Io): () => Pro
       .then(() => deliverSeenNotifications(services))
       .then(() => undefined)
       // The error's kind only: a database message can quote values.
-      .catch((err: unknown) => io.err(`Alert sweep failed (${err instanceof Error ? err.name : 'error'}); it will run again in ${minutes} min.`))
+      .catch((err: unknown) => log.error({ err: { name: err instanceof Error ? err.name : 'error' } }, `Alert sweep failed; it will run again in ${minutes} min.`))
       .finally(() => { running = undefined; });
   };
   sweep();

@@ -20,6 +20,10 @@ export interface Config {
   secureCookies: boolean;
   /** Who runs this Jigsaw and how to reach them: the accessibility statement, privacy notice and beta banner say so. */
   notices: ServiceNotices;
+  /** Bearer token a Prometheus scraper sends for /metrics; unset, /metrics does not exist. */
+  metricsToken: string | undefined;
+  /** Seconds between SIGTERM and closing: /health/ready answers 503 meanwhile, so a balancer stops sending traffic first. */
+  shutdownGraceSeconds: number;
 }
 
 /** The words the public pages (accessibility statement, privacy notice, cookies) need from the operator. */
@@ -53,6 +57,14 @@ function emailFrom(env: NodeJS.ProcessEnv, name: string): string | undefined {
   return raw;
 }
 
+function tokenFrom(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  // Long enough not to be guessed; no spaces, so it survives an Authorization header unchanged.
+  if (raw.length < 16 || /\s/.test(raw)) throw new Error(`${name} must be at least 16 characters with no spaces (e.g. openssl rand -hex 32)`);
+  return raw;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port: intFrom(env, 'PORT', 3000),
@@ -72,5 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retention: env.JIGSAW_RETENTION_STATEMENT?.trim() || undefined,
       privacyNoticeFile: env.JIGSAW_PRIVACY_NOTICE_FILE ? resolve(env.JIGSAW_PRIVACY_NOTICE_FILE) : undefined,
     },
+    metricsToken: tokenFrom(env, 'JIGSAW_METRICS_TOKEN'),
+    shutdownGraceSeconds: intFrom(env, 'JIGSAW_SHUTDOWN_GRACE_SECONDS', 0),
   };
 }

@@ -16,6 +16,8 @@ export interface Database extends Queryable {
   /** Runs fn in one transaction: everything it writes is committed together or not at all. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /** A server's connection pool now (for the metrics); absent for the embedded database, which has none. */
+  poolStats?(): { total: number; idle: number; waiting: number };
 }
 
 // Dates stay as 'YYYY-MM-DD' strings (a date of birth has no time zone), timestamps become
@@ -185,6 +187,7 @@ export function openPostgres(connectionString: string, options: { max?: number }
       }
     },
     close: () => pool.end(),
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
   };
 }
 

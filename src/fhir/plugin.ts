@@ -104,7 +104,7 @@ export function fhirRoutes(services: Services, options: FhirOptions = {}): (app:
 
     const looker = (request: FastifyRequest): Looker => {
       const c = request.fhirCaller!;
-      return { kind: 'system', healthSettingId: c.healthSettingId, settingName: c.settingName, settingType: c.settingType };
+      return { kind: 'system', healthSettingId: c.healthSettingId, settingName: c.settingName, settingType: c.settingType, requestId: request.id };
     };
 
     app.get('/metadata', (_request, reply) => send(reply, 200, capabilityStatement(base, '2026-01-01')));

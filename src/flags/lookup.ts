@@ -1,5 +1,5 @@
 import { decideAgency, CASEWORK_ROLES, type Role } from '../access/policy.ts';
-import { auditArguments, command, refuse, type AuditInput } from '../audit/audit.ts';
+import { auditArguments, command, refuse, type AuditInput, type AuditWho } from '../audit/audit.ts';
 import { Batcher, perDatabase } from '../db/batching.ts';
 import type { Database } from '../db/database.ts';
 import { normaliseNhsNumber } from '../people/nhs-number.ts';
@@ -18,7 +18,7 @@ import type { FlagLookup, LookupResult } from './schemas.ts';
 
 /** Who is looking: a health setting's system (FHIR) or a signed-in health practitioner. */
 export type Looker =
-  | { kind: 'system'; healthSettingId: string; settingName: string; settingType: string }
+  | { kind: 'system'; healthSettingId: string; settingName: string; settingType: string; requestId?: string | undefined }
   | { kind: 'practitioner'; ctx: ActorContext; settingName: string; settingType: string };
 
 export interface FoundFlag extends FlagRow {
@@ -81,8 +81,10 @@ const lookupWriter = perDatabase((db: Database) => new Batcher<LookupWrites, voi
   return batch.map(() => undefined);
 }));
 
-function auditWho(s: Services, who: Looker): { actor?: ActorContext['actor']; purpose?: string | undefined; at: Date } {
-  return who.kind === 'practitioner' ? { actor: who.ctx.actor, purpose: who.ctx.purpose, at: s.clock.now() } : { at: s.clock.now() };
+function auditWho(s: Services, who: Looker): AuditWho {
+  return who.kind === 'practitioner'
+    ? { actor: who.ctx.actor, purpose: who.ctx.purpose, requestId: who.ctx.requestId, at: s.clock.now() }
+    : { requestId: who.requestId, at: s.clock.now() };
 }
 
 function accessRow(who: Looker, personId: string, at: string, unscheduled: boolean, via: 'fhir' | 'api', search: 'nhs_number' | 'demographics'): AccessRow {

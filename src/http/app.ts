@@ -1,4 +1,5 @@
 import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { resolveApiToken, resolveSession, type AuthSettings } from '../auth/auth.ts';
 import type { ServiceNotices } from '../config/config.ts';
@@ -23,6 +24,9 @@ import { registerMatchingRoutes } from './routes/matching.routes.ts';
 import { PageNotFound, webPlugin } from '../web/plugin.ts';
 import { registerFlagRoutes } from './routes/flags.routes.ts';
 import { fhirRoutes } from '../fhir/plugin.ts';
+import { HEALTH_ROUTES, registerHealth } from '../operations/health.ts';
+import { registerMetrics } from '../operations/metrics.ts';
+import { REQUEST_ID_HEADER, requestIdFrom } from '../operations/request-id.ts';
 
 export const SESSION_COOKIE = 'jigsaw_session';
 
@@ -33,6 +37,10 @@ export interface AppOptions {
   logLevel?: string;
   /** The operator's words for the accessibility statement, privacy notice and beta banner (defaults otherwise). */
   notices?: ServiceNotices;
+  /** Where log lines (JSON, one per line) go; standard output when not given. */
+  logStream?: { write(line: string): void };
+  /** JIGSAW_METRICS_TOKEN: /metrics exists only when this is set, and only for a bearer of it. */
+  metricsToken?: string | undefined;
 }
 
 function sendProblem(reply: FastifyReply, p: Problem): void {
@@ -48,6 +56,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     logger: opts.logLevel && opts.logLevel !== 'silent'
       ? {
           level: opts.logLevel,
+          ...(opts.logStream ? { stream: opts.logStream } : {}),
           // Log the route pattern, never the concrete URL or body: they may hold identifiers or personal data.
           serializers: {
             req: (req) => ({ method: req.method, route: req.routeOptions?.url ?? 'unmatched' }),
@@ -55,6 +64,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
           },
         }
       : false,
+    // The caller's X-Request-ID (or X-Correlation-ID) when it is a safe token, else a new UUID:
+    // it is the reqId of every log line, echoed in the answer and kept in the audit entries.
+    requestIdHeader: false,
+    genReqId: (req) => requestIdFrom(req.headers),
     bodyLimit: 1_048_576,
     // Unknown query keys are refused by the schemas; this keeps arrays predictable.
     routerOptions: { ignoreTrailingSlash: true },
@@ -63,23 +76,49 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   // The API speaks JSON only; anything else is a 415, not a string for the schemas to puzzle over.
   app.removeContentTypeParser('text/plain');
 
-  app.addHook('onSend', async (_req, reply, payload) => {
-    // Everything Jigsaw serves is personal data or about it: never cache it anywhere.
-    reply.header('cache-control', 'no-store');
-    // Stop browsers guessing content types (a JSON body must never run as script).
-    reply.header('x-content-type-options', 'nosniff');
-    // No framing: stops click-jacking of forms that share information.
-    reply.header('x-frame-options', 'DENY');
-    // Pages load only our own assets; the API serves no active content at all.
-    reply.header('content-security-policy', "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+  // Security headers, set by helmet on every answer (pages, API, FHIR, errors), each for a reason.
+  await app.register(helmet, {
+    // Pages load only our own assets (GOV.UK Frontend's script and styles are served from /govuk/…
+    // and /assets/…); no framing (click-jacking of forms that share information); no <base> to
+    // redirect relative links; forms post only to us. The API serves no active content at all.
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: { defaultSrc: ["'self'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'self'"] },
+    },
+    // The same "no framing" for browsers that predate frame-ancestors.
+    xFrameOptions: { action: 'deny' },
+    // Stop browsers guessing content types (a JSON body must never run as script): nosniff (helmet's default).
+    xContentTypeOptions: true,
     // A record's address must not leak to another site through the Referer header.
-    reply.header('referrer-policy', 'no-referrer');
+    referrerPolicy: { policy: 'no-referrer' },
+    // Only behind TLS (JIGSAW_SECURE_COOKIES=true): browsers then refuse plain HTTP to this host for a year.
+    strictTransportSecurity: opts.secureCookies ? { maxAge: 31_536_000, includeSubDomains: true, preload: false } : false,
+    // Helmet's other defaults are kept, as they cost the pages nothing: another site's window cannot
+    // script ours (Cross-Origin-Opener-Policy: same-origin) nor embed our answers
+    // (Cross-Origin-Resource-Policy: same-origin); the page gets its own process (Origin-Agent-Cluster);
+    // no DNS prefetching of links (X-DNS-Prefetch-Control: off, it tells a resolver what was viewed);
+    // downloads are not opened in the site's context (X-Download-Options); no Flash/PDF cross-domain
+    // policies (X-Permitted-Cross-Domain-Policies: none); the old XSS auditor, itself a leak, off (X-XSS-Protection: 0).
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    // Everything Jigsaw serves is personal data or about it: never cache it anywhere (helmet does not set this).
+    reply.header('cache-control', 'no-store');
+    // The request's ID on every answer, so a caller can quote it and an operator find its log lines and audit entries.
+    reply.header(REQUEST_ID_HEADER, request.id);
     return payload;
   });
+
+  // Health (no sign-in, quiet in the logs: probes call it every few seconds) and, when configured, metrics.
+  registerHealth(app, opts.services.db);
+  if (opts.metricsToken) registerMetrics(app, { token: opts.metricsToken, db: opts.services.db });
 
   app.addHook('onRequest', async (request) => {
     // The FHIR interface resolves its own system tokens (src/fhir/plugin.ts); practitioners' tokens and sessions never apply there.
     if (request.url.startsWith('/fhir/')) return;
+    // Health and metrics take no practitioner: a probe must not depend on the sessions table, nor a scraper's token be looked up as one.
+    const route = request.routeOptions.url;
+    if (route === '/metrics' || (route && HEALTH_ROUTES.includes(route))) return;
     const header = request.headers.authorization;
     if (header) {
       const match = /^Bearer\s+(\S+)$/i.exec(header);
@@ -118,15 +157,6 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   // The practitioners' pages (GOV.UK Design System), encapsulated: their form parser, CSRF and HTML errors stay theirs.
   await app.register(webPlugin, { services: opts.services, auth: opts.auth, secureCookies: opts.secureCookies, sessionCookie: SESSION_COOKIE, notices: opts.notices, notFound });
-
-  app.get('/health', async (_req, reply) => {
-    try {
-      await opts.services.db.query('SELECT 1');
-      return { status: 'ok', database: opts.services.db.kind };
-    } catch {
-      return reply.code(503).send({ status: 'unavailable' });
-    }
-  });
 
   const api = new Api(app, opts.services);
   await app.register(

@@ -90,6 +90,7 @@ export class Api {
           ...this.services,
           actor: request.actor ?? { practitionerId: '', agencyId: '', roles: [], grants: [] },
           purpose: typeof purposeHeader === 'string' ? purposeHeader.slice(0, 500) : undefined,
+          requestId: request.id,
         };
         const result = await spec.handler({ ctx, params, query, body, request, reply });
         reply.code(status);

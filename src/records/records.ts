@@ -174,7 +174,7 @@ export async function addRecord(ctx: ActorContext, personId: string, input: NewR
     const at = ctx.clock.now();
     const now = at.toISOString();
     const a = ctx.actor;
-    const auditArgs = auditArguments({ actor: a, purpose: ctx.purpose, at }, { action: 'record.create', outcome: 'success', entityType: 'record', entityId: id, personId });
+    const auditArgs = auditArguments({ actor: a, purpose: ctx.purpose, requestId: ctx.requestId, at }, { action: 'record.create', outcome: 'success', entityType: 'record', entityId: id, personId });
     const facts = (await tx.query<{ person_agency_id: string; author_name: string }>(
       `SELECT * FROM jigsaw_add_record(${Array.from({ length: 30 }, (_, i) => `$${i + 1}`).join(',')})`,
       [personId, id, a.agencyId, input.restricted, a.practitionerId, now, input.kind, input.occurredAt, input.categories, input.factOrOpinion,

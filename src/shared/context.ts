@@ -13,6 +13,8 @@ export interface ActorContext extends Services {
   actor: Actor;
   /** The purpose the caller gave for this access, kept in the audit trail. */
   purpose?: string | undefined;
+  /** The HTTP request this is part of (its X-Request-ID), written into every audit entry it makes. */
+  requestId?: string | undefined;
 }
 
 export type Tx = Queryable;
