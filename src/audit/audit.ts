@@ -132,7 +132,7 @@ export async function command<T>(ctx: ActorContext, fn: (tx: Tx) => Promise<T>):
  * For system actions with no practitioner (sign-in failures, start-up). Given a request's context
  * (the API's sign-in passes one), the entry carries its request ID.
  */
-export function auditSystem(services: Services & Pick<ActorContext, 'requestId'>, tx: Tx, input: AuditInput, actor?: Actor): Promise<void> {
+export function auditSystem(services: Services, tx: Tx, input: AuditInput, actor?: Actor): Promise<void> {
   return appendAudit(tx, { actor, requestId: services.requestId, at: services.clock.now() }, input);
 }
 

@@ -2,10 +2,12 @@ import type { Actor } from '../access/policy.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import type { Clock } from './clock.ts';
 
-/** What every service needs: the database and the time. */
+/** What every service needs: the database and the time (and, when a request is behind it, that request's ID). */
 export interface Services {
   db: Database;
   clock: Clock;
+  /** The HTTP request this is part of (its X-Request-ID), written into every audit entry it makes. */
+  requestId?: string | undefined;
 }
 
 /** One request from one practitioner: every read and write goes through this. */
@@ -13,8 +15,6 @@ export interface ActorContext extends Services {
   actor: Actor;
   /** The purpose the caller gave for this access, kept in the audit trail. */
   purpose?: string | undefined;
-  /** The HTTP request this is part of (its X-Request-ID), written into every audit entry it makes. */
-  requestId?: string | undefined;
 }
 
 export type Tx = Queryable;

@@ -30,7 +30,8 @@ export function registerAuthPages(web: Web): void {
     if (!password) errors.add('password', 'Enter your password');
     if (!errors.any) {
       try {
-        const s = await signIn(opts.services, opts.auth, email, password);
+        // The request's ID goes into the sign-in's audit entry, as it does for every other request.
+        const s = await signIn({ ...opts.services, requestId: request.id }, opts.auth, email, password);
         void reply.setCookie(opts.sessionCookie, s.sessionToken, { httpOnly: true, sameSite: 'strict', secure: opts.secureCookies ?? false, path: '/', expires: new Date(s.expiresAt) });
         return reply.redirect('/tasks', 303);
       } catch (err) {
@@ -44,7 +45,7 @@ export function registerAuthPages(web: Web): void {
 
   app.post('/sign-out', async (request, reply) => {
     const token = request.cookies[opts.sessionCookie];
-    if (token) await signOut(opts.services, token);
+    if (token) await signOut({ ...opts.services, requestId: request.id }, token);
     void reply.clearCookie(opts.sessionCookie, { path: '/' });
     return reply.redirect('/sign-in?signedOut=1', 303);
   });
