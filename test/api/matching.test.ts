@@ -51,7 +51,7 @@ describe('finding the same person across agencies over HTTP', () => {
     expect(c.explanation).toContain('different postcode');
     // Neither the other entry's details nor any record content.
     expect(res.body).not.toMatch(/Jak\b|Kirkstall|LS3|Bruise|fall/);
-    expect(await auditActions('person.candidates')).toEqual([expect.objectContaining({ outcome: 'success', detail: { candidates: 1 } })]);
+    expect(await auditActions('person.candidates')).toEqual([expect.objectContaining({ outcome: 'success', detail: expect.objectContaining({ candidates: 1 }) })]);
   });
 
   it('searches by details, typo-tolerant, by POST; bad input is a 422 naming the field', async () => {
@@ -59,7 +59,7 @@ describe('finding the same person across agencies over HTTP', () => {
     const res = await app!.inject({ method: 'POST', url: '/api/v1/people/candidates', headers: x.auth, payload: { givenNames: 'Jakc', familyName: 'Carvr', dateOfBirth: '2022-04-22' } });
     expect(res.statusCode).toBe(200);
     expect(res.json<{ candidates: { personId: string }[] }>().candidates.map((c) => c.personId).sort()).toEqual([x.jackAtSchool.id, x.jackAtHv.id].sort());
-    expect(await auditActions('person.candidate-search')).toEqual([expect.objectContaining({ detail: { candidates: 2 } })]);
+    expect(await auditActions('person.candidate-search')).toEqual([expect.objectContaining({ detail: expect.objectContaining({ candidates: 2 }) })]);
     const bad = await app!.inject({ method: 'POST', url: '/api/v1/people/candidates', headers: x.auth, payload: { dateOfBirth: '2022-02-30', colour: 'red' } });
     expect(bad.statusCode).toBe(422);
     expect(bad.headers['content-type']).toContain('application/problem+json');
