@@ -25,9 +25,6 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-/** For callers (the pages, the CLI) that want the first page as big as the API allows. */
-export const FIRST_PAGE: PageRequest<never> = { limit: MAX_LIMIT };
-
 export const Limit = z.coerce
   .number({ error: 'Give a whole number from 1 to 200' })
   .int('Give a whole number from 1 to 200')
