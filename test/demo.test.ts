@@ -243,7 +243,7 @@ describe('the demo partnership', () => {
     expect(me.json()).toMatchObject({ name: 'Amira Shah', jobTitle: "Jack's class teacher (case example 3)", roles: ['practitioner'] });
     const search = await app.inject({ method: 'POST', url: '/api/v1/people/search', cookies: { jigsaw_session: cookie.value }, payload: { name: 'Jack' } });
     expect(search.statusCode).toBe(200);
-    expect(search.json().map((p: { names: { givenNames: string; familyName: string }[] }) => `${p.names[0]!.givenNames} ${p.names[0]!.familyName}`)).toEqual(['Jack Carver']);
+    expect(search.json().items.map((p: { names: { givenNames: string; familyName: string }[] }) => `${p.names[0]!.givenNames} ${p.names[0]!.familyName}`)).toEqual(['Jack Carver']);
   });
 
   it('loading twice with the demo command does not duplicate anything', async () => {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Actor } from '../access/policy.ts';
 import type { ActorContext, Services } from '../shared/context.ts';
 import { badRequest, fieldProblems, invalid, unauthenticated } from '../shared/errors.ts';
+import type { ApiTag } from './tags.ts';
 
 /**
  * One declaration per endpoint: the same zod schemas validate the request, type the handler
@@ -11,8 +12,16 @@ import { badRequest, fieldProblems, invalid, unauthenticated } from '../shared/e
 export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, R extends z.ZodType> {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   url: string;
+  /** camelCase, unique across the API, a verb and what it acts on (searchPeople, getPerson): generated clients name their methods after it. */
+  operationId: string;
+  /** A short title, a line in a list of operations. */
   summary: string;
-  tag: string;
+  /**
+   * What an integrator needs to call it right: who may, what happens, and the rules between
+   * fields that the schemas cannot show (each such rule is refused with a 422 naming the field).
+   */
+  description: string;
+  tag: ApiTag;
   params?: P;
   query?: Q;
   body?: B;
@@ -28,8 +37,10 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
 export interface RegisteredRoute {
   method: string;
   url: string;
+  operationId: string;
   summary: string;
-  tag: string;
+  description: string;
+  tag: ApiTag;
   params?: z.ZodType | undefined;
   query?: z.ZodType | undefined;
   body?: z.ZodType | undefined;
@@ -75,7 +86,10 @@ export class Api {
   ): void {
     const auth = spec.auth ?? true;
     const status = spec.status ?? (spec.method === 'POST' ? 201 : 200);
-    this.routes.push({ method: spec.method, url: spec.url, summary: spec.summary, tag: spec.tag, params: spec.params, query: spec.query, body: spec.body, response: spec.response, produces: spec.produces, status, auth });
+    this.routes.push({
+      method: spec.method, url: spec.url, operationId: spec.operationId, summary: spec.summary, description: spec.description, tag: spec.tag, params: spec.params, query: spec.query, body: spec.body, response: spec.response,
+      produces: spec.produces, status, auth,
+    });
     this.app.route({
       method: spec.method,
       url: spec.url.replace(/\{(\w+)\}/g, ':$1'),

@@ -6,6 +6,8 @@ import type { ActorContext, Services, Tx } from '../shared/context.ts';
 import { conflict, forbidden } from '../shared/errors.ts';
 import { notifyPractitioners } from '../sharing/notify.ts';
 import type { SeenNotification } from '../flags/schemas.ts';
+import { z } from 'zod';
+import { KeyId, KeyTime, keysetPage, sqlKeyTime, type Page, type PageRequest } from '../shared/pagination.ts';
 
 /**
  * "Child was seen": each unscheduled lookup of a flagged child puts a notification in the
@@ -229,13 +231,24 @@ async function checkQueueReader(ctx: ActorContext, action: string, tx: Tx): Prom
 }
 
 export async function listSeenNotifications(ctx: ActorContext, q: { status?: 'open' | 'all' | undefined }): Promise<SeenNotification[]> {
+  return (await listSeenNotificationsPage(ctx, q, { limit: 1000 })).items;
+}
+
+/** "Child was seen" keyset: newest first, by when the notification was made, then id. */
+export const SeenNotificationKey = z.tuple([KeyTime, KeyId]);
+export type SeenNotificationKey = z.infer<typeof SeenNotificationKey>;
+
+export async function listSeenNotificationsPage(ctx: ActorContext, q: { status?: 'open' | 'all' | undefined }, req: PageRequest<SeenNotificationKey>): Promise<Page<SeenNotification>> {
   return command(ctx, async (tx) => {
     await checkQueueReader(ctx, 'seen-notification.list', tx);
-    const { rows } = await tx.query<NotificationRow>(
-      `${SELECT_NOTIFICATIONS} WHERE n.agency_id = $1 AND ($2::boolean OR n.acknowledged_at IS NULL) ORDER BY n.created_at DESC LIMIT 1000`,
-      [ctx.actor.agencyId, q.status === 'all']);
+    const { rows, nextCursor } = await keysetPage('seen-notifications', req, async (after, n) => (await tx.query<NotificationRow & { key_at: string }>(
+      `SELECT k.*, ${sqlKeyTime('k.created_at')} AS key_at FROM (${SELECT_NOTIFICATIONS}
+          WHERE n.agency_id = $1 AND ($2::boolean OR n.acknowledged_at IS NULL)
+            AND ($3::timestamptz IS NULL OR (n.created_at, n.id) < ($3::timestamptz, $4::uuid))
+          ORDER BY n.created_at DESC, n.id DESC LIMIT $5) k ORDER BY k.created_at DESC, k.id DESC`,
+      [ctx.actor.agencyId, q.status === 'all', after?.[0] ?? null, after?.[1] ?? null, n])).rows, (r): SeenNotificationKey => [r.key_at, r.id]);
     await audit(ctx, tx, { action: 'seen-notification.list', outcome: 'success', entityType: 'agency', entityId: ctx.actor.agencyId, detail: { count: rows.length } });
-    return rows.map(toNotification);
+    return { items: rows.map(toNotification), nextCursor };
   });
 }
 

@@ -6,7 +6,8 @@ import { invalid } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import { grantsFor, liveGrants, withGrants, type GrantInfo } from '../sharing/grants.ts';
 import { indexPerson } from '../matching/store.ts';
-import type { LeadWorker, NewAddress, NewLeadWorker, NewName, NewPersonParsed, NewRelationship, Person, PersonSearch, Relationship } from './schemas.ts';
+import type { LeadWorker, NewAddress, NewLeadWorker, NewName, NewPersonParsed, NewRelationship, Person, PersonSearch, PersonSearchKey, Relationship } from './schemas.ts';
+import { keysetPage, sqlKeyTime, type Page, type PageRequest } from '../shared/pagination.ts';
 
 interface PersonRow {
   id: string;
@@ -122,29 +123,34 @@ function asRecipientSees(person: Person, grants: GrantInfo[]): Person {
 }
 
 /** Finds people in the caller's own agency index. Cross-agency candidates come from matching. */
-export async function searchPeople(ctx: ActorContext, q: PersonSearch): Promise<Person[]> {
+/** People in the caller's agency's index matching a name, date of birth or NHS number, in the order they were added. */
+export async function searchPeople(ctx: ActorContext, q: PersonSearch, req: PageRequest<PersonSearchKey> = { limit: 50 }): Promise<Person[]> {
+  return (await searchPeoplePage(ctx, q, req)).items;
+}
+
+/** One page of a search; the cursor moves on past anyone the policy does not show. */
+export async function searchPeoplePage(ctx: ActorContext, q: PersonSearch, req: PageRequest<PersonSearchKey>): Promise<Page<Person>> {
   return command(ctx, async (tx) => {
     if (!decideAgency(ctx.actor, 'create-person', ctx.actor.agencyId).allowed) {
       throw refuse('agency', { action: 'person.search', entityType: 'agency', entityId: ctx.actor.agencyId });
     }
     const terms = (q.name ?? '').toLowerCase().split(/\s+/).filter(Boolean);
-    const { rows } = await tx.query<{ id: string }>(
-      `SELECT p.id FROM person p
+    const { rows, nextCursor } = await keysetPage('people.search', req, async (after, n) => (await tx.query<{ id: string; key_at: string }>(
+      `SELECT p.id, ${sqlKeyTime('p.created_at')} AS key_at FROM person p
         WHERE p.agency_id = $1
           AND ($2::text IS NULL OR p.nhs_number = $2)
           AND ($3::date IS NULL OR p.date_of_birth = $3)
           AND (cardinality($4::text[]) = 0 OR EXISTS (
                 SELECT 1 FROM person_name n WHERE n.person_id = p.id
                    AND (SELECT bool_and(lower(n.given_names || ' ' || n.family_name) LIKE '%' || t || '%') FROM unnest($4::text[]) t)))
-        ORDER BY p.created_at LIMIT 50`,
-      [ctx.actor.agencyId, q.nhsNumber ?? null, q.dateOfBirth ?? null, terms],
-    );
+          AND ($5::timestamptz IS NULL OR (p.created_at, p.id) > ($5::timestamptz, $6::uuid))
+        ORDER BY p.created_at, p.id LIMIT $7`,
+      [ctx.actor.agencyId, q.nhsNumber ?? null, q.dateOfBirth ?? null, terms, after?.[0] ?? null, after?.[1] ?? null, n],
+    )).rows, (r): PersonSearchKey => [r.key_at, r.id], (r) => decidePerson(ctx.actor, 'read', { id: r.id, agencyId: ctx.actor.agencyId }).allowed);
     const people: Person[] = [];
-    for (const r of rows) {
-      if (decidePerson(ctx.actor, 'read', { id: r.id, agencyId: ctx.actor.agencyId }).allowed) people.push(await loadPerson(tx, r.id));
-    }
+    for (const r of rows) people.push(await loadPerson(tx, r.id));
     await audit(ctx, tx, { action: 'person.search', outcome: 'success', detail: { results: people.length } });
-    return people;
+    return { items: people, nextCursor };
   });
 }
 

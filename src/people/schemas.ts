@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CalendarDate, Uuid } from '../shared/schemas.ts';
+import { KeyId, KeyTime, pageQuery } from '../shared/pagination.ts';
 import { nhsNumberProblem, normaliseNhsNumber } from './nhs-number.ts';
 
 export const PersonKind = z.enum(['child', 'adult', 'unborn']);
@@ -109,9 +110,22 @@ export const Person = z
   .meta({ id: 'Person' });
 export type Person = z.infer<typeof Person>;
 
-export const PersonSearch = z.strictObject({
+const PersonSearchFields = z.strictObject({
   name: z.string().trim().max(200).optional(),
   dateOfBirth: CalendarDate.optional(),
   nhsNumber: NhsNumber.optional(),
-}).refine((q) => q.name || q.dateOfBirth || q.nhsNumber, { message: 'Give a name, a date of birth or an NHS number', path: ['name'] }).meta({ id: 'PersonSearch' });
+});
+const searchesForSomething = (q: { name?: string | undefined; dateOfBirth?: string | undefined; nhsNumber?: string | undefined }): boolean => Boolean(q.name || q.dateOfBirth || q.nhsNumber);
+const SOMETHING = { message: 'Give a name, a date of birth or an NHS number', path: ['name'] };
+
+export const PersonSearch = PersonSearchFields.refine(searchesForSomething, SOMETHING).meta({ id: 'PersonSearch' });
 export type PersonSearch = z.infer<typeof PersonSearch>;
+
+/** The people search's keyset: when the entry was made, then its id. */
+export const PersonSearchKey = z.tuple([KeyTime, KeyId]);
+export type PersonSearchKey = z.infer<typeof PersonSearchKey>;
+
+/** The API's search: the same fields, with the page asked for (in the body, like the search, so nothing about the person reaches a URL). */
+export const PersonSearchPage = PersonSearchFields.extend(pageQuery('people.search', PersonSearchKey))
+  .refine(searchesForSomething, SOMETHING)
+  .meta({ id: 'PersonSearchPage' });

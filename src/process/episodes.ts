@@ -5,7 +5,9 @@ import type { ActorContext, Tx } from '../shared/context.ts';
 import { forbidden, invalid } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import { isOverdue, next, reduce, type Action, type ActionFacts, type AssessmentModel, type EpisodeState, type PlanEndReason, type ProcessSettings, type Step } from './engine.ts';
-import type { EpisodeActionInput, OpenEpisode, RecordAction } from './schemas.ts';
+import type { DueStepKey, EpisodeActionInput, EpisodeKey, EpisodeSummary, OpenEpisode, RecordAction } from './schemas.ts';
+import { keysetPage, sqlKeyTime, type Page, type PageRequest } from '../shared/pagination.ts';
+import { decidePerson } from '../access/policy.ts';
 import { checkSafeClosure } from './monitoring.ts';
 import { notifyAgency } from '../sharing/notify.ts';
 import { syncFlags } from '../flags/flags.ts';
@@ -303,23 +305,59 @@ export interface DueStep {
   overdue: boolean;
 }
 
-/** What is due, and overdue, for the caller, a team, or the whole authority, soonest first. */
-export async function listDueSteps(ctx: ActorContext, scope: { worker?: 'me'; team?: string; overdueOnly?: boolean }): Promise<DueStep[]> {
+/** What is due, and overdue, for the caller, a team, or the whole authority, soonest first (the first 1000: the pages show them at once). */
+export async function listDueSteps(ctx: ActorContext, scope: { worker?: 'me' | undefined; team?: string | undefined; overdueOnly?: boolean }): Promise<DueStep[]> {
+  return (await listDueStepsPage(ctx, scope, { limit: 1000 })).items;
+}
+
+export async function listDueStepsPage(ctx: ActorContext, scope: { worker?: 'me' | undefined; team?: string | undefined; overdueOnly?: boolean }, req: PageRequest<DueStepKey>): Promise<Page<DueStep>> {
   return command(ctx, async (tx) => {
     await checkAuthority(ctx, tx);
     const today = londonDate(ctx.clock.now());
-    const { rows } = await tx.query<{ episode_id: string; child_person_id: string; allocated_worker_id: string | null; team: string | null; key: string; label: string; due_date: string; due_at: string | null; paragraph: string }>(
+    const { rows, nextCursor } = await keysetPage('due-steps', req, async (after, n) => (await tx.query<{ episode_id: string; child_person_id: string; allocated_worker_id: string | null; team: string | null; key: string; label: string; due_date: string; due_at: string | null; paragraph: string }>(
       `SELECT s.episode_id, e.child_person_id, e.allocated_worker_id, e.team, s.key, s.label, s.due_date, s.due_at, s.paragraph
          FROM episode_step s JOIN episode e ON e.id = s.episode_id
         WHERE e.agency_id = $1 AND e.closed_at IS NULL AND NOT s.prompt
           AND ($2::uuid IS NULL OR e.allocated_worker_id = $2) AND ($3::text IS NULL OR e.team = $3)
           AND (NOT $4 OR s.due_date < $5::date OR (s.due_at IS NOT NULL AND s.due_at < $6))
-        ORDER BY s.due_date, s.key LIMIT 1000`,
-      [ctx.actor.agencyId, scope.worker === 'me' ? ctx.actor.practitionerId : null, scope.team ?? null, scope.overdueOnly ?? false, today, ctx.clock.now().toISOString()]);
+          AND ($7::date IS NULL OR (s.due_date, s.key, s.episode_id) > ($7::date, $8::text, $9::uuid))
+        ORDER BY s.due_date, s.key, s.episode_id LIMIT $10`,
+      [ctx.actor.agencyId, scope.worker === 'me' ? ctx.actor.practitionerId : null, scope.team ?? null, scope.overdueOnly ?? false, today, ctx.clock.now().toISOString(),
+        after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, n])).rows, (r): DueStepKey => [r.due_date, r.key, r.episode_id]);
     await audit(ctx, tx, { action: 'episode.due-list', outcome: 'success', entityType: 'agency', entityId: ctx.actor.agencyId, detail: { count: rows.length } });
-    return rows.map((r) => ({
-      episodeId: r.episode_id, childPersonId: r.child_person_id, allocatedWorkerId: r.allocated_worker_id, team: r.team, key: r.key, label: r.label,
-      dueDate: r.due_date, dueAt: r.due_at, paragraph: r.paragraph, overdue: r.due_at ? new Date(r.due_at) < ctx.clock.now() : r.due_date < today,
-    }));
+    return {
+      items: rows.map((r) => ({
+        episodeId: r.episode_id, childPersonId: r.child_person_id, allocatedWorkerId: r.allocated_worker_id, team: r.team, key: r.key, label: r.label,
+        dueDate: r.due_date, dueAt: r.due_at, paragraph: r.paragraph, overdue: r.due_at ? new Date(r.due_at) < ctx.clock.now() : r.due_date < today,
+      })),
+      nextCursor,
+    };
+  });
+}
+
+/**
+ * The episodes the caller may see: children's social care's own, each shown only if the caller
+ * may act on the child (the same decision as GET /episodes/{id}), most recently opened first.
+ */
+export async function listEpisodesPage(ctx: ActorContext, q: { status?: 'open' | 'closed' | undefined; personId?: string | undefined }, req: PageRequest<EpisodeKey>): Promise<Page<EpisodeSummary>> {
+  return command(ctx, async (tx) => {
+    await checkAuthority(ctx, tx);
+    const { rows, nextCursor } = await keysetPage('episodes', req, async (after, n) => (await tx.query<EpisodeRow & { child_agency_id: string; key_at: string }>(
+      `SELECT e.*, p.agency_id AS child_agency_id, ${sqlKeyTime('e.opened_at')} AS key_at
+         FROM episode e JOIN person p ON p.id = e.child_person_id
+        WHERE e.agency_id = $1 AND ($2::text IS NULL OR ($2::text = 'open') = (e.closed_at IS NULL))
+          AND ($3::uuid IS NULL OR e.child_person_id = $3)
+          AND ($4::timestamptz IS NULL OR (e.opened_at, e.id) < ($4::timestamptz, $5::uuid))
+        ORDER BY e.opened_at DESC, e.id DESC LIMIT $6`,
+      [ctx.actor.agencyId, q.status ?? null, q.personId ?? null, after?.[0] ?? null, after?.[1] ?? null, n])).rows,
+    (r): EpisodeKey => [r.key_at, r.id],
+    (r) => decidePerson(ctx.actor, 'update', { id: r.child_person_id, agencyId: r.child_agency_id }, ctx.clock.now()).allowed);
+    await audit(ctx, tx, { action: 'episode.list', outcome: 'success', entityType: 'agency', entityId: ctx.actor.agencyId, detail: { count: rows.length } });
+    return {
+      items: rows.map((e) => ({
+        id: e.id, childPersonId: e.child_person_id, allocatedWorkerId: e.allocated_worker_id, team: e.team, openedAt: e.opened_at, closedAt: e.closed_at, stage: e.stage, open: e.closed_at === null,
+      })),
+      nextCursor,
+    };
   });
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { NewPerson } from '../people/schemas.ts';
 import { Instant, Uuid } from '../shared/schemas.ts';
+import { KeyDate, KeyId, KeyTime, pageQuery } from '../shared/pagination.ts';
 import { NewShareDecision } from '../sharing/schemas.ts';
 
 /**
@@ -167,10 +168,19 @@ export const DecideReferral = z
   .meta({ id: 'DecideReferral' });
 export type DecideReferral = z.output<typeof DecideReferral>;
 
+/** The queue's keyset: next step's due date, 0 if urgent else 1, when made, id (see listIncomingReferralsPage). */
+export const IncomingReferralKey = z.tuple([KeyDate, z.number().int().min(0).max(1), z.string().max(40), KeyId]);
+export type IncomingReferralKey = z.infer<typeof IncomingReferralKey>;
+/** "My referrals" keyset: newest first, by when made, then id. */
+export const OutgoingReferralKey = z.tuple([KeyTime, KeyId]);
+export type OutgoingReferralKey = z.infer<typeof OutgoingReferralKey>;
+
 export const ReferralQueueQuery = z.strictObject({
   status: z.enum(['open', 'decided', 'all'], { error: () => 'Must be open, decided or all' }).default('open').meta({ description: 'open (the default): not yet decided.' }),
   overdueOnly: z.enum(['true', 'false'], { error: () => 'Must be true or false' }).optional(),
+  ...pageQuery('referrals.incoming', IncomingReferralKey),
 });
+export const OutgoingReferralQuery = z.strictObject(pageQuery('referrals.outgoing', OutgoingReferralKey));
 
 const Step = z.object({
   key: z.string(),
@@ -227,7 +237,7 @@ export const Referral = z
       concerns: z.string(),
       domains: z.object({ developmentalNeeds: z.string(), parentingCapacity: z.string(), familyAndEnvironment: z.string() }).nullable(),
       childsWishesAndFeelings: z.string().nullable(),
-      familyAgreement: z.unknown().nullable(),
+      familyAgreement: z.unknown().meta({ description: "The family's agreement to the referral as the referrer recorded it (the familyAgreement of the request); null when not recorded." }),
       familyToBeTold: z.object({ what: z.string(), byWhom: z.string(), when: z.string() }).nullable(),
     }),
     handling: z.enum(['received', 'accepted', 'routed']).nullable().meta({ description: 'The receiving agency only: accepted into its index with a new episode, or routed to the allocated worker of an open one.' }),

@@ -6,13 +6,15 @@ import type { NewPersonParsed } from '../people/schemas.ts';
 import type { ActorContext, Tx } from '../shared/context.ts';
 import { conflict, forbidden, invalid, Problem, type FieldProblem } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
+import { compareKeys, keysetPage, sortedPage, sqlKeyTime, type Page, type PageRequest } from '../shared/pagination.ts';
 import { notifyAgency, notifyPractitioners, type Notice } from '../sharing/notify.ts';
 import { makeDecisionInTx } from '../sharing/sharing.ts';
 import { isOverdue, reduce, type Action, type AssessmentModel, type ProcessSettings, type ReferralOutcome as EngineOutcome, type StepKey } from './engine.ts';
 import { openEpisode, recordEpisodeAction } from './episodes.ts';
 import { pointToPreviousHistory } from './monitoring.ts';
 import type {
-  AcceptReferral, AcknowledgeReferral, DecideReferral, NewReferral, ProfessionalReferral, PublicReferral, Referral, ReferralOutcome, ReferralSubject, WrittenConfirmation,
+  AcceptReferral, AcknowledgeReferral, DecideReferral, IncomingReferralKey, NewReferral, OutgoingReferralKey, ProfessionalReferral, PublicReferral, Referral, ReferralOutcome, ReferralSubject,
+  WrittenConfirmation,
 } from './referral-schemas.ts';
 
 /**
@@ -712,9 +714,20 @@ function refuseQueue(ctx: ActorContext, action: string): AccessRefused {
 }
 
 const nextDue = (v: Referral): string => v.steps.map((s) => s.due.slice(0, 10)).sort()[0] ?? '9999-12-31';
+/** The queue's order as a keyset: soonest next step, urgent first on the same day, oldest first, then id. */
+const queueKey = (v: Referral): IncomingReferralKey => [nextDue(v), v.urgent ? 0 : 1, v.madeAt, v.id];
 
 /** The receiving agency's queue: soonest due first (urgent first on the same day), each step flagged when overdue. */
 export async function listIncomingReferrals(ctx: ActorContext, q: { status: 'open' | 'decided' | 'all'; overdueOnly?: boolean }): Promise<Referral[]> {
+  return (await listIncomingReferralsPage(ctx, q, { limit: 1000 })).items;
+}
+
+/**
+ * One page of the queue. Its order comes from the steps' due dates, worked out here from each
+ * referral's state, so the queue (at most the 1000 newest referrals, as before) is sorted in
+ * Node and the cursor is a keyset over that order rather than an SQL one.
+ */
+export async function listIncomingReferralsPage(ctx: ActorContext, q: { status: 'open' | 'decided' | 'all'; overdueOnly?: boolean }, req: PageRequest<IncomingReferralKey>): Promise<Page<Referral>> {
   return command(ctx, async (tx) => {
     const action = 'referral.list-incoming';
     if (!doesCasework(ctx)) throw refuseQueue(ctx, action);
@@ -726,18 +739,27 @@ export async function listIncomingReferrals(ctx: ActorContext, q: { status: 'ope
     for (const r of rows) out.push(await toView(ctx, tx, r, 'incoming', settings));
     const shown = out
       .filter((v) => !q.overdueOnly || v.steps.some((s) => s.overdue))
-      .sort((a, b) => nextDue(a).localeCompare(nextDue(b)) || Number(b.urgent) - Number(a.urgent) || a.madeAt.localeCompare(b.madeAt));
-    await audit(ctx, tx, { action, outcome: 'success', entityType: 'agency', entityId: ctx.actor.agencyId, detail: { count: shown.length, status: q.status } });
-    return shown;
+      .sort((a, b) => compareKeys(queueKey(a), queueKey(b)));
+    const result = sortedPage('referrals.incoming', shown, req, queueKey);
+    await audit(ctx, tx, { action, outcome: 'success', entityType: 'agency', entityId: ctx.actor.agencyId, detail: { count: result.items.length, status: q.status } });
+    return result;
   });
 }
 
 /** Referrals the caller's agency has made, newest first, with what the referrer still has to do. */
 export async function listOutgoingReferrals(ctx: ActorContext): Promise<Referral[]> {
+  return (await listOutgoingReferralsPage(ctx, { limit: 1000 })).items;
+}
+
+export async function listOutgoingReferralsPage(ctx: ActorContext, req: PageRequest<OutgoingReferralKey>): Promise<Page<Referral>> {
   return command(ctx, async (tx) => {
     const action = 'referral.list-outgoing';
     if (!doesCasework(ctx)) throw refuseQueue(ctx, action);
-    const { rows } = await tx.query<ReferralRow>(`${SELECT_REFERRAL} WHERE r.from_agency_id = $1 ORDER BY r.made_at DESC, r.id LIMIT 1000`, [ctx.actor.agencyId]);
+    const { rows, nextCursor } = await keysetPage('referrals.outgoing', req, async (after, n) => (await tx.query<ReferralRow & { key_at: string }>(
+      `SELECT k.*, ${sqlKeyTime('k.made_at')} AS key_at FROM (${SELECT_REFERRAL}
+          WHERE r.from_agency_id = $1 AND ($2::timestamptz IS NULL OR (r.made_at, r.id) < ($2::timestamptz, $3::uuid))
+          ORDER BY r.made_at DESC, r.id DESC LIMIT $4) k ORDER BY k.made_at DESC, k.id DESC`,
+      [ctx.actor.agencyId, after?.[0] ?? null, after?.[1] ?? null, n])).rows, (r): OutgoingReferralKey => [r.key_at, r.id]);
     const settings = new Map<string, ProcessSettings>();
     const out: Referral[] = [];
     for (const r of rows) {
@@ -745,6 +767,6 @@ export async function listOutgoingReferrals(ctx: ActorContext): Promise<Referral
       out.push(await toView(ctx, tx, r, 'outgoing', settings.get(r.to_agency_id)!));
     }
     await audit(ctx, tx, { action, outcome: 'success', entityType: 'agency', entityId: ctx.actor.agencyId, detail: { count: out.length } });
-    return out;
+    return { items: out, nextCursor };
   });
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Instant, Uuid } from '../shared/schemas.ts';
+import { KeyDate, KeyId, KeyTime, pageQuery } from '../shared/pagination.ts';
 import { ClosureMonitoring } from './monitoring.schemas.ts';
 
 const kinds = z.enum(['single', 'initial', 'core']);
@@ -87,3 +88,33 @@ export const OpenEpisode = z
   })
   .meta({ id: 'OpenEpisode' });
 export type OpenEpisode = z.output<typeof OpenEpisode>;
+
+/** An episode as a list shows it; GET /episodes/{id} has its actions and what is due. */
+export const EpisodeSummary = z
+  .object({
+    id: z.uuid(), childPersonId: z.uuid(), allocatedWorkerId: z.uuid().nullable(), team: z.string().nullable(),
+    openedAt: z.string(), closedAt: z.string().nullable(), stage: z.string(), open: z.boolean(),
+  })
+  .meta({ id: 'EpisodeSummary' });
+export type EpisodeSummary = z.infer<typeof EpisodeSummary>;
+
+/** The episodes list's keyset: most recently opened first, by when opened, then id. */
+export const EpisodeKey = z.tuple([KeyTime, KeyId]);
+export type EpisodeKey = z.infer<typeof EpisodeKey>;
+
+export const EpisodeListQuery = z.strictObject({
+  status: z.enum(['open', 'closed'], { error: "Use 'open' or 'closed', or leave it out for both" }).optional().meta({ description: 'open: not yet closed; closed: closed. Both when left out.' }),
+  personId: Uuid.optional().meta({ description: "Only this child's episodes (a child in your agency's index)." }),
+  ...pageQuery('episodes', EpisodeKey),
+});
+
+/** The due steps' keyset: soonest due date, then the step, then the episode. */
+export const DueStepKey = z.tuple([KeyDate, z.string().max(100), KeyId]);
+export type DueStepKey = z.infer<typeof DueStepKey>;
+
+export const DueStepQuery = z.strictObject({
+  worker: z.enum(['me'], { error: "Use 'me' for the steps of the episodes allocated to you" }).optional().meta({ description: 'me: only episodes allocated to you.' }),
+  team: z.string().max(200).optional().meta({ description: "Only this team's episodes." }),
+  overdueOnly: z.enum(['true', 'false'], { error: "Use 'true' or 'false'" }).optional(),
+  ...pageQuery('due-steps', DueStepKey),
+});

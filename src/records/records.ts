@@ -6,6 +6,8 @@ import { personInReach } from '../people/people.ts';
 import type { ActorContext, Tx } from '../shared/context.ts';
 import { conflict, invalid } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
+import { z } from 'zod';
+import { keysetPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import { grantsFor, liveGrants, withGrants, type GrantInfo } from '../sharing/grants.ts';
 import { RECORD_PARTS, type RecordPart } from '../sharing/schemas.ts';
 import type { AgencyRecord, Correction, NewRecord, Restriction } from './schemas.ts';
@@ -323,22 +325,34 @@ export interface RecordAccess {
 
 /** Who has viewed or changed this record, from the audit trail; for the holding agency. */
 export async function getRecordAccessHistory(ctx: ActorContext, id: string): Promise<RecordAccess[]> {
+  return (await getRecordAccessHistoryPage(ctx, id, { limit: 100_000 })).items;
+}
+
+/** The access history's keyset: the audit entry's sequence number, oldest first. */
+export const RecordAccessKey = z.tuple([z.number().int().min(0)]);
+export type RecordAccessKey = z.infer<typeof RecordAccessKey>;
+
+/** One page of who viewed or changed a record, oldest first, in audit-trail order. */
+export async function getRecordAccessHistoryPage(ctx: ActorContext, id: string, req: PageRequest<RecordAccessKey>): Promise<Page<RecordAccess>> {
   return command(ctx, async (tx) => {
     const row = (await tx.query<RecordRow>(`${SELECT_RECORD} WHERE r.id = $1 AND v.version = r.current_version`, [id])).rows[0];
     if (!row) throw refuse('record', { action: 'record.access-history', entityType: 'record', entityId: id, outcome: 'not_found' });
     if (!decideRecord(ctx.actor, 'read-access-history', facts(row), ctx.clock.now()).allowed) {
       throw refuse('record', { action: 'record.access-history', entityType: 'record', entityId: id, personId: row.person_id });
     }
-    const { rows } = await tx.query<Parameters<typeof toAuditEntry>[0] & { practitioner_name: string | null }>(
+    const { rows, nextCursor } = await keysetPage('records.access-history', req, async (after, n) => (await tx.query<Parameters<typeof toAuditEntry>[0] & { practitioner_name: string | null }>(
       `SELECT ${AUDIT_COLUMNS.split(', ').map((c) => `e.${c}`).join(', ')}, p.name AS practitioner_name
          FROM audit_event e LEFT JOIN practitioner p ON p.id = e.actor_practitioner_id
-        WHERE e.entity_id = $1 AND e.entity_type = 'record' ORDER BY e.seq`,
-      [id],
-    );
+        WHERE e.entity_id = $1 AND e.entity_type = 'record' AND ($2::bigint IS NULL OR e.seq > $2) ORDER BY e.seq LIMIT $3`,
+      [id, after?.[0] ?? null, n],
+    )).rows, (r): RecordAccessKey => [toAuditEntry(r).seq]);
     await audit(ctx, tx, { action: 'record.access-history', outcome: 'success', entityType: 'record', entityId: id, personId: row.person_id });
-    return rows.map((r) => {
-      const e: AuditEntry = toAuditEntry(r);
-      return { at: e.at, practitionerId: e.actorPractitionerId, practitionerName: r.practitioner_name, agencyId: e.actorAgencyId, action: e.action, outcome: e.outcome, purpose: e.purpose };
-    });
+    return {
+      items: rows.map((r) => {
+        const e: AuditEntry = toAuditEntry(r);
+        return { at: e.at, practitionerId: e.actorPractitionerId, practitionerName: r.practitioner_name, agencyId: e.actorAgencyId, action: e.action, outcome: e.outcome, purpose: e.purpose };
+      }),
+      nextCursor,
+    };
   });
 }

@@ -3,6 +3,7 @@ import { audit, command, refuse } from '../audit/audit.ts';
 import type { Queryable } from '../db/database.ts';
 import type { ActorContext } from '../shared/context.ts';
 import { Uuid } from '../shared/schemas.ts';
+import { KeyId, KeyTime, keysetPage, sqlKeyTime, type Page, type PageRequest } from '../shared/pagination.ts';
 
 /**
  * A practitioner's own notifications: what happened and a link to it, never who it is about
@@ -38,17 +39,28 @@ const toNotification = (r: NotificationRow): Notification => ({
 });
 
 const SELECT_NOTIFICATION = 'SELECT id, practitioner_id, kind, entity_type, entity_id, message, created_at, read_at FROM notification';
+const SELECT_NOTIFICATION_KEYED = `SELECT id, practitioner_id, kind, entity_type, entity_id, message, created_at, read_at, ${sqlKeyTime('created_at')} AS key_at FROM notification`;
 
-/** The caller's notifications, newest first. */
+/** The caller's notifications, newest first (the first 500: the pages show them all at once). */
 export async function listNotifications(ctx: ActorContext, options: { unreadOnly?: boolean } = {}): Promise<Notification[]> {
+  return (await listNotificationsPage(ctx, options, { limit: 500 })).items;
+}
+
+/** Notifications keyset: newest first, by when they were made, then id. */
+export const NotificationKey = z.tuple([KeyTime, KeyId]);
+export type NotificationKey = z.infer<typeof NotificationKey>;
+
+export async function listNotificationsPage(ctx: ActorContext, options: { unreadOnly?: boolean }, req: PageRequest<NotificationKey>): Promise<Page<Notification>> {
   const unreadOnly = options.unreadOnly ?? false;
   return command(ctx, async (tx) => {
-    const { rows } = await tx.query<NotificationRow>(
-      `${SELECT_NOTIFICATION} WHERE practitioner_id = $1 AND (NOT $2::boolean OR read_at IS NULL) ORDER BY created_at DESC, id LIMIT 500`,
-      [ctx.actor.practitionerId, unreadOnly],
-    );
+    const { rows, nextCursor } = await keysetPage('notifications', req, async (after, n) => (await tx.query<NotificationRow & { key_at: string }>(
+      `${SELECT_NOTIFICATION_KEYED} WHERE practitioner_id = $1 AND (NOT $2::boolean OR read_at IS NULL)
+          AND ($3::timestamptz IS NULL OR (created_at, id) < ($3::timestamptz, $4::uuid))
+        ORDER BY created_at DESC, id DESC LIMIT $5`,
+      [ctx.actor.practitionerId, unreadOnly, after?.[0] ?? null, after?.[1] ?? null, n],
+    )).rows, (r): NotificationKey => [r.key_at, r.id]);
     await audit(ctx, tx, { action: 'notification.list', outcome: 'success', entityType: 'practitioner', entityId: ctx.actor.practitionerId, detail: { count: rows.length, unreadOnly } });
-    return rows.map(toNotification);
+    return { items: rows.map(toNotification), nextCursor };
   });
 }
 

@@ -7,6 +7,7 @@ import type { ActorContext, Tx } from '../shared/context.ts';
 import { conflict, forbidden, invalid, type FieldProblem } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import { Uuid } from '../shared/schemas.ts';
+import { KeyId, KeyTime, keysetPage, sqlKeyTime, type Page, type PageRequest } from '../shared/pagination.ts';
 import { notifyAgency, notifyPractitioners } from './notify.ts';
 import { PURPOSE_CODES, type PurposeCode } from './purposes.ts';
 
@@ -261,31 +262,52 @@ function refuseQueue(ctx: ActorContext, action: string): AccessRefused {
   return refuse('agency', { action, entityType: 'agency', entityId: ctx.actor.agencyId });
 }
 
-/** The caller's agency's queue: open requests first, urgent ones first, oldest first. */
+/** The caller's agency's queue: open requests first, urgent ones first, oldest first (the first 500: the pages show them at once). */
 export async function listIncomingRequests(ctx: ActorContext, status?: RequestStatus): Promise<InformationRequest[]> {
+  return (await listIncomingRequestsPage(ctx, status, { limit: 500 })).items;
+}
+
+/** The queue's keyset: 0 while open else 1, 0 if urgent else 1, when asked, id. */
+export const IncomingRequestKey = z.tuple([z.number().int().min(0).max(1), z.number().int().min(0).max(1), KeyTime, KeyId]);
+export type IncomingRequestKey = z.infer<typeof IncomingRequestKey>;
+/** Sent requests' keyset: newest first, by when asked, then id. */
+export const OutgoingRequestKey = z.tuple([KeyTime, KeyId]);
+export type OutgoingRequestKey = z.infer<typeof OutgoingRequestKey>;
+
+export async function listIncomingRequestsPage(ctx: ActorContext, status: RequestStatus | undefined, req: PageRequest<IncomingRequestKey>): Promise<Page<InformationRequest>> {
   return command(ctx, async (tx) => {
     if (!doesCasework(ctx)) throw refuseQueue(ctx, 'information-request.list-incoming');
-    const { rows } = await tx.query<RequestRow>(
-      `${SELECT_REQUEST} WHERE r.to_agency_id = $1 AND ($2::text IS NULL OR r.status = $2)
-        ORDER BY (r.status = 'open') DESC, r.urgent DESC, r.requested_at, r.id LIMIT 500`,
-      [ctx.actor.agencyId, status ?? null],
-    );
+    const { rows, nextCursor } = await keysetPage('information-requests.incoming', req, async (after, n) => (await tx.query<RequestRow & { open_rank: number; urgent_rank: number; key_at: string }>(
+      `SELECT k.* FROM (SELECT q.*, (q.status <> 'open')::int AS open_rank, (NOT q.urgent)::int AS urgent_rank, ${sqlKeyTime('q.requested_at')} AS key_at
+                          FROM (${SELECT_REQUEST} WHERE r.to_agency_id = $1 AND ($2::text IS NULL OR r.status = $2)) q) k
+        WHERE $3::int IS NULL OR (k.open_rank, k.urgent_rank, k.requested_at, k.id) > ($3::int, $4::int, $5::timestamptz, $6::uuid)
+        ORDER BY k.open_rank, k.urgent_rank, k.requested_at, k.id LIMIT $7`,
+      [ctx.actor.agencyId, status ?? null, after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, after?.[3] ?? null, n],
+    )).rows, (r): IncomingRequestKey => [r.open_rank, r.urgent_rank, r.key_at, r.id]);
     const out: InformationRequest[] = [];
     for (const r of rows) out.push(await toView(ctx, tx, r));
     await audit(ctx, tx, { action: 'information-request.list-incoming', outcome: 'success', entityType: 'agency', entityId: ctx.actor.agencyId, detail: { count: out.length, status: status ?? null } });
-    return out;
+    return { items: out, nextCursor };
   });
 }
 
-/** Requests the caller's agency has sent, newest first. */
+/** Requests the caller's agency has sent, newest first (the first 500). */
 export async function listOutgoingRequests(ctx: ActorContext): Promise<InformationRequest[]> {
+  return (await listOutgoingRequestsPage(ctx, { limit: 500 })).items;
+}
+
+export async function listOutgoingRequestsPage(ctx: ActorContext, req: PageRequest<OutgoingRequestKey>): Promise<Page<InformationRequest>> {
   return command(ctx, async (tx) => {
     if (!doesCasework(ctx)) throw refuseQueue(ctx, 'information-request.list-outgoing');
-    const { rows } = await tx.query<RequestRow>(`${SELECT_REQUEST} WHERE r.from_agency_id = $1 ORDER BY r.requested_at DESC, r.id LIMIT 500`, [ctx.actor.agencyId]);
+    const { rows, nextCursor } = await keysetPage('information-requests.outgoing', req, async (after, n) => (await tx.query<RequestRow & { key_at: string }>(
+      `SELECT k.*, ${sqlKeyTime('k.requested_at')} AS key_at FROM (${SELECT_REQUEST}
+          WHERE r.from_agency_id = $1 AND ($2::timestamptz IS NULL OR (r.requested_at, r.id) < ($2::timestamptz, $3::uuid))
+          ORDER BY r.requested_at DESC, r.id DESC LIMIT $4) k ORDER BY k.requested_at DESC, k.id DESC`,
+      [ctx.actor.agencyId, after?.[0] ?? null, after?.[1] ?? null, n])).rows, (r): OutgoingRequestKey => [r.key_at, r.id]);
     const out: InformationRequest[] = [];
     for (const r of rows) out.push(await toView(ctx, tx, r));
     await audit(ctx, tx, { action: 'information-request.list-outgoing', outcome: 'success', entityType: 'agency', entityId: ctx.actor.agencyId, detail: { count: out.length } });
-    return out;
+    return { items: out, nextCursor };
   });
 }
 

@@ -148,8 +148,9 @@ export const ShareDecision = z
     onwardSharing: z.enum(['not_permitted', 'permitted', 'permitted_with_conditions']),
     onwardConditions: z.string().nullable(),
     includeAddress: z.boolean(),
-    subjectInformed: z.unknown().nullable(),
-    sourceInformed: z.unknown().nullable(),
+    // Stored as the decision gave them; z.unknown() already admits null (nullable() would add an empty anyOf branch).
+    subjectInformed: z.unknown().meta({ description: 'Whether and how the person was told, as recorded with the decision (the subjectInformed of the request); null when not recorded.' }),
+    sourceInformed: z.unknown().meta({ description: 'Whether and how the source was told, as recorded with the decision; null when not recorded.' }),
     acknowledgedWarnings: z.array(z.string()),
     revokedAt: z.string().nullable(),
     revocationReason: z.string().nullable(),

@@ -83,8 +83,8 @@ describe('referrals over the API', () => {
 
     const queue = await w.api.duty.get('/referrals/incoming');
     expect(queue.status).toBe(200);
-    expect(queue.body.map((r: { id: string }) => r.id)).toEqual([made.body.id]);
-    expect(queue.body[0].steps.map((s: { key: string; due: string; overdue: boolean }) => [s.key, s.due, s.overdue])).toEqual([['acknowledgement', '2026-04-07', false], ['referral_decision', '2026-04-07', false]]);
+    expect(queue.body.items.map((r: { id: string }) => r.id)).toEqual([made.body.id]);
+    expect(queue.body.items[0].steps.map((s: { key: string; due: string; overdue: boolean }) => [s.key, s.due, s.overdue])).toEqual([['acknowledgement', '2026-04-07', false], ['referral_decision', '2026-04-07', false]]);
 
     w.clock.set('2026-04-07T08:00:00Z');
     const accepted = await w.api.duty.post(`/referrals/${made.body.id}/acceptance`, {});
@@ -96,11 +96,11 @@ describe('referrals over the API', () => {
     expect(decided).toMatchObject({ status: 200, body: { progress: 'decided' } });
 
     const mine = await w.api.teacher.get('/referrals/outgoing');
-    expect(mine.body).toEqual([expect.objectContaining({ id: made.body.id, decision: expect.objectContaining({ outcome: 'no_further_action', reasons: 'Breakfast club is meeting his needs' }) })]);
+    expect(mine.body.items).toEqual([expect.objectContaining({ id: made.body.id, decision: expect.objectContaining({ outcome: 'no_further_action', reasons: 'Breakfast club is meeting his needs' }) })]);
     // The written confirmation is still outstanding, and now late: the referrer's task list says so.
-    expect(mine.body[0].steps).toEqual([expect.objectContaining({ key: 'written_confirmation', overdue: true })]);
+    expect(mine.body.items[0].steps).toEqual([expect.objectContaining({ key: 'written_confirmation', overdue: true })]);
     const notifications = await w.api.teacher.get('/notifications');
-    expect(notifications.body.map((n: { kind: string }) => n.kind)).toEqual(expect.arrayContaining(['referral.acknowledged', 'referral.decided']));
+    expect(notifications.body.items.map((n: { kind: string }) => n.kind)).toEqual(expect.arrayContaining(['referral.acknowledged', 'referral.decided']));
   });
 
   it('answers bad referrals with a problem naming each field, and writes nothing', async () => {

@@ -92,20 +92,20 @@ describe('requests for information over the API', () => {
 
     const queue = await w.api.healthVisitor.get('/information-requests/incoming');
     expect(queue.status).toBe(200);
-    expect(queue.body).toHaveLength(1);
-    expect(queue.body[0]).toMatchObject({
+    expect(queue.body.items).toHaveLength(1);
+    expect(queue.body.items[0]).toMatchObject({
       id: sent.body.id, direction: 'incoming', personId: null, fromAgencyName: 'Riverside Primary School', purposeCode: 'welfare_monitoring',
       subjectDescription: { names: [{ givenNames: 'Jack', familyName: 'Carver' }], dateOfBirth: '2021-05-04', nhsNumber: '9434765919' },
     });
-    expect((await w.api.healthVisitor.get('/information-requests/incoming?status=open')).body).toHaveLength(1);
-    expect((await w.api.healthVisitor.get('/information-requests/incoming?status=shared')).body).toEqual([]);
-    expect((await w.api.officer.get('/information-requests/incoming')).body).toEqual([]);
-    expect((await w.api.teacher.get('/information-requests/outgoing')).body.map((r: { id: string }) => r.id)).toEqual([sent.body.id]);
-    expect((await w.api.healthVisitor.get('/information-requests/outgoing')).body).toEqual([]);
+    expect((await w.api.healthVisitor.get('/information-requests/incoming?status=open')).body.items).toHaveLength(1);
+    expect((await w.api.healthVisitor.get('/information-requests/incoming?status=shared')).body.items).toEqual([]);
+    expect((await w.api.officer.get('/information-requests/incoming')).body.items).toEqual([]);
+    expect((await w.api.teacher.get('/information-requests/outgoing')).body.items.map((r: { id: string }) => r.id)).toEqual([sent.body.id]);
+    expect((await w.api.healthVisitor.get('/information-requests/outgoing')).body.items).toEqual([]);
 
     const notices = await w.api.namedNurse.get('/notifications?unread=true');
     expect(notices.status).toBe(200);
-    expect(notices.body).toEqual([expect.objectContaining({ kind: 'information-request.received', entityType: 'information_request', entityId: sent.body.id, readAt: null })]);
+    expect(notices.body.items).toEqual([expect.objectContaining({ kind: 'information-request.received', entityType: 'information_request', entityId: sent.body.id, readAt: null })]);
   });
 
   it('the health visitor answers with a share decision naming the request: it shows as shared and the teacher is notified', async () => {
@@ -122,7 +122,7 @@ describe('requests for information over the API', () => {
       }),
     });
     const notices = await w.api.teacher.get('/notifications?unread=true');
-    expect(notices.body).toEqual([expect.objectContaining({ kind: 'information-request.answered', entityId: sent.body.id, message: 'Your request for information has been answered: information was shared.' })]);
+    expect(notices.body.items).toEqual([expect.objectContaining({ kind: 'information-request.answered', entityId: sent.body.id, message: 'Your request for information has been answered: information was shared.' })]);
 
     // A second answer to an answered request is a conflict.
     const twice = await w.api.namedNurse.post(`/information-requests/${sent.body.id}/answer`, { outcome: 'refused', reason: 'Too late' });
@@ -140,7 +140,7 @@ describe('requests for information over the API', () => {
     const seen = await w.api.teacher.get(`/information-requests/${sent.body.id}`);
     expect(seen.body).toMatchObject({ status: 'refused', responseNote: 'No consent, and no significant harm indicated', personId: w.jack.id });
     const notices = await w.api.teacher.get('/notifications');
-    expect(notices.body).toEqual([expect.objectContaining({ kind: 'information-request.answered', message: 'Your request for information has been answered: the agency decided not to share.' })]);
+    expect(notices.body.items).toEqual([expect.objectContaining({ kind: 'information-request.answered', message: 'Your request for information has been answered: the agency decided not to share.' })]);
 
     const twice = await w.api.healthVisitor.post(`/information-requests/${sent.body.id}/answer`, { outcome: 'not_known', reason: 'Nothing held' });
     expect(twice.status).toBe(409);
@@ -198,8 +198,8 @@ describe('requests for information over the API', () => {
     const w = await setUp();
     const sent = await askHealth(w, { urgent: true });
     await w.api.namedNurse.post(`/information-requests/${sent.body.id}/answer`, { outcome: 'not_known', reason: 'No Jack Carver with that NHS number' });
-    const nurse = (await w.api.namedNurse.get('/notifications')).body;
-    const teacher = (await w.api.teacher.get('/notifications')).body;
+    const nurse = (await w.api.namedNurse.get('/notifications')).body.items;
+    const teacher = (await w.api.teacher.get('/notifications')).body.items;
     expect(nurse.map((n: { message: string }) => n.message)).toEqual(['Urgent: another agency has asked your agency for information.']);
     expect(teacher.map((n: { message: string }) => n.message)).toEqual(['Your request for information has been answered: the agency holds no information about the person.']);
     const everything = JSON.stringify([nurse, teacher]);
@@ -210,8 +210,8 @@ describe('requests for information over the API', () => {
     const mine = await w.api.teacher.post(`/notifications/${teacher[0].id}/read`);
     expect(mine.status).toBe(200);
     expect(mine.body).toMatchObject({ id: teacher[0].id, readAt: '2026-03-02T09:00:00.000Z' });
-    expect((await w.api.teacher.get('/notifications?unread=true')).body).toEqual([]);
-    expect((await w.api.teacher.get('/notifications?unread=false')).body).toHaveLength(1);
+    expect((await w.api.teacher.get('/notifications?unread=true')).body.items).toEqual([]);
+    expect((await w.api.teacher.get('/notifications?unread=false')).body.items).toHaveLength(1);
   });
 
   it('the endpoints are described in the OpenAPI document with their named schemas', async () => {

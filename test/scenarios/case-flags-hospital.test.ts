@@ -133,7 +133,7 @@ describe('a child on a plan is seen at an emergency department in the next count
     expect(after.body.entry!.some((e) => e.resource.status === 'active')).toBe(false);
     // An attendance with no active flag tells the authority nothing.
     const queue = await app.inject({ method: 'GET', url: '/api/v1/seen-notifications?status=all', headers: auth });
-    expect(queue.json<unknown[]>()).toHaveLength(1);
+    expect(queue.json<{ items: unknown[] }>().items).toHaveLength(1);
 
     // The access history shows both attendances while the plan ran and after, with the setting and whether unscheduled.
     const history = await app.inject({ method: 'GET', url: '/fhir/r4/AuditEvent?patient:identifier=https://fhir.nhs.uk/Id/nhs-number|9990000018', headers: { authorization: `Bearer ${ed.token}` } });

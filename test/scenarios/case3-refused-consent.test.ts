@@ -102,9 +102,9 @@ describe("case example 3: respecting a parent's refusal of consent to share conf
     expect(await healthVisitor.get(`/records/${NEVER_USED_ID}`)).toEqual({ status: 404, body: NO_SUCH_RECORD });
     // Searching finds only her own agency's Jack; the teacher's search finds only the school's.
     const hvSearch = await healthVisitor.post('/people/search', { name: 'Jack Carver' });
-    expect(hvSearch.body.map((p: { id: string; agencyId: string }) => [p.id, p.agencyId])).toEqual([[hvJack.id, w.health]]);
+    expect(hvSearch.body.items.map((p: { id: string; agencyId: string }) => [p.id, p.agencyId])).toEqual([[hvJack.id, w.health]]);
     const schoolSearch = await teacher.post('/people/search', { name: 'Jack Carver' });
-    expect(schoolSearch.body.map((p: { id: string }) => p.id)).toEqual([jack.body.id]);
+    expect(schoolSearch.body.items.map((p: { id: string }) => p.id)).toEqual([jack.body.id]);
     // And the school cannot read the CAF.
     expect(await teacher.get(`/records/${caf.id}`)).toEqual({ status: 404, body: NO_SUCH_RECORD });
     expect((await listPersonRecords(w.healthVisitor, hvJack.id)).map((r) => r.summary)).toEqual(["CAF with Jack's mother: strengths and needs"]);
@@ -211,7 +211,7 @@ describe("case example 3: respecting a parent's refusal of consent to share conf
     // Who has viewed the arrangement: the school sees its child protection lead writing it and the teacher reading it …
     const history = await lead.get(`/records/${schoolCopy.body.id}/access-history`);
     expect(history.status).toBe(200);
-    expect(history.body.map((e: { action: string; outcome: string; practitionerName: string }) => [e.practitionerName, e.action, e.outcome])).toEqual([
+    expect(history.body.items.map((e: { action: string; outcome: string; practitionerName: string }) => [e.practitionerName, e.action, e.outcome])).toEqual([
       ['Karen Doyle', 'record.create', 'success'],
       ['Amira Shah', 'record.read', 'success'],
       ['Joanne Pike', 'record.read', 'denied'],

@@ -132,7 +132,7 @@ describe('case example 7: confidential information in a case of underage sex', (
     const practitioner = await signedIn(w.app, w.healthPractitioner);
     const history = await practitioner.get(`/records/${record.id}/access-history`);
     expect(history.status).toBe(200);
-    expect(history.body.map((e: { at: string; practitionerName: string; action: string; outcome: string; agencyId: string }) =>
+    expect(history.body.items.map((e: { at: string; practitionerName: string; action: string; outcome: string; agencyId: string }) =>
       [e.at, e.practitionerName, e.action, e.outcome, e.agencyId])).toEqual([
       ['2026-02-09T17:00:00.000Z', 'Zoe Marshall', 'record.create', 'success', w.clinic],
       ['2026-02-10T09:05:00.000Z', 'Bridget Nolan', 'record.read', 'success', w.clinic],

@@ -92,7 +92,7 @@ describe('case example 8: failure to share information in a child protection cas
       expect(await csc.get(`/people/${inProbation.id}`)).toEqual({ status: 404, body: NO_SUCH_PERSON });
       expect(await csc.get(`/people/${inProbation.id}/records`)).toEqual({ status: 404, body: NO_SUCH_PERSON });
       const search = await csc.post('/people/search', { name: 'Mark Tulley' });
-      expect(search).toEqual({ status: 200, body: [] });
+      expect(search).toEqual({ status: 200, body: { items: [], nextCursor: null } });
     }
     await expect(getRecord(w.socialWorker, history.id)).rejects.toMatchObject({ status: 404 });
     // All the social worker has is what she was told on the telephone.

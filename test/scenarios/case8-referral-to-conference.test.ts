@@ -98,7 +98,7 @@ describe('case example 8: from the midwife’s referral to the initial conferenc
     const episodeId = accepted.body.episodeId as string;
 
     // Rachel is pointed to the history around Lily at once — without Kian's or Mark's names in the message.
-    const rachelsNotices = (await asRachel.get('/notifications')).body as { kind: string; entityId: string; message: string }[];
+    const rachelsNotices = (await asRachel.get('/notifications')).body.items as { kind: string; entityId: string; message: string }[];
     expect(rachelsNotices.filter((n) => n.kind === 'person.previous-history')).toEqual([
       expect.objectContaining({ entityId: lily.id, message: 'Someone around this person is linked to an earlier child protection plan in your agency: see their previous history.' }),
     ]);
@@ -114,7 +114,7 @@ describe('case example 8: from the midwife’s referral to the initial conferenc
     expect(decided.status).toBe(200);
 
     // The midwife hears both, and her referral shows the decision and the reasons (12.2): information does not flow one way.
-    const midwifeHears = ((await asMidwife.get('/notifications')).body as { kind: string; message: string }[]).map((n) => [n.kind, n.message]);
+    const midwifeHears = ((await asMidwife.get('/notifications')).body.items as { kind: string; message: string }[]).map((n) => [n.kind, n.message]);
     expect(midwifeHears).toEqual(expect.arrayContaining([
       ['referral.acknowledged', "Northshire Children's Social Care has acknowledged your referral."],
       ['referral.decided', expect.stringContaining("Northshire Children's Social Care has decided on your referral")],

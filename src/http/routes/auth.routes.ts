@@ -9,8 +9,10 @@ const SignIn = z.strictObject({ email: z.string().trim().min(1, 'Enter your e-ma
 
 export function registerAuthRoutes(api: Api, opts: { auth: AuthSettings; secureCookies?: boolean }, cookieName: string): void {
   api.route({
-    method: 'POST', url: '/session', tag: 'Sign-in', auth: false,
-    summary: 'Sign in with e-mail and password; sets an HttpOnly, SameSite=Strict session cookie.',
+    method: 'POST', url: '/session', tag: 'Sign-in', auth: false, operationId: 'signIn',
+    summary: 'Sign in',
+    description: 'Sign in with e-mail and password; sets an HttpOnly, SameSite=Strict session cookie that expires at `expiresAt` (or sooner when idle). '
+      + 'Repeated failures for one address are throttled: a 429 says when to try again (Retry-After). Integrations use an API token instead.',
     body: SignIn,
     response: z.object({ practitionerId: z.uuid(), expiresAt: z.string() }),
     handler: async ({ ctx, body, reply }) => {
@@ -20,7 +22,9 @@ export function registerAuthRoutes(api: Api, opts: { auth: AuthSettings; secureC
     },
   });
   api.route({
-    method: 'DELETE', url: '/session', tag: 'Sign-in', auth: false, summary: 'Sign out.',
+    method: 'DELETE', url: '/session', tag: 'Sign-in', auth: false, operationId: 'signOut',
+    summary: 'Sign out',
+    description: 'Ends the session named by the session cookie, if any, and clears the cookie. Answers the same whether or not a session was open.',
     response: z.object({ signedOut: z.boolean() }),
     handler: async ({ ctx, request, reply }) => {
       const token = request.cookies[cookieName];
@@ -30,7 +34,9 @@ export function registerAuthRoutes(api: Api, opts: { auth: AuthSettings; secureC
     },
   });
   api.route({
-    method: 'GET', url: '/me', tag: 'Sign-in', summary: 'Who am I, in which agency, with which roles.',
+    method: 'GET', url: '/me', tag: 'Sign-in', operationId: 'getMe',
+    summary: 'Who am I',
+    description: 'The signed-in practitioner (or the owner of the API token): who they are, in which agency, with which roles.',
     response: Practitioner,
     handler: async ({ ctx }) => {
       const me = await findPractitioner(ctx.db, ctx.actor.practitionerId);

@@ -9,13 +9,15 @@ import { IdParams, type Api } from '../route.ts';
 export function registerChronologyRoutes(api: Api): void {
   api.route({
     method: 'GET', url: '/people/{id}/chronology', tag: 'Chronology',
-    summary: "The child's multi-agency chronology as you may see it: your agency's records and what was shared with you, across linked entries (and the household if asked), in the order things happened, with contradictions.",
+    operationId: 'getChronology', summary: "Get a child's chronology",
+    description: "The child's multi-agency chronology as you may see it: your agency's records and what was shared with you, across linked entries (and the household if asked), in the order things happened, with contradictions. Filter by category, agency and period: `to` may not be before `from` (422 naming `to`); `household=true` adds the records of the child's current household in your own index.",
     params: IdParams, query: ChronologyQuery, response: Chronology,
     handler: ({ ctx, params, query }) => getChronology(ctx, params.id, query),
   });
   api.route({
     method: 'GET', url: '/people/{id}/chronology.csv', tag: 'Chronology',
-    summary: 'The same chronology as CSV (text/csv, UTF-8 with a byte order mark for Excel): a header, then one row per entry.',
+    operationId: 'getChronologyCsv', summary: 'Download the chronology as CSV',
+    description: 'The same chronology as CSV (text/csv, UTF-8 with a byte order mark for Excel): a header, then one row per entry. The same filters and rules as getChronology; the file name carries no names.',
     params: IdParams, query: ChronologyQuery, response: z.string().meta({ description: 'CSV text, served as text/csv.' }), produces: 'text/csv',
     handler: async ({ ctx, params, query, reply }) => {
       const csv = await getChronologyCsv(ctx, params.id, query);
@@ -26,7 +28,8 @@ export function registerChronologyRoutes(api: Api): void {
   });
   api.route({
     method: 'GET', url: '/people/{id}/chronology/print', tag: 'Chronology',
-    summary: 'The same chronology as a printable page for a conference (text/html, no scripts).',
+    operationId: 'getChronologyPrint', summary: 'Get the printable chronology',
+    description: 'The same chronology as a printable page for a conference (text/html, no scripts). The same filters and rules as getChronology.',
     params: IdParams, query: ChronologyQuery, response: z.string().meta({ description: 'An HTML page.' }), produces: 'text/html',
     handler: async ({ ctx, params, query, reply }) => {
       const html = await getChronologyPrint(ctx, params.id, query);
@@ -36,7 +39,8 @@ export function registerChronologyRoutes(api: Api): void {
   });
   api.route({
     method: 'GET', url: '/chronology/print.css', tag: 'Chronology', auth: false,
-    summary: 'The stylesheet of the printable chronology (no personal data).',
+    operationId: 'getChronologyPrintStylesheet', summary: 'Get the printable chronology stylesheet',
+    description: 'The stylesheet of the printable chronology (no personal data). Served without signing in.',
     response: z.string().meta({ description: 'CSS.' }), produces: 'text/css',
     handler: ({ reply }) => {
       void reply.type('text/css; charset=utf-8');
@@ -45,25 +49,29 @@ export function registerChronologyRoutes(api: Api): void {
   });
   api.route({
     method: 'GET', url: '/people/{id}/agencies-involved', tag: 'Chronology',
-    summary: 'Who else is involved with this person and how to reach them: agencies holding linked entries or sharing records with you, their contacts and lead worker — none of their records.',
+    operationId: 'listAgenciesInvolved', summary: 'List the agencies involved',
+    description: 'Who else is involved with this person and how to reach them: agencies holding linked entries or sharing records with you, their contacts and lead worker — none of their records.',
     params: IdParams, response: AgenciesInvolved,
     handler: ({ ctx, params }) => getAgenciesInvolved(ctx, params.id),
   });
   api.route({
     method: 'POST', url: '/people/{id}/links', tag: 'Chronology',
-    summary: "Record that another entry (usually another agency's) is the same person. You must be able to see both; no records are shared by it.",
+    operationId: 'linkPeople', summary: 'Link the same person',
+    description: "Record that another entry (usually another agency's) is the same person. You must be able to see both; no records are shared by it. Say why (`reason`). An entry cannot be linked to itself (422 naming `otherPersonId`); entries already linked are a 409.",
     params: IdParams, body: NewPersonLink, response: PersonLink,
     handler: ({ ctx, params, body }) => linkPeople(ctx, params.id, body.otherPersonId, body.reason),
   });
   api.route({
     method: 'POST', url: '/person-links/{id}/unlink', tag: 'Chronology', status: 200,
-    summary: 'Undo a wrong same-person link; the link is kept with who undid it, when and why.',
+    operationId: 'unlinkPeople', summary: 'Undo a same-person link',
+    description: 'Undo a wrong same-person link; the link is kept with who undid it, when and why. Say why (`reason`); a link is undone once (409).',
     params: IdParams, body: Unlink, response: PersonLink,
     handler: ({ ctx, params, body }) => unlinkPeople(ctx, params.id, body.reason),
   });
   api.route({
     method: 'POST', url: '/records/{id}/contradictions', tag: 'Chronology',
-    summary: 'Mark this record as contradicting another, for the conference chair (45.3). You must be able to read both.',
+    operationId: 'markContradiction', summary: 'Mark a contradiction',
+    description: 'Mark this record as contradicting another, for the conference chair (45.3). You must be able to read both. A record cannot contradict itself (422 naming `contradictsRecordId`); a pair is marked once (409). Say what contradicts what (`note`).',
     params: IdParams, body: NewContradictionMark, response: ContradictionMark,
     handler: ({ ctx, params, body }) => markContradiction(ctx, params.id, body.contradictsRecordId, body.note),
   });

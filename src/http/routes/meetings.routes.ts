@@ -15,15 +15,22 @@ const Meeting = z.object({
 
 /** Multi-agency meetings and the actions they give practitioners. */
 export function registerMeetingRoutes(api: Api): void {
-  api.route({ method: 'POST', url: '/meetings', tag: 'Meetings', summary: 'Schedule a strategy discussion, conference, core group or standing panel; invitees are told.', body: NewMeeting, response: Meeting, handler: ({ ctx, body }) => scheduleMeeting(ctx, body) });
+  api.route({ method: 'POST', url: '/meetings', tag: 'Meetings', operationId: 'scheduleMeeting', summary: 'Schedule a meeting',
+    description: "Schedule a strategy discussion, conference, core group or standing panel; invitees are told. The children or families on the agenda must be in your agency's index; each invitee must be an existing agency (or a practitioner of that agency); `episodeId`, if given, must be an episode of your agency (each a 422 naming the field). The title appears in lists: no names.", body: NewMeeting, response: Meeting, handler: ({ ctx, body }) => scheduleMeeting(ctx, body) });
   api.route({
-    method: 'GET', url: '/meetings', tag: 'Meetings', summary: 'Meetings your agency convenes or is invited to.',
+    method: 'GET', url: '/meetings', tag: 'Meetings', operationId: 'listMeetings', summary: 'List meetings',
+    description: 'Meetings your agency convenes or is invited to.',
     response: z.array(z.object({ id: z.uuid(), title: z.string(), kind: z.string(), scheduledAt: z.string(), status: z.string(), convening: z.boolean() })),
     handler: ({ ctx }) => listMeetings(ctx),
   });
-  api.route({ method: 'GET', url: '/meetings/{id}', tag: 'Meetings', summary: 'A meeting: agenda, invitees and attendance, contributions, decisions, actions and the earlier actions to review.', params: IdParams, response: Meeting, handler: ({ ctx, params }) => getMeeting(ctx, params.id) });
-  api.route({ method: 'POST', url: '/meetings/{id}/contributions', tag: 'Meetings', status: 200, summary: "Bring your agency's contribution: a share decision with the convening agency among its recipients.", params: IdParams, body: Contribution, response: Meeting, handler: ({ ctx, params, body }) => addContribution(ctx, params.id, body.shareDecisionId) });
-  api.route({ method: 'POST', url: '/meetings/{id}/outcome', tag: 'Meetings', status: 200, summary: 'Record attendance, decisions, actions, the review of earlier actions, minutes and what the family is told.', params: IdParams, body: MeetingOutcome, response: Meeting, handler: ({ ctx, params, body }) => recordOutcome(ctx, params.id, body) });
-  api.route({ method: 'GET', url: '/my-actions', tag: 'Meetings', summary: 'Actions meetings have given you.', response: z.array(Action), handler: ({ ctx }) => myActions(ctx) });
-  api.route({ method: 'POST', url: '/meeting-actions/{id}/closure', tag: 'Meetings', status: 200, summary: 'Mark your action done or dropped.', params: IdParams, body: ActionClosure, response: Action, handler: ({ ctx, params, body }) => closeAction(ctx, params.id, body.status, body.note) });
+  api.route({ method: 'GET', url: '/meetings/{id}', tag: 'Meetings', operationId: 'getMeeting', summary: 'Get a meeting',
+    description: "A meeting: agenda, invitees and attendance, contributions, decisions, actions and the earlier actions to review. For the convening and invited agencies' casework staff; anyone else is answered 404.", params: IdParams, response: Meeting, handler: ({ ctx, params }) => getMeeting(ctx, params.id) });
+  api.route({ method: 'POST', url: '/meetings/{id}/contributions', tag: 'Meetings', status: 200, operationId: 'addMeetingContribution', summary: 'Bring a contribution',
+    description: "Bring your agency's contribution: a share decision with the convening agency among its recipients. The decision must be a live share decision of your agency with the convening agency among its recipients (422 naming `shareDecisionId`).", params: IdParams, body: Contribution, response: Meeting, handler: ({ ctx, params, body }) => addContribution(ctx, params.id, body.shareDecisionId) });
+  api.route({ method: 'POST', url: '/meetings/{id}/outcome', tag: 'Meetings', status: 200, operationId: 'recordMeetingOutcome', summary: 'Record a meeting outcome',
+    description: "Record attendance, decisions, actions, the review of earlier actions, minutes and what the family is told. The convening agency only, once (409 once recorded). `heldAt` may not be in the future; attendance only for invited agencies; each action's owner must be an active practitioner; reviewed actions must be open actions of an earlier meeting in the same series (each a 422 naming the field).", params: IdParams, body: MeetingOutcome, response: Meeting, handler: ({ ctx, params, body }) => recordOutcome(ctx, params.id, body) });
+  api.route({ method: 'GET', url: '/my-actions', tag: 'Meetings', operationId: 'listMyMeetingActions', summary: 'List your meeting actions',
+    description: 'Actions meetings have given you. Open ones first, then by due date, with those overdue flagged.', response: z.array(Action), handler: ({ ctx }) => myActions(ctx) });
+  api.route({ method: 'POST', url: '/meeting-actions/{id}/closure', tag: 'Meetings', status: 200, operationId: 'closeMeetingAction', summary: 'Close a meeting action',
+    description: "Mark your action done or dropped. Only the action's owner (404 for anyone else); an action is closed once (409).", params: IdParams, body: ActionClosure, response: Action, handler: ({ ctx, params, body }) => closeAction(ctx, params.id, body.status, body.note) });
 }

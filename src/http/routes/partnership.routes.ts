@@ -5,17 +5,23 @@ import type { Api } from '../route.ts';
 
 export function registerPartnershipRoutes(api: Api): void {
   api.route({
-    method: 'GET', url: '/agencies', tag: 'Partnership', summary: 'Agencies in the partnerships your agency belongs to.',
+    method: 'GET', url: '/agencies', tag: 'Partnership', operationId: 'listAgencies',
+    summary: 'List agencies',
+    description: 'Agencies in the partnerships your agency belongs to: the recipients you can choose for a share, a referral or a request for information.',
     response: z.array(Agency),
     handler: ({ ctx }) => listAgencies(ctx),
   });
   api.route({
-    method: 'GET', url: '/practitioners', tag: 'Partnership', summary: 'Practitioners of your own agency.',
+    method: 'GET', url: '/practitioners', tag: 'Partnership', operationId: 'listPractitioners',
+    summary: 'List practitioners',
+    description: 'Practitioners of your own agency, with their roles.',
     response: z.array(Practitioner),
     handler: ({ ctx }) => listAgencyPractitioners(ctx),
   });
   api.route({
-    method: 'POST', url: '/practitioners', tag: 'Partnership', summary: 'An administrator adds a practitioner to their agency.',
+    method: 'POST', url: '/practitioners', tag: 'Partnership', operationId: 'addPractitioner',
+    summary: 'Add a practitioner',
+    description: "An administrator adds a practitioner to their own agency. The e-mail address must not belong to another practitioner already (409); the agency must exist (422 naming `agencyId`).",
     body: NewPractitioner, response: Practitioner,
     handler: ({ ctx, body }) => addPractitioner(ctx, body),
   });

@@ -6,13 +6,15 @@ import type { Api } from '../route.ts';
 export function registerReportRoutes(api: Api): void {
   api.route({
     method: 'GET', url: '/reports/sharing', tag: 'Reports',
-    summary: "Information sharing across a partnership's agencies over a period, for the safeguarding partnership board: counts only, no personal data.",
+    operationId: 'getSharingReport', summary: 'Get the sharing board report',
+    description: "Information sharing across a partnership's agencies over a period, for the safeguarding partnership board: counts only, no personal data. `from` may not be after `to` (422).",
     query: SharingReportQuery, response: SharingBoardReport,
     handler: ({ ctx, query }) => sharingBoardReport(ctx, query),
   });
   api.route({
     method: 'GET', url: '/reports/sharing.csv', tag: 'Reports',
-    summary: 'The same report as CSV (text/csv): one row per agency, then the total.',
+    operationId: 'getSharingReportCsv', summary: 'Download the sharing board report as CSV',
+    description: 'The same report as CSV (text/csv): one row per agency, then the total. The same rules as getSharingReport.',
     query: SharingReportQuery, response: z.string().meta({ description: 'CSV text, served as text/csv.' }), produces: 'text/csv',
     handler: async ({ ctx, query, reply }) => {
       const csv = await sharingBoardReportCsv(ctx, query);

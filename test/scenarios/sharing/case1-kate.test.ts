@@ -167,9 +167,9 @@ describe('case example 1: sharing information with consent to support a parentâ€
     expect((await midwife.get(`/share-decisions/${forTheMidwife.id}`)).status).toBe(404);
 
     // Each receiving agency's safeguarding lead is told that something was shared â€” never about whom.
-    const midwiferyNotices = await ok(midwiferyLead.get('/notifications'));
+    const { items: midwiferyNotices } = await ok(midwiferyLead.get('/notifications'));
     expect(midwiferyNotices).toEqual([expect.objectContaining({ kind: 'share.received', entityId: forTheMidwife.id, message: 'Information has been shared with you.' })]);
-    expect(await ok(housingLead.get('/notifications'))).toEqual([expect.objectContaining({ kind: 'share.received', entityId: forHousing.id })]);
+    expect((await ok(housingLead.get('/notifications'))).items).toEqual([expect.objectContaining({ kind: 'share.received', entityId: forHousing.id })]);
   });
 
   it('the housing office answers Kellyâ€™s request by sharing with her, by name, that the repairs are booked â€” and only that', async () => {
@@ -183,7 +183,7 @@ describe('case example 1: sharing information with consent to support a parentâ€
       purpose: 'Kateâ€™s bedrooms are damp with mould; can repairs be arranged, and is there anything we should know?',
     }));
     // The housing office sees who the request is about, enough to find her in its own index, and nothing of Kelly's records.
-    const queue = await ok(housingOfficer.get('/information-requests/incoming'));
+    const { items: queue } = await ok(housingOfficer.get('/information-requests/incoming'));
     expect(queue).toEqual([expect.objectContaining({ id: request.id, status: 'open', personId: null, fromAgencyName: "Northshire Children's Centre" })]);
     expect(queue[0].subjectDescription.names).toEqual([{ use: 'usual', givenNames: 'Kate', familyName: 'Morgan' }]);
 
@@ -216,7 +216,7 @@ describe('case example 1: sharing information with consent to support a parentâ€
       share: { sharedByAgencyName: 'Northshire Housing Office', sharedByName: 'Mike Allen', legalBasis: 'not_confidential', onwardSharing: 'not_permitted' },
     });
     expect(await listedFor(kelly, tenant.id)).toEqual([repairs.id]);
-    expect(await ok(kelly.get('/notifications'))).toContainEqual(expect.objectContaining({ kind: 'information-request.answered', entityId: request.id }));
+    expect((await ok(kelly.get('/notifications'))).items).toContainEqual(expect.objectContaining({ kind: 'information-request.answered', entityId: request.id }));
 
     // The share names Kelly, not her agency: her manager at the centre does not see it, nor does the midwife.
     await seesNothingOf(centreManager, { records: [repairs.id, arrears.id], people: [tenant.id] });

@@ -99,7 +99,7 @@ describe("case example 3: respecting a parent's refusal of consent to share conf
     expect(await ok(childProtectionLead.get(`/information-requests/${request.id}`))).toMatchObject({
       status: 'refused', answeredByName: 'Joanne Pike', responseDecisionId: notToShare.id, sharedRecordIds: [],
     });
-    expect(await ok(childProtectionLead.get('/notifications'))).toContainEqual(expect.objectContaining({
+    expect((await ok(childProtectionLead.get('/notifications'))).items).toContainEqual(expect.objectContaining({
       kind: 'information-request.answered', entityId: request.id, message: 'Your request for information has been answered: the agency decided not to share.',
     }));
 

@@ -148,7 +148,7 @@ describe('case example 4: schools share without consent under a statutory gatewa
       share: { sharedByAgencyName: 'Eastfield Primary School', sharedByName: 'Helen Price', legalBasis: 'statutory_duty', purpose: s115.purpose, ...onward },
     });
     // Each request shows it was answered by a share.
-    const outgoing = await ok(yosWorker.get('/information-requests/outgoing'));
+    const { items: outgoing } = await ok(yosWorker.get('/information-requests/outgoing'));
     expect(outgoing.map((r: { id: string; status: string; sharedRecordIds: string[] }) => [r.id, r.status, r.sharedRecordIds.length]).sort()).toEqual([
       [requests.brett, 'shared', 1], [requests.connor, 'shared', 2], [requests.jackie, 'shared', 2],
     ].sort());

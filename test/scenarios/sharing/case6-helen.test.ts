@@ -131,7 +131,7 @@ describe('case example 6: a consultant overrides a mother’s refusal in the pub
     // Social care learns who Helen is and how to communicate with her — not her mother's details, which the hospital holds.
     expect(await ok(socialWorker.get(`/people/${helen.id}`))).toMatchObject({ access: 'shared', communicationNeeds: expect.stringContaining('very little verbal'), relationships: [], addresses: [] });
     await seesNothingOf(socialWorker, { people: [sandra.id] });
-    expect(await ok(dutyManager.get('/notifications'))).toContainEqual(expect.objectContaining({ kind: 'share.received', entityId: override.id }));
+    expect((await ok(dutyManager.get('/notifications'))).items).toContainEqual(expect.objectContaining({ kind: 'share.received', entityId: override.id }));
     // Social care cannot read the decision itself, nor correct what the hospital wrote.
     expect((await socialWorker.get(`/share-decisions/${override.id}`)).status).toBe(404);
     expect((await socialWorker.post(`/records/${bruising.id}/corrections`, { baseVersion: 1, correctionReason: 'x', summary: 'Bruises' })).status).toBe(404);

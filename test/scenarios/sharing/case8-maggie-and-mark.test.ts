@@ -90,7 +90,7 @@ describe("case example 8: probation's history reaches children's social care", (
       },
     });
     expect(await ok(socialWorker.get(`/people/${mark.id}`))).toMatchObject({ access: 'shared', names: [{ givenNames: 'Mark', familyName: 'Tulley' }], relationships: [] });
-    expect(await ok(headOfSafeguarding.get('/notifications'))).toContainEqual(expect.objectContaining({ kind: 'share.received', entityId: referral.id }));
+    expect((await ok(headOfSafeguarding.get('/notifications'))).items).toContainEqual(expect.objectContaining({ kind: 'share.received', entityId: referral.id }));
 
     // Later the officer learns Maggie and Mark are back together, records it, and reports it the same way.
     w.clock.set('2025-08-04T15:00:00Z');
