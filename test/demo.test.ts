@@ -118,9 +118,8 @@ describe('the demo partnership', () => {
 
   it('loads the people of all eight case examples into the agencies that know them, each agency with its own entry', async () => {
     const s = services(t.db(), fixedClock(NOW));
-    const started = Date.now();
+    // No timing here: how fast the demo loads is not something a test on a busy machine can judge.
     await loadDemo(s, { passwordHash });
-    expect(Date.now() - started).toBeLessThan(20_000);
     const expected = Object.fromEntries(Object.entries(PEOPLE_BY_AGENCY).map(([a, names]) => [a, [...names].sort(byName)]));
     expect(await peopleByAgency(t.db())).toEqual(expected);
     // Every agency has staff, including a safeguarding lead.
