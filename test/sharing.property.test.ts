@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ROLES, type Role } from '../src/access/policy.ts';
-import { recordConsent, withdrawConsent } from '../src/consent/consent.ts';
+import { getConsent, listConsents, recordConsent, withdrawConsent } from '../src/consent/consent.ts';
 import { NewConsent } from '../src/consent/schemas.ts';
 import type { Database } from '../src/db/database.ts';
 import { addRecord, getRecord, listPersonRecords } from '../src/records/records.ts';
@@ -41,6 +41,8 @@ interface WorldSpec {
   people: { agency: number }[];
   records: { person: number; author: number; restricted: boolean; named: number[] }[];
   shares: ShareSpec[];
+  /** Practitioners, of any agency and role, trying to withdraw consents (by index, wrapped). */
+  withdrawals: { staff: number; consent: number }[];
 }
 
 const shareArb: fc.Arbitrary<ShareSpec> = fc.record({
@@ -59,6 +61,7 @@ const worldArb: fc.Arbitrary<WorldSpec> = fc
     people: fc.array(fc.record({ agency: fc.nat() }), { minLength: 1, maxLength: 3 }),
     records: fc.array(fc.record({ person: fc.nat(), author: fc.nat(), restricted: fc.boolean(), named: fc.subarray([0, 1, 2, 3, 4]) }), { minLength: 1, maxLength: 4 }),
     shares: fc.array(shareArb, { minLength: 0, maxLength: 5 }),
+    withdrawals: fc.array(fc.record({ staff: fc.nat(), consent: fc.nat() }), { maxLength: 8 }),
   })
   .map((w) => ({
     ...w,
@@ -92,6 +95,7 @@ interface Rec {
 
 interface Grant {
   recordId: string;
+  consentId: string | undefined;
   personId: string;
   agencyId: string;
   practitionerId: string | undefined;
@@ -154,6 +158,7 @@ async function build(db: Database, spec: WorldSpec) {
 
   // The share decisions, each made by the record's author (who can always read it).
   const grants: Grant[] = [];
+  const consents: RegisteredConsent[] = [];
   const later: (() => Promise<unknown>)[] = [];
   for (const sh of spec.shares) {
     const rec = records[sh.record % records.length]!;
@@ -171,6 +176,7 @@ async function build(db: Database, spec: WorldSpec) {
         purposeCode: 'welfare_monitoring', purpose: 'Keep the other agencies informed', decision: 'given', form: 'explicit_verbal',
         recipientAgencyIds: [...new Set(recipients.map((x) => x.agencyId))], givenBy: { capacity: 'self' }, obtainedAt: '2026-03-02T08:00:00Z',
       }))).id;
+      consents.push({ id: consentId, agencyId: rec.agencyId, personId: rec.personId, withdrawn: sh.consentWithdrawn && !sh.revoked });
     }
     const decision = await makeDecision(rec.author.ctx, NewShareDecision.parse({
       personId: rec.personId,
@@ -186,7 +192,7 @@ async function build(db: Database, spec: WorldSpec) {
     }));
     const revoked = sh.basis !== 'not_shared' && (sh.revoked || (sh.basis === 'consent' && sh.consentWithdrawn));
     if (sh.basis !== 'not_shared') {
-      for (const r of recipients) grants.push({ recordId: rec.id, personId: rec.personId, agencyId: r.agencyId, practitionerId: r.practitionerId, validUntil, revoked });
+      for (const r of recipients) grants.push({ recordId: rec.id, consentId, personId: rec.personId, agencyId: r.agencyId, practitionerId: r.practitionerId, validUntil, revoked });
     }
     if (sh.basis !== 'not_shared' && sh.revoked) later.push(() => revokeDecision(rec.author.ctx, decision.id, 'Generated'));
     else if (consentId && sh.consentWithdrawn) later.push(() => withdrawConsent(rec.author.ctx, consentId, { reason: 'Generated' }));
@@ -194,7 +200,29 @@ async function build(db: Database, spec: WorldSpec) {
   clock.set(REVOKED_AT);
   for (const step of later) await step();
   clock.set(T1);
-  return { staff, people, records, grants };
+  return { staff, people, records, grants, consents };
+}
+
+interface RegisteredConsent {
+  id: string;
+  agencyId: string;
+  personId: string;
+  withdrawn: boolean;
+}
+
+/** The consent register is the recording agency's casework: no share grant reaches it. */
+const mayUseConsent = (s: Staff, c: RegisteredConsent): boolean => s.agencyId === c.agencyId && doesCasework(s);
+
+/** The grants that give access now, as the database holds them. */
+async function liveGrants(db: Database): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>('SELECT id FROM share_grant WHERE revoked_at IS NULL ORDER BY id');
+  return rows.map((r) => r.id);
+}
+
+async function grantsRelyingOn(db: Database, consentId: string): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    'SELECT g.id FROM share_grant g JOIN share_decision d ON d.id = g.decision_id WHERE d.consent_id = $1 ORDER BY g.id', [consentId]);
+  return rows.map((r) => r.id);
 }
 
 function dedupe<T extends { agencyId: string; practitionerId: string | undefined }>(xs: T[]): T[] {
@@ -239,6 +267,58 @@ describe('record access after share decisions, by property', () => {
         }
       }),
       { numRuns: 15 },
+    );
+  });
+
+  it('only the recording agency’s casework staff read, list or withdraw a consent; a refused withdrawal changes nothing', async () => {
+    await fc.assert(
+      fc.asyncProperty(worldArb, async (spec) => {
+        const db = t.db();
+        await resetDb(db);
+        const world = await build(db, spec);
+
+        for (const who of world.staff) {
+          for (const c of world.consents) {
+            const seen = await opens(() => getConsent(who.ctx, c.id));
+            expect(seen !== undefined, `${who.roles.join('+')} reading a consent (${mayUseConsent(who, c) ? 'may' : 'may not'})`).toBe(mayUseConsent(who, c));
+          }
+          // A person's register lists only the caller's own agency's consents, whoever else can open the person.
+          for (const subject of world.people) {
+            const listed = await opens(() => listConsents(who.ctx, subject.id));
+            expect(listed !== undefined).toBe(mayOpenPerson(who, subject, world.grants, T1));
+            if (listed) {
+              const expected = world.consents.filter((c) => c.personId === subject.id && mayUseConsent(who, c)).map((c) => c.id).sort();
+              expect(listed.map((c) => c.id).sort()).toEqual(expected);
+            }
+          }
+        }
+
+        if (world.consents.length === 0) return;
+        for (const attempt of spec.withdrawals) {
+          const who = world.staff[attempt.staff % world.staff.length]!;
+          const c = world.consents[attempt.consent % world.consents.length]!;
+          const before = await liveGrants(db);
+          const outcome = await withdrawConsent(who.ctx, c.id, { reason: 'Generated' }).then(() => 200, (e: unknown) => {
+            if (e instanceof Problem) return e.status;
+            throw e;
+          });
+          const after = await liveGrants(db);
+          if (!mayUseConsent(who, c)) {
+            // Refused exactly like a consent that does not exist, and no share has ended.
+            expect(outcome, `${who.roles.join('+')} withdrawing another's consent`).toBe(404);
+            expect(after).toEqual(before);
+          } else if (c.withdrawn) {
+            expect(outcome).toBe(409);
+            expect(after).toEqual(before);
+          } else {
+            expect(outcome).toBe(200);
+            c.withdrawn = true;
+            const ended = new Set(await grantsRelyingOn(db, c.id));
+            expect(after).toEqual(before.filter((id) => !ended.has(id)));
+          }
+        }
+      }),
+      { numRuns: 10 },
     );
   });
 });

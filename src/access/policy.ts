@@ -171,3 +171,28 @@ export function decideAgency(actor: Actor, action: AgencyAction, agencyId: strin
     }
   }
 }
+
+/** What the consent register needs to know about one consent: which agency recorded it. */
+export interface ConsentFacts {
+  agencyId: string;
+}
+
+export type ConsentAction = 'read' | 'withdraw';
+
+/**
+ * A consent register is the recording agency's own casework: only its casework staff read or
+ * withdraw its consents. A share grant does not reach the register — a recipient learns the basis
+ * and limits of a share from the share itself, and can never end another agency's shares.
+ */
+export function decideConsent(actor: Actor, action: ConsentAction, consent: ConsentFacts): Decision {
+  switch (action) {
+    case 'read':
+    case 'withdraw':
+      if (consent.agencyId !== actor.agencyId) return deny('consent recorded by another agency');
+      return doesCasework(actor) ? allow('own agency consent register') : deny('role does not include casework');
+    default: {
+      const never: never = action;
+      return deny(`unknown action ${String(never)}`);
+    }
+  }
+}

@@ -1,3 +1,4 @@
+import { decideConsent } from '../access/policy.ts';
 import { audit, command, refuse } from '../audit/audit.ts';
 import { personInReach } from '../people/people.ts';
 import { ageOn } from '../shared/age.ts';
@@ -28,6 +29,7 @@ interface ConsentRow {
   recorded_by: string;
   recorded_at: string;
   withdrawn_at: string | null;
+  withdrawal_recorded_at: string | null;
   withdrawal_reason: string | null;
 }
 
@@ -158,65 +160,94 @@ const toConsent = (r: ConsentRow, reliedOnBy: Consent['reliedOnBy']): Consent =>
   recordedAt: r.recorded_at,
   status: r.withdrawn_at ? 'withdrawn' : r.decision,
   withdrawnAt: r.withdrawn_at,
+  withdrawalRecordedAt: r.withdrawal_recorded_at,
   withdrawalReason: r.withdrawal_reason,
   reliedOnBy,
 });
 
+/**
+ * A person's consents as the caller's agency recorded them. A recipient of shares about the
+ * person may open the person, but another agency's register stays closed: the list is empty.
+ */
 export async function listConsents(ctx: ActorContext, personId: string): Promise<Consent[]> {
   return command(ctx, async (tx) => {
     await personInReach(ctx, tx, personId, 'read', 'consent.list');
-    const { rows } = await tx.query<{ id: string }>('SELECT id FROM consent WHERE person_id = $1 ORDER BY obtained_at, recorded_at', [personId]);
+    const { rows } = await tx.query<{ id: string; agency_id: string }>(
+      'SELECT id, agency_id FROM consent WHERE person_id = $1 AND agency_id = $2 ORDER BY obtained_at, recorded_at', [personId, ctx.actor.agencyId]);
     const out: Consent[] = [];
-    for (const r of rows) out.push(await loadConsent(tx, r.id));
+    for (const r of rows) {
+      // The query narrows to the caller's agency; the policy still decides every row.
+      if (decideConsent(ctx.actor, 'read', { agencyId: r.agency_id }).allowed) out.push(await loadConsent(tx, r.id));
+    }
     await audit(ctx, tx, { action: 'consent.list', outcome: 'success', entityType: 'person', entityId: personId, personId, detail: { count: out.length } });
     return out;
   });
 }
 
-async function consentInReach(ctx: ActorContext, tx: Tx, id: string, action: string): Promise<ConsentRow> {
+/**
+ * A consent the caller may read or withdraw: only the recording agency's casework staff. Anyone
+ * else gets the answer a consent that does not exist gets, and the refusal is audited as denied.
+ */
+async function consentInReach(ctx: ActorContext, tx: Tx, id: string, action: 'read' | 'withdraw', auditAction: string): Promise<ConsentRow> {
   const row = (await tx.query<ConsentRow>('SELECT * FROM consent WHERE id = $1', [id])).rows[0];
-  if (!row) throw refuse('consent', { action, entityType: 'consent', entityId: id, outcome: 'not_found' });
-  await personInReach(ctx, tx, row.person_id, 'read', action).catch(() => {
-    throw refuse('consent', { action, entityType: 'consent', entityId: id, personId: row.person_id });
-  });
+  if (!row) throw refuse('consent', { action: auditAction, entityType: 'consent', entityId: id, outcome: 'not_found' });
+  if (!decideConsent(ctx.actor, action, { agencyId: row.agency_id }).allowed) {
+    throw refuse('consent', { action: auditAction, entityType: 'consent', entityId: id, personId: row.person_id });
+  }
   return row;
 }
 
 export async function getConsent(ctx: ActorContext, id: string): Promise<Consent> {
   return command(ctx, async (tx) => {
-    const row = await consentInReach(ctx, tx, id, 'consent.read');
+    const row = await consentInReach(ctx, tx, id, 'read', 'consent.read');
     await audit(ctx, tx, { action: 'consent.read', outcome: 'success', entityType: 'consent', entityId: id, personId: row.person_id });
     return loadConsent(tx, id);
   });
 }
 
+/** Clock skew allowed between the practitioner's device and the server, as for `obtainedAt`. */
+const SKEW_MS = 5 * 60_000;
+
 /**
- * Withdrawal takes effect from that moment: every share that relied on this consent ends then,
- * its recipients are told, and the consent shows which decisions relied on it.
+ * Withdrawal takes effect when it is recorded: every share that relied on this consent ends
+ * then, its recipients are told, and the consent shows which decisions relied on it. A date the
+ * person gives for their withdrawal is kept as what they said; it never moves a share's end
+ * into the past, because what was lawfully shared before the withdrawal was recorded stays so.
  */
 export async function withdrawConsent(ctx: ActorContext, id: string, input: Withdrawal): Promise<Consent> {
+  const now = ctx.clock.now();
+  if (input.withdrawnAt && new Date(input.withdrawnAt).getTime() > now.getTime() + SKEW_MS) {
+    throw invalid('Consent cannot be withdrawn in the future: record the withdrawal when the person withdraws.', [{ pointer: '/withdrawnAt', detail: 'This date is in the future' }]);
+  }
   return command(ctx, async (tx) => {
-    const row = await consentInReach(ctx, tx, id, 'consent.withdraw');
+    const row = await consentInReach(ctx, tx, id, 'withdraw', 'consent.withdraw');
     if (row.decision !== 'given') throw conflict('Only consent that was given can be withdrawn.');
     if (row.withdrawn_at) throw conflict('This consent has already been withdrawn.');
-    const now = ctx.clock.now();
-    const at = input.withdrawnAt && new Date(input.withdrawnAt) < now ? input.withdrawnAt : now.toISOString();
-    await tx.query('UPDATE consent SET withdrawn_at = $2, withdrawn_by = $3, withdrawal_reason = $4 WHERE id = $1', [id, at, ctx.actor.practitionerId, input.reason]);
+    const recordedAt = now.toISOString();
+    // Within the allowed skew a time a little ahead of ours is taken as now.
+    const statedAt = input.withdrawnAt && new Date(input.withdrawnAt) < now ? input.withdrawnAt : recordedAt;
+    await tx.query('UPDATE consent SET withdrawn_at = $2, withdrawal_recorded_at = $3, withdrawn_by = $4, withdrawal_reason = $5 WHERE id = $1',
+      [id, statedAt, recordedAt, ctx.actor.practitionerId, input.reason]);
     const ended = await tx.query<{ id: string }>(
       `UPDATE share_decision SET revoked_at = $2, revoked_by = $3, revocation_reason = 'Consent withdrawn'
         WHERE consent_id = $1 AND legal_basis = 'consent' AND revoked_at IS NULL RETURNING id`,
-      [id, at, ctx.actor.practitionerId],
+      [id, recordedAt, ctx.actor.practitionerId],
     );
     for (const d of ended.rows) {
+      // A grant that has not started yet ends where it would have started: no period runs backwards.
       const grants = await tx.query<{ grantee_agency_id: string; grantee_practitioner_id: string | null }>(
-        'UPDATE share_grant SET revoked_at = $2 WHERE decision_id = $1 AND revoked_at IS NULL RETURNING grantee_agency_id, grantee_practitioner_id', [d.id, at]);
+        `UPDATE share_grant SET revoked_at = GREATEST($2::timestamptz, valid_from) WHERE decision_id = $1 AND revoked_at IS NULL
+          RETURNING grantee_agency_id, grantee_practitioner_id`, [d.id, recordedAt]);
       const notice = { kind: 'share.revoked', entityType: 'share_decision', entityId: d.id, message: 'Information shared with you has been withdrawn: the consent it relied on was withdrawn.' };
       const named = grants.rows.flatMap((g) => (g.grantee_practitioner_id ? [g.grantee_practitioner_id] : []));
       await notifyPractitioners(tx, named, notice, now);
       for (const agency of new Set(grants.rows.filter((g) => !g.grantee_practitioner_id).map((g) => g.grantee_agency_id))) await notifyAgency(tx, agency, notice, now);
       await audit(ctx, tx, { action: 'share.revoke', outcome: 'success', entityType: 'share_decision', entityId: d.id, personId: row.person_id, detail: { reason: 'consent withdrawn' } });
     }
-    await audit(ctx, tx, { action: 'consent.withdraw', outcome: 'success', entityType: 'consent', entityId: id, personId: row.person_id, detail: { sharesEnded: ended.rows.length } });
+    await audit(ctx, tx, {
+      action: 'consent.withdraw', outcome: 'success', entityType: 'consent', entityId: id, personId: row.person_id,
+      detail: { sharesEnded: ended.rows.length, backdated: statedAt !== recordedAt },
+    });
     return loadConsent(tx, id);
   });
 }

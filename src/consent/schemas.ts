@@ -52,7 +52,14 @@ export const NewConsent = z
   .meta({ id: 'NewConsent' });
 export type NewConsent = z.output<typeof NewConsent>;
 
-export const Withdrawal = z.strictObject({ reason: z.string().trim().min(1, 'Record what the person said').max(2000), withdrawnAt: Instant.optional() }).meta({ id: 'Withdrawal' });
+export const Withdrawal = z
+  .strictObject({
+    reason: z.string().trim().min(1, 'Record what the person said').max(2000),
+    withdrawnAt: Instant.optional().meta({
+      description: 'When the person says they withdrew, if earlier than now: kept as what they said. Shares end when the withdrawal is recorded, never earlier. A date in the future is refused.',
+    }),
+  })
+  .meta({ id: 'Withdrawal' });
 export type Withdrawal = z.output<typeof Withdrawal>;
 
 export const Consent = z
@@ -76,7 +83,8 @@ export const Consent = z
     recordedBy: Uuid,
     recordedAt: z.string(),
     status: z.enum(['given', 'refused', 'withdrawn']),
-    withdrawnAt: z.string().nullable(),
+    withdrawnAt: z.string().nullable().meta({ description: 'When the person withdrew consent, as they said; the time it was recorded if they gave no date.' }),
+    withdrawalRecordedAt: z.string().nullable().meta({ description: 'When the withdrawal was recorded: the shares that relied on this consent ended then.' }),
     withdrawalReason: z.string().nullable(),
     reliedOnBy: z.array(z.object({ decisionId: Uuid, decidedAt: z.string(), revokedAt: z.string().nullable() })).meta({ description: 'Decisions that relied on this consent; after withdrawal their shares have ended.' }),
   })

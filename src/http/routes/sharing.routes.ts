@@ -45,22 +45,25 @@ export function registerSharingRoutes(api: Api): void {
   api.route({
     method: 'GET', url: '/people/{id}/consents', tag: 'Consent', operationId: 'listConsents',
     summary: "List a person's consents",
-    description: 'Consent on record for a person, with withdrawals and the decisions that relied on it.',
+    description: "Your agency's consents for a person, with withdrawals and the decisions that relied on them. Another agency's consent register is never shown: "
+      + 'a recipient of a share learns its basis and limits from the shared record (`share.legalBasis`, `share.onwardSharing`). Only casework roles of your agency see the list.',
     params: IdParams, response: z.array(Consent),
     handler: ({ ctx, params }) => listConsents(ctx, params.id),
   });
   api.route({
     method: 'GET', url: '/consents/{id}', tag: 'Consent', operationId: 'getConsent',
     summary: 'Get a consent',
-    description: 'One consent, with its withdrawal and the decisions that relied on it. A consent outside your reach is answered 404.',
+    description: 'One consent, with its withdrawal and the decisions that relied on it. Only the casework roles of the agency that recorded it may read it; '
+      + 'anyone else gets the 404 a consent that does not exist gets.',
     params: IdParams, response: Consent,
     handler: ({ ctx, params }) => getConsent(ctx, params.id),
   });
   api.route({
     method: 'POST', url: '/consents/{id}/withdrawal', tag: 'Consent', status: 200, operationId: 'withdrawConsent',
     summary: 'Withdraw consent',
-    description: 'Withdraw consent: shares that relied on it end and their recipients are told. Only consent that was given can be withdrawn, and only once (409). '
-      + 'A `withdrawnAt` in the past is kept as when the person withdrew; one in the future counts as now.',
+    description: 'Withdraw consent: shares that relied on it end when the withdrawal is recorded, and their recipients are told. Only the casework roles of the agency '
+      + 'that recorded it may withdraw it (anyone else gets 404, as for a consent that does not exist). Only consent that was given can be withdrawn, and only once (409). '
+      + 'A `withdrawnAt` in the past is kept as when the person says they withdrew (`withdrawalRecordedAt` is when it was recorded); one in the future is refused (422).',
     params: IdParams, body: Withdrawal, response: Consent,
     handler: ({ ctx, params, body }) => withdrawConsent(ctx, params.id, body),
   });
