@@ -50,11 +50,11 @@ function ownerWords(owner: PasswordOwner): string[] {
 }
 
 /** Why a new password is too easy to guess, in words for the person choosing it; undefined when it is fine. */
-export async function weakPasswordReason(password: string, owner: PasswordOwner = {}): Promise<string | undefined> {
+export function weakPasswordReason(password: string, owner: PasswordOwner = {}): string | undefined {
   if (password.length < MIN_PASSWORD_LENGTH) return `A password must have at least ${MIN_PASSWORD_LENGTH} characters.`;
   const folded = password.toLowerCase();
   if (ownerWords(owner).some((w) => folded.includes(w))) return 'Choose a password that is harder to guess: it must not contain your name or e-mail address.';
-  const result = await strength.check(password, ownerWords(owner));
+  const result = strength.check(password, ownerWords(owner));
   if (result.score >= MIN_SCORE) return undefined;
   const said = result.feedback.warning?.replace(/\.$/, '');
   const warning = said ? `${said.charAt(0).toLowerCase()}${said.slice(1)}; ` : '';
@@ -62,7 +62,7 @@ export async function weakPasswordReason(password: string, owner: PasswordOwner 
 }
 
 /** The one check every new password passes, wherever it is set: a 422 naming the field otherwise. */
-export async function assertStrongPassword(password: string, owner: PasswordOwner = {}, pointer = '/password'): Promise<void> {
-  const reason = await weakPasswordReason(password, owner);
+export function assertStrongPassword(password: string, owner: PasswordOwner = {}, pointer = '/password'): void {
+  const reason = weakPasswordReason(password, owner);
   if (reason) throw invalid('The password is too easy to guess.', [{ pointer, detail: reason }]);
 }

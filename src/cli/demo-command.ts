@@ -36,7 +36,7 @@ export async function runDemo(s: Services, config: Config, io: Io, password?: st
   }
   const pw = password ?? process.env.JIGSAW_DEMO_PASSWORD ?? randomBytes(9).toString('base64url');
   // A chosen demo password signs in as every demo practitioner: it meets the same rule as any other.
-  await assertStrongPassword(pw);
+  assertStrongPassword(pw);
   const accounts = await loadDemo(s, { passwordHash: await hashPassword(pw) });
   const text = signInText(accounts, pw, `http://localhost:${config.port}`);
   io.out(text);

@@ -42,7 +42,7 @@ async function insertPractitioner(s: Services, tx: Queryable, input: NewPractiti
   if (agency.rowCount === 0) throw invalid('The agency must exist.', [{ pointer: '/agencyId', detail: 'No agency with that identifier' }]);
   const taken = await tx.query('SELECT 1 FROM practitioner WHERE lower(email) = lower($1)', [input.email]);
   if (taken.rowCount > 0) throw conflict('A practitioner with that e-mail address already exists.');
-  if (input.password !== undefined && precomputedHash === undefined) await assertStrongPassword(input.password, { email: input.email, name: input.name });
+  if (input.password !== undefined && precomputedHash === undefined) assertStrongPassword(input.password, { email: input.email, name: input.name });
   const id = newId();
   const passwordHash = precomputedHash ?? (input.password ? await hashPassword(input.password) : null);
   await tx.query(
