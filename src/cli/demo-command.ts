@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { hashPassword } from '../auth/passwords.ts';
+import { assertStrongPassword, hashPassword } from '../auth/passwords.ts';
 import type { Config } from '../config/config.ts';
 import type { Queryable } from '../db/database.ts';
 import { DEMO_PARTNERSHIP_NAME, loadDemo, type DemoAccount } from '../demo/demo.ts';
@@ -35,6 +35,8 @@ export async function runDemo(s: Services, config: Config, io: Io, password?: st
     return 0;
   }
   const pw = password ?? process.env.JIGSAW_DEMO_PASSWORD ?? randomBytes(9).toString('base64url');
+  // A chosen demo password signs in as every demo practitioner: it meets the same rule as any other.
+  assertStrongPassword(pw);
   const accounts = await loadDemo(s, { passwordHash: await hashPassword(pw) });
   const text = signInText(accounts, pw, `http://localhost:${config.port}`);
   io.out(text);

@@ -8,7 +8,7 @@ import { buildApp } from '../http/app.ts';
 import { govukStylesheet } from '../web/stylesheet.ts';
 import { raiseOverdueAlerts } from '../process/alerts.ts';
 import { raiseMissedCheckAlerts } from '../process/monitoring.ts';
-import { deliverSeenNotifications } from '../notifications/seen.ts';
+import { deliverSeenNotifications, seenSettings } from '../notifications/seen.ts';
 import type { Services } from '../shared/context.ts';
 import { systemClock } from '../shared/clock.ts';
 import { demoIsLoaded, printDemoSignIn, runDemo } from './demo-command.ts';
@@ -40,7 +40,7 @@ export async function startServer(config: Config, opts: { demo: boolean; logStre
   await migrate(db);
   const services = { db, clock: systemClock };
   const app = await buildApp({
-    services, auth: config, secureCookies: config.secureCookies, logLevel: config.logLevel, logStream: opts.logStream, metricsToken: config.metricsToken, notices: config.notices,
+    services, auth: config, secureCookies: config.secureCookies, logLevel: config.logLevel, logStream: opts.logStream, metricsToken: config.metricsToken, notices: config.notices, webhookHttpHosts: config.webhookHttpHosts,
   });
   const log = logLines(app.log);
   if (opts.demo) {
@@ -53,7 +53,7 @@ export async function startServer(config: Config, opts: { demo: boolean; logStre
   // Compiled (or read from its cache) before listening: compiling blocks for seconds, and no request should wait on it.
   await govukStylesheet();
   const address = await app.listen({ port: config.port, host: config.host });
-  const stopSweep = startAlertSweep(services, sweepMinutes, app.log);
+  const stopSweep = startAlertSweep(services, sweepMinutes, app.log, config.webhookHttpHosts);
   const database = db.kind === 'pglite' ? `embedded, ${config.dataDir}` : 'PostgreSQL server';
   app.log.info({ address, database: db.kind }, `Jigsaw is running at ${address.replace('127.0.0.1', 'localhost')} (database: ${database})`);
   let stopping: Promise<void> | undefined;
@@ -100,7 +100,7 @@ export function alertSweepMinutes(env: NodeJS.ProcessEnv = process.env): number 
  * transaction each; never two at once from this process). The timer does not keep the process
  * alive; the returned function stops it and waits for a sweep under way.
  */
-function startAlertSweep(services: Services, minutes: number, log: FastifyBaseLogger): () => Promise<void> {
+function startAlertSweep(services: Services, minutes: number, log: FastifyBaseLogger, webhookHttpHosts: readonly string[]): () => Promise<void> {
   if (minutes === 0) return () => Promise.resolve();
   let running: Promise<void> | undefined;
   const sweep = (): void => {
@@ -109,7 +109,7 @@ function startAlertSweep(services: Services, minutes: number, log: FastifyBaseLo
     running = raiseOverdueAlerts(services)
       .then(() => raiseMissedCheckAlerts(services, services.clock.now()))
       // "Child was seen" deliveries due for (re)try, and escalation of unacknowledged ones.
-      .then(() => deliverSeenNotifications(services))
+      .then(() => deliverSeenNotifications(services, { settings: { ...seenSettings(), webhookHttpHosts } }))
       .then(() => undefined)
       // The error's kind only: a database message can quote values.
       .catch((err: unknown) => log.error({ err: { name: err instanceof Error ? err.name : 'error' } }, `Alert sweep failed; it will run again in ${minutes} min.`))

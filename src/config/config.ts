@@ -24,6 +24,8 @@ export interface Config {
   metricsToken: string | undefined;
   /** Seconds between SIGTERM and closing: /health/ready answers 503 meanwhile, so a balancer stops sending traffic first. */
   shutdownGraceSeconds: number;
+  /** Hosts a "child was seen" webhook may reach over plain http and at a private address (the operator's own receivers); none by default. */
+  webhookHttpHosts: string[];
 }
 
 /** The words the public pages (accessibility statement, privacy notice, cookies) need from the operator. */
@@ -65,6 +67,17 @@ function tokenFrom(env: NodeJS.ProcessEnv, name: string): string | undefined {
   return raw;
 }
 
+/**
+ * JIGSAW_WEBHOOK_HTTP_HOSTS: comma-separated host names or addresses. Every other webhook must be
+ * https to a public address; these are receivers inside the operator's own network.
+ */
+export function webhookHttpHostsFrom(env: NodeJS.ProcessEnv = process.env): string[] {
+  const hosts = (env.JIGSAW_WEBHOOK_HTTP_HOSTS ?? '').split(',').map((h) => h.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1')).filter(Boolean);
+  const bad = hosts.find((h) => !/^[a-z0-9.:_-]+$/.test(h));
+  if (bad !== undefined) throw new Error('JIGSAW_WEBHOOK_HTTP_HOSTS must be host names or addresses separated by commas (no scheme, port or path)');
+  return hosts;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port: intFrom(env, 'PORT', 3000),
@@ -86,5 +99,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     metricsToken: tokenFrom(env, 'JIGSAW_METRICS_TOKEN'),
     shutdownGraceSeconds: intFrom(env, 'JIGSAW_SHUTDOWN_GRACE_SECONDS', 0),
+    webhookHttpHosts: webhookHttpHostsFrom(env),
   };
 }

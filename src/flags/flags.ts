@@ -7,6 +7,7 @@ import { personInReach } from '../people/people.ts';
 import type { ActorContext, Tx } from '../shared/context.ts';
 import { conflict, forbidden, invalid } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
+import { webhookAddressProblem } from '../notifications/webhook-address.ts';
 import { episodeFlags, flagId, isActive, planPeriods, PLAN_TYPE, type DerivedFlag, type FlagKind } from './derive.ts';
 import type { Birth, ChildFlags, EndLookedAfter, FlagSettings, FlagSettingsInput, FlagView, LookedAfter, NewBirth, NewLookedAfter } from './schemas.ts';
 
@@ -202,11 +203,20 @@ export async function getFlagSettings(ctx: ActorContext): Promise<FlagSettings> 
 
 const newSecret = (): string => `jsw_${randomBytes(32).toString('base64url')}`;
 
+export interface FlagSettingsOptions {
+  rotateSecret?: boolean;
+  /** JIGSAW_WEBHOOK_HTTP_HOSTS: the operator's own receivers, which may be plain http at a private address. None when not given. */
+  webhookHttpHosts?: readonly string[] | undefined;
+}
+
 /** Fields left out stay as they are; null clears one. A first webhook address gets a signing secret, shown once. */
-export async function updateFlagSettings(ctx: ActorContext, input: FlagSettingsInput, opts: { rotateSecret?: boolean } = {}): Promise<FlagSettings> {
+export async function updateFlagSettings(ctx: ActorContext, input: FlagSettingsInput, opts: FlagSettingsOptions = {}): Promise<FlagSettings> {
   return command(ctx, async (tx) => {
     await checkAuthority(ctx, tx, 'flag-settings.update', ['administrator']);
     if (!ctx.actor.roles.some((r) => r === 'manager' || r === 'administrator')) throw forbidden("Only the authority's managers and administrators change how it is contacted.");
+    // Jigsaw will connect to this address from inside the operator's network (src/notifications/webhook-address.ts).
+    const webhookProblem = input.webhookUrl ? webhookAddressProblem(input.webhookUrl, opts.webhookHttpHosts ?? []) : undefined;
+    if (webhookProblem) throw invalid('The webhook address cannot be used.', [{ pointer: '/webhookUrl', detail: webhookProblem }]);
     const current = (await tx.query<SettingsRow>('SELECT * FROM flag_authority_settings WHERE agency_id = $1 FOR UPDATE', [ctx.actor.agencyId])).rows[0];
     const pick = <K extends keyof FlagSettingsInput>(k: K, column: keyof SettingsRow): string | null => {
       const v = input[k];

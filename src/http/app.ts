@@ -41,6 +41,8 @@ export interface AppOptions {
   logStream?: { write(line: string): void };
   /** JIGSAW_METRICS_TOKEN: /metrics exists only when this is set, and only for a bearer of it. */
   metricsToken?: string | undefined;
+  /** JIGSAW_WEBHOOK_HTTP_HOSTS: hosts a webhook may reach over plain http and at a private address; none when not given. */
+  webhookHttpHosts?: readonly string[] | undefined;
 }
 
 function sendProblem(reply: FastifyReply, p: Problem): void {
@@ -176,7 +178,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       registerMonitoringRoutes(scopedApi);
       registerMeetingRoutes(scopedApi);
       registerMatchingRoutes(scopedApi);
-      registerFlagRoutes(scopedApi);
+      registerFlagRoutes(scopedApi, { webhookHttpHosts: opts.webhookHttpHosts });
       api.routes.push(...scopedApi.routes);
       const doc = openApiDocument(api.routes);
       scoped.get('/openapi.json', () => Promise.resolve(doc));

@@ -8,6 +8,8 @@ import { notifyPractitioners } from '../sharing/notify.ts';
 import type { SeenNotification } from '../flags/schemas.ts';
 import { z } from 'zod';
 import { KeyId, KeyTime, keysetPage, sqlKeyTime, type Page, type PageRequest } from '../shared/pagination.ts';
+import { webhookHttpHostsFrom } from '../config/config.ts';
+import { postWebhook, type ResolveHost } from './webhook-address.ts';
 
 /**
  * "Child was seen": each unscheduled lookup of a flagged child puts a notification in the
@@ -23,6 +25,8 @@ export interface SeenSettings {
   smtpUrl: string | undefined;
   smtpFrom: string;
   escalateHours: number;
+  /** JIGSAW_WEBHOOK_HTTP_HOSTS: receivers inside the operator's network (plain http, private addresses). */
+  webhookHttpHosts: readonly string[];
 }
 
 export function seenSettings(env: NodeJS.ProcessEnv = process.env): SeenSettings {
@@ -33,6 +37,7 @@ export function seenSettings(env: NodeJS.ProcessEnv = process.env): SeenSettings
     smtpUrl: env.JIGSAW_SMTP_URL || undefined,
     smtpFrom: env.JIGSAW_SMTP_FROM || 'Jigsaw <jigsaw@localhost>',
     escalateHours: hours,
+    webhookHttpHosts: webhookHttpHostsFrom(env),
   };
 }
 
@@ -58,17 +63,11 @@ export interface DeliveryOptions {
   limit?: number;
   /** Replaces the SMTP transport (tests). */
   mailer?: Pick<Transporter, 'sendMail'>;
+  /** Replaces the DNS lookup of webhook hosts (tests): the addresses it answers are checked and connected to. */
+  resolve?: ResolveHost;
 }
 
 export interface DeliveryPass { attempted: number; delivered: number; failed: number; escalated: number }
-
-function failureKind(err: unknown): string {
-  const e = err as { name?: string; cause?: { code?: string } };
-  if (e.name === 'TimeoutError' || e.name === 'AbortError') return 'timeout';
-  if (e.cause?.code === 'ECONNREFUSED') return 'refused';
-  if (e.cause?.code === 'ECONNRESET' || e.cause?.code === 'UND_ERR_SOCKET') return 'connection_reset';
-  return 'network';
-}
 
 /** The webhook body: what the authority needs to act, and no more (no name, no date of birth, no NHS number). */
 export function webhookPayload(d: Pick<DueRow, 'notification_id' | 'agency_id' | 'person_id' | 'seen_at' | 'setting_name' | 'setting_type' | 'attendances_12_months'>, settings: SeenSettings): Record<string, unknown> {
@@ -85,26 +84,18 @@ export function webhookPayload(d: Pick<DueRow, 'notification_id' | 'agency_id' |
   };
 }
 
-async function send(d: DueRow, settings: SeenSettings, mailer: DeliveryOptions['mailer']): Promise<string | undefined> {
+async function send(d: DueRow, settings: SeenSettings, opts: DeliveryOptions): Promise<string | undefined> {
   if (d.channel === 'webhook') {
     if (!d.webhook_secret) return 'no_secret';
     const body = JSON.stringify(webhookPayload(d, settings));
     const timestamp = String(Math.floor(Date.now() / 1000));
-    try {
-      const res = await fetch(d.target, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-jigsaw-delivery': d.id, 'x-jigsaw-timestamp': timestamp, 'x-jigsaw-signature': signWebhook(d.webhook_secret, timestamp, body) },
-        body,
-        redirect: 'error',
-        signal: AbortSignal.timeout(10_000),
-      });
-      // The body is never read into the record: it is the receiver's, and may quote anything.
-      await res.body?.cancel().catch(() => undefined);
-      return res.ok ? undefined : `http_${res.status}`;
-    } catch (err) {
-      return failureKind(err);
-    }
+    const outcome = await postWebhook({
+      url: d.target, body, httpHosts: settings.webhookHttpHosts, resolve: opts.resolve,
+      headers: { 'content-type': 'application/json', 'x-jigsaw-delivery': d.id, 'x-jigsaw-timestamp': timestamp, 'x-jigsaw-signature': signWebhook(d.webhook_secret, timestamp, body) },
+    });
+    return outcome === 'delivered' ? undefined : outcome;
   }
+  const mailer = opts.mailer;
   const transport = mailer ?? (settings.smtpUrl ? nodemailer.createTransport(settings.smtpUrl) : undefined);
   if (!transport) return 'smtp_not_configured';
   try {
@@ -148,7 +139,7 @@ export async function deliverSeenNotifications(s: Services, opts: DeliveryOption
     }
     return rows.map((r) => ({ ...r, attempts: r.attempts + 1 }));
   });
-  const outcomes = await Promise.all(due.map(async (d) => ({ d, error: await send(d, settings, opts.mailer) })));
+  const outcomes = await Promise.all(due.map(async (d) => ({ d, error: await send(d, settings, opts) })));
   let delivered = 0;
   for (const { d, error } of outcomes) {
     await s.db.transaction(async (tx) => {
@@ -206,12 +197,19 @@ const SELECT_NOTIFICATIONS = `
             FROM seen_delivery d WHERE d.notification_id = n.id) AS deliveries
     FROM seen_notification n`;
 
+/**
+ * What a delivery's status may say: a plain reason, never a network detail. Codes stored before
+ * webhooks were checked (refused, timeout, http_503 …) read as "not accepted" too.
+ */
+export const DELIVERY_FAILURES = ['address_not_allowed', 'not_accepted', 'no_secret', 'smtp_not_configured', 'smtp_failed'] as const;
+const publicFailure = (code: string | null): string | null => (code === null || (DELIVERY_FAILURES as readonly string[]).includes(code) ? code : 'not_accepted');
+
 const iso = (v: string | null): string | null => (v === null ? null : new Date(v).toISOString());
 
 const toNotification = (r: NotificationRow): SeenNotification => ({
   id: r.id, childPersonId: r.person_id, seenAt: r.seen_at, setting: { name: r.setting_name, type: r.setting_type }, attendancesLast12Months: r.attendances_12_months,
   createdAt: r.created_at, acknowledgedAt: r.acknowledged_at, acknowledgedBy: r.acknowledged_by, acknowledgementNote: r.acknowledgement_note, escalatedAt: r.escalated_at,
-  deliveries: (r.deliveries ?? []).map((d) => ({ channel: d.channel, attempts: d.attempts, nextAttemptAt: iso(d.next_attempt_at)!, deliveredAt: iso(d.delivered_at), lastError: d.last_error })),
+  deliveries: (r.deliveries ?? []).map((d) => ({ channel: d.channel, attempts: d.attempts, nextAttemptAt: iso(d.next_attempt_at)!, deliveredAt: iso(d.delivered_at), lastError: publicFailure(d.last_error) })),
 });
 
 /** Who reads the authority's queue, in children's social care. */

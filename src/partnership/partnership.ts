@@ -1,6 +1,6 @@
 import { decideAgency } from '../access/policy.ts';
 import { audit, auditSystem, refuse, command } from '../audit/audit.ts';
-import { hashPassword } from '../auth/passwords.ts';
+import { assertStrongPassword, hashPassword } from '../auth/passwords.ts';
 import type { Queryable } from '../db/database.ts';
 import type { ActorContext, Services } from '../shared/context.ts';
 import { conflict, invalid } from '../shared/errors.ts';
@@ -42,6 +42,7 @@ async function insertPractitioner(s: Services, tx: Queryable, input: NewPractiti
   if (agency.rowCount === 0) throw invalid('The agency must exist.', [{ pointer: '/agencyId', detail: 'No agency with that identifier' }]);
   const taken = await tx.query('SELECT 1 FROM practitioner WHERE lower(email) = lower($1)', [input.email]);
   if (taken.rowCount > 0) throw conflict('A practitioner with that e-mail address already exists.');
+  if (input.password !== undefined && precomputedHash === undefined) assertStrongPassword(input.password, { email: input.email, name: input.name });
   const id = newId();
   const passwordHash = precomputedHash ?? (input.password ? await hashPassword(input.password) : null);
   await tx.query(

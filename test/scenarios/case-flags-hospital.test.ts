@@ -59,7 +59,8 @@ describe('a child on a plan is seen at an emergency department in the next count
     stop = hook.close;
 
     // The authority's manager gives its numbers and where notifications go; the signing secret is shown once.
-    const settings = await updateFlagSettings(manager, { officeHoursPhone: '01632 960000', outOfHoursPhone: '07700 900999', webhookUrl: hook.url });
+    // The receiver here is on 127.0.0.1, which the operator lists in JIGSAW_WEBHOOK_HTTP_HOSTS (a real one is https on the internet).
+    const settings = await updateFlagSettings(manager, { officeHoursPhone: '01632 960000', outOfHoursPhone: '07700 900999', webhookUrl: hook.url }, { webhookHttpHosts: ['127.0.0.1'] });
     expect(settings.webhookSecret).toMatch(/^jsw_/);
     // The hospital in the next county is given a system token for its emergency department.
     const ed = await createFhirToken(s, { settingName: 'Southdown General Hospital emergency department', settingType: 'emergency_department' });
@@ -92,7 +93,7 @@ describe('a child on a plan is seen at an emergency department in the next count
     });
 
     // The receiver is down: the first two deliveries are refused with 503 and retried with back-off.
-    const deliveryOptions = { settings: { ...seenSettings({}), publicUrl: 'https://jigsaw.northshire.example' } };
+    const deliveryOptions = { settings: { ...seenSettings({ JIGSAW_WEBHOOK_HTTP_HOSTS: '127.0.0.1' }), publicUrl: 'https://jigsaw.northshire.example' } };
     expect(await deliverSeenNotifications(s, deliveryOptions)).toMatchObject({ attempted: 1, delivered: 0 });
     expect(await deliverSeenNotifications(s, deliveryOptions)).toMatchObject({ attempted: 0 });
     clock.advanceMinutes(1);

@@ -9,7 +9,8 @@ import { page, pageQuery, pageRequest } from '../../shared/pagination.ts';
 import { IdParams, type Api } from '../route.ts';
 
 /** Flags for health settings (CP-IS): looked-after status, births, lookups, "child was seen" notifications, the authority's contacts. */
-export function registerFlagRoutes(api: Api): void {
+/** webhookHttpHosts: JIGSAW_WEBHOOK_HTTP_HOSTS, the only hosts a webhook may reach over http or at a private address. */
+export function registerFlagRoutes(api: Api, opts: { webhookHttpHosts?: readonly string[] | undefined } = {}): void {
   api.route({
     method: 'POST', url: '/flags/lookup', tag: 'Flags', status: 200,
     operationId: 'lookupFlags', summary: 'Look a child up for flags',
@@ -55,9 +56,9 @@ export function registerFlagRoutes(api: Api): void {
   api.route({
     method: 'PUT', url: '/flag-settings', tag: 'Flags',
     operationId: 'updateFlagSettings', summary: 'Change the flag settings',
-    description: "A manager or administrator of the authority sets the office-hours and out-of-hours numbers, the webhook address and the e-mail address. Fields left out are unchanged; null clears one. A first webhook address gets a signing secret, shown once. Children's social care only (403).",
+    description: "A manager or administrator of the authority sets the office-hours and out-of-hours numbers, the webhook address and the e-mail address. Fields left out are unchanged; null clears one. A first webhook address gets a signing secret, shown once. The webhook address must be https to a public address (422 otherwise), unless the operator lists its host in JIGSAW_WEBHOOK_HTTP_HOSTS. Children's social care only (403).",
     body: FlagSettingsInput, response: FlagSettings,
-    handler: ({ ctx, body }) => updateFlagSettings(ctx, body),
+    handler: ({ ctx, body }) => updateFlagSettings(ctx, body, { webhookHttpHosts: opts.webhookHttpHosts }),
   });
   api.route({
     method: 'POST', url: '/flag-settings/webhook-secret', tag: 'Flags', status: 200,

@@ -43,11 +43,20 @@ const LOOKUP_FIELDS: Record<string, string> = {
   '/demographics/givenNames': 'givenNames', '/demographics/familyName': 'familyName', '/demographics/dateOfBirth': 'dob-day', '/demographics/postcode': 'postcode',
 };
 
+/** Plain words for why a delivery has not arrived: never the network's detail (src/notifications/seen.ts keeps it out). */
+const FAILURE_WORDS: Record<string, string> = {
+  address_not_allowed: 'the address is not allowed',
+  not_accepted: 'the receiver did not accept it',
+  no_secret: 'no signing secret is set',
+  smtp_not_configured: 'e-mail is not set up on this service',
+  smtp_failed: 'the e-mail could not be sent',
+};
+
 function deliveryText(d: SeenNotification['deliveries'][number]): string {
   const channel = d.channel === 'webhook' ? 'Webhook' : 'E-mail';
   if (d.deliveredAt) return `${channel}: delivered ${ukDateTime(d.deliveredAt)}`;
   const tries = `${d.attempts} ${d.attempts === 1 ? 'attempt' : 'attempts'}`;
-  return `${channel}: not delivered yet (${tries}${d.lastError ? `, last failure ${d.lastError}` : ''}); next attempt ${ukDateTime(d.nextAttemptAt)}`;
+  return `${channel}: not delivered yet (${tries}${d.lastError ? `; ${FAILURE_WORDS[d.lastError] ?? FAILURE_WORDS.not_accepted!}` : ''}); next attempt ${ukDateTime(d.nextAttemptAt)}`;
 }
 
 /** Flag lookup for health settings, and the authority's "child was seen" notifications. */
