@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import * as sass from 'sass';
 import { GOVUK_DIST } from './view.ts';
 
@@ -15,8 +16,8 @@ let compiled: Promise<string> | undefined;
  * The GOV.UK Frontend stylesheet compiled from src/web/styles/jigsaw-govuk.scss, once per process.
  *
  * There is no build step, and compiling all of GOV.UK Frontend takes about 5 seconds of CPU (more
- * on a busy machine), blocking the event loop while it runs. So: `jigsaw serve` asks for it before
- * it listens, and no request waits; tests build many apps and most never fetch the stylesheet, so
+ * on a busy machine) in one synchronous call, so it runs in a worker thread (compile-stylesheet.mjs)
+ * and never blocks the event loop. `jigsaw serve` asks for it before it listens, and no request waits; tests build many apps and most never fetch the stylesheet, so
  * otherwise it is compiled on the first request for it. The result is also kept on disk under
  * node_modules/.cache/jigsaw, named by a hash of the govuk-frontend and Sass versions and our
  * entry file, so that later processes (restarts, test workers) skip the compile; where that folder
@@ -40,8 +41,7 @@ async function load(): Promise<string> {
   } catch {
     // Not compiled yet for these versions: compile below.
   }
-  // quietDeps: GOV.UK Frontend's own deprecation notices are not ours to act on; warnings about our entry still show.
-  const { css } = sass.compile(STYLESHEET_ENTRY, { loadPaths: [GOVUK_DIST], style: 'compressed', quietDeps: true });
+  const css = await compileInWorker();
   try {
     await mkdir(CACHE_DIR, { recursive: true });
     // Written aside and renamed, so a parallel test worker never reads half a file.
@@ -52,4 +52,15 @@ async function load(): Promise<string> {
     // A read-only install: keep it in memory only.
   }
   return css;
+}
+
+function compileInWorker(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./compile-stylesheet.mjs', import.meta.url), { workerData: { entry: STYLESHEET_ENTRY, loadPaths: [GOVUK_DIST] } });
+    worker.once('message', (css: string) => resolve(css));
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`The stylesheet compiler stopped with code ${code}`));
+    });
+  });
 }
