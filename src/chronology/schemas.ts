@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { RelationshipType } from '../people/schemas.ts';
 import { AgencyRecord, Category } from '../records/schemas.ts';
-import { CalendarDate, Uuid } from '../shared/schemas.ts';
+import { CalendarDate, Text, Uuid } from '../shared/schemas.ts';
 
 /** Who a household member is to the child, or the child themself. */
 export const Relation = z.union([z.literal('subject'), RelationshipType]).meta({ description: "'subject': the child; otherwise what this household member is to the child." });
@@ -115,11 +115,11 @@ export const AgenciesInvolved = z
 export type AgenciesInvolved = z.infer<typeof AgenciesInvolved>;
 
 export const NewPersonLink = z
-  .strictObject({ otherPersonId: Uuid, reason: z.string().trim().min(1, 'Say why these are the same person').max(2000) })
+  .strictObject({ otherPersonId: Uuid, reason: Text.trim().min(1, 'Say why these are the same person').max(2000) })
   .meta({ id: 'NewPersonLink' });
 export type NewPersonLink = z.output<typeof NewPersonLink>;
 
-export const Unlink = z.strictObject({ reason: z.string().trim().min(1, 'Say why the link is wrong').max(2000) }).meta({ id: 'Unlink' });
+export const Unlink = z.strictObject({ reason: Text.trim().min(1, 'Say why the link is wrong').max(2000) }).meta({ id: 'Unlink' });
 export type Unlink = z.output<typeof Unlink>;
 
 export const PersonLink = z
@@ -138,6 +138,6 @@ export const PersonLink = z
 export type PersonLink = z.infer<typeof PersonLink>;
 
 export const NewContradictionMark = z
-  .strictObject({ contradictsRecordId: Uuid, note: z.string().trim().min(1, 'Say what contradicts what').max(2000) })
+  .strictObject({ contradictsRecordId: Uuid, note: Text.trim().min(1, 'Say what contradicts what').max(2000) })
   .meta({ id: 'NewContradictionMark' });
 export type NewContradictionMark = z.output<typeof NewContradictionMark>;

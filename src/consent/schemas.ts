@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Instant, Uuid } from '../shared/schemas.ts';
+import { Instant, Uuid, Text } from '../shared/schemas.ts';
 import { PurposeCode } from '../sharing/purposes.ts';
 
 /** The 3.24 criteria for a child's sufficient understanding, each answered by the assessor. */
@@ -11,33 +11,33 @@ export const CompetenceAssessment = z
     expressesOwnClearView: z.boolean(),
     isReasonablyConsistent: z.boolean(),
     fraserGuidelinesApplied: z.boolean().default(false),
-    notes: z.string().trim().min(1, 'Say how you assessed the child’s understanding').max(5000),
+    notes: Text.trim().min(1, 'Say how you assessed the child’s understanding').max(5000),
   })
   .meta({ id: 'CompetenceAssessment', description: 'Protocol 3.24; Fraser guidelines where they apply (3.25).' });
 export type CompetenceAssessment = z.output<typeof CompetenceAssessment>;
 
 export const BestInterests = z
   .strictObject({
-    capacityAssessment: z.string().trim().min(1, 'Record the capacity assessment').max(5000),
-    decisionMaker: z.string().trim().min(1, 'Name who made the best-interests decision').max(300),
-    reasons: z.string().trim().min(1, 'Give the reasons').max(5000),
+    capacityAssessment: Text.trim().min(1, 'Record the capacity assessment').max(5000),
+    decisionMaker: Text.trim().min(1, 'Name who made the best-interests decision').max(300),
+    reasons: Text.trim().min(1, 'Give the reasons').max(5000),
   })
   .meta({ id: 'BestInterests', description: 'Mental Capacity Act best-interests decision (3.31–3.35).' });
 
 export const NewConsent = z
   .strictObject({
     purposeCode: PurposeCode,
-    purpose: z.string().trim().min(1, 'Describe the purpose in your own words').max(2000),
+    purpose: Text.trim().min(1, 'Describe the purpose in your own words').max(2000),
     recipientAgencyIds: z.array(Uuid).max(50).default([]),
     recipientPractitionerIds: z.array(Uuid).max(50).default([]),
     decision: z.enum(['given', 'refused']).meta({ description: 'There is no "assumed": consent is never inferred from silence (3.20).' }),
     form: z.enum(['explicit_verbal', 'explicit_written', 'implicit']),
-    documentReference: z.string().trim().max(500).optional().meta({ description: 'Where the signed form is kept (explicit written consent).' }),
-    impliedBy: z.string().trim().max(2000).optional().meta({ description: 'The context that implies consent (implicit consent).' }),
+    documentReference: Text.trim().max(500).optional().meta({ description: 'Where the signed form is kept (explicit written consent).' }),
+    impliedBy: Text.trim().max(2000).optional().meta({ description: 'The context that implies consent (implicit consent).' }),
     givenBy: z.discriminatedUnion('capacity', [
       z.strictObject({ capacity: z.literal('self'), competence: CompetenceAssessment.optional() }),
       z.strictObject({ capacity: z.literal('parental_responsibility'), personId: Uuid.meta({ description: 'The person with parental responsibility, in your index.' }) }),
-      z.strictObject({ capacity: z.literal('local_authority'), careOrder: z.string().trim().min(1, 'Give the care order reference').max(300) }),
+      z.strictObject({ capacity: z.literal('local_authority'), careOrder: Text.trim().min(1, 'Give the care order reference').max(300) }),
       z.strictObject({ capacity: z.literal('best_interests'), bestInterests: BestInterests }),
     ]),
     obtainedAt: Instant,
@@ -54,7 +54,7 @@ export type NewConsent = z.output<typeof NewConsent>;
 
 export const Withdrawal = z
   .strictObject({
-    reason: z.string().trim().min(1, 'Record what the person said').max(2000),
+    reason: Text.trim().min(1, 'Record what the person said').max(2000),
     withdrawnAt: Instant.optional().meta({
       description: 'When the person says they withdrew, if earlier than now: kept as what they said. Shares end when the withdrawal is recorded, never earlier. A date in the future is refused.',
     }),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { NhsNumber } from '../people/schemas.ts';
-import { CalendarDate, Instant, Uuid } from '../shared/schemas.ts';
+import { CalendarDate, Instant, Uuid, Text } from '../shared/schemas.ts';
 import { FLAG_KINDS } from './derive.ts';
 
 export const HEALTH_SETTING_TYPES = ['emergency_department', 'urgent_care', 'walk_in_centre', 'maternity', 'out_of_hours_gp', 'ambulance'] as const;
@@ -9,7 +9,7 @@ export type HealthSettingType = z.infer<typeof HealthSettingType>;
 
 export const LEGAL_STATUSES = ['care_order', 'interim_care_order', 'section_20', 'placement_order', 'emergency_protection_order', 'police_protection', 'remand', 'other'] as const;
 
-const Phone = z.string().trim().regex(/^\+?[0-9][0-9 ()-]{5,24}$/, 'Enter a telephone number (digits, spaces, brackets or hyphens)');
+const Phone = Text.trim().regex(/^\+?[0-9][0-9 ()-]{5,24}$/, 'Enter a telephone number (digits, spaces, brackets or hyphens)');
 
 export const FlagSettingsInput = z
   .strictObject({
@@ -46,7 +46,7 @@ export const NewLookedAfter = z
 export type NewLookedAfter = z.output<typeof NewLookedAfter>;
 
 export const EndLookedAfter = z
-  .strictObject({ endedAt: Instant, reason: z.string().trim().min(1, 'Say why the child is no longer looked after').max(2000) })
+  .strictObject({ endedAt: Instant, reason: Text.trim().min(1, 'Say why the child is no longer looked after').max(2000) })
   .meta({ id: 'EndLookedAfter' });
 export type EndLookedAfter = z.output<typeof EndLookedAfter>;
 
@@ -85,7 +85,7 @@ export const FlagView = z
 export type FlagView = z.infer<typeof FlagView>;
 
 export const LookupSetting = z.strictObject({
-  name: z.string().trim().min(1, 'Name the setting, e.g. Northshire General emergency department').max(200),
+  name: Text.trim().min(1, 'Name the setting, e.g. Northshire General emergency department').max(200),
   type: HealthSettingType,
 });
 
@@ -96,10 +96,10 @@ export const FlagLookup = z
     nhsNumber: NhsNumber.optional(),
     demographics: z
       .strictObject({
-        givenNames: z.string().trim().min(1, 'Enter the given name').max(200),
-        familyName: z.string().trim().min(1, 'Enter the family name').max(200),
+        givenNames: Text.trim().min(1, 'Enter the given name').max(200),
+        familyName: Text.trim().min(1, 'Enter the family name').max(200),
         dateOfBirth: CalendarDate,
-        postcode: z.string().trim().min(5, 'Enter the full postcode').max(10),
+        postcode: Text.trim().min(5, 'Enter the full postcode').max(10),
       })
       .optional()
       .meta({ description: 'When no NHS number is known: returns candidates, never a confirmed identity.' }),
@@ -154,4 +154,4 @@ export const SeenNotification = z
   .meta({ id: 'SeenNotification' });
 export type SeenNotification = z.infer<typeof SeenNotification>;
 
-export const AcknowledgeSeen = z.strictObject({ note: z.string().trim().max(5000).optional() }).meta({ id: 'AcknowledgeSeenNotification' });
+export const AcknowledgeSeen = z.strictObject({ note: Text.trim().max(5000).optional() }).meta({ id: 'AcknowledgeSeenNotification' });

@@ -73,6 +73,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     bodyLimit: 1_048_576,
     // Unknown query keys are refused by the schemas; this keeps arrays predictable.
     routerOptions: { ignoreTrailingSlash: true },
+    // Errors raised before routing (an address that is not valid UTF-8, such as a lone surrogate
+    // percent-encoded) would otherwise answer in Fastify's own JSON, not problem+json.
+    frameworkErrors: (error, _request, reply) => {
+      sendProblem(reply, new Problem(400, 'https://jigsaw.example/problems/bad-request', 'The request could not be read', error.code === 'FST_ERR_BAD_URL' ? 'The address is not valid.' : 'The request could not be read.'));
+    },
   });
   await app.register(cookie);
   // The API speaks JSON only; anything else is a 415, not a string for the schemas to puzzle over.

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Actor } from '../access/policy.ts';
 import type { ActorContext, Services } from '../shared/context.ts';
 import { badRequest, fieldProblems, invalid, unauthenticated } from '../shared/errors.ts';
+import { cleanText, Uuid } from '../shared/schemas.ts';
 import type { ApiTag } from './tags.ts';
 
 /**
@@ -103,7 +104,8 @@ export class Api {
         const ctx: ActorContext = {
           ...this.services,
           actor: request.actor ?? { practitionerId: '', agencyId: '', roles: [], grants: [] },
-          purpose: typeof purposeHeader === 'string' ? purposeHeader.slice(0, 500) : undefined,
+          // Kept in the audit trail: control characters and lone surrogates would fail there (or hide text), so they are dropped.
+          purpose: typeof purposeHeader === 'string' ? cleanText(purposeHeader).slice(0, 500) : undefined,
           requestId: request.id,
         };
         const result = await spec.handler({ ctx, params, query, body, request, reply });
@@ -114,4 +116,5 @@ export class Api {
   }
 }
 
-export const IdParams = z.strictObject({ id: z.uuid('Not a valid identifier') });
+/** The one id in a path, made lower case by the shared Uuid. */
+export const IdParams = z.strictObject({ id: Uuid });

@@ -1,17 +1,17 @@
 import { z } from 'zod';
 import { NhsNumber, Sex } from '../people/schemas.ts';
-import { CalendarDate, Uuid } from '../shared/schemas.ts';
+import { CalendarDate, Uuid, Text } from '../shared/schemas.ts';
 
 export const CandidateSearch = z
   .strictObject({
-    givenNames: z.string().trim().max(200).optional(),
-    familyName: z.string().trim().max(200).optional(),
+    givenNames: Text.trim().max(200).optional(),
+    familyName: Text.trim().max(200).optional(),
     dateOfBirth: CalendarDate.optional(),
     sex: Sex.optional(),
     nhsNumber: NhsNumber.optional(),
-    address: z.string().trim().max(400).optional(),
-    postcode: z.string().trim().toUpperCase().max(10).optional(),
-    town: z.string().trim().max(100).optional(),
+    address: Text.trim().max(400).optional(),
+    postcode: Text.trim().toUpperCase().max(10).optional(),
+    town: Text.trim().max(100).optional(),
     minProbability: z.number().min(0.01).max(1).default(0.2),
   })
   .refine((q) => q.givenNames || q.familyName || q.dateOfBirth || q.nhsNumber, { message: 'Give a name, a date of birth or an NHS number', path: ['familyName'] })
@@ -51,9 +51,9 @@ export type Candidate = z.infer<typeof Candidate>;
 export const Candidates = z.object({ candidates: z.array(Candidate) }).meta({ id: 'Candidates' });
 export type Candidates = z.infer<typeof Candidates>;
 
-export const CandidateParams = z.strictObject({ id: z.uuid('Not a valid identifier'), otherId: z.uuid('Not a valid identifier') });
+export const CandidateParams = z.strictObject({ id: Uuid, otherId: Uuid });
 
-export const MatchDecisionReason = z.strictObject({ reason: z.string().trim().min(1, 'Say why').max(2000) }).meta({ id: 'MatchDecisionReason' });
+export const MatchDecisionReason = z.strictObject({ reason: Text.trim().min(1, 'Say why').max(2000) }).meta({ id: 'MatchDecisionReason' });
 
 export const NotSamePerson = z
   .object({

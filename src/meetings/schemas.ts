@@ -1,13 +1,13 @@
 import { z } from 'zod';
-import { Instant, Uuid, CalendarDate } from '../shared/schemas.ts';
+import { Instant, Uuid, CalendarDate, Text } from '../shared/schemas.ts';
 
 export const MeetingKind = z.enum(['strategy_discussion', 'conference', 'core_group', 'standing_panel']);
 
 export const NewMeeting = z
   .strictObject({
     kind: MeetingKind,
-    title: z.string().trim().min(1, 'Give the meeting a title (no names: it appears in lists)').max(200),
-    series: z.string().trim().max(200).optional().meta({ description: 'e.g. "North JAG" or a core group: meetings in a series review each other\'s actions.' }),
+    title: Text.trim().min(1, 'Give the meeting a title (no names: it appears in lists)').max(200),
+    series: Text.trim().max(200).optional().meta({ description: 'e.g. "North JAG" or a core group: meetings in a series review each other\'s actions.' }),
     episodeId: Uuid.optional(),
     scheduledAt: Instant,
     chairId: Uuid.optional(),
@@ -20,16 +20,16 @@ export type NewMeeting = z.output<typeof NewMeeting>;
 export const MeetingOutcome = z
   .strictObject({
     heldAt: Instant,
-    attendance: z.array(z.strictObject({ agencyId: Uuid, practitionerId: Uuid.optional(), attended: z.boolean(), apologies: z.string().trim().max(500).optional() })).max(100),
-    decisions: z.array(z.string().trim().min(1).max(5000)).max(100).default([]),
-    actions: z.array(z.strictObject({ ownerId: Uuid, description: z.string().trim().min(1, 'Describe the action').max(2000), dueOn: CalendarDate })).max(200).default([]),
-    reviewedActions: z.array(z.strictObject({ actionId: Uuid, status: z.enum(['done', 'dropped', 'carried_forward']), note: z.string().trim().max(2000).optional() })).max(200).default([]),
-    minutes: z.string().trim().min(1, 'Record the minutes').max(100_000),
-    familyTold: z.string().trim().min(1, 'Record what the family will be told, by whom and when').max(5000),
+    attendance: z.array(z.strictObject({ agencyId: Uuid, practitionerId: Uuid.optional(), attended: z.boolean(), apologies: Text.trim().max(500).optional() })).max(100),
+    decisions: z.array(Text.trim().min(1).max(5000)).max(100).default([]),
+    actions: z.array(z.strictObject({ ownerId: Uuid, description: Text.trim().min(1, 'Describe the action').max(2000), dueOn: CalendarDate })).max(200).default([]),
+    reviewedActions: z.array(z.strictObject({ actionId: Uuid, status: z.enum(['done', 'dropped', 'carried_forward']), note: Text.trim().max(2000).optional() })).max(200).default([]),
+    minutes: Text.trim().min(1, 'Record the minutes').max(100_000),
+    familyTold: Text.trim().min(1, 'Record what the family will be told, by whom and when').max(5000),
   })
   .meta({ id: 'MeetingOutcome' });
 export type MeetingOutcome = z.output<typeof MeetingOutcome>;
 
 export const Contribution = z.strictObject({ shareDecisionId: Uuid }).meta({ id: 'MeetingContribution' });
 
-export const ActionClosure = z.strictObject({ status: z.enum(['done', 'dropped']), note: z.string().trim().max(2000).optional() }).meta({ id: 'MeetingActionClosure' });
+export const ActionClosure = z.strictObject({ status: z.enum(['done', 'dropped']), note: Text.trim().max(2000).optional() }).meta({ id: 'MeetingActionClosure' });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Text, Uuid } from '../shared/schemas.ts';
 import { ROLES } from '../access/policy.ts';
 
 export const AGENCY_TYPES = [
@@ -29,19 +30,19 @@ export type Nation = z.infer<typeof Nation>;
 export const Role = z.enum(ROLES).meta({ description: 'A role a practitioner holds within their agency.' });
 
 export const Partnership = z
-  .object({ id: z.uuid(), name: z.string(), nation: Nation, agencyIds: z.array(z.uuid()) })
+  .object({ id: z.uuid(), name: z.string(), nation: Nation, agencyIds: z.array(Uuid) })
   .meta({ id: 'Partnership' });
 export type Partnership = z.infer<typeof Partnership>;
 
 export const Agency = z
-  .object({ id: z.uuid(), name: z.string(), type: AgencyType, odsCode: z.string().nullable(), partnershipIds: z.array(z.uuid()) })
+  .object({ id: z.uuid(), name: z.string(), type: AgencyType, odsCode: z.string().nullable(), partnershipIds: z.array(Uuid) })
   .meta({ id: 'Agency' });
 export type Agency = z.infer<typeof Agency>;
 
 export const Practitioner = z
   .object({
-    id: z.uuid(),
-    agencyId: z.uuid(),
+    id: Uuid,
+    agencyId: Uuid,
     name: z.string(),
     email: z.string(),
     jobTitle: z.string().nullable(),
@@ -51,7 +52,7 @@ export const Practitioner = z
   .meta({ id: 'Practitioner' });
 export type Practitioner = z.infer<typeof Practitioner>;
 
-const name = z.string().trim().min(1, 'Enter a name').max(200);
+const name = Text.trim().min(1, 'Enter a name').max(200);
 
 export const NewPartnership = z.strictObject({ name, nation: Nation });
 export type NewPartnership = z.infer<typeof NewPartnership>;
@@ -59,17 +60,17 @@ export type NewPartnership = z.infer<typeof NewPartnership>;
 export const NewAgency = z.strictObject({
   name,
   type: AgencyType,
-  odsCode: z.string().trim().max(20).optional(),
-  partnershipIds: z.array(z.uuid()).min(1, 'An agency belongs to at least one partnership'),
+  odsCode: Text.trim().max(20).optional(),
+  partnershipIds: z.array(Uuid).min(1, 'An agency belongs to at least one partnership'),
 });
 export type NewAgency = z.infer<typeof NewAgency>;
 
 export const NewPractitioner = z
   .strictObject({
-    agencyId: z.uuid(),
+    agencyId: Uuid,
     name,
     email: z.email('Enter an e-mail address like name@example.org').max(320),
-    jobTitle: z.string().trim().max(200).optional(),
+    jobTitle: Text.trim().max(200).optional(),
     roles: z.array(Role).min(1, 'Give at least one role'),
     password: z.string().min(12, 'A password must have at least 12 characters').max(200).optional(),
   })

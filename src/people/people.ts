@@ -2,7 +2,8 @@ import { decideAgency, decidePerson } from '../access/policy.ts';
 import { audit, command, refuse } from '../audit/audit.ts';
 import type { Queryable } from '../db/database.ts';
 import type { ActorContext, Tx } from '../shared/context.ts';
-import { invalid } from '../shared/errors.ts';
+import { invalid, type FieldProblem } from '../shared/errors.ts';
+import { londonDate } from '../calendar/working-days.ts';
 import { newId } from '../shared/ids.ts';
 import { grantsFor, liveGrants, withGrants, type GrantInfo } from '../sharing/grants.ts';
 import { indexPerson } from '../matching/store.ts';
@@ -42,11 +43,32 @@ export async function personInReach(ctx: ActorContext, tx: Queryable, personId: 
   return { ...row, grants };
 }
 
+/** How far ahead an expected date of delivery may be: a pregnancy lasts about 42 weeks at most. */
+const LONGEST_PREGNANCY_DAYS = 300;
+
+/**
+ * The rules on a person's dates relative to today (the schema keeps them within 1900–2099): a date
+ * of birth is not in the future, and an unborn child's expected date of delivery not beyond a
+ * pregnancy from now. Today is the London date by the service's clock.
+ */
+export function birthDateProblems(now: Date, p: { dateOfBirth?: string | undefined; expectedDateOfDelivery?: string | undefined }, prefix = ''): FieldProblem[] {
+  const today = londonDate(now);
+  const problems: FieldProblem[] = [];
+  if (p.dateOfBirth && p.dateOfBirth > today) problems.push({ pointer: `${prefix}/dateOfBirth`, detail: 'A date of birth cannot be in the future' });
+  const latestDelivery = londonDate(new Date(now.getTime() + LONGEST_PREGNANCY_DAYS * 86_400_000));
+  if (p.expectedDateOfDelivery && p.expectedDateOfDelivery > latestDelivery) {
+    problems.push({ pointer: `${prefix}/expectedDateOfDelivery`, detail: `An expected date of delivery is at most ${LONGEST_PREGNANCY_DAYS} days from today` });
+  }
+  return problems;
+}
+
 export async function createPerson(ctx: ActorContext, input: NewPersonParsed): Promise<Person> {
   return command(ctx, async (tx) => {
     if (!decideAgency(ctx.actor, 'create-person', ctx.actor.agencyId).allowed) {
       throw refuse('agency', { action: 'person.create', entityType: 'agency', entityId: ctx.actor.agencyId });
     }
+    const dates = birthDateProblems(ctx.clock.now(), input);
+    if (dates.length) throw invalid('These dates are not possible.', dates);
     const id = newId();
     const now = ctx.clock.now().toISOString();
     await tx.query(

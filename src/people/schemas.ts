@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CalendarDate, Uuid } from '../shared/schemas.ts';
+import { CalendarDate, Uuid, Text } from '../shared/schemas.ts';
 import { KeyId, KeyTime, pageQuery } from '../shared/pagination.ts';
 import { nhsNumberProblem, normaliseNhsNumber } from './nhs-number.ts';
 
@@ -19,15 +19,15 @@ export const NhsNumber = z
 
 export const PersonName = z.strictObject({
   use: z.enum(['usual', 'alias', 'previous', 'preferred']).default('usual'),
-  givenNames: z.string().trim().max(200).default(''),
-  familyName: z.string().trim().max(200).default(''),
+  givenNames: Text.trim().max(200).default(''),
+  familyName: Text.trim().max(200).default(''),
 }).refine((n) => n.givenNames !== '' || n.familyName !== '', { message: 'Enter a given name or a family name', path: ['givenNames'] });
 
 export const Address = z.strictObject({
-  line1: z.string().trim().min(1, 'Enter the first line of the address').max(200),
-  line2: z.string().trim().max(200).optional(),
-  town: z.string().trim().max(100).optional(),
-  postcode: z.string().trim().toUpperCase().max(10).optional(),
+  line1: Text.trim().min(1, 'Enter the first line of the address').max(200),
+  line2: Text.trim().max(200).optional(),
+  town: Text.trim().max(100).optional(),
+  postcode: Text.trim().toUpperCase().max(10).optional(),
   validFrom: CalendarDate.optional(),
   validTo: CalendarDate.optional(),
 }).refine((a) => !a.validFrom || !a.validTo || a.validTo >= a.validFrom, { message: 'The end date must not be before the start date', path: ['validTo'] });
@@ -41,8 +41,8 @@ export const NewPerson = z
     sex: Sex.default('unknown'),
     nhsNumber: NhsNumber.optional(),
     addresses: z.array(Address).max(50).default([]),
-    preferredLanguage: z.string().trim().max(100).optional(),
-    communicationNeeds: z.string().trim().max(2000).optional(),
+    preferredLanguage: Text.trim().max(100).optional(),
+    communicationNeeds: Text.trim().max(2000).optional(),
   })
   .superRefine((p, ctx) => {
     if (p.kind === 'unborn') {
@@ -111,7 +111,7 @@ export const Person = z
 export type Person = z.infer<typeof Person>;
 
 const PersonSearchFields = z.strictObject({
-  name: z.string().trim().max(200).optional(),
+  name: Text.trim().max(200).optional(),
   dateOfBirth: CalendarDate.optional(),
   nhsNumber: NhsNumber.optional(),
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Text } from '../shared/schemas.ts';
 import { audit, auditArguments, command, refuse, type AuditInput } from '../audit/audit.ts';
 import { addDays, londonDate } from '../calendar/working-days.ts';
 import type { ActorContext, Services, Tx } from '../shared/context.ts';
@@ -178,7 +179,7 @@ export type AlertStatus = z.infer<typeof AlertStatus>;
 export const AlertQuery = z.strictObject({ status: AlertStatus.default('open') });
 
 export const Acknowledgement = z
-  .strictObject({ note: z.string().trim().min(1, 'Leave the note out, or write something').max(5000).optional() })
+  .strictObject({ note: Text.trim().min(1, 'Leave the note out, or write something').max(5000).optional() })
   .meta({ id: 'AlertAcknowledgement', description: 'Optionally, what the manager has done about it.' });
 export type Acknowledgement = z.output<typeof Acknowledgement>;
 

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { CalendarDate, Instant, Uuid } from '../shared/schemas.ts';
+import { CalendarDate, Instant, Uuid, Text } from '../shared/schemas.ts';
 
 /** What is checked, every how many days, and until when: shared by an arrangement and a closure. */
 const plan = {
-  checks: z.string().trim().min(1, 'Say what will be checked (e.g. see the baby and confer with the school)').max(2000),
+  checks: Text.trim().min(1, 'Say what will be checked (e.g. see the baby and confer with the school)').max(2000),
   everyDays: z
     .number({ error: 'Say every how many days a check is due (14 for fortnightly)' })
     .int('A whole number of days')
@@ -11,7 +11,7 @@ const plan = {
     .max(366, 'At least once a year')
     .meta({ description: 'A check is due this many days after the last completed check, or after the start: 14 for fortnightly.' }),
   endsOn: CalendarDate.meta({ description: 'When the arrangement ends unless it is renewed: monitoring is not open-ended.' }),
-  escalation: z.string().trim().max(2000).optional().meta({ description: 'What happens if concerns continue or checks cannot be made (e.g. refer to children\'s social care).' }),
+  escalation: Text.trim().max(2000).optional().meta({ description: 'What happens if concerns continue or checks cannot be made (e.g. refer to children\'s social care).' }),
 };
 
 const endsAfterStart = (a: { startsOn?: string | undefined; endsOn: string }, ctx: z.RefinementCtx): void => {
@@ -42,18 +42,18 @@ export const NewMonitoringCheck = z
   .strictObject({
     outcome: z.enum(['done', 'no_access']).meta({ description: "done: the check was made. no_access: nobody answered or the child was not seen; the next check stays due and the recording agency is told." }),
     checkedAt: Instant,
-    note: z.string().trim().min(1, 'Write a note of the check').max(5000),
+    note: Text.trim().min(1, 'Write a note of the check').max(5000),
   })
   .meta({ id: 'NewMonitoringCheck' });
 export type NewMonitoringCheck = z.output<typeof NewMonitoringCheck>;
 
 export const EndArrangement = z
-  .strictObject({ reason: z.string().trim().min(1, 'Say why the monitoring is ending').max(2000) })
+  .strictObject({ reason: Text.trim().min(1, 'Say why the monitoring is ending').max(2000) })
   .meta({ id: 'EndMonitoringArrangement' });
 export type EndArrangement = z.output<typeof EndArrangement>;
 
 export const Acknowledgement = z
-  .strictObject({ note: z.string().trim().max(2000).optional() })
+  .strictObject({ note: Text.trim().max(2000).optional() })
   .meta({ id: 'Acknowledgement' });
 export type Acknowledgement = z.output<typeof Acknowledgement>;
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { NewPerson } from '../people/schemas.ts';
-import { Instant, Uuid } from '../shared/schemas.ts';
+import { Instant, requiredUuid, Text, textOf, Uuid } from '../shared/schemas.ts';
 import { KeyDate, KeyId, KeyTime, pageQuery } from '../shared/pagination.ts';
 import { NewShareDecision } from '../sharing/schemas.ts';
 
@@ -10,11 +10,11 @@ import { NewShareDecision } from '../sharing/schemas.ts';
  */
 
 const text = (missing: string, max = 10_000): z.ZodString =>
-  z.string({ error: (iss) => (iss.input === undefined ? missing : 'Must be text') }).trim().min(1, missing).max(max, `Keep this to ${max} characters`);
+  textOf(z.string({ error: (iss) => (iss.input === undefined ? missing : 'Must be text') })).trim().min(1, missing).max(max, `Keep this to ${max} characters`);
 
-const optionalText = (max = 10_000): z.ZodOptional<z.ZodString> => z.string({ error: () => 'Must be text' }).trim().max(max, `Keep this to ${max} characters`).optional();
+const optionalText = (max = 10_000): z.ZodOptional<z.ZodString> => textOf(z.string({ error: () => 'Must be text' })).trim().max(max, `Keep this to ${max} characters`).optional();
 
-const identifier = (missing: string): z.ZodUUID => z.uuid({ error: (iss) => (iss.input === undefined ? missing : 'Not a valid identifier') });
+const identifier = requiredUuid;
 
 export const REFERRAL_CHANNELS = ['phone', 'written', 'online'] as const;
 export const ReferralChannel = z
@@ -71,7 +71,7 @@ export const ReferralShareDecision = NewShareDecision.omit({ personId: true }).m
 export type ReferralShareDecision = z.output<typeof ReferralShareDecision>;
 
 const common = {
-  idempotencyKey: z.string().trim().min(1).max(200).optional().meta({ description: 'Retrying with the same key returns the referral already made.' }),
+  idempotencyKey: Text.trim().min(1).max(200).optional().meta({ description: 'Retrying with the same key returns the referral already made.' }),
   channel: ReferralChannel,
   urgent: z.boolean({ error: () => 'Must be true or false' }).default(false).meta({ description: 'A child may be at immediate risk: the receiving agency sees it first.' }),
   madeAt: Instant.optional().meta({ description: 'When the referral was made (e.g. the phone call), if earlier than now: the working-day clock starts here.' }),
@@ -149,7 +149,7 @@ export const AcceptReferral = z
   .strictObject({
     personId: Uuid.optional().meta({ description: "Your agency's existing entry for the child. Leave out to create one from the identity the referral carries." }),
     allocatedWorkerId: Uuid.optional(),
-    team: z.string().trim().max(200).optional(),
+    team: Text.trim().max(200).optional(),
   })
   .meta({ id: 'AcceptReferral' });
 export type AcceptReferral = z.output<typeof AcceptReferral>;
@@ -169,7 +169,7 @@ export const DecideReferral = z
 export type DecideReferral = z.output<typeof DecideReferral>;
 
 /** The queue's keyset: next step's due date, 0 if urgent else 1, when made, id (see listIncomingReferralsPage). */
-export const IncomingReferralKey = z.tuple([KeyDate, z.number().int().min(0).max(1), z.string().max(40), KeyId]);
+export const IncomingReferralKey = z.tuple([KeyDate, z.number().int().min(0).max(1), Text.max(40), KeyId]);
 export type IncomingReferralKey = z.infer<typeof IncomingReferralKey>;
 /** "My referrals" keyset: newest first, by when made, then id. */
 export const OutgoingReferralKey = z.tuple([KeyTime, KeyId]);

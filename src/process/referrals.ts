@@ -3,6 +3,7 @@ import { audit, command, refuse, type AccessRefused } from '../audit/audit.ts';
 import { workingDayCalendar, type CalendarNation } from '../calendar/working-days.ts';
 import type { Queryable } from '../db/database.ts';
 import type { NewPersonParsed } from '../people/schemas.ts';
+import { birthDateProblems } from '../people/people.ts';
 import type { ActorContext, Tx } from '../shared/context.ts';
 import { conflict, forbidden, invalid, Problem, type FieldProblem } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
@@ -430,6 +431,8 @@ async function recordPublicReferral(ctx: ActorContext, input: PublicReferral): P
     const problems: FieldProblem[] = [];
     if (input.child.kind === 'adult') problems.push({ pointer: '/child/kind', detail: 'Refer a child' });
     input.otherChildren.forEach((o, i) => { if (o.identity.kind === 'adult') problems.push({ pointer: `/otherChildren/${i}/identity/kind`, detail: 'Refer a child' }); });
+    problems.push(...birthDateProblems(ctx.clock.now(), input.child, '/child'));
+    input.otherChildren.forEach((o, i) => problems.push(...birthDateProblems(ctx.clock.now(), o.identity, `/otherChildren/${i}/identity`)));
     const when = whenProblem(ctx, input.madeAt, '/madeAt');
     if (when) problems.push(when);
     if (problems.length) throw invalid('The referral cannot be recorded yet.', problems);

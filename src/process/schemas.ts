@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Instant, Uuid } from '../shared/schemas.ts';
+import { CalendarDate, Instant, Text, Uuid } from '../shared/schemas.ts';
 import { KeyDate, KeyId, KeyTime, pageQuery } from '../shared/pagination.ts';
 import { ClosureMonitoring } from './monitoring.schemas.ts';
 
@@ -13,9 +13,9 @@ export const PlanDetails = z
     leadAgencyId: Uuid,
     keyWorkerId: Uuid.meta({ description: 'The key worker (a social worker) who leads the core group (49, 51.1).' }),
     coreGroup: z.array(Uuid).min(1, 'Name the core group members').max(50),
-    outlinePlan: z.string().trim().min(1, 'Write the outline plan').max(20_000),
-    contingencyPlan: z.string().trim().min(1, 'Write the contingency plan').max(20_000),
-    actions: z.array(z.strictObject({ ownerId: Uuid, action: z.string().trim().min(1).max(2000), dueOn: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'Enter a date as YYYY-MM-DD') })).max(200).default([]),
+    outlinePlan: Text.trim().min(1, 'Write the outline plan').max(20_000),
+    contingencyPlan: Text.trim().min(1, 'Write the contingency plan').max(20_000),
+    actions: z.array(z.strictObject({ ownerId: Uuid, action: Text.trim().min(1).max(2000), dueOn: CalendarDate })).max(200).default([]),
   })
   .meta({ id: 'ChildProtectionPlan' });
 
@@ -24,37 +24,37 @@ export const EpisodeActionInput = z
   .discriminatedUnion('type', [
     z.strictObject({ type: z.literal('referral_confirmed_in_writing') }),
     z.strictObject({ type: z.literal('referral_acknowledged') }),
-    z.strictObject({ type: z.literal('referral_decided'), outcome: z.enum(['assessment', 'other_agency', 'advice', 'no_further_action', 'strategy_discussion']), reasons: z.string().trim().min(1, 'Give the reasons for the decision').max(5000) }),
+    z.strictObject({ type: z.literal('referral_decided'), outcome: z.enum(['assessment', 'other_agency', 'advice', 'no_further_action', 'strategy_discussion']), reasons: Text.trim().min(1, 'Give the reasons for the decision').max(5000) }),
     z.strictObject({ type: z.literal('assessment_started'), kind: kinds }),
-    z.strictObject({ type: z.literal('assessment_completed'), kind: kinds, outcome: z.enum(['no_further_action', 'child_in_need_plan', 'strategy_discussion', 'core_assessment']), summary: z.string().trim().min(1).max(20_000) }),
-    z.strictObject({ type: z.literal('urgent_protective_action'), kind: z.enum(['emergency_protection_order', 'police_protection', 'other']), otherChildrenConsidered: z.string().trim().min(1, 'Say how siblings and other children in the household were considered (23.4)').max(5000) }),
+    z.strictObject({ type: z.literal('assessment_completed'), kind: kinds, outcome: z.enum(['no_further_action', 'child_in_need_plan', 'strategy_discussion', 'core_assessment']), summary: Text.trim().min(1).max(20_000) }),
+    z.strictObject({ type: z.literal('urgent_protective_action'), kind: z.enum(['emergency_protection_order', 'police_protection', 'other']), otherChildrenConsidered: Text.trim().min(1, 'Say how siblings and other children in the household were considered (23.4)').max(5000) }),
     z.strictObject({
       type: z.literal('strategy_discussion_held'),
       s47: z.boolean().meta({ description: 'Whether to initiate s47 enquiries.' }),
-      participants: z.array(z.strictObject({ agencyId: Uuid, practitionerId: Uuid.optional(), name: z.string().trim().max(200).optional() })).min(1, 'Record who took part').max(50),
+      participants: z.array(z.strictObject({ agencyId: Uuid, practitionerId: Uuid.optional(), name: Text.trim().max(200).optional() })).min(1, 'Record who took part').max(50),
       policeInvestigation: z.boolean(),
-      immediateSafety: z.string().trim().min(1, 'Record the decisions on immediate safety').max(5000),
-      familyToBeTold: z.string().trim().min(1, 'Record what the family will be told, by whom and when').max(5000),
+      immediateSafety: Text.trim().min(1, 'Record the decisions on immediate safety').max(5000),
+      familyToBeTold: Text.trim().min(1, 'Record what the family will be told, by whom and when').max(5000),
     }),
     z.strictObject({ type: z.literal('strategy_record_circulated') }),
-    z.strictObject({ type: z.literal('s47_concluded'), outcome: z.enum(['not_substantiated', 'substantiated_no_continuing_risk', 'continuing_risk']), summary: z.string().trim().min(1).max(20_000) }),
+    z.strictObject({ type: z.literal('s47_concluded'), outcome: z.enum(['not_substantiated', 'substantiated_no_continuing_risk', 'continuing_risk']), summary: Text.trim().min(1).max(20_000) }),
     z.strictObject({
       type: z.literal('conference_held'),
       kind: z.enum(['initial', 'pre_birth', 'review', 'transfer_in']),
       plan: z.boolean().meta({ description: 'Whether the child is (or remains) the subject of a child protection plan.' }),
       invitedAgencyIds: z.array(Uuid).min(1, 'Record which agencies were invited').max(50),
       attendedAgencyIds: z.array(Uuid).max(50).default([]),
-      parentsParticipation: z.string().trim().min(1, "Record the parents' participation (or why they were excluded)").max(5000),
+      parentsParticipation: Text.trim().min(1, "Record the parents' participation (or why they were excluded)").max(5000),
       planDetails: PlanDetails.optional(),
     }).superRefine((c, ctx) => {
       if (c.plan && !c.planDetails) ctx.addIssue({ code: 'custom', path: ['planDetails'], message: 'A child protection plan needs its category, lead agency, key worker, core group, outline and contingency plans' });
     }),
     z.strictObject({ type: z.literal('core_group_met'), attendees: z.array(Uuid).min(1).max(50) }),
-    z.strictObject({ type: z.literal('cin_plan_reviewed'), summary: z.string().trim().min(1).max(20_000) }),
+    z.strictObject({ type: z.literal('cin_plan_reviewed'), summary: Text.trim().min(1).max(20_000) }),
     z.strictObject({ type: z.literal('plan_ended'), reason: z.enum(['review_decision', 'moved_authority', 'eighteenth_birthday', 'death', 'left_uk']), childInNeedPlan: z.boolean().default(false) }),
     z.strictObject({
       type: z.literal('case_closed'),
-      reasons: z.string().trim().min(1, 'Give the reasons for closing the case').max(5000),
+      reasons: Text.trim().min(1, 'Give the reasons for closing the case').max(5000),
       // Case example 8: after visits with no access, or with concerns recorded during the episode, a case closes only with an agency named to monitor.
       monitoringAgencyId: Uuid.optional().meta({ description: 'The agency that will monitor the child: required after home visits with no access or concerns recorded during the episode.' }),
       monitoringPractitionerId: Uuid.optional().meta({ description: 'The practitioner in that agency who will make the checks.' }),
@@ -67,7 +67,7 @@ export type EpisodeActionInput = z.output<typeof EpisodeActionInput>;
 
 export const RecordAction = z
   .strictObject({
-    idempotencyKey: z.string().trim().min(1).max(200).meta({ description: 'Retrying with the same key never records the action twice.' }),
+    idempotencyKey: Text.trim().min(1).max(200).meta({ description: 'Retrying with the same key never records the action twice.' }),
     occurredAt: Instant,
     action: EpisodeActionInput,
     meetingId: Uuid.optional().meta({
@@ -79,12 +79,12 @@ export type RecordAction = z.output<typeof RecordAction>;
 
 export const OpenEpisode = z
   .strictObject({
-    idempotencyKey: z.string().trim().min(1).max(200),
+    idempotencyKey: Text.trim().min(1).max(200),
     childPersonId: Uuid,
     receivedAt: Instant,
     channel: z.enum(['phone', 'written', 'online']),
     allocatedWorkerId: Uuid.optional(),
-    team: z.string().trim().max(200).optional(),
+    team: Text.trim().max(200).optional(),
   })
   .meta({ id: 'OpenEpisode' });
 export type OpenEpisode = z.output<typeof OpenEpisode>;
@@ -109,12 +109,12 @@ export const EpisodeListQuery = z.strictObject({
 });
 
 /** The due steps' keyset: soonest due date, then the step, then the episode. */
-export const DueStepKey = z.tuple([KeyDate, z.string().max(100), KeyId]);
+export const DueStepKey = z.tuple([KeyDate, Text.max(100), KeyId]);
 export type DueStepKey = z.infer<typeof DueStepKey>;
 
 export const DueStepQuery = z.strictObject({
   worker: z.enum(['me'], { error: "Use 'me' for the steps of the episodes allocated to you" }).optional().meta({ description: 'me: only episodes allocated to you.' }),
-  team: z.string().max(200).optional().meta({ description: "Only this team's episodes." }),
+  team: Text.max(200).optional().meta({ description: "Only this team's episodes." }),
   overdueOnly: z.enum(['true', 'false'], { error: "Use 'true' or 'false'" }).optional(),
   ...pageQuery('due-steps', DueStepKey),
 });

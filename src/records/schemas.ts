@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Instant, Uuid } from '../shared/schemas.ts';
+import { Instant, Uuid, Text } from '../shared/schemas.ts';
 
 export const RECORD_KINDS = ['concern', 'observation', 'contact', 'home_visit', 'appointment', 'hospital_attendance', 'incident'] as const;
 export const RecordKind = z.enum(RECORD_KINDS);
@@ -29,7 +29,7 @@ export const SourceType = z.enum(['practitioner', 'child', 'parent_or_carer', 'f
 export const Source = z
   .strictObject({
     type: SourceType,
-    description: z.string().trim().max(500).optional().meta({ description: 'Who, in words. Hidden from other readers when identityProtected.' }),
+    description: Text.trim().max(500).optional().meta({ description: 'Who, in words. Hidden from other readers when identityProtected.' }),
     identityProtected: z.boolean().default(false).meta({ description: 'A member of the public whose identity is disclosed only with their consent (12.5).' }),
   })
   .meta({ id: 'Source' });
@@ -43,10 +43,10 @@ const content = {
   source: Source,
   confidential: z.boolean(),
   sensitiveCategories: z.array(SensitiveCategory).default([]),
-  summary: z.string().trim().min(1, 'Enter a summary').max(500),
-  details: z.string().max(20_000).optional(),
-  childsWords: z.string().max(5_000).optional().meta({ description: "The child's own words, as said." }),
-  outcome: z.string().max(50).optional(),
+  summary: Text.trim().min(1, 'Enter a summary').max(500),
+  details: Text.max(20_000).optional(),
+  childsWords: Text.max(5_000).optional().meta({ description: "The child's own words, as said." }),
+  outcome: Text.max(50).optional(),
 };
 
 function checkOutcome(r: { kind?: RecordKind | undefined; outcome?: string | undefined }, ctx: z.RefinementCtx): void {
@@ -70,7 +70,7 @@ export type NewRecord = z.output<typeof NewRecord>;
 export const Correction = z
   .strictObject({
     baseVersion: z.number().int().min(1).meta({ description: 'The version being corrected; a stale one is refused (409).' }),
-    correctionReason: z.string().trim().min(1, 'Say why the record is being corrected').max(2000),
+    correctionReason: Text.trim().min(1, 'Say why the record is being corrected').max(2000),
     kind: RecordKind.optional(),
     occurredAt: content.occurredAt.optional(),
     categories: content.categories.optional(),

@@ -34,10 +34,16 @@ export const Limit = z.coerce
   .meta({ description: `How many items a page holds: ${DEFAULT_LIMIT} unless you say, at most ${MAX_LIMIT}.` });
 
 /** A moment as a cursor holds it: UTC with microseconds, exactly as the database compares it. */
-export const KeyTime = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/);
+export const KeyTime = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/).refine((v) => existingDate(v.slice(0, 10)) && !Number.isNaN(Date.parse(v)));
 /** A calendar date in a cursor. */
-export const KeyDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+export const KeyDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).refine(existingDate);
 export const KeyId = z.uuid();
+
+/** A forged cursor could name 30 February, which the database refuses (a 500) rather than compares. */
+function existingDate(ymd: string): boolean {
+  const d = new Date(`${ymd}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === ymd;
+}
 
 /** The SQL expression giving a timestamp column as a cursor holds it (see KeyTime). */
 export const sqlKeyTime = (column: string): string => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;

@@ -6,7 +6,7 @@ import { personInReach } from '../people/people.ts';
 import type { ActorContext, Tx } from '../shared/context.ts';
 import { conflict, forbidden, invalid, type FieldProblem } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
-import { Uuid } from '../shared/schemas.ts';
+import { requiredUuid, textOf, Uuid } from '../shared/schemas.ts';
 import { KeyId, KeyTime, keysetPage, sqlKeyTime, type Page, type PageRequest } from '../shared/pagination.ts';
 import { notifyAgency, notifyPractitioners } from './notify.ts';
 import { PURPOSE_CODES, type PurposeCode } from './purposes.ts';
@@ -29,15 +29,14 @@ const RequestPurposeCode = z
   .enum(PURPOSE_CODES, { error: (iss) => (iss.input === undefined ? 'Choose the purpose of the request' : `Must be one of ${PURPOSE_CODES.join(', ')}`) })
   .meta({ description: 'The kind of purpose; the answering agency compares it with any consent it holds.' });
 
-const identifier = (whenMissing: string): z.ZodUUID => z.uuid({ error: (iss) => (iss.input === undefined ? whenMissing : 'Not a valid identifier') });
+const identifier = requiredUuid;
 
 export const NewInformationRequest = z
   .strictObject({
     personId: identifier('Choose the person the request is about').meta({ description: "The person in your agency's index the request is about." }),
     toAgencyId: identifier('Choose the agency to ask').meta({ description: 'The agency asked. Not your own.' }),
     purposeCode: RequestPurposeCode,
-    purpose: z
-      .string({ error: (iss) => (iss.input === undefined ? 'Describe the purpose: what you need the information for and why' : 'Must be text') })
+    purpose: textOf(z.string({ error: (iss) => (iss.input === undefined ? 'Describe the purpose: what you need the information for and why' : 'Must be text') }))
       .trim()
       .min(1, 'Describe the purpose: what you need the information for and why')
       .max(2000, 'Keep the purpose to 2000 characters'),
@@ -51,7 +50,7 @@ export const InformationRequestAnswer = z
     outcome: z
       .enum(['refused', 'not_known'], { error: () => 'Must be refused or not_known (to share, record a share decision that answers the request)' })
       .meta({ description: 'refused: you decided not to share; not_known: your agency holds nothing about the person.' }),
-    reason: z.string({ error: () => 'Give the reason for your answer' }).trim().max(5000, 'Keep the reason to 5000 characters'),
+    reason: textOf(z.string({ error: () => 'Give the reason for your answer' })).trim().max(5000, 'Keep the reason to 5000 characters'),
   })
   .superRefine((a, ctx) => {
     if (a.reason !== '') return;

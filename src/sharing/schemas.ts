@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Instant, Uuid } from '../shared/schemas.ts';
+import { Instant, Uuid, Text } from '../shared/schemas.ts';
 import { PurposeCode } from './purposes.ts';
 
 export const LEGAL_BASES = ['statutory_duty', 'court_order', 'anonymised', 'not_confidential', 'consent', 'public_interest', 'none'] as const;
@@ -19,10 +19,10 @@ export const Answers = z
   .strictObject({
     // Question 1: a clear and legitimate purpose, within the agency's functions; or a legal obligation.
     purposeCode: PurposeCode.optional(),
-    purpose: z.string().trim().max(2000).optional(),
+    purpose: Text.trim().max(2000).optional(),
     withinAgencyFunctions: z.boolean().optional(),
     legalObligation: z.enum(['none', 'statutory_duty', 'court_order']).optional(),
-    legalObligationReference: z.string().trim().max(500).optional().meta({ description: 'The statute or order, e.g. "Crime and Disorder Act 1998 s115".' }),
+    legalObligationReference: Text.trim().max(500).optional().meta({ description: 'The statute or order, e.g. "Crime and Disorder Act 1998 s115".' }),
     // Question 2: does it identify a living person?
     identifiable: z.boolean().optional(),
     // Question 3: is it confidential?
@@ -31,8 +31,8 @@ export const Answers = z
     consent: z
       .discriminatedUnion('status', [
         z.strictObject({ status: z.literal('given'), consentId: Uuid }),
-        z.strictObject({ status: z.literal('refused'), consentId: Uuid.optional(), details: z.string().trim().max(2000).optional() }),
-        z.strictObject({ status: z.literal('not_sought'), reason: z.enum(CONSENT_NOT_SOUGHT_REASONS), explanation: z.string().trim().min(1, 'Explain why consent was not sought').max(2000) }),
+        z.strictObject({ status: z.literal('refused'), consentId: Uuid.optional(), details: Text.trim().max(2000).optional() }),
+        z.strictObject({ status: z.literal('not_sought'), reason: z.enum(CONSENT_NOT_SOUGHT_REASONS), explanation: Text.trim().min(1, 'Explain why consent was not sought').max(2000) }),
         z.strictObject({ status: z.literal('not_yet_asked') }),
       ])
       .optional(),
@@ -40,8 +40,8 @@ export const Answers = z
     publicInterest: z
       .strictObject({
         harm: z.enum(HARM_LEVELS).optional().meta({ description: 'Evidence or reasonable cause to believe: a child is suffering or at risk of significant harm; an adult of serious harm; serious crime (3.43).' }),
-        evidence: z.string().trim().max(5000).optional(),
-        necessityAndProportionality: z.string().trim().max(5000).optional().meta({ description: 'In your words: why sharing is necessary and proportionate (3.41).' }),
+        evidence: Text.trim().max(5000).optional(),
+        necessityAndProportionality: Text.trim().max(5000).optional().meta({ description: 'In your words: why sharing is necessary and proportionate (3.41).' }),
         adultWithCapacityRiskingOnlyThemself: z.boolean().optional().meta({ description: 'The 3.44 exception.' }),
       })
       .optional(),
@@ -54,8 +54,8 @@ export const RecordPart = z.enum(RECORD_PARTS);
 export type RecordPart = z.infer<typeof RecordPart>;
 
 export const Informed = z.discriminatedUnion('informed', [
-  z.strictObject({ informed: z.literal(true), at: Instant, by: z.string().trim().min(1, 'Say who told them').max(300) }),
-  z.strictObject({ informed: z.literal(false), reason: z.string().trim().min(1, 'Say why they were not told').max(2000) }),
+  z.strictObject({ informed: z.literal(true), at: Instant, by: Text.trim().min(1, 'Say who told them').max(300) }),
+  z.strictObject({ informed: z.literal(false), reason: Text.trim().min(1, 'Say why they were not told').max(2000) }),
 ]);
 
 export const ShareSpec = z
@@ -64,7 +64,7 @@ export const ShareSpec = z
     items: z.array(z.strictObject({ recordId: Uuid, parts: z.array(RecordPart).min(1).default([...RECORD_PARTS]) })).max(10_000).default([]),
     validUntil: Instant.optional(),
     onwardSharing: z.enum(['not_permitted', 'permitted', 'permitted_with_conditions']).default('not_permitted'),
-    onwardConditions: z.string().trim().max(2000).optional(),
+    onwardConditions: Text.trim().max(2000).optional(),
     includeAddress: z.boolean().default(false),
   })
   .meta({ id: 'ShareSpec', description: 'Exactly what goes to whom, until when, and whether they may pass it on (3.49).' });
@@ -73,7 +73,7 @@ export type ShareSpec = z.output<typeof ShareSpec>;
 export const AdviceAsk = z.strictObject({
   adviserRole: z.enum(['safeguarding_lead', 'caldicott_guardian', 'manager']),
   adviserId: Uuid.optional(),
-  question: z.string().trim().min(1, 'Write your question for the adviser').max(5000),
+  question: Text.trim().min(1, 'Write your question for the adviser').max(5000),
   revealIdentity: z.boolean().default(false).meta({ description: 'Golden rule 3: by default the adviser does not learn who the person is.' }),
 });
 
@@ -82,11 +82,11 @@ export const NewShareDecision = z
     personId: Uuid,
     answers: Answers.default({}),
     outcome: z.enum(['share', 'do_not_share', 'seek_advice']),
-    reasons: z.string().trim().max(5000).optional(),
+    reasons: Text.trim().max(5000).optional(),
     share: ShareSpec.optional(),
     subjectInformed: Informed.optional(),
     sourceInformed: Informed.optional(),
-    acknowledgedWarnings: z.array(z.string().max(100)).max(20).default([]),
+    acknowledgedWarnings: z.array(Text.max(100)).max(20).default([]),
     urgent: z.boolean().default(false).meta({ description: 'A child at immediate risk: share now, complete the decision within 1 working day.' }),
     advice: AdviceAsk.optional(),
     followsDecisionId: Uuid.optional().meta({ description: 'The earlier decision (e.g. "seek advice first") this one follows.' }),
@@ -98,15 +98,15 @@ export type NewShareDecision = z.output<typeof NewShareDecision>;
 export const CompleteUrgentDecision = z
   .strictObject({
     answers: Answers,
-    reasons: z.string().trim().max(5000).optional(),
+    reasons: Text.trim().max(5000).optional(),
     subjectInformed: Informed.optional(),
     sourceInformed: Informed.optional(),
-    acknowledgedWarnings: z.array(z.string().max(100)).max(20).default([]),
+    acknowledgedWarnings: z.array(Text.max(100)).max(20).default([]),
   })
   .meta({ id: 'CompleteUrgentDecision' });
 export type CompleteUrgentDecision = z.output<typeof CompleteUrgentDecision>;
 
-export const Revocation = z.strictObject({ reason: z.string().trim().min(1, 'Say why the share is being revoked').max(2000) }).meta({ id: 'Revocation' });
+export const Revocation = z.strictObject({ reason: Text.trim().min(1, 'Say why the share is being revoked').max(2000) }).meta({ id: 'Revocation' });
 
 export const Assessment = z
   .object({
@@ -158,3 +158,6 @@ export const ShareDecision = z
   })
   .meta({ id: 'ShareDecision' });
 export type ShareDecision = z.infer<typeof ShareDecision>;
+
+/** An adviser's answer to a request for advice (the API and the advice page). */
+export const Advice = z.strictObject({ advice: Text.trim().min(1, 'Write your advice').max(5000) }).meta({ id: 'Advice' });

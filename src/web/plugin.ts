@@ -4,7 +4,8 @@ import csrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
 import fastifyStatic from '@fastify/static';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Problem } from '../shared/errors.ts';
+import { notFound, Problem } from '../shared/errors.ts';
+import { Uuid } from '../shared/schemas.ts';
 import { registerAdminPages } from './pages/admin.ts';
 import { registerAuthPages } from './pages/auth.ts';
 import { registerChronologyPages } from './pages/chronology.ts';
@@ -99,6 +100,23 @@ export async function webPlugin(app: FastifyInstance, opts: WebOptions & { notFo
       // On a bad token csrfProtection sends the error itself (to the handler below) and does not call done.
       if (request.method === 'POST') pages.csrfProtection(request, reply, done);
       else done();
+    });
+
+    // The ids in the pages' addresses get the API's treatment in one place: not an id → page not found
+    // (never a database error), an upper-case one → lower case before any service sees it.
+    pages.addHook('preHandler', (request, _reply, done) => {
+      const params = request.params as Record<string, string> | undefined;
+      for (const name of ['id', 'otherId']) {
+        const value = params?.[name];
+        if (value === undefined) continue;
+        const id = Uuid.safeParse(value);
+        if (!id.success) {
+          done(notFound('page'));
+          return;
+        }
+        params![name] = id.data;
+      }
+      done();
     });
 
     pages.setErrorHandler(async (error: FastifyError | Problem, request, reply) => {

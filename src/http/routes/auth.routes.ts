@@ -1,11 +1,11 @@
 import { z } from 'zod';
+import { SignIn } from '../../auth/schemas.ts';
 import { signIn, signOut, type AuthSettings } from '../../auth/auth.ts';
 import { findPractitioner } from '../../partnership/partnership.ts';
 import { Practitioner } from '../../partnership/schemas.ts';
 import { unauthenticated } from '../../shared/errors.ts';
 import type { Api } from '../route.ts';
 
-const SignIn = z.strictObject({ email: z.string().trim().min(1, 'Enter your e-mail address').max(320), password: z.string().min(1, 'Enter your password').max(200) }).meta({ id: 'SignIn' });
 
 export function registerAuthRoutes(api: Api, opts: { auth: AuthSettings; secureCookies?: boolean }, cookieName: string): void {
   api.route({

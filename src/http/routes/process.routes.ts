@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { getEpisode, listDueStepsPage, listEpisodesPage, openEpisode, openTransferredEpisode, recordEpisodeAction } from '../../process/episodes.ts';
 import { DueStepQuery, EpisodeListQuery, EpisodeSummary, OpenEpisode, RecordAction } from '../../process/schemas.ts';
 import { page, pageRequest } from '../../shared/pagination.ts';
-import { Instant, Uuid } from '../../shared/schemas.ts';
+import { Instant, Text, Uuid } from '../../shared/schemas.ts';
 import { IdParams, type Api } from '../route.ts';
 
 const Step = z.object({ key: z.string(), label: z.string(), due: z.string(), paragraph: z.string(), prompt: z.boolean().optional(), overdue: z.boolean() });
@@ -24,10 +24,10 @@ const DueStep = z.object({
 
 const TransferIn = z
   .strictObject({
-    idempotencyKey: z.string().trim().min(1).max(200).meta({ description: 'Retrying with the same key never opens a second episode.' }),
+    idempotencyKey: Text.trim().min(1).max(200).meta({ description: 'Retrying with the same key never opens a second episode.' }),
     childPersonId: Uuid,
     transferredAt: Instant,
-    fromAuthority: z.string().trim().min(1, 'Name the authority the child moved from').max(200),
+    fromAuthority: Text.trim().min(1, 'Name the authority the child moved from').max(200),
     allocatedWorkerId: Uuid.optional(),
   })
   .meta({ id: 'TransferInEpisode' });

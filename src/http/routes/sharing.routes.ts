@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { Uuid } from '../../shared/schemas.ts';
 import { getConsent, listConsents, recordConsent, withdrawConsent } from '../../consent/consent.ts';
 import { Consent, NewConsent, Withdrawal } from '../../consent/schemas.ts';
 import { getAdviceRequest, giveAdvice, listAdviceQueue } from '../../sharing/advice.ts';
-import { Answers, Assessment, CompleteUrgentDecision, NewShareDecision, Revocation, ShareDecision, Warning } from '../../sharing/schemas.ts';
+import { Advice, Answers, Assessment, CompleteUrgentDecision, NewShareDecision, Revocation, ShareDecision, Warning } from '../../sharing/schemas.ts';
 import { completeUrgentDecision, getDecision, listDecisions, listIncompleteUrgent, makeDecision, previewDecision, revokeDecision } from '../../sharing/sharing.ts';
 import { IdParams, type Api } from '../route.ts';
 
@@ -11,7 +12,7 @@ const Preview = z.object({ assessment: Assessment, warnings: z.array(Warning), p
 const AdviceRequest = z
   .object({
     id: z.uuid(), decisionId: z.uuid(), askedBy: z.uuid(), askedByName: z.string(), askedAt: z.string(), adviserRole: z.string(), question: z.string(),
-    answers: Answers, personId: z.uuid().nullable().meta({ description: 'Only when the asker revealed who the person is (golden rule 3).' }),
+    answers: Answers, personId: Uuid.nullable().meta({ description: 'Only when the asker revealed who the person is (golden rule 3).' }),
     advice: z.string().nullable(), advisedBy: z.uuid().nullable(), advisedAt: z.string().nullable(),
   })
   .meta({ id: 'AdviceRequest' });
@@ -137,7 +138,7 @@ export function registerSharingRoutes(api: Api): void {
     method: 'POST', url: '/advice-requests/{id}/advice', tag: 'Advice', status: 200, operationId: 'giveAdvice',
     summary: 'Give advice',
     description: 'Give your advice; it is kept against the decision and the asker is told. Advice is given once (409 if already given).',
-    params: IdParams, body: z.strictObject({ advice: z.string().trim().min(1, 'Write your advice').max(5000) }).meta({ id: 'Advice' }), response: AdviceRequest,
+    params: IdParams, body: Advice, response: AdviceRequest,
     handler: ({ ctx, params, body }) => giveAdvice(ctx, params.id, body.advice),
   });
 }

@@ -1,5 +1,7 @@
 import { signIn, signOut } from '../../auth/auth.ts';
-import { Problem } from '../../shared/errors.ts';
+import { SignIn } from '../../auth/schemas.ts';
+import { fieldProblems, Problem } from '../../shared/errors.ts';
+import { cleanText } from '../../shared/schemas.ts';
 import { FormErrors, formOf, str } from '../forms.ts';
 import { sessionEndsAt } from '../session-info.ts';
 import type { Web } from '../web.ts';
@@ -26,12 +28,13 @@ export function registerAuthPages(web: Web): void {
     const email = str(f, 'email');
     const password = typeof f.password === 'string' ? f.password : '';
     const errors = new FormErrors();
-    if (!email) errors.add('email', 'Enter your e-mail address');
-    if (!password) errors.add('password', 'Enter your password');
-    if (!errors.any) {
+    // The API's schema: an address with control characters is refused here, not by the database.
+    const parsed = SignIn.safeParse({ email, password });
+    if (!parsed.success) errors.addProblems(fieldProblems(parsed.error), { '/email': 'email', '/password': 'password' }, 'email');
+    else {
       try {
         // The request's ID goes into the sign-in's audit entry, as it does for every other request.
-        const s = await signIn({ ...opts.services, requestId: request.id }, opts.auth, email, password);
+        const s = await signIn({ ...opts.services, requestId: request.id }, opts.auth, parsed.data.email, parsed.data.password);
         void reply.setCookie(opts.sessionCookie, s.sessionToken, { httpOnly: true, sameSite: 'strict', secure: opts.secureCookies ?? false, path: '/', expires: new Date(s.expiresAt) });
         return reply.redirect('/tasks', 303);
       } catch (err) {
@@ -40,7 +43,7 @@ export function registerAuthPages(web: Web): void {
       }
     }
     // The password is never sent back to the browser.
-    return web.renderErrors(request, reply, 'sign-in.njk', errors, { values: { email } });
+    return web.renderErrors(request, reply, 'sign-in.njk', errors, { values: { email: cleanText(email) } });
   });
 
   app.post('/sign-out', async (request, reply) => {

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { getConsent, recordConsent, withdrawConsent } from '../../consent/consent.ts';
-import { NewConsent } from '../../consent/schemas.ts';
+import { NewConsent, Withdrawal } from '../../consent/schemas.ts';
 import { listAgencies } from '../../partnership/partnership.ts';
 import { getPerson } from '../../people/people.ts';
 import { fieldProblems, notFound } from '../../shared/errors.ts';
@@ -199,9 +199,11 @@ export function registerConsentPages(web: Web): void {
     const f = formOf(request.body);
     const reason = str(f, 'reason');
     const errors = new FormErrors();
-    if (!reason) errors.add('reason', 'Record what the person said');
+    // The API's schema (empty reason, control characters), then the error summary.
+    const parsed = Withdrawal.safeParse({ reason });
+    if (!parsed.success) errors.addProblems(fieldProblems(parsed.error), { '/reason': 'reason' }, 'reason');
     else {
-      const c = await withdrawConsent(web.ctx(request), request.params.id, { reason });
+      const c = await withdrawConsent(web.ctx(request), request.params.id, parsed.data);
       return reply.redirect(`/people/${c.personId}?done=consent-withdrawn`, 303);
     }
     return consentPage(request, reply, request.params.id, errors, { reason });

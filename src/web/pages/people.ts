@@ -8,9 +8,9 @@ import { listDueSteps } from '../../process/episodes.ts';
 import { listDecisions } from '../../sharing/sharing.ts';
 import { childFlags } from '../../flags/flags.ts';
 import { candidatesFor, confirmSamePerson, recordNotSamePerson, searchCandidates } from '../../matching/candidates.ts';
-import type { Candidate } from '../../matching/schemas.ts';
+import { MatchDecisionReason, type Candidate } from '../../matching/schemas.ts';
 import { fieldProblems, notFound, Problem } from '../../shared/errors.ts';
-import { calendarDate, dateParts, FormErrors, formOf, opt, str, validationProblem, type FormBody } from '../forms.ts';
+import { calendarDate, dateParts, FormErrors, formOf, opt, parseForm, str, validationProblem, type FormBody } from '../forms.ts';
 import { answerRow, findFormDraft, startFormDraft, submitOnce, type FormDraft } from '../drafts.ts';
 import { peopleSharedWith } from '../session-info.ts';
 import { personName, ukDate } from '../view.ts';
@@ -205,7 +205,9 @@ export function registerPeoplePages(web: Web): void {
   // A possible same person: confirmed (a same-person link) or recorded as not the same, with the reason.
   app.post<{ Params: { id: string; otherId: string; verdict: string } }>('/people/:id/candidates/:otherId/:verdict', async (request, reply) => {
     const ctx = web.ctx(request);
-    const reason = str(formOf(request.body), 'reason') || (request.params.verdict === 'same' ? 'Confirmed from the match explanation' : 'Recorded as not the same person');
+    const given = str(formOf(request.body), 'reason') || (request.params.verdict === 'same' ? 'Confirmed from the match explanation' : 'Recorded as not the same person');
+    // The API's schema for the reason; a refusal is shown on the error page with the field's message.
+    const { reason } = parseForm(MatchDecisionReason, { reason: given });
     if (request.params.verdict === 'same') await confirmSamePerson(ctx, request.params.id, request.params.otherId, reason);
     else if (request.params.verdict === 'not-same') await recordNotSamePerson(ctx, request.params.id, request.params.otherId, reason);
     else throw notFound('page');

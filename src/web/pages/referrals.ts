@@ -4,11 +4,11 @@ import { getPerson, searchPeople } from '../../people/people.ts';
 import {
   acceptReferral, acknowledgeReferral, confirmInWriting, decideReferral, getReferral, listIncomingReferrals, listOutgoingReferrals, makeReferral,
 } from '../../process/referrals.ts';
-import { NewReferral, REFERRAL_OUTCOMES, type ReferralOutcome } from '../../process/referral-schemas.ts';
+import { AcceptReferral, DecideReferral, NewReferral, REFERRAL_OUTCOMES, WrittenConfirmation } from '../../process/referral-schemas.ts';
 import { fieldProblems, notFound } from '../../shared/errors.ts';
 import { listDecisions } from '../../sharing/sharing.ts';
 import { answerRow, findFormDraft, startFormDraft, submitOnce, type FormDraft } from '../drafts.ts';
-import { FormErrors, formOf, opt, str, validationProblem, yesNo, type FormBody } from '../forms.ts';
+import { FormErrors, formOf, opt, parseForm, str, validationProblem, yesNo, type FormBody } from '../forms.ts';
 import { personName } from '../view.ts';
 import { safely, type Web } from '../web.ts';
 
@@ -190,13 +190,31 @@ export function registerReferralPages(web: Web): void {
 
   app.get<{ Params: IdParams }>('/referrals/:id', async (request, reply) => referralPage(request, reply, request.params.id));
 
+  // Each form on a referral's page goes through the API's schema for the same step (parseForm); its
+  // field problems become the page's error summary.
+  const onReferralPage = async (request: FastifyRequest<{ Params: IdParams }>, reply: FastifyReply, map: Record<string, string>, fallback: string,
+    values: Record<string, unknown>, act: () => Promise<string>): Promise<FastifyReply> => {
+    try {
+      return reply.redirect(await act(), 303);
+    } catch (err) {
+      const p = validationProblem(err);
+      if (!p) throw err;
+      const errors = new FormErrors();
+      errors.addProblems(p.errors, map, fallback);
+      if (!errors.any) errors.add(fallback, p.detail ?? 'Check what you entered');
+      return referralPage(request, reply, request.params.id, errors, values);
+    }
+  };
+
   app.post<{ Params: IdParams }>('/referrals/:id/accept', async (request, reply) => {
     const f = formOf(request.body);
     const personId = opt(f, 'personId');
-    await acceptReferral(web.ctx(request), request.params.id, {
-      ...(personId && personId !== 'new' ? { personId } : {}), ...(opt(f, 'allocatedWorkerId') ? { allocatedWorkerId: opt(f, 'allocatedWorkerId') } : {}), ...(opt(f, 'team') ? { team: opt(f, 'team') } : {}),
+    const values = { personId, allocatedWorkerId: opt(f, 'allocatedWorkerId'), team: opt(f, 'team') };
+    return onReferralPage(request, reply, { '/personId': 'personId', '/allocatedWorkerId': 'allocatedWorkerId', '/team': 'team' }, 'personId', values, async () => {
+      const input = parseForm(AcceptReferral, { ...values, personId: personId === 'new' ? undefined : personId });
+      await acceptReferral(web.ctx(request), request.params.id, input);
+      return `/referrals/${request.params.id}?done=referral-accepted`;
     });
-    return reply.redirect(`/referrals/${request.params.id}?done=referral-accepted`, 303);
   });
 
   app.post<{ Params: IdParams }>('/referrals/:id/acknowledge', async (request, reply) => {
@@ -205,27 +223,19 @@ export function registerReferralPages(web: Web): void {
   });
 
   app.post<{ Params: IdParams }>('/referrals/:id/confirm-in-writing', async (request, reply) => {
-    await confirmInWriting(web.ctx(request), request.params.id, { note: opt(formOf(request.body), 'note') });
-    return reply.redirect(`/referrals/${request.params.id}`, 303);
+    const note = opt(formOf(request.body), 'note');
+    return onReferralPage(request, reply, { '/note': 'note' }, 'note', { note }, async () => {
+      await confirmInWriting(web.ctx(request), request.params.id, parseForm(WrittenConfirmation, { note }));
+      return `/referrals/${request.params.id}`;
+    });
   });
 
   app.post<{ Params: IdParams }>('/referrals/:id/decide', async (request, reply) => {
     const f = formOf(request.body);
-    const errors = new FormErrors();
-    const outcome = opt(f, 'outcome');
-    const reasons = str(f, 'reasons');
-    if (!outcome) errors.add('outcome', 'Choose the next course of action');
-    if (!reasons) errors.add('reasons', 'Give the reasons for the decision: they are fed back to the referrer (12.2)');
-    if (!errors.any) {
-      try {
-        await decideReferral(web.ctx(request), request.params.id, { outcome: outcome as ReferralOutcome, reasons });
-        return reply.redirect(`/referrals/${request.params.id}?done=referral-decided`, 303);
-      } catch (err) {
-        const p = validationProblem(err);
-        if (!p) throw err;
-        errors.addProblems(p.errors, { '/outcome': 'outcome', '/reasons': 'reasons' }, 'outcome');
-      }
-    }
-    return referralPage(request, reply, request.params.id, errors, { outcome, reasons });
+    const values = { outcome: opt(f, 'outcome'), reasons: str(f, 'reasons') };
+    return onReferralPage(request, reply, { '/outcome': 'outcome', '/reasons': 'reasons' }, 'outcome', values, async () => {
+      await decideReferral(web.ctx(request), request.params.id, parseForm(DecideReferral, values));
+      return `/referrals/${request.params.id}?done=referral-decided`;
+    });
   });
 }

@@ -4,8 +4,9 @@ import { listAgencies } from '../../partnership/partnership.ts';
 import { getPerson } from '../../people/people.ts';
 import { listPersonRecords } from '../../records/records.ts';
 import type { ActorContext } from '../../shared/context.ts';
-import { notFound } from '../../shared/errors.ts';
+import { fieldProblems, notFound } from '../../shared/errors.ts';
 import { getAdviceRequest, giveAdvice, listAdviceQueue } from '../../sharing/advice.ts';
+import { Advice } from '../../sharing/schemas.ts';
 import { assess } from '../../sharing/decision-rules.ts';
 import { PURPOSE_LABELS, type PurposeCode } from '../../sharing/purposes.ts';
 import { getDecision, makeDecision, previewDecision } from '../../sharing/sharing.ts';
@@ -326,9 +327,10 @@ export function registerSharingPages(web: Web): void {
     const f = formOf(request.body);
     const text = str(f, 'advice');
     const errors = new FormErrors();
-    if (!text) errors.add('advice', 'Write your advice');
+    const parsed = Advice.safeParse({ advice: text });
+    if (!parsed.success) errors.addProblems(fieldProblems(parsed.error), { '/advice': 'advice' }, 'advice');
     else {
-      await giveAdvice(web.ctx(request), request.params.id, text);
+      await giveAdvice(web.ctx(request), request.params.id, parsed.data.advice);
       return reply.redirect(`/advice/${request.params.id}?done=advice-given`, 303);
     }
     return web.renderErrors(request, reply, 'share/advice-request.njk', errors, { ...(await adviceView(request, request.params.id)), values: { advice: text } });

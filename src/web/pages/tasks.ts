@@ -1,5 +1,6 @@
 import { myActions } from '../../meetings/meetings.ts';
-import { acknowledgeAlert as acknowledgeOverdue, listAlerts as listOverdueAlerts } from '../../process/alerts.ts';
+import { Acknowledgement as AlertAcknowledgement, acknowledgeAlert as acknowledgeOverdue, listAlerts as listOverdueAlerts } from '../../process/alerts.ts';
+import { Acknowledgement as MissedCheckAcknowledgement } from '../../process/monitoring.schemas.ts';
 import { listDueSteps } from '../../process/episodes.ts';
 import { acknowledgeAlert as acknowledgeMissedCheck, listAlerts as listMissedChecks } from '../../process/monitoring.ts';
 import { listIncomingReferrals, listOutgoingReferrals } from '../../process/referrals.ts';
@@ -8,7 +9,7 @@ import { listNotifications, markRead } from '../../sharing/notifications.ts';
 import { listIncomingRequests } from '../../sharing/requests.ts';
 import { listIncompleteUrgent } from '../../sharing/sharing.ts';
 import { listSeenNotifications, SEEN_QUEUE_ROLES } from '../../notifications/seen.ts';
-import { formOf, opt } from '../forms.ts';
+import { formOf, opt, parseForm } from '../forms.ts';
 import { notificationHref, safely, type Web } from '../web.ts';
 
 type IdParams = { id: string };
@@ -41,12 +42,12 @@ export function registerTaskPages(web: Web): void {
   });
 
   app.post<{ Params: IdParams }>('/alerts/:id/acknowledge', async (request, reply) => {
-    await acknowledgeOverdue(web.ctx(request), request.params.id, opt(formOf(request.body), 'note'));
+    await acknowledgeOverdue(web.ctx(request), request.params.id, parseForm(AlertAcknowledgement, { note: opt(formOf(request.body), 'note') }).note);
     return reply.redirect('/tasks?done=alert-acknowledged', 303);
   });
 
   app.post<{ Params: IdParams }>('/monitoring-alerts/:id/acknowledge', async (request, reply) => {
-    await acknowledgeMissedCheck(web.ctx(request), request.params.id, { note: opt(formOf(request.body), 'note') });
+    await acknowledgeMissedCheck(web.ctx(request), request.params.id, parseForm(MissedCheckAcknowledgement, { note: opt(formOf(request.body), 'note') }));
     return reply.redirect('/tasks?done=alert-acknowledged', 303);
   });
 }
