@@ -23,7 +23,8 @@ describe('the practitioners’ web pages, in Chromium', () => {
     await browser?.close();
   });
 
-  const open = async (): Promise<{ j: Journey; cast: Awaited<ReturnType<typeof caseThreeCast>> }> => {
+  type Cast = Awaited<ReturnType<typeof caseThreeCast>>;
+  const open = async (): Promise<{ j: Journey; cast: Cast }> => {
     // Emptied when a journey opens, not before each of its steps (useTestDb would empty it between steps).
     const db = await testDb();
     await resetDb(db);
@@ -40,6 +41,18 @@ describe('the practitioners’ web pages, in Chromium', () => {
     running = undefined;
   };
 
+  /** One journey for a describe's steps: opened (the database emptied) before the first step, closed after the last. */
+  const openedForSteps = (ready: (opened: { j: Journey; cast: Cast }) => void): void => {
+    let opened: { j: Journey; cast: Cast } | undefined;
+    beforeAll(async () => {
+      opened = await open();
+      ready(opened);
+    });
+    afterAll(async () => {
+      if (opened) await close(opened.j);
+    });
+  };
+
   /** Chooses an option in the fieldset whose legend is `group`. */
   const choose = async (j: Journey, group: string | RegExp, option: string): Promise<void> => {
     await j.page.getByRole('group', { name: group }).getByLabel(option, { exact: true }).check();
@@ -47,15 +60,10 @@ describe('the practitioners’ web pages, in Chromium', () => {
 
   describe('a teacher seeks advice, the lead shares with the health visitor, who sees exactly that; a referral is made, acknowledged and decided, and the school sees the feedback', () => {
     const step = journeySteps();
-    let j: Journey;
-    let cast: Awaited<ReturnType<typeof caseThreeCast>>;
-    let p: Page;
-    beforeAll(async () => {
-      ({ j, cast } = await open());
+    let j: Journey, cast: Cast, p: Page;
+    openedForSteps((o) => {
+      ({ j, cast } = o);
       p = j.page;
-    });
-    afterAll(async () => {
-      if (j) await close(j);
     });
 
     step('Jack\'s teacher signs in, finds Jack and records what worries her', async () => {
@@ -361,15 +369,10 @@ describe('the practitioners’ web pages, in Chromium', () => {
 
   describe('the other pages pass axe too: people, consent, requests, process, administration, audit, print and CSV; security headers are on every page', () => {
     const step = journeySteps();
-    let j: Journey;
-    let cast: Awaited<ReturnType<typeof caseThreeCast>>;
-    let p: Page;
-    beforeAll(async () => {
-      ({ j, cast } = await open());
+    let j: Journey, cast: Cast, p: Page;
+    openedForSteps((o) => {
+      ({ j, cast } = o);
       p = j.page;
-    });
-    afterAll(async () => {
-      if (j) await close(j);
     });
 
     step('signed out: the start page, the accessibility statement, privacy notice and cookies from the footer; signed in: security headers on a page with personal data', async () => {
