@@ -42,7 +42,7 @@ export interface ServiceNotices {
   privacyNoticeFile?: string | undefined;
 }
 
-export const DEFAULT_SERVICE_OWNER = 'the partnership running this service';
+export const DEFAULT_SERVICE_OWNER = 'the local safeguarding children partnership';
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];

@@ -106,8 +106,8 @@ describe('the public pages, the beta banner and a stylesheet without GOV.UK’s 
     const a = await start();
     const accessibility = (await a.inject({ url: '/accessibility', headers: HTML })).body;
     expect(accessibility).toContain('href="/accessibility#report">tell us what you think</a>');
-    expect(accessibility).toContain('run by the partnership running this service');
-    expect(accessibility).toContain('The partnership running this service is committed to making this service accessible');
+    expect(accessibility).toContain('run by the local safeguarding children partnership');
+    expect(accessibility).toContain('The local safeguarding children partnership is committed to making this service accessible');
     expect(accessibility).not.toContain('mailto:');
     const privacy = (await a.inject({ url: '/privacy', headers: HTML })).body;
     expect(privacy).toContain('each agency has its own data protection officer');
@@ -129,7 +129,7 @@ describe('the public pages, the beta banner and a stylesheet without GOV.UK’s 
   });
 
   it('reads the notices from the environment, with defaults, and refuses a contact that is not an e-mail address', () => {
-    expect(loadConfig({}).notices).toEqual({ serviceOwner: 'the partnership running this service', contactEmail: undefined, dpoContact: undefined, retention: undefined, privacyNoticeFile: undefined });
+    expect(loadConfig({}).notices).toEqual({ serviceOwner: 'the local safeguarding children partnership', contactEmail: undefined, dpoContact: undefined, retention: undefined, privacyNoticeFile: undefined });
     expect(loadConfig({
       JIGSAW_SERVICE_OWNER: ' Northshire Council ', JIGSAW_CONTACT_EMAIL: 'help@northshire.example', JIGSAW_DPO_CONTACT: 'Data Protection Officer, County Hall, Northshire',
       JIGSAW_RETENTION_STATEMENT: 'Until the 25th birthday.', JIGSAW_PRIVACY_NOTICE_FILE: '/etc/jigsaw/privacy.html',
