@@ -111,11 +111,12 @@ const commands: Command[] = [
   {
     name: 'agency add',
     summary: 'Add an agency to one or more partnerships.',
-    usage: `jigsaw agency add --name "Name" --type TYPE --partnership PARTNERSHIP_ID [--partnership ID…] [--ods-code CODE]\n  TYPE: ${AGENCY_TYPES.join(', ')}`,
-    options: { name: { type: 'string' }, type: { type: 'string' }, partnership: { type: 'string', multiple: true }, 'ods-code': { type: 'string' } },
+    usage: `jigsaw agency add --name "Name" --type TYPE --partnership PARTNERSHIP_ID [--partnership ID…] [--ods-code CODE] [--sensitive]\n  TYPE: ${AGENCY_TYPES.join(', ')}\n  --sensitive: never name this agency to another as holding a possible match (always so for sexual health, mental health and substance misuse)`,
+    options: { name: { type: 'string' }, type: { type: 'string' }, partnership: { type: 'string', multiple: true }, 'ods-code': { type: 'string' }, sensitive: { type: 'boolean' } },
     async run(args, config, io) {
       const parsed = NewAgency.safeParse({
         name: args.name, type: args.type, partnershipIds: args.partnership ?? [], ...(args['ods-code'] ? { odsCode: args['ods-code'] } : {}),
+        ...(args.sensitive ? { sensitive: true } : {}),
       });
       if (!parsed.success) {
         for (const issue of parsed.error.issues) io.err(`--${cliName(String(issue.path[0] ?? ''))}: ${issue.message}`);
