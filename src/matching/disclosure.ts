@@ -72,7 +72,8 @@ export async function disclose(ctx: ActorContext, tx: Queryable, scored: readonl
   const out: Candidate[] = [];
   for (const c of scored) {
     const { disclosure } = decideMatchDisclosure(ctx.actor, factsOf(actorAgencyType, c));
-    const { personId, agencyId, agencyName, agencyType: _type, agencyFlaggedSensitive: _flag, ...score } = c;
+    const { personId, agencyId, agencyName, probability, matchWeight, confidence, explanation, contributions, conflicts } = c;
+    const score = { probability, matchWeight, confidence, explanation, contributions, conflicts };
     switch (disclosure) {
       case 'none':
         continue;
