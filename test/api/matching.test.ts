@@ -133,6 +133,7 @@ describe('finding the same person across agencies over HTTP', () => {
     const hvEntry = involved.json<{ agencies: { name: string; holdsEntry: boolean; recordsSharedWithYou: number }[]; links: { id: string }[] }>().agencies.find((a) => a.name === 'Northshire Health Visiting');
     expect(hvEntry).toMatchObject({ holdsEntry: true, recordsSharedWithYou: 0 });
     expect(involved.body).not.toContain('Bruise');
+    expect(involved.body).not.toContain(x.jackAtHv.id); // not even once linked
     // The link shares nothing: the health visitor's entry and records stay out of reach.
     expect((await app!.inject({ method: 'GET', url: `/api/v1/people/${x.jackAtHv.id}`, headers: x.auth })).statusCode).toBe(404);
     const chronology = await app!.inject({ method: 'GET', url: `/api/v1/people/${x.jackAtSchool.id}/chronology`, headers: x.auth });
@@ -141,6 +142,7 @@ describe('finding the same person across agencies over HTTP', () => {
     const linkId = involved.json<{ links: { id: string }[] }>().links[0]!.id;
     const unlink = await app!.inject({ method: 'POST', url: `/api/v1/person-links/${linkId}/unlink`, headers: x.auth, payload: { reason: 'Wrong child' } });
     expect(unlink.statusCode).toBe(200);
+    expect(unlink.json()).toMatchObject({ personId: x.jackAtSchool.id, otherPersonId: null });
     expect(await refs(url, x.auth)).toEqual([ref]);
   });
 
