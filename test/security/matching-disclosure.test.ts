@@ -163,6 +163,45 @@ describe('who learns that an agency knows a child', () => {
   });
 });
 
+describe('answering a link request on the pages', () => {
+  const t = useTestDb();
+
+  it('the clinic\'s safeguarding lead sees children\'s social care\'s request in her tasks and accepts it; only then are the entries linked', async () => {
+    const s = services(t.db());
+    const p = await partnershipWith(s);
+    const clinic = await agency(s, p, 'sexual_health_clinic', 'Northshire Sexual Health Clinic');
+    const csc = await agency(s, p, 'childrens_social_care', "Northshire Children's Social Care");
+    const password = 'violet-lantern-harbour-92';
+    const lead = await addPractitionerAsSystem(s, { agencyId: clinic, name: 'Mary Achebe', email: 'mary@clinic.example', roles: ['safeguarding_lead'], password });
+    const nurse = await practitioner(s, clinic);
+    const socialWorker = await practitioner(s, csc, ['social_worker']);
+    const atClinic = await person(nurse, KAYLEIGH);
+    const atCsc = await person(socialWorker, KAYLEIGH);
+    const app = await testApp(s);
+    onTestFinished(() => app.close());
+    const ref = (await app.inject({ method: 'GET', url: `/api/v1/people/${atCsc.id}/candidates`, headers: await bearer(socialWorker) })).json<Body>().candidates[0]!.ref;
+    const asked = await app.inject({ method: 'POST', url: `/api/v1/people/${atCsc.id}/candidates/${ref}/same-person`, headers: await bearer(socialWorker), payload: { reason: 'Same name, date of birth and address' } });
+    expect(asked.json()).toMatchObject({ outcome: 'requested' });
+
+    const signIn = await app.inject({ method: 'POST', url: '/api/v1/session', payload: { email: lead.email, password } });
+    const session = signIn.cookies.find((c) => c.name === 'jigsaw_session')!.value;
+    const tasks = await app.inject({ method: 'GET', url: '/tasks', cookies: { jigsaw_session: session } });
+    expect(tasks.statusCode).toBe(200);
+    expect(tasks.body).toContain('Same-person link requests to answer');
+    expect(tasks.body).toContain("Northshire Children&#39;s Social Care asked");
+    expect(tasks.body).not.toContain(atCsc.id);
+    const action = /action="(\/person-link-requests\/[^"]+\/accept)"/.exec(tasks.body)![1]!;
+    const token = /name="_csrf" value="([^"]+)"/.exec(tasks.body)![1]!;
+    const cookies = Object.fromEntries([...tasks.cookies.map((c) => [c.name, c.value]), ['jigsaw_session', session]]);
+    expect((await t.db().query('SELECT 1 FROM person_link')).rows).toHaveLength(0);
+    const accepted = await app.inject({ method: 'POST', url: action, cookies, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `_csrf=${encodeURIComponent(token)}` });
+    expect(accepted.statusCode).toBe(303);
+    expect(accepted.headers.location).toBe('/tasks?done=link-request-answered');
+    const linked = await t.db().query<{ person_id: string; other_person_id: string }>('SELECT person_id, other_person_id FROM person_link');
+    expect(linked.rows).toEqual([{ person_id: atCsc.id, other_person_id: atClinic.id }]);
+  });
+});
+
 /**
  * The property: whoever asks — every role in every kind of agency — no answer of the matching
  * endpoints carries another agency's id for its entry; a sensitive service is never named or
