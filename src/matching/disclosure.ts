@@ -43,7 +43,7 @@ export async function callerHasBasis(ctx: ActorContext, tx: Queryable): Promise<
   return hasMatchingBasis(ctx.actor, await agencyTypeOf(tx, ctx.actor.agencyId));
 }
 
-export const noticeFor = (basis: boolean): string => (basis ? `${BASIS_NOTICE} ${ASK_YOUR_LEAD}` : ASK_YOUR_LEAD);
+export const noticeFor = (basis: boolean): string => (basis ? BASIS_NOTICE : ASK_YOUR_LEAD);
 
 const factsOf = (actorAgencyType: string, c: { agencyId: string; agencyType: string; agencyFlaggedSensitive: boolean }): MatchFacts => ({
   actorAgencyType, candidateAgencyId: c.agencyId, candidateAgencySensitive: isSensitiveAgency(c.agencyType, c.agencyFlaggedSensitive),

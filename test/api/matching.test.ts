@@ -53,7 +53,7 @@ describe('finding the same person across agencies over HTTP', () => {
     expect(c).toMatchObject({ heldBy: 'another_agency', personId: null });
     expect(c.ref).not.toBe(x.jackAtHv.id);
     expect(res.body).not.toContain(x.jackAtHv.id);
-    expect(body.notice).toContain('ask your safeguarding lead');
+    expect(body.notice).toContain('never shown'); // a lead is told how other agencies' candidates are shown, not to ask themselves
     expect(c.agencyName).toBe('Northshire Health Visiting');
     expect(c.yourAgency).toBe(false);
     expect(c.probability).toBeGreaterThan(0.5);

@@ -161,6 +161,20 @@ describe('who learns that an agency knows a child', () => {
     expect(page.body).toContain('ask your safeguarding lead');
     for (const leak of ['Health Visiting', 'Sexual Health', 'Social Care', 'Another service', x.entries.hv.id, x.entries.clinic.id]) expect(page.body).not.toContain(leak);
   });
+
+  it('the person page for a social worker names the health visiting service, and the clinic and the refuge only as "another service"', async () => {
+    const x = await setUp();
+    const password = 'violet-lantern-harbour-92';
+    const sw = await addPractitionerAsSystem(x.s, { agencyId: x.ids.csc, name: 'Sam Okoro', email: 'sam.okoro@csc.example', roles: ['social_worker'], password });
+    const signIn = await app!.inject({ method: 'POST', url: '/api/v1/session', payload: { email: sw.email, password } });
+    const cookies = { jigsaw_session: signIn.cookies.find((c) => c.name === 'jigsaw_session')!.value };
+    const page = await app!.inject({ method: 'GET', url: `/people/${x.entries.csc.id}`, cookies });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('Northshire Health Visiting Service: ');
+    expect(page.body.match(/Another service holds a possible match: /g)).toHaveLength(2);
+    expect(page.body).toContain('Ask to link as the same person');
+    for (const leak of ['Sexual Health', 'Refuge', x.entries.hv.id, x.entries.clinic.id, x.entries.refuge.id]) expect(page.body).not.toContain(leak);
+  });
 });
 
 describe('answering a link request on the pages', () => {
