@@ -216,6 +216,40 @@ describe('answering a link request on the pages', () => {
   });
 });
 
+describe('marking an agency sensitive', () => {
+  const t = useTestDb();
+
+  it('the refuge\'s administrator marks it on the agencies page; no one else can, and a clinic is sensitive without being marked', async () => {
+    const s = services(t.db());
+    const p = await partnershipWith(s);
+    const refuge = await agency(s, p, 'voluntary_sector', 'Northshire Refuge');
+    const clinic = await agency(s, p, 'sexual_health_clinic', 'Northshire Sexual Health Clinic');
+    const password = 'violet-lantern-harbour-92';
+    const admin = await addPractitionerAsSystem(s, { agencyId: refuge, name: 'Jo Admin', email: 'jo@refuge.example', roles: ['administrator'], password });
+    const worker = await practitioner(s, refuge);
+    const app = await testApp(s);
+    onTestFinished(() => app.close());
+    // A practitioner, and an administrator of another agency, are answered as if there were no such agency.
+    expect((await app.inject({ method: 'PUT', url: `/api/v1/agencies/${refuge}/sensitive`, headers: await bearer(worker), payload: { sensitive: true, reason: 'x' } })).statusCode).toBe(404);
+    const clinicAdmin = await practitioner(s, clinic, ['administrator']);
+    expect((await app.inject({ method: 'PUT', url: `/api/v1/agencies/${refuge}/sensitive`, headers: await bearer(clinicAdmin), payload: { sensitive: true, reason: 'x' } })).statusCode).toBe(404);
+
+    const signIn = await app.inject({ method: 'POST', url: '/api/v1/session', payload: { email: admin.email, password } });
+    const session = signIn.cookies.find((c) => c.name === 'jigsaw_session')!.value;
+    const page = await app.inject({ method: 'GET', url: '/admin/agencies', cookies: { jigsaw_session: session } });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('Never name it');
+    expect(page.body.match(/No: “another service”/g)).toHaveLength(1); // the clinic, by its kind
+    const token = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
+    const cookies = Object.fromEntries([...page.cookies.map((c) => [c.name, c.value]), ['jigsaw_session', session]]);
+    const marked = await app.inject({ method: 'POST', url: `/admin/agencies/${refuge}/sensitive`, cookies, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `_csrf=${encodeURIComponent(token)}&sensitive=true` });
+    expect(marked.statusCode).toBe(303);
+    const agencies = (await app.inject({ method: 'GET', url: '/api/v1/agencies', headers: await bearer(worker) })).json<{ name: string; sensitive: boolean }[]>();
+    expect(agencies.map((a) => [a.name, a.sensitive])).toEqual([['Northshire Refuge', true], ['Northshire Sexual Health Clinic', true]]);
+    expect((await t.db().query("SELECT 1 FROM audit_event WHERE action = 'agency.sensitivity' AND outcome = 'success'")).rows).toHaveLength(1);
+  });
+});
+
 /**
  * The property: whoever asks — every role in every kind of agency — no answer of the matching
  * endpoints carries another agency's id for its entry; a sensitive service is never named or
