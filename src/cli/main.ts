@@ -5,7 +5,7 @@ import { migrate } from '../db/migrate.ts';
 import { verifyAuditChain } from '../audit/audit.ts';
 import { createApiToken } from '../auth/auth.ts';
 import { addPractitionerAsSystem, createAgency, createPartnership, findPractitionerByEmail } from '../partnership/partnership.ts';
-import { AGENCY_TYPES, NewAgency, NewPartnership, NewPractitioner } from '../partnership/schemas.ts';
+import { AGENCY_TYPES, isSensitiveAgency, NewAgency, NewPartnership, NewPractitioner } from '../partnership/schemas.ts';
 import { systemClock } from '../shared/clock.ts';
 import { Problem } from '../shared/errors.ts';
 import { serve } from './serve.ts';
@@ -136,8 +136,8 @@ const commands: Command[] = [
     options: {},
     async run(_args, config, io) {
       return withDatabase(config, async (db) => {
-        const { rows } = await db.query<{ partnership: string; partnership_id: string; nation: string; agency: string | null; agency_id: string | null; type: string | null }>(
-          `SELECT p.name AS partnership, p.id AS partnership_id, p.nation, a.name AS agency, a.id AS agency_id, a.type
+        const { rows } = await db.query<{ partnership: string; partnership_id: string; nation: string; agency: string | null; agency_id: string | null; type: string | null; sensitive: boolean | null }>(
+          `SELECT p.name AS partnership, p.id AS partnership_id, p.nation, a.name AS agency, a.id AS agency_id, a.type, a.sensitive
              FROM partnership p LEFT JOIN partnership_agency pa ON pa.partnership_id = p.id LEFT JOIN agency a ON a.id = pa.agency_id
             ORDER BY p.name, a.name`);
         let current = '';
@@ -146,7 +146,7 @@ const commands: Command[] = [
             current = r.partnership_id;
             io.out(`${r.partnership} (${r.nation}) ${r.partnership_id}`);
           }
-          if (r.agency_id) io.out(`  ${r.agency_id}  ${r.type}  ${r.agency}`);
+          if (r.agency_id) io.out(`  ${r.agency_id}  ${r.type}  ${r.agency}${isSensitiveAgency(r.type ?? '', r.sensitive ?? false) ? '  (never named in possible matches)' : ''}`);
         }
         return 0;
       });
