@@ -169,7 +169,7 @@ async function productQuery(backend: Backend, people: number): Promise<QueryResu
   const partnership = (await createPartnership(s, { name: 'Bench Partnership', nation: 'england-and-wales' })).id;
   const agencies: string[] = [];
   for (const type of ['school', 'gp', 'police', 'health_visiting', 'childrens_social_care'] as const) agencies.push((await createAgency(s, { name: `Bench ${type}`, type, partnershipIds: [partnership] })).id);
-  const worker = await addPractitionerAsSystem(s, { agencyId: agencies[0]!, name: 'Bench Worker', email: 'bench@example.org', roles: ['practitioner'] });
+  const worker = await addPractitionerAsSystem(s, { agencyId: agencies[0]!, name: 'Bench Worker', email: 'bench@example.org', roles: ['safeguarding_lead'] }); // a role shown other agencies' candidates: the full path, offers and disclosure audit included
   const actor = (await loadActor(db, worker.id)) as Actor;
   const ctx = { ...s, actor };
   const set = syntheticPopulation(people, 99);
@@ -221,7 +221,7 @@ async function productQuery(backend: Backend, people: number): Promise<QueryResu
     const k = Math.floor(rnd() * (people / 5)) * 5;
     let t = performance.now();
     const c = await candidatesFor(ctx, ids[k]!);
-    if (q >= 20) { byPerson.push(performance.now() - t); candidates += c.length; }
+    if (q >= 20) { byPerson.push(performance.now() - t); candidates += c.candidates.length; }
     const r = set.records[Math.floor(rnd() * people)]!;
     t = performance.now();
     await searchCandidates(ctx, { givenNames: r.firstName ? `${r.firstName}e` : undefined, familyName: r.lastName ?? undefined, dateOfBirth: r.dateOfBirth || undefined, postcode: r.postcode ?? undefined, minProbability: 0.2 });

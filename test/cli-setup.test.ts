@@ -22,6 +22,11 @@ describe('setting up a partnership from the command line', () => {
       const agencyId = /Added agency (\S+)\./.exec(io.lines.at(-1)!)![1]!;
       expect(await main(['agency', 'list'], io, env)).toBe(0);
       expect(io.lines).toContain(`  ${agencyId}  police  Westshire Police`);
+      // A refuge the partnership marks sensitive is never named to another agency in possible matches.
+      expect(await main(['agency', 'add', '--name', 'Westshire Refuge', '--type', 'voluntary_sector', '--partnership', partnershipId, '--sensitive'], io, env)).toBe(0);
+      const refugeId = /Added agency (\S+)\./.exec(io.lines.at(-1)!)![1]!;
+      expect(await main(['agency', 'list'], io, env)).toBe(0);
+      expect(io.lines).toContain(`  ${refugeId}  voluntary_sector  Westshire Refuge  (never named in possible matches)`);
       expect(await main(['user', 'add', '--agency', agencyId, '--name', 'Sgt Example', '--email', 'sgt@westshire-police.example', '--role', 'practitioner'], io, env)).toBe(0);
       expect(await main(['token', 'create', '--email', 'sgt@westshire-police.example'], io, env)).toBe(0);
       expect(io.lines.at(-1)).toMatch(/^jst_/);

@@ -154,7 +154,7 @@ export function decidePerson(actor: Actor, action: PersonAction, person: PersonF
   }
 }
 
-export type AgencyAction = 'create-person' | 'manage-practitioners' | 'read-audit';
+export type AgencyAction = 'create-person' | 'manage-practitioners' | 'manage-agency' | 'read-audit';
 
 export function decideAgency(actor: Actor, action: AgencyAction, agencyId: string): Decision {
   if (agencyId !== actor.agencyId) return deny('another agency');
@@ -163,6 +163,8 @@ export function decideAgency(actor: Actor, action: AgencyAction, agencyId: strin
       return doesCasework(actor) ? allow('casework role') : deny('role does not include casework');
     case 'manage-practitioners':
       return actor.roles.includes('administrator') ? allow('administrator') : deny('only an administrator manages practitioners');
+    case 'manage-agency':
+      return actor.roles.includes('administrator') ? allow('administrator') : deny('only an administrator changes the agency\'s settings');
     case 'read-audit':
       return hasAny(actor, ['auditor', 'administrator']) ? allow('auditor') : deny('only an auditor reads the agency audit trail');
     default: {
@@ -195,4 +197,59 @@ export function decideConsent(actor: Actor, action: ConsentAction, consent: Cons
       return deny(`unknown action ${String(never)}`);
     }
   }
+}
+
+/** What the matcher knows about a possible same-person entry and the agency that holds it. */
+export interface MatchFacts {
+  /** The type of the asking practitioner's own agency (`childrens_social_care` gives its caseworkers a basis). */
+  actorAgencyType: string;
+  candidateAgencyId: string;
+  /** Never named to another agency (a sensitive type, or marked so by the partnership). */
+  candidateAgencySensitive: boolean;
+}
+
+/**
+ * How a possible same-person entry may be shown: `own` (the caller's agency: its id, as any entry
+ * of theirs), `named` (another agency, named, through an opaque offer), `anonymous` ("another
+ * service holds a possible match", through an opaque offer), or `none` (not shown, and no hint).
+ */
+export type MatchDisclosure = 'own' | 'named' | 'anonymous' | 'none';
+
+/**
+ * Who has a basis to learn that another agency knows a child: children's social care's
+ * caseworkers (its statutory duty to make enquiries, Children Act 1989 s47), and every agency's
+ * safeguarding lead and Caldicott guardian (the people the partnership's protocol sends
+ * practitioners to when they think another agency is involved). A teacher, a health visitor or a
+ * manager elsewhere asks their safeguarding lead instead.
+ */
+export function hasMatchingBasis(actor: Actor, actorAgencyType: string): boolean {
+  if (!doesCasework(actor)) return false;
+  if (hasAny(actor, ['safeguarding_lead', 'caldicott_guardian'])) return true;
+  return actorAgencyType === 'childrens_social_care';
+}
+
+export function decideMatchDisclosure(actor: Actor, facts: MatchFacts): { disclosure: MatchDisclosure; reason: string } {
+  if (!doesCasework(actor)) return { disclosure: 'none', reason: 'role does not include casework' };
+  if (facts.candidateAgencyId === actor.agencyId) return { disclosure: 'own', reason: 'own agency index' };
+  if (!hasMatchingBasis(actor, facts.actorAgencyType)) return { disclosure: 'none', reason: 'no basis to learn which agencies know a child' };
+  if (facts.candidateAgencySensitive) return { disclosure: 'anonymous', reason: 'a sensitive service is never named to another agency' };
+  return { disclosure: 'named', reason: 'safeguarding lead, Caldicott guardian or children\'s social care' };
+}
+
+/**
+ * Linking another agency's entry without its agreement: only children's social care, on a
+ * recorded lawful basis, and never to a sensitive service (which decides for itself whether to
+ * become visible, by accepting a link request).
+ */
+export function decideLawfulLink(actor: Actor, facts: MatchFacts): Decision {
+  if (facts.candidateAgencyId === actor.agencyId) return deny('own agency: no basis needed');
+  if (!doesCasework(actor) || facts.actorAgencyType !== 'childrens_social_care') return deny('only children\'s social care links on a lawful basis');
+  if (facts.candidateAgencySensitive) return deny('a sensitive service agrees to a link itself');
+  return allow('children\'s social care, recorded lawful basis');
+}
+
+/** Accepting or declining a link request made to the caller's agency: the roles with a basis there. */
+export function decideLinkRequest(actor: Actor, actorAgencyType: string, requestedAgencyId: string): Decision {
+  if (requestedAgencyId !== actor.agencyId) return deny('request made to another agency');
+  return hasMatchingBasis(actor, actorAgencyType) ? allow('safeguarding lead, Caldicott guardian or children\'s social care of the agency asked') : deny('no basis to answer link requests');
 }

@@ -482,7 +482,13 @@ export async function getAgenciesInvolved(ctx: ActorContext, personId: string): 
     return {
       personId,
       agencies: result,
-      links: links.map((l) => ({ id: l.id, personId: l.person_id, otherPersonId: l.other_person_id, personAgencyId: l.person_agency_id, otherPersonAgencyId: l.other_agency_id, decidedAt: l.decided_at, decidedByAgencyId: l.decided_by_agency_id })),
+      // Another agency's id for its entry is never shown, even once linked (issue 16): the link's id is enough to undo it.
+      links: links.map((l) => ({
+        id: l.id,
+        personId: l.person_agency_id === ctx.actor.agencyId ? l.person_id : null,
+        otherPersonId: l.other_agency_id === ctx.actor.agencyId ? l.other_person_id : null,
+        personAgencyId: l.person_agency_id, otherPersonAgencyId: l.other_agency_id, decidedAt: l.decided_at, decidedByAgencyId: l.decided_by_agency_id,
+      })),
     };
   });
 }

@@ -120,6 +120,12 @@ export async function unlinkPeople(ctx: ActorContext, linkId: string, reason: st
       [linkId, now.toISOString(), ctx.actor.practitionerId, why.data],
     );
     await audit(ctx, tx, { action: 'person.unlink', outcome: 'success', entityType: 'person_link', entityId: linkId, personId: link.person_id, detail: { otherPersonId: link.other_person_id } });
-    return toLink(rows[0]!);
+    // Whoever undoes it, another agency's id for its entry is not given back (issue 16).
+    const undone = toLink(rows[0]!);
+    return {
+      ...undone,
+      personId: link.person_agency_id === ctx.actor.agencyId ? undone.personId : null,
+      otherPersonId: link.other_agency_id === ctx.actor.agencyId ? undone.otherPersonId : null,
+    };
   });
 }

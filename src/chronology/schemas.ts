@@ -95,10 +95,11 @@ export const AgencyInvolved = z
   .meta({ id: 'AgencyInvolved' });
 export type AgencyInvolved = z.infer<typeof AgencyInvolved>;
 
+const HIDDEN_ID = "Null when another agency holds the entry: another agency's id for its entry is never shown (issue 16).";
 export const LinkSummary = z.object({
   id: Uuid,
-  personId: Uuid,
-  otherPersonId: Uuid,
+  personId: Uuid.nullable().meta({ description: HIDDEN_ID }),
+  otherPersonId: Uuid.nullable().meta({ description: HIDDEN_ID }),
   personAgencyId: Uuid,
   otherPersonAgencyId: Uuid,
   decidedAt: z.string(),
@@ -125,8 +126,8 @@ export type Unlink = z.output<typeof Unlink>;
 export const PersonLink = z
   .object({
     id: Uuid,
-    personId: Uuid,
-    otherPersonId: Uuid,
+    personId: Uuid.nullable().meta({ description: HIDDEN_ID }),
+    otherPersonId: Uuid.nullable().meta({ description: HIDDEN_ID }),
     decidedBy: Uuid,
     decidedAt: z.string(),
     reason: z.string().nullable(),

@@ -5,7 +5,7 @@ import { migrate } from '../db/migrate.ts';
 import { verifyAuditChain } from '../audit/audit.ts';
 import { createApiToken } from '../auth/auth.ts';
 import { addPractitionerAsSystem, createAgency, createPartnership, findPractitionerByEmail } from '../partnership/partnership.ts';
-import { AGENCY_TYPES, NewAgency, NewPartnership, NewPractitioner } from '../partnership/schemas.ts';
+import { AGENCY_TYPES, isSensitiveAgency, NewAgency, NewPartnership, NewPractitioner } from '../partnership/schemas.ts';
 import { systemClock } from '../shared/clock.ts';
 import { Problem } from '../shared/errors.ts';
 import { serve } from './serve.ts';
@@ -111,11 +111,12 @@ const commands: Command[] = [
   {
     name: 'agency add',
     summary: 'Add an agency to one or more partnerships.',
-    usage: `jigsaw agency add --name "Name" --type TYPE --partnership PARTNERSHIP_ID [--partnership ID…] [--ods-code CODE]\n  TYPE: ${AGENCY_TYPES.join(', ')}`,
-    options: { name: { type: 'string' }, type: { type: 'string' }, partnership: { type: 'string', multiple: true }, 'ods-code': { type: 'string' } },
+    usage: `jigsaw agency add --name "Name" --type TYPE --partnership PARTNERSHIP_ID [--partnership ID…] [--ods-code CODE] [--sensitive]\n  TYPE: ${AGENCY_TYPES.join(', ')}\n  --sensitive: never name this agency to another as holding a possible match (always so for sexual health, mental health and substance misuse)`,
+    options: { name: { type: 'string' }, type: { type: 'string' }, partnership: { type: 'string', multiple: true }, 'ods-code': { type: 'string' }, sensitive: { type: 'boolean' } },
     async run(args, config, io) {
       const parsed = NewAgency.safeParse({
         name: args.name, type: args.type, partnershipIds: args.partnership ?? [], ...(args['ods-code'] ? { odsCode: args['ods-code'] } : {}),
+        ...(args.sensitive ? { sensitive: true } : {}),
       });
       if (!parsed.success) {
         for (const issue of parsed.error.issues) io.err(`--${cliName(String(issue.path[0] ?? ''))}: ${issue.message}`);
@@ -135,8 +136,8 @@ const commands: Command[] = [
     options: {},
     async run(_args, config, io) {
       return withDatabase(config, async (db) => {
-        const { rows } = await db.query<{ partnership: string; partnership_id: string; nation: string; agency: string | null; agency_id: string | null; type: string | null }>(
-          `SELECT p.name AS partnership, p.id AS partnership_id, p.nation, a.name AS agency, a.id AS agency_id, a.type
+        const { rows } = await db.query<{ partnership: string; partnership_id: string; nation: string; agency: string | null; agency_id: string | null; type: string | null; sensitive: boolean | null }>(
+          `SELECT p.name AS partnership, p.id AS partnership_id, p.nation, a.name AS agency, a.id AS agency_id, a.type, a.sensitive
              FROM partnership p LEFT JOIN partnership_agency pa ON pa.partnership_id = p.id LEFT JOIN agency a ON a.id = pa.agency_id
             ORDER BY p.name, a.name`);
         let current = '';
@@ -145,7 +146,7 @@ const commands: Command[] = [
             current = r.partnership_id;
             io.out(`${r.partnership} (${r.nation}) ${r.partnership_id}`);
           }
-          if (r.agency_id) io.out(`  ${r.agency_id}  ${r.type}  ${r.agency}`);
+          if (r.agency_id) io.out(`  ${r.agency_id}  ${r.type}  ${r.agency}${isSensitiveAgency(r.type ?? '', r.sensitive ?? false) ? '  (never named in possible matches)' : ''}`);
         }
         return 0;
       });

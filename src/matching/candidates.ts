@@ -1,25 +1,22 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { decideAgency, decidePerson } from '../access/policy.ts';
+import { decideAgency } from '../access/policy.ts';
 import { audit, command, refuse } from '../audit/audit.ts';
 import { clustersOf } from '../chronology/links.ts';
-import type { PersonLink } from '../chronology/schemas.ts';
 import type { Queryable } from '../db/database.ts';
 import { personInReach } from '../people/people.ts';
 import type { ActorContext } from '../shared/context.ts';
-import { conflict, invalid } from '../shared/errors.ts';
-import { newId } from '../shared/ids.ts';
 import { DEFAULT_HOUSEHOLD, defaultModel, Scorer, type MatchModel, type PairScore, type TermFrequencies } from './model.ts';
 import { prepare, type MatchInput, type Prepared } from './record.ts';
-import type { Candidate, CandidateSearch, NotSamePerson } from './schemas.ts';
+import { callerHasBasis, disclose, noticeFor, type ScoredCandidate } from './disclosure.ts';
+import type { Candidate, Candidates, CandidateSearch } from './schemas.ts';
 import { loadMatchInput, matchKeys } from './store.ts';
 
 /**
- * Candidates for "is this the same person?" among every agency's people in the caller's
- * partnerships. What a practitioner learns about another agency's entry is what the existing
- * policy already lets any practitioner know about another agency (its name, whom to ask): the
- * candidate's identifier, the agency, the probability and how the details compare — never the
- * other entry's names, dates, addresses or records. Confirming a candidate records a
- * same-person link (person_link), which makes the agencies visible to each other and shares nothing.
+ * Candidates for "is this the same person?" among the people of the caller's partnerships. The
+ * matcher scores; what the caller may learn of another agency's entry is decided in
+ * disclosure.ts (by the pure policy): only roles with a basis hear of it, a sensitive service is
+ * never named, and another agency's id for its entry is never given — only an opaque offer. Never
+ * the other entry's names, dates, addresses or records. Decisions on a candidate are in decisions.ts.
  */
 
 const MODEL_FILE = new URL('./model.json', import.meta.url);
@@ -69,10 +66,12 @@ interface Row {
   person_id: string;
   agency_id: string;
   agency_name: string;
+  agency_type: string;
+  agency_sensitive: boolean;
   features: MatchInput | string;
 }
 
-async function termFrequenciesFor(tx: Queryable, q: Prepared): Promise<TermFrequencies> {
+export async function termFrequenciesFor(tx: Queryable, q: Prepared): Promise<TermFrequencies> {
   const { rows } = await tx.query<{ field: string; value: string; n: number }>(
     `SELECT field, value, n FROM person_match_term WHERE (field = '*' AND value = '*') OR (field = 'first' AND value = $1) OR (field = 'last' AND value = $2)`,
     [q.first, q.last],
@@ -85,8 +84,12 @@ async function termFrequenciesFor(tx: Queryable, q: Prepared): Promise<TermFrequ
   return tf;
 }
 
-/** Scores every person sharing a blocking key with the query, in the caller's partnerships. */
-async function scoreCandidates(ctx: ActorContext, tx: Queryable, input: MatchInput, postcodes: readonly string[], exclude: readonly string[], minProbability: number): Promise<Candidate[]> {
+/**
+ * Scores every person sharing a blocking key with the query, in the caller's partnerships — or,
+ * for a caller with no basis to learn of other agencies' entries, in their own agency only (so
+ * that neither the answer nor the time it takes depends on what other agencies hold).
+ */
+export async function scoreCandidates(ctx: ActorContext, tx: Queryable, input: MatchInput, postcodes: readonly string[], exclude: readonly string[], minProbability: number, ownAgencyOnly: boolean): Promise<ScoredCandidate[]> {
   const keys = matchKeys(input, postcodes);
   if (keys.length === 0) return [];
   const q = prepare(input);
@@ -94,15 +97,16 @@ async function scoreCandidates(ctx: ActorContext, tx: Queryable, input: MatchInp
   const model = shippedModel();
   const scorer = new Scorer(model, tf, productPrior(model, tf.total));
   const { rows } = await tx.query<Row>(
-    `SELECT m.person_id, m.agency_id, a.name AS agency_name, m.features
-       FROM (SELECT DISTINCT person_id FROM person_match_key WHERE key = ANY($1::text[]) LIMIT ${MAX_ROWS}) k
+    `SELECT m.person_id, m.agency_id, a.name AS agency_name, a.type AS agency_type, a.sensitive AS agency_sensitive, m.features
+       FROM (SELECT DISTINCT k.person_id FROM person_match_key k ${ownAgencyOnly ? 'JOIN person_match o ON o.person_id = k.person_id AND o.agency_id = $2' : ''}
+              WHERE k.key = ANY($1::text[]) LIMIT ${MAX_ROWS}) k
        JOIN person_match m ON m.person_id = k.person_id
        JOIN agency a ON a.id = m.agency_id
       WHERE m.agency_id IN (SELECT pb.agency_id FROM partnership_agency pa JOIN partnership_agency pb ON pb.partnership_id = pa.partnership_id WHERE pa.agency_id = $2)
         AND m.person_id <> ALL($3::uuid[])`,
     [keys, ctx.actor.agencyId, exclude],
   );
-  const out: Candidate[] = [];
+  const out: ScoredCandidate[] = [];
   for (const r of rows) {
     const features = typeof r.features === 'string' ? (JSON.parse(r.features) as MatchInput) : r.features;
     const score = scorer.explain(q, prepare(features));
@@ -111,7 +115,8 @@ async function scoreCandidates(ctx: ActorContext, tx: Queryable, input: MatchInp
       personId: r.person_id,
       agencyId: r.agency_id,
       agencyName: r.agency_name,
-      yourAgency: r.agency_id === ctx.actor.agencyId,
+      agencyType: r.agency_type,
+      agencyFlaggedSensitive: r.agency_sensitive,
       probability: Math.round(score.probability * 10000) / 10000,
       matchWeight: score.matchWeight,
       confidence: confidenceOf(score),
@@ -123,7 +128,7 @@ async function scoreCandidates(ctx: ActorContext, tx: Queryable, input: MatchInp
   return out.sort((a, b) => b.matchWeight - a.matchWeight || a.personId.localeCompare(b.personId)).slice(0, MAX_CANDIDATES);
 }
 
-async function notSameIds(tx: Queryable, personId: string): Promise<string[]> {
+export async function notSameIds(tx: Queryable, personId: string): Promise<string[]> {
   const { rows } = await tx.query<{ other: string }>(
     `SELECT CASE WHEN person_id = $1 THEN other_person_id ELSE person_id END AS other
        FROM person_not_same WHERE (person_id = $1 OR other_person_id = $1) AND undone_at IS NULL`, [personId]);
@@ -134,20 +139,22 @@ async function notSameIds(tx: Queryable, personId: string): Promise<string[]> {
  * Possible same-person entries for one of the caller's agency's people. Entries already linked
  * to it, and entries a practitioner has recorded as not the same person, are left out.
  */
-export async function candidatesFor(ctx: ActorContext, personId: string, minProbability = OFFER_THRESHOLD): Promise<Candidate[]> {
+export async function candidatesFor(ctx: ActorContext, personId: string, minProbability = OFFER_THRESHOLD): Promise<Candidates> {
   return command(ctx, async (tx) => {
     await personInReach(ctx, tx, personId, 'update', 'person.candidates');
     const loaded = await loadMatchInput(tx, personId);
     const cluster = (await clustersOf(tx, [personId])).map((m) => m.id);
     const exclude = [...cluster, ...(await notSameIds(tx, personId))];
-    const candidates = loaded ? await scoreCandidates(ctx, tx, loaded.input, loaded.postcodes, exclude, minProbability) : [];
+    const basis = await callerHasBasis(ctx, tx);
+    const scored = loaded ? await scoreCandidates(ctx, tx, loaded.input, loaded.postcodes, exclude, minProbability, !basis) : [];
+    const candidates = await disclose(ctx, tx, scored, personId);
     await audit(ctx, tx, { action: 'person.candidates', outcome: 'success', entityType: 'person', entityId: personId, personId, detail: { candidates: candidates.length } });
-    return candidates;
+    return { candidates, notice: noticeFor(basis) };
   });
 }
 
 /** Typo-tolerant search by details (a POST: names and dates never go in a URL). */
-export async function searchCandidates(ctx: ActorContext, q: CandidateSearch): Promise<Candidate[]> {
+export async function searchCandidates(ctx: ActorContext, q: CandidateSearch): Promise<Candidates> {
   return command(ctx, async (tx) => {
     if (!decideAgency(ctx.actor, 'create-person', ctx.actor.agencyId).allowed) {
       throw refuse('agency', { action: 'person.candidate-search', entityType: 'agency', entityId: ctx.actor.agencyId });
@@ -156,126 +163,9 @@ export async function searchCandidates(ctx: ActorContext, q: CandidateSearch): P
       firstName: q.givenNames, lastName: q.familyName, dateOfBirth: q.dateOfBirth, sex: q.sex, nhsNumber: q.nhsNumber,
       address: q.address, postcode: q.postcode, town: q.town,
     };
-    const candidates = await scoreCandidates(ctx, tx, input, [], [], q.minProbability);
+    const basis = await callerHasBasis(ctx, tx);
+    const candidates = await disclose(ctx, tx, await scoreCandidates(ctx, tx, input, [], [], q.minProbability, !basis));
     await audit(ctx, tx, { action: 'person.candidate-search', outcome: 'success', detail: { candidates: candidates.length } });
-    return candidates;
-  });
-}
-
-/** The other entry, if it is in one of the caller's partnerships; otherwise refused as not found. */
-async function otherInPartnership(ctx: ActorContext, tx: Queryable, otherId: string, action: string, personId: string): Promise<{ agency_id: string }> {
-  const other = (await tx.query<{ agency_id: string }>(
-    `SELECT p.agency_id FROM person p WHERE p.id = $1 AND p.agency_id IN
-       (SELECT pb.agency_id FROM partnership_agency pa JOIN partnership_agency pb ON pb.partnership_id = pa.partnership_id WHERE pa.agency_id = $2)`,
-    [otherId, ctx.actor.agencyId])).rows[0];
-  if (!other) throw refuse('person', { action, entityType: 'person', entityId: otherId, personId, outcome: 'not_found' });
-  return other;
-}
-
-async function pairScore(tx: Queryable, personId: string, otherId: string): Promise<PairScore | undefined> {
-  const [a, b] = [await loadMatchInput(tx, personId), await loadMatchInput(tx, otherId)];
-  if (!a || !b) return undefined;
-  const qa = prepare(a.input);
-  const tf = await termFrequenciesFor(tx, qa);
-  const model = shippedModel();
-  return new Scorer(model, tf, productPrior(model, tf.total)).explain(qa, prepare(b.input));
-}
-
-const liveNotSame = async (tx: Queryable, a: string, b: string): Promise<boolean> =>
-  (await tx.query('SELECT 1 FROM person_not_same WHERE least(person_id, other_person_id) = least($1::uuid, $2::uuid) AND greatest(person_id, other_person_id) = greatest($1::uuid, $2::uuid) AND undone_at IS NULL', [a, b])).rows.length > 0;
-
-const reasonOf = (reason: string): string => {
-  const r = reason.trim();
-  if (!r || r.length > 2000) throw invalid('Say why.', [{ pointer: '/reason', detail: r ? 'At most 2000 characters' : 'Say why' }]);
-  return r;
-};
-
-/**
- * Confirms a suggested candidate as the same person: a same-person link, as
- * POST /people/{id}/links records, but reachable for another agency's entry the caller cannot
- * read — because the matcher offered it for the caller's own entry. Undo it with
- * POST /person-links/{id}/unlink.
- */
-export async function confirmSamePerson(ctx: ActorContext, personId: string, otherId: string, reason: string): Promise<PersonLink> {
-  const why = reasonOf(reason);
-  if (otherId === personId) throw invalid('An entry cannot be linked to itself.', [{ pointer: '/params/otherId', detail: 'Choose the other entry' }]);
-  return command(ctx, async (tx) => {
-    await personInReach(ctx, tx, personId, 'update', 'person.link');
-    await otherInPartnership(ctx, tx, otherId, 'person.link', personId);
-    await tx.query('SELECT id FROM person WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE', [[personId, otherId]]);
-    if (await liveNotSame(tx, personId, otherId)) throw conflict('These entries are recorded as not the same person; undo that decision first.');
-    if ((await clustersOf(tx, [personId])).some((m) => m.id === otherId)) throw conflict('These entries are already recorded as the same person.');
-    const score = await pairScore(tx, personId, otherId);
-    if (!score || score.probability < OFFER_THRESHOLD) {
-      throw invalid('That entry is not a suggested candidate for this person.', [{ pointer: '/params/otherId', detail: 'Choose one of the candidates offered' }]);
-    }
-    const id = newId();
-    const now = ctx.clock.now().toISOString();
-    await tx.query('INSERT INTO person_link (id, person_id, other_person_id, decided_by, decided_at, reason) VALUES ($1,$2,$3,$4,$5,$6)',
-      [id, personId, otherId, ctx.actor.practitionerId, now, why]);
-    await audit(ctx, tx, { action: 'person.link', outcome: 'success', entityType: 'person_link', entityId: id, personId, detail: { otherPersonId: otherId, via: 'candidate', probability: Math.round(score.probability * 10000) / 10000 } });
-    return { id, personId, otherPersonId: otherId, decidedBy: ctx.actor.practitionerId, decidedAt: now, reason: why, unlinkedAt: null, unlinkedBy: null, unlinkReason: null };
-  });
-}
-
-interface NotSameRow {
-  id: string;
-  person_id: string;
-  other_person_id: string;
-  decided_by: string;
-  decided_at: string | Date;
-  reason: string;
-  undone_at: string | Date | null;
-  undone_by: string | null;
-  undo_reason: string | null;
-}
-
-const iso = (v: string | Date | null): string | null => (v === null ? null : new Date(v).toISOString());
-const toNotSame = (r: NotSameRow): NotSamePerson => ({
-  id: r.id, personId: r.person_id, otherPersonId: r.other_person_id, decidedBy: r.decided_by, decidedAt: iso(r.decided_at)!, reason: r.reason,
-  undoneAt: iso(r.undone_at), undoneBy: r.undone_by, undoReason: r.undo_reason,
-});
-const NOT_SAME_COLUMNS = 'id, person_id, other_person_id, decided_by, decided_at, reason, undone_at, undone_by, undo_reason';
-
-/** Records that a suggested candidate is not the same person; the suggestion stops coming back. */
-export async function recordNotSamePerson(ctx: ActorContext, personId: string, otherId: string, reason: string): Promise<NotSamePerson> {
-  const why = reasonOf(reason);
-  if (otherId === personId) throw invalid('An entry is always the same person as itself.', [{ pointer: '/params/otherId', detail: 'Choose the other entry' }]);
-  return command(ctx, async (tx) => {
-    await personInReach(ctx, tx, personId, 'update', 'person.not-same');
-    await otherInPartnership(ctx, tx, otherId, 'person.not-same', personId);
-    await tx.query('SELECT id FROM person WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE', [[personId, otherId]]);
-    if (await liveNotSame(tx, personId, otherId)) throw conflict('These entries are already recorded as not the same person.');
-    if ((await clustersOf(tx, [personId])).some((m) => m.id === otherId)) {
-      throw conflict('These entries are linked as the same person; undo the link instead.');
-    }
-    const { rows } = await tx.query<NotSameRow>(
-      `INSERT INTO person_not_same (id, person_id, other_person_id, decided_by, decided_at, reason) VALUES ($1,$2,$3,$4,$5,$6) RETURNING ${NOT_SAME_COLUMNS}`,
-      [newId(), personId, otherId, ctx.actor.practitionerId, ctx.clock.now().toISOString(), why]);
-    const decision = toNotSame(rows[0]!);
-    await audit(ctx, tx, { action: 'person.not-same', outcome: 'success', entityType: 'person_not_same', entityId: decision.id, personId, detail: { otherPersonId: otherId } });
-    return decision;
-  });
-}
-
-/** Undoes a "not the same person" decision: kept, marked undone; the suggestion may come back. */
-export async function undoNotSamePerson(ctx: ActorContext, decisionId: string, reason: string): Promise<NotSamePerson> {
-  const why = reasonOf(reason);
-  return command(ctx, async (tx) => {
-    const row = (await tx.query<NotSameRow & { person_agency_id: string; other_agency_id: string }>(
-      `SELECT d.id, d.person_id, d.other_person_id, d.decided_by, d.decided_at, d.reason, d.undone_at, d.undone_by, d.undo_reason,
-              p.agency_id AS person_agency_id, o.agency_id AS other_agency_id
-         FROM person_not_same d JOIN person p ON p.id = d.person_id JOIN person o ON o.id = d.other_person_id WHERE d.id = $1 FOR UPDATE OF d`, [decisionId])).rows[0];
-    if (!row) throw refuse('decision', { action: 'person.not-same.undo', entityType: 'person_not_same', entityId: decisionId, outcome: 'not_found' });
-    const now = ctx.clock.now();
-    const mayAct = decidePerson(ctx.actor, 'update', { id: row.person_id, agencyId: row.person_agency_id }, now).allowed ||
-      decidePerson(ctx.actor, 'update', { id: row.other_person_id, agencyId: row.other_agency_id }, now).allowed;
-    if (!mayAct) throw refuse('decision', { action: 'person.not-same.undo', entityType: 'person_not_same', entityId: decisionId, personId: row.person_id });
-    if (row.undone_at) throw conflict('This decision has already been undone.');
-    const { rows } = await tx.query<NotSameRow>(
-      `UPDATE person_not_same SET undone_at = $2, undone_by = $3, undo_reason = $4 WHERE id = $1 RETURNING ${NOT_SAME_COLUMNS}`,
-      [decisionId, now.toISOString(), ctx.actor.practitionerId, why]);
-    await audit(ctx, tx, { action: 'person.not-same.undo', outcome: 'success', entityType: 'person_not_same', entityId: decisionId, personId: row.person_id, detail: { otherPersonId: row.other_person_id } });
-    return toNotSame(rows[0]!);
+    return { candidates, notice: noticeFor(basis) };
   });
 }

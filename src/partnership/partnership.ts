@@ -6,6 +6,7 @@ import type { ActorContext, Services } from '../shared/context.ts';
 import { conflict, invalid } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import type { Role } from '../access/policy.ts';
+import { isSensitiveAgency, type AgencySensitivity } from './schemas.ts';
 import type { Agency, NewAgency, NewPartnership, NewPractitioner, Partnership, Practitioner } from './schemas.ts';
 
 /**
@@ -30,10 +31,10 @@ export async function createAgency(s: Services, input: NewAgency): Promise<Agenc
     if (missing.length) {
       throw invalid('Every partnership must exist.', missing.map(() => ({ pointer: '/partnershipIds', detail: 'No partnership with that identifier' })));
     }
-    await tx.query('INSERT INTO agency (id, name, type, ods_code, created_at) VALUES ($1,$2,$3,$4,$5)', [id, input.name, input.type, input.odsCode ?? null, s.clock.now()]);
+    await tx.query('INSERT INTO agency (id, name, type, ods_code, sensitive, created_at) VALUES ($1,$2,$3,$4,$5,$6)', [id, input.name, input.type, input.odsCode ?? null, input.sensitive ?? false, s.clock.now()]);
     for (const p of input.partnershipIds) await tx.query('INSERT INTO partnership_agency (partnership_id, agency_id) VALUES ($1,$2)', [p, id]);
     await auditSystem(s, tx, { action: 'agency.create', outcome: 'success', entityType: 'agency', entityId: id });
-    return { id, name: input.name, type: input.type, odsCode: input.odsCode ?? null, partnershipIds: input.partnershipIds };
+    return { id, name: input.name, type: input.type, odsCode: input.odsCode ?? null, partnershipIds: input.partnershipIds, sensitive: isSensitiveAgency(input.type, input.sensitive ?? false) };
   });
 }
 
@@ -124,8 +125,8 @@ export async function listAgencyPractitioners(ctx: ActorContext): Promise<Practi
 export async function listAgencies(ctx: ActorContext): Promise<Agency[]> {
   return command(ctx, async (tx) => {
     // Agencies are visible across the partnerships the caller's agency belongs to: you need to know whom to ask.
-    const { rows } = await tx.query<{ id: string; name: string; type: Agency['type']; ods_code: string | null; partnership_ids: string[] }>(
-      `SELECT a.id, a.name, a.type, a.ods_code, array_agg(pa.partnership_id) AS partnership_ids
+    const { rows } = await tx.query<AgencyRow>(
+      `SELECT a.id, a.name, a.type, a.ods_code, a.sensitive, array_agg(pa.partnership_id) AS partnership_ids
          FROM agency a JOIN partnership_agency pa ON pa.agency_id = a.id
         WHERE a.id IN (SELECT agency_id FROM partnership_agency WHERE partnership_id IN
                         (SELECT partnership_id FROM partnership_agency WHERE agency_id = $1))
@@ -133,6 +134,30 @@ export async function listAgencies(ctx: ActorContext): Promise<Agency[]> {
       [ctx.actor.agencyId],
     );
     await audit(ctx, tx, { action: 'agency.list', outcome: 'success', detail: { count: rows.length } });
-    return rows.map((r) => ({ id: r.id, name: r.name, type: r.type, odsCode: r.ods_code, partnershipIds: r.partnership_ids }));
+    return rows.map(toAgency);
+  });
+}
+
+interface AgencyRow { id: string; name: string; type: Agency['type']; ods_code: string | null; sensitive: boolean; partnership_ids: string[] }
+const toAgency = (r: AgencyRow): Agency => ({
+  id: r.id, name: r.name, type: r.type, odsCode: r.ods_code, partnershipIds: r.partnership_ids, sensitive: isSensitiveAgency(r.type, r.sensitive),
+});
+
+/**
+ * An administrator marks their own agency as sensitive (or not): a sensitive agency is never named
+ * to another agency as holding a possible same-person match. Sexual health, mental health and
+ * substance misuse services stay sensitive whatever the flag says.
+ */
+export async function setAgencySensitivity(ctx: ActorContext, agencyId: string, input: AgencySensitivity): Promise<Agency> {
+  return command(ctx, async (tx) => {
+    if (!decideAgency(ctx.actor, 'manage-agency', agencyId).allowed) {
+      throw refuse('agency', { action: 'agency.sensitivity', entityType: 'agency', entityId: agencyId });
+    }
+    await tx.query('UPDATE agency SET sensitive = $2 WHERE id = $1', [agencyId, input.sensitive]);
+    const { rows } = await tx.query<AgencyRow>(
+      `SELECT a.id, a.name, a.type, a.ods_code, a.sensitive, array_agg(pa.partnership_id) AS partnership_ids
+         FROM agency a JOIN partnership_agency pa ON pa.agency_id = a.id WHERE a.id = $1 GROUP BY a.id`, [agencyId]);
+    await audit(ctx, tx, { action: 'agency.sensitivity', outcome: 'success', entityType: 'agency', entityId: agencyId, detail: { sensitive: input.sensitive } });
+    return toAgency(rows[0]!);
   });
 }

@@ -11,6 +11,7 @@ export const AGENCY_TYPES = [
   'hospital',
   'sexual_health_clinic',
   'mental_health',
+  'substance_misuse',
   'police',
   'probation',
   'youth_offending',
@@ -24,6 +25,17 @@ export const AGENCY_TYPES = [
 export const AgencyType = z.enum(AGENCY_TYPES).meta({ description: 'What kind of agency this is.' });
 export type AgencyType = z.infer<typeof AgencyType>;
 
+/**
+ * Services whose very knowing a child is special-category information: that a child is known to a
+ * sexual health, mental health or drug and alcohol service says something about their health or
+ * sex life. Such an agency is never named to another agency as holding a possible match, whatever
+ * its `sensitive` flag says; the flag lets a partnership add others (a refuge, say).
+ */
+export const SENSITIVE_AGENCY_TYPES: readonly AgencyType[] = ['sexual_health_clinic', 'mental_health', 'substance_misuse'];
+
+/** Whether an agency is never named to another agency as knowing a child. */
+export const isSensitiveAgency = (type: string, flagged: boolean): boolean => flagged || (SENSITIVE_AGENCY_TYPES as readonly string[]).includes(type);
+
 export const Nation = z.enum(['england-and-wales', 'scotland', 'northern-ireland']);
 export type Nation = z.infer<typeof Nation>;
 
@@ -35,7 +47,10 @@ export const Partnership = z
 export type Partnership = z.infer<typeof Partnership>;
 
 export const Agency = z
-  .object({ id: z.uuid(), name: z.string(), type: AgencyType, odsCode: z.string().nullable(), partnershipIds: z.array(Uuid) })
+  .object({
+    id: z.uuid(), name: z.string(), type: AgencyType, odsCode: z.string().nullable(), partnershipIds: z.array(Uuid),
+    sensitive: z.boolean().meta({ description: 'Never named to another agency as holding a possible same-person match: marked so, or a sexual health, mental health or substance misuse service.' }),
+  })
   .meta({ id: 'Agency' });
 export type Agency = z.infer<typeof Agency>;
 
@@ -62,7 +77,13 @@ export const NewAgency = z.strictObject({
   type: AgencyType,
   odsCode: Text.trim().max(20).optional(),
   partnershipIds: z.array(Uuid).min(1, 'An agency belongs to at least one partnership'),
+  sensitive: z.boolean().optional(),
 });
+
+export const AgencySensitivity = z
+  .strictObject({ sensitive: z.boolean(), reason: Text.trim().min(1, 'Say why').max(2000) })
+  .meta({ id: 'AgencySensitivity' });
+export type AgencySensitivity = z.infer<typeof AgencySensitivity>;
 export type NewAgency = z.infer<typeof NewAgency>;
 
 export const NewPractitioner = z

@@ -59,6 +59,9 @@ const BANNERS: Record<string, string> = {
   'notification-read': 'The notification has been marked as read.',
   'action-recorded': 'The action has been recorded.',
   'match-recorded': 'Your decision about the possible same person has been recorded.',
+  'agency-updated': 'The agency has been updated.',
+  'link-request-answered': 'Your answer to the link request has been recorded.',
+  'match-requested': 'The other agency has been asked to agree that this is the same person. Nothing is linked until it does.',
 };
 
 /** What every page handler works with: the services, the signed-in actor, and the page renderer. */

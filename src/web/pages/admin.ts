@@ -1,9 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ROLES } from '../../access/policy.ts';
-import { addPractitioner, listAgencies, listAgencyPractitioners } from '../../partnership/partnership.ts';
-import { NewPractitioner } from '../../partnership/schemas.ts';
+import { addPractitioner, listAgencies, listAgencyPractitioners, setAgencySensitivity } from '../../partnership/partnership.ts';
+import { AgencySensitivity, NewPractitioner, SENSITIVE_AGENCY_TYPES } from '../../partnership/schemas.ts';
 import { fieldProblems } from '../../shared/errors.ts';
-import { FormErrors, formOf, list, opt, str, validationProblem } from '../forms.ts';
+import { FormErrors, formOf, list, opt, parseForm, str, validationProblem } from '../forms.ts';
 import { safely, type Web } from '../web.ts';
 
 /** What each role may do, as the access policy decides it (src/access/policy.ts). */
@@ -25,8 +25,21 @@ export function registerAdminPages(web: Web): void {
   app.get('/admin', async (request, reply) => web.render(request, reply, 'admin/index.njk', { pageTitle: 'Administration', roles: roleItems }));
 
   app.get('/admin/agencies', async (request, reply) => {
-    const agencies = await listAgencies(web.ctx(request));
-    return web.render(request, reply, 'admin/agencies.njk', { pageTitle: 'Agencies', agencies, backLink: '/admin' });
+    const ctx = web.ctx(request);
+    const agencies = await listAgencies(ctx);
+    const alwaysSensitive = Object.fromEntries(SENSITIVE_AGENCY_TYPES.map((t) => [t, true]));
+    return web.render(request, reply, 'admin/agencies.njk', {
+      pageTitle: 'Agencies', agencies, backLink: '/admin', ownAgencyId: ctx.actor.agencyId, canManage: web.roles(request).includes('administrator'), alwaysSensitive,
+    });
+  });
+
+  // An administrator marks their own agency as never named in possible matches (or names it again).
+  app.post<{ Params: { id: string } }>('/admin/agencies/:id/sensitive', async (request, reply) => {
+    const f = formOf(request.body);
+    const sensitive = str(f, 'sensitive') === 'true';
+    const input = parseForm(AgencySensitivity, { sensitive, reason: opt(f, 'reason') ?? (sensitive ? 'Marked sensitive by the administrator' : 'Named again by the administrator') });
+    await setAgencySensitivity(web.ctx(request), request.params.id, input);
+    return reply.redirect('/admin/agencies?done=agency-updated', 303);
   });
 
   const practitionersPage = async (request: FastifyRequest, reply: FastifyReply, values: Record<string, unknown>, errors?: FormErrors): Promise<FastifyReply> => {

@@ -7,8 +7,10 @@ import { listIncomingReferrals, listOutgoingReferrals } from '../../process/refe
 import { listDueSteps } from '../../process/episodes.ts';
 import { listDecisions } from '../../sharing/sharing.ts';
 import { childFlags } from '../../flags/flags.ts';
-import { candidatesFor, confirmSamePerson, recordNotSamePerson, searchCandidates } from '../../matching/candidates.ts';
-import { MatchDecisionReason, type Candidate } from '../../matching/schemas.ts';
+import { candidatesFor, searchCandidates } from '../../matching/candidates.ts';
+import { confirmSamePerson, recordNotSamePerson } from '../../matching/decisions.ts';
+import { ASK_YOUR_LEAD } from '../../matching/disclosure.ts';
+import { MatchDecisionReason, type Candidates } from '../../matching/schemas.ts';
 import { fieldProblems, notFound, Problem } from '../../shared/errors.ts';
 import { calendarDate, dateParts, FormErrors, formOf, opt, parseForm, str, validationProblem, type FormBody } from '../forms.ts';
 import { answerRow, findFormDraft, startFormDraft, submitOnce, type FormDraft } from '../drafts.ts';
@@ -85,14 +87,16 @@ export function registerPeoplePages(web: Web): void {
     if (errors.any || !parsed.success) return findPage(request, reply, { values }, errors);
     const ctx = web.ctx(request);
     const results = await searchPeople(ctx, parsed.data);
-    // Possible same person: typo-tolerant candidates with their explanations (src/matching), in
-    // other agencies' indexes too. Another agency's entry cannot be opened from here: it says who holds it.
+    // Possible same person: typo-tolerant candidates with their explanations (src/matching). Other
+    // agencies' entries only for the roles with a basis, never openable from here; the notice
+    // (whom to ask) is shown whatever was found.
     const words = parsed.data.name?.split(/\s+/).filter(Boolean) ?? [];
-    const candidates = (await optional(request, () => searchCandidates(ctx, {
+    const found = await optional(request, () => searchCandidates(ctx, {
       givenNames: words.length > 1 ? words.slice(0, -1).join(' ') : undefined, familyName: words.at(-1),
       dateOfBirth: parsed.data.dateOfBirth, nhsNumber: parsed.data.nhsNumber, minProbability: 0.2,
-    })))?.filter((c) => !results.some((r) => r.id === c.personId)) ?? [];
-    return findPage(request, reply, { values, results, searched: true, candidates });
+    }));
+    const candidates = found?.candidates.filter((c) => !results.some((r) => r.id === c.personId)) ?? [];
+    return findPage(request, reply, { values, results, searched: true, candidates, matchNotice: found?.notice ?? ASK_YOUR_LEAD });
   });
 
   const newPersonForm = (request: FastifyRequest, reply: FastifyReply, values: Record<string, unknown>, errors?: FormErrors): Promise<FastifyReply> => {
@@ -195,10 +199,10 @@ export function registerPeoplePages(web: Web): void {
     const steps = own ? (await safely(() => listDueSteps(ctx, {})))?.filter((s) => s.childPersonId === person.id) : undefined;
     const episodes = [...new Set([...(steps ?? []).map((s) => s.episodeId), ...(incoming ?? []).flatMap((r) => (r.episodeId ? [r.episodeId] : []))])];
     const flags = (await optional(request, () => childFlags(ctx, person.id)))?.flags.filter((f) => f.status === 'active');
-    const candidates: Candidate[] = own ? ((await optional(request, () => candidatesFor(ctx, person.id))) ?? []) : [];
+    const found: Candidates | undefined = own ? await optional(request, () => candidatesFor(ctx, person.id)) : undefined;
     return web.render(request, reply, 'people/person.njk', {
       pageTitle: 'A person’s page', person, own, name: personName(person), related, involved, consents, decisions, referrals: [...(outgoing ?? []), ...(incoming ?? [])], episodes,
-      flags, candidates, errors: {}, errorList: [],
+      flags, candidates: found?.candidates ?? [], matchNotice: found?.notice ?? ASK_YOUR_LEAD, errors: {}, errorList: [],
     });
   });
 
@@ -208,10 +212,13 @@ export function registerPeoplePages(web: Web): void {
     const given = str(formOf(request.body), 'reason') || (request.params.verdict === 'same' ? 'Confirmed from the match explanation' : 'Recorded as not the same person');
     // The API's schema for the reason; a refusal is shown on the error page with the field's message.
     const { reason } = parseForm(MatchDecisionReason, { reason: given });
-    if (request.params.verdict === 'same') await confirmSamePerson(ctx, request.params.id, request.params.otherId, reason);
-    else if (request.params.verdict === 'not-same') await recordNotSamePerson(ctx, request.params.id, request.params.otherId, reason);
+    // `otherId` is the candidate's reference: another agency's entry is never named by its id here.
+    let done = 'match-recorded';
+    if (request.params.verdict === 'same') {
+      if ((await confirmSamePerson(ctx, request.params.id, request.params.otherId, { reason })).outcome === 'requested') done = 'match-requested';
+    } else if (request.params.verdict === 'not-same') await recordNotSamePerson(ctx, request.params.id, request.params.otherId, reason);
     else throw notFound('page');
-    return reply.redirect(`/people/${request.params.id}?done=match-recorded`, 303);
+    return reply.redirect(`/people/${request.params.id}?done=${done}`, 303);
   });
 
   app.get('/shared-with-me', async (request, reply) => {

@@ -1,3 +1,5 @@
+import { acceptLinkRequest, declineLinkRequest, listLinkRequests } from '../../matching/link-requests.ts';
+import { MatchDecisionReason } from '../../matching/schemas.ts';
 import { myActions } from '../../meetings/meetings.ts';
 import { Acknowledgement as AlertAcknowledgement, acknowledgeAlert as acknowledgeOverdue, listAlerts as listOverdueAlerts } from '../../process/alerts.ts';
 import { Acknowledgement as MissedCheckAcknowledgement } from '../../process/monitoring.schemas.ts';
@@ -10,6 +12,7 @@ import { listIncomingRequests } from '../../sharing/requests.ts';
 import { listIncompleteUrgent } from '../../sharing/sharing.ts';
 import { listSeenNotifications, SEEN_QUEUE_ROLES } from '../../notifications/seen.ts';
 import { formOf, opt, parseForm } from '../forms.ts';
+import { notFound } from '../../shared/errors.ts';
 import { notificationHref, safely, type Web } from '../web.ts';
 
 type IdParams = { id: string };
@@ -30,15 +33,27 @@ export function registerTaskPages(web: Web): void {
     const missedChecks = (await safely(() => listMissedChecks(ctx, { status: 'open' })))?.filter((a) => a.responsiblePractitionerId === ctx.actor.practitionerId || ctx.actor.roles.includes('safeguarding_lead'));
     const actions = (await safely(() => myActions(ctx)))?.filter((a) => a.status === 'open');
     const urgent = await safely(() => listIncompleteUrgent(ctx));
+    // Same-person link requests another agency made to this one (empty for roles that do not answer them).
+    const linkRequests = (await safely(() => listLinkRequests(ctx)))?.filter((r) => r.direction === 'incoming' && r.status === 'pending');
     // Asked only of roles that read the queue: any other role's attempt would be audited as refused on every visit.
     const seen = ctx.actor.roles.some((r) => SEEN_QUEUE_ROLES.includes(r)) ? await safely(() => listSeenNotifications(ctx, {})) : undefined;
     const seenToAcknowledge = seen && { count: seen.length, escalated: seen.filter((n) => n.escalatedAt).length };
-    return web.render(request, reply, 'tasks.njk', { pageTitle: 'My tasks', notifications, advice, requests, referrals, outgoing, dueSteps, overdueAlerts, missedChecks, actions, urgent, seenToAcknowledge });
+    return web.render(request, reply, 'tasks.njk', { pageTitle: 'My tasks', notifications, advice, requests, referrals, outgoing, dueSteps, overdueAlerts, missedChecks, actions, urgent, seenToAcknowledge, linkRequests });
   });
 
   app.post<{ Params: IdParams }>('/notifications/:id/read', async (request, reply) => {
     await markRead(web.ctx(request), request.params.id);
     return reply.redirect('/tasks?done=notification-read', 303);
+  });
+
+  app.post<{ Params: IdParams & { answer: string } }>('/person-link-requests/:id/:answer', async (request, reply) => {
+    const ctx = web.ctx(request);
+    const answer = request.params.answer;
+    const { reason } = parseForm(MatchDecisionReason, { reason: opt(formOf(request.body), 'reason') ?? (answer === 'accept' ? 'Accepted: the same person' : 'Declined') });
+    if (answer === 'accept') await acceptLinkRequest(ctx, request.params.id, reason);
+    else if (answer === 'decline') await declineLinkRequest(ctx, request.params.id, reason);
+    else throw notFound('page');
+    return reply.redirect('/tasks?done=link-request-answered', 303);
   });
 
   app.post<{ Params: IdParams }>('/alerts/:id/acknowledge', async (request, reply) => {
