@@ -6,6 +6,7 @@ import type { ServiceNotices } from '../config/config.ts';
 import type { Services } from '../shared/context.ts';
 import { Problem } from '../shared/errors.ts';
 import { openApiDocument } from './openapi.ts';
+import { cookieName, SESSION_COOKIE } from './cookies.ts';
 import { Api } from './route.ts';
 import { registerAuthRoutes } from './routes/auth.routes.ts';
 import { registerPartnershipRoutes } from './routes/partnership.routes.ts';
@@ -28,7 +29,7 @@ import { HEALTH_ROUTES, registerHealth } from '../operations/health.ts';
 import { registerMetrics } from '../operations/metrics.ts';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../operations/request-id.ts';
 
-export const SESSION_COOKIE = 'jigsaw_session';
+export { SESSION_COOKIE } from './cookies.ts';
 
 export interface AppOptions {
   services: Services;
@@ -120,20 +121,23 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   registerHealth(app, opts.services.db);
   if (opts.metricsToken) registerMetrics(app, { token: opts.metricsToken, db: opts.services.db });
 
+  const sessionCookie = cookieName(SESSION_COOKIE, opts.secureCookies);
   app.addHook('onRequest', async (request) => {
     // The FHIR interface resolves its own system tokens (src/fhir/plugin.ts); practitioners' tokens and sessions never apply there.
     if (request.url.startsWith('/fhir/')) return;
     // Health and metrics take no practitioner: a probe must not depend on the sessions table, nor a scraper's token be looked up as one.
     const route = request.routeOptions.url;
     if (route === '/metrics' || (route && HEALTH_ROUTES.includes(route))) return;
-    const header = request.headers.authorization;
+    // An API token opens the API only: the pages are for a person at a browser, signed in with the
+    // session cookie, so a token copied from a program (or a CI log) cannot be used to browse them.
+    const header = request.url.startsWith('/api/') ? request.headers.authorization : undefined;
     if (header) {
       const match = /^Bearer\s+(\S+)$/i.exec(header);
       const actor = match?.[1] ? await resolveApiToken(opts.services, match[1]) : undefined;
       if (actor) request.actor = actor;
       return;
     }
-    const session = request.cookies[SESSION_COOKIE];
+    const session = request.cookies[sessionCookie];
     if (session) {
       const actor = await resolveSession(opts.services, opts.auth, session);
       if (actor) request.actor = actor;
@@ -163,13 +167,13 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     : sendProblem(reply, new Problem(404, 'https://jigsaw.example/problems/not-found', 'Not found', 'There is nothing at this address.')));
 
   // The practitioners' pages (GOV.UK Design System), encapsulated: their form parser, CSRF and HTML errors stay theirs.
-  await app.register(webPlugin, { services: opts.services, auth: opts.auth, secureCookies: opts.secureCookies, sessionCookie: SESSION_COOKIE, notices: opts.notices, notFound });
+  await app.register(webPlugin, { services: opts.services, auth: opts.auth, secureCookies: opts.secureCookies, sessionCookie, notices: opts.notices, notFound });
 
   const api = new Api(app, opts.services);
   await app.register(
     (scoped, _opts, done) => {
       const scopedApi = new Api(scoped, opts.services);
-      registerAuthRoutes(scopedApi, opts, SESSION_COOKIE);
+      registerAuthRoutes(scopedApi, opts, sessionCookie);
       registerPartnershipRoutes(scopedApi);
       registerPeopleRoutes(scopedApi);
       registerRecordRoutes(scopedApi);
@@ -185,7 +189,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       registerMatchingRoutes(scopedApi);
       registerFlagRoutes(scopedApi, { webhookHttpHosts: opts.webhookHttpHosts });
       api.routes.push(...scopedApi.routes);
-      const doc = openApiDocument(api.routes);
+      const doc = openApiDocument(api.routes, sessionCookie);
       scoped.get('/openapi.json', () => Promise.resolve(doc));
       done();
     },

@@ -29,7 +29,8 @@ export function registerAuthRoutes(api: Api, opts: { auth: AuthSettings; secureC
     handler: async ({ ctx, request, reply }) => {
       const token = request.cookies[cookieName];
       if (token) await signOut(ctx, token);
-      void reply.clearCookie(cookieName, { path: '/' });
+      // Secure as when it was set: browsers ignore a __Host- cookie's deletion otherwise.
+      void reply.clearCookie(cookieName, { path: '/', secure: opts.secureCookies ?? false });
       return { signedOut: true };
     },
   });

@@ -49,7 +49,7 @@ export function registerAuthPages(web: Web): void {
   app.post('/sign-out', async (request, reply) => {
     const token = request.cookies[opts.sessionCookie];
     if (token) await signOut({ ...opts.services, requestId: request.id }, token);
-    void reply.clearCookie(opts.sessionCookie, { path: '/' });
+    void reply.clearCookie(opts.sessionCookie, { path: '/', secure: opts.secureCookies ?? false });
     return reply.redirect('/sign-in?signedOut=1', 303);
   });
 
