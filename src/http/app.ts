@@ -2,11 +2,12 @@ import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { resolveApiToken, resolveSession, type AuthSettings } from '../auth/auth.ts';
-import type { ServiceNotices } from '../config/config.ts';
+import type { RateLimits, ServiceNotices } from '../config/config.ts';
 import type { Services } from '../shared/context.ts';
 import { Problem } from '../shared/errors.ts';
 import { openApiDocument } from './openapi.ts';
 import { cookieName, SESSION_COOKIE } from './cookies.ts';
+import { registerRateLimits } from './rate-limits.ts';
 import { Api } from './route.ts';
 import { registerAuthRoutes } from './routes/auth.routes.ts';
 import { registerPartnershipRoutes } from './routes/partnership.routes.ts';
@@ -44,14 +45,21 @@ export interface AppOptions {
   metricsToken?: string | undefined;
   /** JIGSAW_WEBHOOK_HTTP_HOSTS: hosts a webhook may reach over plain http and at a private address; none when not given. */
   webhookHttpHosts?: readonly string[] | undefined;
+  /** Requests a minute from one address (src/http/rate-limits.ts); the defaults in config.ts when not given. */
+  rateLimits?: RateLimits | undefined;
+  /** JIGSAW_TRUST_PROXY: which proxies' X-Forwarded-For to believe for the client's address; none when not given. */
+  trustProxy?: boolean | number | string[] | undefined;
 }
 
 function sendProblem(reply: FastifyReply, p: Problem): void {
   const body: Record<string, unknown> = { type: p.type, title: p.title, status: p.status, detail: p.detail, ...p.extra };
   if (p.errors.length) body.errors = p.errors;
-  if (p.status === 429 && typeof p.extra.retryAfterSeconds === 'number') reply.header('retry-after', String(p.extra.retryAfterSeconds));
+  if ((p.status === 429 || p.status === 503) && typeof p.extra.retryAfterSeconds === 'number') reply.header('retry-after', String(p.extra.retryAfterSeconds));
   void reply.code(p.status).type('application/problem+json').send(body);
 }
+
+/** Trust this many proxies in front (the nearest hops), as Express's trust proxy does for a number. */
+const trustHops = (hops: number) => (_address: string, hop: number): boolean => hop < hops;
 
 /** Builds the whole HTTP application; the server and the tests use this same function. */
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
@@ -72,6 +80,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     requestIdHeader: false,
     genReqId: (req) => requestIdFrom(req.headers),
     bodyLimit: 1_048_576,
+    // The client's address is the connection's unless the operator names the proxies in front
+    // (X-Forwarded-For is otherwise anyone's to forge, and would let a caller pick their own limits).
+    trustProxy: typeof opts.trustProxy === 'number' ? trustHops(opts.trustProxy) : opts.trustProxy ?? false,
     // Unknown query keys are refused by the schemas; this keeps arrays predictable.
     routerOptions: { ignoreTrailingSlash: true },
     // Errors raised before routing (an address that is not valid UTF-8, such as a lone surrogate
@@ -120,6 +131,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   // Health (no sign-in, quiet in the logs: probes call it every few seconds) and, when configured, metrics.
   registerHealth(app, opts.services.db);
   if (opts.metricsToken) registerMetrics(app, { token: opts.metricsToken, db: opts.services.db });
+
+  // Per-address request limits, before sessions and tokens are looked up: a flood costs no query.
+  await registerRateLimits(app, opts.rateLimits);
 
   const sessionCookie = cookieName(SESSION_COOKIE, opts.secureCookies);
   app.addHook('onRequest', async (request) => {
