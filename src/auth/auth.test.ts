@@ -91,7 +91,7 @@ describe('signing in', () => {
     expect(await resolveSession(s, settings, sessionToken)).toBeUndefined();
   });
 
-  it('after five failures the account is locked for the window, even against the right password, and opens again when it ends', async () => {
+  it('after five failures from one address, the next attempt from there waits (never a lock) and the right password works once the wait is over', async () => {
     const s = setup();
     await account(s, 'ann@school.example');
     for (let i = 0; i < 4; i++) {
@@ -99,14 +99,15 @@ describe('signing in', () => {
       s.clock.advanceMinutes(1);
     }
     await expect(signIn(s, settings, 'ann@school.example', WRONG)).rejects.toMatchObject({ status: 401 });
-    await expect(signIn(s, settings, 'ann@school.example', PASSWORD)).rejects.toMatchObject({ status: 429, extra: { retryAfterSeconds: 900 } });
-    s.clock.advanceMinutes(14);
-    await expect(signIn(s, settings, 'ann@school.example', PASSWORD)).rejects.toMatchObject({ status: 429, extra: { retryAfterSeconds: 60 } });
-    s.clock.advanceMinutes(1);
+    // Answered at once, without checking the password: even the right one waits its turn.
+    await expect(signIn(s, settings, 'ann@school.example', PASSWORD)).rejects.toMatchObject({ status: 429, extra: { retryAfterSeconds: 2 } });
+    s.clock.set(new Date(s.clock.now().getTime() + 1000).toISOString());
+    await expect(signIn(s, settings, 'ann@school.example', PASSWORD)).rejects.toMatchObject({ status: 429, extra: { retryAfterSeconds: 1 } });
+    s.clock.set(new Date(s.clock.now().getTime() + 1000).toISOString());
     await expect(signIn(s, settings, 'ann@school.example', PASSWORD)).resolves.toMatchObject({ expiresAt: expect.any(String) as unknown });
   });
 
-  it('the lock is per e-mail address, whatever its case: another account is unaffected', async () => {
+  it('the throttle is per e-mail address, whatever its case: another account is unaffected', async () => {
     const s = setup();
     await account(s, 'ann@school.example');
     const bob = await addPractitionerAsSystem(s, { agencyId: (await s.db.query<{ id: string }>('SELECT id FROM agency')).rows[0]!.id, name: 'Bob', email: 'bob@school.example', roles: ['practitioner'] }, { passwordHash: sharedHash });
@@ -115,13 +116,13 @@ describe('signing in', () => {
     await expect(signIn(s, settings, 'bob@school.example', PASSWORD)).resolves.toMatchObject({ practitionerId: bob.id });
   });
 
-  it('an unknown e-mail address is locked in the same way after five failures', async () => {
+  it('an unknown e-mail address is throttled in the same way after five failures', async () => {
     const s = setup();
     for (let i = 0; i < 5; i++) await expect(signIn(s, settings, 'nobody@school.example', WRONG)).rejects.toMatchObject({ status: 401 });
-    await expect(signIn(s, settings, 'nobody@school.example', WRONG)).rejects.toMatchObject({ status: 429, extra: { retryAfterSeconds: 900 } });
+    await expect(signIn(s, settings, 'nobody@school.example', WRONG)).rejects.toMatchObject({ status: 429, extra: { retryAfterSeconds: 2 } });
   });
 
-  it('failures spread over more than the window do not lock the account', async () => {
+  it('failures spread over more than the window are forgotten', async () => {
     const s = setup();
     const id = await account(s, 'ann@school.example');
     for (let i = 0; i < 4; i++) await expect(signIn(s, settings, 'ann@school.example', WRONG)).rejects.toMatchObject({ status: 401 });
@@ -139,7 +140,7 @@ describe('signing in', () => {
     await expect(signIn(s, settings, 'ann@school.example', PASSWORD)).resolves.toBeDefined();
   });
 
-  it('many wrong guesses sent at once cannot get round the lock', async () => {
+  it('many wrong guesses sent at once cannot get round the throttle', async () => {
     const s = setup();
     await account(s, 'ann@school.example');
     const outcomes = await Promise.allSettled(Array.from({ length: 10 }, () => signIn(s, settings, 'ann@school.example', WRONG)));

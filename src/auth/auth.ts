@@ -2,13 +2,16 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Actor, Role } from '../access/policy.ts';
 import { auditSystem } from '../audit/audit.ts';
 import type { Queryable } from '../db/database.ts';
-import type { Config } from '../config/config.ts';
+import { DEFAULT_SIGN_IN_THROTTLE, type Config } from '../config/config.ts';
 import type { Services } from '../shared/context.ts';
-import { tooManyRequests, unauthenticated } from '../shared/errors.ts';
+import { Problem, tooManyRequests, unauthenticated } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
-import { dummyPasswordHash, verifyPassword } from './passwords.ts';
+import { admit, released } from './throttle.ts';
+import { verifyWithinBound } from './verifications.ts';
 
-export type AuthSettings = Pick<Config, 'sessionIdleMinutes' | 'sessionMaxHours' | 'signInMaxFailures' | 'signInWindowMinutes'>;
+/** The session lifetimes and the sign-in throttle; the throttle's finer settings default as in config.ts. */
+export type AuthSettings = Pick<Config, 'sessionIdleMinutes' | 'sessionMaxHours' | 'signInMaxFailures' | 'signInWindowMinutes'>
+  & Partial<Pick<Config, keyof typeof DEFAULT_SIGN_IN_THROTTLE>>;
 
 const sha256 = (value: string): string => createHash('sha256').update(value).digest('hex');
 const secret = (prefix: string): string => `${prefix}_${randomBytes(32).toString('base64url')}`;
@@ -31,64 +34,60 @@ export interface SignedIn {
   expiresAt: string;
 }
 
+/** "2 seconds", "5 minutes": how long to wait, in words for the sign-in page. */
+export function waitInWords(seconds: number): string {
+  if (seconds < 60) return `${seconds} second${seconds === 1 ? '' : 's'}`;
+  const minutes = Math.ceil(seconds / 60);
+  return `${minutes} minute${minutes === 1 ? '' : 's'}`;
+}
+
 /**
- * Checks an e-mail and password. Failures are counted per e-mail (known or not) and the
- * account is locked for the rest of the window after too many; every attempt is audited.
- * Each attempt is counted atomically before the password is checked, so guesses sent at once
- * cannot all slip under the limit; a failure is committed before it is answered.
+ * Checks an e-mail and password from a source address (the API and the pages pass the request's
+ * address; in-process callers are "local"). Attempts are throttled with growing delays per account
+ * and address, per address and per account (throttle.ts), never locked; password checks run within
+ * a bound (verifications.ts); every attempt is audited, by identifier only.
  */
-export async function signIn(s: Services, settings: AuthSettings, email: string, password: string): Promise<SignedIn> {
+export async function signIn(s: Services, settings: AuthSettings, email: string, password: string, address = 'local'): Promise<SignedIn> {
   const now = s.clock.now();
-  const key = sha256(email.trim().toLowerCase());
-  const windowMs = settings.signInWindowMinutes * 60_000;
-  const throttled = async (retryAfterMs: number): Promise<never> => {
-    await s.db.transaction((tx) => auditSystem(s, tx, { action: 'auth.sign-in', outcome: 'denied', detail: { reason: 'throttled' } }));
-    throw tooManyRequests('Too many failed sign-in attempts. Try again later.', Math.max(1, Math.ceil(retryAfterMs / 1000)));
+  const t = { ...DEFAULT_SIGN_IN_THROTTLE, ...settings };
+  const refused = async (detail: Record<string, string>, problem: Problem): Promise<never> => {
+    await s.db.transaction((tx) => auditSystem(s, tx, { action: 'auth.sign-in', outcome: 'denied', detail }));
+    throw problem;
   };
-  // Starts a new window when the last one has passed; leaves a locked entry untouched (no row comes back).
-  const attempt = (await s.db.query<{ failures: number; window_started_at: string }>(
-    `INSERT INTO sign_in_throttle AS t (key_hash, failures, window_started_at, locked_until) VALUES ($1, 1, $2, NULL)
-     ON CONFLICT (key_hash) DO UPDATE SET
-       failures = CASE WHEN t.window_started_at > $2::timestamptz - make_interval(mins => $3::int) THEN t.failures + 1 ELSE 1 END,
-       window_started_at = CASE WHEN t.window_started_at > $2::timestamptz - make_interval(mins => $3::int) THEN t.window_started_at ELSE $2::timestamptz END,
-       locked_until = NULL
-     WHERE t.locked_until IS NULL OR t.locked_until <= $2::timestamptz
-     RETURNING failures, window_started_at`,
-    [key, now.toISOString(), settings.signInWindowMinutes],
-  )).rows[0];
-  if (!attempt) {
-    const lock = (await s.db.query<{ locked_until: string }>('SELECT locked_until FROM sign_in_throttle WHERE key_hash = $1', [key])).rows[0];
-    return throttled(lock ? new Date(lock.locked_until).getTime() - now.getTime() : windowMs);
-  }
-  if (attempt.failures > settings.signInMaxFailures) {
-    // Others are being checked at this moment and have used up the window's attempts.
-    return throttled(new Date(attempt.window_started_at).getTime() + windowMs - now.getTime());
+  const admission = await admit(s.db, t, email, address, now);
+  if (!admission.admitted) {
+    return refused(
+      { reason: 'throttled', limit: admission.kind },
+      tooManyRequests(`Too many failed attempts to sign in. Wait ${waitInWords(admission.retryAfterSeconds)} and try again.`, admission.retryAfterSeconds),
+    );
   }
   const account = (await s.db.query<{ id: string; password_hash: string | null; active: boolean }>(
     'SELECT id, password_hash, active FROM practitioner WHERE lower(email) = lower($1)',
     [email.trim()],
   )).rows[0];
-  const ok = account?.password_hash && account.active
-    ? await verifyPassword(account.password_hash, password)
-    : (await verifyPassword(await dummyPasswordHash(), password), false);
+  const usable = account?.password_hash && account.active ? account.password_hash : undefined;
+  let ok: boolean;
+  try {
+    ok = await verifyWithinBound(t.signInConcurrency, usable, password);
+  } catch (err) {
+    if (!(err instanceof Problem)) throw err;
+    // Busy: the password was not checked, so the attempt is not held against anyone.
+    await s.db.transaction((tx) => released(tx, t, email, address, { succeeded: false }));
+    return refused({ reason: 'busy' }, err);
+  }
 
   if (!ok || !account) {
-    await s.db.transaction(async (tx) => {
-      if (attempt.failures >= settings.signInMaxFailures) {
-        await tx.query('UPDATE sign_in_throttle SET locked_until = $2 WHERE key_hash = $1', [key, new Date(now.getTime() + windowMs).toISOString()]);
-      }
-      await auditSystem(s, tx, {
-        action: 'auth.sign-in',
-        outcome: 'failure',
-        entityType: account ? 'practitioner' : undefined,
-        entityId: account?.id,
-        detail: { failures: attempt.failures },
-      });
-    });
+    await s.db.transaction((tx) => auditSystem(s, tx, {
+      action: 'auth.sign-in',
+      outcome: 'failure',
+      entityType: account ? 'practitioner' : undefined,
+      entityId: account?.id,
+      detail: { failures: admission.failures },
+    }));
     throw unauthenticated('The e-mail address or password is not right.');
   }
   return s.db.transaction(async (tx) => {
-    await tx.query('DELETE FROM sign_in_throttle WHERE key_hash = $1', [key]);
+    await released(tx, t, email, address, { succeeded: true });
     const token = secret('jss');
     const expiresAt = new Date(now.getTime() + settings.sessionMaxHours * 3_600_000).toISOString();
     await tx.query(

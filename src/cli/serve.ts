@@ -41,6 +41,7 @@ export async function startServer(config: Config, opts: { demo: boolean; logStre
   const services = { db, clock: systemClock };
   const app = await buildApp({
     services, auth: config, secureCookies: config.secureCookies, logLevel: config.logLevel, logStream: opts.logStream, metricsToken: config.metricsToken, notices: config.notices, webhookHttpHosts: config.webhookHttpHosts,
+    rateLimits: config.rateLimits, trustProxy: config.trustProxy,
   });
   const log = logLines(app.log);
   if (opts.demo) {

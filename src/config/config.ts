@@ -12,9 +12,28 @@ export interface Config {
   sessionIdleMinutes: number;
   /** Hours after sign-in when a web session ends whatever its activity. */
   sessionMaxHours: number;
-  /** Failed sign-ins for one account within the window before it is throttled. */
+  /** Failed sign-ins for one account from one address before each further attempt from there must wait (no lock-out). */
   signInMaxFailures: number;
+  /** Minutes without a failure after which an account's or an address's failures are forgotten. */
   signInWindowMinutes: number;
+  /** The first wait once a limit is reached; it doubles with every further failure … */
+  signInDelaySeconds: number;
+  /** … up to this. */
+  signInMaxDelaySeconds: number;
+  /** Failed sign-ins for one account from all addresses before addresses that have failed must wait too (a clean address never does). */
+  signInAccountMaxFailures: number;
+  /** Failed sign-ins from one address, whatever the accounts, before it must wait (password spraying). */
+  signInAddressMaxFailures: number;
+  /** Password checks (argon2, deliberately slow) run at once; a few more wait, the rest are told to retry. */
+  signInConcurrency: number;
+  /** Requests a minute from one address: the API and pages, FHIR, and sign-in attempts (0: no limit). */
+  rateLimits: RateLimits;
+  /**
+   * Whose address a request comes from. Unset: the connection's (X-Forwarded-For is ignored, so it
+   * cannot be forged). Behind a reverse proxy set JIGSAW_TRUST_PROXY, or every request appears to come
+   * from the proxy and shares its limits.
+   */
+  trustProxy: boolean | number | string[];
   logLevel: string;
   /** Set in production behind TLS so the session cookie is only sent over HTTPS. */
   secureCookies: boolean;
@@ -40,6 +59,46 @@ export interface ServiceNotices {
   retention?: string | undefined;
   /** An HTML fragment (no scripts or inline styles: the pages' CSP) that replaces the privacy notice's body. */
   privacyNoticeFile?: string | undefined;
+}
+
+/** Per-address request limits, each per minute; 0 turns one off. */
+export interface RateLimits {
+  apiPerMinute: number;
+  fhirPerMinute: number;
+  signInPerMinute: number;
+}
+
+/**
+ * The defaults, chosen so that a person can never meet them and a script soon does: the API and the
+ * pages together 3,000 requests a minute from one address (50 a second), FHIR the same, and 60
+ * sign-in attempts a minute. The test suite and the browser tests stay well inside them.
+ */
+export const DEFAULT_RATE_LIMITS: RateLimits = { apiPerMinute: 3000, fhirPerMinute: 3000, signInPerMinute: 60 };
+
+/** The sign-in throttle's settings beyond the two every caller gives (auth.ts fills these in when absent). */
+export const DEFAULT_SIGN_IN_THROTTLE = {
+  signInDelaySeconds: 2,
+  signInMaxDelaySeconds: 300,
+  signInAccountMaxFailures: 20,
+  signInAddressMaxFailures: 20,
+  signInConcurrency: 4,
+} as const;
+
+/**
+ * JIGSAW_TRUST_PROXY: unset or "false", trust no proxy; "true", trust every hop (only when nothing
+ * but the proxy can reach the server); a number, trust that many hops; otherwise the proxies'
+ * addresses or CIDR ranges, comma-separated (e.g. "10.0.0.0/8,127.0.0.1").
+ */
+export function trustProxyFrom(env: NodeJS.ProcessEnv = process.env): boolean | number | string[] {
+  const raw = env.JIGSAW_TRUST_PROXY?.trim() ?? '';
+  if (raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  const list = raw.split(',').map((a) => a.trim()).filter(Boolean);
+  if (list.some((a) => !/^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(a))) {
+    throw new Error('JIGSAW_TRUST_PROXY must be true, false, a number of hops, or proxy addresses / CIDR ranges separated by commas');
+  }
+  return list;
 }
 
 export const DEFAULT_SERVICE_OWNER = 'the local safeguarding children partnership';
@@ -88,6 +147,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionMaxHours: intFrom(env, 'JIGSAW_SESSION_MAX_HOURS', 12),
     signInMaxFailures: intFrom(env, 'JIGSAW_SIGNIN_MAX_FAILURES', 5),
     signInWindowMinutes: intFrom(env, 'JIGSAW_SIGNIN_WINDOW_MINUTES', 15),
+    signInDelaySeconds: intFrom(env, 'JIGSAW_SIGNIN_DELAY_SECONDS', DEFAULT_SIGN_IN_THROTTLE.signInDelaySeconds),
+    signInMaxDelaySeconds: intFrom(env, 'JIGSAW_SIGNIN_MAX_DELAY_SECONDS', DEFAULT_SIGN_IN_THROTTLE.signInMaxDelaySeconds),
+    signInAccountMaxFailures: intFrom(env, 'JIGSAW_SIGNIN_ACCOUNT_MAX_FAILURES', DEFAULT_SIGN_IN_THROTTLE.signInAccountMaxFailures),
+    signInAddressMaxFailures: intFrom(env, 'JIGSAW_SIGNIN_ADDRESS_MAX_FAILURES', DEFAULT_SIGN_IN_THROTTLE.signInAddressMaxFailures),
+    signInConcurrency: Math.max(1, intFrom(env, 'JIGSAW_SIGNIN_CONCURRENCY', DEFAULT_SIGN_IN_THROTTLE.signInConcurrency)),
+    rateLimits: {
+      apiPerMinute: intFrom(env, 'JIGSAW_RATE_LIMIT_PER_MINUTE', DEFAULT_RATE_LIMITS.apiPerMinute),
+      fhirPerMinute: intFrom(env, 'JIGSAW_FHIR_RATE_LIMIT_PER_MINUTE', DEFAULT_RATE_LIMITS.fhirPerMinute),
+      signInPerMinute: intFrom(env, 'JIGSAW_SIGNIN_RATE_LIMIT_PER_MINUTE', DEFAULT_RATE_LIMITS.signInPerMinute),
+    },
+    trustProxy: trustProxyFrom(env),
     logLevel: env.JIGSAW_LOG_LEVEL ?? 'info',
     secureCookies: env.JIGSAW_SECURE_COOKIES === 'true',
     notices: {

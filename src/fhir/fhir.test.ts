@@ -56,6 +56,15 @@ describe('the FHIR R4 interface (CP-IS shape)', () => {
     await childOnPlan(w.worker, w.clock, w.child.id, { cscId: w.csc });
   }
 
+  it('a token revoked elsewhere (another server process, or straight in the database) is refused on its very next request', async () => {
+    const w = await setUp();
+    expect((await w.get(search('Flag'))).status).toBe(200);
+    await w.s.db.query('UPDATE fhir_system_token SET revoked_at = $2 WHERE id = $1', [w.ed.id, '2026-03-02T09:00:00Z']);
+    const after = await w.get(search('Flag'));
+    expect(after.status).toBe(401);
+    expect(after.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [expect.objectContaining({ code: 'login' })] });
+  });
+
   it('publishes a CapabilityStatement without a token, valid FHIR R4', async () => {
     const w = await setUp();
     const res = await w.get('/fhir/r4/metadata', {});

@@ -3,7 +3,8 @@ import { accessHistoryByNhsNumber, flagsByNhsNumber, type Looker } from '../flag
 import { nhsNumberProblem, normaliseNhsNumber } from '../people/nhs-number.ts';
 import type { Services } from '../shared/context.ts';
 import { seenSettings } from '../notifications/seen.ts';
-import { auditEvent, capabilityStatement, careTeam, flagResource, NHS_NUMBER_SYSTEM, operationOutcome, searchBundle, type Resource } from './resources.ts';
+import { Problem } from '../shared/errors.ts';
+import { auditEvent, capabilityStatement, careTeam, flagResource, NHS_NUMBER_SYSTEM, operationOutcome, searchBundle, throttledOutcome, type Resource } from './resources.ts';
 import { resolveFhirToken, type FhirCaller } from './tokens.ts';
 
 /**
@@ -83,6 +84,8 @@ export function fhirRoutes(services: Services, options: FhirOptions = {}): (app:
 
     app.setErrorHandler((error: FastifyError | FhirProblem, request, reply) => {
       if (error instanceof FhirProblem) return send(reply, error.status, error.outcome);
+      // The per-address request limit (src/http/rate-limits.ts) has already set Retry-After.
+      if (error instanceof Problem && error.status === 429) return send(reply, 429, throttledOutcome(error.detail ?? 'Too many requests. Try again later.'));
       const status = error.statusCode ?? 500;
       if (status >= 400 && status < 500) return send(reply, status, operationOutcome('structure', 'BAD_REQUEST', 'The request could not be read.'));
       // The kind of failure only: database messages can quote values.

@@ -48,6 +48,18 @@ export function operationOutcome(code: 'invalid' | 'value' | 'required' | 'login
   };
 }
 
+/**
+ * Too many requests (429): FHIR's own issue type "throttled". Spine's error code list has no code
+ * for this that we could confirm, so the details are plain text rather than a made-up code.
+ */
+export function throttledOutcome(diagnostics: string): Resource {
+  return {
+    resourceType: 'OperationOutcome',
+    id: newId(),
+    issue: [{ severity: 'error', code: 'throttled', details: { text: 'Too many requests' }, diagnostics }],
+  };
+}
+
 const subjectOf = (f: FoundFlag): Record<string, unknown> => ({
   identifier: { system: NHS_NUMBER_SYSTEM, value: f.subject_nhs_number },
   ...(f.subject_display ? { display: f.subject_display } : {}),

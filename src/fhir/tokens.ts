@@ -62,13 +62,15 @@ export async function listFhirTokens(s: Services): Promise<FhirTokenSummary[]> {
   return rows.map((r) => ({ id: r.id, settingName: r.name, settingType: r.type, odsCode: r.ods_code, createdAt: iso(r.created_at)!, expiresAt: iso(r.expires_at), revokedAt: iso(r.revoked_at) }));
 }
 
-/** Revokes at once for this process (and within TOKEN_CACHE_MS for others); false when there is no such unrevoked token. */
+/**
+ * Revokes the token: its next request is refused, in this process and every other, because every
+ * request reads the token's row (resolveFhirToken keeps no cache). False when there is no such
+ * unrevoked token.
+ */
 export async function revokeFhirToken(s: Services, id: string): Promise<boolean> {
   return s.db.transaction(async (tx) => {
     const { rows } = await tx.query<{ health_setting_id: string }>('UPDATE fhir_system_token SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING health_setting_id', [id, s.clock.now().toISOString()]);
     if (rows[0]) await auditSystem(s, tx, { action: 'fhir.token-revoke', outcome: 'success', entityType: 'health_setting', entityId: rows[0].health_setting_id, detail: { tokenId: id } });
-    // Forget every remembered token of this database: the next request reads the revocation.
-    tokenCache.delete(s.db);
     return rows.length > 0;
   });
 }
@@ -76,34 +78,18 @@ export async function revokeFhirToken(s: Services, id: string): Promise<boolean>
 interface TokenRow { id: string; name: string; type: HealthSettingType; expires_at: string | null; revoked_at: string | null }
 
 /**
- * A hospital system sends the same token with every lookup; reading it from the database each time
- * would cost a round trip per lookup. A token found valid is remembered for TOKEN_CACHE_MS at most
- * (its expiry is still checked on every request); a revocation here clears it at once, one made by
- * another process takes effect within that time. Unknown tokens are never remembered.
+ * The caller a token names, read from the database on every request. A cache here once saved a
+ * round trip (an indexed primary-key read, small beside the lookup itself) but let a revoked token
+ * keep working for ten seconds in any process other than the one that revoked it; a token that a
+ * hospital reports lost must stop at once.
  */
-const TOKEN_CACHE_MS = 10_000;
-const tokenCache = new WeakMap<object, Map<string, { row: TokenRow; until: number }>>();
-
 export async function resolveFhirToken(s: Services, token: string): Promise<FhirCaller | undefined> {
   // Only tokens made for this interface can match: a practitioner's API token has another prefix and table.
   if (!token.startsWith('jsf_')) return undefined;
-  const hash = sha256(token);
-  let cache = tokenCache.get(s.db);
-  if (!cache) tokenCache.set(s.db, (cache = new Map<string, { row: TokenRow; until: number }>()));
-  const wall = Date.now();
-  let row = cache.get(hash);
-  if (!row || row.until <= wall) {
-    const found = (await s.db.query<TokenRow>(
-      `SELECT h.id, h.name, h.type, t.expires_at, t.revoked_at FROM fhir_system_token t JOIN health_setting h ON h.id = t.health_setting_id WHERE t.token_hash = $1`,
-      [hash])).rows[0];
-    if (!found || found.revoked_at) {
-      cache.delete(hash);
-      return undefined;
-    }
-    if (cache.size > 10_000) cache.clear();
-    cache.set(hash, (row = { row: found, until: wall + TOKEN_CACHE_MS }));
-  }
-  const t = row.row;
+  const t = (await s.db.query<TokenRow>(
+    `SELECT h.id, h.name, h.type, t.expires_at, t.revoked_at FROM fhir_system_token t JOIN health_setting h ON h.id = t.health_setting_id WHERE t.token_hash = $1`,
+    [sha256(token)])).rows[0];
+  if (!t || t.revoked_at) return undefined;
   if (t.expires_at && new Date(t.expires_at).getTime() <= s.clock.now().getTime()) return undefined;
   return { healthSettingId: t.id, settingName: t.name, settingType: t.type };
 }

@@ -2,10 +2,12 @@ import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { resolveApiToken, resolveSession, type AuthSettings } from '../auth/auth.ts';
-import type { ServiceNotices } from '../config/config.ts';
+import type { RateLimits, ServiceNotices } from '../config/config.ts';
 import type { Services } from '../shared/context.ts';
 import { Problem } from '../shared/errors.ts';
 import { openApiDocument } from './openapi.ts';
+import { cookieName, SESSION_COOKIE } from './cookies.ts';
+import { registerRateLimits } from './rate-limits.ts';
 import { Api } from './route.ts';
 import { registerAuthRoutes } from './routes/auth.routes.ts';
 import { registerPartnershipRoutes } from './routes/partnership.routes.ts';
@@ -28,7 +30,7 @@ import { HEALTH_ROUTES, registerHealth } from '../operations/health.ts';
 import { registerMetrics } from '../operations/metrics.ts';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../operations/request-id.ts';
 
-export const SESSION_COOKIE = 'jigsaw_session';
+export { SESSION_COOKIE } from './cookies.ts';
 
 export interface AppOptions {
   services: Services;
@@ -43,14 +45,21 @@ export interface AppOptions {
   metricsToken?: string | undefined;
   /** JIGSAW_WEBHOOK_HTTP_HOSTS: hosts a webhook may reach over plain http and at a private address; none when not given. */
   webhookHttpHosts?: readonly string[] | undefined;
+  /** Requests a minute from one address (src/http/rate-limits.ts); the defaults in config.ts when not given. */
+  rateLimits?: RateLimits | undefined;
+  /** JIGSAW_TRUST_PROXY: which proxies' X-Forwarded-For to believe for the client's address; none when not given. */
+  trustProxy?: boolean | number | string[] | undefined;
 }
 
 function sendProblem(reply: FastifyReply, p: Problem): void {
   const body: Record<string, unknown> = { type: p.type, title: p.title, status: p.status, detail: p.detail, ...p.extra };
   if (p.errors.length) body.errors = p.errors;
-  if (p.status === 429 && typeof p.extra.retryAfterSeconds === 'number') reply.header('retry-after', String(p.extra.retryAfterSeconds));
+  if ((p.status === 429 || p.status === 503) && typeof p.extra.retryAfterSeconds === 'number') reply.header('retry-after', String(p.extra.retryAfterSeconds));
   void reply.code(p.status).type('application/problem+json').send(body);
 }
+
+/** Trust this many proxies in front (the nearest hops), as Express's trust proxy does for a number. */
+const trustHops = (hops: number) => (_address: string, hop: number): boolean => hop < hops;
 
 /** Builds the whole HTTP application; the server and the tests use this same function. */
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
@@ -71,6 +80,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     requestIdHeader: false,
     genReqId: (req) => requestIdFrom(req.headers),
     bodyLimit: 1_048_576,
+    // The client's address is the connection's unless the operator names the proxies in front
+    // (X-Forwarded-For is otherwise anyone's to forge, and would let a caller pick their own limits).
+    trustProxy: typeof opts.trustProxy === 'number' ? trustHops(opts.trustProxy) : opts.trustProxy ?? false,
     // Unknown query keys are refused by the schemas; this keeps arrays predictable.
     routerOptions: { ignoreTrailingSlash: true },
     // Errors raised before routing (an address that is not valid UTF-8, such as a lone surrogate
@@ -120,20 +132,26 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   registerHealth(app, opts.services.db);
   if (opts.metricsToken) registerMetrics(app, { token: opts.metricsToken, db: opts.services.db });
 
+  // Per-address request limits, before sessions and tokens are looked up: a flood costs no query.
+  await registerRateLimits(app, opts.rateLimits);
+
+  const sessionCookie = cookieName(SESSION_COOKIE, opts.secureCookies);
   app.addHook('onRequest', async (request) => {
     // The FHIR interface resolves its own system tokens (src/fhir/plugin.ts); practitioners' tokens and sessions never apply there.
     if (request.url.startsWith('/fhir/')) return;
     // Health and metrics take no practitioner: a probe must not depend on the sessions table, nor a scraper's token be looked up as one.
     const route = request.routeOptions.url;
     if (route === '/metrics' || (route && HEALTH_ROUTES.includes(route))) return;
-    const header = request.headers.authorization;
+    // An API token opens the API only: the pages are for a person at a browser, signed in with the
+    // session cookie, so a token copied from a program (or a CI log) cannot be used to browse them.
+    const header = request.url.startsWith('/api/') ? request.headers.authorization : undefined;
     if (header) {
       const match = /^Bearer\s+(\S+)$/i.exec(header);
       const actor = match?.[1] ? await resolveApiToken(opts.services, match[1]) : undefined;
       if (actor) request.actor = actor;
       return;
     }
-    const session = request.cookies[SESSION_COOKIE];
+    const session = request.cookies[sessionCookie];
     if (session) {
       const actor = await resolveSession(opts.services, opts.auth, session);
       if (actor) request.actor = actor;
@@ -163,13 +181,13 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     : sendProblem(reply, new Problem(404, 'https://jigsaw.example/problems/not-found', 'Not found', 'There is nothing at this address.')));
 
   // The practitioners' pages (GOV.UK Design System), encapsulated: their form parser, CSRF and HTML errors stay theirs.
-  await app.register(webPlugin, { services: opts.services, auth: opts.auth, secureCookies: opts.secureCookies, sessionCookie: SESSION_COOKIE, notices: opts.notices, notFound });
+  await app.register(webPlugin, { services: opts.services, auth: opts.auth, secureCookies: opts.secureCookies, sessionCookie, notices: opts.notices, notFound });
 
   const api = new Api(app, opts.services);
   await app.register(
     (scoped, _opts, done) => {
       const scopedApi = new Api(scoped, opts.services);
-      registerAuthRoutes(scopedApi, opts, SESSION_COOKIE);
+      registerAuthRoutes(scopedApi, opts, sessionCookie);
       registerPartnershipRoutes(scopedApi);
       registerPeopleRoutes(scopedApi);
       registerRecordRoutes(scopedApi);
@@ -185,7 +203,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       registerMatchingRoutes(scopedApi);
       registerFlagRoutes(scopedApi, { webhookHttpHosts: opts.webhookHttpHosts });
       api.routes.push(...scopedApi.routes);
-      const doc = openApiDocument(api.routes);
+      const doc = openApiDocument(api.routes, sessionCookie);
       scoped.get('/openapi.json', () => Promise.resolve(doc));
       done();
     },

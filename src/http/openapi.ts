@@ -90,7 +90,7 @@ function checkOperationIds(routes: readonly RegisteredRoute[]): void {
 }
 
 /** The OpenAPI 3.1 document, generated from the same zod schemas that validate requests. */
-export function openApiDocument(routes: readonly RegisteredRoute[]): Record<string, unknown> {
+export function openApiDocument(routes: readonly RegisteredRoute[], sessionCookie = 'jigsaw_session'): Record<string, unknown> {
   checkOperationIds(routes);
   const paths: Record<string, Record<string, unknown>> = {};
   const c = new SchemaCollector();
@@ -129,7 +129,7 @@ export function openApiDocument(routes: readonly RegisteredRoute[]): Record<stri
     components: {
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: 'An API token from `jigsaw token create`.' },
-        session: { type: 'apiKey', in: 'cookie', name: 'jigsaw_session', description: 'The session cookie set by POST /api/v1/session (the pages use it).' },
+        session: { type: 'apiKey', in: 'cookie', name: sessionCookie, description: 'The session cookie set by POST /api/v1/session (the pages use it).' },
       },
       schemas: c.components,
     },

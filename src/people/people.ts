@@ -35,8 +35,11 @@ export type PersonFactsRow = Pick<PersonRow, 'id' | 'agency_id' | 'kind' | 'date
  */
 export async function personInReach(ctx: ActorContext, tx: Queryable, personId: string, action: 'read' | 'update' | 'add-record', auditAction: string): Promise<PersonFactsRow> {
   const row = (await tx.query<Omit<PersonFactsRow, 'grants'>>('SELECT id, agency_id, kind, date_of_birth FROM person WHERE id = $1', [personId])).rows[0];
+  // Grants are looked up for any person not the caller's own, and for an id that names no one: a person
+  // another agency holds is then refused after the same queries as an id that exists nowhere, so the
+  // time to answer cannot tell them apart ("out of reach looks like it does not exist").
+  const grants = action === 'read' && row?.agency_id !== ctx.actor.agencyId ? await grantsFor(tx, ctx.actor, { personIds: [personId] }) : [];
   if (!row) throw refuse('person', { action: auditAction, entityType: 'person', entityId: personId, outcome: 'not_found' });
-  const grants = row.agency_id !== ctx.actor.agencyId && action === 'read' ? await grantsFor(tx, ctx.actor, { personIds: [personId] }) : [];
   if (!decidePerson(withGrants(ctx.actor, grants), action, { id: row.id, agencyId: row.agency_id }, ctx.clock.now()).allowed) {
     throw refuse('person', { action: auditAction, entityType: 'person', entityId: personId, personId });
   }

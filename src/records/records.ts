@@ -207,8 +207,9 @@ export async function addRecord(ctx: ActorContext, personId: string, input: NewR
 
 async function readCurrent(ctx: ActorContext, tx: Tx, id: string, action: RecordAction, auditAction: string): Promise<AgencyRecord> {
   const row = (await tx.query<RecordRow>(`${SELECT_RECORD} WHERE r.id = $1 AND v.version = r.current_version`, [id])).rows[0];
+  // As for people (personInReach): another agency's record and an id that names nothing take the same queries.
+  const grants = row?.agency_id === ctx.actor.agencyId ? [] : await grantsFor(tx, ctx.actor, { recordIds: [id] });
   if (!row) throw refuse('record', { action: auditAction, entityType: 'record', entityId: id, outcome: 'not_found' });
-  const grants = row.agency_id === ctx.actor.agencyId ? [] : await grantsFor(tx, ctx.actor, { recordIds: [id] });
   return decideAndShape(ctx, row, action, auditAction, grants);
 }
 

@@ -48,6 +48,10 @@ export const conflict = (detail: string): Problem =>
 export const tooManyRequests = (detail: string, retryAfterSeconds: number): Problem =>
   new Problem(429, `${TYPE_BASE}too-many-requests`, 'Too many attempts', detail, [], { retryAfterSeconds });
 
+/** The server is busy with other requests of the same kind (not the caller's fault): try again shortly. */
+export const busy = (detail: string, retryAfterSeconds: number): Problem =>
+  new Problem(503, `${TYPE_BASE}busy`, 'Busy', detail, [], { retryAfterSeconds });
+
 /** zod issue paths become JSON Pointers under a prefix such as "/body". */
 export function fieldProblems(error: ZodError, prefix = ''): FieldProblem[] {
   return error.issues.map((issue) => {

@@ -21,7 +21,8 @@ import { registerSharingPages } from './pages/sharing.ts';
 import { registerTaskPages } from './pages/tasks.ts';
 import { govukStylesheet } from './stylesheet.ts';
 import { GOVUK_DIST, STATIC_DIR } from './view.ts';
-import { CSRF_COOKIE, Web, type WebOptions } from './web.ts';
+import { cookieName, CSRF_COOKIE } from '../http/cookies.ts';
+import { Web, type WebOptions } from './web.ts';
 
 export type { WebOptions } from './web.ts';
 
@@ -82,7 +83,8 @@ export async function webPlugin(app: FastifyInstance, opts: WebOptions & { notFo
   await app.register(async (pages) => {
     await pages.register(formbody, { bodyLimit: 1_048_576 });
     await pages.register(csrf, {
-      cookieKey: CSRF_COOKIE,
+      // The secret behind the forms' CSRF tokens; `__Host-` prefixed behind TLS (src/http/cookies.ts).
+      cookieKey: cookieName(CSRF_COOKIE, opts.secureCookies),
       cookieOpts: { path: '/', sameSite: 'strict', httpOnly: true, secure: opts.secureCookies ?? false },
       getUserInfo: (req: FastifyRequest) => Web.userInfo(req, opts.sessionCookie),
       // The secret's cookie is tied to the session by an HMAC under a key that lives as long as the process.

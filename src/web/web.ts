@@ -16,14 +16,12 @@ export interface WebOptions {
   services: Services;
   auth: AuthSettings;
   secureCookies?: boolean | undefined;
-  /** The session cookie the JSON API also reads (app.ts). */
+  /** The session cookie's name, which the JSON API also reads (app.ts; `__Host-` prefixed behind TLS, src/http/cookies.ts). */
   sessionCookie: string;
   /** The operator's words for the public pages and the beta banner (config.ts). */
   notices?: ServiceNotices | undefined;
 }
 
-/** The cookie holding the secret behind the forms' CSRF tokens (@fastify/csrf-protection, plugin.ts). */
-export const CSRF_COOKIE = 'jigsaw_csrf';
 
 declare module 'fastify' {
   interface FastifyContextConfig {

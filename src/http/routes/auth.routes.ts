@@ -4,6 +4,7 @@ import { signIn, signOut, type AuthSettings } from '../../auth/auth.ts';
 import { findPractitioner } from '../../partnership/partnership.ts';
 import { Practitioner } from '../../partnership/schemas.ts';
 import { unauthenticated } from '../../shared/errors.ts';
+import { sourceAddress } from '../rate-limits.ts';
 import type { Api } from '../route.ts';
 
 
@@ -12,11 +13,13 @@ export function registerAuthRoutes(api: Api, opts: { auth: AuthSettings; secureC
     method: 'POST', url: '/session', tag: 'Sign-in', auth: false, operationId: 'signIn',
     summary: 'Sign in',
     description: 'Sign in with e-mail and password; sets an HttpOnly, SameSite=Strict session cookie that expires at `expiresAt` (or sooner when idle). '
-      + 'Repeated failures for one address are throttled: a 429 says when to try again (Retry-After). Integrations use an API token instead.',
+      + 'Failed attempts are throttled, never locked: past a few failures for one account from one network, or many from one network, '
+      + 'each further attempt waits a delay that doubles with every failure (a 429 with Retry-After, answered at once without checking the password). '
+      + 'A 503 with Retry-After means many sign-ins are being checked at that moment. Integrations use an API token instead.',
     body: SignIn,
     response: z.object({ practitionerId: z.uuid(), expiresAt: z.string() }),
-    handler: async ({ ctx, body, reply }) => {
-      const s = await signIn(ctx, opts.auth, body.email, body.password);
+    handler: async ({ ctx, body, request, reply }) => {
+      const s = await signIn(ctx, opts.auth, body.email, body.password, sourceAddress(request));
       void reply.setCookie(cookieName, s.sessionToken, { httpOnly: true, sameSite: 'strict', secure: opts.secureCookies ?? false, path: '/', expires: new Date(s.expiresAt) });
       return { practitionerId: s.practitionerId, expiresAt: s.expiresAt };
     },
@@ -29,7 +32,8 @@ export function registerAuthRoutes(api: Api, opts: { auth: AuthSettings; secureC
     handler: async ({ ctx, request, reply }) => {
       const token = request.cookies[cookieName];
       if (token) await signOut(ctx, token);
-      void reply.clearCookie(cookieName, { path: '/' });
+      // Secure as when it was set: browsers ignore a __Host- cookie's deletion otherwise.
+      void reply.clearCookie(cookieName, { path: '/', secure: opts.secureCookies ?? false });
       return { signedOut: true };
     },
   });

@@ -4,6 +4,7 @@ import { fieldProblems, Problem } from '../../shared/errors.ts';
 import { cleanText } from '../../shared/schemas.ts';
 import { FormErrors, formOf, str } from '../forms.ts';
 import { sessionEndsAt } from '../session-info.ts';
+import { sourceAddress } from '../../http/rate-limits.ts';
 import type { Web } from '../web.ts';
 
 /** Sign in, sign out, the start page and the session keep-alive. */
@@ -28,28 +29,32 @@ export function registerAuthPages(web: Web): void {
     const email = str(f, 'email');
     const password = typeof f.password === 'string' ? f.password : '';
     const errors = new FormErrors();
+    let status = 422;
     // The API's schema: an address with control characters is refused here, not by the database.
     const parsed = SignIn.safeParse({ email, password });
     if (!parsed.success) errors.addProblems(fieldProblems(parsed.error), { '/email': 'email', '/password': 'password' }, 'email');
     else {
       try {
         // The request's ID goes into the sign-in's audit entry, as it does for every other request.
-        const s = await signIn({ ...opts.services, requestId: request.id }, opts.auth, parsed.data.email, parsed.data.password);
+        const s = await signIn({ ...opts.services, requestId: request.id }, opts.auth, parsed.data.email, parsed.data.password, sourceAddress(request));
         void reply.setCookie(opts.sessionCookie, s.sessionToken, { httpOnly: true, sameSite: 'strict', secure: opts.secureCookies ?? false, path: '/', expires: new Date(s.expiresAt) });
         return reply.redirect('/tasks', 303);
       } catch (err) {
-        if (!(err instanceof Problem) || (err.status !== 401 && err.status !== 429)) throw err;
-        errors.add('email', err.status === 429 ? 'Too many failed attempts to sign in. Wait 15 minutes and try again.' : 'The e-mail address or password is not right');
+        if (!(err instanceof Problem) || ![401, 429, 503].includes(err.status)) throw err;
+        // A 429 or 503 says how long to wait (its detail, which names no one); the header tells programs the same.
+        if (typeof err.extra.retryAfterSeconds === 'number') void reply.header('retry-after', String(err.extra.retryAfterSeconds));
+        if (err.status !== 401) status = err.status;
+        errors.add('email', err.status === 401 ? 'The e-mail address or password is not right' : (err.detail ?? 'Try again later.').replace(/\.$/, ''));
       }
     }
     // The password is never sent back to the browser.
-    return web.renderErrors(request, reply, 'sign-in.njk', errors, { values: { email: cleanText(email) } });
+    return web.render(request, reply, 'sign-in.njk', { values: { email: cleanText(email) }, ...errors.view() }, status);
   });
 
   app.post('/sign-out', async (request, reply) => {
     const token = request.cookies[opts.sessionCookie];
     if (token) await signOut({ ...opts.services, requestId: request.id }, token);
-    void reply.clearCookie(opts.sessionCookie, { path: '/' });
+    void reply.clearCookie(opts.sessionCookie, { path: '/', secure: opts.secureCookies ?? false });
     return reply.redirect('/sign-in?signedOut=1', 303);
   });
 

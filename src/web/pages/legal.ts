@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { DEFAULT_SERVICE_OWNER, type ServiceNotices } from '../../config/config.ts';
-import { CSRF_COOKIE, type Web } from '../web.ts';
+import { cookieName, CSRF_COOKIE } from '../../http/cookies.ts';
+import type { Web } from '../web.ts';
 
 /** What the layout and the public pages say about who runs the service and how to reach them. */
 export interface NoticesView {
@@ -62,6 +63,7 @@ export function registerLegalPages(web: Web): void {
   app.get('/cookies', open, async (request, reply) => web.render(request, reply, 'legal/cookies.njk', {
     pageTitle: 'Cookies',
     session,
-    csrfCookie: CSRF_COOKIE,
+    // The names as this server sets them (`__Host-` prefixed behind TLS).
+    csrfCookie: cookieName(CSRF_COOKIE, opts.secureCookies),
   }));
 }
