@@ -2,7 +2,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig, type Config } from '../config/config.ts';
 import { openDatabase, type Database } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
-import { verifyAuditChain } from '../audit/audit.ts';
+import { useAuditKey } from '../audit/key.ts';
+import { auditCheckpointCommand, auditVerifyCommand } from './audit-command.ts';
 import { createApiToken } from '../auth/auth.ts';
 import { addPractitionerAsSystem, createAgency, createPartnership, findPractitionerByEmail } from '../partnership/partnership.ts';
 import { AGENCY_TYPES, NewAgency, NewPartnership, NewPractitioner } from '../partnership/schemas.ts';
@@ -264,27 +265,8 @@ const commands: Command[] = [
       });
     },
   },
-  {
-    name: 'audit verify',
-    summary: 'Check the audit trail hash chain; reports the first broken link.',
-    usage: 'jigsaw audit verify',
-    options: {},
-    async run(_args, config, io) {
-      // Read only: a check must neither create a database where there is none nor migrate one.
-      const db = await openExistingDatabase(config);
-      try {
-        const r = await verifyAuditChain(db);
-        if (r.ok) {
-          io.out(`Audit trail intact: ${r.entries} entries.${r.head ? ` Head: #${r.head.seq} ${r.head.hash}` : ''}`);
-          return 0;
-        }
-        io.err(`Audit trail BROKEN at entry #${r.firstBroken!.seq}: ${r.firstBroken!.problem}. ${r.entries} entries before it are intact.`);
-        return 1;
-      } finally {
-        await db.close();
-      }
-    },
-  },
+  auditVerifyCommand,
+  auditCheckpointCommand,
 ];
 
 const cliName = (field: string): string => ({ agencyId: 'agency', roles: 'role', jobTitle: 'job-title', password: 'password-stdin', partnershipIds: 'partnership', odsCode: 'ods-code' } as Record<string, string>)[field] ?? field;
@@ -333,7 +315,10 @@ export async function main(argv: string[], io: Io = consoleIo, env: NodeJS.Proce
     return 2;
   }
   try {
-    return await command.run(values, loadConfig(env), io, { positionals, env });
+    const config = loadConfig(env);
+    // Entries this command writes are sealed with the key, as the server's are.
+    useAuditKey(config.auditKeys?.current);
+    return await command.run(values, config, io, { positionals, env });
   } catch (err) {
     if (err instanceof Refusal) {
       io.err(err.message);
