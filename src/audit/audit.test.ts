@@ -44,7 +44,7 @@ describe('the audit trail hash chain', () => {
   const t = useTestDb();
 
   it('an empty trail verifies, with no head', async () => {
-    expect(await verifyAuditChain(t.db())).toEqual({ ok: true, entries: 0, head: null });
+    expect(await verifyAuditChain(t.db())).toEqual({ ok: true, entries: 0, head: null, problems: [] });
   });
 
   it('verifies after a morning of creations, reads, corrections and refusals, whatever batch size it is read in', async () => {
@@ -70,7 +70,7 @@ describe('the audit trail hash chain', () => {
     expect(await verifyAuditChain(t.db())).toMatchObject({ ok: true, entries: n });
   });
 
-  describe('tampering behind the application’s back is found at the first broken link', () => {
+  describe('tampering behind the application’s back is found, every break of it', () => {
     const alterations: [string, string][] = [
       ['its action', "UPDATE audit_event SET action = 'record.list' WHERE seq = $1"],
       ['its outcome', "UPDATE audit_event SET outcome = CASE WHEN outcome = 'success' THEN 'denied' ELSE 'success' END WHERE seq = $1"],
@@ -87,9 +87,10 @@ describe('the audit trail hash chain', () => {
       await behindTheApplicationsBack(t.db(), sql, [k]);
       expect(await verifyAuditChain(t.db())).toEqual({
         ok: false,
-        entries: k - 1,
-        head: { seq: k - 1, hash: expect.any(String) as unknown },
+        entries: before.entries,
+        head: before.head,
         firstBroken: { seq: k, problem: `entry ${k} has been altered` },
+        problems: [{ seq: k, kind: 'altered', problem: `entry ${k} has been altered` }],
       });
       expect(before.ok).toBe(true);
     });
@@ -97,26 +98,35 @@ describe('the audit trail hash chain', () => {
     it('deleting an entry makes it "is missing"', async () => {
       await aMorningsWork(services(t.db()));
       await behindTheApplicationsBack(t.db(), 'DELETE FROM audit_event WHERE seq = 6');
-      expect(await verifyAuditChain(t.db())).toMatchObject({ ok: false, entries: 5, firstBroken: { seq: 6, problem: 'entry 6 is missing (next present is 7)' } });
+      expect(await verifyAuditChain(t.db())).toMatchObject({ ok: false, problems: [{ seq: 6, kind: 'missing', problem: 'entry 6 is missing (next present is 7)' }] });
     });
 
     it('deleting the first entry is found too', async () => {
       await aMorningsWork(services(t.db()));
       await behindTheApplicationsBack(t.db(), 'DELETE FROM audit_event WHERE seq = 1');
-      expect(await verifyAuditChain(t.db())).toMatchObject({ ok: false, entries: 0, head: null, firstBroken: { seq: 1, problem: 'entry 1 is missing (next present is 2)' } });
+      expect(await verifyAuditChain(t.db())).toMatchObject({ ok: false, firstBroken: { seq: 1, problem: 'entry 1 is missing (next present is 2)' }, problems: [{ seq: 1, kind: 'missing' }] });
     });
 
     it('deleting an entry and renumbering the rest leaves the next entry not linking to its new predecessor', async () => {
       await aMorningsWork(services(t.db()));
+      const n = await count(t.db());
       await behindTheApplicationsBack(t.db(), 'DELETE FROM audit_event WHERE seq = 6');
       await behindTheApplicationsBack(t.db(), 'UPDATE audit_event SET seq = seq - 1 WHERE seq > 6');
-      expect(await verifyAuditChain(t.db())).toMatchObject({ ok: false, entries: 5, firstBroken: { seq: 6, problem: 'entry 6 does not link to entry 5' } });
+      expect(await verifyAuditChain(t.db())).toMatchObject({
+        ok: false,
+        problems: [
+          { seq: 6, kind: 'link', problem: 'entry 6 does not link to entry 5' },
+          // Each entry's number is in its hash: renumbered, they read as altered.
+          { seq: 6, kind: 'altered', problem: `entries 6 to ${n - 1} have been altered` },
+          { seq: n, kind: 'head', problem: `entry ${n} is missing from the end of the trail` },
+        ],
+      });
     });
 
     it('rewriting an entry\'s prev_hash makes it "does not link"', async () => {
       await aMorningsWork(services(t.db()));
       await behindTheApplicationsBack(t.db(), "UPDATE audit_event SET prev_hash = repeat('f', 64) WHERE seq = 12");
-      expect(await verifyAuditChain(t.db())).toMatchObject({ ok: false, entries: 11, firstBroken: { seq: 12, problem: 'entry 12 does not link to entry 11' } });
+      expect(await verifyAuditChain(t.db())).toMatchObject({ ok: false, problems: [{ seq: 12, kind: 'link', problem: 'entry 12 does not link to entry 11' }] });
     });
 
     it('an intruder who alters an entry and recomputes its hash is caught at the next entry, which no longer links', async () => {
@@ -128,7 +138,7 @@ describe('the audit trail hash chain', () => {
       const forgedHash = hashEntry(prevHash, forged);
       expect(forgedHash).not.toBe(originalHash);
       await behindTheApplicationsBack(t.db(), 'UPDATE audit_event SET outcome = $2, hash = $3 WHERE seq = $1', [k, forged.outcome, forgedHash]);
-      expect(await verifyAuditChain(t.db())).toMatchObject({ ok: false, entries: k, head: { seq: k, hash: forgedHash }, firstBroken: { seq: k + 1, problem: `entry ${k + 1} does not link to entry ${k}` } });
+      expect(await verifyAuditChain(t.db())).toMatchObject({ ok: false, problems: [{ seq: k + 1, kind: 'link', problem: `entry ${k + 1} does not link to entry ${k}` }] });
     });
 
     it('an entry slipped in at the end with a made-up hash is reported as altered', async () => {
@@ -140,15 +150,30 @@ describe('the audit trail hash chain', () => {
          VALUES ($1, gen_random_uuid(), now(), 'record.read', 'success', '{}'::jsonb, $2, repeat('a', 64))`,
         [head.seq + 1, head.hash],
       );
-      expect(await verifyAuditChain(t.db())).toMatchObject({ ok: false, entries: head.seq, firstBroken: { seq: head.seq + 1, problem: `entry ${head.seq + 1} has been altered` } });
+      expect(await verifyAuditChain(t.db())).toMatchObject({
+        ok: false,
+        entries: head.seq + 1,
+        problems: [
+          { seq: head.seq + 1, kind: 'altered', problem: `entry ${head.seq + 1} has been altered` },
+          { kind: 'head', problem: `the trail's newest entry (${head.seq + 1}) does not match the recorded head (${head.seq})` },
+        ],
+      });
     });
 
-    it('when several entries are tampered with, the earliest is the one reported', async () => {
+    it('when several entries are tampered with, every one is reported, in order, and the rest of the trail is still checked', async () => {
       await aMorningsWork(services(t.db()));
       await behindTheApplicationsBack(t.db(), 'DELETE FROM audit_event WHERE seq = 14');
       await behindTheApplicationsBack(t.db(), "UPDATE audit_event SET action = 'x' WHERE seq = 8");
       await behindTheApplicationsBack(t.db(), "UPDATE audit_event SET prev_hash = repeat('0', 64) WHERE seq = 11");
-      expect(await verifyAuditChain(t.db())).toMatchObject({ ok: false, entries: 7, firstBroken: { seq: 8, problem: 'entry 8 has been altered' } });
+      expect(await verifyAuditChain(t.db())).toMatchObject({
+        ok: false,
+        firstBroken: { seq: 8, problem: 'entry 8 has been altered' },
+        problems: [
+          { seq: 8, kind: 'altered', problem: 'entry 8 has been altered' },
+          { seq: 11, kind: 'link', problem: 'entry 11 does not link to entry 10' },
+          { seq: 14, kind: 'missing', problem: 'entry 14 is missing (next present is 15)' },
+        ],
+      });
     });
   });
 

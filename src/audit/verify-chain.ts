@@ -10,6 +10,8 @@ export type ProblemKind =
 /** One break in the trail. Numbers and hashes only: never the entry's content. */
 export interface AuditProblem {
   seq: number;
+  /** The last entry of a run of consecutive entries with the same problem (say, all renumbered). */
+  to?: number;
   kind: ProblemKind;
   problem: string;
   /** An upper-case-id break a person reviewed and accepted in a sealed checkpoint: reported, not failed on. */
@@ -144,7 +146,18 @@ export async function verifyAuditChain(db: Queryable, opts: VerifyOptions | numb
       } else {
         canonical = idCaseCandidate(stored, fields, hash);
         if (canonical) add(e.seq, 'id-case', `entry ${e.seq} was hashed with an id in upper case: the known defect fixed in issue 16, not tampering`);
-        else add(e.seq, 'altered', `entry ${e.seq} has been altered`);
+        else if (e.prevHash !== prevHash && hashEntry(prevHash, fields) === hash) {
+          // Only its prev_hash column was changed: the link problem above says so.
+          canonical = canonicalJson({ ...fields, seq: undefined });
+        } else {
+          const last = problems[problems.length - 1];
+          if (last?.kind === 'altered' && (last.to ?? last.seq) === e.seq - 1) {
+            last.to = e.seq;
+            last.problem = `entries ${last.seq} to ${e.seq} have been altered`;
+          } else {
+            add(e.seq, 'altered', `entry ${e.seq} has been altered`);
+          }
+        }
       }
       if (keys) {
         if (row.mac) {
@@ -181,13 +194,15 @@ export async function verifyAuditChain(db: Queryable, opts: VerifyOptions | numb
   const validBeyond = keys ? beyond.filter((s) => checkpointVerifies(keys, { ...s, accepted: typeof s.accepted === 'string' ? (JSON.parse(s.accepted) as number[]) : s.accepted })) : beyond;
   checkSeals(beyond.filter((s) => !validBeyond.includes(s)), () => undefined);
   const lost = Math.max(0, ...validBeyond.map((s) => s.seq), ...[...checkpoints.keys()]);
-  if (lost > headSeq) add(headSeq + 1, 'truncated', `entries ${headSeq + 1} to ${lost} are missing from the end of the trail: a seal or checkpoint covers them`);
+  if (lost > headSeq) {
+    add(headSeq + 1, 'truncated', `${lost === headSeq + 1 ? `entry ${lost} is` : `entries ${headSeq + 1} to ${lost} are`} missing from the end of the trail: a seal or checkpoint covers ${lost === headSeq + 1 ? 'it' : 'them'}`);
+  }
 
   // The head row records the newest entry: entries cut from the end leave the chain short of it.
   const recorded = (await db.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_head WHERE id = 1')).rows[0];
   if (recorded && recorded.seq > 0 && (recorded.seq !== headSeq || recorded.hash !== head?.hash)) {
     add(headSeq + 1, 'head', recorded.seq > headSeq
-      ? `entries ${headSeq + 1} to ${recorded.seq} are missing from the end of the trail`
+      ? (recorded.seq === headSeq + 1 ? `entry ${recorded.seq} is missing from the end of the trail` : `entries ${headSeq + 1} to ${recorded.seq} are missing from the end of the trail`)
       : `the trail's newest entry (${headSeq}) does not match the recorded head (${recorded.seq})`);
   }
 
