@@ -41,6 +41,13 @@ export interface VerifyOptions {
   checkpoints?: readonly Checkpoint[];
   /** How far an entry may be dated before the one it follows (concurrent transactions take the lock in any order). */
   clockToleranceMs?: number;
+  /**
+   * With a key: entries written longer ago than this and covered by no seal of the chain are a break
+   * (the server seals every few seconds, and at stop; a command seals what it wrote). Default 15 minutes.
+   */
+  sealGraceMs?: number;
+  /** Now, for the grace above (tests). */
+  now?: Date;
 }
 
 const UUID_FIELDS = ['id', 'actorPractitionerId', 'actorAgencyId', 'entityId', 'personId'] as const;
@@ -93,9 +100,10 @@ export async function verifyAuditChain(db: Queryable, opts: VerifyOptions | numb
   const accepted = new Set<number>();
   let sealedThrough = 0;
   let firstKeyed: number | undefined;
-  let unkeyedAfterSeal = 0;
-  const unkeyed: number[] = [];
+  // Entries written before any key was configured come first (they are all before the first sealed one).
+  let lastUnkeyed = 0;
 
+  let lastAltered: AuditProblem | undefined;
   let prevHash = GENESIS_HASH;
   let prevSeq = 0;
   let prevAt: number | undefined;
@@ -150,12 +158,13 @@ export async function verifyAuditChain(db: Queryable, opts: VerifyOptions | numb
           // Only its prev_hash column was changed: the link problem above says so.
           canonical = canonicalJson({ ...fields, seq: undefined });
         } else {
-          const last = problems[problems.length - 1];
-          if (last?.kind === 'altered' && (last.to ?? last.seq) === e.seq - 1) {
+          const last = lastAltered;
+          if (last && (last.to ?? last.seq) === e.seq - 1) {
             last.to = e.seq;
             last.problem = `entries ${last.seq} to ${e.seq} have been altered`;
           } else {
             add(e.seq, 'altered', `entry ${e.seq} has been altered`);
+            lastAltered = problems[problems.length - 1];
           }
         }
       }
@@ -168,7 +177,7 @@ export async function verifyAuditChain(db: Queryable, opts: VerifyOptions | numb
         } else if (firstKeyed !== undefined) {
           add(e.seq, 'entry-seal', `entry ${e.seq} carries no seal though entries before it do: it was written other than through Jigsaw`);
         } else {
-          unkeyed.push(e.seq);
+          lastUnkeyed = e.seq;
         }
       }
       const at = Date.parse(e.at);
@@ -209,10 +218,14 @@ export async function verifyAuditChain(db: Queryable, opts: VerifyOptions | numb
   let sealed: VerifyResult['sealed'];
   if (keys) {
     // Entries made before a key was configured are vouched for only by a seal made after them.
-    unkeyedAfterSeal = unkeyed.filter((n) => n > sealedThrough).length;
-    if (unkeyedAfterSeal > 0) {
-      const first = unkeyed.find((n) => n > sealedThrough)!;
-      add(first, 'unsealed', `${unkeyedAfterSeal} entr${unkeyedAfterSeal === 1 ? 'y' : 'ies'} from ${first} on carry no seal and no seal of the chain covers them`);
+    if (lastUnkeyed > sealedThrough) {
+      add(sealedThrough + 1, 'unsealed', `entries ${sealedThrough + 1} to ${lastUnkeyed} were written without the audit key and no seal of the chain covers them`);
+    } else if (headSeq > sealedThrough) {
+      const first = (await db.query<{ seq: number; at: string }>('SELECT seq, at FROM audit_event WHERE seq > $1 ORDER BY seq LIMIT 1', [sealedThrough])).rows[0];
+      const grace = o.sealGraceMs ?? 15 * 60_000;
+      if (first && Date.parse(first.at) < (o.now ?? new Date()).getTime() - grace) {
+        add(first.seq, 'unsealed', `entries ${first.seq} to ${headSeq}, the first written ${first.at}, are covered by no seal of the chain: seals were removed, or the trail was rewritten`);
+      }
     }
     sealed = { through: sealedThrough, tail: headSeq - sealedThrough };
   }

@@ -38,7 +38,7 @@ function report(r: VerifyResult, config: Config, io: Io): number {
   const say = r.ok ? io.out : io.err;
   if (!config.auditKeys) {
     say('Not checked against the audit key (JIGSAW_AUDIT_KEY or JIGSAW_AUDIT_KEY_FILE): this shows only that the hash chain is whole, which anyone able to write the database could recompute.');
-  } else if (r.sealed && r.entries > 0) {
+  } else if (r.ok && r.sealed && r.entries > 0) {
     say(`Sealed with the audit key through #${r.sealed.through}${r.sealed.tail ? `; ${r.sealed.tail} newer entr${r.sealed.tail === 1 ? 'y is' : 'ies are'} each sealed but await the next seal of the chain` : ''}.`);
   }
   return r.ok ? 0 : 1;

@@ -2,7 +2,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig, type Config } from '../config/config.ts';
 import { openDatabase, type Database } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
-import { useAuditKey } from '../audit/key.ts';
+import { signingKey, useAuditKey } from '../audit/key.ts';
+import { sealHead } from '../audit/checkpoint.ts';
 import { auditCheckpointCommand, auditVerifyCommand } from './audit-command.ts';
 import { createApiToken } from '../auth/auth.ts';
 import { addPractitionerAsSystem, createAgency, createPartnership, findPractitionerByEmail } from '../partnership/partnership.ts';
@@ -39,7 +40,10 @@ async function withDatabase<T>(config: Config, fn: (db: Database) => Promise<T>)
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     await migrate(db);
-    return await fn(db);
+    const result = await fn(db);
+    // What the command wrote is sealed now, not when the server next starts (src/audit/sealer.ts).
+    if (config.auditKeys) await sealHead(db, config.auditKeys.current, systemClock.now());
+    return result;
   } finally {
     await db.close();
   }
@@ -316,9 +320,14 @@ export async function main(argv: string[], io: Io = consoleIo, env: NodeJS.Proce
   }
   try {
     const config = loadConfig(env);
-    // Entries this command writes are sealed with the key, as the server's are.
+    // Entries this command writes are sealed with the key, as the server's are; for this command only.
+    const before = signingKey();
     useAuditKey(config.auditKeys?.current);
-    return await command.run(values, config, io, { positionals, env });
+    try {
+      return await command.run(values, config, io, { positionals, env });
+    } finally {
+      useAuditKey(before);
+    }
   } catch (err) {
     if (err instanceof Refusal) {
       io.err(err.message);
