@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -10,6 +10,8 @@ import { canonicalJson } from '../src/audit/canonical.ts';
 import { sealHead } from '../src/audit/checkpoint.ts';
 import { auditKey, useAuditKey } from '../src/audit/key.ts';
 import { main, type Io } from '../src/cli/main.ts';
+import { startServer } from '../src/cli/serve.ts';
+import { loadConfig } from '../src/config/config.ts';
 import { openPostgres, type Database } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { APP_ROLE } from '../src/db/roles.ts';
@@ -357,5 +359,35 @@ describe.runIf(onServer)('ids typed in upper case (PostgreSQL)', () => {
     } finally {
       await db.close();
     }
+  });
+});
+
+describe.runIf(onServer)('the server and the audit key (PostgreSQL)', () => {
+  it('works as jigsaw_app, seals what it writes with the key (never logging it), and without a key warns once that the trail is unsealed', async () => {
+    const url = await createServerDatabase(SERVER);
+    made.push(url);
+    const written: string[] = [];
+    const env = { DATABASE_URL: url, PORT: '0', JIGSAW_AUDIT_KEY: KEY, JIGSAW_AUDIT_CHECKPOINT_MINUTES: '0.001' };
+    const server = await startServer(loadConfig(env), { demo: true, logStream: { write: (l) => written.push(l) } });
+    expect((await fetch(`${server.address}/health/ready`)).status).toBe(200);
+    await server.stop();
+    const log = written.join('');
+    expect(log).not.toContain(KEY);
+    const lines = log.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { msg: string; databaseRole?: string; code?: string; checkpoint?: unknown });
+    expect(lines.find((l) => l.msg.startsWith('Jigsaw is running'))?.databaseRole).toBe(APP_ROLE);
+    expect(lines.filter((l) => l.code === 'JIGSAW_AUDIT_UNSEALED')).toEqual([]);
+    // JIGSAW_AUDIT_CHECKPOINT_MINUTES: the log shipped elsewhere holds sealed checkpoints.
+    expect(lines.filter((l) => l.checkpoint).at(-1)?.checkpoint).toMatchObject({ jigsawAuditCheckpoint: 1, mac: expect.stringMatching(new RegExp(`^${key.id}:`)) as unknown });
+
+    const io = capture();
+    const checkpointLog = join((scratch ??= await mkdtemp(join(tmpdir(), 'jigsaw-tamper-'))), `${newId()}.log`);
+    await writeFile(checkpointLog, log);
+    expect(await main(['audit', 'verify', '--checkpoint', checkpointLog], io, { DATABASE_URL: url, JIGSAW_AUDIT_KEY: KEY })).toBe(0);
+    expect(io.stdout.join('\n')).toMatch(/^Audit trail intact: (\d+) entries\. Head: #(\d+) [0-9a-f]{64}\nSealed with the audit key through #\2\.$/);
+
+    const keyless: string[] = [];
+    const demo = await startServer(loadConfig({ DATABASE_URL: url, PORT: '0' }), { demo: false, logStream: { write: (l) => keyless.push(l) } });
+    await demo.stop();
+    expect(keyless.join('').split('\n').filter((l) => l.includes('"JIGSAW_AUDIT_UNSEALED"'))).toHaveLength(1);
   });
 });

@@ -39,8 +39,8 @@ function logLines(log: FastifyBaseLogger): Io {
 /** Opens the database, migrates, optionally loads the demo, and listens. */
 export async function startServer(config: Config, opts: { demo: boolean; logStream?: { write(line: string): void } }): Promise<Server> {
   const sweepMinutes = alertSweepMinutes();
-  const sealing = sealerSettings();
-  const { db, privileged } = await openForServing(config);
+  const sealing = config.auditSealing ?? sealerSettings();
+  const { db, privileged, role } = await openForServing(config);
   // Every entry this process writes is sealed with the key (src/audit/key.ts); none when unset.
   useAuditKey(config.auditKeys?.current);
   const services = { db, clock: systemClock };
@@ -67,7 +67,7 @@ export async function startServer(config: Config, opts: { demo: boolean; logStre
   const stopSweep = startAlertSweep(services, sweepMinutes, app.log, config.webhookHttpHosts);
   const stopSealer = config.auditKeys ? startAuditSealer(services, config.auditKeys.current, app.log, sealing) : () => Promise.resolve();
   const database = db.kind === 'pglite' ? `embedded, ${config.dataDir}` : 'PostgreSQL server';
-  app.log.info({ address, database: db.kind }, `Jigsaw is running at ${address.replace('127.0.0.1', 'localhost')} (database: ${database})`);
+  app.log.info({ address, database: db.kind, ...(role ? { databaseRole: role } : {}), auditSealed: Boolean(config.auditKeys) }, `Jigsaw is running at ${address.replace('127.0.0.1', 'localhost')} (database: ${database})`);
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => (stopping ??= (async () => {
     app.markShuttingDown();
@@ -87,7 +87,7 @@ export async function startServer(config: Config, opts: { demo: boolean; logStre
  * else DATABASE_URL), then served through DATABASE_URL as the jigsaw_app role when that login is the
  * owner (src/db/roles.ts). `privileged`: the server's connections could still change the audit tables.
  */
-async function openForServing(config: Config): Promise<{ db: Database; privileged: boolean }> {
+async function openForServing(config: Config): Promise<{ db: Database; privileged: boolean; role?: string | undefined }> {
   if (!config.databaseUrl) {
     const db = await openPGlite(config.dataDir);
     await migrate(db);
@@ -106,7 +106,7 @@ async function openForServing(config: Config): Promise<{ db: Database; privilege
   } finally {
     await probe.close();
   }
-  return { db: openPostgres(config.databaseUrl, { role: found.role }), privileged: found.privileged && !found.role };
+  return { db: openPostgres(config.databaseUrl, { role: found.role }), privileged: found.privileged && !found.role, role: found.role };
 }
 
 /** Serves until SIGINT/SIGTERM, then stops gracefully (see Server.stop). */
