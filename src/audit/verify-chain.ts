@@ -58,7 +58,7 @@ const UUID_FIELDS = ['id', 'actorPractitionerId', 'actorAgencyId', 'entityId', '
  * for entries that fail, every combination (at most 31). Returns the canonical JSON that matched.
  */
 function idCaseCandidate(prevHash: string, fields: HashedFields, hash: string): string | undefined {
-  const present = UUID_FIELDS.filter((f) => typeof fields[f] === 'string' && fields[f] !== fields[f]!.toUpperCase());
+  const present = UUID_FIELDS.filter((f) => typeof fields[f] === 'string' && fields[f] !== fields[f].toUpperCase());
   for (let mask = 1; mask < 1 << present.length; mask++) {
     const candidate: HashedFields = { ...fields };
     present.forEach((f, i) => {

@@ -35,7 +35,7 @@ function report(r: VerifyResult, config: Config, io: Io): number {
     io.err(`Audit trail BROKEN: ${failing} problem${failing === 1 ? '' : 's'} in ${r.entries} entries.${headText}`);
     for (const p of r.problems) io.err(line(p));
   }
-  const say = r.ok ? io.out : io.err;
+  const say = (l: string): void => (r.ok ? io.out(l) : io.err(l));
   if (!config.auditKeys) {
     say('Not checked against the audit key (JIGSAW_AUDIT_KEY or JIGSAW_AUDIT_KEY_FILE): this shows only that the hash chain is whole, which anyone able to write the database could recompute.');
   } else if (r.ok && r.sealed && r.entries > 0) {

@@ -16,7 +16,6 @@ import { matchCommand } from './match-command.ts';
 import { createFhirToken, listFhirTokens, revokeFhirToken } from '../fhir/tokens.ts';
 import { HEALTH_SETTING_TYPES, HealthSettingType } from '../flags/schemas.ts';
 import { backupCommand, restoreCommand } from './backup-command.ts';
-import { openExistingDatabase } from '../backup/existing.ts';
 import { Refusal } from '../backup/format.ts';
 
 /** Output goes through this so tests can capture it. */
