@@ -7,6 +7,8 @@ import { addRecord, correctRecord, getRecord, getRecordAccessHistory, getRecordH
 import type { Services } from '../shared/context.ts';
 import { newId } from '../shared/ids.ts';
 import { AUDIT_COLUMNS, hashEntry, toAuditEntry, verifyAuditChain } from './audit.ts';
+import { sealHead } from './checkpoint.ts';
+import { auditKeyringFrom, useAuditKey } from './key.ts';
 
 /** A morning's work in two agencies: creations, reads, corrections, refusals and a missing id. */
 async function aMorningsWork(s: Services): Promise<{ recordId: string }> {
@@ -175,6 +177,36 @@ describe('the audit trail hash chain', () => {
         ],
       });
     });
+  });
+
+  it('with the audit key, on the embedded database too (whose holder is its DBA): a rewrite with every hash recomputed is found by the seals', async () => {
+    const keys = auditKeyringFrom({ JIGSAW_AUDIT_KEY: 'embedded-test-key-0123456789abcdef012345' })!;
+    useAuditKey(keys.current);
+    try {
+      await aMorningsWork(services(t.db()));
+    } finally {
+      useAuditKey(undefined);
+    }
+    await sealHead(t.db(), keys.current, new Date('2026-03-02T09:30:00Z'));
+    expect(await verifyAuditChain(t.db(), { keys })).toMatchObject({ ok: true, problems: [], sealed: { tail: 0 } });
+    // The holder of the data directory changes an outcome and recomputes that hash and every one after it.
+    const entries = (await t.db().query<Parameters<typeof toAuditEntry>[0]>(`SELECT ${AUDIT_COLUMNS} FROM audit_event ORDER BY seq`)).rows.map(toAuditEntry);
+    let prev = entries[0]!.prevHash;
+    for (const e of entries) {
+      const { hash: _h, prevHash: _p, ...fields } = e;
+      void _h; void _p;
+      const changed = e.seq === 4 ? { ...fields, outcome: 'denied' as const } : fields;
+      const hash = hashEntry(prev, changed);
+      await behindTheApplicationsBack(t.db(), 'UPDATE audit_event SET outcome = $2, prev_hash = $3, hash = $4 WHERE seq = $1', [e.seq, changed.outcome, prev, hash]);
+      prev = hash;
+    }
+    await behindTheApplicationsBack(t.db(), 'UPDATE audit_head SET hash = $1', [prev]);
+    // The chain itself is whole again: without the key only the (forgeable) seal rows disagree.
+    expect((await verifyAuditChain(t.db())).problems.map((p) => p.kind)).toEqual(['seal']);
+    const r = await verifyAuditChain(t.db(), { keys });
+    expect(r.ok).toBe(false);
+    expect(r.problems.map((p) => p.kind)).toEqual(['unsealed', 'entry-seal', 'seal']);
+    expect(r.problems[1]).toMatchObject({ seq: 4, problem: 'entry 4 carries a seal that does not verify with the audit key: it was written or changed other than through Jigsaw' });
   });
 
   describe('the application’s own connection cannot change the trail', () => {
