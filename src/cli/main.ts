@@ -35,8 +35,11 @@ export interface Command {
   run(args: Record<string, string | boolean | string[] | undefined>, config: Config, io: Io, extra: { positionals: string[]; env: NodeJS.ProcessEnv }): Promise<number>;
 }
 
+// The CLI is the operator's tool: it migrates, so it connects as the owner when one is named.
+const asOwner = (config: Config): { databaseUrl: string | undefined; dataDir: string } => ({ databaseUrl: config.migrationDatabaseUrl ?? config.databaseUrl, dataDir: config.dataDir });
+
 async function withDatabase<T>(config: Config, fn: (db: Database) => Promise<T>): Promise<T> {
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const db = await openDatabase(asOwner(config));
   try {
     await migrate(db);
     const result = await fn(db);
@@ -48,7 +51,7 @@ async function withDatabase<T>(config: Config, fn: (db: Database) => Promise<T>)
   }
 }
 
-const ENV_HELP = `Environment: DATABASE_URL (PostgreSQL server; default: embedded PGlite in JIGSAW_DATA_DIR, default ./.jigsaw), PORT (3000), HOST (127.0.0.1).`;
+const ENV_HELP = `Environment: DATABASE_URL (PostgreSQL server; default: embedded PGlite in JIGSAW_DATA_DIR, default ./.jigsaw), JIGSAW_MIGRATION_DATABASE_URL (the tables' owner, for migrations), JIGSAW_AUDIT_KEY or JIGSAW_AUDIT_KEY_FILE (the audit key), PORT (3000), HOST (127.0.0.1).`;
 
 const commands: Command[] = [
   matchCommand,
@@ -75,7 +78,7 @@ const commands: Command[] = [
     usage: 'jigsaw migrate',
     options: {},
     async run(_args, config, io) {
-      const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+      const db = await openDatabase(asOwner(config));
       try {
         const r = await migrate(db);
         io.out(r.applied.length ? `Applied ${r.applied.length} migration(s): ${r.applied.join(', ')}` : `Up to date (${r.alreadyApplied} migration(s) already applied).`);
