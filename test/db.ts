@@ -12,9 +12,8 @@ let shared: Promise<Database> | undefined;
 
 export const onPostgresServer = (): boolean => Boolean(process.env.JIGSAW_TEST_DATABASE_URL);
 
-/** Creates an empty database on the test server, named so the run's teardown drops it. */
-export async function createServerDatabase(): Promise<string> {
-  const base = process.env.JIGSAW_TEST_DATABASE_URL!;
+/** Creates an empty database on the test server (or the one named), named so the run's teardown drops it. */
+export async function createServerDatabase(base: string = process.env.JIGSAW_TEST_DATABASE_URL!): Promise<string> {
   const name = `jigsaw_test_${process.env.JIGSAW_TEST_RUN_ID ?? 'adhoc'}_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: base });
   await admin.connect();

@@ -7,6 +7,8 @@ import { addRecord, correctRecord, getRecord, getRecordAccessHistory, getRecordH
 import type { Services } from '../shared/context.ts';
 import { newId } from '../shared/ids.ts';
 import { AUDIT_COLUMNS, hashEntry, toAuditEntry, verifyAuditChain } from './audit.ts';
+import { sealHead } from './checkpoint.ts';
+import { auditKeyringFrom, useAuditKey } from './key.ts';
 
 /** A morning's work in two agencies: creations, reads, corrections, refusals and a missing id. */
 async function aMorningsWork(s: Services): Promise<{ recordId: string }> {
@@ -44,7 +46,7 @@ describe('the audit trail hash chain', () => {
   const t = useTestDb();
 
   it('an empty trail verifies, with no head', async () => {
-    expect(await verifyAuditChain(t.db())).toEqual({ ok: true, entries: 0, head: null });
+    expect(await verifyAuditChain(t.db())).toEqual({ ok: true, entries: 0, head: null, problems: [] });
   });
 
   it('verifies after a morning of creations, reads, corrections and refusals, whatever batch size it is read in', async () => {
@@ -70,7 +72,7 @@ describe('the audit trail hash chain', () => {
     expect(await verifyAuditChain(t.db())).toMatchObject({ ok: true, entries: n });
   });
 
-  describe('tampering behind the application’s back is found at the first broken link', () => {
+  describe('tampering behind the application’s back is found, every break of it', () => {
     const alterations: [string, string][] = [
       ['its action', "UPDATE audit_event SET action = 'record.list' WHERE seq = $1"],
       ['its outcome', "UPDATE audit_event SET outcome = CASE WHEN outcome = 'success' THEN 'denied' ELSE 'success' END WHERE seq = $1"],
@@ -87,9 +89,10 @@ describe('the audit trail hash chain', () => {
       await behindTheApplicationsBack(t.db(), sql, [k]);
       expect(await verifyAuditChain(t.db())).toEqual({
         ok: false,
-        entries: k - 1,
-        head: { seq: k - 1, hash: expect.any(String) as unknown },
+        entries: before.entries,
+        head: before.head,
         firstBroken: { seq: k, problem: `entry ${k} has been altered` },
+        problems: [{ seq: k, kind: 'altered', problem: `entry ${k} has been altered` }],
       });
       expect(before.ok).toBe(true);
     });
@@ -97,26 +100,35 @@ describe('the audit trail hash chain', () => {
     it('deleting an entry makes it "is missing"', async () => {
       await aMorningsWork(services(t.db()));
       await behindTheApplicationsBack(t.db(), 'DELETE FROM audit_event WHERE seq = 6');
-      expect(await verifyAuditChain(t.db())).toMatchObject({ ok: false, entries: 5, firstBroken: { seq: 6, problem: 'entry 6 is missing (next present is 7)' } });
+      expect(await verifyAuditChain(t.db())).toMatchObject({ ok: false, problems: [{ seq: 6, kind: 'missing', problem: 'entry 6 is missing (next present is 7)' }] });
     });
 
     it('deleting the first entry is found too', async () => {
       await aMorningsWork(services(t.db()));
       await behindTheApplicationsBack(t.db(), 'DELETE FROM audit_event WHERE seq = 1');
-      expect(await verifyAuditChain(t.db())).toMatchObject({ ok: false, entries: 0, head: null, firstBroken: { seq: 1, problem: 'entry 1 is missing (next present is 2)' } });
+      expect(await verifyAuditChain(t.db())).toMatchObject({ ok: false, firstBroken: { seq: 1, problem: 'entry 1 is missing (next present is 2)' }, problems: [{ seq: 1, kind: 'missing' }] });
     });
 
     it('deleting an entry and renumbering the rest leaves the next entry not linking to its new predecessor', async () => {
       await aMorningsWork(services(t.db()));
+      const n = await count(t.db());
       await behindTheApplicationsBack(t.db(), 'DELETE FROM audit_event WHERE seq = 6');
       await behindTheApplicationsBack(t.db(), 'UPDATE audit_event SET seq = seq - 1 WHERE seq > 6');
-      expect(await verifyAuditChain(t.db())).toMatchObject({ ok: false, entries: 5, firstBroken: { seq: 6, problem: 'entry 6 does not link to entry 5' } });
+      expect(await verifyAuditChain(t.db())).toMatchObject({
+        ok: false,
+        problems: [
+          { seq: 6, kind: 'link', problem: 'entry 6 does not link to entry 5' },
+          // Each entry's number is in its hash: renumbered, they read as altered.
+          { seq: 6, kind: 'altered', problem: `entries 6 to ${n - 1} have been altered` },
+          { seq: n, kind: 'head', problem: `entry ${n} is missing from the end of the trail` },
+        ],
+      });
     });
 
     it('rewriting an entry\'s prev_hash makes it "does not link"', async () => {
       await aMorningsWork(services(t.db()));
       await behindTheApplicationsBack(t.db(), "UPDATE audit_event SET prev_hash = repeat('f', 64) WHERE seq = 12");
-      expect(await verifyAuditChain(t.db())).toMatchObject({ ok: false, entries: 11, firstBroken: { seq: 12, problem: 'entry 12 does not link to entry 11' } });
+      expect(await verifyAuditChain(t.db())).toMatchObject({ ok: false, problems: [{ seq: 12, kind: 'link', problem: 'entry 12 does not link to entry 11' }] });
     });
 
     it('an intruder who alters an entry and recomputes its hash is caught at the next entry, which no longer links', async () => {
@@ -128,7 +140,7 @@ describe('the audit trail hash chain', () => {
       const forgedHash = hashEntry(prevHash, forged);
       expect(forgedHash).not.toBe(originalHash);
       await behindTheApplicationsBack(t.db(), 'UPDATE audit_event SET outcome = $2, hash = $3 WHERE seq = $1', [k, forged.outcome, forgedHash]);
-      expect(await verifyAuditChain(t.db())).toMatchObject({ ok: false, entries: k, head: { seq: k, hash: forgedHash }, firstBroken: { seq: k + 1, problem: `entry ${k + 1} does not link to entry ${k}` } });
+      expect(await verifyAuditChain(t.db())).toMatchObject({ ok: false, problems: [{ seq: k + 1, kind: 'link', problem: `entry ${k + 1} does not link to entry ${k}` }] });
     });
 
     it('an entry slipped in at the end with a made-up hash is reported as altered', async () => {
@@ -140,16 +152,61 @@ describe('the audit trail hash chain', () => {
          VALUES ($1, gen_random_uuid(), now(), 'record.read', 'success', '{}'::jsonb, $2, repeat('a', 64))`,
         [head.seq + 1, head.hash],
       );
-      expect(await verifyAuditChain(t.db())).toMatchObject({ ok: false, entries: head.seq, firstBroken: { seq: head.seq + 1, problem: `entry ${head.seq + 1} has been altered` } });
+      expect(await verifyAuditChain(t.db())).toMatchObject({
+        ok: false,
+        entries: head.seq + 1,
+        problems: [
+          { seq: head.seq + 1, kind: 'altered', problem: `entry ${head.seq + 1} has been altered` },
+          { kind: 'head', problem: `the trail's newest entry (${head.seq + 1}) does not match the recorded head (${head.seq})` },
+        ],
+      });
     });
 
-    it('when several entries are tampered with, the earliest is the one reported', async () => {
+    it('when several entries are tampered with, every one is reported, in order, and the rest of the trail is still checked', async () => {
       await aMorningsWork(services(t.db()));
       await behindTheApplicationsBack(t.db(), 'DELETE FROM audit_event WHERE seq = 14');
       await behindTheApplicationsBack(t.db(), "UPDATE audit_event SET action = 'x' WHERE seq = 8");
       await behindTheApplicationsBack(t.db(), "UPDATE audit_event SET prev_hash = repeat('0', 64) WHERE seq = 11");
-      expect(await verifyAuditChain(t.db())).toMatchObject({ ok: false, entries: 7, firstBroken: { seq: 8, problem: 'entry 8 has been altered' } });
+      expect(await verifyAuditChain(t.db())).toMatchObject({
+        ok: false,
+        firstBroken: { seq: 8, problem: 'entry 8 has been altered' },
+        problems: [
+          { seq: 8, kind: 'altered', problem: 'entry 8 has been altered' },
+          { seq: 11, kind: 'link', problem: 'entry 11 does not link to entry 10' },
+          { seq: 14, kind: 'missing', problem: 'entry 14 is missing (next present is 15)' },
+        ],
+      });
     });
+  });
+
+  it('with the audit key, on the embedded database too (whose holder is its DBA): a rewrite with every hash recomputed is found by the seals', async () => {
+    const keys = auditKeyringFrom({ JIGSAW_AUDIT_KEY: 'embedded-test-key-0123456789abcdef012345' })!;
+    useAuditKey(keys.current);
+    try {
+      await aMorningsWork(services(t.db()));
+    } finally {
+      useAuditKey(undefined);
+    }
+    await sealHead(t.db(), keys.current, new Date('2026-03-02T09:30:00Z'));
+    expect(await verifyAuditChain(t.db(), { keys })).toMatchObject({ ok: true, problems: [], sealed: { tail: 0 } });
+    // The holder of the data directory changes an outcome and recomputes that hash and every one after it.
+    const entries = (await t.db().query<Parameters<typeof toAuditEntry>[0]>(`SELECT ${AUDIT_COLUMNS} FROM audit_event ORDER BY seq`)).rows.map(toAuditEntry);
+    let prev = entries[0]!.prevHash;
+    for (const e of entries) {
+      const { hash: _h, prevHash: _p, ...fields } = e;
+      void _h; void _p;
+      const changed = e.seq === 4 ? { ...fields, outcome: 'denied' as const } : fields;
+      const hash = hashEntry(prev, changed);
+      await behindTheApplicationsBack(t.db(), 'UPDATE audit_event SET outcome = $2, prev_hash = $3, hash = $4 WHERE seq = $1', [e.seq, changed.outcome, prev, hash]);
+      prev = hash;
+    }
+    await behindTheApplicationsBack(t.db(), 'UPDATE audit_head SET hash = $1', [prev]);
+    // The chain itself is whole again: without the key only the (forgeable) seal rows disagree.
+    expect((await verifyAuditChain(t.db())).problems.map((p) => p.kind)).toEqual(['seal']);
+    const r = await verifyAuditChain(t.db(), { keys });
+    expect(r.ok).toBe(false);
+    expect(r.problems.map((p) => p.kind)).toEqual(['unsealed', 'entry-seal', 'seal']);
+    expect(r.problems[1]).toMatchObject({ seq: 4, problem: 'entry 4 carries a seal that does not verify with the audit key: it was written or changed other than through Jigsaw' });
   });
 
   describe('the application’s own connection cannot change the trail', () => {

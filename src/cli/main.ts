@@ -2,7 +2,9 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig, type Config } from '../config/config.ts';
 import { openDatabase, type Database } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
-import { verifyAuditChain } from '../audit/audit.ts';
+import { signingKey, useAuditKey } from '../audit/key.ts';
+import { sealHead } from '../audit/checkpoint.ts';
+import { auditCheckpointCommand, auditVerifyCommand } from './audit-command.ts';
 import { createApiToken } from '../auth/auth.ts';
 import { addPractitionerAsSystem, createAgency, createPartnership, findPractitionerByEmail } from '../partnership/partnership.ts';
 import { AGENCY_TYPES, isSensitiveAgency, NewAgency, NewPartnership, NewPractitioner } from '../partnership/schemas.ts';
@@ -14,7 +16,6 @@ import { matchCommand } from './match-command.ts';
 import { createFhirToken, listFhirTokens, revokeFhirToken } from '../fhir/tokens.ts';
 import { HEALTH_SETTING_TYPES, HealthSettingType } from '../flags/schemas.ts';
 import { backupCommand, restoreCommand } from './backup-command.ts';
-import { openExistingDatabase } from '../backup/existing.ts';
 import { Refusal } from '../backup/format.ts';
 
 /** Output goes through this so tests can capture it. */
@@ -34,17 +35,23 @@ export interface Command {
   run(args: Record<string, string | boolean | string[] | undefined>, config: Config, io: Io, extra: { positionals: string[]; env: NodeJS.ProcessEnv }): Promise<number>;
 }
 
+// The CLI is the operator's tool: it migrates, so it connects as the owner when one is named.
+const asOwner = (config: Config): { databaseUrl: string | undefined; dataDir: string } => ({ databaseUrl: config.migrationDatabaseUrl ?? config.databaseUrl, dataDir: config.dataDir });
+
 async function withDatabase<T>(config: Config, fn: (db: Database) => Promise<T>): Promise<T> {
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const db = await openDatabase(asOwner(config));
   try {
     await migrate(db);
-    return await fn(db);
+    const result = await fn(db);
+    // What the command wrote is sealed now, not when the server next starts (src/audit/sealer.ts).
+    if (config.auditKeys) await sealHead(db, config.auditKeys.current, systemClock.now());
+    return result;
   } finally {
     await db.close();
   }
 }
 
-const ENV_HELP = `Environment: DATABASE_URL (PostgreSQL server; default: embedded PGlite in JIGSAW_DATA_DIR, default ./.jigsaw), PORT (3000), HOST (127.0.0.1).`;
+const ENV_HELP = `Environment: DATABASE_URL (PostgreSQL server; default: embedded PGlite in JIGSAW_DATA_DIR, default ./.jigsaw), JIGSAW_MIGRATION_DATABASE_URL (the tables' owner, for migrations), JIGSAW_AUDIT_KEY or JIGSAW_AUDIT_KEY_FILE (the audit key), PORT (3000), HOST (127.0.0.1).`;
 
 const commands: Command[] = [
   matchCommand,
@@ -71,7 +78,7 @@ const commands: Command[] = [
     usage: 'jigsaw migrate',
     options: {},
     async run(_args, config, io) {
-      const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+      const db = await openDatabase(asOwner(config));
       try {
         const r = await migrate(db);
         io.out(r.applied.length ? `Applied ${r.applied.length} migration(s): ${r.applied.join(', ')}` : `Up to date (${r.alreadyApplied} migration(s) already applied).`);
@@ -265,27 +272,8 @@ const commands: Command[] = [
       });
     },
   },
-  {
-    name: 'audit verify',
-    summary: 'Check the audit trail hash chain; reports the first broken link.',
-    usage: 'jigsaw audit verify',
-    options: {},
-    async run(_args, config, io) {
-      // Read only: a check must neither create a database where there is none nor migrate one.
-      const db = await openExistingDatabase(config);
-      try {
-        const r = await verifyAuditChain(db);
-        if (r.ok) {
-          io.out(`Audit trail intact: ${r.entries} entries.${r.head ? ` Head: #${r.head.seq} ${r.head.hash}` : ''}`);
-          return 0;
-        }
-        io.err(`Audit trail BROKEN at entry #${r.firstBroken!.seq}: ${r.firstBroken!.problem}. ${r.entries} entries before it are intact.`);
-        return 1;
-      } finally {
-        await db.close();
-      }
-    },
-  },
+  auditVerifyCommand,
+  auditCheckpointCommand,
 ];
 
 const cliName = (field: string): string => ({ agencyId: 'agency', roles: 'role', jobTitle: 'job-title', password: 'password-stdin', partnershipIds: 'partnership', odsCode: 'ods-code' } as Record<string, string>)[field] ?? field;
@@ -334,7 +322,15 @@ export async function main(argv: string[], io: Io = consoleIo, env: NodeJS.Proce
     return 2;
   }
   try {
-    return await command.run(values, loadConfig(env), io, { positionals, env });
+    const config = loadConfig(env);
+    // Entries this command writes are sealed with the key, as the server's are; for this command only.
+    const before = signingKey();
+    useAuditKey(config.auditKeys?.current);
+    try {
+      return await command.run(values, config, io, { positionals, env });
+    } finally {
+      useAuditKey(before);
+    }
   } catch (err) {
     if (err instanceof Refusal) {
       io.err(err.message);

@@ -2,8 +2,11 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { sendCalendarWarningsTo } from '../calendar/working-days.ts';
 import type { Config } from '../config/config.ts';
-import { openDatabase } from '../db/database.ts';
+import { openPGlite, openPostgres, type Database } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
+import { roleToAssume } from '../db/roles.ts';
+import { useAuditKey } from '../audit/key.ts';
+import { sealerSettings, startAuditSealer } from '../audit/sealer.ts';
 import { buildApp } from '../http/app.ts';
 import { govukStylesheet } from '../web/stylesheet.ts';
 import { raiseOverdueAlerts } from '../process/alerts.ts';
@@ -36,8 +39,10 @@ function logLines(log: FastifyBaseLogger): Io {
 /** Opens the database, migrates, optionally loads the demo, and listens. */
 export async function startServer(config: Config, opts: { demo: boolean; logStream?: { write(line: string): void } }): Promise<Server> {
   const sweepMinutes = alertSweepMinutes();
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  await migrate(db);
+  const sealing = config.auditSealing ?? sealerSettings();
+  const { db, privileged, role } = await openForServing(config);
+  // Every entry this process writes is sealed with the key (src/audit/key.ts); none when unset.
+  useAuditKey(config.auditKeys?.current);
   const services = { db, clock: systemClock };
   const app = await buildApp({
     services, auth: config, secureCookies: config.secureCookies, logLevel: config.logLevel, logStream: opts.logStream, metricsToken: config.metricsToken, notices: config.notices, webhookHttpHosts: config.webhookHttpHosts,
@@ -53,10 +58,17 @@ export async function startServer(config: Config, opts: { demo: boolean; logStre
   sendCalendarWarningsTo((message) => app.log.warn({ code: 'JIGSAW_BANK_HOLIDAYS_STALE' }, message));
   // Compiled (or read from its cache) before listening: compiling blocks for seconds, and no request should wait on it.
   await govukStylesheet();
+  if (!config.auditKeys) {
+    app.log.warn({ code: 'JIGSAW_AUDIT_UNSEALED' }, 'No audit key (JIGSAW_AUDIT_KEY or JIGSAW_AUDIT_KEY_FILE): audit entries are hash-chained but not sealed, so anyone who can write the database could rewrite the trail undetected. Fine for a demo; set a key in production (docs/operations.md).');
+  }
+  if (privileged) {
+    app.log.warn({ code: 'JIGSAW_DB_ROLE_PRIVILEGED' }, 'The server connects as the owner of the audit tables and cannot take the jigsaw_app role: it could change the trail\'s tables (the audit key still reveals it). Connect with a login that is a member of jigsaw_app (docs/operations.md).');
+  }
   const address = await app.listen({ port: config.port, host: config.host });
   const stopSweep = startAlertSweep(services, sweepMinutes, app.log, config.webhookHttpHosts);
+  const stopSealer = config.auditKeys ? startAuditSealer(services, config.auditKeys.current, app.log, sealing) : () => Promise.resolve();
   const database = db.kind === 'pglite' ? `embedded, ${config.dataDir}` : 'PostgreSQL server';
-  app.log.info({ address, database: db.kind }, `Jigsaw is running at ${address.replace('127.0.0.1', 'localhost')} (database: ${database})`);
+  app.log.info({ address, database: db.kind, ...(role ? { databaseRole: role } : {}), auditSealed: Boolean(config.auditKeys) }, `Jigsaw is running at ${address.replace('127.0.0.1', 'localhost')} (database: ${database})`);
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => (stopping ??= (async () => {
     app.markShuttingDown();
@@ -64,9 +76,38 @@ export async function startServer(config: Config, opts: { demo: boolean; logStre
     await delay(config.shutdownGraceSeconds * 1000);
     await stopSweep();
     await app.close();
+    // After the last request: the final seal covers everything this process wrote.
+    await stopSealer();
     await db.close();
   })());
   return { app, address, stop };
+}
+
+/**
+ * The embedded database, migrated; or a server's: migrated as the owner (JIGSAW_MIGRATION_DATABASE_URL,
+ * else DATABASE_URL), then served through DATABASE_URL as the jigsaw_app role when that login is the
+ * owner (src/db/roles.ts). `privileged`: the server's connections could still change the audit tables.
+ */
+async function openForServing(config: Config): Promise<{ db: Database; privileged: boolean; role?: string | undefined }> {
+  if (!config.databaseUrl) {
+    const db = await openPGlite(config.dataDir);
+    await migrate(db);
+    return { db, privileged: false };
+  }
+  const owner = openPostgres(config.migrationDatabaseUrl ?? config.databaseUrl, { max: 1 });
+  try {
+    await migrate(owner);
+  } finally {
+    await owner.close();
+  }
+  const probe = openPostgres(config.databaseUrl, { max: 1 });
+  let found: Awaited<ReturnType<typeof roleToAssume>>;
+  try {
+    found = await roleToAssume(probe);
+  } finally {
+    await probe.close();
+  }
+  return { db: openPostgres(config.databaseUrl, { role: found.role }), privileged: found.privileged && !found.role, role: found.role };
 }
 
 /** Serves until SIGINT/SIGTERM, then stops gracefully (see Server.stop). */

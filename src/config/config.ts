@@ -1,4 +1,6 @@
 import { resolve } from 'node:path';
+import { auditKeyringFrom, type AuditKeyring } from '../audit/key.ts';
+import { sealerSettings } from '../audit/sealer.ts';
 
 /** Everything Jigsaw reads from its environment, with the defaults a fresh clone needs. */
 export interface Config {
@@ -6,6 +8,12 @@ export interface Config {
   host: string;
   /** postgres://… switches from embedded PGlite to a PostgreSQL server. */
   databaseUrl: string | undefined;
+  /** The audit tables' owner, for migrations (JIGSAW_MIGRATION_DATABASE_URL); DATABASE_URL when unset. */
+  migrationDatabaseUrl?: string | undefined;
+  /** The audit key(s), JIGSAW_AUDIT_KEY or JIGSAW_AUDIT_KEY_FILE: never stored in the database, never logged. */
+  auditKeys?: AuditKeyring | undefined;
+  /** How often the server seals the audit chain, and writes a checkpoint to its log (src/audit/sealer.ts). */
+  auditSealing?: { sealSeconds: number; checkpointMinutes: number } | undefined;
   /** Where the embedded database lives when DATABASE_URL is not set. */
   dataDir: string;
   /** Minutes of inactivity before a web session ends. */
@@ -142,6 +150,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: intFrom(env, 'PORT', 3000),
     host: env.HOST ?? '127.0.0.1',
     databaseUrl: env.DATABASE_URL || undefined,
+    migrationDatabaseUrl: env.JIGSAW_MIGRATION_DATABASE_URL || undefined,
+    auditKeys: auditKeyringFrom(env),
+    auditSealing: sealerSettings(env),
     dataDir: resolve(env.JIGSAW_DATA_DIR ?? './.jigsaw'),
     sessionIdleMinutes: intFrom(env, 'JIGSAW_SESSION_IDLE_MINUTES', 30),
     sessionMaxHours: intFrom(env, 'JIGSAW_SESSION_MAX_HOURS', 12),

@@ -151,10 +151,12 @@ function setPgTypes(): void {
   pg.types.setTypeParser(UUID_ARRAY_OID, simpleArrayParser(pg.types.getTypeParser(UUID_ARRAY_OID, 'text') as (v: string) => unknown));
 }
 
-export function openPostgres(connectionString: string, options: { max?: number } = {}): Database {
+export function openPostgres(connectionString: string, options: { max?: number; role?: string | undefined } = {}): Database {
   setPgTypes();
-  // Sessions in UTC whatever the server's default, so timestamps read back the same everywhere.
-  const pool = new pg.Pool({ connectionString, max: options.max ?? 10, options: '-c TimeZone=UTC' });
+  // Sessions in UTC whatever the server's default, so timestamps read back the same everywhere; and,
+  // given a role, every pooled connection takes it as it starts (no extra round trip; src/db/roles.ts).
+  const role = options.role && /^[a-z_][a-z0-9_]*$/.test(options.role) ? ` -c role=${options.role}` : '';
+  const pool = new pg.Pool({ connectionString, max: options.max ?? 10, options: `-c TimeZone=UTC${role}` });
   // An idle client losing its connection must not crash the server; the next query reconnects.
   pool.on('error', () => undefined);
   const run = async <T>(client: pg.Pool | pg.PoolClient, sql: string, params?: readonly unknown[]) => {

@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Database } from './database.ts';
+import { grantApplicationRole } from './roles.ts';
 
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
 // Any constant will do; it only has to be the same for every Jigsaw process.
@@ -39,6 +40,8 @@ export async function migrate(db: Database): Promise<MigrationResult> {
       await tx.query('INSERT INTO schema_migration (version, name) VALUES ($1, $2)', [version, file]);
       applied.push(file);
     }
+    // The embedded database has one user, whoever holds its directory: roles would protect nothing there.
+    if (db.kind === 'postgres') await grantApplicationRole(tx);
     return { applied, alreadyApplied: done.size };
   });
 }

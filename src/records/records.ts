@@ -178,7 +178,7 @@ export async function addRecord(ctx: ActorContext, personId: string, input: NewR
     const a = ctx.actor;
     const auditArgs = auditArguments({ actor: a, purpose: ctx.purpose, requestId: ctx.requestId, at }, { action: 'record.create', outcome: 'success', entityType: 'record', entityId: id, personId });
     const facts = (await tx.query<{ person_agency_id: string; author_name: string }>(
-      `SELECT * FROM jigsaw_add_record(${Array.from({ length: 30 }, (_, i) => `$${i + 1}`).join(',')})`,
+      `SELECT * FROM jigsaw_add_record(${Array.from({ length: 31 }, (_, i) => `$${i + 1}`).join(',')})`,
       [personId, id, a.agencyId, input.restricted, a.practitionerId, now, input.kind, input.occurredAt, input.categories, input.factOrOpinion,
         input.reportedOrWitnessed, JSON.stringify(input.source), input.confidential, input.sensitiveCategories, input.summary,
         input.details ?? null, input.childsWords ?? null, input.outcome ?? null, ...auditArgs],

@@ -1,0 +1,60 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Services } from '../shared/context.ts';
+import { chainHead, checkpointJson, sealHead, type Checkpoint } from './checkpoint.ts';
+import type { AuditKey } from './key.ts';
+
+function numberFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0 || value > max) throw new Error(`${name} must be a number from 0 to ${max}`);
+  return value;
+}
+
+/** JIGSAW_AUDIT_SEAL_SECONDS (default 10; 0 seals only at start and stop) and JIGSAW_AUDIT_CHECKPOINT_MINUTES (default 0: none logged). */
+export function sealerSettings(env: NodeJS.ProcessEnv = process.env): { sealSeconds: number; checkpointMinutes: number } {
+  return {
+    sealSeconds: numberFrom(env, 'JIGSAW_AUDIT_SEAL_SECONDS', 10, 86_400),
+    checkpointMinutes: numberFrom(env, 'JIGSAW_AUDIT_CHECKPOINT_MINUTES', 0, 24 * 24 * 60),
+  };
+}
+
+/**
+ * Seals the chain's head every few seconds when it has moved (one small INSERT), at start and at
+ * stop. Each entry already carries its own MAC; the seal adds their order and number, so entries
+ * deleted or reordered up to the newest seal are found even after the hashes are recomputed. What
+ * happens to the entries after the newest seal (at most sealSeconds of them) is not.
+ *
+ * At start it also seals entries written before a key was configured: trust on first use.
+ * Every checkpointMinutes it writes the seal as a JSON log line, so logs shipped elsewhere hold
+ * checkpoints that `jigsaw audit verify --checkpoint LOGFILE` reads.
+ */
+export function startAuditSealer(s: Services, key: AuditKey, log: FastifyBaseLogger, opts: { sealSeconds: number; checkpointMinutes: number }): () => Promise<void> {
+  let lastSealed = -1;
+  let lastLogged = s.clock.now().getTime();
+  let running: Promise<void> | undefined;
+  const logCheckpoint = (c: Checkpoint): void => {
+    log.info({ checkpoint: JSON.parse(checkpointJson(c)) as unknown }, `Audit checkpoint: entry #${c.seq}`);
+    lastLogged = s.clock.now().getTime();
+  };
+  const seal = (force = false): Promise<void> => (running ??= (async () => {
+    const head = await chainHead(s.db);
+    const due = opts.checkpointMinutes > 0 && s.clock.now().getTime() - lastLogged >= opts.checkpointMinutes * 60_000;
+    if (head && (head.seq !== lastSealed || force || due)) {
+      const c = await sealHead(s.db, key, s.clock.now());
+      if (c) lastSealed = c.seq;
+      if (c && due) logCheckpoint(c);
+    }
+  })()
+    // The error's kind only: a database message can quote values.
+    .catch((err: unknown) => log.error({ err: { name: err instanceof Error ? err.name : 'error' } }, 'Sealing the audit trail failed; it will be tried again.'))
+    .finally(() => { running = undefined; }));
+  void seal(true);
+  const timer = opts.sealSeconds > 0 ? setInterval(() => void seal(), opts.sealSeconds * 1000) : undefined;
+  timer?.unref();
+  return async () => {
+    if (timer) clearInterval(timer);
+    await running;
+    await seal();
+  };
+}
