@@ -15,7 +15,7 @@ export function checkView(ctx: ActorContext, view: AgencyView, action: string, a
   const decision = decideView(ctx.actor, view);
   if (decision.allowed) return;
   const problem = answer === 'forbidden' ? forbidden(view === 'overdue-alerts' || view === 'due-summary' || view === 'timescales' ? oversightDetail(view) : NO_CASEWORK) : answer === 'not-found' ? undefined : answer;
-  throw refuse('agency', { action, entityType: 'agency', entityId: ctx.actor.agencyId, detail: { reason: decision.reason } }, problem);
+  throw refuse('agency', { action, entityType: 'agency', entityId: ctx.actor.agencyId }, problem);
 }
 
 /** Whether the caller may see a kind of list, for pages deciding what to offer (the services still check). */
