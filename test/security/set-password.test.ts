@@ -1,6 +1,7 @@
+import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { buildApp } from '../../src/http/app.ts';
+import { buildApp, SESSION_COOKIE } from '../../src/http/app.ts';
 import { fixedClock } from '../../src/shared/clock.ts';
 import { AUTH_SETTINGS, bearer } from '../api/helpers.ts';
 import { useTestDb } from '../db.ts';
@@ -183,5 +184,42 @@ describe('a new login gets a one-time set-password link; administrators never se
     expect((await w.app.inject({ url: '/api/v1/me', headers: { cookie } })).statusCode).toBe(200);
     expect((await choose(w.app, reissued.url, LATER)).res.statusCode).toBe(200);
     expect((await w.app.inject({ url: '/api/v1/me', headers: { cookie } })).statusCode).toBe(401);
+  });
+
+  it('on the administration pages: adding a practitioner shows their link once, a new link can be issued, and both forms need their CSRF token', async () => {
+    const w = await setUp();
+    const token = `jss_${randomBytes(32).toString('base64url')}`;
+    await w.s.db.query('INSERT INTO web_session (token_hash, practitioner_id, created_at, last_seen_at, expires_at) VALUES ($1,$2,$3,$3,$4)',
+      [createHash('sha256').update(token).digest('hex'), w.admin.actor.practitionerId, '2026-03-02T09:00:00Z', '2026-03-02T20:00:00Z']);
+    const page = await w.app.inject({ url: '/admin/practitioners', headers: { cookie: `${SESSION_COOKIE}=${token}` } });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('Administrators never set or see a practitioner’s password');
+    expect(page.body).not.toContain('type="password"');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
+    const cookie = [`${SESSION_COOKIE}=${token}`, ...page.cookies.map((c) => `${c.name}=${c.value}`)].join('; ');
+    const form = (fields: Record<string, string>) => ({ cookie, 'content-type': 'application/x-www-form-urlencoded', body: new URLSearchParams(fields).toString() });
+    const post = (url: string, fields: Record<string, string>) => {
+      const f = form(fields);
+      return w.app.inject({ method: 'POST', url, headers: { cookie: f.cookie, 'content-type': f['content-type'] }, payload: f.body });
+    };
+
+    expect((await post('/admin/practitioners', { name: 'Priya Raman', email: 'priya@csc.example', roles: 'social_worker' })).statusCode).toBe(403);
+    const added = await post('/admin/practitioners', { _csrf: csrf, name: 'Priya Raman', email: 'priya@csc.example', roles: 'social_worker' });
+    expect(added.statusCode).toBe(200);
+    const link = /(http:\/\/localhost:3000\/set-password\/jsp_[A-Za-z0-9_-]{43})/.exec(added.body)?.[1];
+    expect(link).toBeDefined();
+    expect(added.body).toContain('Give Priya Raman this link to choose their password');
+    // Shown once: the list page never shows it again.
+    expect((await w.app.inject({ url: '/admin/practitioners', headers: { cookie } })).body).not.toContain('/set-password/jsp_');
+
+    const { rows } = await w.s.db.query<{ id: string }>("SELECT id FROM practitioner WHERE email = 'priya@csc.example'");
+    expect((await post(`/admin/practitioners/${rows[0]!.id}/set-password-link`, {})).statusCode).toBe(403);
+    const reissued = await post(`/admin/practitioners/${rows[0]!.id}/set-password-link`, { _csrf: csrf });
+    expect(reissued.statusCode).toBe(200);
+    const second = /(http:\/\/localhost:3000\/set-password\/jsp_[A-Za-z0-9_-]{43})/.exec(reissued.body)?.[1];
+    expect(second).toBeDefined();
+    expect(second).not.toBe(link);
+    expect((await choose(w.app, link!, CHOSEN)).page.statusCode).toBe(410);
+    expect((await choose(w.app, second!, CHOSEN)).res.statusCode).toBe(200);
   });
 });
