@@ -28,6 +28,9 @@ describe('setting up a partnership from the command line', () => {
       expect(await main(['agency', 'list'], io, env)).toBe(0);
       expect(io.lines).toContain(`  ${refugeId}  voluntary_sector  Westshire Refuge  (never named in possible matches)`);
       expect(await main(['user', 'add', '--agency', agencyId, '--name', 'Sgt Example', '--email', 'sgt@westshire-police.example', '--role', 'practitioner'], io, env)).toBe(0);
+      // No password on the command line (issue 16): a one-time link for the owner to choose one, printed once.
+      expect(io.lines.at(-1)).toMatch(/^http:\/\/localhost:3000\/set-password\/jsp_[A-Za-z0-9_-]{43}$/);
+      expect(await main(['user', 'add', '--agency', agencyId, '--name', 'Sgt Other', '--email', 'other@westshire-police.example', '--role', 'practitioner', '--password-stdin'], io, env)).toBe(2);
       expect(await main(['token', 'create', '--email', 'sgt@westshire-police.example'], io, env)).toBe(0);
       expect(io.lines.at(-1)).toMatch(/^jst_/);
     } finally {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CASEWORK_ROLES, decideRecord, ROLES, type Actor, type RecordFacts, type Role, type ShareGrant } from './policy.ts';
+import { CASEWORK_ROLES, decideRecord, decideView, ROLES, type Actor, type AgencyView, type RecordFacts, type Role, type ShareGrant } from './policy.ts';
 
 /**
  * The policy is checked against a model written out separately from it, in the words of the
@@ -226,5 +226,25 @@ describe('record access policy, by example', () => {
     expect(decideRecord(dsl, 'correct', concern, NOW).allowed).toBe(true);
     expect(decideRecord({ ...colleague, roles: ['manager'] }, 'correct', concern, NOW).allowed).toBe(true);
     expect(decideRecord(colleague, 'correct', concern, NOW).allowed).toBe(false);
+  });
+});
+
+describe('lists of casework (issue 16): administrators and auditors see none', () => {
+  const CASEWORK_VIEWS: AgencyView[] = ['people', 'due-steps', 'episodes', 'meetings', 'meeting-actions', 'overdue-alerts', 'referrals', 'information-requests',
+    'notifications', 'advice-requests', 'urgent-shares', 'monitoring', 'closure-notices', 'seen-notifications'];
+  const FIGURES: AgencyView[] = ['due-summary', 'timescales'];
+
+  it('an actor with only non-casework roles is refused every casework list; the figures go to managers and auditors only', () => {
+    fc.assert(fc.property(actorArb(rolesArb(['administrator', 'auditor'])), fc.constantFrom(...CASEWORK_VIEWS, ...FIGURES), (actor, view) => {
+      const expected = FIGURES.includes(view) && actor.roles.includes('auditor');
+      expect(decideView(actor, view).allowed).toBe(expected);
+    }), { numRuns: 300 });
+  });
+
+  it('a casework role sees the casework lists (overdue alerts: managers only), whatever else they hold', () => {
+    fc.assert(fc.property(actorArb(), fc.constantFrom(...CASEWORK_VIEWS), (actor, view) => {
+      const casework = actor.roles.some((r) => CASEWORK_ROLES.includes(r));
+      expect(decideView(actor, view).allowed).toBe(view === 'overdue-alerts' ? actor.roles.includes('manager') : casework);
+    }), { numRuns: 300 });
   });
 });

@@ -253,3 +253,52 @@ export function decideLinkRequest(actor: Actor, actorAgencyType: string, request
   if (requestedAgencyId !== actor.agencyId) return deny('request made to another agency');
   return hasMatchingBasis(actor, actorAgencyType) ? allow('safeguarding lead, Caldicott guardian or children\'s social care of the agency asked') : deny('no basis to answer link requests');
 }
+
+/**
+ * Lists, queues and summaries an agency keeps about the people it serves. Each list names its
+ * kind here, and this function alone decides who sees it, so a new list is refused to everyone
+ * until a branch below says otherwise (the `never` check makes the compiler ask).
+ */
+export type AgencyView =
+  // Casework: every item names or points at a child or family (ids, titles, free text).
+  | 'people' | 'due-steps' | 'episodes' | 'meetings' | 'meeting-actions' | 'overdue-alerts' | 'referrals'
+  | 'information-requests' | 'notifications' | 'advice-requests' | 'urgent-shares' | 'monitoring'
+  | 'closure-notices' | 'seen-notifications'
+  // Figures: counts by step, team or worker, never a child.
+  | 'due-summary' | 'timescales';
+
+/**
+ * Administrators manage the agency's staff and auditors check how records were used: neither does
+ * casework, so neither sees a casework list — not even one filtered to "nothing of yours", since a
+ * list of due steps or meetings names children and families whoever it is "for". Auditors keep the
+ * audit trail and each record's access history (decideAgency 'read-audit', decideRecord
+ * 'read-access-history') and the authority's figures, which count steps but name no child.
+ */
+export function decideView(actor: Actor, view: AgencyView): Decision {
+  switch (view) {
+    case 'overdue-alerts':
+      // Each alert names the episode and the child; managers act on them, nobody else lists them.
+      return actor.roles.includes('manager') ? allow('manager of the agency') : deny('only managers list overdue alerts');
+    case 'due-summary':
+    case 'timescales':
+      return hasAny(actor, ['manager', 'auditor']) ? allow('oversight figures: counts only') : deny('only managers and auditors see the oversight figures');
+    case 'people':
+    case 'due-steps':
+    case 'episodes':
+    case 'meetings':
+    case 'meeting-actions':
+    case 'referrals':
+    case 'information-requests':
+    case 'notifications':
+    case 'advice-requests':
+    case 'urgent-shares':
+    case 'monitoring':
+    case 'closure-notices':
+    case 'seen-notifications':
+      return doesCasework(actor) ? allow('casework role') : deny('role does not include casework');
+    default: {
+      const never: never = view;
+      return deny(`unknown view ${String(never)}`);
+    }
+  }
+}

@@ -6,7 +6,8 @@ import { signingKey, useAuditKey } from '../audit/key.ts';
 import { sealHead } from '../audit/checkpoint.ts';
 import { auditCheckpointCommand, auditVerifyCommand } from './audit-command.ts';
 import { createApiToken } from '../auth/auth.ts';
-import { addPractitionerAsSystem, createAgency, createPartnership, findPractitionerByEmail } from '../partnership/partnership.ts';
+import { addPractitionerAsSystem, createAgency, createPartnership, findPractitionerByEmail, issueSetPasswordLinkAsSystem } from '../partnership/partnership.ts';
+import { setPasswordSettings, type IssuedLink } from '../auth/set-password.ts';
 import { AGENCY_TYPES, isSensitiveAgency, NewAgency, NewPartnership, NewPractitioner } from '../partnership/schemas.ts';
 import { systemClock } from '../shared/clock.ts';
 import { Problem } from '../shared/errors.ts';
@@ -161,26 +162,50 @@ const commands: Command[] = [
   },
   {
     name: 'user add',
-    summary: 'Add a practitioner account to an agency.',
-    usage: 'jigsaw user add --agency AGENCY_ID --name "Name" --email EMAIL --role ROLE [--role ROLE…] [--job-title T] [--password-stdin]',
+    summary: 'Add a practitioner account to an agency; prints a one-time link for them to choose their password.',
+    usage: 'jigsaw user add --agency AGENCY_ID --name "Name" --email EMAIL --role ROLE [--role ROLE…] [--job-title T]',
     options: {
       agency: { type: 'string' }, name: { type: 'string' }, email: { type: 'string' }, role: { type: 'string', multiple: true },
-      'job-title': { type: 'string' }, 'password-stdin': { type: 'boolean' },
+      'job-title': { type: 'string' },
     },
-    async run(args, config, io) {
-      // The password is read from standard input so that it never appears in shell history or `ps`.
-      const password = args['password-stdin'] ? (await readStdin()).replace(/\r?\n$/, '') : undefined;
+    async run(args, config, io, { env }) {
+      // No password option: nobody but the account's owner sets its password, the first administrator
+      // included — the operator hands over the link, which works once (issue 16).
       const parsed = NewPractitioner.safeParse({
-        agencyId: args.agency, name: args.name, email: args.email, roles: args.role ?? [],
-        ...(args['job-title'] ? { jobTitle: args['job-title'] } : {}), ...(password !== undefined ? { password } : {}),
+        agencyId: args.agency, name: args.name, email: args.email, roles: args.role ?? [], ...(args['job-title'] ? { jobTitle: args['job-title'] } : {}),
       });
       if (!parsed.success) {
         for (const issue of parsed.error.issues) io.err(`--${cliName(String(issue.path[0] ?? ''))}: ${issue.message}`);
         return 2;
       }
+      const settings = setPasswordSettings(env);
       return withDatabase(config, async (db) => {
-        const p = await addPractitionerAsSystem({ db, clock: systemClock }, parsed.data);
+        const s = { db, clock: systemClock };
+        const p = await addPractitionerAsSystem(s, parsed.data);
         io.out(`Added practitioner ${p.id} (${p.roles.join(', ')}).`);
+        printLink(io, await issueSetPasswordLinkAsSystem(s, p.id, settings));
+        return 0;
+      });
+    },
+  },
+  {
+    name: 'user link',
+    summary: "Issue a new one-time link for a practitioner to choose their password (replacing any unused one); it is shown once.",
+    usage: 'jigsaw user link --email EMAIL',
+    options: { email: { type: 'string' } },
+    async run(args, config, io, { env }) {
+      if (typeof args.email !== 'string') {
+        io.err('--email is required');
+        return 2;
+      }
+      const settings = setPasswordSettings(env);
+      return withDatabase(config, async (db) => {
+        const p = await findPractitionerByEmail(db, args.email as string);
+        if (!p || !p.active) {
+          io.err('No active practitioner has that e-mail address.');
+          return 1;
+        }
+        printLink(io, await issueSetPasswordLinkAsSystem({ db, clock: systemClock }, p.id, settings));
         return 0;
       });
     },
@@ -276,13 +301,7 @@ const commands: Command[] = [
   auditCheckpointCommand,
 ];
 
-const cliName = (field: string): string => ({ agencyId: 'agency', roles: 'role', jobTitle: 'job-title', password: 'password-stdin', partnershipIds: 'partnership', odsCode: 'ods-code' } as Record<string, string>)[field] ?? field;
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
+const cliName = (field: string): string => ({ agencyId: 'agency', roles: 'role', jobTitle: 'job-title', partnershipIds: 'partnership', odsCode: 'ods-code' } as Record<string, string>)[field] ?? field;
 
 function overview(): string {
   return [
@@ -291,6 +310,12 @@ function overview(): string {
     ...commands.map((c) => `  ${c.name.padEnd(Math.max(...commands.map((d) => d.name.length)))} ${c.summary}`), '',
     'Run `jigsaw <command> --help` for a command\'s options.', ENV_HELP,
   ].join('\n');
+}
+
+/** The link goes to standard output once, with what to do with it; Jigsaw keeps only its hash. */
+function printLink(io: Io, link: IssuedLink): void {
+  io.out(`Give them this one-time link to choose their password (it works once, until ${link.expiresAt}; it is not shown again):`);
+  io.out(link.url);
 }
 
 export async function main(argv: string[], io: Io = consoleIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {

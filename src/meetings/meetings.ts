@@ -1,3 +1,5 @@
+import { decideView } from '../access/policy.ts';
+import { checkView } from '../access/views.ts';
 import { audit, command, refuse } from '../audit/audit.ts';
 import { londonDate } from '../calendar/working-days.ts';
 import { personInReach } from '../people/people.ts';
@@ -72,7 +74,7 @@ async function meetingInReach(ctx: ActorContext, tx: Tx, id: string, action: str
   if (!m) throw refuse('meeting', { action, entityType: 'meeting', entityId: id, outcome: 'not_found' });
   const invitees = (await tx.query<{ agency_id: string; practitioner_id: string | null }>('SELECT agency_id, practitioner_id FROM meeting_invitee WHERE meeting_id = $1', [id])).rows;
   const role = invitedOrConvening(ctx, m, invitees);
-  const casework = ctx.actor.roles.some((r) => r !== 'administrator' && r !== 'auditor');
+  const casework = decideView(ctx.actor, 'meetings').allowed;
   if (!role || !casework || (need === 'convene' && role !== 'convening')) throw refuse('meeting', { action, entityType: 'meeting', entityId: id });
   return m;
 }
@@ -209,6 +211,7 @@ export async function recordOutcome(ctx: ActorContext, id: string, input: Meetin
 /** The caller's own meeting actions, open first and soonest due. */
 export async function myActions(ctx: ActorContext): Promise<MeetingAction[]> {
   return command(ctx, async (tx) => {
+    checkView(ctx, 'meeting-actions', 'meeting.my-actions');
     const { rows } = await tx.query<Parameters<typeof toAction>[0]>(`${ACTION_SELECT} WHERE a.owner_id = $1 ORDER BY a.status = 'open' DESC, a.due_on`, [ctx.actor.practitionerId]);
     await audit(ctx, tx, { action: 'meeting.my-actions', outcome: 'success', detail: { count: rows.length } });
     const today = londonDate(ctx.clock.now());
@@ -231,6 +234,8 @@ export async function closeAction(ctx: ActorContext, actionId: string, status: '
 /** Meetings the caller's agency convenes or is invited to, soonest first. */
 export async function listMeetings(ctx: ActorContext): Promise<{ id: string; title: string; kind: string; scheduledAt: string; status: string; convening: boolean }[]> {
   return command(ctx, async (tx) => {
+    // Titles are free text that name families: casework roles only.
+    checkView(ctx, 'meetings', 'meeting.list');
     const { rows } = await tx.query<{ id: string; title: string; kind: string; scheduled_at: string; status: string; convening_agency_id: string }>(
       `SELECT DISTINCT m.id, m.title, m.kind, m.scheduled_at, m.status, m.convening_agency_id FROM meeting m
          LEFT JOIN meeting_invitee i ON i.meeting_id = m.id

@@ -1,3 +1,4 @@
+import { checkView } from '../access/views.ts';
 import { createHmac } from 'node:crypto';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Role } from '../access/policy.ts';
@@ -223,6 +224,7 @@ export const readsSeenQueue = (agencyType: string, roles: readonly Role[]): bool
 async function checkQueueReader(ctx: ActorContext, action: string, tx: Tx): Promise<void> {
   const a = (await tx.query<{ type: string }>('SELECT type FROM agency WHERE id = $1', [ctx.actor.agencyId])).rows[0];
   if (a?.type !== 'childrens_social_care') throw forbidden('"Child was seen" notifications go to the responsible authority.');
+  checkView(ctx, 'seen-notifications', action, 'not-found');
   if (!ctx.actor.roles.some((r) => SEEN_QUEUE_ROLES.includes(r))) {
     throw refuse('agency', { action, entityType: 'agency', entityId: ctx.actor.agencyId });
   }

@@ -93,7 +93,23 @@ export const NewPractitioner = z
     email: z.email('Enter an e-mail address like name@example.org').max(320),
     jobTitle: Text.trim().max(200).optional(),
     roles: z.array(Role).min(1, 'Give at least one role'),
-    password: z.string().min(12, 'A password must have at least 12 characters').max(200).optional(),
   })
-  .meta({ id: 'NewPractitioner' });
+  .meta({ id: 'NewPractitioner', description: 'A new login. No password: its owner chooses one through the set-password link in the answer (an administrator never sets or learns it).' });
 export type NewPractitioner = z.infer<typeof NewPractitioner>;
+
+/**
+ * The system's own way in (the demo's fictional accounts, tests): a password or none. Never
+ * reachable over HTTP — the API and pages take NewPractitioner, which has no password.
+ */
+export type NewPractitionerAsSystem = NewPractitioner & { password?: string | undefined };
+
+export const SetPasswordLink = z
+  .object({
+    url: z.string().meta({ description: 'The one-time link to hand to the practitioner (in person or by a channel you trust). Shown once: Jigsaw keeps only its hash.' }),
+    expiresAt: z.string().meta({ description: 'When the link stops working (JIGSAW_SET_PASSWORD_HOURS after it was made).' }),
+  })
+  .meta({ id: 'SetPasswordLink' });
+export type SetPasswordLink = z.infer<typeof SetPasswordLink>;
+
+export const AddedPractitioner = Practitioner.extend({ setPasswordLink: SetPasswordLink }).meta({ id: 'AddedPractitioner' });
+export type AddedPractitioner = z.infer<typeof AddedPractitioner>;

@@ -1,3 +1,4 @@
+import { checkView } from '../access/views.ts';
 import { decideAgency, decidePerson } from '../access/policy.ts';
 import { audit, command, refuse } from '../audit/audit.ts';
 import type { Queryable } from '../db/database.ts';
@@ -156,9 +157,7 @@ export async function searchPeople(ctx: ActorContext, q: PersonSearch, req: Page
 /** One page of a search; the cursor moves on past anyone the policy does not show. */
 export async function searchPeoplePage(ctx: ActorContext, q: PersonSearch, req: PageRequest<PersonSearchKey>): Promise<Page<Person>> {
   return command(ctx, async (tx) => {
-    if (!decideAgency(ctx.actor, 'create-person', ctx.actor.agencyId).allowed) {
-      throw refuse('agency', { action: 'person.search', entityType: 'agency', entityId: ctx.actor.agencyId });
-    }
+    checkView(ctx, 'people', 'person.search', 'not-found');
     const terms = (q.name ?? '').toLowerCase().split(/\s+/).filter(Boolean);
     const { rows, nextCursor } = await keysetPage('people.search', req, async (after, n) => (await tx.query<{ id: string; key_at: string }>(
       `SELECT p.id, ${sqlKeyTime('p.created_at')} AS key_at FROM person p

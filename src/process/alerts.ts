@@ -254,13 +254,13 @@ const toAlert = (r: AlertRow): OverdueAlert => ({
 export const ALERT_LIST_LIMIT = 1000;
 
 /**
- * The authority's alerts for its managers (and auditors): those awaiting acknowledgement, most
+ * The authority's alerts for its managers (not its auditors: each alert names a child): those awaiting acknowledgement, most
  * overdue first, or the whole history, newest first. Refreshes the authority's alerts first, so a
  * step overdue since the last sweep is already there.
  */
 export async function listAlerts(ctx: ActorContext, status: AlertStatus = 'open'): Promise<OverdueAlert[]> {
   return command(ctx, async (tx) => {
-    await checkOverseer(ctx, tx, 'alert.list');
+    await checkOverseer(ctx, tx, 'alert.list', 'overdue-alerts');
     await refreshAlerts(tx, ctx.clock.now(), ctx.actor.agencyId);
     const { rows } = await tx.query<AlertRow>(
       status === 'open'
@@ -341,7 +341,7 @@ export const weekEnding = (date: string): string => addDays(date, (7 - new Date(
 /** Counts of due and overdue statutory steps for the caller's authority, by team and by worker. */
 export async function dueSummary(ctx: ActorContext): Promise<DueSummary> {
   return command(ctx, async (tx) => {
-    await checkOverseer(ctx, tx, 'oversight.due-summary');
+    await checkOverseer(ctx, tx, 'oversight.due-summary', 'due-summary');
     const now = ctx.clock.now();
     const today = londonDate(now);
     const weekEnds = weekEnding(today);

@@ -8,6 +8,7 @@ import { isOverdue, next, reduce, type Action, type ActionFacts, type Assessment
 import type { DueStepKey, EpisodeActionInput, EpisodeKey, EpisodeSummary, OpenEpisode, RecordAction } from './schemas.ts';
 import { keysetPage, sqlKeyTime, type Page, type PageRequest } from '../shared/pagination.ts';
 import { decidePerson } from '../access/policy.ts';
+import { checkView } from '../access/views.ts';
 import { checkSafeClosure } from './monitoring.ts';
 import { notifyAgency } from '../sharing/notify.ts';
 import { syncFlags } from '../flags/flags.ts';
@@ -313,6 +314,7 @@ export async function listDueSteps(ctx: ActorContext, scope: { worker?: 'me' | u
 export async function listDueStepsPage(ctx: ActorContext, scope: { worker?: 'me' | undefined; team?: string | undefined; overdueOnly?: boolean }, req: PageRequest<DueStepKey>): Promise<Page<DueStep>> {
   return command(ctx, async (tx) => {
     await checkAuthority(ctx, tx);
+    checkView(ctx, 'due-steps', 'episode.due-list');
     const today = londonDate(ctx.clock.now());
     const { rows, nextCursor } = await keysetPage('due-steps', req, async (after, n) => (await tx.query<{ episode_id: string; child_person_id: string; allocated_worker_id: string | null; team: string | null; key: string; label: string; due_date: string; due_at: string | null; paragraph: string }>(
       `SELECT s.episode_id, e.child_person_id, e.allocated_worker_id, e.team, s.key, s.label, s.due_date, s.due_at, s.paragraph
@@ -342,6 +344,7 @@ export async function listDueStepsPage(ctx: ActorContext, scope: { worker?: 'me'
 export async function listEpisodesPage(ctx: ActorContext, q: { status?: 'open' | 'closed' | undefined; personId?: string | undefined }, req: PageRequest<EpisodeKey>): Promise<Page<EpisodeSummary>> {
   return command(ctx, async (tx) => {
     await checkAuthority(ctx, tx);
+    checkView(ctx, 'episodes', 'episode.list');
     const { rows, nextCursor } = await keysetPage('episodes', req, async (after, n) => (await tx.query<EpisodeRow & { child_agency_id: string; key_at: string }>(
       `SELECT e.*, p.agency_id AS child_agency_id, ${sqlKeyTime('e.opened_at')} AS key_at
          FROM episode e JOIN person p ON p.id = e.child_person_id

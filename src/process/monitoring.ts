@@ -1,3 +1,4 @@
+import { checkView } from '../access/views.ts';
 import { CASEWORK_ROLES, decidePerson, decideRecord, type Actor } from '../access/policy.ts';
 import { appendAudit, audit, command, refuse, AccessRefused } from '../audit/audit.ts';
 import { addDays, londonDate } from '../calendar/working-days.ts';
@@ -325,6 +326,7 @@ export async function getArrangement(ctx: ActorContext, id: string): Promise<Mon
  */
 export async function listArrangements(ctx: ActorContext, filter: { responsible?: 'me' | undefined; overdueOnly?: boolean | undefined; status?: 'active' | 'all' | undefined } = {}): Promise<MonitoringArrangement[]> {
   return command(ctx, async (tx) => {
+    checkView(ctx, 'monitoring', 'monitoring.arrangement.list');
     const { rows } = await tx.query<ArrangementRow>(
       `${SELECT_ARRANGEMENT}
         WHERE (a.recording_agency_id = $1 OR a.responsible_agency_id = $1 OR $1 = ANY(a.agreed_agency_ids)
@@ -423,6 +425,7 @@ export async function raiseMissedCheckAlerts(services: Services, now: Date): Pro
 /** Alerts on the arrangements the caller's agency is part of; open ones (not yet acknowledged) by default. */
 export async function listAlerts(ctx: ActorContext, filter: { status?: 'open' | 'all' | undefined } = {}): Promise<MonitoringAlert[]> {
   return command(ctx, async (tx) => {
+    checkView(ctx, 'monitoring', 'monitoring.alert.list');
     const { rows } = await tx.query<ArrangementRow>(
       `${SELECT_ARRANGEMENT}
         WHERE (a.recording_agency_id = $1 OR a.responsible_agency_id = $1 OR $1 = ANY(a.agreed_agency_ids)
@@ -675,7 +678,7 @@ function toNotice(actor: Actor, r: NoticeRow): ClosureNotice {
  */
 export async function listClosureNotices(ctx: ActorContext, filter: { status?: 'unacknowledged' | 'all' | undefined } = {}): Promise<ClosureNotice[]> {
   return command(ctx, async (tx) => {
-    if (!doesCasework(ctx.actor)) throw refuse('closure notice', { action: 'closure-notice.list', entityType: 'agency', entityId: ctx.actor.agencyId });
+    checkView(ctx, 'closure-notices', 'closure-notice.list', 'not-found');
     const { rows } = await tx.query<NoticeRow>(
       `${SELECT_NOTICE} WHERE (n.agency_id = $1 OR n.closing_agency_id = $1) AND ($2::boolean OR n.acknowledged_at IS NULL) ORDER BY n.notified_at, ra.name, n.id LIMIT 1000`,
       [ctx.actor.agencyId, filter.status === 'all']);

@@ -1,5 +1,6 @@
+import { checkView } from '../access/views.ts';
 import { CASEWORK_ROLES, decideAgency } from '../access/policy.ts';
-import { audit, command, refuse, type AccessRefused } from '../audit/audit.ts';
+import { audit, command, refuse } from '../audit/audit.ts';
 import { workingDayCalendar, type CalendarNation } from '../calendar/working-days.ts';
 import type { Queryable } from '../db/database.ts';
 import type { NewPersonParsed } from '../people/schemas.ts';
@@ -712,10 +713,6 @@ export async function getReferral(ctx: ActorContext, id: string): Promise<Referr
   });
 }
 
-function refuseQueue(ctx: ActorContext, action: string): AccessRefused {
-  return refuse('agency', { action, entityType: 'agency', entityId: ctx.actor.agencyId });
-}
-
 const nextDue = (v: Referral): string => v.steps.map((s) => s.due.slice(0, 10)).sort()[0] ?? '9999-12-31';
 /** The queue's order as a keyset: soonest next step, urgent first on the same day, oldest first, then id. */
 const queueKey = (v: Referral): IncomingReferralKey => [nextDue(v), v.urgent ? 0 : 1, v.madeAt, v.id];
@@ -733,7 +730,7 @@ export async function listIncomingReferrals(ctx: ActorContext, q: { status: 'ope
 export async function listIncomingReferralsPage(ctx: ActorContext, q: { status: 'open' | 'decided' | 'all'; overdueOnly?: boolean }, req: PageRequest<IncomingReferralKey>): Promise<Page<Referral>> {
   return command(ctx, async (tx) => {
     const action = 'referral.list-incoming';
-    if (!doesCasework(ctx)) throw refuseQueue(ctx, action);
+    checkView(ctx, 'referrals', action, 'not-found');
     const { rows } = await tx.query<ReferralRow>(
       `${SELECT_REFERRAL} WHERE r.to_agency_id = $1 AND ($2::text = 'all' OR ($2::text = 'open') = (r.decided_at IS NULL)) ORDER BY r.made_at DESC, r.id LIMIT 1000`,
       [ctx.actor.agencyId, q.status]);
@@ -757,7 +754,7 @@ export async function listOutgoingReferrals(ctx: ActorContext): Promise<Referral
 export async function listOutgoingReferralsPage(ctx: ActorContext, req: PageRequest<OutgoingReferralKey>): Promise<Page<Referral>> {
   return command(ctx, async (tx) => {
     const action = 'referral.list-outgoing';
-    if (!doesCasework(ctx)) throw refuseQueue(ctx, action);
+    checkView(ctx, 'referrals', action, 'not-found');
     const { rows, nextCursor } = await keysetPage('referrals.outgoing', req, async (after, n) => (await tx.query<ReferralRow & { key_at: string }>(
       `SELECT k.*, ${sqlKeyTime('k.made_at')} AS key_at FROM (${SELECT_REFERRAL}
           WHERE r.from_agency_id = $1 AND ($2::timestamptz IS NULL OR (r.made_at, r.id) < ($2::timestamptz, $3::uuid))

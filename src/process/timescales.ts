@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Role } from '../access/policy.ts';
+import { checkView } from '../access/views.ts';
 import { audit, command, refuse } from '../audit/audit.ts';
 import { londonDate, workingDayCalendar, type CalendarNation } from '../calendar/working-days.ts';
 import { median } from '../reports/board.ts';
@@ -16,20 +16,19 @@ import { isOverdue, reduce, type Action, type ActionFacts, type AssessmentModel,
  * at the moment the action that completed it was recorded, and the rules stay in engine.ts.
  */
 
-/** Who oversees the authority's process: its managers act; auditors may look. */
-export const OVERSIGHT_ROLES: readonly Role[] = ['manager', 'auditor'];
-
 /**
- * The caller must hold one of the roles in a children's social care authority. A refusal is
- * audited and answered 403: these figures are about the caller's own authority, so there is
- * nothing to hide by pretending it does not exist.
+ * The caller must be in a children's social care authority, and the policy (decideView) must let
+ * their role see this part of its oversight: managers see the alerts, which name children;
+ * managers and auditors see the figures, which do not. A refusal is audited and answered 403:
+ * these are about the caller's own authority, so there is nothing to hide by pretending otherwise.
  */
-export async function checkOverseer(ctx: ActorContext, tx: Tx, action: string, roles: readonly Role[] = OVERSIGHT_ROLES): Promise<void> {
+export async function checkOverseer(ctx: ActorContext, tx: Tx, action: string, view: 'overdue-alerts' | 'due-summary' | 'timescales'): Promise<void> {
   const a = (await tx.query<{ type: string }>('SELECT type FROM agency WHERE id = $1', [ctx.actor.agencyId])).rows[0];
-  if (a?.type !== 'childrens_social_care' || !ctx.actor.roles.some((r) => roles.includes(r))) {
+  if (a?.type !== 'childrens_social_care') {
     throw refuse('authority', { action, entityType: 'agency', entityId: ctx.actor.agencyId },
-      forbidden(`Only ${roles.map((r) => `${r}s`).join(' and ')} of children's social care see the authority's oversight of the process.`));
+      forbidden("Only managers and auditors of children's social care see the authority's oversight of the process."));
   }
+  checkView(ctx, view, action);
 }
 
 /** The calendar and assessment model of the authority's partnership (as the episodes service reads them). */
@@ -195,7 +194,7 @@ const figures = (t: Tally): TimescaleFigures => ({
  */
 export async function timescaleReport(ctx: ActorContext, q: TimescaleQuery, format: 'json' | 'csv' = 'json'): Promise<TimescaleReport> {
   return command(ctx, async (tx) => {
-    await checkOverseer(ctx, tx, 'oversight.timescales');
+    await checkOverseer(ctx, tx, 'oversight.timescales', 'timescales');
     const agencyId = ctx.actor.agencyId;
     const now = ctx.clock.now();
     const settings = await processSettingsFor(tx, agencyId);

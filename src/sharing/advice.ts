@@ -1,3 +1,4 @@
+import { checkView } from '../access/views.ts';
 import { audit, command, refuse } from '../audit/audit.ts';
 import type { ActorContext } from '../shared/context.ts';
 import { conflict } from '../shared/errors.ts';
@@ -53,6 +54,7 @@ const mayAdvise = (ctx: ActorContext, r: Row): boolean =>
 /** Requests waiting for the caller's advice: by name, or by the role they hold in their agency. */
 export async function listAdviceQueue(ctx: ActorContext): Promise<AdviceRequest[]> {
   return command(ctx, async (tx) => {
+    checkView(ctx, 'advice-requests', 'advice.list');
     const { rows } = await tx.query<Row>(`${SELECT} WHERE a.agency_id = $1 AND a.advice IS NULL ORDER BY a.asked_at`, [ctx.actor.agencyId]);
     const mine = rows.filter((r) => mayAdvise(ctx, r));
     await audit(ctx, tx, { action: 'advice.list', outcome: 'success', entityType: 'agency', entityId: ctx.actor.agencyId, detail: { count: mine.length } });

@@ -1,3 +1,4 @@
+import { checkView } from '../access/views.ts';
 import { z } from 'zod';
 import { audit, command, refuse } from '../audit/audit.ts';
 import type { Queryable } from '../db/database.ts';
@@ -53,6 +54,8 @@ export type NotificationKey = z.infer<typeof NotificationKey>;
 export async function listNotificationsPage(ctx: ActorContext, options: { unreadOnly?: boolean }, req: PageRequest<NotificationKey>): Promise<Page<Notification>> {
   const unreadOnly = options.unreadOnly ?? false;
   return command(ctx, async (tx) => {
+    // Notifications point at casework (a meeting, a referral, a share): casework roles only.
+    checkView(ctx, 'notifications', 'notification.list');
     const { rows, nextCursor } = await keysetPage('notifications', req, async (after, n) => (await tx.query<NotificationRow & { key_at: string }>(
       `${SELECT_NOTIFICATION_KEYED} WHERE practitioner_id = $1 AND (NOT $2::boolean OR read_at IS NULL)
           AND ($3::timestamptz IS NULL OR (created_at, id) < ($3::timestamptz, $4::uuid))

@@ -1,3 +1,4 @@
+import { checkView } from '../access/views.ts';
 import { z } from 'zod';
 import { CASEWORK_ROLES, decidePerson } from '../access/policy.ts';
 import { AccessRefused, audit, command, refuse, type AuditInput } from '../audit/audit.ts';
@@ -257,10 +258,6 @@ export async function sendInformationRequest(ctx: ActorContext, input: NewInform
   });
 }
 
-function refuseQueue(ctx: ActorContext, action: string): AccessRefused {
-  return refuse('agency', { action, entityType: 'agency', entityId: ctx.actor.agencyId });
-}
-
 /** The caller's agency's queue: open requests first, urgent ones first, oldest first (the first 500: the pages show them at once). */
 export async function listIncomingRequests(ctx: ActorContext, status?: RequestStatus): Promise<InformationRequest[]> {
   return (await listIncomingRequestsPage(ctx, status, { limit: 500 })).items;
@@ -275,7 +272,7 @@ export type OutgoingRequestKey = z.infer<typeof OutgoingRequestKey>;
 
 export async function listIncomingRequestsPage(ctx: ActorContext, status: RequestStatus | undefined, req: PageRequest<IncomingRequestKey>): Promise<Page<InformationRequest>> {
   return command(ctx, async (tx) => {
-    if (!doesCasework(ctx)) throw refuseQueue(ctx, 'information-request.list-incoming');
+    checkView(ctx, 'information-requests', 'information-request.list-incoming', 'not-found');
     const { rows, nextCursor } = await keysetPage('information-requests.incoming', req, async (after, n) => (await tx.query<RequestRow & { open_rank: number; urgent_rank: number; key_at: string }>(
       `SELECT k.* FROM (SELECT q.*, (q.status <> 'open')::int AS open_rank, (NOT q.urgent)::int AS urgent_rank, ${sqlKeyTime('q.requested_at')} AS key_at
                           FROM (${SELECT_REQUEST} WHERE r.to_agency_id = $1 AND ($2::text IS NULL OR r.status = $2)) q) k
@@ -297,7 +294,7 @@ export async function listOutgoingRequests(ctx: ActorContext): Promise<Informati
 
 export async function listOutgoingRequestsPage(ctx: ActorContext, req: PageRequest<OutgoingRequestKey>): Promise<Page<InformationRequest>> {
   return command(ctx, async (tx) => {
-    if (!doesCasework(ctx)) throw refuseQueue(ctx, 'information-request.list-outgoing');
+    checkView(ctx, 'information-requests', 'information-request.list-outgoing', 'not-found');
     const { rows, nextCursor } = await keysetPage('information-requests.outgoing', req, async (after, n) => (await tx.query<RequestRow & { key_at: string }>(
       `SELECT k.*, ${sqlKeyTime('k.requested_at')} AS key_at FROM (${SELECT_REQUEST}
           WHERE r.from_agency_id = $1 AND ($2::timestamptz IS NULL OR (r.requested_at, r.id) < ($2::timestamptz, $3::uuid))

@@ -1,3 +1,4 @@
+import { checkView } from '../access/views.ts';
 import { decideAgency, decideRecord } from '../access/policy.ts';
 import { grantsFor, liveGrants, withGrants } from './grants.ts';
 import { audit, command, refuse } from '../audit/audit.ts';
@@ -409,6 +410,7 @@ export interface UrgentOutstanding {
 /** Urgent shares still to be completed in the caller's agency, oldest first, until they are. */
 export async function listIncompleteUrgent(ctx: ActorContext): Promise<UrgentOutstanding[]> {
   return command(ctx, async (tx) => {
+    checkView(ctx, 'urgent-shares', 'share.urgent-outstanding');
     const { rows } = await tx.query<{ id: string; person_id: string; decided_by: string; decided_at: string; complete_by: string }>(
       'SELECT id, person_id, decided_by, decided_at, complete_by FROM share_decision WHERE agency_id = $1 AND urgent AND completed_at IS NULL ORDER BY decided_at',
       [ctx.actor.agencyId]);

@@ -17,6 +17,7 @@ import { registerProcessPages } from './pages/process.ts';
 import { registerRecordPages } from './pages/records.ts';
 import { registerReferralPages } from './pages/referrals.ts';
 import { registerRequestPages } from './pages/requests.ts';
+import { registerSetPasswordPages } from './pages/set-password.ts';
 import { registerSharingPages } from './pages/sharing.ts';
 import { registerTaskPages } from './pages/tasks.ts';
 import { govukStylesheet } from './stylesheet.ts';
@@ -143,6 +144,7 @@ export async function webPlugin(app: FastifyInstance, opts: WebOptions & { notFo
     });
 
     registerAuthPages(web);
+    registerSetPasswordPages(web);
     registerLegalPages(web);
     registerTaskPages(web);
     registerPeoplePages(web);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Role } from '../access/policy.ts';
+import { CASEWORK_ROLES, type Role } from '../access/policy.ts';
 import { mayLookUpFlags } from '../flags/lookup.ts';
 import { readsSeenQueue } from '../notifications/seen.ts';
 import type { AuthSettings } from '../auth/auth.ts';
@@ -134,14 +134,17 @@ export class Web {
   }
 
   private nav(path: string, roles: readonly Role[], agencyType: string): NavItem[] {
-    const items: NavItem[] = [
-      { href: '/tasks', text: 'My tasks' },
-      { href: '/people/find', text: 'Find a person' },
-      { href: '/shared-with-me', text: 'Shared with you' },
-      { href: '/requests', text: 'Requests' },
-      { href: '/referrals', text: 'Referrals' },
-    ];
-    if (agencyType === 'childrens_social_care') items.push({ href: '/process', text: 'Process' });
+    const items: NavItem[] = [{ href: '/tasks', text: 'My tasks' }];
+    // Casework pages only for casework roles: the policy refuses their lists to anyone else.
+    if (roles.some((r) => CASEWORK_ROLES.includes(r))) {
+      items.push(
+        { href: '/people/find', text: 'Find a person' },
+        { href: '/shared-with-me', text: 'Shared with you' },
+        { href: '/requests', text: 'Requests' },
+        { href: '/referrals', text: 'Referrals' },
+      );
+      if (agencyType === 'childrens_social_care') items.push({ href: '/process', text: 'Process' });
+    }
     // The flag pages, for those their services serve (the services still decide on every request).
     if (mayLookUpFlags(agencyType, roles)) items.push({ href: '/flags/lookup', text: 'Flag lookup' });
     if (readsSeenQueue(agencyType, roles)) items.push({ href: '/seen-notifications', text: 'Children seen' });

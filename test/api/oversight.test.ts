@@ -58,7 +58,10 @@ describe("managers' oversight of the process over HTTP", () => {
     expect(ack.statusCode).toBe(200);
     expect(ack.json().acknowledged).toEqual({ at: '2027-01-06T11:30:00.000Z', byPractitionerId: w.manager.actor.practitionerId, byName: 'Grace Okafor', note: 'Conference on 8 January' });
     expect((await get(w.app, w.manager, '/oversight/alerts')).json()).toEqual([]);
-    expect((await get(w.app, w.auditor, '/oversight/alerts?status=all')).json()).toEqual([ack.json()]);
+    expect((await get(w.app, w.manager, '/oversight/alerts?status=all')).json()).toEqual([ack.json()]);
+    // An auditor sees the figures, not the alerts: each names a child (issue 16).
+    expect((await get(w.app, w.auditor, '/oversight/alerts?status=all')).statusCode).toBe(403);
+    expect((await get(w.app, w.auditor, '/oversight/due-summary')).statusCode).toBe(200);
     expect((await acknowledge(w.app, w.manager, alerts[0].id, {})).statusCode).toBe(409);
   });
 

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ROLES } from '../../access/policy.ts';
-import { addPractitioner, listAgencies, listAgencyPractitioners, setAgencySensitivity } from '../../partnership/partnership.ts';
+import { addPractitioner, issueSetPasswordLink, listAgencies, listAgencyPractitioners, setAgencySensitivity } from '../../partnership/partnership.ts';
+import type { SetPasswordLink } from '../../partnership/schemas.ts';
 import { AgencySensitivity, NewPractitioner, SENSITIVE_AGENCY_TYPES } from '../../partnership/schemas.ts';
 import { fieldProblems } from '../../shared/errors.ts';
 import { FormErrors, formOf, list, opt, parseForm, str, validationProblem } from '../forms.ts';
@@ -42,9 +43,10 @@ export function registerAdminPages(web: Web): void {
     return reply.redirect('/admin/agencies?done=agency-updated', 303);
   });
 
-  const practitionersPage = async (request: FastifyRequest, reply: FastifyReply, values: Record<string, unknown>, errors?: FormErrors): Promise<FastifyReply> => {
+  /** `issued`: a set-password link just made, shown on this one answer and never again (it is not in any address). */
+  const practitionersPage = async (request: FastifyRequest, reply: FastifyReply, values: Record<string, unknown>, errors?: FormErrors, issued?: { link: SetPasswordLink; name: string }): Promise<FastifyReply> => {
     const practitioners = await safely(() => listAgencyPractitioners(web.ctx(request)));
-    const data = { pageTitle: 'Practitioners', practitioners, roles: roleItems, canManage: web.roles(request).includes('administrator'), values, backLink: '/admin' };
+    const data = { pageTitle: 'Practitioners', practitioners, roles: roleItems, canManage: web.roles(request).includes('administrator'), values, backLink: '/admin', issued };
     return errors?.any ? web.renderErrors(request, reply, 'admin/practitioners.njk', errors, data) : web.render(request, reply, 'admin/practitioners.njk', { ...data, errors: {}, errorList: [] });
   };
 
@@ -60,8 +62,9 @@ export function registerAdminPages(web: Web): void {
     if (!parsed.success) errors.addProblems(fieldProblems(parsed.error), map, 'name');
     if (!errors.any && parsed.success) {
       try {
-        await addPractitioner(ctx, parsed.data);
-        return reply.redirect('/admin/practitioners?done=practitioner-added', 303);
+        const added = await addPractitioner(ctx, parsed.data);
+        // Not a redirect: the link must be shown in this answer only, never in an address or a later page.
+        return practitionersPage(request, reply, { roles: [] }, undefined, { link: added.setPasswordLink, name: added.name });
       } catch (err) {
         const p = validationProblem(err);
         if (!p) throw err;
@@ -69,5 +72,13 @@ export function registerAdminPages(web: Web): void {
       }
     }
     return practitionersPage(request, reply, values, errors);
+  });
+
+  // A new link for a practitioner of the agency (forgotten password, expired link): it replaces any unused one.
+  app.post<{ Params: { id: string } }>('/admin/practitioners/:id/set-password-link', async (request, reply) => {
+    const ctx = web.ctx(request);
+    const link = await issueSetPasswordLink(ctx, request.params.id);
+    const name = (await safely(() => listAgencyPractitioners(ctx)))?.find((p) => p.id === request.params.id)?.name ?? 'the practitioner';
+    return practitionersPage(request, reply, { roles: [] }, undefined, { link, name });
   });
 }

@@ -1,5 +1,7 @@
 import { acceptLinkRequest, declineLinkRequest, listLinkRequests } from '../../matching/link-requests.ts';
 import { MatchDecisionReason } from '../../matching/schemas.ts';
+import type { AgencyView } from '../../access/policy.ts';
+import { maySee } from '../../access/views.ts';
 import { myActions } from '../../meetings/meetings.ts';
 import { Acknowledgement as AlertAcknowledgement, acknowledgeAlert as acknowledgeOverdue, listAlerts as listOverdueAlerts } from '../../process/alerts.ts';
 import { Acknowledgement as MissedCheckAcknowledgement } from '../../process/monitoring.schemas.ts';
@@ -23,16 +25,19 @@ export function registerTaskPages(web: Web): void {
 
   app.get('/tasks', async (request, reply) => {
     const ctx = web.ctx(request);
-    const notifications = (await listNotifications(ctx, { unreadOnly: true })).map((n) => ({ ...n, href: notificationHref(n) }));
-    const advice = await safely(() => listAdviceQueue(ctx));
-    const requests = await safely(() => listIncomingRequests(ctx, 'open'));
-    const referrals = await safely(() => listIncomingReferrals(ctx, { status: 'open' }));
-    const outgoing = (await safely(() => listOutgoingReferrals(ctx)))?.filter((r) => r.steps.some((s) => s.overdue || s.prompt) || r.progress !== 'decided');
-    const dueSteps = await safely(() => listDueSteps(ctx, { worker: 'me' }));
-    const overdueAlerts = await safely(() => listOverdueAlerts(ctx, 'open'));
-    const missedChecks = (await safely(() => listMissedChecks(ctx, { status: 'open' })))?.filter((a) => a.responsiblePractitionerId === ctx.actor.practitionerId || ctx.actor.roles.includes('safeguarding_lead'));
-    const actions = (await safely(() => myActions(ctx)))?.filter((a) => a.status === 'open');
-    const urgent = await safely(() => listIncompleteUrgent(ctx));
+    // Each list is asked for only when the policy lets this role see it (decideView): administrators
+    // and auditors do no casework, and a refused list would be audited as refused on every visit.
+    const see = <T>(view: AgencyView, load: () => Promise<T>): Promise<T | undefined> => (maySee(ctx, view) ? safely(load) : Promise.resolve(undefined));
+    const notifications = ((await see('notifications', () => listNotifications(ctx, { unreadOnly: true }))) ?? []).map((n) => ({ ...n, href: notificationHref(n) }));
+    const advice = await see('advice-requests', () => listAdviceQueue(ctx));
+    const requests = await see('information-requests', () => listIncomingRequests(ctx, 'open'));
+    const referrals = await see('referrals', () => listIncomingReferrals(ctx, { status: 'open' }));
+    const outgoing = (await see('referrals', () => listOutgoingReferrals(ctx)))?.filter((r) => r.steps.some((s) => s.overdue || s.prompt) || r.progress !== 'decided');
+    const dueSteps = await see('due-steps', () => listDueSteps(ctx, { worker: 'me' }));
+    const overdueAlerts = await see('overdue-alerts', () => listOverdueAlerts(ctx, 'open'));
+    const missedChecks = (await see('monitoring', () => listMissedChecks(ctx, { status: 'open' })))?.filter((a) => a.responsiblePractitionerId === ctx.actor.practitionerId || ctx.actor.roles.includes('safeguarding_lead'));
+    const actions = (await see('meeting-actions', () => myActions(ctx)))?.filter((a) => a.status === 'open');
+    const urgent = await see('urgent-shares', () => listIncompleteUrgent(ctx));
     // Same-person link requests another agency made to this one (empty for roles that do not answer them).
     const linkRequests = (await safely(() => listLinkRequests(ctx)))?.filter((r) => r.direction === 'incoming' && r.status === 'pending');
     // Asked only of roles that read the queue: any other role's attempt would be audited as refused on every visit.
