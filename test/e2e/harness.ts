@@ -105,10 +105,11 @@ export class Journey {
     await this.navigate(() => this.page.getByRole(role, { name, exact: typeof name === 'string' }).first().click());
   }
 
-  async signIn(email: string): Promise<void> {
+  /** Signs in with the demo password, or with `password` (someone who chose their own). */
+  async signIn(email: string, password = PASSWORD): Promise<void> {
     await this.goto('/sign-in');
     await this.page.getByLabel('E-mail address').fill(email);
-    await this.page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await this.page.getByLabel('Password', { exact: true }).fill(password);
     await this.click('Sign in');
   }
 

@@ -488,6 +488,23 @@ describe('the practitioners’ web pages, in Chromium', () => {
       await choose(j, 'Roles', 'Manager');
       await j.click('Add practitioner');
       expect(await p.locator('tbody').innerText()).toContain('Grace Okafor');
+      // The administrator is given a one-time link, never a password; Grace chooses hers on it.
+      const link = new URL(await p.locator('#set-password-link').innerText());
+      await j.signOut();
+      await j.goto(link.pathname);
+      expect(await j.heading()).toBe('Choose your password');
+      await p.getByLabel('New password', { exact: true }).fill('password1234');
+      await p.getByLabel('Enter the new password again').fill('password1234');
+      await j.click('Set password');
+      expect(await p.locator('.govuk-error-summary').innerText()).toContain('There is a problem');
+      await p.getByLabel('New password', { exact: true }).fill('kettle orbit marmalade lantern');
+      await p.getByLabel('Enter the new password again').fill('kettle orbit marmalade lantern');
+      await j.click('Set password');
+      expect(await p.locator('.govuk-panel__title').innerText()).toBe('Your password has been set');
+      await j.goto(link.pathname).catch(() => undefined);
+      expect(await p.locator('main').innerText()).toMatch(/already been used/);
+      await j.signIn('grace.okafor@e2e.example', 'kettle orbit marmalade lantern');
+      expect(await j.heading()).not.toBe('Sign in');
       await j.goto('/no-such-page-here').catch(() => undefined);
       expect(j.consoleErrors.filter((e) => !e.includes('/no-such-page-here'))).toEqual([]);
     });
