@@ -6,6 +6,7 @@ import type { Queryable } from '../db/database.ts';
 import { personInReach } from '../people/people.ts';
 import type { ActorContext } from '../shared/context.ts';
 import { DEFAULT_HOUSEHOLD, defaultModel, Scorer, type MatchModel, type PairScore, type TermFrequencies } from './model.ts';
+import { DATE_OF_BIRTH } from './comparisons.ts';
 import { prepare, type MatchInput, type Prepared } from './record.ts';
 import { callerHasBasis, disclose, noticeFor, type ScoredCandidate } from './disclosure.ts';
 import type { Candidate, Candidates, CandidateSearch } from './schemas.ts';
@@ -39,6 +40,7 @@ export function shippedModel(): MatchModel {
 export const OFFER_THRESHOLD = 0.2;
 const CONFIDENT = 0.95;
 const MAX_CANDIDATES = 20;
+const DOB_DIFFERENT = DATE_OF_BIRTH.levels.indexOf('different');
 /** A query reads at most this many people sharing a key: enough for the rarest-name cases, bounded for the commonest. */
 const MAX_ROWS = 3000;
 
@@ -54,6 +56,12 @@ export const MIN_PRIOR_POPULATION = 100_000;
 /** λ for a query among `entries` indexed people: among N people, a person has about d duplicates. */
 export function productPrior(model: MatchModel, entries: number): number {
   return Math.min(Math.max(model.duplicatesPerRecord / Math.max(entries, MIN_PRIOR_POPULATION), 1e-12), 0.5);
+}
+
+/** The product's scorer: an exact name never counts below a one-letter slip of it, so labels do not fall as agreement grows. */
+export function productScorer(tf: TermFrequencies): Scorer {
+  const model = shippedModel();
+  return new Scorer(model, tf, productPrior(model, tf.total), undefined, true);
 }
 
 export function confidenceOf(score: PairScore): Candidate['confidence'] {
@@ -78,10 +86,29 @@ export async function termFrequenciesFor(tx: Queryable, q: Prepared): Promise<Te
   );
   const tf: TermFrequencies = { total: 1, first: new Map(), last: new Map() };
   for (const r of rows) {
-    if (r.field === '*') tf.total = Math.max(Number(r.n), 1);
+    // The model's u describe a population of at least MIN_PRIOR_POPULATION (as the prior does): in a
+    // database of a few dozen entries, three Conors are not a common name.
+    if (r.field === '*') tf.total = Math.max(Number(r.n), MIN_PRIOR_POPULATION);
     else (r.field === 'first' ? tf.first : tf.last).set(r.value, Number(r.n));
   }
   return tf;
+}
+
+/**
+ * A name's frequency is meant to say how many different people bear it. Entries agreeing with the
+ * query on the name and (nearly) on the date of birth are most likely this very person recorded
+ * by other agencies: counted as separate people, every agency recording "Mark Doyle" would make
+ * the name look commoner and the probation service's "Marc Doyle" less likely to be him.
+ */
+export function countPeopleOnce(tf: TermFrequencies, q: Prepared, entries: readonly Prepared[]): void {
+  if (!q.dob) return;
+  for (const field of ['first', 'last'] as const) {
+    const value = q[field];
+    const count = tf[field].get(value);
+    if (!value || count === undefined) continue;
+    const same = entries.filter((e) => e[field] === value && e.dob && DATE_OF_BIRTH.compare(q, e) < DOB_DIFFERENT).length;
+    if (same > 0) tf[field].set(value, Math.max(1, count - same));
+  }
 }
 
 /**
@@ -94,8 +121,6 @@ export async function scoreCandidates(ctx: ActorContext, tx: Queryable, input: M
   if (keys.length === 0) return [];
   const q = prepare(input);
   const tf = await termFrequenciesFor(tx, q);
-  const model = shippedModel();
-  const scorer = new Scorer(model, tf, productPrior(model, tf.total));
   const { rows } = await tx.query<Row>(
     `SELECT m.person_id, m.agency_id, a.name AS agency_name, a.type AS agency_type, a.sensitive AS agency_sensitive, m.features
        FROM (SELECT DISTINCT k.person_id FROM person_match_key k ${ownAgencyOnly ? 'JOIN person_match o ON o.person_id = k.person_id AND o.agency_id = $2' : ''}
@@ -106,10 +131,12 @@ export async function scoreCandidates(ctx: ActorContext, tx: Queryable, input: M
         AND m.person_id <> ALL($3::uuid[])`,
     [keys, ctx.actor.agencyId, exclude],
   );
+  const entries = rows.map((r) => prepare(typeof r.features === 'string' ? (JSON.parse(r.features) as MatchInput) : r.features));
+  countPeopleOnce(tf, q, entries);
+  const scorer = productScorer(tf);
   const out: ScoredCandidate[] = [];
-  for (const r of rows) {
-    const features = typeof r.features === 'string' ? (JSON.parse(r.features) as MatchInput) : r.features;
-    const score = scorer.explain(q, prepare(features));
+  for (const [i, r] of rows.entries()) {
+    const score = scorer.explain(q, entries[i]!);
     if (score.probability < minProbability) continue;
     out.push({
       personId: r.person_id,

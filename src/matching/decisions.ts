@@ -6,10 +6,10 @@ import { personInReach } from '../people/people.ts';
 import type { ActorContext } from '../shared/context.ts';
 import { conflict, invalid } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
-import { OFFER_THRESHOLD, productPrior, shippedModel, termFrequenciesFor } from './candidates.ts';
+import { OFFER_THRESHOLD, productScorer, termFrequenciesFor } from './candidates.ts';
 import { resolveCandidate } from './disclosure.ts';
 import { acceptPending, insertLink, pendingRequestBetween } from './link-requests.ts';
-import { Scorer, type PairScore } from './model.ts';
+import type { PairScore } from './model.ts';
 import { prepare } from './record.ts';
 import type { NotSamePerson, SamePersonConfirmation, SamePersonOutcome } from './schemas.ts';
 import { loadMatchInput } from './store.ts';
@@ -28,8 +28,7 @@ export async function pairScore(tx: Queryable, personId: string, otherId: string
   if (!a || !b) return undefined;
   const qa = prepare(a.input);
   const tf = await termFrequenciesFor(tx, qa);
-  const model = shippedModel();
-  return new Scorer(model, tf, productPrior(model, tf.total)).explain(qa, prepare(b.input));
+  return productScorer(tf).explain(qa, prepare(b.input));
 }
 
 const liveNotSame = async (tx: Queryable, a: string, b: string): Promise<boolean> =>

@@ -166,6 +166,10 @@ const sharesHome = (f: number, level: number): boolean => SHARED_HOME[f]!.includ
 const FIRST_DIFFERENT = COMPARISONS[FIRST]!.levels.indexOf('different');
 const DOB_DIFFERENT = COMPARISONS[DOB]!.levels.indexOf('different');
 const FIRST_TYPO = COMPARISONS[FIRST]!.levels.indexOf('jaro_winkler_0.92');
+/** The one-slip level of each name comparison: an exact name never counts for less. */
+const NAME_TYPO: Readonly<Record<number, number>> = { [FIRST]: FIRST_TYPO, [LAST]: COMPARISONS[LAST]!.levels.indexOf('jaro_winkler_0.92') };
+/** First-name levels at which a shared home cannot be a brother or sister: the same name, a nickname, one slip. */
+const SAME_FIRST = [1, 2, FIRST_TYPO];
 /** A rare exact name is strong evidence, but a unique misspelling is not worth more than this. */
 const MAX_TF_BONUS = 5;
 
@@ -248,6 +252,7 @@ export class Scorer {
     return (this.lastCacheStore ??= new NamePairCache());
   }
   private tfFirstById: Float64Array | null = null;
+  private readonly scratch = new Uint8Array(COMPARISONS.length);
   private tfLastById: Float64Array | null = null;
 
   constructor(
@@ -256,6 +261,7 @@ export class Scorer {
     prior = model.probabilityTwoRandomRecordsMatch,
     /** Which comparisons have data at all (see fieldsPresent): absent ones cannot lift a pair, which lets more pairs be abandoned early. */
     present?: readonly boolean[],
+    private readonly exactFloor = false,
   ) {
     this.priorWeight = weightOf(prior);
     this.weights = COMPARISONS.map((c) => {
@@ -317,13 +323,12 @@ export class Scorer {
 
   /** The match weight, or -Infinity as soon as it can no longer reach minWeight. */
   weight(a: Prepared, b: Prepared, minWeight = -Infinity): number {
+    // The running total counts every field as between strangers: an upper bound of the final
+    // weight (family weights are never above, the household counts once), so abandoning is safe.
     let w = this.priorWeight;
     let home = 0;
     let shared = false;
-    let firstLevel = 0;
-    let lastLevel = 0;
-    let dobLevel = 0;
-    let lastTf = 0;
+    const levels = this.scratch.fill(0);
     for (let p = 0; p < ORDER.length; p++) {
       if (w + home + this.maxAfter[p]! < minWeight) return -Infinity;
       const f = ORDER[p]!;
@@ -341,8 +346,9 @@ export class Scorer {
       } else {
         level = COMPARISONS[f]!.compare(a, b);
       }
+      levels[f] = level;
       if (level === 0) continue;
-      const lw = this.weights[f]![level]!;
+      const lw = this.fieldWeight(f, level, this.weights, a, true);
       if (HOUSEHOLD[f] && this.families) {
         if (lw < 0) w += lw;
         else if (lw > home) home = lw;
@@ -350,21 +356,65 @@ export class Scorer {
         continue;
       }
       w += lw;
-      if (f === FIRST) {
-        firstLevel = level;
-        if (level === 1) w += this.tfAdjust(f, a);
-      } else if (f === LAST) {
-        lastLevel = level;
-        if (level === 1) w += (lastTf = this.tfAdjust(f, a));
-      } else if (f === DOB) dobLevel = level;
     }
     if (!shared) return w + home;
-    // One family: names and date of birth weighed as between its members; a shared surname's rarity says nothing there.
-    const fw = this.familyWeights;
-    w += fw[FIRST]![firstLevel]! - this.weights[FIRST]![firstLevel]!;
-    w += fw[LAST]![lastLevel]! - this.weights[LAST]![lastLevel]! - lastTf;
-    w += fw[DOB]![dobLevel]! - this.weights[DOB]![dobLevel]!;
-    return w + Math.min(home, this.homeCap);
+    return this.evaluate(levels, a);
+  }
+
+  /**
+   * One field's weight at a level. An exact name is weighed by its frequency, but never below a
+   * one-letter slip of it where a practitioner reads the answer (exactNeverBelowSlip), nor ever
+   * against the pair: a name's count could otherwise make "Conor" = "Conor" count for less than
+   * "Conor" = "Connor". Batch runs keep the plain adjustment (the floor costs them precision on
+   * files full of common names, where a slip's m/u is learnt high).
+   */
+  private fieldWeight(f: number, level: number, table: readonly Float64Array[], a: Prepared, tf: boolean): number {
+    const lw = table[f]![level]!;
+    if (level !== 1 || (f !== FIRST && f !== LAST)) return lw;
+    return Math.max(tf ? lw + this.tfAdjust(f, a) : lw, this.exactFloor ? table[f]![NAME_TYPO[f]!]! : 0, 0);
+  }
+
+  /**
+   * Each field's weight and the total, for a pair's levels. Entries sharing a home or a parent are
+   * weighed as members of one family ("which member is this?"). But when their first names are
+   * the same (or a nickname, or one slip apart) a shared home is no sign of a brother or sister,
+   * so it may never make them less likely than the same entries without the household details:
+   * agreeing evidence never lowers a score (the twins guard keeps names that merely sound alike).
+   */
+  private evaluate(levels: Uint8Array, a: Prepared, out?: Float64Array): number {
+    const shared = this.families && COMPARISONS.some((_, f) => HOUSEHOLD[f] && sharesHome(f, levels[f]!));
+    const family = this.evaluateAs(levels, a, shared, false, out);
+    if (!shared || !SAME_FIRST.includes(levels[FIRST]!)) return family;
+    const apartOut = out ? new Float64Array(out.length) : undefined;
+    const apart = this.evaluateAs(levels, a, false, true, apartOut);
+    if (apart > family && out && apartOut) out.set(apartOut);
+    return Math.max(family, apart);
+  }
+
+  private evaluateAs(levels: Uint8Array, a: Prepared, family: boolean, withoutHome: boolean, out?: Float64Array): number {
+    const table = family ? this.familyWeights : this.weights;
+    let strongest = -1;
+    let home = 0;
+    let w = this.priorWeight;
+    for (let f = 0; f < COMPARISONS.length; f++) {
+      const level = levels[f]!;
+      if (out) out[f] = 0;
+      if (level === 0 || (withoutHome && HOUSEHOLD[f] && sharesHome(f, level))) continue;
+      // Within a family a shared surname's rarity says nothing.
+      const lw = this.fieldWeight(f, level, table, a, f === FIRST || !family);
+      if (this.families && HOUSEHOLD[f] && lw > 0) {
+        if (lw > home) {
+          home = lw;
+          strongest = f;
+        }
+        continue;
+      }
+      w += lw;
+      if (out) out[f] = lw;
+    }
+    const counted = family ? Math.min(home, this.homeCap) : home;
+    if (out && strongest >= 0) out[strongest] = counted;
+    return w + counted;
   }
 
   /** Levels of every comparison for a pair (for training and explanation). */
@@ -377,29 +427,20 @@ export class Scorer {
   explain(a: Prepared, b: Prepared): PairScore {
     const levels = this.levels(a, b);
     const shared = this.families && COMPARISONS.some((_, f) => HOUSEHOLD[f] && sharesHome(f, levels[f]!));
-    const table = shared ? this.familyWeights : this.weights;
-    // The household agreement that counts: the strongest, held to the household's odds when the entries share a home.
-    let strongest = -1;
-    COMPARISONS.forEach((_, f) => {
-      if (this.families && HOUSEHOLD[f] && levels[f]! > 0 && this.weights[f]![levels[f]!]! > 0 && (strongest < 0 || this.weights[f]![levels[f]!]! > this.weights[strongest]![levels[strongest]!]!)) strongest = f;
-    });
-    let w = this.priorWeight;
+    const perField = new Float64Array(COMPARISONS.length);
+    const w = this.evaluate(levels, a, perField);
     const contributions: Contribution[] = [];
     const conflicts: string[] = [];
     COMPARISONS.forEach((c, f) => {
       const level = levels[f]!;
       if (level === 0) return;
-      let lw = table[f]![level]!;
       let text = c.describe(a, b, level);
-      if (this.families && HOUSEHOLD[f] && lw > 0) lw = f !== strongest ? 0 : shared ? Math.min(lw, this.homeCap) : lw;
       if (level === 1 && (f === FIRST || (f === LAST && !shared)) && this.tf) {
         const adj = this.tfAdjust(f, a);
-        lw += adj;
         if (adj < -1) text += ' (a common name)';
         else if (adj > 1) text += ' (an uncommon name)';
       }
-      w += lw;
-      contributions.push({ field: c.field, level: c.levels[level]!, weight: Math.round(lw * 100) / 100, text });
+      contributions.push({ field: c.field, level: c.levels[level]!, weight: Math.round(perField[f]! * 100) / 100, text });
       if (c.field === 'nhs_number' && level === 3) conflicts.push('different NHS numbers');
       if (c.field === 'parents' && level === 2) conflicts.push('recorded parents all different');
     });
