@@ -17,7 +17,26 @@ export interface Comparison {
   describe(a: Prepared, b: Prepared, level: number): string;
 }
 
-const jw2 = (a: string, b: string): string => jaroWinkler(a, b).toFixed(2);
+/** Two strings one insertion, deletion or substitution apart (Conor and Connor, Reed and Reid). */
+export function withinOneEdit(a: string, b: string): boolean {
+  if (a === b) return true;
+  if (Math.abs(a.length - b.length) > 1) return false;
+  const [s, l] = a.length <= b.length ? [a, b] : [b, a];
+  let i = 0;
+  while (i < s.length && s.charCodeAt(i) === l.charCodeAt(i)) i++;
+  // Past the first difference, the rest must agree after skipping one letter of the longer (or one of each).
+  return s.length === l.length ? s.slice(i + 1) === l.slice(i + 1) : s.slice(i) === l.slice(i + 1);
+}
+
+/**
+ * How two different spellings of a name compare, in words a practitioner can check without a
+ * similarity score ("Jaro–Winkler 0.96" means nothing to them) and without quoting either name.
+ */
+function spelling(what: string, a: string, b: string, sounds: boolean): string {
+  if (withinOneEdit(a, b)) return `${what} nearly the same (one letter different)${sounds ? ', sounds the same' : ''}`;
+  if (adjacentTransposition(a, b)) return `${what} nearly the same (two letters swapped)`;
+  return sounds ? `${what} sounds the same` : `${what} spelt similarly`;
+}
 
 const phoneticMatch = (a1: string, a2: string, b1: string, b2: string): boolean =>
   a1 !== '' && (a1 === b1 || a1 === b2 || (a2 !== '' && (a2 === b1 || a2 === b2)));
@@ -89,7 +108,7 @@ export const FIRST_NAME: Comparison = {
     switch (level) {
       case 1: return 'same first name';
       case 2: return 'first names are a name and its nickname';
-      case 3: case 4: return `first name Jaro–Winkler ${jw2(a.first, b.first)}${level === 4 && phoneticMatch(a.firstDm, a.firstDm2, b.firstDm, b.firstDm2) ? ', sounds alike' : ''}`;
+      case 3: case 4: return spelling('first name', a.first, b.first, phoneticMatch(a.firstDm, a.firstDm2, b.firstDm, b.firstDm2));
       case 5: return 'first name matches an initial, middle name or other name';
       default: return 'different first name';
     }
@@ -132,7 +151,7 @@ export const LAST_NAME: Comparison = {
     switch (level) {
       case 1: return 'same surname';
       case 2: return 'first name and surname swapped';
-      case 3: case 5: return `surname Jaro–Winkler ${jw2(a.last, b.last)}`;
+      case 3: case 5: return spelling('surname', a.last, b.last, phoneticMatch(a.lastDm, a.lastDm2, b.lastDm, b.lastDm2));
       case 4: return 'surname matches part of a double-barrelled surname or another recorded surname';
       default: return 'different surname';
     }
@@ -150,7 +169,7 @@ export const MIDDLE_NAMES: Comparison = {
     return 4;
   },
   describe(a, b, level) {
-    return ['', 'same middle names', 'middle initial agrees', `middle names Jaro–Winkler ${jw2(a.middle, b.middle)}`, 'different middle names'][level] ?? 'different middle names';
+    return level === 3 ? spelling('middle names', a.middle, b.middle, false) : ['', 'same middle names', 'middle initial agrees', '', 'different middle names'][level] ?? 'different middle names';
   },
 };
 
@@ -169,8 +188,13 @@ export const DATE_OF_BIRTH: Comparison = {
     if (adjacentTransposition(a.dob, b.dob)) return 4;
     return 5;
   },
-  describe(_a, _b, level) {
-    return ['', 'same date of birth', 'date of birth with day and month swapped', 'date of birth one digit different', 'date of birth year off by one or ten, or two digits transposed', 'different date of birth'][level] ?? 'different date of birth';
+  describe(a, b, level) {
+    if (level === 4) {
+      const dy = Math.abs(a.dobY - b.dobY);
+      if (a.dobM === b.dobM && a.dobD === b.dobD && (dy === 1 || dy === 10)) return `date of birth ${dy === 1 ? 'a year' : 'ten years'} apart, same day and month`;
+      return 'date of birth with two neighbouring digits swapped';
+    }
+    return ['', 'same date of birth', 'same date of birth with day and month swapped', 'date of birth one digit different', '', 'different date of birth'][level] ?? 'different date of birth';
   },
 };
 
@@ -212,7 +236,7 @@ export const ADDRESS: Comparison = {
     return overlap >= 0.5 ? 3 : 4;
   },
   describe(a, b, level) {
-    return ['', 'same address', `address Jaro–Winkler ${jw2(a.addr, b.addr)}`, 'address shares half its words', 'different address'][level] ?? 'different address';
+    return ['', 'same address', spelling('address', a.addr, b.addr, false), 'address shares half its words', 'different address'][level] ?? 'different address';
   },
 };
 
@@ -238,7 +262,7 @@ export const TOWN: Comparison = {
     if (a.town === b.town) return 1;
     return jaroWinkler(a.town, b.town) >= 0.9 ? 2 : 3;
   },
-  describe: (a, b, level) => ['', 'same town', `town Jaro–Winkler ${jw2(a.town, b.town)}`, 'different town'][level] ?? 'different town',
+  describe: (a, b, level) => ['', 'same town', spelling('town', a.town, b.town, false), 'different town'][level] ?? 'different town',
 };
 
 /**
