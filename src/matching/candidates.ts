@@ -10,7 +10,7 @@ import { DATE_OF_BIRTH } from './comparisons.ts';
 import { prepare, type MatchInput, type Prepared } from './record.ts';
 import { callerHasBasis, disclose, noticeFor, type ScoredCandidate } from './disclosure.ts';
 import type { Candidate, Candidates, CandidateSearch } from './schemas.ts';
-import { loadMatchInput, matchKeys } from './store.ts';
+import { loadMatchInput, queryKeys } from './store.ts';
 
 /**
  * Candidates for "is this the same person?" among the people of the caller's partnerships. The
@@ -117,7 +117,7 @@ export function countPeopleOnce(tf: TermFrequencies, q: Prepared, entries: reado
  * that neither the answer nor the time it takes depends on what other agencies hold).
  */
 export async function scoreCandidates(ctx: ActorContext, tx: Queryable, input: MatchInput, postcodes: readonly string[], exclude: readonly string[], minProbability: number, ownAgencyOnly: boolean): Promise<ScoredCandidate[]> {
-  const keys = matchKeys(input, postcodes);
+  const keys = queryKeys(input, postcodes);
   if (keys.length === 0) return [];
   const q = prepare(input);
   const tf = await termFrequenciesFor(tx, q);

@@ -12,6 +12,8 @@ export interface MatchInput {
   otherNames?: readonly { firstName?: string | null | undefined; lastName?: string | null | undefined }[] | undefined;
   /** YYYY-MM-DD, YYYYMMDD or DD/MM/YYYY. */
   dateOfBirth?: string | null | undefined;
+  /** An unborn child's expected date of delivery (it has no date of birth yet). */
+  expectedDelivery?: string | null | undefined;
   sex?: string | null | undefined;
   nhsNumber?: string | null | undefined;
   address?: string | null | undefined;
@@ -49,6 +51,8 @@ export class Prepared {
   dobY = 0;
   dobM = 0;
   dobD = 0;
+  /** An unborn child's expected date of delivery, in days since 1970 (0: none). */
+  edd = 0;
   sex: 0 | 1 | 2 = 0;
   nhs = '';
   addr = '';
@@ -74,6 +78,12 @@ export class NameInterner {
     if (id === undefined) this.last.set(name, (id = this.last.size));
     return id;
   }
+}
+
+/** Days since 1970 of a YYYYMMDD date (NaN-safe: 0 when not a date). */
+export function dayNumber(yyyymmdd: string): number {
+  const t = Date.UTC(Number(yyyymmdd.slice(0, 4)), Number(yyyymmdd.slice(4, 6)) - 1, Number(yyyymmdd.slice(6, 8)));
+  return Number.isFinite(t) ? Math.round(t / 86_400_000) : 0;
 }
 
 export function prepare(input: MatchInput, interner?: NameInterner): Prepared {
@@ -110,6 +120,8 @@ export function prepare(input: MatchInput, interner?: NameInterner): Prepared {
     const dm = dob.slice(4, 6) <= dob.slice(6, 8) ? dob.slice(4) : dob.slice(6, 8) + dob.slice(4, 6);
     p.dobSorted = dob.slice(0, 4) + dm;
   }
+  const edd = normaliseDob(input.expectedDelivery);
+  if (edd && !dob) p.edd = dayNumber(edd);
   p.sex = normaliseSex(input.sex);
   p.nhs = normaliseNhs(input.nhsNumber);
   p.addr = normaliseText(input.address);

@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/database.ts';
 import { BLOCKING_RULES } from './blocking.ts';
+import { normaliseDob, phonetic } from './normalise.ts';
 import { prepare, type MatchInput } from './record.ts';
 
 /**
@@ -23,6 +24,32 @@ export function matchKeys(input: MatchInput, extraPostcodes: readonly string[] =
   return [...keys];
 }
 
+/**
+ * Keys kept for the product's searches, not for batch runs (which block on BLOCKING_RULES alone):
+ * the surname's sound, for a search by name alone (a surname, or a mistyped name with no date of
+ * birth), and each recorded parent's name sound, which finds an unborn child's entry (no name of
+ * its own, no date of birth) from its mother. Prefixed with letters so they never clash with the
+ * numbered rules' keys.
+ */
+export function searchKeys(input: MatchInput): string[] {
+  const p = prepare(input);
+  const keys: string[] = [];
+  if (p.lastDm) keys.push(`s:${p.lastDm}`);
+  for (const parent of p.parents ?? []) {
+    const words = parent.split(' ');
+    const [first, last] = [phonetic(words[0] ?? '')[0], phonetic(words.slice(1).join(''))[0]];
+    if (first && last) keys.push(`p:${first}|${last}`);
+  }
+  return keys;
+}
+
+/** The keys a search looks under: the rules' keys, a parent's, and a surname's sound when there is no date of birth to narrow it. */
+export function queryKeys(input: MatchInput, extraPostcodes: readonly string[] = []): string[] {
+  const own = searchKeys(input);
+  const wide = normaliseDob(input.dateOfBirth) ? own.filter((k) => !k.startsWith('s:')) : own;
+  return [...matchKeys(input, extraPostcodes), ...wide];
+}
+
 /** The first name and surname counted for term frequencies. */
 export function matchTerms(input: MatchInput): { first: string; last: string } {
   const p = prepare(input);
@@ -31,6 +58,8 @@ export function matchTerms(input: MatchInput): { first: string; last: string } {
 
 interface PersonFacts {
   agency_id: string;
+  kind: string;
+  expected_date_of_delivery: string | null;
   date_of_birth: string | null;
   sex: string;
   nhs_number: string | null;
@@ -38,7 +67,7 @@ interface PersonFacts {
 
 /** What the matcher compares about one person, from the person tables. */
 export async function loadMatchInput(tx: Queryable, personId: string): Promise<{ agencyId: string; input: MatchInput; postcodes: string[] } | undefined> {
-  const person = (await tx.query<PersonFacts>('SELECT agency_id, date_of_birth::text AS date_of_birth, sex, nhs_number FROM person WHERE id = $1', [personId])).rows[0];
+  const person = (await tx.query<PersonFacts>('SELECT agency_id, kind, date_of_birth::text AS date_of_birth, expected_date_of_delivery::text AS expected_date_of_delivery, sex, nhs_number FROM person WHERE id = $1', [personId])).rows[0];
   if (!person) return undefined;
   const names = (await tx.query<{ use: string; given_names: string; family_name: string }>('SELECT use, given_names, family_name FROM person_name WHERE person_id = $1 ORDER BY position', [personId])).rows;
   const addresses = (await tx.query<{ line1: string; line2: string | null; town: string | null; postcode: string | null; valid_to: string | null }>(
@@ -48,12 +77,17 @@ export async function loadMatchInput(tx: Queryable, personId: string): Promise<{
     `SELECT DISTINCT n.given_names, n.family_name FROM relationship r JOIN person_name n ON n.person_id = r.related_person_id AND n.use = 'usual'
       WHERE r.person_id = $1 AND r.type IN ('parent', 'parental_responsibility')`, [personId])).rows;
   const usual = names.find((n) => n.use === 'usual') ?? names[0];
+  // An unborn child is not named yet: "Baby" or "Baby of Maggie" is a placeholder, not evidence
+  // against the child's later entry. The surname is kept when it is a surname (often the mother's).
+  const unborn = person.kind === 'unborn';
+  const placeholder = (name: string | undefined): string | null => (!name || (unborn && /\b(baby|unborn)\b/i.test(name)) ? null : name);
   const current = [...addresses].reverse().find((a) => a.valid_to === null) ?? addresses.at(-1);
   const input: MatchInput = {
-    firstName: usual?.given_names ?? null,
-    lastName: usual?.family_name ?? null,
-    otherNames: names.filter((n) => n !== usual).map((n) => ({ firstName: n.given_names, lastName: n.family_name })),
+    firstName: unborn ? null : usual?.given_names ?? null,
+    lastName: placeholder(usual?.family_name),
+    otherNames: unborn ? [] : names.filter((n) => n !== usual).map((n) => ({ firstName: n.given_names, lastName: n.family_name })),
     dateOfBirth: person.date_of_birth,
+    expectedDelivery: unborn ? person.expected_date_of_delivery : null,
     sex: person.sex,
     nhsNumber: person.nhs_number,
     address: current ? [current.line1, current.line2].filter(Boolean).join(' ') : null,
@@ -99,5 +133,5 @@ export async function indexPerson(tx: Queryable, personId: string, at: Date): Pr
     [personId, loaded.agencyId, JSON.stringify(loaded.input), at.toISOString()],
   );
   await tx.query('DELETE FROM person_match_key WHERE person_id = $1', [personId]);
-  await tx.query('INSERT INTO person_match_key (key, person_id) SELECT k, $2 FROM unnest($1::text[]) AS k', [matchKeys(loaded.input, loaded.postcodes), personId]);
+  await tx.query('INSERT INTO person_match_key (key, person_id) SELECT k, $2 FROM unnest($1::text[]) AS k', [[...matchKeys(loaded.input, loaded.postcodes), ...searchKeys(loaded.input)], personId]);
 }
