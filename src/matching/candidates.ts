@@ -116,7 +116,7 @@ export function countPeopleOnce(tf: TermFrequencies, q: Prepared, entries: reado
  * for a caller with no basis to learn of other agencies' entries, in their own agency only (so
  * that neither the answer nor the time it takes depends on what other agencies hold).
  */
-export async function scoreCandidates(ctx: ActorContext, tx: Queryable, input: MatchInput, postcodes: readonly string[], exclude: readonly string[], minProbability: number, ownAgencyOnly: boolean): Promise<ScoredCandidate[]> {
+export async function scoreCandidates(ctx: ActorContext, tx: Queryable, input: MatchInput, postcodes: readonly string[], exclude: readonly string[], minProbability: number, ownAgencyOnly: boolean, namesOnly = false): Promise<ScoredCandidate[]> {
   const keys = queryKeys(input, postcodes);
   if (keys.length === 0) return [];
   const q = prepare(input);
@@ -137,7 +137,7 @@ export async function scoreCandidates(ctx: ActorContext, tx: Queryable, input: M
   const out: ScoredCandidate[] = [];
   for (const [i, r] of rows.entries()) {
     const score = scorer.explain(q, entries[i]!);
-    if (score.probability < minProbability) continue;
+    if (score.probability < minProbability && !(namesOnly && r.agency_id === ctx.actor.agencyId && namesAgree(score))) continue;
     out.push({
       personId: r.person_id,
       agencyId: r.agency_id,
@@ -153,6 +153,18 @@ export async function scoreCandidates(ctx: ActorContext, tx: Queryable, input: M
     });
   }
   return out.sort((a, b) => b.matchWeight - a.matchWeight || a.personId.localeCompare(b.personId)).slice(0, MAX_CANDIDATES);
+}
+
+/**
+ * A search by name alone cannot reach a high probability (a population holds several Conor
+ * Maddoxes), yet the practitioner is looking for one: their own agency's entries whose names
+ * agree, typing slips and sound-alikes included, are listed whatever the probability, ranked and
+ * labelled as usual. Another agency's entries still need the probability asked for: a name alone
+ * does not widen what is disclosed about other agencies (disclosure.ts).
+ */
+function namesAgree(score: PairScore): boolean {
+  const names = score.contributions.filter((c) => c.field === 'first_name' || c.field === 'last_name');
+  return names.length > 0 && names.every((c) => c.level !== 'different');
 }
 
 export async function notSameIds(tx: Queryable, personId: string): Promise<string[]> {
@@ -191,7 +203,8 @@ export async function searchCandidates(ctx: ActorContext, q: CandidateSearch): P
       address: q.address, postcode: q.postcode, town: q.town,
     };
     const basis = await callerHasBasis(ctx, tx);
-    const candidates = await disclose(ctx, tx, await scoreCandidates(ctx, tx, input, [], [], q.minProbability, !basis));
+    const namesOnly = !q.dateOfBirth && !q.nhsNumber;
+    const candidates = await disclose(ctx, tx, await scoreCandidates(ctx, tx, input, [], [], q.minProbability, !basis, namesOnly));
     await audit(ctx, tx, { action: 'person.candidate-search', outcome: 'success', detail: { candidates: candidates.length } });
     return { candidates, notice: noticeFor(basis) };
   });

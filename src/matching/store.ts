@@ -43,6 +43,21 @@ export function searchKeys(input: MatchInput): string[] {
   return keys;
 }
 
+const NAMES_SOUND = BLOCKING_RULES.findIndex((r) => r.name === 'names_sound');
+
+/**
+ * The keys under which the people search (free text, "Connor Madox", "Madox") also looks, so that
+ * a mistyped name finds the entry: the two names' sounds in either order, or a single name's sound
+ * as a surname.
+ */
+export function nameSearchKeys(name: string): string[] {
+  const words = name.trim().split(/\s+/).filter(Boolean);
+  if (words.length === 0) return [];
+  if (words.length === 1) return searchKeys({ lastName: words[0] }).filter((k) => k.startsWith('s:'));
+  const key = BLOCKING_RULES[NAMES_SOUND]!.key(prepare({ firstName: words[0], lastName: words.slice(1).join(' ') }));
+  return key ? [`${NAMES_SOUND}:${key}`] : [];
+}
+
 /** The keys a search looks under: the rules' keys, a parent's, and a surname's sound when there is no date of birth to narrow it. */
 export function queryKeys(input: MatchInput, extraPostcodes: readonly string[] = []): string[] {
   const own = searchKeys(input);

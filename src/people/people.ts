@@ -7,7 +7,7 @@ import { invalid, type FieldProblem } from '../shared/errors.ts';
 import { londonDate } from '../calendar/working-days.ts';
 import { newId } from '../shared/ids.ts';
 import { grantsFor, liveGrants, withGrants, type GrantInfo } from '../sharing/grants.ts';
-import { indexPerson } from '../matching/store.ts';
+import { indexPerson, nameSearchKeys } from '../matching/store.ts';
 import type { LeadWorker, NewAddress, NewLeadWorker, NewName, NewPersonParsed, NewRelationship, Person, PersonSearch, PersonSearchKey, Relationship } from './schemas.ts';
 import { keysetPage, sqlKeyTime, type Page, type PageRequest } from '../shared/pagination.ts';
 
@@ -148,8 +148,10 @@ function asRecipientSees(person: Person, grants: GrantInfo[]): Person {
   };
 }
 
-/** Finds people in the caller's own agency index. Cross-agency candidates come from matching. */
-/** People in the caller's agency's index matching a name, date of birth or NHS number, in the order they were added. */
+/**
+ * People in the caller's agency's index matching a name (its words, or how it sounds), date of
+ * birth or NHS number, in the order they were added. Cross-agency candidates come from matching.
+ */
 export async function searchPeople(ctx: ActorContext, q: PersonSearch, req: PageRequest<PersonSearchKey> = { limit: 50 }): Promise<Person[]> {
   return (await searchPeoplePage(ctx, q, req)).items;
 }
@@ -166,10 +168,12 @@ export async function searchPeoplePage(ctx: ActorContext, q: PersonSearch, req: 
           AND ($3::date IS NULL OR p.date_of_birth = $3)
           AND (cardinality($4::text[]) = 0 OR EXISTS (
                 SELECT 1 FROM person_name n WHERE n.person_id = p.id
-                   AND (SELECT bool_and(lower(n.given_names || ' ' || n.family_name) LIKE '%' || t || '%') FROM unnest($4::text[]) t)))
+                   AND (SELECT bool_and(lower(n.given_names || ' ' || n.family_name) LIKE '%' || t || '%') FROM unnest($4::text[]) t))
+               -- A mistyped name ("Connor Madox" for Conor Maddox) is found by how it sounds (the matcher's keys).
+               OR EXISTS (SELECT 1 FROM person_match_key k WHERE k.person_id = p.id AND k.key = ANY($8::text[])))
           AND ($5::timestamptz IS NULL OR (p.created_at, p.id) > ($5::timestamptz, $6::uuid))
         ORDER BY p.created_at, p.id LIMIT $7`,
-      [ctx.actor.agencyId, q.nhsNumber ?? null, q.dateOfBirth ?? null, terms, after?.[0] ?? null, after?.[1] ?? null, n],
+      [ctx.actor.agencyId, q.nhsNumber ?? null, q.dateOfBirth ?? null, terms, after?.[0] ?? null, after?.[1] ?? null, n, nameSearchKeys(q.name ?? '')],
     )).rows, (r): PersonSearchKey => [r.key_at, r.id], (r) => decidePerson(ctx.actor, 'read', { id: r.id, agencyId: ctx.actor.agencyId }).allowed);
     const people: Person[] = [];
     for (const r of rows) people.push(await loadPerson(tx, r.id));
