@@ -2,6 +2,7 @@ import { decideAgency, CASEWORK_ROLES, type Role } from '../access/policy.ts';
 import { auditArguments, command, refuse, type AuditInput, type AuditWho } from '../audit/audit.ts';
 import { Batcher, perDatabase } from '../db/batching.ts';
 import type { Database } from '../db/database.ts';
+import { withinOneEdit } from '../matching/comparisons.ts';
 import { normaliseNhsNumber } from '../people/nhs-number.ts';
 import type { ActorContext, Services } from '../shared/context.ts';
 import { forbidden } from '../shared/errors.ts';
@@ -191,7 +192,7 @@ export function nameSimilarity(a: string, b: string): number {
   return jaro + prefix * 0.1 * (1 - jaro);
 }
 
-/** Names agree exactly, or closely enough to be worth a check (a typing slip, a shortened given name). */
+/** Names agree exactly, or closely enough to be worth a check (a typing slip, one letter of the surname, a shortened given name). */
 export function nameAgreement(given: { givenNames: string; familyName: string }, held: { givenNames: string; familyName: string }): 'exact' | 'similar' | undefined {
   const gf = normaliseName(given.familyName);
   const hf = normaliseName(held.familyName);
@@ -200,7 +201,9 @@ export function nameAgreement(given: { givenNames: string; familyName: string },
   if (gf === hf && gg === hg) return 'exact';
   const family = nameSimilarity(gf, hf);
   const first = nameSimilarity(gg, hg);
-  if (family >= 0.9 && (first >= 0.85 || (gg !== '' && hg.startsWith(gg)) || (hg !== '' && gg.startsWith(hg)))) return 'similar';
+  // One letter different in the surname (Reed for Reid) is a typing or hearing slip: the lookup
+  // already requires the same date of birth and postcode, and the answer is only ever a candidate.
+  if ((family >= 0.9 || (gf.length >= 3 && withinOneEdit(gf, hf))) && (first >= 0.85 || (gg !== '' && hg.startsWith(gg)) || (hg !== '' && gg.startsWith(hg)))) return 'similar';
   return undefined;
 }
 
