@@ -176,8 +176,9 @@ export const MIDDLE_NAMES: Comparison = {
 /**
  * An unborn child's expected date of delivery against a date of birth (or another expected date):
  * most babies are born within a fortnight or two of it. Within four weeks counts as the "one digit
- * different" level (about as likely among strangers: some 56 days in 33,000, and as telling among a
- * family's children); further apart, as a different date. The model needs no new level or retraining.
+ * different" level (about as likely among strangers: some 56 days in 33,000); with a recorded parent
+ * in common, as the same date of birth (among one mother's children only twins come that close);
+ * further apart, as a different date. The model needs no new level or retraining.
  */
 const EDD_LEVEL = 3;
 const EDD_DAYS = 28;
@@ -186,7 +187,9 @@ function expectedDelivery(a: Prepared, b: Prepared): number {
   const x = a.edd || (a.dob ? dayNumber(a.dob) : 0);
   const y = b.edd || (b.dob ? dayNumber(b.dob) : 0);
   if (!x || !y) return 0;
-  return Math.abs(x - y) <= EDD_DAYS ? EDD_LEVEL : 5;
+  if (Math.abs(x - y) > EDD_DAYS) return 5;
+  // Among one mother's children only twins are born that close together: as telling as a shared birthday there.
+  return PARENTS.compare(a, b) === 1 ? 1 : EDD_LEVEL;
 }
 
 export const DATE_OF_BIRTH: Comparison = {
@@ -205,7 +208,7 @@ export const DATE_OF_BIRTH: Comparison = {
     return 5;
   },
   describe(a, b, level) {
-    if (a.dob === '' || b.dob === '') return level === EDD_LEVEL ? `${a.edd && b.edd ? 'expected dates of delivery' : 'born'} within four weeks of the expected date of delivery` : 'different date of birth';
+    if (a.dob === '' || b.dob === '') return level === EDD_LEVEL || level === 1 ? `${a.edd && b.edd ? 'expected dates of delivery' : 'born'} within four weeks of the expected date of delivery` : 'different date of birth';
     if (level === 4) {
       const dy = Math.abs(a.dobY - b.dobY);
       if (a.dobM === b.dobM && a.dobD === b.dobD && (dy === 1 || dy === 10)) return `date of birth ${dy === 1 ? 'a year' : 'ten years'} apart, same day and month`;

@@ -371,7 +371,9 @@ export class Scorer {
   private fieldWeight(f: number, level: number, table: readonly Float64Array[], a: Prepared, tf: boolean): number {
     const lw = table[f]![level]!;
     if (level !== 1 || (f !== FIRST && f !== LAST)) return lw;
-    return Math.max(tf ? lw + this.tfAdjust(f, a) : lw, this.exactFloor ? table[f]![NAME_TYPO[f]!]! : 0, 0);
+    // Not within a family: there a shared surname is the rule and says next to nothing.
+    const floor = this.exactFloor && table === this.weights ? table[f]![NAME_TYPO[f]!]! : 0;
+    return Math.max(tf ? lw + this.tfAdjust(f, a) : lw, floor, 0);
   }
 
   /**
