@@ -16,7 +16,7 @@ export function registerPeopleRoutes(api: Api): void {
   api.route({
     method: 'POST', url: '/people/search', tag: 'People', status: 200, operationId: 'searchPeople',
     summary: 'Search people',
-    description: "Find people in your agency's index by name (every word must appear in one of their names), date of birth or NHS number, in the order they were added. "
+    description: "Find people in your agency's index by name (every word must appear in one of their names, or the name must sound the same: \"Connor Madox\" or \"Madox\" finds Conor Maddox), date of birth or NHS number, in the order they were added. "
       + 'Give at least one of `name`, `dateOfBirth` and `nhsNumber`. A search is a POST so that nothing about the person reaches an address or a log; for the same reason `limit` and `cursor` go in the body too.',
     body: PersonSearchPage, response: page(Person),
     handler: ({ ctx, body }) => {
