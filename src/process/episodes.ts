@@ -9,7 +9,7 @@ import type { DueStepKey, EpisodeActionInput, EpisodeKey, EpisodeSummary, OpenEp
 import { keysetPage, sqlKeyTime, type Page, type PageRequest } from '../shared/pagination.ts';
 import { decidePerson } from '../access/policy.ts';
 import { checkView } from '../access/views.ts';
-import { checkSafeClosure } from './monitoring.ts';
+import { checkSafeClosure } from './safe-closure.ts';
 import { notifyAgency } from '../sharing/notify.ts';
 import { syncFlags } from '../flags/flags.ts';
 
@@ -204,7 +204,7 @@ export async function recordEpisodeAction(ctx: ActorContext, episodeId: string, 
     }
     if (input.action.type === 'conference_held' && input.action.planDetails) await checkPlan(tx, input.action.planDetails);
     if (input.meetingId) await linkMeeting(ctx, tx, episodeId, input.meetingId, facts.type);
-    // Case example 8: no closure after no-access visits or open concerns without a named monitoring agency (monitoring.ts).
+    // Case example 8: no closure after no-access visits or open concerns without a named monitoring agency (safe-closure.ts).
     if (input.action.type === 'case_closed') await checkSafeClosure(ctx, tx, { id: e.id, agencyId: e.agency_id, childPersonId: e.child_person_id, openedAt: e.opened_at }, input.action, input.occurredAt);
     const seq = actions.length + 1;
     await tx.query(
@@ -215,7 +215,7 @@ export async function recordEpisodeAction(ctx: ActorContext, episodeId: string, 
     await project(tx, episodeId, state, input.occurredAt, seq);
     await syncFlags(tx, episodeId, state);
     // 68.4: every agency invited to the conference that led to the plan is told it has ended.
-    // (A case_closed needs no such notice here: checkSafeClosure in monitoring.ts already tells conference invitees.)
+    // (A case_closed needs no such notice here: checkSafeClosure in safe-closure.ts already tells conference invitees.)
     if (input.action.type === 'plan_ended') await notifyPlanEnded(ctx, tx, episodeId, seq, input.action.reason);
     // A review conference deciding the child no longer needs a plan ends it just the same (the engine allows a review only while on a plan).
     if (input.action.type === 'conference_held' && input.action.kind === 'review' && !input.action.plan) await notifyPlanEnded(ctx, tx, episodeId, seq, 'review_decision');

@@ -13,7 +13,7 @@ import { notifyAgency, notifyPractitioners, type Notice } from '../sharing/notif
 import { makeDecisionInTx } from '../sharing/sharing.ts';
 import { isOverdue, reduce, type Action, type AssessmentModel, type ProcessSettings, type ReferralOutcome as EngineOutcome, type StepKey } from './engine.ts';
 import { openEpisode, recordEpisodeAction } from './episodes.ts';
-import { pointToPreviousHistory } from './monitoring.ts';
+import { pointToPreviousHistory } from './previous-history.ts';
 import type {
   AcceptReferral, AcknowledgeReferral, DecideReferral, IncomingReferralKey, NewReferral, OutgoingReferralKey, ProfessionalReferral, PublicReferral, Referral, ReferralOutcome, ReferralSubject,
   WrittenConfirmation,
