@@ -13,7 +13,7 @@ import {
   doesCasework, insertArrangement, resolveMonitor, roleIn, safeguardingLeads, SELECT_ARRANGEMENT, shapeArrangement, type ArrangementRow, type Monitor,
 } from './monitoring.ts';
 import type { Acknowledgement, ClosureMonitoring, ClosureNotice, EpisodeSafetySummary, MonitoringArrangement, RecordPointer } from './monitoring.schemas.ts';
-import type { EpisodeActionInput } from './schemas.ts';
+import type { ClosureFields } from './schemas.ts';
 
 /**
  * Safe closure, the lesson of case example 8: a case is not closed after visits with no access,
@@ -25,18 +25,31 @@ import type { EpisodeActionInput } from './schemas.ts';
  */
 
 // ---------------------------------------------------------------------------------------------
-// No-access visits and concerns during an episode
+// No-access visits, not-brought appointments and concerns in the child's chronology
 
-interface SafetyRecords {
+export interface SafetyRecords {
+  /** Home visits with no access that the same agency has not followed by seeing the child. */
   noAccess: RecordPointer[];
+  /** Appointments the child was not brought to, not followed by the same agency seeing the child. */
+  notBrought: RecordPointer[];
+  /** Concerns recorded since the episode opened. */
   concerns: RecordPointer[];
 }
 
+/** A visit or appointment at which the agency saw the child: it settles that agency's earlier missed ones. */
+const SEEN = (kind: string, outcome: string | null): boolean => (kind === 'home_visit' && outcome === 'seen') || (kind === 'appointment' && outcome === 'attended');
+
 /**
- * Home visits with no access, and concerns, about the child since the episode opened: the
- * authority's own records about the child, and other agencies' records about their linked
- * entries only where the access policy lets the viewer read them (a share). What the viewer may
- * not read is not counted.
+ * The child's chronology as the viewer may see it, for safe closure: the authority's own records
+ * about the child, and other agencies' records about their linked entries only where the access
+ * policy lets the viewer read them (a share). What the viewer may not read is not counted.
+ *
+ * No-access visits and not-brought appointments count from the whole chronology, not only since
+ * the episode opened: in case example 8 the health visitor's no-access visits came before the
+ * referral, and they are what prompted it. One is unresolved until the same agency has seen the
+ * child since (a visit with the child seen, or an appointment attended): another agency seeing
+ * the child once does not tell us the first agency's worry was met. Concerns count since `since`
+ * (the episode opened): the ones before are what the episode was opened to look into.
  */
 export async function childSafetyRecords(ctx: ActorContext, tx: Tx, childPersonId: string, since: string): Promise<SafetyRecords> {
   const entries = [childPersonId, ...(await linkedEntries(tx, childPersonId)).map((e) => e.personId)];
@@ -45,26 +58,35 @@ export async function childSafetyRecords(ctx: ActorContext, tx: Tx, childPersonI
             CASE WHEN r.restricted THEN (SELECT array_agg(n.practitioner_id) FROM record_named_practitioner n WHERE n.record_id = r.id) END AS named,
             v.kind, v.outcome, v.occurred_at
        FROM agency_record r JOIN agency_record_version v ON v.record_id = r.id AND v.version = r.current_version
-      WHERE r.person_id = ANY($1::uuid[]) AND v.occurred_at >= $2::timestamptz
-        AND (v.kind = 'concern' OR (v.kind = 'home_visit' AND v.outcome = 'no_access'))
+      WHERE r.person_id = ANY($1::uuid[])
+        AND ((v.kind = 'concern' AND v.occurred_at >= $2::timestamptz) OR v.kind IN ('home_visit', 'appointment'))
       ORDER BY v.occurred_at, r.id`,
     [entries, since]);
   const others = rows.filter((r) => r.agency_id !== ctx.actor.agencyId).map((r) => r.id);
   const actor = withGrants(ctx.actor, await grantsFor(tx, ctx.actor, { recordIds: others }));
   const now = ctx.clock.now();
   const visible = rows.filter((r) => decideRecord(actor, 'read', { id: r.id, agencyId: r.agency_id, restricted: r.restricted, createdBy: r.created_by, namedPractitionerIds: r.named ?? [] }, now).allowed);
+  const lastSeen = new Map<string, string>();
+  for (const r of visible) if (SEEN(r.kind, r.outcome)) lastSeen.set(r.agency_id, new Date(r.occurred_at).toISOString());
+  const unresolved = (r: (typeof rows)[number]): boolean => (lastSeen.get(r.agency_id) ?? '') <= new Date(r.occurred_at).toISOString();
   const pointer = (r: (typeof rows)[number]): RecordPointer => ({ recordId: r.id, personId: r.person_id, agencyId: r.agency_id, occurredAt: r.occurred_at });
-  return { noAccess: visible.filter((r) => r.kind === 'home_visit').map(pointer), concerns: visible.filter((r) => r.kind === 'concern').map(pointer) };
+  return {
+    noAccess: visible.filter((r) => r.kind === 'home_visit' && r.outcome === 'no_access' && unresolved(r)).map(pointer),
+    notBrought: visible.filter((r) => r.kind === 'appointment' && r.outcome === 'not_brought' && unresolved(r)).map(pointer),
+    concerns: visible.filter((r) => r.kind === 'concern').map(pointer),
+  };
 }
 
 const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
 
 /** Why closing needs a monitoring agency, in words with the counts; undefined when it does not. */
-function reasonsToMonitor(found: SafetyRecords): string | undefined {
+export function reasonsToMonitor(found: SafetyRecords): string | undefined {
   const parts = [];
   if (found.noAccess.length) parts.push(`${plural(found.noAccess.length, 'home visit', 'home visits')} with no access`);
+  if (found.notBrought.length) parts.push(`${plural(found.notBrought.length, 'appointment', 'appointments')} the child was not brought to`);
   if (found.concerns.length) parts.push(`${plural(found.concerns.length, 'concern', 'concerns')} recorded since the episode opened`);
-  return parts.length ? parts.join(' and ') : undefined;
+  if (parts.length > 1) return `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)!}`;
+  return parts[0];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -77,7 +99,13 @@ export interface ClosingEpisode {
   openedAt: string;
 }
 
-type CaseClosed = Extract<EpisodeActionInput, { type: 'case_closed' }>;
+/** How the episode ends, for the words of a refusal and of the notices; and where in the request the monitoring fields are. */
+export interface ClosingBy {
+  /** The action in words, e.g. "Assessment completed: no further action"; undefined for the explicit close. */
+  label?: string | undefined;
+  /** JSON Pointer prefix of the monitoring fields: '/action' on an episode action, '' on a referral decision. */
+  prefix?: string | undefined;
+}
 
 interface Involved {
   reasons: Set<string>;
@@ -124,40 +152,47 @@ async function involvedAgencies(tx: Tx, episode: ClosingEpisode, monitor: Monito
 }
 
 /**
- * The closure rule, called by recordEpisodeAction before a case_closed action is recorded.
+ * The closure rule, called by recordEpisodeAction before any action that ends an episode is
+ * recorded: the explicit close, a referral or an assessment decided as no further action (or
+ * advice, or another agency), a child in need plan closed, a plan ended without a further plan.
  *
- * After any home visit with no access, or with concerns recorded during the episode (as far as
- * the closing practitioner can see them), the case closes only when it names the agency (and
- * practitioner) that will monitor and what they will check; otherwise it is refused with a 422
- * naming the field and saying why, with the counts. When an agency is named, this sets up the
- * monitoring arrangement and sends a closure notice to every involved agency (linked entries of
- * the child, conference and strategy discussion invitees, the referrer, the monitoring agency,
- * any named), each of which must acknowledge. All in the caller's transaction: a refusal later
- * on writes nothing.
+ * After any unresolved home visit with no access or appointment the child was not brought to in
+ * the child's chronology (shared records and those before the episode included), or with
+ * concerns recorded during the episode (as far as the closing practitioner can see them), the
+ * episode ends only when it names the agency (and practitioner) that will monitor and what they
+ * will check; otherwise it is refused with a 422 naming the field and saying why, with the
+ * counts. When an agency is named, this sets up the monitoring arrangement and sends a closure
+ * notice to every involved agency (linked entries of the child, conference and strategy
+ * discussion invitees, the referrer, the monitoring agency, any named), each of which must
+ * acknowledge. All in the caller's transaction: a refusal later on writes nothing.
  */
-export async function checkSafeClosure(ctx: ActorContext, tx: Tx, episode: ClosingEpisode, action: CaseClosed, occurredAt: string): Promise<void> {
+export async function checkSafeClosure(ctx: ActorContext, tx: Tx, episode: ClosingEpisode, action: ClosureFields, occurredAt: string, by: ClosingBy = {}): Promise<void> {
+  const at = (field: string): string => `${by.prefix ?? '/action'}/${field}`;
   const found = await childSafetyRecords(ctx, tx, episode.childPersonId, episode.openedAt);
   const why = reasonsToMonitor(found);
   if (!action.monitoringAgencyId) {
     if (why) {
-      throw invalid(`This case cannot be closed without naming the agency that will monitor the child: ${why}.`, [
-        { pointer: '/action/monitoringAgencyId', detail: `Name the agency that will monitor the child, and what it will check: ${why} (case example 8)` },
+      const detail = by.label
+        ? `${by.label} ends the episode: it cannot be recorded without naming the agency that will monitor the child: ${why}.`
+        : `This case cannot be closed without naming the agency that will monitor the child: ${why}.`;
+      throw invalid(detail, [
+        { pointer: at('monitoringAgencyId'), detail: `Name the agency that will monitor the child, and what it will check: ${why} (case example 8)` },
       ]);
     }
     if (action.monitoringPractitionerId || action.arrangement) {
-      throw invalid('Name the agency that will monitor the child.', [{ pointer: '/action/monitoringAgencyId', detail: 'A monitoring practitioner or arrangement needs the agency that will monitor' }]);
+      throw invalid('Name the agency that will monitor the child.', [{ pointer: at('monitoringAgencyId'), detail: 'A monitoring practitioner or arrangement needs the agency that will monitor' }]);
     }
     return;
   }
   const { monitor, errors } = await resolveMonitor(ctx, tx, { id: episode.childPersonId, agencyId: episode.agencyId }, action.monitoringAgencyId, action.monitoringPractitionerId,
-    { agency: '/action/monitoringAgencyId', practitioner: '/action/monitoringPractitionerId' });
+    { agency: at('monitoringAgencyId'), practitioner: at('monitoringPractitionerId') });
   const arrangement: ClosureMonitoring | undefined = action.arrangement;
-  if (!arrangement) errors.push({ pointer: '/action/arrangement', detail: 'Say what the monitoring agency will check, every how many days, and until when' });
+  if (!arrangement) errors.push({ pointer: at('arrangement'), detail: 'Say what the monitoring agency will check, every how many days, and until when' });
   const startsOn = arrangement?.startsOn ?? londonDate(new Date(occurredAt));
-  if (arrangement && arrangement.endsOn < startsOn) errors.push({ pointer: '/action/arrangement/endsOn', detail: `The end must not be before the start (${startsOn})` });
+  if (arrangement && arrangement.endsOn < startsOn) errors.push({ pointer: at('arrangement/endsOn'), detail: `The end must not be before the start (${startsOn})` });
   const named = [...new Set(action.alsoNotifyAgencyIds ?? [])];
   const known = (await tx.query<{ id: string }>('SELECT id FROM agency WHERE id = ANY($1::uuid[])', [named])).rows.map((r) => r.id);
-  (action.alsoNotifyAgencyIds ?? []).forEach((id, i) => { if (!known.includes(id)) errors.push({ pointer: `/action/alsoNotifyAgencyIds/${i}`, detail: 'No agency with that identifier' }); });
+  (action.alsoNotifyAgencyIds ?? []).forEach((id, i) => { if (!known.includes(id)) errors.push({ pointer: at(`alsoNotifyAgencyIds/${i}`), detail: 'No agency with that identifier' }); });
   if (errors.length || !monitor || !arrangement) throw invalid('The monitoring after closure is not complete.', errors);
 
   const arrangementId = await insertArrangement(ctx, tx, {
@@ -166,7 +201,8 @@ export async function checkSafeClosure(ctx: ActorContext, tx: Tx, episode: Closi
   });
   const involved = await involvedAgencies(tx, episode, monitor, named);
   const now = ctx.clock.now();
-  const message = `A case has been closed${why ? ` after ${why}` : ''}. ${monitor.agencyName} will monitor the child every ${arrangement.everyDays} days until ${arrangement.endsOn}. Please acknowledge.`;
+  const how = by.label ? ` (${by.label.charAt(0).toLowerCase()}${by.label.slice(1)})` : '';
+  const message = `A case has been closed${how}${why ? ` after ${why}` : ''}. ${monitor.agencyName} will monitor the child every ${arrangement.everyDays} days until ${arrangement.endsOn}. Please acknowledge.`;
   for (const [agencyId, entry] of involved) {
     const noticeId = newId();
     await tx.query(
@@ -179,7 +215,7 @@ export async function checkSafeClosure(ctx: ActorContext, tx: Tx, episode: Closi
   }
   await audit(ctx, tx, {
     action: 'episode.closure-notices', outcome: 'success', entityType: 'episode', entityId: episode.id, personId: episode.childPersonId,
-    detail: { arrangementId, notices: involved.size, noAccessVisits: found.noAccess.length, openConcerns: found.concerns.length },
+    detail: { arrangementId, notices: involved.size, noAccessVisits: found.noAccess.length, notBrought: found.notBrought.length, openConcerns: found.concerns.length },
   });
 }
 
@@ -323,11 +359,12 @@ export async function episodeSafetySummary(ctx: ActorContext, episodeId: string)
     const notices = (await tx.query<NoticeRow>(`${SELECT_NOTICE} WHERE n.episode_id = $1 AND n.closing_agency_id = $2 ORDER BY ra.name, n.id`, [e.id, ctx.actor.agencyId])).rows;
     await audit(ctx, tx, {
       action: 'episode.safety-summary', outcome: 'success', entityType: 'episode', entityId: e.id, personId: e.child_person_id,
-      detail: { noAccessVisits: found.noAccess.length, openConcerns: found.concerns.length },
+      detail: { noAccessVisits: found.noAccess.length, notBrought: found.notBrought.length, openConcerns: found.concerns.length },
     });
     return {
       episodeId: e.id, childPersonId: e.child_person_id, openedAt: e.opened_at, open: e.closed_at === null,
       noAccessVisits: { count: found.noAccess.length, visits: found.noAccess },
+      notBroughtAppointments: { count: found.notBrought.length, appointments: found.notBrought },
       openConcerns: { count: found.concerns.length, records: found.concerns },
       closureNeedsMonitoring: reasonsToMonitor(found) !== undefined,
       arrangements,
