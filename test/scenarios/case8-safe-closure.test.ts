@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createApiToken } from '../../src/auth/auth.ts';
+import { createApiToken, loadActor } from '../../src/auth/auth.ts';
+import { setLeadWorker } from '../../src/people/people.ts';
 import { addRecord } from '../../src/records/records.ts';
+import { addPractitionerAsSystem } from '../../src/partnership/partnership.ts';
 import { openEpisode, recordEpisodeAction } from '../../src/process/episodes.ts';
-import { episodeSafetySummary } from '../../src/process/safe-closure.ts';
+import { acceptReferral, getReferral, makeReferral } from '../../src/process/referrals.ts';
+import { NewReferral } from '../../src/process/referral-schemas.ts';
+import { episodeSafetySummary, listClosureNotices } from '../../src/process/safe-closure.ts';
 import { RecordAction } from '../../src/process/schemas.ts';
 import { fixedClock } from '../../src/shared/clock.ts';
 import type { ActorContext } from '../../src/shared/context.ts';
@@ -136,5 +140,49 @@ describe('case example 8: an assessment ending in no further action is a closure
     expect(await told(c.midwiferyLead)).toEqual([message]);
     const monitoring = (await (await signedIn(app, c.healthVisitor)).get('/monitoring-arrangements?responsible=me')).body as { childPersonId: string; responsiblePractitionerName: string; everyDays: number }[];
     expect(monitoring).toEqual([expect.objectContaining({ childPersonId: c.hvLily.id, responsiblePractitionerName: 'Health visitor', everyDays: 14 })]);
+  });
+
+  it('on the referral’s page, deciding “no further action” without a monitor shows the refusal in the error summary; naming the health visitor closes the case', async () => {
+    const c = await story();
+    // A second child's referral, from a neighbour, recorded by the duty social worker and accepted onto Lily's entry once her first episode is closed.
+    const email = `rachel.${Date.now()}@csc.example`;
+    const password = 'Tuesday-morning-register';
+    const duty = await addPractitionerAsSystem(c.s, { agencyId: c.csc, name: 'Duty social worker', email, roles: ['social_worker'], password });
+    const dutyCtx = { ...c.s, actor: (await loadActor(c.s.db, duty.id))! };
+    await recordEpisodeAction(c.socialWorker, c.e.id, RecordAction.parse({ idempotencyKey: 'close-first', occurredAt: '2027-04-09T09:00:00Z', action: {
+      type: 'case_closed', reasons: 'Transferred', monitoringAgencyId: c.hv, monitoringPractitionerId: c.healthVisitor.actor.practitionerId, arrangement: { checks: 'See Lily', everyDays: 14, endsOn: '2027-05-09' } } }));
+    const referral = await makeReferral(dutyCtx, NewReferral.parse({
+      referrerIsMemberOfPublic: true, channel: 'phone', concerns: 'The baby cries for hours and nobody answers the door',
+      child: { kind: 'child', names: [{ givenNames: 'Lily', familyName: 'Fletcher' }], dateOfBirth: '2027-01-20' },
+    }));
+    await acceptReferral(dutyCtx, referral.id, { personId: c.lily.id });
+
+    const app = await scenarioApp(c.s);
+    const session = (await app.inject({ method: 'POST', url: '/api/v1/session', payload: { email, password } })).cookies.find((x) => x.name === 'jigsaw_session')!;
+    const page = await app.inject({ url: `/referrals/${referral.id}`, headers: { accept: 'text/html' }, cookies: { jigsaw_session: session.value } });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('If the decision closes the case: monitoring after closure');
+    const csrf = page.cookies.find((x) => x.name === 'jigsaw_csrf')!.value;
+    const token = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
+    const decide = (form: Record<string, string>) => app.inject({
+      method: 'POST', url: `/referrals/${referral.id}/decide`, headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+      cookies: { jigsaw_session: session.value, jigsaw_csrf: csrf }, payload: new URLSearchParams({ _csrf: token, ...form }).toString(),
+    });
+
+    const refused = await decide({ outcome: 'no_further_action', reasons: 'Neighbour dispute', monitoringAgencyId: '' });
+    expect(refused.statusCode).toBe(422);
+    const summary = /<div class="govuk-error-summary"[\s\S]*?<\/div>\s*<\/div>/.exec(refused.body)?.[0] ?? '';
+    expect(summary).toContain('href="#monitoringAgencyId"');
+    expect(summary).toContain('Name the agency that will monitor the child, and what it will check: 4 home visits with no access (case example 8)');
+    expect((await getReferral(dutyCtx, referral.id)).decision).toBeNull();
+
+    // The page names the agency; its practitioner is the agency's lead worker for the child, and until there is one the summary says so.
+    const noLead = await decide({ outcome: 'no_further_action', reasons: 'Neighbour dispute', monitoringAgencyId: c.hv, checks: 'See Lily at home', everyDays: '14', 'endsOn-day': '9', 'endsOn-month': '7', 'endsOn-year': '2027' });
+    expect(noLead.body).toContain('Name the practitioner who will make the checks: Health visiting has no lead worker recorded for this child');
+    await setLeadWorker(c.hvLead, c.hvLily.id, { practitionerId: c.healthVisitor.actor.practitionerId, validFrom: '2027-02-01' });
+    const closed = await decide({ outcome: 'no_further_action', reasons: 'Neighbour dispute', monitoringAgencyId: c.hv, checks: 'See Lily at home', everyDays: '14', 'endsOn-day': '9', 'endsOn-month': '7', 'endsOn-year': '2027' });
+    expect(closed.statusCode, /<div class="govuk-error-summary"[\s\S]*?<\/ul>/.exec(closed.body)?.[0]).toBe(303);
+    const notices = await listClosureNotices(dutyCtx, { status: 'all' });
+    expect(notices.filter((n) => n.episodeId !== c.e.id).map((n) => [n.agencyName, n.monitoringAgencyName, n.noAccessVisits])).toEqual([['Community midwifery', 'Health visiting', 4], ['Health visiting', 'Health visiting', 4]]);
   });
 });
