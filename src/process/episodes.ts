@@ -5,11 +5,11 @@ import type { ActorContext, Tx } from '../shared/context.ts';
 import { forbidden, invalid } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import { isOverdue, next, reduce, type Action, type ActionFacts, type AssessmentModel, type EpisodeState, type PlanEndReason, type ProcessSettings, type Step } from './engine.ts';
-import type { DueStepKey, EpisodeActionInput, EpisodeKey, EpisodeSummary, OpenEpisode, RecordAction } from './schemas.ts';
+import type { ClosureFields, DueStepKey, EpisodeActionInput, EpisodeKey, EpisodeSummary, OpenEpisode, RecordAction } from './schemas.ts';
 import { keysetPage, sqlKeyTime, type Page, type PageRequest } from '../shared/pagination.ts';
 import { decidePerson } from '../access/policy.ts';
 import { checkView } from '../access/views.ts';
-import { checkSafeClosure } from './monitoring.ts';
+import { checkSafeClosure } from './safe-closure.ts';
 import { notifyAgency } from '../sharing/notify.ts';
 import { syncFlags } from '../flags/flags.ts';
 
@@ -204,9 +204,10 @@ export async function recordEpisodeAction(ctx: ActorContext, episodeId: string, 
     }
     if (input.action.type === 'conference_held' && input.action.planDetails) await checkPlan(tx, input.action.planDetails);
     if (input.meetingId) await linkMeeting(ctx, tx, episodeId, input.meetingId, facts.type);
-    // Case example 8: no closure after no-access visits or open concerns without a named monitoring agency (monitoring.ts).
-    if (input.action.type === 'case_closed') await checkSafeClosure(ctx, tx, { id: e.id, agencyId: e.agency_id, childPersonId: e.child_person_id, openedAt: e.opened_at }, input.action, input.occurredAt);
     const seq = actions.length + 1;
+    // Case example 8: whatever path ends the episode, not after unresolved no-access visits, not-brought
+    // appointments or open concerns without a named monitoring agency, and every involved agency told (safe-closure.ts).
+    await closeSafely(ctx, tx, e, actions, { seq, at: input.occurredAt, facts }, input.action);
     await tx.query(
       `INSERT INTO episode_action (episode_id, seq, type, occurred_at, recorded_at, recorded_by, idempotency_key, facts, details) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
       [episodeId, seq, facts.type, input.occurredAt, ctx.clock.now().toISOString(), ctx.actor.practitionerId, input.idempotencyKey, JSON.stringify(facts),
@@ -215,13 +216,48 @@ export async function recordEpisodeAction(ctx: ActorContext, episodeId: string, 
     await project(tx, episodeId, state, input.occurredAt, seq);
     await syncFlags(tx, episodeId, state);
     // 68.4: every agency invited to the conference that led to the plan is told it has ended.
-    // (A case_closed needs no such notice here: checkSafeClosure in monitoring.ts already tells conference invitees.)
+    // (A case_closed needs no such notice here: checkSafeClosure in safe-closure.ts already tells conference invitees.)
     if (input.action.type === 'plan_ended') await notifyPlanEnded(ctx, tx, episodeId, seq, input.action.reason);
     // A review conference deciding the child no longer needs a plan ends it just the same (the engine allows a review only while on a plan).
     if (input.action.type === 'conference_held' && input.action.kind === 'review' && !input.action.plan) await notifyPlanEnded(ctx, tx, episodeId, seq, 'review_decision');
     await audit(ctx, tx, { action: `episode.${facts.type}`, outcome: 'success', entityType: 'episode', entityId: episodeId, personId: e.child_person_id, detail: { seq } });
     return view(ctx, tx, e);
   });
+}
+
+const ENDING_LABELS: Partial<Record<string, (a: EpisodeActionInput) => string>> = {
+  referral_decided: (a) => `Referral decided: ${a.type === 'referral_decided' ? a.outcome.replace(/_/g, ' ') : ''}`,
+  assessment_completed: (a) => `Assessment completed: ${a.type === 'assessment_completed' ? a.outcome.replace(/_/g, ' ') : ''}`,
+  plan_ended: () => 'Ending the plan with no further plan',
+};
+
+/** The monitoring fields an action carries, if it is of a type that can carry them. */
+function closureFieldsOf(a: EpisodeActionInput): ClosureFields {
+  if (a.type !== 'case_closed' && a.type !== 'referral_decided' && a.type !== 'assessment_completed' && a.type !== 'plan_ended') return {};
+  return { monitoringAgencyId: a.monitoringAgencyId, monitoringPractitionerId: a.monitoringPractitionerId, arrangement: a.arrangement, alsoNotifyAgencyIds: a.alsoNotifyAgencyIds };
+}
+
+/**
+ * Safe closure on every path. Whether an action ends the episode is the engine's answer (the
+ * state after it is closed and the state before was open), not a list of action types kept here,
+ * so a new way of ending an episode cannot slip past the check. The one exception is a plan ended
+ * by the child's death: there is no child left to monitor (siblings are a new referral). The
+ * monitoring fields on an action that does not end the episode are refused rather than ignored.
+ */
+async function closeSafely(ctx: ActorContext, tx: Tx, e: EpisodeRow, actions: readonly Action[], action: Action, input: EpisodeActionInput): Promise<void> {
+  const settings = await settingsFor(tx, e.agency_id);
+  const fields = closureFieldsOf(input);
+  const ends = reduce(actions, settings).open && !reduce([...actions, action], settings).open;
+  const exempt = input.type === 'plan_ended' && input.reason === 'death';
+  if (!ends || exempt) {
+    if (Object.values(fields).some((v) => v !== undefined)) {
+      throw invalid(exempt ? 'There is no monitoring after a child’s death.' : 'This action does not end the episode: monitoring after closure is named when it does.', [
+        { pointer: '/action/monitoringAgencyId', detail: exempt ? 'Leave out the monitoring agency: the plan ends because the child has died' : 'Leave out the monitoring agency, or record an action that ends the episode' },
+      ]);
+    }
+    return;
+  }
+  await checkSafeClosure(ctx, tx, { id: e.id, agencyId: e.agency_id, childPersonId: e.child_person_id, openedAt: e.opened_at }, fields, action.at, { label: ENDING_LABELS[input.type]?.(input) });
 }
 
 const PLAN_END_REASONS: Record<PlanEndReason, string> = {

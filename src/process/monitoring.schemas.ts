@@ -150,9 +150,10 @@ export const EpisodeSafetySummary = z
     childPersonId: Uuid,
     openedAt: z.string(),
     open: z.boolean(),
-    noAccessVisits: z.object({ count: z.number().int(), visits: z.array(RecordPointer) }).meta({ description: "Home visits with outcome no_access about the child since the episode opened: your own records and other agencies' shared with you." }),
+    noAccessVisits: z.object({ count: z.number().int(), visits: z.array(RecordPointer) }).meta({ description: "Home visits with outcome no_access in the child's chronology (before the episode too) that the same agency has not followed by seeing the child: your own records and other agencies' shared with you." }),
+    notBroughtAppointments: z.object({ count: z.number().int(), appointments: z.array(RecordPointer) }).meta({ description: 'Appointments the child was not brought to, counted in the same way.' }),
     openConcerns: z.object({ count: z.number().int(), records: z.array(RecordPointer) }).meta({ description: 'Concerns about the child recorded since the episode opened.' }),
-    closureNeedsMonitoring: z.boolean().meta({ description: 'Closing the case needs an agency named to monitor (case example 8).' }),
+    closureNeedsMonitoring: z.boolean().meta({ description: 'Any action that ends the episode needs an agency named to monitor (case example 8).' }),
     arrangements: z.array(MonitoringArrangement),
     closureNotices: z.array(ClosureNotice),
   })

@@ -10,10 +10,9 @@ import { listNotifications } from '../sharing/notifications.ts';
 import { NewShareDecision } from '../sharing/schemas.ts';
 import { makeDecision } from '../sharing/sharing.ts';
 import { getEpisode, openEpisode, recordEpisodeAction } from './episodes.ts';
-import {
-  acknowledgeAlert, acknowledgeClosureNotice, createArrangement, episodePreviousHistory, episodeSafetySummary, getArrangement, listAlerts, listArrangements,
-  listClosureNotices, nextCheckDue, previousProtectionHistory, raiseMissedCheckAlerts, recordCheck,
-} from './monitoring.ts';
+import { acknowledgeAlert, createArrangement, getArrangement, listAlerts, listArrangements, nextCheckDue, raiseMissedCheckAlerts, recordCheck } from './monitoring.ts';
+import { episodePreviousHistory, previousProtectionHistory } from './previous-history.ts';
+import { acknowledgeClosureNotice, episodeSafetySummary, listClosureNotices } from './safe-closure.ts';
 import { NewMonitoringArrangement } from './monitoring.schemas.ts';
 import { RecordAction } from './schemas.ts';
 

@@ -1,58 +1,25 @@
 import { checkView } from '../access/views.ts';
-import { CASEWORK_ROLES, decidePerson, decideRecord, type Actor } from '../access/policy.ts';
-import { appendAudit, audit, command, refuse, AccessRefused } from '../audit/audit.ts';
+import { CASEWORK_ROLES, decidePerson, type Actor } from '../access/policy.ts';
+import { appendAudit, audit, command, refuse } from '../audit/audit.ts';
 import { addDays, londonDate } from '../calendar/working-days.ts';
-import type { Queryable } from '../db/database.ts';
-import { personInReach } from '../people/people.ts';
 import type { ActorContext, Services, Tx } from '../shared/context.ts';
 import { conflict, forbidden, invalid, type FieldProblem } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
-import { grantsFor, withGrants } from '../sharing/grants.ts';
-import { notifyAgency, notifyPractitioners, type Notice } from '../sharing/notify.ts';
+import { notifyPractitioners, type Notice } from '../sharing/notify.ts';
+import { entryInAgency, linkedEntries } from './linked-entries.ts';
 import type {
-  Acknowledgement, ClosureMonitoring, ClosureNotice, EndArrangement, EpisodeSafetySummary, MonitoringAlert, MonitoringArrangement, MonitoringCheck,
-  NewMonitoringArrangement, NewMonitoringCheck, PreviousProtection, RecordPointer,
+  Acknowledgement, EndArrangement, MonitoringAlert, MonitoringArrangement, MonitoringCheck, NewMonitoringArrangement, NewMonitoringCheck,
 } from './monitoring.schemas.ts';
-import type { EpisodeActionInput } from './schemas.ts';
 
 /**
- * Monitoring, and the lessons of case example 8 (DOMAIN.md, "Lessons the system must make hard
- * to repeat"):
- * - monitoring arrangements name who checks what, how often and until when (case example 3's
- *   fortnightly monitoring); each check is recorded, and a missed one raises an alert with the
- *   responsible practitioner and their safeguarding lead;
- * - a case is not closed after visits with no access, or with concerns recorded during the
- *   episode, without naming the agency that will monitor; every involved agency is told and
- *   acknowledges;
- * - the child-protection history of the adults around a child is found, not forgotten.
+ * Monitoring arrangements (DOMAIN.md, "Lessons the system must make hard to repeat"): who checks
+ * what, how often and until when (case example 3's fortnightly monitoring); each check is
+ * recorded, and a missed one raises an alert with the responsible practitioner and their
+ * safeguarding lead. Safe closure (safe-closure.ts) sets arrangements up when a case closes;
+ * previous history (previous-history.ts) is the third lesson of case example 8.
  *
- * Nothing here carries another agency's records across: counts and pointers are computed from
- * what the viewer may read (the access policy decides on every row), and a check's note stays
- * with the agency that wrote it.
+ * A check's note stays with the agency that wrote it.
  */
-
-// ---------------------------------------------------------------------------------------------
-// Same-person links and dates
-
-/** Every entry joined to this one by live same-person links (in any agency, transitively), itself excluded. */
-export async function linkedEntries(tx: Queryable, personId: string): Promise<{ personId: string; agencyId: string }[]> {
-  const { rows } = await tx.query<{ id: string; agency_id: string }>(
-    `WITH RECURSIVE linked(id) AS (
-       SELECT $1::uuid
-       UNION
-       SELECT CASE WHEN l.person_id = k.id THEN l.other_person_id ELSE l.person_id END
-         FROM person_link l JOIN linked k ON l.person_id = k.id OR l.other_person_id = k.id
-        WHERE l.unlinked_at IS NULL)
-     SELECT p.id, p.agency_id FROM linked k JOIN person p ON p.id = k.id WHERE p.id <> $1::uuid ORDER BY p.agency_id, p.id`,
-    [personId],
-  );
-  return rows.map((r) => ({ personId: r.id, agencyId: r.agency_id }));
-}
-
-async function entryInAgency(tx: Queryable, personId: string, personAgencyId: string, agencyId: string): Promise<string | undefined> {
-  if (personAgencyId === agencyId) return personId;
-  return (await linkedEntries(tx, personId)).find((e) => e.agencyId === agencyId)?.personId;
-}
 
 /** When the next check is due: every N days after the last completed check (or the start), while the arrangement runs. */
 export function nextCheckDue(a: { startsOn: string; endsOn: string; everyDays: number; ended: boolean }, lastDoneOn: string | null): string | null {
@@ -61,7 +28,7 @@ export function nextCheckDue(a: { startsOn: string; endsOn: string; everyDays: n
   return due <= a.endsOn ? due : null;
 }
 
-const doesCasework = (actor: Actor): boolean => actor.roles.some((r) => CASEWORK_ROLES.includes(r));
+export const doesCasework = (actor: Actor): boolean => actor.roles.some((r) => CASEWORK_ROLES.includes(r));
 
 // ---------------------------------------------------------------------------------------------
 // Who sees an arrangement
@@ -81,7 +48,7 @@ export function arrangementRole(actor: Actor, a: { recordingAgencyId: string; re
   return undefined;
 }
 
-interface ArrangementRow {
+export interface ArrangementRow {
   id: string;
   recording_agency_id: string;
   recording_agency_name: string;
@@ -105,7 +72,7 @@ interface ArrangementRow {
   notices: { agency_id: string; person_id: string | null }[] | null;
 }
 
-const SELECT_ARRANGEMENT = `
+export const SELECT_ARRANGEMENT = `
   SELECT a.id, a.recording_agency_id, ra.name AS recording_agency_name, a.child_person_id, a.responsible_agency_id, sa.name AS responsible_agency_name,
          a.responsible_practitioner_id, sp.name AS responsible_practitioner_name, a.responsible_person_id, a.checks, a.every_days, a.starts_on, a.ends_on,
          a.agreed_agency_ids, a.escalation, a.episode_id, a.created_by, a.created_at, a.ended_at, a.end_reason,
@@ -118,7 +85,7 @@ const SELECT_ARRANGEMENT = `
 const noticesOf = (r: ArrangementRow): { agency_id: string; person_id: string | null }[] =>
   (typeof r.notices === 'string' ? (JSON.parse(r.notices) as ArrangementRow['notices']) : r.notices) ?? [];
 
-const roleIn = (actor: Actor, r: ArrangementRow): ArrangementRole | undefined =>
+export const roleIn = (actor: Actor, r: ArrangementRow): ArrangementRole | undefined =>
   arrangementRole(actor, { recordingAgencyId: r.recording_agency_id, responsibleAgencyId: r.responsible_agency_id, agreedAgencyIds: r.agreed_agency_ids, noticeAgencyIds: noticesOf(r).map((n) => n.agency_id) });
 
 interface AlertRow {
@@ -149,7 +116,7 @@ const toAlert = (r: AlertRow, role: ArrangementRole): MonitoringAlert => ({
 });
 
 /** The arrangement as the caller's agency sees it: its own entry for the child, and check notes only if it wrote them. */
-async function shapeArrangement(ctx: ActorContext, tx: Tx, r: ArrangementRow, role: ArrangementRole): Promise<MonitoringArrangement> {
+export async function shapeArrangement(ctx: ActorContext, tx: Tx, r: ArrangementRow, role: ArrangementRole): Promise<MonitoringArrangement> {
   const checks = (await tx.query<{ id: string; outcome: 'done' | 'no_access'; checked_at: string; note: string; recorded_by: string; recorded_by_name: string; recorded_at: string }>(
     `SELECT c.id, c.outcome, c.checked_at, c.note, c.recorded_by, p.name AS recorded_by_name, c.recorded_at
        FROM monitoring_check c JOIN practitioner p ON p.id = c.recorded_by WHERE c.arrangement_id = $1 ORDER BY c.checked_at, c.recorded_at`, [r.id])).rows;
@@ -215,7 +182,7 @@ async function arrangementInReach(ctx: ActorContext, tx: Tx, id: string, action:
 // ---------------------------------------------------------------------------------------------
 // Naming who monitors
 
-interface Monitor {
+export interface Monitor {
   agencyId: string;
   agencyName: string;
   practitionerId: string;
@@ -228,7 +195,7 @@ interface Monitor {
  * entry, or one linked to the recorder's), and the practitioner must be an active caseworker
  * there. Without a named practitioner, the agency's current lead worker for the child is used.
  */
-async function resolveMonitor(
+export async function resolveMonitor(
   ctx: ActorContext, tx: Tx, child: { id: string; agencyId: string },
   agencyId: string, practitionerId: string | undefined, pointers: { agency: string; practitioner: string },
 ): Promise<{ monitor?: Monitor; errors: FieldProblem[] }> {
@@ -257,7 +224,7 @@ async function resolveMonitor(
   return errors.length ? { errors } : { monitor: { agencyId: agency.id, agencyName: agency.name, practitionerId: chosen!, personId }, errors };
 }
 
-async function insertArrangement(
+export async function insertArrangement(
   ctx: ActorContext, tx: Tx,
   a: { childPersonId: string; monitor: Monitor; checks: string; everyDays: number; startsOn: string; endsOn: string; escalation?: string | undefined; agreedAgencyIds: string[]; episodeId: string | null },
 ): Promise<string> {
@@ -279,7 +246,7 @@ async function insertArrangement(
   return id;
 }
 
-async function safeguardingLeads(tx: Tx, agencyId: string): Promise<string[]> {
+export async function safeguardingLeads(tx: Tx, agencyId: string): Promise<string[]> {
   return (await tx.query<{ id: string }>(
     `SELECT p.id FROM practitioner p JOIN practitioner_role r ON r.practitioner_id = p.id WHERE p.agency_id = $1 AND p.active AND r.role = 'safeguarding_lead'`,
     [agencyId])).rows.map((r) => r.id);
@@ -456,468 +423,3 @@ export async function acknowledgeAlert(ctx: ActorContext, id: string, input: Ack
   });
 }
 
-// ---------------------------------------------------------------------------------------------
-// No-access visits and concerns during an episode
-
-interface SafetyRecords {
-  noAccess: RecordPointer[];
-  concerns: RecordPointer[];
-}
-
-/**
- * Home visits with no access, and concerns, about the child since the episode opened: the
- * authority's own records about the child, and other agencies' records about their linked
- * entries only where the access policy lets the viewer read them (a share). What the viewer may
- * not read is not counted.
- */
-export async function childSafetyRecords(ctx: ActorContext, tx: Tx, childPersonId: string, since: string): Promise<SafetyRecords> {
-  const entries = [childPersonId, ...(await linkedEntries(tx, childPersonId)).map((e) => e.personId)];
-  const { rows } = await tx.query<{ id: string; person_id: string; agency_id: string; restricted: boolean; created_by: string; named: string[] | null; kind: string; outcome: string | null; occurred_at: string }>(
-    `SELECT r.id, r.person_id, r.agency_id, r.restricted, r.created_by,
-            CASE WHEN r.restricted THEN (SELECT array_agg(n.practitioner_id) FROM record_named_practitioner n WHERE n.record_id = r.id) END AS named,
-            v.kind, v.outcome, v.occurred_at
-       FROM agency_record r JOIN agency_record_version v ON v.record_id = r.id AND v.version = r.current_version
-      WHERE r.person_id = ANY($1::uuid[]) AND v.occurred_at >= $2::timestamptz
-        AND (v.kind = 'concern' OR (v.kind = 'home_visit' AND v.outcome = 'no_access'))
-      ORDER BY v.occurred_at, r.id`,
-    [entries, since]);
-  const others = rows.filter((r) => r.agency_id !== ctx.actor.agencyId).map((r) => r.id);
-  const actor = withGrants(ctx.actor, await grantsFor(tx, ctx.actor, { recordIds: others }));
-  const now = ctx.clock.now();
-  const visible = rows.filter((r) => decideRecord(actor, 'read', { id: r.id, agencyId: r.agency_id, restricted: r.restricted, createdBy: r.created_by, namedPractitionerIds: r.named ?? [] }, now).allowed);
-  const pointer = (r: (typeof rows)[number]): RecordPointer => ({ recordId: r.id, personId: r.person_id, agencyId: r.agency_id, occurredAt: r.occurred_at });
-  return { noAccess: visible.filter((r) => r.kind === 'home_visit').map(pointer), concerns: visible.filter((r) => r.kind === 'concern').map(pointer) };
-}
-
-const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
-
-/** Why closing needs a monitoring agency, in words with the counts; undefined when it does not. */
-function reasonsToMonitor(found: SafetyRecords): string | undefined {
-  const parts = [];
-  if (found.noAccess.length) parts.push(`${plural(found.noAccess.length, 'home visit', 'home visits')} with no access`);
-  if (found.concerns.length) parts.push(`${plural(found.concerns.length, 'concern', 'concerns')} recorded since the episode opened`);
-  return parts.length ? parts.join(' and ') : undefined;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Safe closure (case example 8)
-
-export interface ClosingEpisode {
-  id: string;
-  agencyId: string;
-  childPersonId: string;
-  openedAt: string;
-}
-
-type CaseClosed = Extract<EpisodeActionInput, { type: 'case_closed' }>;
-
-interface Involved {
-  reasons: Set<string>;
-  personId: string | null;
-}
-
-/** Every agency involved with the child in this episode, and why: the closing agency itself excluded. */
-async function involvedAgencies(tx: Tx, episode: ClosingEpisode, monitor: Monitor, named: readonly string[]): Promise<Map<string, Involved>> {
-  const linked = await linkedEntries(tx, episode.childPersonId);
-  const involved = new Map<string, Involved>();
-  const add = (agencyId: unknown, reason: string): void => {
-    if (typeof agencyId !== 'string' || agencyId === episode.agencyId) return;
-    const entry = involved.get(agencyId) ?? { reasons: new Set<string>(), personId: linked.find((e) => e.agencyId === agencyId)?.personId ?? null };
-    entry.reasons.add(reason);
-    involved.set(agencyId, entry);
-  };
-  for (const e of linked) add(e.agencyId, 'linked_entry');
-  const actions = (await tx.query<{ type: string; details: Record<string, unknown> | string }>(
-    `SELECT type, details FROM episode_action WHERE episode_id = $1 AND type IN ('referral_received', 'strategy_discussion_held', 'conference_held') ORDER BY seq`, [episode.id])).rows;
-  for (const a of actions) {
-    const d = (typeof a.details === 'string' ? JSON.parse(a.details) : a.details) as Record<string, unknown>;
-    if (a.type === 'conference_held' && Array.isArray(d.invitedAgencyIds)) for (const id of d.invitedAgencyIds) add(id, 'conference');
-    if (a.type === 'strategy_discussion_held' && Array.isArray(d.participants)) for (const p of d.participants as { agencyId?: unknown }[]) add(p.agencyId, 'strategy_discussion');
-    if (a.type === 'referral_received') {
-      add(d.referrerAgencyId, 'referrer');
-      if (d.referrer && typeof d.referrer === 'object') add((d.referrer as { agencyId?: unknown }).agencyId, 'referrer');
-    }
-  }
-  // Meetings held for the episode, where the meetings module is installed.
-  if ((await tx.query<{ present: boolean }>("SELECT to_regclass('meeting_invitee') IS NOT NULL AS present")).rows[0]?.present) {
-    const invited = (await tx.query<{ agency_id: string; kind: string }>(
-      `SELECT DISTINCT i.agency_id, m.kind FROM meeting_invitee i JOIN meeting m ON m.id = i.meeting_id
-        WHERE m.episode_id = $1 AND m.kind IN ('conference', 'strategy_discussion') AND m.status <> 'cancelled'`, [episode.id])).rows;
-    for (const i of invited) add(i.agency_id, i.kind);
-  }
-  add(monitor.agencyId, 'monitoring');
-  const monitoring = involved.get(monitor.agencyId);
-  if (monitoring) monitoring.personId ??= monitor.personId;
-  for (const id of named) add(id, 'named');
-  // Only agencies that exist (a conference record may name one that does not).
-  const known = new Set((await tx.query<{ id: string }>('SELECT id FROM agency WHERE id = ANY($1::uuid[])', [[...involved.keys()]])).rows.map((r) => r.id));
-  for (const id of [...involved.keys()]) if (!known.has(id)) involved.delete(id);
-  return involved;
-}
-
-/**
- * The closure rule, called by recordEpisodeAction before a case_closed action is recorded.
- *
- * After any home visit with no access, or with concerns recorded during the episode (as far as
- * the closing practitioner can see them), the case closes only when it names the agency (and
- * practitioner) that will monitor and what they will check; otherwise it is refused with a 422
- * naming the field and saying why, with the counts. When an agency is named, this sets up the
- * monitoring arrangement and sends a closure notice to every involved agency (linked entries of
- * the child, conference and strategy discussion invitees, the referrer, the monitoring agency,
- * any named), each of which must acknowledge. All in the caller's transaction: a refusal later
- * on writes nothing.
- */
-export async function checkSafeClosure(ctx: ActorContext, tx: Tx, episode: ClosingEpisode, action: CaseClosed, occurredAt: string): Promise<void> {
-  const found = await childSafetyRecords(ctx, tx, episode.childPersonId, episode.openedAt);
-  const why = reasonsToMonitor(found);
-  if (!action.monitoringAgencyId) {
-    if (why) {
-      throw invalid(`This case cannot be closed without naming the agency that will monitor the child: ${why}.`, [
-        { pointer: '/action/monitoringAgencyId', detail: `Name the agency that will monitor the child, and what it will check: ${why} (case example 8)` },
-      ]);
-    }
-    if (action.monitoringPractitionerId || action.arrangement) {
-      throw invalid('Name the agency that will monitor the child.', [{ pointer: '/action/monitoringAgencyId', detail: 'A monitoring practitioner or arrangement needs the agency that will monitor' }]);
-    }
-    return;
-  }
-  const { monitor, errors } = await resolveMonitor(ctx, tx, { id: episode.childPersonId, agencyId: episode.agencyId }, action.monitoringAgencyId, action.monitoringPractitionerId,
-    { agency: '/action/monitoringAgencyId', practitioner: '/action/monitoringPractitionerId' });
-  const arrangement: ClosureMonitoring | undefined = action.arrangement;
-  if (!arrangement) errors.push({ pointer: '/action/arrangement', detail: 'Say what the monitoring agency will check, every how many days, and until when' });
-  const startsOn = arrangement?.startsOn ?? londonDate(new Date(occurredAt));
-  if (arrangement && arrangement.endsOn < startsOn) errors.push({ pointer: '/action/arrangement/endsOn', detail: `The end must not be before the start (${startsOn})` });
-  const named = [...new Set(action.alsoNotifyAgencyIds ?? [])];
-  const known = (await tx.query<{ id: string }>('SELECT id FROM agency WHERE id = ANY($1::uuid[])', [named])).rows.map((r) => r.id);
-  (action.alsoNotifyAgencyIds ?? []).forEach((id, i) => { if (!known.includes(id)) errors.push({ pointer: `/action/alsoNotifyAgencyIds/${i}`, detail: 'No agency with that identifier' }); });
-  if (errors.length || !monitor || !arrangement) throw invalid('The monitoring after closure is not complete.', errors);
-
-  const arrangementId = await insertArrangement(ctx, tx, {
-    childPersonId: episode.childPersonId, monitor, checks: arrangement.checks, everyDays: arrangement.everyDays, startsOn, endsOn: arrangement.endsOn,
-    escalation: arrangement.escalation, agreedAgencyIds: [episode.agencyId], episodeId: episode.id,
-  });
-  const involved = await involvedAgencies(tx, episode, monitor, named);
-  const now = ctx.clock.now();
-  const message = `A case has been closed${why ? ` after ${why}` : ''}. ${monitor.agencyName} will monitor the child every ${arrangement.everyDays} days until ${arrangement.endsOn}. Please acknowledge.`;
-  for (const [agencyId, entry] of involved) {
-    const noticeId = newId();
-    await tx.query(
-      `INSERT INTO closure_notice (id, episode_id, arrangement_id, closing_agency_id, agency_id, person_id, involved_because, no_access_visits, open_concerns, closed_at, notified_at)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)`,
-      [noticeId, episode.id, arrangementId, episode.agencyId, agencyId, entry.personId, [...entry.reasons], found.noAccess.length, found.concerns.length, occurredAt, now.toISOString()]);
-    const recipients = await safeguardingLeads(tx, agencyId);
-    if (agencyId === monitor.agencyId) recipients.push(monitor.practitionerId);
-    await notifyPractitioners(tx, recipients, { kind: 'episode.closure-notice', entityType: 'closure_notice', entityId: noticeId, message }, now);
-  }
-  await audit(ctx, tx, {
-    action: 'episode.closure-notices', outcome: 'success', entityType: 'episode', entityId: episode.id, personId: episode.childPersonId,
-    detail: { arrangementId, notices: involved.size, noAccessVisits: found.noAccess.length, openConcerns: found.concerns.length },
-  });
-}
-
-interface NoticeRow {
-  id: string;
-  episode_id: string;
-  closing_agency_id: string;
-  closing_agency_name: string;
-  agency_id: string;
-  agency_name: string;
-  person_id: string | null;
-  child_person_id: string;
-  involved_because: string[];
-  no_access_visits: number;
-  open_concerns: number;
-  closed_at: string;
-  arrangement_id: string;
-  responsible_agency_id: string;
-  monitoring_agency_name: string;
-  responsible_practitioner_id: string;
-  monitoring_practitioner_name: string;
-  every_days: number;
-  starts_on: string;
-  ends_on: string;
-  notified_at: string;
-  acknowledged_at: string | null;
-  acknowledged_by: string | null;
-  acknowledged_by_name: string | null;
-  note: string | null;
-}
-
-const SELECT_NOTICE = `
-  SELECT n.id, n.episode_id, n.closing_agency_id, ca.name AS closing_agency_name, n.agency_id, ra.name AS agency_name, n.person_id, e.child_person_id,
-         n.involved_because, n.no_access_visits, n.open_concerns, n.closed_at, n.arrangement_id, a.responsible_agency_id, sa.name AS monitoring_agency_name,
-         a.responsible_practitioner_id, sp.name AS monitoring_practitioner_name, a.every_days, a.starts_on, a.ends_on, n.notified_at,
-         n.acknowledged_at, n.acknowledged_by, ap.name AS acknowledged_by_name, n.note
-    FROM closure_notice n
-    JOIN episode e ON e.id = n.episode_id
-    JOIN agency ca ON ca.id = n.closing_agency_id
-    JOIN agency ra ON ra.id = n.agency_id
-    JOIN monitoring_arrangement a ON a.id = n.arrangement_id
-    JOIN agency sa ON sa.id = a.responsible_agency_id
-    JOIN practitioner sp ON sp.id = a.responsible_practitioner_id
-    LEFT JOIN practitioner ap ON ap.id = n.acknowledged_by`;
-
-function toNotice(actor: Actor, r: NoticeRow): ClosureNotice {
-  const received = r.agency_id === actor.agencyId;
-  return {
-    id: r.id, direction: received ? 'received' : 'sent', episodeId: r.episode_id, closingAgencyId: r.closing_agency_id, closingAgencyName: r.closing_agency_name,
-    agencyId: r.agency_id, agencyName: r.agency_name,
-    // Each agency sees the child as its own index holds them.
-    childPersonId: received ? r.person_id : r.child_person_id,
-    involvedBecause: r.involved_because, noAccessVisits: r.no_access_visits, openConcerns: r.open_concerns, closedAt: r.closed_at,
-    arrangementId: r.arrangement_id, monitoringAgencyId: r.responsible_agency_id, monitoringAgencyName: r.monitoring_agency_name,
-    monitoringPractitionerId: r.responsible_practitioner_id, monitoringPractitionerName: r.monitoring_practitioner_name,
-    everyDays: r.every_days, startsOn: r.starts_on, endsOn: r.ends_on, notifiedAt: r.notified_at,
-    acknowledgedAt: r.acknowledged_at, acknowledgedById: r.acknowledged_by, acknowledgedByName: r.acknowledged_by_name, note: r.note,
-  };
-}
-
-/**
- * Closure notices the caller's agency received, and those it sent (so the closing authority sees
- * which agencies have not yet acknowledged). Unacknowledged only by default.
- */
-export async function listClosureNotices(ctx: ActorContext, filter: { status?: 'unacknowledged' | 'all' | undefined } = {}): Promise<ClosureNotice[]> {
-  return command(ctx, async (tx) => {
-    checkView(ctx, 'closure-notices', 'closure-notice.list', 'not-found');
-    const { rows } = await tx.query<NoticeRow>(
-      `${SELECT_NOTICE} WHERE (n.agency_id = $1 OR n.closing_agency_id = $1) AND ($2::boolean OR n.acknowledged_at IS NULL) ORDER BY n.notified_at, ra.name, n.id LIMIT 1000`,
-      [ctx.actor.agencyId, filter.status === 'all']);
-    await audit(ctx, tx, { action: 'closure-notice.list', outcome: 'success', entityType: 'agency', entityId: ctx.actor.agencyId, detail: { count: rows.length } });
-    return rows.map((r) => toNotice(ctx.actor, r));
-  });
-}
-
-/**
- * An involved agency acknowledges a closure notice: who, when, and an optional reply. The
- * monitoring agency's acknowledgement is its agreement to the arrangement.
- */
-export async function acknowledgeClosureNotice(ctx: ActorContext, id: string, input: Acknowledgement): Promise<ClosureNotice> {
-  return command(ctx, async (tx) => {
-    const row = (await tx.query<NoticeRow>(`${SELECT_NOTICE} WHERE n.id = $1 FOR UPDATE OF n`, [id])).rows[0];
-    if (!row) throw refuse('closure notice', { action: 'closure-notice.acknowledge', entityType: 'closure_notice', entityId: id, outcome: 'not_found' });
-    if (row.agency_id !== ctx.actor.agencyId || !doesCasework(ctx.actor)) {
-      throw refuse('closure notice', { action: 'closure-notice.acknowledge', entityType: 'closure_notice', entityId: id },
-        row.closing_agency_id === ctx.actor.agencyId && doesCasework(ctx.actor) ? forbidden('Only the agency the notice was sent to acknowledges it.') : undefined);
-    }
-    if (!row.acknowledged_at) {
-      await tx.query('UPDATE closure_notice SET acknowledged_at = $2, acknowledged_by = $3, note = $4 WHERE id = $1', [id, ctx.clock.now().toISOString(), ctx.actor.practitionerId, input.note ?? null]);
-      if (row.responsible_agency_id === ctx.actor.agencyId) {
-        await tx.query('UPDATE monitoring_arrangement SET agreed_agency_ids = array_append(agreed_agency_ids, $2) WHERE id = $1 AND NOT ($2 = ANY(agreed_agency_ids))', [row.arrangement_id, ctx.actor.agencyId]);
-      }
-    }
-    await audit(ctx, tx, { action: 'closure-notice.acknowledge', outcome: 'success', entityType: 'closure_notice', entityId: id, personId: row.person_id ?? undefined });
-    return toNotice(ctx.actor, (await tx.query<NoticeRow>(`${SELECT_NOTICE} WHERE n.id = $1`, [id])).rows[0]!);
-  });
-}
-
-// ---------------------------------------------------------------------------------------------
-// An episode's safety summary
-
-interface EpisodeFacts {
-  id: string;
-  agency_id: string;
-  child_person_id: string;
-  opened_at: string;
-  closed_at: string | null;
-}
-
-/** An episode of the caller's own authority, or refused as not found (as episodes.ts does). */
-async function episodeOfAuthority(ctx: ActorContext, tx: Tx, id: string, action: string): Promise<EpisodeFacts> {
-  const e = (await tx.query<EpisodeFacts>('SELECT id, agency_id, child_person_id, opened_at, closed_at FROM episode WHERE id = $1', [id])).rows[0];
-  if (!e) throw refuse('episode', { action, entityType: 'episode', entityId: id, outcome: 'not_found' });
-  const denied = refuse('episode', { action, entityType: 'episode', entityId: id, personId: e.child_person_id });
-  if (e.agency_id !== ctx.actor.agencyId) throw denied;
-  try {
-    await personInReach(ctx, tx, e.child_person_id, 'update', action);
-  } catch (err) {
-    if (err instanceof AccessRefused) throw denied;
-    throw err;
-  }
-  return e;
-}
-
-/**
- * What an episode needs before it closes: the no-access visits and concerns about the child the
- * caller may see, whether closing needs a monitoring agency, the arrangements for the child, and
- * the closure notices sent with who has acknowledged them.
- */
-export async function episodeSafetySummary(ctx: ActorContext, episodeId: string): Promise<EpisodeSafetySummary> {
-  return command(ctx, async (tx) => {
-    const e = await episodeOfAuthority(ctx, tx, episodeId, 'episode.safety-summary');
-    const found = await childSafetyRecords(ctx, tx, e.child_person_id, e.opened_at);
-    const rows = (await tx.query<ArrangementRow>(`${SELECT_ARRANGEMENT} WHERE a.episode_id = $1 OR a.child_person_id = $2 OR a.responsible_person_id = $2 ORDER BY a.created_at, a.id`,
-      [e.id, e.child_person_id])).rows;
-    const arrangements: MonitoringArrangement[] = [];
-    for (const r of rows) {
-      const role = roleIn(ctx.actor, r);
-      if (role) arrangements.push(await shapeArrangement(ctx, tx, r, role));
-    }
-    const notices = (await tx.query<NoticeRow>(`${SELECT_NOTICE} WHERE n.episode_id = $1 AND n.closing_agency_id = $2 ORDER BY ra.name, n.id`, [e.id, ctx.actor.agencyId])).rows;
-    await audit(ctx, tx, {
-      action: 'episode.safety-summary', outcome: 'success', entityType: 'episode', entityId: e.id, personId: e.child_person_id,
-      detail: { noAccessVisits: found.noAccess.length, openConcerns: found.concerns.length },
-    });
-    return {
-      episodeId: e.id, childPersonId: e.child_person_id, openedAt: e.opened_at, open: e.closed_at === null,
-      noAccessVisits: { count: found.noAccess.length, visits: found.noAccess },
-      openConcerns: { count: found.concerns.length, records: found.concerns },
-      closureNeedsMonitoring: reasonsToMonitor(found) !== undefined,
-      arrangements,
-      closureNotices: notices.map((n) => toNotice(ctx.actor, n)),
-    };
-  });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Previous child-protection history of the adults around a child
-
-/** What the related person is to the child, for an adult "around" them. */
-export const ADULT_RELATIONSHIPS = ['parent', 'partner', 'household_member', 'primary_carer', 'parental_responsibility'] as const;
-/** Relationships that hold both ways: recorded on either person, they count for both. */
-const SYMMETRIC = ['partner', 'household_member'] as const;
-
-interface Edge {
-  from: string;
-  to: string;
-  type: string;
-}
-
-/** Relationships in the agency's own index from these entries, of these types (symmetric ones both ways). */
-async function relationsFrom(tx: Tx, agencyId: string, ids: readonly string[], types: readonly string[]): Promise<Edge[]> {
-  if (ids.length === 0) return [];
-  const { rows } = await tx.query<{ from_id: string; to_id: string; type: string }>(
-    `SELECT r.person_id AS from_id, r.related_person_id AS to_id, r.type, r.created_at
-       FROM relationship r JOIN person a ON a.id = r.person_id JOIN person b ON b.id = r.related_person_id
-      WHERE r.person_id = ANY($1::uuid[]) AND r.type = ANY($2::text[]) AND a.agency_id = $3 AND b.agency_id = $3
-     UNION ALL
-     SELECT r.related_person_id, r.person_id, r.type, r.created_at
-       FROM relationship r JOIN person a ON a.id = r.person_id JOIN person b ON b.id = r.related_person_id
-      WHERE r.related_person_id = ANY($1::uuid[]) AND r.type = ANY($2::text[]) AND r.type = ANY($4::text[]) AND a.agency_id = $3 AND b.agency_id = $3
-     ORDER BY created_at, from_id, to_id`,
-    [ids, types, agencyId, SYMMETRIC]);
-  return rows.map((r) => ({ from: r.from_id, to: r.to_id, type: r.type }));
-}
-
-/**
- * Finds, in the caller's own agency, the adults around a child — parents, carers, those with
- * parental responsibility, household members and partners, and the partners and household
- * members of those — and any previous child-protection episode of another child they are
- * related to (a conference that made that child the subject of a plan). For an adult (a share
- * about a partner known for violence, say) it starts from the adult themself. Entries joined by
- * same-person links count as one person (so an old duplicate entry for the father is found).
- * Only the agency's own index is read: relationships other agencies hold stay with them. Returns
- * pointers, not content.
- */
-export async function findPreviousProtection(ctx: ActorContext, tx: Tx, personId: string): Promise<PreviousProtection[]> {
-  const now = ctx.clock.now();
-  const { found } = await protectionHistoryIn(tx, ctx.actor.agencyId, personId);
-  return found.filter((f) => decidePerson(ctx.actor, 'read', { id: f.earlierChildPersonId, agencyId: ctx.actor.agencyId }, now).allowed);
-}
-
-const THEMSELF = 'the person themself';
-
-/**
- * The search behind findPreviousProtection, in one agency's index, for whoever the agency is:
- * used as the agency itself when a referral arrives or another agency shares about someone, so
- * that the agency's social workers are pointed to the history (nothing goes back to the sender).
- */
-export async function protectionHistoryIn(tx: Tx, own: string, personId: string): Promise<{ subjectEntries: string[]; found: PreviousProtection[] }> {
-  const ownLinked = async (id: string): Promise<string[]> => (await linkedEntries(tx, id)).filter((e) => e.agencyId === own).map((e) => e.personId);
-  const person = (await tx.query<{ agency_id: string; kind: string }>('SELECT agency_id, kind FROM person WHERE id = $1', [personId])).rows[0];
-  const subject = new Set([...(person?.agency_id === own ? [personId] : []), ...(await ownLinked(personId))]);
-  if (!person || subject.size === 0) return { subjectEntries: [], found: [] };
-
-  // The adults around the child, and how: 'parent', then 'partner of parent'. An adult is their own starting point.
-  const adults = new Map<string, string>();
-  if (person.kind === 'adult') for (const id of subject) adults.set(id, THEMSELF);
-  else {
-    for (const r of await relationsFrom(tx, own, [...subject], ADULT_RELATIONSHIPS)) {
-      if (!subject.has(r.to) && !adults.has(r.to)) adults.set(r.to, r.type);
-    }
-  }
-  for (const r of await relationsFrom(tx, own, [...adults.keys()], SYMMETRIC)) {
-    const via = adults.get(r.from)!;
-    if (!subject.has(r.to) && !adults.has(r.to)) adults.set(r.to, via === THEMSELF ? r.type : `${r.type.replace(/_/g, ' ')} of ${via.replace(/_/g, ' ')}`);
-  }
-  // Each adult with the entries linked to them in the same index.
-  const matched = new Map<string, string>();
-  for (const adult of adults.keys()) {
-    matched.set(adult, adult);
-    for (const e of await ownLinked(adult)) if (!matched.has(e) && (person.kind === 'adult' || !subject.has(e))) matched.set(e, adult);
-  }
-  // Other children those entries are related to.
-  const earlier = (await relationsFrom(tx, own, [...matched.keys()], ADULT_RELATIONSHIPS.filter((t) => (SYMMETRIC as readonly string[]).includes(t))))
-    .map((r) => ({ child: r.to, entry: r.from, type: r.type }));
-  const { rows: parentOf } = await tx.query<{ child: string; entry: string; type: string }>(
-    `SELECT r.person_id AS child, r.related_person_id AS entry, r.type FROM relationship r JOIN person c ON c.id = r.person_id
-      WHERE r.related_person_id = ANY($1::uuid[]) AND r.type = ANY($2::text[]) AND c.agency_id = $3 ORDER BY r.created_at, r.id`,
-    [[...matched.keys()], ADULT_RELATIONSHIPS, own]);
-  earlier.push(...parentOf);
-  const candidates = earlier.filter((e) => !subject.has(e.child) && !matched.has(e.child));
-  if (candidates.length === 0) return { subjectEntries: [...subject], found: [] };
-
-  const { rows: episodes } = await tx.query<{ id: string; child_person_id: string; opened_at: string; closed_at: string | null; plan_started_at: string | null; plan_category: string | null; plan_ended_at: string | null }>(
-    `SELECT e.id, e.child_person_id, e.opened_at, e.closed_at,
-            (SELECT x.occurred_at FROM episode_action x WHERE x.episode_id = e.id AND x.type = 'conference_held' AND (x.facts->>'plan')::boolean ORDER BY x.seq LIMIT 1) AS plan_started_at,
-            (SELECT x.details->'planDetails'->>'category' FROM episode_action x WHERE x.episode_id = e.id AND x.type = 'conference_held' AND (x.facts->>'plan')::boolean ORDER BY x.seq LIMIT 1) AS plan_category,
-            (SELECT max(x.occurred_at) FROM episode_action x WHERE x.episode_id = e.id AND x.type = 'plan_ended') AS plan_ended_at
-       FROM episode e WHERE e.agency_id = $1 AND e.child_person_id = ANY($2::uuid[]) ORDER BY e.opened_at, e.id`,
-    [own, [...new Set(candidates.map((c) => c.child))]]);
-  const out: PreviousProtection[] = [];
-  const seen = new Set<string>();
-  for (const e of episodes) {
-    if (!e.plan_started_at) continue;
-    for (const c of candidates.filter((x) => x.child === e.child_person_id)) {
-      const adult = matched.get(c.entry)!;
-      const key = `${adult}/${e.id}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      out.push({
-        adultPersonId: adult, connection: adults.get(adult)!.replace(/_/g, ' '), matchedPersonId: c.entry,
-        earlierChildPersonId: e.child_person_id, relationshipToEarlierChild: c.type,
-        episodeId: e.id, episodeOpenedAt: e.opened_at, episodeClosedAt: e.closed_at,
-        planStartedAt: e.plan_started_at, planCategory: e.plan_category, planEndedAt: e.plan_ended_at,
-      });
-    }
-  }
-  return { subjectEntries: [...subject], found: out.sort((x, y) => x.planStartedAt.localeCompare(y.planStartedAt) || x.episodeId.localeCompare(y.episodeId)) };
-}
-
-/**
- * Points an agency's social workers to the previous history found around someone a referral or
- * a share has just brought to them (what-to-do-if-worried, case example 8: the father's history
- * was known and nobody joined it up). Says only that there is history and where to look.
- */
-export async function pointToPreviousHistory(tx: Tx, agencyId: string, personId: string, to: { practitionerIds: readonly string[] } | 'agency', at: Date): Promise<number> {
-  const { subjectEntries, found } = await protectionHistoryIn(tx, agencyId, personId);
-  if (found.length === 0) return 0;
-  const notice = {
-    kind: 'person.previous-history', entityType: 'person', entityId: subjectEntries[0]!,
-    message: found.length === 1
-      ? 'Someone around this person is linked to an earlier child protection plan in your agency: see their previous history.'
-      : `People around this person are linked to ${found.length} earlier child protection plans in your agency: see their previous history.`,
-  };
-  if (to === 'agency' || to.practitionerIds.length === 0) await notifyAgency(tx, agencyId, notice, at);
-  else await notifyPractitioners(tx, to.practitionerIds, notice, at);
-  return found.length;
-}
-
-/** The previous child-protection history of the adults around a child (for a referral or an episode). */
-export async function previousProtectionHistory(ctx: ActorContext, personId: string): Promise<PreviousProtection[]> {
-  return command(ctx, async (tx) => {
-    await personInReach(ctx, tx, personId, 'read', 'person.previous-history');
-    const found = await findPreviousProtection(ctx, tx, personId);
-    await audit(ctx, tx, { action: 'person.previous-history', outcome: 'success', entityType: 'person', entityId: personId, personId, detail: { count: found.length } });
-    return found;
-  });
-}
-
-/** The same, for the child of an episode of the caller's authority. */
-export async function episodePreviousHistory(ctx: ActorContext, episodeId: string): Promise<PreviousProtection[]> {
-  return command(ctx, async (tx) => {
-    const e = await episodeOfAuthority(ctx, tx, episodeId, 'episode.previous-history');
-    const found = await findPreviousProtection(ctx, tx, e.child_person_id);
-    await audit(ctx, tx, { action: 'episode.previous-history', outcome: 'success', entityType: 'episode', entityId: e.id, personId: e.child_person_id, detail: { count: found.length } });
-    return found;
-  });
-}

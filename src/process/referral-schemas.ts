@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ClosureFields } from './schemas.ts';
 import { NewPerson } from '../people/schemas.ts';
 import { Instant, requiredUuid, Text, textOf, Uuid } from '../shared/schemas.ts';
 import { KeyDate, KeyId, KeyTime, pageQuery } from '../shared/pagination.ts';
@@ -164,6 +165,8 @@ export const DecideReferral = z
     outcome: ReferralOutcome,
     reasons: text('Give the reasons for the decision: they are fed back to the referrer (12.2)', 5000),
     occurredAt: Instant.optional().meta({ description: 'When it was decided; now if left out.' }),
+    // Case example 8: a decision that ends the child's episode (no further action, advice, another agency) is a closure like any other.
+    ...ClosureFields.shape,
   })
   .meta({ id: 'DecideReferral' });
 export type DecideReferral = z.output<typeof DecideReferral>;

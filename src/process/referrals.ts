@@ -13,7 +13,7 @@ import { notifyAgency, notifyPractitioners, type Notice } from '../sharing/notif
 import { makeDecisionInTx } from '../sharing/sharing.ts';
 import { isOverdue, reduce, type Action, type AssessmentModel, type ProcessSettings, type ReferralOutcome as EngineOutcome, type StepKey } from './engine.ts';
 import { openEpisode, recordEpisodeAction } from './episodes.ts';
-import { pointToPreviousHistory } from './monitoring.ts';
+import { pointToPreviousHistory } from './previous-history.ts';
 import type {
   AcceptReferral, AcknowledgeReferral, DecideReferral, IncomingReferralKey, NewReferral, OutgoingReferralKey, ProfessionalReferral, PublicReferral, Referral, ReferralOutcome, ReferralSubject,
   WrittenConfirmation,
@@ -684,11 +684,19 @@ export async function decideReferral(ctx: ActorContext, id: string, input: Decid
     if (when) problems.push(when);
     if (problems.length) throw invalid('The decision cannot be recorded.', problems);
   });
+  // Case example 8: a decision that ends the episode runs the safe-closure check there (episodes.ts).
+  const monitoring = { monitoringAgencyId: input.monitoringAgencyId, monitoringPractitionerId: input.monitoringPractitionerId, arrangement: input.arrangement, alsoNotifyAgencyIds: input.alsoNotifyAgencyIds };
   if (r.handling === 'accepted' && r.episode_id && !(await episodeHas(ctx, r.episode_id, 'referral_decided', referralKey(id, 'decided')))) {
     await syncWrittenConfirmation(ctx, id, at);
     await recordEpisodeAction(ctx, r.episode_id, {
-      idempotencyKey: referralKey(id, 'decided'), occurredAt: at, action: { type: 'referral_decided', outcome: engineOutcome(input.outcome), reasons: input.reasons },
+      idempotencyKey: referralKey(id, 'decided'), occurredAt: at, action: { type: 'referral_decided', outcome: engineOutcome(input.outcome), reasons: input.reasons, ...monitoring },
+    }).catch((err: unknown) => {
+      // The monitoring fields are at the top of this request, not under /action.
+      if (err instanceof Problem) throw new Problem(err.status, err.type, err.title, err.detail, err.errors.map((e) => ({ ...e, pointer: e.pointer.replace(/^\/action\//, '/') })), err.extra);
+      throw err;
     });
+  } else if (!(r.handling === 'accepted' && r.episode_id) && Object.values(monitoring).some((v) => v !== undefined)) {
+    throw invalid('This decision does not end an episode: monitoring after closure is named when it does.', [{ pointer: '/monitoringAgencyId', detail: 'Leave out the monitoring agency: there is no episode to close' }]);
   }
   return command(ctx, async (tx) => {
     const { r: cur } = await referralInReach(ctx, tx, id, action, true);

@@ -19,14 +19,29 @@ export const PlanDetails = z
   })
   .meta({ id: 'ChildProtectionPlan' });
 
+/**
+ * Case example 8: any action that ends an episode (the explicit close, a referral or assessment
+ * decided as no further action, a child in need plan closed, a plan ended with no further plan)
+ * after unresolved no-access visits, not-brought appointments or concerns during the episode
+ * needs an agency named to monitor. The same fields on every such action.
+ */
+const closureFields = {
+  monitoringAgencyId: Uuid.optional().meta({ description: "When the action ends the episode: the agency that will monitor the child. Required after home visits with no access or appointments the child was not brought to (in the child's chronology, not yet followed by the same agency seeing the child), or concerns recorded during the episode." }),
+  monitoringPractitionerId: Uuid.optional().meta({ description: 'The practitioner in that agency who will make the checks.' }),
+  arrangement: ClosureMonitoring.optional(),
+  alsoNotifyAgencyIds: z.array(Uuid).max(50).optional().meta({ description: 'Other agencies to tell (e.g. the referrer): linked agencies, conference invitees and the monitoring agency are told anyway.' }),
+};
+export const ClosureFields = z.strictObject(closureFields);
+export type ClosureFields = z.output<typeof ClosureFields>;
+
 /** One action in a child's episode; `type` decides what else it carries. */
 export const EpisodeActionInput = z
   .discriminatedUnion('type', [
     z.strictObject({ type: z.literal('referral_confirmed_in_writing') }),
     z.strictObject({ type: z.literal('referral_acknowledged') }),
-    z.strictObject({ type: z.literal('referral_decided'), outcome: z.enum(['assessment', 'other_agency', 'advice', 'no_further_action', 'strategy_discussion']), reasons: Text.trim().min(1, 'Give the reasons for the decision').max(5000) }),
+    z.strictObject({ type: z.literal('referral_decided'), outcome: z.enum(['assessment', 'other_agency', 'advice', 'no_further_action', 'strategy_discussion']), reasons: Text.trim().min(1, 'Give the reasons for the decision').max(5000), ...closureFields }),
     z.strictObject({ type: z.literal('assessment_started'), kind: kinds }),
-    z.strictObject({ type: z.literal('assessment_completed'), kind: kinds, outcome: z.enum(['no_further_action', 'child_in_need_plan', 'strategy_discussion', 'core_assessment']), summary: Text.trim().min(1).max(20_000) }),
+    z.strictObject({ type: z.literal('assessment_completed'), kind: kinds, outcome: z.enum(['no_further_action', 'child_in_need_plan', 'strategy_discussion', 'core_assessment']), summary: Text.trim().min(1).max(20_000), ...closureFields }),
     z.strictObject({ type: z.literal('urgent_protective_action'), kind: z.enum(['emergency_protection_order', 'police_protection', 'other']), otherChildrenConsidered: Text.trim().min(1, 'Say how siblings and other children in the household were considered (23.4)').max(5000) }),
     z.strictObject({
       type: z.literal('strategy_discussion_held'),
@@ -51,15 +66,11 @@ export const EpisodeActionInput = z
     }),
     z.strictObject({ type: z.literal('core_group_met'), attendees: z.array(Uuid).min(1).max(50) }),
     z.strictObject({ type: z.literal('cin_plan_reviewed'), summary: Text.trim().min(1).max(20_000) }),
-    z.strictObject({ type: z.literal('plan_ended'), reason: z.enum(['review_decision', 'moved_authority', 'eighteenth_birthday', 'death', 'left_uk']), childInNeedPlan: z.boolean().default(false) }),
+    z.strictObject({ type: z.literal('plan_ended'), reason: z.enum(['review_decision', 'moved_authority', 'eighteenth_birthday', 'death', 'left_uk']), childInNeedPlan: z.boolean().default(false), ...closureFields }),
     z.strictObject({
       type: z.literal('case_closed'),
       reasons: Text.trim().min(1, 'Give the reasons for closing the case').max(5000),
-      // Case example 8: after visits with no access, or with concerns recorded during the episode, a case closes only with an agency named to monitor.
-      monitoringAgencyId: Uuid.optional().meta({ description: 'The agency that will monitor the child: required after home visits with no access or concerns recorded during the episode.' }),
-      monitoringPractitionerId: Uuid.optional().meta({ description: 'The practitioner in that agency who will make the checks.' }),
-      arrangement: ClosureMonitoring.optional(),
-      alsoNotifyAgencyIds: z.array(Uuid).max(50).optional().meta({ description: 'Other agencies to tell (e.g. the referrer): linked agencies, conference invitees and the monitoring agency are told anyway.' }),
+      ...closureFields,
     }),
   ])
   .meta({ id: 'EpisodeAction' });

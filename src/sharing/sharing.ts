@@ -10,7 +10,7 @@ import { conflict, invalid, type FieldProblem } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import { assess, decisionProblems } from './decision-rules.ts';
 import { notifyAgency, notifyPractitioners } from './notify.ts';
-import { pointToPreviousHistory } from '../process/monitoring.ts';
+import { pointToPreviousHistory } from '../process/previous-history.ts';
 import type { PurposeCode } from './purposes.ts';
 import type { Answers, Assessment, CompleteUrgentDecision, NewShareDecision, RecordPart, ShareDecision, Warning } from './schemas.ts';
 

@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import {
-  acknowledgeAlert, acknowledgeClosureNotice, createArrangement, endArrangement, episodePreviousHistory, episodeSafetySummary, previousProtectionHistory, getArrangement, listAlerts,
-  listArrangements, listClosureNotices, recordCheck,
-} from '../../process/monitoring.ts';
+import { acknowledgeAlert, createArrangement, endArrangement, getArrangement, listAlerts, listArrangements, recordCheck } from '../../process/monitoring.ts';
+import { episodePreviousHistory, previousProtectionHistory } from '../../process/previous-history.ts';
+import { acknowledgeClosureNotice, episodeSafetySummary, listClosureNotices } from '../../process/safe-closure.ts';
 import {
   Acknowledgement, ClosureNotice, EndArrangement, EpisodeSafetySummary, MonitoringAlert, MonitoringArrangement, NewMonitoringArrangement, NewMonitoringCheck,
   PreviousProtection,

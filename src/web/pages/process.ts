@@ -88,6 +88,35 @@ const PLAN_END_REASONS = choices({
 
 const plan = (v: FormBody): boolean => yes(v, 'plan');
 const monitored = (v: FormBody): boolean => str(v, 'monitoringAgencyId') !== '' && str(v, 'monitoringAgencyId') !== 'none';
+const ARRANGEMENT = 'If an agency will monitor the child: the arrangement';
+const MONITOR_HINT = 'Needed after home visits with no access or appointments the child was not brought to (shared ones and those before the episode too), or concerns recorded during the episode (case example 8)';
+
+/**
+ * The questions about monitoring after closure, on every form whose action can end the episode
+ * (case example 8): asked when `ends` holds for the answers given. The service decides in the end
+ * (it refuses, in the error summary, a closure that needs a monitor and names none).
+ */
+function monitoringFields(ends: (v: FormBody) => boolean, section?: string): Field[] {
+  const arranged = (v: FormBody): boolean => ends(v) && monitored(v);
+  return [
+    { name: 'monitoringAgencyId', type: 'radios', label: 'Which agency will monitor the child?', hint: MONITOR_HINT, source: 'agencies', required: 'Say which agency will monitor the child, or that none will', ...(section ? { section, when: ends } : {}) },
+    { name: 'checks', type: 'textarea', label: 'What will be checked', section: ARRANGEMENT, when: arranged, required: 'Say what will be checked', pointer: '/action/arrangement/checks' },
+    { name: 'everyDays', type: 'number', label: 'Every how many days?', hint: '14 for fortnightly', section: ARRANGEMENT, when: arranged, required: 'Say every how many days a check is due', pointer: '/action/arrangement/everyDays' },
+    { name: 'endsOn', type: 'date', label: 'Until when?', section: ARRANGEMENT, when: arranged, required: 'Enter when the monitoring ends', pointer: '/action/arrangement/endsOn' },
+    { name: 'escalation', type: 'textarea', label: 'What happens if concerns continue or checks cannot be made (optional)', section: ARRANGEMENT, when: arranged, pointer: '/action/arrangement/escalation' },
+  ];
+}
+
+/** The monitoring answers as the action carries them. */
+const monitoringOf = (v: FormBody, ends: (v: FormBody) => boolean): Record<string, unknown> => (ends(v) && monitored(v) ? {
+  monitoringAgencyId: str(v, 'monitoringAgencyId'),
+  arrangement: { checks: str(v, 'checks'), everyDays: Number(str(v, 'everyDays')), endsOn: calendarDate(dateParts(v, 'endsOn'), 'The end').value, escalation: orUndefined(str(v, 'escalation')) },
+} : {});
+
+const ENDING_REFERRAL = (v: FormBody): boolean => ['no_further_action', 'advice', 'other_agency'].includes(str(v, 'outcome'));
+const ENDING_ASSESSMENT = (v: FormBody): boolean => str(v, 'outcome') === 'no_further_action';
+const ENDING_PLAN = (v: FormBody): boolean => str(v, 'reason') !== '' && str(v, 'reason') !== 'death' && !(str(v, 'reason') === 'review_decision' && yes(v, 'childInNeedPlan'));
+
 const meetingId = (v: FormBody): string | undefined => (str(v, 'meetingId') && str(v, 'meetingId') !== 'none' ? str(v, 'meetingId') : undefined);
 
 /** The forms for the actions a duty social worker records, after the engine's action types (src/process/engine.ts). */
@@ -99,8 +128,9 @@ const ACTION_FORMS: Record<string, ActionForm> = {
     fields: [
       { name: 'outcome', type: 'radios', label: 'What happens next?', items: choices({ assessment: OUTCOME_TEXT.assessment!, strategy_discussion: OUTCOME_TEXT.strategy_discussion!, other_agency: OUTCOME_TEXT.other_agency!, advice: OUTCOME_TEXT.advice!, no_further_action: OUTCOME_TEXT.no_further_action! }), required: 'Choose the next course of action' },
       { name: 'reasons', type: 'textarea', label: 'Reasons', hint: 'They are fed back to the referrer (12.2)', required: 'Give the reasons for the decision' },
+      ...monitoringFields(ENDING_REFERRAL, 'If the decision closes the case: monitoring after closure'),
     ],
-    build: (v) => ({ outcome: str(v, 'outcome'), reasons: str(v, 'reasons') }),
+    build: (v) => ({ outcome: str(v, 'outcome'), reasons: str(v, 'reasons'), ...monitoringOf(v, ENDING_REFERRAL) }),
   },
   assessment_started: {
     title: 'Record the start of an assessment',
@@ -113,8 +143,9 @@ const ACTION_FORMS: Record<string, ActionForm> = {
       { name: 'kind', type: 'radios', label: 'Which assessment?', items: ASSESSMENT_KINDS, required: 'Choose which assessment was completed' },
       { name: 'outcome', type: 'radios', label: 'What was decided?', items: choices({ no_further_action: 'No further action', child_in_need_plan: 'A child in need plan', strategy_discussion: 'A strategy discussion: the child may be suffering significant harm', core_assessment: 'A core assessment' }), required: 'Choose what was decided' },
       { name: 'summary', type: 'textarea', label: 'Summary of the assessment', required: 'Write a summary of the assessment' },
+      ...monitoringFields(ENDING_ASSESSMENT, 'If no further action: monitoring after closure'),
     ],
-    build: (v) => ({ kind: str(v, 'kind'), outcome: str(v, 'outcome'), summary: str(v, 'summary') }),
+    build: (v) => ({ kind: str(v, 'kind'), outcome: str(v, 'outcome'), summary: str(v, 'summary'), ...monitoringOf(v, ENDING_ASSESSMENT) }),
   },
   urgent_protective_action: {
     title: 'Record urgent protective action',
@@ -191,24 +222,17 @@ const ACTION_FORMS: Record<string, ActionForm> = {
     fields: [
       { name: 'reason', type: 'radios', label: 'Why has the plan ended?', items: PLAN_END_REASONS, required: 'Choose why the plan has ended' },
       { name: 'childInNeedPlan', type: 'yesno', label: 'Will the child have a child in need plan?', when: (v) => str(v, 'reason') === 'review_decision', required: 'Say whether the child will have a child in need plan' },
+      ...monitoringFields(ENDING_PLAN, 'If the case closes with the plan: monitoring after closure'),
     ],
-    build: (v) => ({ reason: str(v, 'reason'), childInNeedPlan: str(v, 'reason') === 'review_decision' && yes(v, 'childInNeedPlan') }),
+    build: (v) => ({ reason: str(v, 'reason'), childInNeedPlan: str(v, 'reason') === 'review_decision' && yes(v, 'childInNeedPlan'), ...monitoringOf(v, ENDING_PLAN) }),
   },
   case_closed: {
     title: 'Close the case',
     fields: [
       { name: 'reasons', type: 'textarea', label: 'Reasons for closing the case', required: 'Give the reasons for closing the case' },
-      { name: 'monitoringAgencyId', type: 'radios', label: 'Which agency will monitor the child?', hint: 'Needed after home visits with no access, or concerns recorded during the episode (case example 8)', source: 'agencies', required: 'Say which agency will monitor the child, or that none will' },
-      { name: 'checks', type: 'textarea', label: 'What will be checked', section: 'If an agency will monitor the child: the arrangement', when: monitored, required: 'Say what will be checked', pointer: '/action/arrangement/checks' },
-      { name: 'everyDays', type: 'number', label: 'Every how many days?', hint: '14 for fortnightly', section: 'If an agency will monitor the child: the arrangement', when: monitored, required: 'Say every how many days a check is due', pointer: '/action/arrangement/everyDays' },
-      { name: 'endsOn', type: 'date', label: 'Until when?', section: 'If an agency will monitor the child: the arrangement', when: monitored, required: 'Enter when the monitoring ends', pointer: '/action/arrangement/endsOn' },
-      { name: 'escalation', type: 'textarea', label: 'What happens if concerns continue or checks cannot be made (optional)', section: 'If an agency will monitor the child: the arrangement', when: monitored, pointer: '/action/arrangement/escalation' },
+      ...monitoringFields(() => true),
     ],
-    build: (v) => ({
-      reasons: str(v, 'reasons'),
-      monitoringAgencyId: monitored(v) ? str(v, 'monitoringAgencyId') : undefined,
-      arrangement: monitored(v) ? { checks: str(v, 'checks'), everyDays: Number(str(v, 'everyDays')), endsOn: calendarDate(dateParts(v, 'endsOn'), 'The end').value, escalation: orUndefined(str(v, 'escalation')) } : undefined,
-    }),
+    build: (v) => ({ reasons: str(v, 'reasons'), ...monitoringOf(v, () => true) }),
   },
 };
 

@@ -8,7 +8,7 @@ import { AcceptReferral, DecideReferral, NewReferral, REFERRAL_OUTCOMES, Written
 import { fieldProblems, notFound } from '../../shared/errors.ts';
 import { listDecisions } from '../../sharing/sharing.ts';
 import { answerRow, findFormDraft, startFormDraft, submitOnce, type FormDraft } from '../drafts.ts';
-import { FormErrors, formOf, opt, parseForm, str, validationProblem, yesNo, type FormBody } from '../forms.ts';
+import { calendarDate, dateParts, FormErrors, formOf, opt, parseForm, str, validationProblem, yesNo, type FormBody } from '../forms.ts';
 import { personName } from '../view.ts';
 import { safely, type Web } from '../web.ts';
 
@@ -178,12 +178,15 @@ export function registerReferralPages(web: Web): void {
       workers = ((await safely(() => listAgencyPractitioners(ctx))) ?? []).filter((p) => p.active && p.roles.includes('social_worker')).map((p) => ({ value: p.id, text: p.name }));
     }
     const me = await web.me(request);
+    const monitorItems = receiving && referral.episodeId && !referral.decision
+      ? [{ value: '', text: 'No agency will monitor the child' }, ...(((await safely(() => listAgencies(ctx))) ?? []).map((a) => ({ value: a.id, text: a.name })))]
+      : [];
     const data = {
       pageTitle: 'A referral', referral, receiving,
       needsAccept: receiving && referral.handling === 'received' && me?.agencyType === 'childrens_social_care',
       placeItems: [...matches, { value: 'new', text: 'No: add the child from the referral’s details' }],
       workerItems: [{ value: '', text: 'Not yet allocated' }, ...workers], outcomes: REFERRAL_OUTCOMES.map((o) => ({ value: o, text: OUTCOME_TEXT[o] ?? o })), outcomeText: OUTCOME_TEXT,
-      subjectName: personName(referral.subject), values, backLink: '/referrals',
+      subjectName: personName(referral.subject), values, backLink: '/referrals', monitorItems,
     };
     return errors?.any ? web.renderErrors(request, reply, 'referrals/referral.njk', errors, data) : web.render(request, reply, 'referrals/referral.njk', { ...data, errors: {}, errorList: [] });
   };
@@ -233,8 +236,20 @@ export function registerReferralPages(web: Web): void {
   app.post<{ Params: IdParams }>('/referrals/:id/decide', async (request, reply) => {
     const f = formOf(request.body);
     const values = { outcome: opt(f, 'outcome'), reasons: str(f, 'reasons') };
-    return onReferralPage(request, reply, { '/outcome': 'outcome', '/reasons': 'reasons' }, 'outcome', values, async () => {
-      await decideReferral(web.ctx(request), request.params.id, parseForm(DecideReferral, values));
+    // Monitoring after closure (case example 8), asked only when an agency is chosen to monitor.
+    const monitor = opt(f, 'monitoringAgencyId');
+    const endsOn = calendarDate(dateParts(f, 'endsOn'), 'The end');
+    const shown = { ...values, monitoringAgencyId: monitor, checks: str(f, 'checks'), everyDays: str(f, 'everyDays'), endsOnParts: dateParts(f, 'endsOn') };
+    const map = {
+      '/outcome': 'outcome', '/reasons': 'reasons', '/monitoringAgencyId': 'monitoringAgencyId', '/monitoringPractitionerId': 'monitoringAgencyId',
+      '/arrangement/checks': 'checks', '/arrangement/everyDays': 'everyDays', '/arrangement/endsOn': 'endsOn-day', '/arrangement': 'checks',
+    };
+    return onReferralPage(request, reply, map, 'outcome', shown, async () => {
+      const monitoring = monitor ? {
+        monitoringAgencyId: monitor,
+        arrangement: { checks: str(f, 'checks'), everyDays: /^\d+$/.test(str(f, 'everyDays')) ? Number(str(f, 'everyDays')) : undefined, endsOn: endsOn.value },
+      } : {};
+      await decideReferral(web.ctx(request), request.params.id, parseForm(DecideReferral, { ...values, ...monitoring }));
       return `/referrals/${request.params.id}?done=referral-decided`;
     });
   });

@@ -1,0 +1,168 @@
+import { decidePerson } from '../access/policy.ts';
+import { audit, command } from '../audit/audit.ts';
+import { personInReach } from '../people/people.ts';
+import type { ActorContext, Tx } from '../shared/context.ts';
+import { notifyAgency, notifyPractitioners } from '../sharing/notify.ts';
+import { linkedEntries } from './linked-entries.ts';
+import type { PreviousProtection } from './monitoring.schemas.ts';
+import { episodeOfAuthority } from './safe-closure.ts';
+
+/**
+ * Previous child-protection history of the adults around a child, the third lesson of case
+ * example 8: historical records about adults around a child (a violent partner known to
+ * probation) are found, not forgotten. Pointers, never content.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// Previous child-protection history of the adults around a child
+
+/** What the related person is to the child, for an adult "around" them. */
+export const ADULT_RELATIONSHIPS = ['parent', 'partner', 'household_member', 'primary_carer', 'parental_responsibility'] as const;
+/** Relationships that hold both ways: recorded on either person, they count for both. */
+const SYMMETRIC = ['partner', 'household_member'] as const;
+
+interface Edge {
+  from: string;
+  to: string;
+  type: string;
+}
+
+/** Relationships in the agency's own index from these entries, of these types (symmetric ones both ways). */
+async function relationsFrom(tx: Tx, agencyId: string, ids: readonly string[], types: readonly string[]): Promise<Edge[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await tx.query<{ from_id: string; to_id: string; type: string }>(
+    `SELECT r.person_id AS from_id, r.related_person_id AS to_id, r.type, r.created_at
+       FROM relationship r JOIN person a ON a.id = r.person_id JOIN person b ON b.id = r.related_person_id
+      WHERE r.person_id = ANY($1::uuid[]) AND r.type = ANY($2::text[]) AND a.agency_id = $3 AND b.agency_id = $3
+     UNION ALL
+     SELECT r.related_person_id, r.person_id, r.type, r.created_at
+       FROM relationship r JOIN person a ON a.id = r.person_id JOIN person b ON b.id = r.related_person_id
+      WHERE r.related_person_id = ANY($1::uuid[]) AND r.type = ANY($2::text[]) AND r.type = ANY($4::text[]) AND a.agency_id = $3 AND b.agency_id = $3
+     ORDER BY created_at, from_id, to_id`,
+    [ids, types, agencyId, SYMMETRIC]);
+  return rows.map((r) => ({ from: r.from_id, to: r.to_id, type: r.type }));
+}
+
+/**
+ * Finds, in the caller's own agency, the adults around a child — parents, carers, those with
+ * parental responsibility, household members and partners, and the partners and household
+ * members of those — and any previous child-protection episode of another child they are
+ * related to (a conference that made that child the subject of a plan). For an adult (a share
+ * about a partner known for violence, say) it starts from the adult themself. Entries joined by
+ * same-person links count as one person (so an old duplicate entry for the father is found).
+ * Only the agency's own index is read: relationships other agencies hold stay with them. Returns
+ * pointers, not content.
+ */
+export async function findPreviousProtection(ctx: ActorContext, tx: Tx, personId: string): Promise<PreviousProtection[]> {
+  const now = ctx.clock.now();
+  const { found } = await protectionHistoryIn(tx, ctx.actor.agencyId, personId);
+  return found.filter((f) => decidePerson(ctx.actor, 'read', { id: f.earlierChildPersonId, agencyId: ctx.actor.agencyId }, now).allowed);
+}
+
+const THEMSELF = 'the person themself';
+
+/**
+ * The search behind findPreviousProtection, in one agency's index, for whoever the agency is:
+ * used as the agency itself when a referral arrives or another agency shares about someone, so
+ * that the agency's social workers are pointed to the history (nothing goes back to the sender).
+ */
+export async function protectionHistoryIn(tx: Tx, own: string, personId: string): Promise<{ subjectEntries: string[]; found: PreviousProtection[] }> {
+  const ownLinked = async (id: string): Promise<string[]> => (await linkedEntries(tx, id)).filter((e) => e.agencyId === own).map((e) => e.personId);
+  const person = (await tx.query<{ agency_id: string; kind: string }>('SELECT agency_id, kind FROM person WHERE id = $1', [personId])).rows[0];
+  const subject = new Set([...(person?.agency_id === own ? [personId] : []), ...(await ownLinked(personId))]);
+  if (!person || subject.size === 0) return { subjectEntries: [], found: [] };
+
+  // The adults around the child, and how: 'parent', then 'partner of parent'. An adult is their own starting point.
+  const adults = new Map<string, string>();
+  if (person.kind === 'adult') for (const id of subject) adults.set(id, THEMSELF);
+  else {
+    for (const r of await relationsFrom(tx, own, [...subject], ADULT_RELATIONSHIPS)) {
+      if (!subject.has(r.to) && !adults.has(r.to)) adults.set(r.to, r.type);
+    }
+  }
+  for (const r of await relationsFrom(tx, own, [...adults.keys()], SYMMETRIC)) {
+    const via = adults.get(r.from)!;
+    if (!subject.has(r.to) && !adults.has(r.to)) adults.set(r.to, via === THEMSELF ? r.type : `${r.type.replace(/_/g, ' ')} of ${via.replace(/_/g, ' ')}`);
+  }
+  // Each adult with the entries linked to them in the same index.
+  const matched = new Map<string, string>();
+  for (const adult of adults.keys()) {
+    matched.set(adult, adult);
+    for (const e of await ownLinked(adult)) if (!matched.has(e) && (person.kind === 'adult' || !subject.has(e))) matched.set(e, adult);
+  }
+  // Other children those entries are related to.
+  const earlier = (await relationsFrom(tx, own, [...matched.keys()], ADULT_RELATIONSHIPS.filter((t) => (SYMMETRIC as readonly string[]).includes(t))))
+    .map((r) => ({ child: r.to, entry: r.from, type: r.type }));
+  const { rows: parentOf } = await tx.query<{ child: string; entry: string; type: string }>(
+    `SELECT r.person_id AS child, r.related_person_id AS entry, r.type FROM relationship r JOIN person c ON c.id = r.person_id
+      WHERE r.related_person_id = ANY($1::uuid[]) AND r.type = ANY($2::text[]) AND c.agency_id = $3 ORDER BY r.created_at, r.id`,
+    [[...matched.keys()], ADULT_RELATIONSHIPS, own]);
+  earlier.push(...parentOf);
+  const candidates = earlier.filter((e) => !subject.has(e.child) && !matched.has(e.child));
+  if (candidates.length === 0) return { subjectEntries: [...subject], found: [] };
+
+  const { rows: episodes } = await tx.query<{ id: string; child_person_id: string; opened_at: string; closed_at: string | null; plan_started_at: string | null; plan_category: string | null; plan_ended_at: string | null }>(
+    `SELECT e.id, e.child_person_id, e.opened_at, e.closed_at,
+            (SELECT x.occurred_at FROM episode_action x WHERE x.episode_id = e.id AND x.type = 'conference_held' AND (x.facts->>'plan')::boolean ORDER BY x.seq LIMIT 1) AS plan_started_at,
+            (SELECT x.details->'planDetails'->>'category' FROM episode_action x WHERE x.episode_id = e.id AND x.type = 'conference_held' AND (x.facts->>'plan')::boolean ORDER BY x.seq LIMIT 1) AS plan_category,
+            (SELECT max(x.occurred_at) FROM episode_action x WHERE x.episode_id = e.id AND x.type = 'plan_ended') AS plan_ended_at
+       FROM episode e WHERE e.agency_id = $1 AND e.child_person_id = ANY($2::uuid[]) ORDER BY e.opened_at, e.id`,
+    [own, [...new Set(candidates.map((c) => c.child))]]);
+  const out: PreviousProtection[] = [];
+  const seen = new Set<string>();
+  for (const e of episodes) {
+    if (!e.plan_started_at) continue;
+    for (const c of candidates.filter((x) => x.child === e.child_person_id)) {
+      const adult = matched.get(c.entry)!;
+      const key = `${adult}/${e.id}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({
+        adultPersonId: adult, connection: adults.get(adult)!.replace(/_/g, ' '), matchedPersonId: c.entry,
+        earlierChildPersonId: e.child_person_id, relationshipToEarlierChild: c.type,
+        episodeId: e.id, episodeOpenedAt: e.opened_at, episodeClosedAt: e.closed_at,
+        planStartedAt: e.plan_started_at, planCategory: e.plan_category, planEndedAt: e.plan_ended_at,
+      });
+    }
+  }
+  return { subjectEntries: [...subject], found: out.sort((x, y) => x.planStartedAt.localeCompare(y.planStartedAt) || x.episodeId.localeCompare(y.episodeId)) };
+}
+
+/**
+ * Points an agency's social workers to the previous history found around someone a referral or
+ * a share has just brought to them (what-to-do-if-worried, case example 8: the father's history
+ * was known and nobody joined it up). Says only that there is history and where to look.
+ */
+export async function pointToPreviousHistory(tx: Tx, agencyId: string, personId: string, to: { practitionerIds: readonly string[] } | 'agency', at: Date): Promise<number> {
+  const { subjectEntries, found } = await protectionHistoryIn(tx, agencyId, personId);
+  if (found.length === 0) return 0;
+  const notice = {
+    kind: 'person.previous-history', entityType: 'person', entityId: subjectEntries[0]!,
+    message: found.length === 1
+      ? 'Someone around this person is linked to an earlier child protection plan in your agency: see their previous history.'
+      : `People around this person are linked to ${found.length} earlier child protection plans in your agency: see their previous history.`,
+  };
+  if (to === 'agency' || to.practitionerIds.length === 0) await notifyAgency(tx, agencyId, notice, at);
+  else await notifyPractitioners(tx, to.practitionerIds, notice, at);
+  return found.length;
+}
+
+/** The previous child-protection history of the adults around a child (for a referral or an episode). */
+export async function previousProtectionHistory(ctx: ActorContext, personId: string): Promise<PreviousProtection[]> {
+  return command(ctx, async (tx) => {
+    await personInReach(ctx, tx, personId, 'read', 'person.previous-history');
+    const found = await findPreviousProtection(ctx, tx, personId);
+    await audit(ctx, tx, { action: 'person.previous-history', outcome: 'success', entityType: 'person', entityId: personId, personId, detail: { count: found.length } });
+    return found;
+  });
+}
+
+/** The same, for the child of an episode of the caller's authority. */
+export async function episodePreviousHistory(ctx: ActorContext, episodeId: string): Promise<PreviousProtection[]> {
+  return command(ctx, async (tx) => {
+    const e = await episodeOfAuthority(ctx, tx, episodeId, 'episode.previous-history');
+    const found = await findPreviousProtection(ctx, tx, e.child_person_id);
+    await audit(ctx, tx, { action: 'episode.previous-history', outcome: 'success', entityType: 'episode', entityId: e.id, personId: e.child_person_id, detail: { count: found.length } });
+    return found;
+  });
+}
