@@ -45,6 +45,15 @@ const CHILD_OF: Record<string, string> = {
   share_decision: 'SELECT id AS ref, person_id FROM share_decision WHERE id = ANY($1::uuid[])',
 };
 
+/**
+ * What a notification is about, for naming its child. A request for advice names no child: the
+ * adviser does not learn who the person is unless the asker chose to reveal it (golden rule 3), and
+ * that choice is shown on the advice page, not in the list.
+ */
+export function notificationRef(n: { kind: string; entityType: string; entityId: string }): { type: string; id: string } {
+  return n.kind === 'advice.requested' ? { type: 'none', id: n.entityId } : { type: n.entityType, id: n.entityId };
+}
+
 export const refKey = (type: string, id: string): string => `${type}:${id}`;
 
 interface PersonRow { id: string; agency_id: string; kind: string; date_of_birth: string | null; expected_date_of_delivery: string | null; name: string | null }

@@ -10,6 +10,8 @@ import { addRelationship } from '../../src/people/people.ts';
 import { openEpisode } from '../../src/process/episodes.ts';
 import type { Role } from '../../src/access/policy.ts';
 import { fixedClock } from '../../src/shared/clock.ts';
+import { NewShareDecision } from '../../src/sharing/schemas.ts';
+import { makeDecision } from '../../src/sharing/sharing.ts';
 import type { ActorContext, Services } from '../../src/shared/context.ts';
 import { AUTH_SETTINGS } from '../api/helpers.ts';
 import { useTestDb } from '../db.ts';
@@ -61,6 +63,7 @@ describe('every list names the child', () => {
     const worker = await signedUp(s, csc, ['social_worker'], 'Rachel Dunn');
     const manager = await signedUp(s, csc, ['manager'], 'Grace Okafor');
     const teacher = await signedUp(s, school, ['practitioner', 'safeguarding_lead'], 'Tom Teacher');
+    const lead = await signedUp(s, csc, ['safeguarding_lead'], 'Lena Lead');
     const ava = await person(worker, { names: [{ givenNames: 'Ava', familyName: "O'Neill" }], dateOfBirth: '2022-04-04' });
     const natasha = await person(worker, { kind: 'adult', sex: 'female', names: [{ givenNames: 'Natasha', familyName: 'Reed' }], dateOfBirth: '1999-05-06' });
     const baby = await person(worker, { kind: 'unborn', names: [{ familyName: 'Baby of Natasha' }], dateOfBirth: undefined, expectedDateOfDelivery: '2027-02-20' });
@@ -82,10 +85,15 @@ describe('every list names the child', () => {
       ],
       minutes: 'Discussed.', familyTold: 'The social worker tells the mother today',
     }));
+    // The worker asks her lead for advice without revealing who it is about.
+    await makeDecision(worker, NewShareDecision.parse({
+      personId: ava.id, outcome: 'seek_advice', reasons: 'Unsure whether to share', answers: { purposeCode: 'child_protection_enquiry', purpose: 'Protecting the child' },
+      advice: { adviserRole: 'safeguarding_lead', adviserId: lead.actor.practitionerId, question: 'Should I share this?' },
+    }));
     // A week on, the referral steps are overdue: the managers are alerted.
     clock.set('2026-12-09T09:00:00Z');
     app = await buildApp({ services: s, auth: AUTH_SETTINGS, logLevel: 'silent' });
-    return { worker, manager, teacher, meetingId: m.id };
+    return { worker, manager, teacher, lead, meetingId: m.id };
   }
 
   const AVA = 'Ava O&#39;Neill, born 4 April 2022';
@@ -135,6 +143,11 @@ describe('every list names the child', () => {
     expect(teacherActions[0]).toContain('A child you cannot see');
     expect(teacherTasks).not.toContain('Ava');
     expect(teacherTasks).not.toContain('April 2022');
+
+    // The adviser is told a colleague asks for advice, never who it is about (golden rule 3), though she could read Ava's entry.
+    const leadTasks = await page(w.lead, '/tasks');
+    expect(rows(leadTasks, 'Notifications').filter((r) => r.includes('asking for advice'))).toHaveLength(1);
+    expect(leadTasks).not.toContain('Ava');
   });
 
   it("an agency's name with an apostrophe is escaped once on the meeting page", async () => {

@@ -17,6 +17,7 @@ import { formOf, opt, parseForm } from '../forms.ts';
 import { notFound } from '../../shared/errors.ts';
 import { notificationHref, safely, type Web } from '../web.ts';
 import { withChildren } from '../children.ts';
+import { notificationRef } from '../../people/child-summary.ts';
 
 type IdParams = { id: string };
 
@@ -30,7 +31,7 @@ export function registerTaskPages(web: Web): void {
     // and auditors do no casework, and a refused list would be audited as refused on every visit.
     const see = <T>(view: AgencyView, load: () => Promise<T>): Promise<T | undefined> => (maySee(ctx, view) ? safely(load) : Promise.resolve(undefined));
     // Each row names the child it is about (to a reader who may see that child) and links to the work.
-    const notifications = (await withChildren(ctx, ((await see('notifications', () => listNotifications(ctx, { unreadOnly: true }))) ?? []).map((n) => ({ ...n, href: notificationHref(n) })), (n) => ({ type: n.entityType, id: n.entityId })))!;
+    const notifications = (await withChildren(ctx, ((await see('notifications', () => listNotifications(ctx, { unreadOnly: true }))) ?? []).map((n) => ({ ...n, href: notificationHref(n) })), notificationRef))!;
     const advice = await see('advice-requests', () => listAdviceQueue(ctx));
     const requests = await see('information-requests', () => listIncomingRequests(ctx, 'open'));
     const referrals = await see('referrals', () => listIncomingReferrals(ctx, { status: 'open' }));
