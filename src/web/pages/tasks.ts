@@ -40,7 +40,7 @@ export function registerTaskPages(web: Web): void {
     const overdueAlerts = await withChildren(ctx, await see('overdue-alerts', () => listOverdueAlerts(ctx, 'open')), (a) => ({ type: 'person', id: a.childPersonId }));
     const missedChecks = await withChildren(ctx, (await see('monitoring', () => listMissedChecks(ctx, { status: 'open' })))?.filter((a) => a.responsiblePractitionerId === ctx.actor.practitionerId || ctx.actor.roles.includes('safeguarding_lead')), (a) => ({ type: 'monitoring_alert', id: a.id }));
     const actions = await withChildren(ctx, (await see('meeting-actions', () => myActions(ctx)))?.filter((a) => a.status === 'open'), (a) => ({ type: 'meeting_action', id: a.id }));
-    const urgent = await see('urgent-shares', () => listIncompleteUrgent(ctx));
+    const urgent = await withChildren(ctx, await see('urgent-shares', () => listIncompleteUrgent(ctx)), (u) => ({ type: 'share_decision', id: u.decisionId }));
     // Same-person link requests another agency made to this one (empty for roles that do not answer them).
     const linkRequests = (await safely(() => listLinkRequests(ctx)))?.filter((r) => r.direction === 'incoming' && r.status === 'pending');
     // Asked only of roles that read the queue: any other role's attempt would be audited as refused on every visit.
