@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { decidePerson } from '../access/policy.ts';
 import { audit, command } from '../audit/audit.ts';
 import type { Queryable } from '../db/database.ts';
-import type { ActorContext } from '../shared/context.ts';
+import type { ActorContext, Tx } from '../shared/context.ts';
 import { Uuid } from '../shared/schemas.ts';
 import { grantsFor, withGrants } from '../sharing/grants.ts';
 
@@ -78,32 +78,36 @@ async function readable(ctx: ActorContext, tx: Queryable, ids: readonly string[]
  * never named, so a row can say "a child you cannot see".
  */
 export async function childrenOf(ctx: ActorContext, refs: readonly { type: string; id: string }[]): Promise<Map<string, ChildrenOf>> {
+  if (refs.length === 0) return new Map();
+  return command(ctx, (tx) => childrenOfIn(ctx, tx, refs));
+}
+
+/** The same, inside a service's own transaction (for a list the API returns with its children named). */
+export async function childrenOfIn(ctx: ActorContext, tx: Tx, refs: readonly { type: string; id: string }[]): Promise<Map<string, ChildrenOf>> {
   const out = new Map<string, ChildrenOf>();
   if (refs.length === 0) return out;
-  return command(ctx, async (tx) => {
-    const links: { key: string; personId: string }[] = [];
-    const byType = new Map<string, string[]>();
-    for (const r of refs) if (CHILD_OF[r.type]) byType.set(r.type, [...(byType.get(r.type) ?? []), r.id]);
-    for (const [type, ids] of byType) {
-      for (const row of (await tx.query<{ ref: string; person_id: string }>(CHILD_OF[type]!, [ids])).rows) links.push({ key: refKey(type, row.ref), personId: row.person_id });
-    }
-    const people = await readable(ctx, tx, [...new Set(links.map((l) => l.personId))]);
-    const mothers = await mothersOf(ctx, tx, [...people.values()].filter((p) => p.kind === 'unborn').map((p) => p.id));
-    const summary = (p: PersonRow): ChildSummary => ({
-      personId: p.id, name: p.name || 'Unnamed child', unborn: p.kind === 'unborn', dateOfBirth: p.date_of_birth,
-      expectedDate: p.kind === 'unborn' ? p.expected_date_of_delivery : null, motherName: mothers.get(p.id) ?? null,
-    });
-    for (const r of refs) out.set(refKey(r.type, r.id), { children: [], hidden: 0 });
-    for (const l of links) {
-      const entry = out.get(l.key)!;
-      const p = people.get(l.personId);
-      if (p) { if (!entry.children.some((c) => c.personId === p.id)) entry.children.push(summary(p)); } else entry.hidden += 1;
-    }
-    for (const id of people.keys()) {
-      if (links.some((l) => l.personId === id)) await audit(ctx, tx, { action: 'person.summary', outcome: 'success', entityType: 'person', entityId: id, personId: id });
-    }
-    return out;
+  const links: { key: string; personId: string }[] = [];
+  const byType = new Map<string, string[]>();
+  for (const r of refs) if (CHILD_OF[r.type]) byType.set(r.type, [...(byType.get(r.type) ?? []), r.id]);
+  for (const [type, ids] of byType) {
+    for (const row of (await tx.query<{ ref: string; person_id: string }>(CHILD_OF[type]!, [ids])).rows) links.push({ key: refKey(type, row.ref), personId: row.person_id });
+  }
+  const people = await readable(ctx, tx, [...new Set(links.map((l) => l.personId))]);
+  const mothers = await mothersOf(ctx, tx, [...people.values()].filter((p) => p.kind === 'unborn').map((p) => p.id));
+  const summary = (p: PersonRow): ChildSummary => ({
+    personId: p.id, name: p.name || 'Unnamed child', unborn: p.kind === 'unborn', dateOfBirth: p.date_of_birth,
+    expectedDate: p.kind === 'unborn' ? p.expected_date_of_delivery : null, motherName: mothers.get(p.id) ?? null,
   });
+  for (const r of refs) out.set(refKey(r.type, r.id), { children: [], hidden: 0 });
+  for (const l of links) {
+    const entry = out.get(l.key)!;
+    const p = people.get(l.personId);
+    if (p) { if (!entry.children.some((c) => c.personId === p.id)) entry.children.push(summary(p)); } else entry.hidden += 1;
+  }
+  for (const id of people.keys()) {
+    if (links.some((l) => l.personId === id)) await audit(ctx, tx, { action: 'person.summary', outcome: 'success', entityType: 'person', entityId: id, personId: id });
+  }
+  return out;
 }
 
 /** An unborn child's mother (a female parent, else any parent), named only when the caller may read her. */

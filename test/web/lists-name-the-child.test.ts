@@ -118,6 +118,11 @@ describe('every list names the child', () => {
     expect(notes[0]).toContain(AVA);
     expect(notes[0]).toContain('due 9 December 2026');
 
+    // The API's due steps name the child the same way (schema DueStep.child).
+    const session = (await app!.inject({ method: 'POST', url: '/api/v1/session', payload: { email: w.worker.email, password: PASSWORD } })).cookies.find((c) => c.name === 'jigsaw_session')!.value;
+    const api = (await app!.inject({ url: '/api/v1/due-steps?worker=me', cookies: { jigsaw_session: session } })).json<{ items: { child: { name: string; unborn: boolean; motherName: string | null } | null }[] }>();
+    expect(new Set(api.items.map((i) => i.child?.unborn ? `unborn of ${i.child.motherName}` : i.child?.name))).toEqual(new Set(["Ava O'Neill", 'unborn of Natasha Reed']));
+
     const process = await page(w.manager, '/process');
     for (const r of rows(process, 'Statutory steps due across the authority')) expect(r.includes(AVA) || r.includes(BABY), r).toBe(true);
     const meetings = rows(process, 'Meetings').filter((r) => r.includes('First review conference'));

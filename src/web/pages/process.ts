@@ -12,7 +12,7 @@ import { fieldProblems, notFound, Problem, type FieldProblem } from '../../share
 import { answerRow, findFormDraft, startFormDraft, submitOnce, type FormDraft } from '../drafts.ts';
 import { calendarDate, dateParts, FormErrors, formOf, list, londonInstant, nowTime, str, todayParts, validationProblem, type FormBody } from '../forms.ts';
 import { personName, ukDate, ukDateTime, words } from '../view.ts';
-import { withChildren } from '../children.ts';
+import { aboutEach, withChildren } from '../children.ts';
 import { safely, type Web } from '../web.ts';
 import { OUTCOME_TEXT } from './referrals.ts';
 
@@ -294,7 +294,7 @@ export function registerProcessPages(web: Web): void {
   app.get('/process', async (request, reply) => {
     const ctx = web.ctx(request);
     // Every row names the child it is about, to a reader who may see that child (issue 17).
-    const steps = await withChildren(ctx, await safely(() => listDueSteps(ctx, {})), (s) => ({ type: 'person', id: s.childPersonId }));
+    const steps = aboutEach(await safely(() => listDueSteps(ctx, {})));
     const alerts = await withChildren(ctx, await safely(() => listOverdueAlerts(ctx, 'open')), (a) => ({ type: 'person', id: a.childPersonId }));
     const meetings = await withChildren(ctx, await safely(() => listMeetings(ctx)), (m) => ({ type: 'meeting', id: m.id }));
     return web.render(request, reply, 'process/index.njk', { pageTitle: 'The child protection process', steps, alerts, meetings });

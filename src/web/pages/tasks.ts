@@ -16,7 +16,7 @@ import { listSeenNotifications, SEEN_QUEUE_ROLES } from '../../notifications/see
 import { formOf, opt, parseForm } from '../forms.ts';
 import { notFound } from '../../shared/errors.ts';
 import { notificationHref, safely, type Web } from '../web.ts';
-import { withChildren } from '../children.ts';
+import { aboutEach, withChildren } from '../children.ts';
 import { notificationRef } from '../../people/child-summary.ts';
 
 type IdParams = { id: string };
@@ -36,7 +36,7 @@ export function registerTaskPages(web: Web): void {
     const requests = await see('information-requests', () => listIncomingRequests(ctx, 'open'));
     const referrals = await see('referrals', () => listIncomingReferrals(ctx, { status: 'open' }));
     const outgoing = (await see('referrals', () => listOutgoingReferrals(ctx)))?.filter((r) => r.steps.some((s) => s.overdue || s.prompt) || r.progress !== 'decided');
-    const dueSteps = await withChildren(ctx, await see('due-steps', () => listDueSteps(ctx, { worker: 'me' })), (s) => ({ type: 'person', id: s.childPersonId }));
+    const dueSteps = aboutEach(await see('due-steps', () => listDueSteps(ctx, { worker: 'me' })));
     const overdueAlerts = await withChildren(ctx, await see('overdue-alerts', () => listOverdueAlerts(ctx, 'open')), (a) => ({ type: 'person', id: a.childPersonId }));
     const missedChecks = await withChildren(ctx, (await see('monitoring', () => listMissedChecks(ctx, { status: 'open' })))?.filter((a) => a.responsiblePractitionerId === ctx.actor.practitionerId || ctx.actor.roles.includes('safeguarding_lead')), (a) => ({ type: 'monitoring_alert', id: a.id }));
     const actions = await withChildren(ctx, (await see('meeting-actions', () => myActions(ctx)))?.filter((a) => a.status === 'open'), (a) => ({ type: 'meeting_action', id: a.id }));
