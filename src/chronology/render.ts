@@ -1,5 +1,6 @@
 import { CSV_BOM, toCsv, type Cell } from '../shared/csv.ts';
 import { renderView } from '../web/view.ts';
+import { ukLocalIso } from '../calendar/uk-time.ts';
 import type { Chronology, ChronologyEntry, Contradiction } from './schemas.ts';
 
 /**
@@ -10,16 +11,17 @@ import type { Chronology, ChronologyEntry, Contradiction } from './schemas.ts';
 const label = (v: string): string => v.replace(/_/g, ' ');
 
 const sharedBy = (e: ChronologyEntry): string | null =>
-  e.share ? `${e.share.sharedByAgencyName} (${e.share.sharedByName}, ${e.share.sharedAt.slice(0, 10)}; ${label(e.share.legalBasis)}; onward sharing ${label(e.share.onwardSharing)})` : null;
+  e.share ? `${e.share.sharedByAgencyName} (${e.share.sharedByName}, ${ukLocalIso(e.share.sharedAt)!.slice(0, 10)}; ${label(e.share.legalBasis)}; onward sharing ${label(e.share.onwardSharing)})` : null;
 
 const markText = (c: Contradiction): string => {
   const m = c.mark!;
-  return `Marked by ${m.markedByAgencyName}${m.markedByName ? ` (${m.markedByName})` : ''} on ${m.markedAt.slice(0, 10)}${m.note ? `: ${m.note}` : ' — ask them for the details'}`;
+  return `Marked by ${m.markedByAgencyName}${m.markedByName ? ` (${m.markedByName})` : ''} on ${ukLocalIso(m.markedAt)!.slice(0, 10)}${m.note ? `: ${m.note}` : ' — ask them for the details'}`;
 };
 
 const CSV_COLUMNS: readonly [string, (e: ChronologyEntry, marks: ReadonlyMap<string, Contradiction>) => Cell][] = [
-  ['Occurred at', (e) => e.occurredAt],
-  ['Recorded at', (e) => e.recordedAt],
+  // UK local time with its offset ("2026-07-01T10:00:00+01:00"): the clock time practitioners saw, still unambiguous.
+  ['Occurred at (UK time)', (e) => ukLocalIso(e.occurredAt)],
+  ['Recorded at (UK time)', (e) => ukLocalIso(e.recordedAt)],
   ['Back-dated', (e) => e.backdated],
   ['About', (e) => e.about.name ?? ''],
   ['Relation to child', (e) => label(e.about.relation)],

@@ -1,3 +1,4 @@
+import { plainDate } from '../calendar/uk-time.ts';
 import { decideView } from '../access/policy.ts';
 import { checkView } from '../access/views.ts';
 import { audit, command, refuse } from '../audit/audit.ts';
@@ -197,7 +198,7 @@ export async function recordOutcome(ctx: ActorContext, id: string, input: Meetin
     for (const a of input.actions) {
       const actionId = newId();
       await tx.query('INSERT INTO meeting_action (id, meeting_id, owner_id, description, due_on) VALUES ($1,$2,$3,$4,$5)', [actionId, id, a.ownerId, a.description, a.dueOn]);
-      await notifyPractitioners(tx, [a.ownerId], { kind: 'meeting.action', entityType: 'meeting_action', entityId: actionId, message: `A meeting gave you an action, due ${a.dueOn}.` }, ctx.clock.now());
+      await notifyPractitioners(tx, [a.ownerId], { kind: 'meeting.action', entityType: 'meeting_action', entityId: actionId, message: `A meeting gave you an action, due ${plainDate(a.dueOn)}.` }, ctx.clock.now());
     }
     for (const r of input.reviewedActions) {
       if (r.status === 'carried_forward') await tx.query('UPDATE meeting_action SET reviewed_at_meeting_id = $2 WHERE id = $1', [r.actionId, id]);

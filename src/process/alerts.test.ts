@@ -76,7 +76,7 @@ describe("managers' alerts for overdue statutory steps", () => {
         stepKey: 'initial_conference', dueDate: '2027-01-05', dueAt: null, paragraph: '44.1', status: 'open', resolved: null, acknowledged: null,
       });
       const mine = await notices(m);
-      expect(mine).toEqual([{ kind: 'alert.overdue', entity_type: 'overdue_alert', entity_id: alerts[0]!.id, message: expect.stringContaining('due 2027-01-05') }]);
+      expect(mine).toEqual([{ kind: 'alert.overdue', entity_type: 'overdue_alert', entity_id: alerts[0]!.id, message: expect.stringContaining('(due 5 January 2027)') }]);
       expect(mine[0]!.message).not.toMatch(/Maggie|Baby/);
     }
     // Only the authority's managers are told.

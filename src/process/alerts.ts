@@ -1,3 +1,4 @@
+import { plainDate } from '../calendar/uk-time.ts';
 import { z } from 'zod';
 import { Text } from '../shared/schemas.ts';
 import { audit, auditArguments, command, refuse, type AuditInput } from '../audit/audit.ts';
@@ -159,7 +160,7 @@ async function notifyManagers(tx: Tx, raised: readonly RaisedRow[], now: Date): 
     for (const a of alerts) {
       await notifyPractitioners(tx, managers, {
         kind: 'alert.overdue', entityType: 'overdue_alert', entityId: a.id,
-        message: `A statutory step is overdue: ${a.label} (due ${a.due_date}). Review and acknowledge the alert.`,
+        message: `A statutory step is overdue: ${a.label} (due ${plainDate(a.due_date)}). Review and acknowledge the alert.`,
       }, now);
     }
   }

@@ -1,6 +1,7 @@
 import { audit, command, refuse } from '../audit/audit.ts';
 import { londonDate, workingDayCalendar, type CalendarNation } from '../calendar/working-days.ts';
 import { personInReach } from '../people/people.ts';
+import { childrenOfIn, refKey, type ChildSummary } from '../people/child-summary.ts';
 import type { ActorContext, Tx } from '../shared/context.ts';
 import { forbidden, invalid } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
@@ -340,6 +341,8 @@ export interface DueStep {
   dueAt: string | null;
   paragraph: string;
   overdue: boolean;
+  /** Which child, when the caller may read them; null for a child out of their reach. */
+  child: ChildSummary | null;
 }
 
 /** What is due, and overdue, for the caller, a team, or the whole authority, soonest first (the first 1000: the pages show them at once). */
@@ -363,8 +366,11 @@ export async function listDueStepsPage(ctx: ActorContext, scope: { worker?: 'me'
       [ctx.actor.agencyId, scope.worker === 'me' ? ctx.actor.practitionerId : null, scope.team ?? null, scope.overdueOnly ?? false, today, ctx.clock.now().toISOString(),
         after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, n])).rows, (r): DueStepKey => [r.due_date, r.key, r.episode_id]);
     await audit(ctx, tx, { action: 'episode.due-list', outcome: 'success', entityType: 'agency', entityId: ctx.actor.agencyId, detail: { count: rows.length } });
+    // Which child each step is for (issue 17): a list of steps that names no one cannot be worked from.
+    const about = await childrenOfIn(ctx, tx, rows.map((r) => ({ type: 'person', id: r.child_person_id })));
     return {
       items: rows.map((r) => ({
+        child: about.get(refKey('person', r.child_person_id))?.children[0] ?? null,
         episodeId: r.episode_id, childPersonId: r.child_person_id, allocatedWorkerId: r.allocated_worker_id, team: r.team, key: r.key, label: r.label,
         dueDate: r.due_date, dueAt: r.due_at, paragraph: r.paragraph, overdue: r.due_at ? new Date(r.due_at) < ctx.clock.now() : r.due_date < today,
       })),

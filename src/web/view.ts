@@ -18,13 +18,33 @@ export function ukDate(value: string | null | undefined): string {
   return d.toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: LONDON });
 }
 
+// hourCycle h12, not hour12: en-GB's 12-hour clock is h11 in ICU, which shows noon as "0:00 pm".
+const CLOCK = new Intl.DateTimeFormat('en-GB', { hour: 'numeric', minute: '2-digit', hourCycle: 'h12', timeZone: LONDON });
+
+/** "2:30pm", "10am", "midday" or "midnight" in UK time (the GOV.UK style for times). */
+export function ukTime(value: string | Date | null | undefined): string {
+  if (!value) return '';
+  const d = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(d.getTime())) return String(value);
+  const parts = Object.fromEntries(CLOCK.formatToParts(d).map((p) => [p.type, p.value]));
+  const pm = String(parts.dayPeriod).toLowerCase().startsWith('p');
+  if (parts.hour === '12' && parts.minute === '00') return pm ? 'midday' : 'midnight';
+  return `${parts.hour}${parts.minute === '00' ? '' : `:${parts.minute}`}${pm ? 'pm' : 'am'}`;
+}
+
 /** "4 March 2026 at 2:30pm" (UK time). */
 export function ukDateTime(value: string | null | undefined): string {
   if (!value) return '';
   const d = new Date(value);
   if (Number.isNaN(d.getTime())) return value;
-  const time = d.toLocaleTimeString('en-GB', { hour: 'numeric', minute: '2-digit', hour12: true, timeZone: LONDON }).replace(' ', '').toLowerCase();
-  return `${ukDate(value)} at ${time}`;
+  return `${ukDate(value)} at ${ukTime(d)}`;
+}
+
+/** Who a worklist row is about: "Ava Reed, born 4 March 2024" or "unborn baby of Natasha Reed, due 1 July 2026". */
+export function childLabel(c: { name: string; unborn: boolean; dateOfBirth: string | null; expectedDate: string | null; motherName: string | null } | null | undefined): string {
+  if (!c) return '';
+  if (c.unborn) return `Unborn baby${c.motherName ? ` of ${c.motherName}` : ''}${c.expectedDate ? `, due ${ukDate(c.expectedDate)}` : ''}`;
+  return `${c.name}${c.dateOfBirth ? `, born ${ukDate(c.dateOfBirth)}` : ', date of birth not known'}`;
 }
 
 /** A code such as "child_significant_harm" as words: "Child significant harm". */
@@ -40,6 +60,8 @@ const env = new nunjucks.Environment(
 );
 env.addFilter('ukDate', ukDate);
 env.addFilter('ukDateTime', ukDateTime);
+env.addFilter('ukTime', ukTime);
+env.addFilter('childLabel', childLabel);
 env.addFilter('words', words);
 // Nunjucks' own capitalize lowercases the rest ("Northshire county council").
 env.addFilter('capitalizeFirst', (value: string) => value.charAt(0).toUpperCase() + value.slice(1));

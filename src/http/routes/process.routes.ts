@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ChildSummary } from '../../people/child-summary.ts';
 import { getEpisode, listDueStepsPage, listEpisodesPage, openEpisode, openTransferredEpisode, recordEpisodeAction } from '../../process/episodes.ts';
 import { DueStepQuery, EpisodeListQuery, EpisodeSummary, OpenEpisode, RecordAction } from '../../process/schemas.ts';
 import { page, pageRequest } from '../../shared/pagination.ts';
@@ -20,6 +21,7 @@ const Episode = z
 const DueStep = z.object({
   episodeId: z.uuid(), childPersonId: z.uuid(), allocatedWorkerId: z.uuid().nullable(), team: z.string().nullable(), key: z.string(), label: z.string(),
   dueDate: z.string(), dueAt: z.string().nullable(), paragraph: z.string(), overdue: z.boolean(),
+  child: ChildSummary.nullable().meta({ description: 'Which child: null when you may not read their entry.' }),
 }).meta({ id: 'DueStep' });
 
 const TransferIn = z

@@ -12,6 +12,7 @@ import { fieldProblems, notFound, Problem, type FieldProblem } from '../../share
 import { answerRow, findFormDraft, startFormDraft, submitOnce, type FormDraft } from '../drafts.ts';
 import { calendarDate, dateParts, FormErrors, formOf, list, londonInstant, nowTime, str, todayParts, validationProblem, type FormBody } from '../forms.ts';
 import { personName, ukDate, ukDateTime, words } from '../view.ts';
+import { aboutEach, withChildren } from '../children.ts';
 import { safely, type Web } from '../web.ts';
 import { OUTCOME_TEXT } from './referrals.ts';
 
@@ -316,9 +317,10 @@ export function registerProcessPages(web: Web): void {
 
   app.get('/process', async (request, reply) => {
     const ctx = web.ctx(request);
-    const steps = await safely(() => listDueSteps(ctx, {}));
-    const alerts = await safely(() => listOverdueAlerts(ctx, 'open'));
-    const meetings = await safely(() => listMeetings(ctx));
+    // Every row names the child it is about, to a reader who may see that child (issue 17).
+    const steps = aboutEach(await safely(() => listDueSteps(ctx, {})));
+    const alerts = await withChildren(ctx, await safely(() => listOverdueAlerts(ctx, 'open')), (a) => ({ type: 'person', id: a.childPersonId }));
+    const meetings = await withChildren(ctx, await safely(() => listMeetings(ctx)), (m) => ({ type: 'meeting', id: m.id }));
     return web.render(request, reply, 'process/index.njk', { pageTitle: 'The child protection process', steps, alerts, meetings });
   });
 

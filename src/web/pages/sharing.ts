@@ -12,7 +12,7 @@ import { PURPOSE_LABELS, type PurposeCode } from '../../sharing/purposes.ts';
 import { getDecision, makeDecision, previewDecision } from '../../sharing/sharing.ts';
 import { dropDraft, findDraft, startDraft, type ShareDraft } from '../drafts.ts';
 import { calendarDate, dateParts, FormErrors, formOf, list, opt, str, validationProblem, yesNo, type FormBody } from '../forms.ts';
-import { personName } from '../view.ts';
+import { personName, ukDate } from '../view.ts';
 import { safely, type Web } from '../web.ts';
 import { answerRows, answersOf, decisionOf, isStep, LABELS, nextStep, pathOf, previousStep, STEP_TITLES, stepOfPointer, type Step } from './share-model.ts';
 
@@ -154,14 +154,14 @@ export function registerSharingPages(web: Web): void {
     if (d.followsDecisionId) data.prior = await safely(() => getDecision(ctx, d.followsDecisionId!));
     if (step === 'consent') {
       const consents = (await safely(() => listConsents(ctx, d.personId))) ?? [];
-      data.givenConsents = consents.filter((c) => c.status === 'given').map((c) => ({ value: c.id, text: `${PURPOSE_LABELS[c.purposeCode]}: ${c.purpose}`, hint: { text: `Obtained ${c.obtainedAt.slice(0, 10)}` } }));
+      data.givenConsents = consents.filter((c) => c.status === 'given').map((c) => ({ value: c.id, text: `${PURPOSE_LABELS[c.purposeCode]}: ${c.purpose}`, hint: { text: `Obtained ${ukDate(c.obtainedAt)}` } }));
       data.refusedConsents = consents.filter((c) => c.status === 'refused').map((c) => ({ value: c.id, text: `${PURPOSE_LABELS[c.purposeCode]}: ${c.purpose}` }));
     }
     if (step === 'outcome') data.assessment = assess(answersOf(d), undefined);
     if (step === 'what' || step === 'check') {
       const records = (await safely(() => listPersonRecords(ctx, d.personId))) ?? [];
       const agencies = await agenciesOtherThanMine(ctx);
-      data.records = records.map((r) => ({ value: r.id, text: `${r.occurredAt.slice(0, 10)}: ${r.summary}`, hint: { text: `${r.kind.replace(/_/g, ' ')}, ${r.factOrOpinion}, ${r.reportedOrWitnessed}${r.sensitiveCategories.length ? ', sensitive' : ''}` } }));
+      data.records = records.map((r) => ({ value: r.id, text: `${ukDate(r.occurredAt)}: ${r.summary}`, hint: { text: `${r.kind.replace(/_/g, ' ')}, ${r.factOrOpinion}, ${r.reportedOrWitnessed}${r.sensitiveCategories.length ? ', sensitive' : ''}` } }));
       data.agencies = agencies.map((a) => ({ value: a.id, text: a.name }));
       data.chosenRecords = records.filter((r) => d.recordIds.includes(r.id));
       data.chosenAgencies = agencies.filter((a) => d.recipientAgencyIds.includes(a.id));

@@ -16,6 +16,8 @@ import { listSeenNotifications, SEEN_QUEUE_ROLES } from '../../notifications/see
 import { formOf, opt, parseForm } from '../forms.ts';
 import { notFound } from '../../shared/errors.ts';
 import { notificationHref, safely, type Web } from '../web.ts';
+import { aboutEach, withChildren } from '../children.ts';
+import { notificationRef } from '../../people/child-summary.ts';
 
 type IdParams = { id: string };
 
@@ -28,16 +30,17 @@ export function registerTaskPages(web: Web): void {
     // Each list is asked for only when the policy lets this role see it (decideView): administrators
     // and auditors do no casework, and a refused list would be audited as refused on every visit.
     const see = <T>(view: AgencyView, load: () => Promise<T>): Promise<T | undefined> => (maySee(ctx, view) ? safely(load) : Promise.resolve(undefined));
-    const notifications = ((await see('notifications', () => listNotifications(ctx, { unreadOnly: true }))) ?? []).map((n) => ({ ...n, href: notificationHref(n) }));
+    // Each row names the child it is about (to a reader who may see that child) and links to the work.
+    const notifications = (await withChildren(ctx, ((await see('notifications', () => listNotifications(ctx, { unreadOnly: true }))) ?? []).map((n) => ({ ...n, href: notificationHref(n) })), notificationRef))!;
     const advice = await see('advice-requests', () => listAdviceQueue(ctx));
     const requests = await see('information-requests', () => listIncomingRequests(ctx, 'open'));
     const referrals = await see('referrals', () => listIncomingReferrals(ctx, { status: 'open' }));
     const outgoing = (await see('referrals', () => listOutgoingReferrals(ctx)))?.filter((r) => r.steps.some((s) => s.overdue || s.prompt) || r.progress !== 'decided');
-    const dueSteps = await see('due-steps', () => listDueSteps(ctx, { worker: 'me' }));
-    const overdueAlerts = await see('overdue-alerts', () => listOverdueAlerts(ctx, 'open'));
-    const missedChecks = (await see('monitoring', () => listMissedChecks(ctx, { status: 'open' })))?.filter((a) => a.responsiblePractitionerId === ctx.actor.practitionerId || ctx.actor.roles.includes('safeguarding_lead'));
-    const actions = (await see('meeting-actions', () => myActions(ctx)))?.filter((a) => a.status === 'open');
-    const urgent = await see('urgent-shares', () => listIncompleteUrgent(ctx));
+    const dueSteps = aboutEach(await see('due-steps', () => listDueSteps(ctx, { worker: 'me' })));
+    const overdueAlerts = await withChildren(ctx, await see('overdue-alerts', () => listOverdueAlerts(ctx, 'open')), (a) => ({ type: 'person', id: a.childPersonId }));
+    const missedChecks = await withChildren(ctx, (await see('monitoring', () => listMissedChecks(ctx, { status: 'open' })))?.filter((a) => a.responsiblePractitionerId === ctx.actor.practitionerId || ctx.actor.roles.includes('safeguarding_lead')), (a) => ({ type: 'monitoring_alert', id: a.id }));
+    const actions = await withChildren(ctx, (await see('meeting-actions', () => myActions(ctx)))?.filter((a) => a.status === 'open'), (a) => ({ type: 'meeting_action', id: a.id }));
+    const urgent = await withChildren(ctx, await see('urgent-shares', () => listIncompleteUrgent(ctx)), (u) => ({ type: 'share_decision', id: u.decisionId }));
     // Same-person link requests another agency made to this one (empty for roles that do not answer them).
     const linkRequests = (await safely(() => listLinkRequests(ctx)))?.filter((r) => r.direction === 'incoming' && r.status === 'pending');
     // Asked only of roles that read the queue: any other role's attempt would be audited as refused on every visit.

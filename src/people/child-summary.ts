@@ -1,0 +1,126 @@
+import { z } from 'zod';
+import { decidePerson } from '../access/policy.ts';
+import { audit, command } from '../audit/audit.ts';
+import type { Queryable } from '../db/database.ts';
+import type { ActorContext, Tx } from '../shared/context.ts';
+import { Uuid } from '../shared/schemas.ts';
+import { grantsFor, withGrants } from '../sharing/grants.ts';
+
+/**
+ * Which child a row in a worklist is about ("Ava Reed, born 4 March 2024", or "unborn baby of
+ * Natasha Reed, due 1 July 2026"), told only to a caller the access policy lets read that child.
+ * Worklist rows (tasks, due steps, alerts, meeting actions, notifications) store no names; the
+ * name is looked up when the list is read, so a share that ends takes the name away with it.
+ */
+export const ChildSummary = z
+  .object({
+    personId: Uuid,
+    name: z.string().meta({ description: 'The usual name; "Unnamed child" when none is recorded.' }),
+    unborn: z.boolean(),
+    dateOfBirth: z.string().nullable(),
+    expectedDate: z.string().nullable().meta({ description: 'For an unborn child: the expected date of delivery.' }),
+    motherName: z.string().nullable().meta({ description: 'For an unborn child: the mother, when the caller may read her too.' }),
+  })
+  .meta({ id: 'ChildSummary' });
+export type ChildSummary = z.infer<typeof ChildSummary>;
+
+/** What a row is about: the children the caller may see, and how many more it may not. */
+export interface ChildrenOf {
+  children: ChildSummary[];
+  hidden: number;
+}
+
+/** The kinds of thing a worklist row points at, and how each leads to the child (or children) it is about. */
+const CHILD_OF: Record<string, string> = {
+  person: 'SELECT id AS ref, id AS person_id FROM person WHERE id = ANY($1::uuid[])',
+  episode: 'SELECT id AS ref, child_person_id AS person_id FROM episode WHERE id = ANY($1::uuid[])',
+  overdue_alert: 'SELECT a.id AS ref, e.child_person_id AS person_id FROM overdue_alert a JOIN episode e ON e.id = a.episode_id WHERE a.id = ANY($1::uuid[])',
+  meeting: 'SELECT meeting_id AS ref, person_id FROM meeting_subject WHERE meeting_id = ANY($1::uuid[])',
+  meeting_action: 'SELECT a.id AS ref, s.person_id FROM meeting_action a JOIN meeting_subject s ON s.meeting_id = a.meeting_id WHERE a.id = ANY($1::uuid[])',
+  monitoring_arrangement: 'SELECT id AS ref, child_person_id AS person_id FROM monitoring_arrangement WHERE id = ANY($1::uuid[])',
+  monitoring_alert: 'SELECT a.id AS ref, m.child_person_id AS person_id FROM monitoring_alert a JOIN monitoring_arrangement m ON m.id = a.arrangement_id WHERE a.id = ANY($1::uuid[])',
+  closure_notice: 'SELECT n.id AS ref, m.child_person_id AS person_id FROM closure_notice n JOIN monitoring_arrangement m ON m.id = n.arrangement_id WHERE n.id = ANY($1::uuid[])',
+  referral: 'SELECT id AS ref, child_person_id AS person_id FROM referral WHERE id = ANY($1::uuid[]) AND child_person_id IS NOT NULL',
+  information_request: 'SELECT id AS ref, subject_person_id AS person_id FROM information_request WHERE id = ANY($1::uuid[])',
+  share_decision: 'SELECT id AS ref, person_id FROM share_decision WHERE id = ANY($1::uuid[])',
+};
+
+/**
+ * What a notification is about, for naming its child. A request for advice names no child: the
+ * adviser does not learn who the person is unless the asker chose to reveal it (golden rule 3), and
+ * that choice is shown on the advice page, not in the list.
+ */
+export function notificationRef(n: { kind: string; entityType: string; entityId: string }): { type: string; id: string } {
+  return n.kind === 'advice.requested' ? { type: 'none', id: n.entityId } : { type: n.entityType, id: n.entityId };
+}
+
+export const refKey = (type: string, id: string): string => `${type}:${id}`;
+
+interface PersonRow { id: string; agency_id: string; kind: string; date_of_birth: string | null; expected_date_of_delivery: string | null; name: string | null }
+
+const SELECT_PEOPLE = `SELECT p.id, p.agency_id, p.kind, p.date_of_birth::text AS date_of_birth, p.expected_date_of_delivery::text AS expected_date_of_delivery,
+    (SELECT trim(n.given_names || ' ' || n.family_name) FROM person_name n WHERE n.person_id = p.id ORDER BY (n.use = 'usual') DESC, n.position LIMIT 1) AS name
+  FROM person p WHERE p.id = ANY($1::uuid[])`;
+
+/** The people among these ids the caller may read (decidePerson, with the shares naming them). */
+async function readable(ctx: ActorContext, tx: Queryable, ids: readonly string[]): Promise<Map<string, PersonRow>> {
+  if (ids.length === 0) return new Map();
+  const rows = (await tx.query<PersonRow>(SELECT_PEOPLE, [ids])).rows;
+  const others = rows.filter((r) => r.agency_id !== ctx.actor.agencyId).map((r) => r.id);
+  const actor = withGrants(ctx.actor, await grantsFor(tx, ctx.actor, { personIds: others }));
+  const now = ctx.clock.now();
+  return new Map(rows.filter((r) => decidePerson(actor, 'read', { id: r.id, agencyId: r.agency_id }, now).allowed).map((r) => [r.id, r]));
+}
+
+/**
+ * The children each of these rows is about, as far as the caller may see them. Each child named is
+ * audited as read (the name and date of birth are personal data); a child out of reach is counted,
+ * never named, so a row can say "a child you cannot see".
+ */
+export async function childrenOf(ctx: ActorContext, refs: readonly { type: string; id: string }[]): Promise<Map<string, ChildrenOf>> {
+  if (refs.length === 0) return new Map();
+  return command(ctx, (tx) => childrenOfIn(ctx, tx, refs));
+}
+
+/** The same, inside a service's own transaction (for a list the API returns with its children named). */
+export async function childrenOfIn(ctx: ActorContext, tx: Tx, refs: readonly { type: string; id: string }[]): Promise<Map<string, ChildrenOf>> {
+  const out = new Map<string, ChildrenOf>();
+  if (refs.length === 0) return out;
+  const links: { key: string; personId: string }[] = [];
+  const byType = new Map<string, string[]>();
+  for (const r of refs) if (CHILD_OF[r.type]) byType.set(r.type, [...(byType.get(r.type) ?? []), r.id]);
+  for (const [type, ids] of byType) {
+    for (const row of (await tx.query<{ ref: string; person_id: string }>(CHILD_OF[type]!, [ids])).rows) links.push({ key: refKey(type, row.ref), personId: row.person_id });
+  }
+  const people = await readable(ctx, tx, [...new Set(links.map((l) => l.personId))]);
+  const mothers = await mothersOf(ctx, tx, [...people.values()].filter((p) => p.kind === 'unborn').map((p) => p.id));
+  const summary = (p: PersonRow): ChildSummary => ({
+    personId: p.id, name: p.name || 'Unnamed child', unborn: p.kind === 'unborn', dateOfBirth: p.date_of_birth,
+    expectedDate: p.kind === 'unborn' ? p.expected_date_of_delivery : null, motherName: mothers.get(p.id) ?? null,
+  });
+  for (const r of refs) out.set(refKey(r.type, r.id), { children: [], hidden: 0 });
+  for (const l of links) {
+    const entry = out.get(l.key)!;
+    const p = people.get(l.personId);
+    if (p) { if (!entry.children.some((c) => c.personId === p.id)) entry.children.push(summary(p)); } else entry.hidden += 1;
+  }
+  for (const id of people.keys()) {
+    if (links.some((l) => l.personId === id)) await audit(ctx, tx, { action: 'person.summary', outcome: 'success', entityType: 'person', entityId: id, personId: id });
+  }
+  return out;
+}
+
+/** An unborn child's mother (a female parent, else any parent), named only when the caller may read her. */
+async function mothersOf(ctx: ActorContext, tx: Queryable, unbornIds: readonly string[]): Promise<Map<string, string>> {
+  if (unbornIds.length === 0) return new Map();
+  const rows = (await tx.query<{ person_id: string; related_person_id: string }>(
+    `SELECT r.person_id, r.related_person_id FROM relationship r JOIN person m ON m.id = r.related_person_id
+      WHERE r.person_id = ANY($1::uuid[]) AND r.type = 'parent' ORDER BY (m.sex = 'female') DESC, r.created_at`, [unbornIds])).rows;
+  const people = await readable(ctx, tx, [...new Set(rows.map((r) => r.related_person_id))]);
+  const out = new Map<string, string>();
+  for (const r of rows) {
+    const name = people.get(r.related_person_id)?.name;
+    if (name && !out.has(r.person_id)) out.set(r.person_id, name);
+  }
+  return out;
+}
