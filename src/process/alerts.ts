@@ -287,7 +287,7 @@ export async function acknowledgeAlert(ctx: ActorContext, id: string, note?: str
     if (found.agency_id !== ctx.actor.agencyId || !ctx.actor.roles.includes('manager')) {
       throw refuse('alert', { action: 'alert.acknowledge', entityType: 'overdue_alert', entityId: id, personId: found.child_person_id });
     }
-    if (found.acknowledged_at) throw conflict(`This alert was already acknowledged at ${found.acknowledged_at}.`);
+    if (found.acknowledged_at) throw conflict(`This alert was already acknowledged on ${plainDate(new Date(found.acknowledged_at).toISOString())}.`);
     await tx.query('UPDATE overdue_alert SET acknowledged_at = $2, acknowledged_by = $3, acknowledgement_note = $4 WHERE id = $1',
       [id, ctx.clock.now().toISOString(), ctx.actor.practitionerId, note ?? null]);
     await audit(ctx, tx, { action: 'alert.acknowledge', outcome: 'success', entityType: 'overdue_alert', entityId: id, personId: found.child_person_id, detail: { episodeId: found.episode_id, note: note !== undefined } });

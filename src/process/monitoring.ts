@@ -2,6 +2,7 @@ import { checkView } from '../access/views.ts';
 import { CASEWORK_ROLES, decidePerson, type Actor } from '../access/policy.ts';
 import { appendAudit, audit, command, refuse } from '../audit/audit.ts';
 import { addDays, londonDate } from '../calendar/working-days.ts';
+import { plainDate } from '../calendar/uk-time.ts';
 import type { ActorContext, Services, Tx } from '../shared/context.ts';
 import { conflict, forbidden, invalid, type FieldProblem } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
@@ -240,7 +241,7 @@ export async function insertArrangement(
   if (a.monitor.practitionerId !== ctx.actor.practitionerId) {
     await notifyPractitioners(tx, [a.monitor.practitionerId], {
       kind: 'monitoring.assigned', entityType: 'monitoring_arrangement', entityId: id,
-      message: `You have been named to monitor a child: a check is due every ${a.everyDays} days from ${a.startsOn} until ${a.endsOn}.`,
+      message: `You have been named to monitor a child: a check is due every ${a.everyDays} days from ${plainDate(a.startsOn)} until ${plainDate(a.endsOn)}.`,
     }, ctx.clock.now());
   }
   return id;
@@ -338,7 +339,7 @@ export async function recordCheck(ctx: ActorContext, id: string, input: NewMonit
     if (input.outcome === 'no_access' && row.recording_agency_id !== row.responsible_agency_id) {
       await notifyPractitioners(tx, [row.created_by, ...(await safeguardingLeads(tx, row.recording_agency_id))], {
         kind: 'monitoring.no-access', entityType: 'monitoring_arrangement', entityId: id,
-        message: `A monitoring check by ${row.responsible_agency_name} could not be made: no access on ${londonDate(new Date(input.checkedAt))}.`,
+        message: `A monitoring check by ${row.responsible_agency_name} could not be made: no access on ${plainDate(input.checkedAt)}.`,
       }, ctx.clock.now());
     }
     const fresh = await arrangementInReach(ctx, tx, id, 'monitoring.check.record');
@@ -381,7 +382,7 @@ export async function raiseMissedCheckAlerts(services: Services, now: Date): Pro
          ON CONFLICT (arrangement_id, kind, due_on) DO NOTHING RETURNING id`, [newId(), a.id, due, now.toISOString()])).rows[0];
       if (!inserted) continue;
       alertIds.push(inserted.id);
-      const notice: Notice = { kind: 'monitoring.check-missed', entityType: 'monitoring_alert', entityId: inserted.id, message: `A monitoring check was due on ${due} and has not been recorded.` };
+      const notice: Notice = { kind: 'monitoring.check-missed', entityType: 'monitoring_alert', entityId: inserted.id, message: `A monitoring check was due on ${plainDate(due)} and has not been recorded.` };
       await notifyPractitioners(tx, [a.responsible_practitioner_id, ...(await safeguardingLeads(tx, a.responsible_agency_id))], notice, now);
       await appendAudit(tx, { at: now }, { action: 'monitoring.alert.raise', outcome: 'success', entityType: 'monitoring_alert', entityId: inserted.id, personId: a.responsible_person_id, detail: { arrangementId: a.id, dueOn: due } });
     }

@@ -1,3 +1,4 @@
+import { plainDate } from '../calendar/uk-time.ts';
 import { checkView } from '../access/views.ts';
 import { decideRecord, type Actor } from '../access/policy.ts';
 import { audit, command, refuse, AccessRefused } from '../audit/audit.ts';
@@ -202,7 +203,7 @@ export async function checkSafeClosure(ctx: ActorContext, tx: Tx, episode: Closi
   const involved = await involvedAgencies(tx, episode, monitor, named);
   const now = ctx.clock.now();
   const how = by.label ? ` (${by.label.charAt(0).toLowerCase()}${by.label.slice(1)})` : '';
-  const message = `A case has been closed${how}${why ? ` after ${why}` : ''}. ${monitor.agencyName} will monitor the child every ${arrangement.everyDays} days until ${arrangement.endsOn}. Please acknowledge.`;
+  const message = `A case has been closed${how}${why ? ` after ${why}` : ''}. ${monitor.agencyName} will monitor the child every ${arrangement.everyDays} days until ${plainDate(arrangement.endsOn)}. Please acknowledge.`;
   for (const [agencyId, entry] of involved) {
     const noticeId = newId();
     await tx.query(

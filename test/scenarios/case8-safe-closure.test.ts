@@ -134,7 +134,7 @@ describe('case example 8: an assessment ending in no further action is a closure
     ]);
     // The health visitor is told she monitors, and both agencies' leads are asked to acknowledge.
     const told = async (ctx: ActorContext) => ((await (await signedIn(app, ctx)).get('/notifications')).body.items as { kind: string; message: string }[]).filter((n) => n.kind === 'episode.closure-notice').map((n) => n.message);
-    const message = 'A case has been closed (assessment completed: no further action) after 4 home visits with no access. Health visiting will monitor the child every 14 days until 2027-07-09. Please acknowledge.';
+    const message = 'A case has been closed (assessment completed: no further action) after 4 home visits with no access. Health visiting will monitor the child every 14 days until 9 July 2027. Please acknowledge.';
     expect(await told(c.healthVisitor)).toEqual([message]);
     expect(await told(c.hvLead)).toEqual([message]);
     expect(await told(c.midwiferyLead)).toEqual([message]);
