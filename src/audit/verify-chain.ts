@@ -219,7 +219,7 @@ export async function verifyAuditChain(db: Queryable, opts: VerifyOptions | numb
   if (keys) {
     // Entries made before a key was configured are vouched for only by a seal made after them.
     if (lastUnkeyed > sealedThrough) {
-      add(sealedThrough + 1, 'unsealed', `entries ${sealedThrough + 1} to ${lastUnkeyed} were written without the audit key and no seal of the chain covers them`);
+      add(sealedThrough + 1, 'unsealed', `entries ${sealedThrough + 1} to ${lastUnkeyed} were written without the audit key and no seal of the chain covers them (if the key is new, start the server once with it: its first seal vouches for what came before)`);
     } else if (headSeq > sealedThrough) {
       const first = (await db.query<{ seq: number; at: string }>('SELECT seq, at FROM audit_event WHERE seq > $1 ORDER BY seq LIMIT 1', [sealedThrough])).rows[0];
       const grace = o.sealGraceMs ?? 15 * 60_000;
