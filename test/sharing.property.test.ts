@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ROLES, type Role } from '../src/access/policy.ts';
+import { verifyAuditChain } from '../src/audit/verify-chain.ts';
 import { getConsent, listConsents, recordConsent, withdrawConsent } from '../src/consent/consent.ts';
 import { NewConsent } from '../src/consent/schemas.ts';
 import type { Database } from '../src/db/database.ts';
@@ -241,23 +242,25 @@ async function opens<T>(fn: () => Promise<T>): Promise<T | undefined> {
 describe('record access after share decisions, by property', () => {
   const t = useTestDb();
 
-  it('a practitioner sees a record if and only if it is their agency’s and within their reach, or a live, unrevoked, unexpired share covers it', async () => {
+  it('a practitioner sees a record if and only if it is their agency’s and within their reach, or a live, unrevoked, unexpired share covers it — whatever the case the id is typed in', async () => {
     await fc.assert(
-      fc.asyncProperty(worldArb, async (spec) => {
+      fc.asyncProperty(worldArb, fc.boolean(), async (spec, upperCase) => {
         const db = t.db();
         await resetDb(db);
         const world = await build(db, spec);
+        // An id typed in upper case (E01B71CE-…) names the same record and must give the same answer.
+        const typed = (id: string): string => (upperCase ? id.toUpperCase() : id);
 
         for (const who of world.staff) {
           for (const rec of world.records) {
             const expected = mayRead(who, rec, world.grants, T1);
-            const seen = await opens(() => getRecord(who.ctx, rec.id));
+            const seen = await opens(() => getRecord(who.ctx, typed(rec.id)));
             expect(seen !== undefined, `${who.roles.join('+')} reading a ${rec.restricted ? 'restricted ' : ''}record (${expected ? 'may' : 'may not'})`).toBe(expected);
             if (seen) expect(seen.share === null).toBe(rec.agencyId === who.agencyId);
           }
           // Each person's chronology lists exactly the records the model allows; a person out of reach does not exist.
           for (const subject of world.people) {
-            const listed = await opens(() => listPersonRecords(who.ctx, subject.id));
+            const listed = await opens(() => listPersonRecords(who.ctx, typed(subject.id)));
             expect(listed !== undefined).toBe(mayOpenPerson(who, subject, world.grants, T1));
             if (listed) {
               const expected = world.records.filter((r) => r.personId === subject.id && mayRead(who, r, world.grants, T1)).map((r) => r.id).sort();
@@ -265,6 +268,9 @@ describe('record access after share decisions, by property', () => {
             }
           }
         }
+        // Every read was audited under the canonical id, so the trail still verifies (issue 16, defect 3).
+        const trail = await verifyAuditChain(db);
+        expect(trail.problems).toEqual([]);
       }),
       { numRuns: 15 },
     );
@@ -272,14 +278,15 @@ describe('record access after share decisions, by property', () => {
 
   it('only the recording agency’s casework staff read, list or withdraw a consent; a refused withdrawal changes nothing', async () => {
     await fc.assert(
-      fc.asyncProperty(worldArb, async (spec) => {
+      fc.asyncProperty(worldArb, fc.boolean(), async (spec, upperCase) => {
         const db = t.db();
         await resetDb(db);
         const world = await build(db, spec);
+        const typed = (id: string): string => (upperCase ? id.toUpperCase() : id);
 
         for (const who of world.staff) {
           for (const c of world.consents) {
-            const seen = await opens(() => getConsent(who.ctx, c.id));
+            const seen = await opens(() => getConsent(who.ctx, typed(c.id)));
             expect(seen !== undefined, `${who.roles.join('+')} reading a consent (${mayUseConsent(who, c) ? 'may' : 'may not'})`).toBe(mayUseConsent(who, c));
           }
           // A person's register lists only the caller's own agency's consents, whoever else can open the person.
@@ -298,7 +305,7 @@ describe('record access after share decisions, by property', () => {
           const who = world.staff[attempt.staff % world.staff.length]!;
           const c = world.consents[attempt.consent % world.consents.length]!;
           const before = await liveGrants(db);
-          const outcome = await withdrawConsent(who.ctx, c.id, { reason: 'Generated' }).then(() => 200, (e: unknown) => {
+          const outcome = await withdrawConsent(who.ctx, typed(c.id), { reason: 'Generated' }).then(() => 200, (e: unknown) => {
             if (e instanceof Problem) return e.status;
             throw e;
           });
