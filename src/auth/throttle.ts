@@ -22,11 +22,17 @@ import type { Database, Queryable } from '../db/database.ts';
  */
 
 export interface ThrottleSettings {
+  /** Failed sign-ins for one account from one address before each further attempt from there must wait (no lock-out). */
   signInMaxFailures: number;
+  /** Minutes without a failure after which an account's or an address's failures are forgotten. */
   signInWindowMinutes: number;
+  /** The first wait once a limit is reached; it doubles with every further failure … */
   signInDelaySeconds: number;
+  /** … up to this. */
   signInMaxDelaySeconds: number;
+  /** Failed sign-ins for one account from all addresses before addresses that have failed must wait too (a clean address never does). */
   signInAccountMaxFailures: number;
+  /** Failed sign-ins from one address, whatever the accounts, before it must wait (password spraying). */
   signInAddressMaxFailures: number;
 }
 

@@ -1,9 +1,11 @@
 import { resolve } from 'node:path';
 import { auditKeyringFrom, type AuditKeyring } from '../audit/key.ts';
 import { sealerSettings } from '../audit/sealer.ts';
+import type { ThrottleSettings } from '../auth/throttle.ts';
 
 /** Everything Jigsaw reads from its environment, with the defaults a fresh clone needs. */
-export interface Config {
+/** The sign-in throttle's settings (ThrottleSettings, documented there) are read from the environment below. */
+export interface Config extends ThrottleSettings {
   port: number;
   host: string;
   /** postgres://… switches from embedded PGlite to a PostgreSQL server. */
@@ -20,18 +22,6 @@ export interface Config {
   sessionIdleMinutes: number;
   /** Hours after sign-in when a web session ends whatever its activity. */
   sessionMaxHours: number;
-  /** Failed sign-ins for one account from one address before each further attempt from there must wait (no lock-out). */
-  signInMaxFailures: number;
-  /** Minutes without a failure after which an account's or an address's failures are forgotten. */
-  signInWindowMinutes: number;
-  /** The first wait once a limit is reached; it doubles with every further failure … */
-  signInDelaySeconds: number;
-  /** … up to this. */
-  signInMaxDelaySeconds: number;
-  /** Failed sign-ins for one account from all addresses before addresses that have failed must wait too (a clean address never does). */
-  signInAccountMaxFailures: number;
-  /** Failed sign-ins from one address, whatever the accounts, before it must wait (password spraying). */
-  signInAddressMaxFailures: number;
   /** Password checks (argon2, deliberately slow) run at once; a few more wait, the rest are told to retry. */
   signInConcurrency: number;
   /** Requests a minute from one address: the API and pages, FHIR, and sign-in attempts (0: no limit). */
