@@ -14,6 +14,7 @@ import { Problem } from '../shared/errors.ts';
 import { serve } from './serve.ts';
 import { runDemo } from './demo-command.ts';
 import { matchCommand } from './match-command.ts';
+import { reindexStaleEntries } from '../matching/reindex.ts';
 import { createFhirToken, listFhirTokens, revokeFhirToken } from '../fhir/tokens.ts';
 import { HEALTH_SETTING_TYPES, HealthSettingType } from '../flags/schemas.ts';
 import { backupCommand, restoreCommand } from './backup-command.ts';
@@ -55,6 +56,24 @@ async function withDatabase<T>(config: Config, fn: (db: Database) => Promise<T>)
 const ENV_HELP = `Environment: DATABASE_URL (PostgreSQL server; default: embedded PGlite in JIGSAW_DATA_DIR, default ./.jigsaw), JIGSAW_MIGRATION_DATABASE_URL (the tables' owner, for migrations), JIGSAW_AUDIT_KEY or JIGSAW_AUDIT_KEY_FILE (the audit key), PORT (3000), HOST (127.0.0.1).`;
 
 const commands: Command[] = [
+  // Before `match`: the first command whose words begin the arguments is the one run.
+  {
+    name: 'match reindex',
+    summary: "Reindex people entries indexed by an older version of the matcher's search keys (the server also does it when it starts).",
+    usage: 'jigsaw match reindex',
+    options: {},
+    async run(_args, config, io) {
+      return withDatabase(config, async (db) => {
+        const r = await reindexStaleEntries(db, () => systemClock.now());
+        if (!r.ran) {
+          io.err('Another Jigsaw process is reindexing now; run this again when it has finished.');
+          return 1;
+        }
+        io.out(r.reindexed ? `Reindexed ${r.reindexed} people entr${r.reindexed === 1 ? 'y' : 'ies'}.` : 'Every people entry is indexed with the current search keys.');
+        return 0;
+      });
+    },
+  },
   matchCommand,
   backupCommand,
   restoreCommand,

@@ -4,6 +4,7 @@ import { sendCalendarWarningsTo } from '../calendar/working-days.ts';
 import type { Config } from '../config/config.ts';
 import { openPGlite, openPostgres, type Database } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
+import { reindexStaleEntries } from '../matching/reindex.ts';
 import { roleToAssume } from '../db/roles.ts';
 import { useAuditKey } from '../audit/key.ts';
 import { sealerSettings, startAuditSealer } from '../audit/sealer.ts';
@@ -66,6 +67,13 @@ export async function startServer(config: Config, opts: { demo: boolean; logStre
   }
   const address = await app.listen({ port: config.port, host: config.host });
   const stopSweep = startAlertSweep(services, sweepMinutes, app.log, config.webhookHttpHosts);
+  // Entries indexed by an older version of the matcher's keys are reindexed in the background: a
+  // large index must not hold the server back from listening, and a search meanwhile still finds
+  // them under the keys they have.
+  const stopReindexing = new AbortController();
+  const reindexing = reindexStaleEntries(db, () => systemClock.now(), { signal: stopReindexing.signal })
+    .then((r) => { if (r.reindexed) app.log.info({ reindexed: r.reindexed }, `Reindexed ${r.reindexed} people entries for the current search keys`); })
+    .catch((err: unknown) => app.log.error({ err: { name: err instanceof Error ? err.name : 'error' } }, 'Reindexing people entries failed; `jigsaw match reindex` runs it again.'));
   const stopSealer = config.auditKeys ? startAuditSealer(services, config.auditKeys.current, app.log, sealing) : () => Promise.resolve();
   const database = db.kind === 'pglite' ? `embedded, ${config.dataDir}` : 'PostgreSQL server';
   app.log.info({ address, database: db.kind, ...(role ? { databaseRole: role } : {}), auditSealed: Boolean(config.auditKeys) }, `Jigsaw is running at ${address.replace('127.0.0.1', 'localhost')} (database: ${database})`);
@@ -75,6 +83,8 @@ export async function startServer(config: Config, opts: { demo: boolean; logStre
     app.log.info({ graceSeconds: config.shutdownGraceSeconds }, 'Stopping: /health/ready answers 503 from now on; finishing the requests under way');
     await delay(config.shutdownGraceSeconds * 1000);
     await stopSweep();
+    stopReindexing.abort();
+    await reindexing;
     await app.close();
     // After the last request: the final seal covers everything this process wrote.
     await stopSealer();

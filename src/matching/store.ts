@@ -132,6 +132,13 @@ async function adjustTerms(tx: Queryable, terms: { first: string; last: string }
   );
 }
 
+/**
+ * The version of the keys indexPerson writes. Raise it whenever matchKeys or searchKeys change what
+ * they produce: entries indexed under a lower version are reindexed (src/matching/reindex.ts).
+ * 1: blocking rules only; 2: search keys (surname sound, parents' names).
+ */
+export const MATCH_INDEX_VERSION = 2;
+
 /** (Re)indexes one person after it was created or changed. */
 export async function indexPerson(tx: Queryable, personId: string, at: Date): Promise<void> {
   const loaded = await loadMatchInput(tx, personId);
@@ -143,9 +150,9 @@ export async function indexPerson(tx: Queryable, personId: string, at: Date): Pr
   }
   await adjustTerms(tx, matchTerms(loaded.input), 1);
   await tx.query(
-    `INSERT INTO person_match (person_id, agency_id, features, indexed_at) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (person_id) DO UPDATE SET features = EXCLUDED.features, indexed_at = EXCLUDED.indexed_at`,
-    [personId, loaded.agencyId, JSON.stringify(loaded.input), at.toISOString()],
+    `INSERT INTO person_match (person_id, agency_id, features, indexed_at, index_version) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (person_id) DO UPDATE SET features = EXCLUDED.features, indexed_at = EXCLUDED.indexed_at, index_version = EXCLUDED.index_version`,
+    [personId, loaded.agencyId, JSON.stringify(loaded.input), at.toISOString(), MATCH_INDEX_VERSION],
   );
   await tx.query('DELETE FROM person_match_key WHERE person_id = $1', [personId]);
   await tx.query('INSERT INTO person_match_key (key, person_id) SELECT k, $2 FROM unnest($1::text[]) AS k', [[...matchKeys(loaded.input, loaded.postcodes), ...searchKeys(loaded.input)], personId]);
