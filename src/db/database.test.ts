@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { openPGlite, simpleArrayParser } from './database.ts';
 
-describe('the embedded database directory', () => {
+// Embedded only: the PGlite pass runs these; the PostgreSQL pass (JIGSAW_TEST_DATABASE_URL) would repeat them.
+describe.skipIf(Boolean(process.env.JIGSAW_TEST_DATABASE_URL))('the embedded database directory', () => {
   it('refuses a second process (or a second open) while one holds it, and opens again once it is closed', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'jigsaw-lock-'));
     try {
