@@ -96,8 +96,14 @@ export const ProfessionalReferral = z
     familyToBeTold: FamilyToBeTold,
     shareDecisionId: Uuid.optional().meta({ description: "An information-sharing decision your agency has already made to share with the receiving agency about this child." }),
     shareDecision: ReferralShareDecision.optional(),
+    fromRecordIds: z.array(Uuid).max(20, 'Start a referral from at most 20 records').default([])
+      .meta({ description: "The records the referral starts from (your agency's, about this child), e.g. the concern brought to the safeguarding lead. Shown to the receiving agency only as far as the share decision shares them." }),
   })
   .superRefine((r, ctx) => {
+    // The statutory clock is the phone call's (11.5): record when the call was made in madeAt.
+    if (r.urgent && r.channel !== 'phone') {
+      ctx.addIssue({ code: 'custom', path: ['channel'], message: 'A child who may be at immediate risk is referred by phone first: phone them, then record the referral by phone with the time of the call (madeAt)' });
+    }
     if (!r.shareDecisionId && !r.shareDecision) {
       ctx.addIssue({ code: 'custom', path: ['shareDecisionId'], message: 'A referral shares information: name the share decision it rests on (shareDecisionId) or record one with it (shareDecision)' });
     }
@@ -233,6 +239,7 @@ export const Referral = z
     steps: z.array(Step).meta({ description: 'What is due and when, for whoever is looking: the referrer sees written confirmation and the chase prompt; the receiving agency sees acknowledgement and the decision.' }),
     childPersonId: Uuid.nullable().meta({ description: "The referrer's entry for the child: the referring agency's own; for the receiving agency, the subject of the records shared with it." }),
     shareDecisionId: Uuid.nullable().meta({ description: 'Shown to the referring agency only.' }),
+    fromRecordIds: z.array(Uuid).meta({ description: 'The records the referral started from: all of them for the referring agency; for the receiving agency, those the share decision shares with it.' }),
     sharedRecordIds: z.array(Uuid).meta({ description: 'The records the decision shared, as the viewer may still see them.' }),
     subject: Identity,
     otherChildren: z.array(z.object({ relationship: z.string(), personId: Uuid.nullable(), identity: Identity })),

@@ -1,5 +1,6 @@
 -- A concern that reaches the designated safeguarding lead (issue 17, item 7), and a referral that
--- remembers where it came from and when it was phoned (item 8).
+-- remembers the records it started from (item 8). When an immediate-risk referral was phoned needs
+-- no column: it is made by phone, and made_at is the call (the statutory clock starts there).
 --
 -- A lead alert is not a sharing decision: it asks the holding agency's lead to look at a record.
 -- Whatever the lead then decides (share, refer, nothing) is recorded by those journeys; the alert
@@ -33,6 +34,4 @@ CREATE TABLE lead_alert_setting (
 COMMENT ON TABLE lead_alert_setting IS 'Which records an agency''s lead is told of without the author asking: any record of one of these kinds, or with one of these categories.';
 
 ALTER TABLE referral ADD COLUMN from_record_ids uuid[] NOT NULL DEFAULT '{}';
-ALTER TABLE referral ADD COLUMN phoned_at timestamptz;
 COMMENT ON COLUMN referral.from_record_ids IS 'The referring agency''s records the referral started from (its concerns pre-filled from them).';
-COMMENT ON COLUMN referral.phoned_at IS 'When the referrer phoned the receiving agency about a child at immediate risk: made_at is this, so the clock starts at the call.';
