@@ -73,11 +73,8 @@ describe('a referral from concerns, and an immediate-risk referral made by phone
     expect(JSON.stringify(episode)).toContain('2026-12-04T14:05:00');
   });
 
-  it('refuses, naming each field: an immediate-risk referral not made by phone, and records of another child or not in reach', async () => {
+  it('refuses, naming each field, records of another child or not in reach', async () => {
     const c = await cast();
-    const parsed = NewReferral.safeParse(raw(c, { channel: 'online' }));
-    expect(parsed.success).toBe(false);
-    expect(parsed.error?.issues.map((i) => i.path.join('/'))).toContain('channel');
 
     const wrong = await makeReferral(c.lead, body(c, { fromRecordIds: [c.bruise.id, c.aboutLily.id, '00000000-0000-4000-8000-000000000000'] })).catch((e: unknown) => e);
     expect(wrong).toMatchObject({

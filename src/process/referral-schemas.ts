@@ -74,7 +74,8 @@ export type ReferralShareDecision = z.output<typeof ReferralShareDecision>;
 const common = {
   idempotencyKey: Text.trim().min(1).max(200).optional().meta({ description: 'Retrying with the same key returns the referral already made.' }),
   channel: ReferralChannel,
-  urgent: z.boolean({ error: () => 'Must be true or false' }).default(false).meta({ description: 'A child may be at immediate risk: the receiving agency sees it first.' }),
+  urgent: z.boolean({ error: () => 'Must be true or false' }).default(false)
+    .meta({ description: 'A child may be at immediate risk: the receiving agency sees it first. Such a referral is phoned first: record it with channel phone and madeAt the time of the call, so the clock starts at the call (the pages do this).' }),
   madeAt: Instant.optional().meta({ description: 'When the referral was made (e.g. the phone call), if earlier than now: the working-day clock starts here.' }),
   concerns: text('Describe your concerns: what you have seen or been told, and why you are worried', 20_000),
 };
@@ -100,10 +101,6 @@ export const ProfessionalReferral = z
       .meta({ description: "The records the referral starts from (your agency's, about this child), e.g. the concern brought to the safeguarding lead. Shown to the receiving agency only as far as the share decision shares them." }),
   })
   .superRefine((r, ctx) => {
-    // The statutory clock is the phone call's (11.5): record when the call was made in madeAt.
-    if (r.urgent && r.channel !== 'phone') {
-      ctx.addIssue({ code: 'custom', path: ['channel'], message: 'A child who may be at immediate risk is referred by phone first: phone them, then record the referral by phone with the time of the call (madeAt)' });
-    }
     if (!r.shareDecisionId && !r.shareDecision) {
       ctx.addIssue({ code: 'custom', path: ['shareDecisionId'], message: 'A referral shares information: name the share decision it rests on (shareDecisionId) or record one with it (shareDecision)' });
     }

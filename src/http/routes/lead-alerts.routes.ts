@@ -24,7 +24,7 @@ export function registerLeadAlertRoutes(api: Api): void {
   api.route({
     method: 'GET', url: '/agencies/{id}/lead-alert-settings', tag: 'Partnership', operationId: 'getLeadAlertSettings',
     summary: 'Which records always go to the safeguarding lead',
-    description: 'Your own agency only (404 for another).',
+    description: 'The kinds and categories of record your agency always brings to its designated safeguarding lead. Your own agency only (404 for another).',
     params: IdParams, response: LeadAlertSettingsView,
     handler: ({ ctx, params }) => getLeadAlertSettings(ctx, params.id),
   });
