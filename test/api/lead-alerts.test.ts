@@ -11,7 +11,7 @@ describe('concerns brought to the lead, and referrals from them, through the API
   const VALIDATION = { type: 'https://jigsaw.example/problems/validation', title: 'Your request has errors', status: 422 };
 
   async function school() {
-    const w = await castOf(t.db(), '2026-12-04T14:05:00Z', {
+    const w = await castOf<'school' | 'other' | 'csc', 'teacher' | 'lead' | 'admin' | 'otherLead'>(t.db(), '2026-12-04T14:05:00Z', {
       school: ['school', 'Riverside Primary School'], other: ['school', 'Hillside Academy'], csc: ['childrens_social_care', "Northshire Children's Social Care"],
     }, {
       teacher: ['school', ['practitioner'], 'Amira Shah'],
