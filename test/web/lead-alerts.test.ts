@@ -51,10 +51,11 @@ describe('My tasks for the designated safeguarding lead', () => {
     const teacher = await signedUp(s, school, ['practitioner'], 'Amira Shah');
     const lead = await signedUp(s, school, ['safeguarding_lead'], 'Karen Doyle');
     const otherLead = await signedUp(s, other, ['safeguarding_lead'], 'Sam Ward');
+    const admin = await signedUp(s, school, ['administrator'], 'Olu Adebayo');
     const ava = await person(teacher, { names: [{ givenNames: 'Ava', familyName: "O'Neill" }], dateOfBirth: '2019-04-04' });
     const rec = await addRecord(teacher, ava.id, concern({ occurredAt: '2026-12-04T11:00:00Z', summary: 'Ava says she is scared to go home', tellLead: true }));
     app = await buildApp({ services: s, auth: AUTH_SETTINGS });
-    return { s, teacher, lead, otherLead, ava, rec };
+    return { s, teacher, lead, otherLead, admin, ava, rec };
   }
 
   const section = (html: string): string => {
@@ -105,5 +106,23 @@ describe('My tasks for the designated safeguarding lead', () => {
     expect(section(await page(w.lead, '/tasks'))).toContain('No colleague has brought a concern to you.');
     const other = await app!.inject({ url: `/lead-alerts/${alertId}`, headers: HTML, cookies: { jigsaw_session: await session(w.otherLead) } });
     expect(other.statusCode).toBe(404);
+  });
+
+  it('the administrator chooses on the agencies page what always goes to the lead, and the record form says so', async () => {
+    const w = await world();
+    const sessionCookie = await session(w.admin);
+    const agencies = await app!.inject({ url: '/admin/agencies', headers: HTML, cookies: { jigsaw_session: sessionCookie } });
+    expect(agencies.body).toContain('Records that always go to your safeguarding lead');
+    const action = /action="(\/admin\/agencies\/[0-9a-f-]{36}\/lead-alerts)"/.exec(agencies.body)![1]!;
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(agencies.body)![1]!;
+    const cookie = [`jigsaw_session=${sessionCookie}`, ...agencies.cookies.map((c) => `${c.name}=${c.value}`)].join('; ');
+    const saved = await app!.inject({
+      method: 'POST', url: action, headers: { ...HTML, cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `_csrf=${encodeURIComponent(csrf)}&kinds=concern&categories=sexual_abuse`,
+    });
+    expect(saved.statusCode).toBe(303);
+    expect(await page(w.teacher, `/people/${w.ava.id}/records/new`)).toContain('Your agency always tells the lead of a concern, anything about sexual abuse.');
+    // The teacher sees no such form on the agencies page.
+    expect(await page(w.teacher, '/admin/agencies').catch(() => '')).not.toContain('Records that always go to your safeguarding lead');
   });
 });
