@@ -4,6 +4,7 @@ import { loadActor } from '../../src/auth/auth.ts';
 import { updateFlagSettings } from '../../src/flags/flags.ts';
 import { systemClock } from '../../src/shared/clock.ts';
 import { nowTime, todayParts } from '../../src/web/forms.ts';
+import { ukDateTime } from '../../src/web/view.ts';
 import { resetDb, testDb } from '../db.ts';
 import { caseThreeCast } from './cast.ts';
 import { Journey, launchChromium, startApp, type Running } from './harness.ts';
@@ -143,7 +144,6 @@ describe('from a teacher’s concern to the lead’s referral, in Chromium', () 
     await when.getByLabel('Day').fill(day.day);
     await when.getByLabel('Month').fill(day.month);
     await when.getByLabel('Year').fill(day.year);
-    await p.getByLabel('Time you phoned').fill(nowTime(called));
 
     await p.getByLabel('The child’s developmental needs').fill('Not known beyond school');
     await p.getByLabel('The parents’ or carers’ capacity to respond to them').fill('Mother’s new partner may be a risk');
@@ -154,6 +154,11 @@ describe('from a teacher’s concern to the lead’s referral, in Chromium', () 
     await p.getByLabel('What they will be told').fill('Agreed with the social worker');
     await p.getByLabel('By whom').fill('The social worker');
     await p.getByLabel('When', { exact: true }).fill('After the strategy discussion');
+    // Without the time of the call the clock has no start: the form says so and keeps everything typed.
+    await j.click('Continue');
+    expect(await p.locator('.govuk-error-summary').innerText()).toContain('Enter the time you phoned them');
+    expect(await p.getByLabel('Your concerns').inputValue()).toContain(CONCERN);
+    await p.getByLabel('Time you phoned').fill(nowTime(called));
     await j.click('Continue');
     expect(await j.heading()).toBe('Check your referral before sending it');
     const check = await p.locator('main').innerText();
@@ -162,7 +167,8 @@ describe('from a teacher’s concern to the lead’s referral, in Chromium', () 
     await j.click('Confirm and send');
     expect(await p.locator('.govuk-notification-banner--success').innerText()).toContain('Your referral has been sent');
     const referral = await p.locator('main').innerText();
-    expect(referral).toContain('by phone: the clock starts at the call');
+    // Made when she phoned, not when she typed the form.
+    expect(referral).toContain(`${ukDateTime(new Date(Math.floor(called.getTime() / 60_000) * 60_000).toISOString())} (by phone: the clock starts at the call)`);
     expect(await p.locator('#started-from + ul').innerText()).toContain(CONCERN);
   });
 
