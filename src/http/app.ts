@@ -13,6 +13,7 @@ import { registerAuthRoutes } from './routes/auth.routes.ts';
 import { registerPartnershipRoutes } from './routes/partnership.routes.ts';
 import { registerPeopleRoutes } from './routes/people.routes.ts';
 import { registerRecordRoutes } from './routes/records.routes.ts';
+import { registerLeadAlertRoutes } from './routes/lead-alerts.routes.ts';
 import { registerSharingRoutes } from './routes/sharing.routes.ts';
 import { registerRequestRoutes } from './routes/requests.routes.ts';
 import { registerChronologyRoutes } from './routes/chronology.routes.ts';
@@ -191,6 +192,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       registerPartnershipRoutes(scopedApi);
       registerPeopleRoutes(scopedApi);
       registerRecordRoutes(scopedApi);
+      registerLeadAlertRoutes(scopedApi);
       registerSharingRoutes(scopedApi);
       registerRequestRoutes(scopedApi);
       registerChronologyRoutes(scopedApi);

@@ -74,7 +74,8 @@ export type ReferralShareDecision = z.output<typeof ReferralShareDecision>;
 const common = {
   idempotencyKey: Text.trim().min(1).max(200).optional().meta({ description: 'Retrying with the same key returns the referral already made.' }),
   channel: ReferralChannel,
-  urgent: z.boolean({ error: () => 'Must be true or false' }).default(false).meta({ description: 'A child may be at immediate risk: the receiving agency sees it first.' }),
+  urgent: z.boolean({ error: () => 'Must be true or false' }).default(false)
+    .meta({ description: 'A child may be at immediate risk: the receiving agency sees it first. Such a referral is phoned first: record it with channel phone and madeAt the time of the call, so the clock starts at the call (the pages do this).' }),
   madeAt: Instant.optional().meta({ description: 'When the referral was made (e.g. the phone call), if earlier than now: the working-day clock starts here.' }),
   concerns: text('Describe your concerns: what you have seen or been told, and why you are worried', 20_000),
 };
@@ -96,6 +97,8 @@ export const ProfessionalReferral = z
     familyToBeTold: FamilyToBeTold,
     shareDecisionId: Uuid.optional().meta({ description: "An information-sharing decision your agency has already made to share with the receiving agency about this child." }),
     shareDecision: ReferralShareDecision.optional(),
+    fromRecordIds: z.array(Uuid).max(20, 'Start a referral from at most 20 records').default([])
+      .meta({ description: "The records the referral starts from (your agency's, about this child), e.g. the concern brought to the safeguarding lead. Shown to the receiving agency only as far as the share decision shares them." }),
   })
   .superRefine((r, ctx) => {
     if (!r.shareDecisionId && !r.shareDecision) {
@@ -233,6 +236,7 @@ export const Referral = z
     steps: z.array(Step).meta({ description: 'What is due and when, for whoever is looking: the referrer sees written confirmation and the chase prompt; the receiving agency sees acknowledgement and the decision.' }),
     childPersonId: Uuid.nullable().meta({ description: "The referrer's entry for the child: the referring agency's own; for the receiving agency, the subject of the records shared with it." }),
     shareDecisionId: Uuid.nullable().meta({ description: 'Shown to the referring agency only.' }),
+    fromRecordIds: z.array(Uuid).meta({ description: 'The records the referral started from: all of them for the referring agency; for the receiving agency, those the share decision shares with it.' }),
     sharedRecordIds: z.array(Uuid).meta({ description: 'The records the decision shared, as the viewer may still see them.' }),
     subject: Identity,
     otherChildren: z.array(z.object({ relationship: z.string(), personId: Uuid.nullable(), identity: Identity })),

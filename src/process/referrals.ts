@@ -1,5 +1,6 @@
 import { checkView } from '../access/views.ts';
-import { CASEWORK_ROLES, decideAgency } from '../access/policy.ts';
+import { CASEWORK_ROLES, decideAgency, decideRecord } from '../access/policy.ts';
+import { facts as recordFacts, SELECT_RECORD, type RecordRow } from '../records/records.ts';
 import { audit, command, refuse } from '../audit/audit.ts';
 import { workingDayCalendar, type CalendarNation } from '../calendar/working-days.ts';
 import type { Queryable } from '../db/database.ts';
@@ -78,6 +79,7 @@ interface ReferralRow {
   made_at: string;
   content: StoredContent | string;
   share_decision_id: string | null;
+  from_record_ids: string[];
   confirmed_in_writing_at: string | null;
   handling: Handling;
   received_person_id: string | null;
@@ -98,7 +100,7 @@ interface ReferralRow {
 
 const SELECT_REFERRAL = `
   SELECT r.id, r.from_public, r.from_agency_id, r.referred_by, r.to_agency_id, r.recorded_by, r.recorded_at, r.child_person_id, r.subject,
-         r.other_children, r.channel, r.urgent, r.made_at, r.content, r.share_decision_id, r.confirmed_in_writing_at, r.handling,
+         r.other_children, r.channel, r.urgent, r.made_at, r.content, r.share_decision_id, r.from_record_ids, r.confirmed_in_writing_at, r.handling,
          r.received_person_id, r.episode_id, r.routed_to, r.acknowledged_at, r.decided_at, r.outcome, r.reasons,
          fa.name AS from_agency_name, ta.name AS to_agency_name, ta.type AS to_agency_type,
          rp.name AS referred_by_name, rp.phone AS referred_by_phone, rp.email AS referred_by_email, dp.name AS decided_by_name
@@ -223,6 +225,8 @@ async function toView(ctx: ActorContext, tx: Queryable, r: ReferralRow, side: Si
     steps: stepsOf(r, settings, side, ctx.clock.now()),
     childPersonId: side === 'outgoing' || shared.length > 0 ? r.child_person_id : null,
     shareDecisionId: side === 'outgoing' ? r.share_decision_id : null,
+    // The receiving agency learns which records the referral started from only as far as they were shared with it.
+    fromRecordIds: side === 'outgoing' ? (r.from_record_ids ?? []) : (r.from_record_ids ?? []).filter((id) => shared.includes(id)),
     sharedRecordIds: shared,
     subject: json(r.subject),
     otherChildren: others.map((o) => ({ relationship: o.relationship, personId: side === 'outgoing' ? o.personId : null, identity: o.identity })),
@@ -311,6 +315,15 @@ async function existing(ctx: ActorContext, tx: Tx, key: string | undefined): Pro
   return id ? view(ctx, tx, id) : undefined;
 }
 
+/** The records a referral starts from: the referrer's agency's, about this child, and readable by the referrer. */
+async function fromRecordProblems(ctx: ActorContext, tx: Tx, input: ProfessionalReferral): Promise<FieldProblem[]> {
+  if (!input.fromRecordIds.length) return [];
+  const { rows } = await tx.query<RecordRow>(`${SELECT_RECORD} WHERE r.id = ANY($1::uuid[]) AND v.version = r.current_version`, [input.fromRecordIds]);
+  const now = ctx.clock.now();
+  const usable = new Set(rows.filter((r) => r.agency_id === ctx.actor.agencyId && r.person_id === input.childPersonId && decideRecord(ctx.actor, 'read', recordFacts(r), now).allowed).map((r) => r.id));
+  return input.fromRecordIds.flatMap((id, i) => (usable.has(id) ? [] : [{ pointer: `/fromRecordIds/${i}`, detail: "No record about this child in your agency's index with that identifier" }]));
+}
+
 export async function makeReferral(ctx: ActorContext, input: NewReferral): Promise<Referral> {
   return input.referrerIsMemberOfPublic === true ? recordPublicReferral(ctx, input) : referChild(ctx, input);
 }
@@ -383,6 +396,7 @@ async function referChild(ctx: ActorContext, input: ProfessionalReferral): Promi
         }
       }
     }
+    problems.push(...await fromRecordProblems(ctx, tx, input));
     if (problems.length || !decisionId) throw cannot([]);
 
     const includeAddress = (await tx.query<{ include_address: boolean }>('SELECT include_address FROM share_decision WHERE id = $1', [decisionId])).rows[0]!.include_address;
@@ -398,11 +412,11 @@ async function referChild(ctx: ActorContext, input: ProfessionalReferral): Promi
     const id = newId();
     await tx.query(
       `INSERT INTO referral (id, from_public, from_agency_id, referred_by, to_agency_id, recorded_by, recorded_at, idempotency_key, child_person_id, subject, other_children,
-         channel, urgent, made_at, content, share_decision_id, handling, received_person_id, episode_id, routed_to)
-       VALUES ($1,false,$2,$3,$4,$3,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)`,
+         channel, urgent, made_at, content, share_decision_id, handling, received_person_id, episode_id, routed_to, from_record_ids)
+       VALUES ($1,false,$2,$3,$4,$3,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19)`,
       [id, ctx.actor.agencyId, ctx.actor.practitionerId, input.toAgencyId, now.toISOString(), input.idempotencyKey ?? null, input.childPersonId,
         JSON.stringify(subject), JSON.stringify(others), input.channel, input.urgent, input.madeAt ?? now.toISOString(), JSON.stringify(content), decisionId,
-        open ? 'routed' : 'received', open?.child_person_id ?? null, open?.id ?? null, open?.allocated_worker_id ?? null]);
+        open ? 'routed' : 'received', open?.child_person_id ?? null, open?.id ?? null, open?.allocated_worker_id ?? null, [...new Set(input.fromRecordIds)]]);
     if (open) await notifyRouted(tx, id, input.toAgencyId, open.allocated_worker_id, input.urgent, now);
     else {
       await notifyAgency(tx, input.toAgencyId, {
@@ -412,7 +426,7 @@ async function referChild(ctx: ActorContext, input: ProfessionalReferral): Promi
     }
     await audit(ctx, tx, {
       action, outcome: 'success', entityType: 'referral', entityId: id, personId: input.childPersonId,
-      detail: { toAgencyId: input.toAgencyId, channel: input.channel, urgent: input.urgent, otherChildren: others.length, shareDecisionId: decisionId },
+      detail: { toAgencyId: input.toAgencyId, channel: input.channel, urgent: input.urgent, otherChildren: others.length, shareDecisionId: decisionId, fromRecords: input.fromRecordIds.length },
     });
     return view(ctx, tx, id);
   });

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { keysetPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import { grantsFor, liveGrants, withGrants, type GrantInfo } from '../sharing/grants.ts';
 import { RECORD_PARTS, type RecordPart } from '../sharing/schemas.ts';
+import { raiseLeadAlertInTx } from './lead-alerts.ts';
 import type { AgencyRecord, Correction, NewRecord, Restriction } from './schemas.ts';
 
 const BACKDATED_AFTER_MS = 24 * 3_600_000;
@@ -146,7 +147,7 @@ async function checkNamedPractitioners(ctx: ActorContext, tx: Tx, ids: readonly 
 type VersionRow = Omit<RecordRow, 'id' | 'person_id' | 'agency_id' | 'restricted' | 'created_by' | 'created_at' | 'named'>;
 
 /** Inserts a version and returns it as stored, with the author's name, exactly as SELECT_RECORD would read it. */
-async function insertVersion(tx: Tx, recordId: string, version: number, authorId: string, recordedAt: string, c: NewRecord & { correctionReason?: string | null }): Promise<VersionRow> {
+async function insertVersion(tx: Tx, recordId: string, version: number, authorId: string, recordedAt: string, c: Omit<NewRecord, 'tellLead'> & { correctionReason?: string | null }): Promise<VersionRow> {
   const { rows } = await tx.query<VersionRow>(
     `INSERT INTO agency_record_version (record_id, version, kind, occurred_at, recorded_at, author_id, categories, fact_or_opinion,
        reported_or_witnessed, source, confidential, sensitive_categories, summary, details, childs_words, outcome, correction_reason)
@@ -201,7 +202,8 @@ export async function addRecord(ctx: ActorContext, personId: string, input: NewR
       sensitive_categories: input.sensitiveCategories, summary: input.summary, details: input.details ?? null, childs_words: input.childsWords ?? null,
       outcome: input.outcome ?? null, correction_reason: null,
     };
-    return decideAndShape(ctx, row, 'read', 'record.create');
+    const record = decideAndShape(ctx, row, 'read', 'record.create');
+    return { ...record, leadAlerted: await raiseLeadAlertInTx(ctx, tx, row, input.tellLead) };
   });
 }
 
@@ -272,7 +274,7 @@ export async function correctRecord(ctx: ActorContext, id: string, input: Correc
     if (locked.current_version !== input.baseVersion) {
       throw conflict(`This record has changed since version ${input.baseVersion}; it is now at version ${locked.current_version}. Read it again before correcting.`);
     }
-    const next: NewRecord & { correctionReason: string } = {
+    const next: Omit<NewRecord, 'tellLead'> & { correctionReason: string } = {
       kind: input.kind ?? current.kind,
       occurredAt: input.occurredAt ?? current.occurredAt,
       categories: input.categories ?? current.categories,

@@ -62,6 +62,8 @@ export const NewRecord = z
     ...content,
     restricted: z.boolean().default(false),
     namedPractitionerIds: z.array(Uuid).max(50).default([]).meta({ description: 'Who else may see a restricted record.' }),
+    tellLead: z.boolean({ error: () => 'Must be true or false' }).default(false)
+      .meta({ description: "Bring the record to your agency's designated safeguarding lead (their task list shows it). Your agency may also do this for every record of some kinds or categories." }),
   })
   .superRefine(checkOutcome)
   .meta({ id: 'NewRecord' });
@@ -133,6 +135,7 @@ export const AgencyRecord = z
       })
       .nullable()
       .meta({ description: 'For a record another agency shared with you: who shared it, when, why, on what basis, and whether you may pass it on.' }),
+    leadAlerted: z.boolean().optional().meta({ description: 'Only in the answer to adding a record: whether it was brought to your safeguarding lead (asked for, or by your agency\'s setting).' }),
   })
   .meta({ id: 'AgencyRecord' });
 export type AgencyRecord = z.infer<typeof AgencyRecord>;

@@ -40,6 +40,9 @@ interface NavItem {
 /** Banners shown after a redirect, chosen by a code in the query string (never personal data). */
 const BANNERS: Record<string, string> = {
   'record-added': 'The record has been added.',
+  'record-added-lead-told': 'The record has been added and your safeguarding lead has been told.',
+  'lead-alert-dealt-with': 'The concern has been marked as dealt with.',
+  'lead-alert-settings-updated': 'The records that always go to your safeguarding lead have been saved.',
   'person-added': 'The person has been added to your agency’s index.',
   'advice-requested': 'Your request for advice has been sent. You will be told when it is answered.',
   'advice-given': 'Your advice has been sent to your colleague.',

@@ -3,9 +3,15 @@ import { ROLES } from '../../access/policy.ts';
 import { addPractitioner, issueSetPasswordLink, listAgencies, listAgencyPractitioners, setAgencySensitivity } from '../../partnership/partnership.ts';
 import type { SetPasswordLink } from '../../partnership/schemas.ts';
 import { AgencySensitivity, NewPractitioner, SENSITIVE_AGENCY_TYPES } from '../../partnership/schemas.ts';
+import { getLeadAlertSettings, setLeadAlertSettings } from '../../records/lead-alerts.ts';
+import { LeadAlertSettings } from '../../records/lead-alert-schemas.ts';
+import { CATEGORIES, RECORD_KINDS } from '../../records/schemas.ts';
 import { fieldProblems } from '../../shared/errors.ts';
 import { FormErrors, formOf, list, opt, parseForm, str, validationProblem } from '../forms.ts';
 import { safely, type Web } from '../web.ts';
+
+const asWords = (c: string): string => c.replace(/_/g, ' ').replace(/^./, (x) => x.toUpperCase());
+const LEAD_ALERT_CHOICES = { kinds: RECORD_KINDS.map((k) => ({ value: k, text: asWords(k) })), categories: CATEGORIES.map((c) => ({ value: c, text: asWords(c) })) };
 
 /** What each role may do, as the access policy decides it (src/access/policy.ts). */
 const ROLE_TEXT: Record<string, string> = {
@@ -29,9 +35,18 @@ export function registerAdminPages(web: Web): void {
     const ctx = web.ctx(request);
     const agencies = await listAgencies(ctx);
     const alwaysSensitive = Object.fromEntries(SENSITIVE_AGENCY_TYPES.map((t) => [t, true]));
+    const canManage = web.roles(request).includes('administrator');
+    const leadAlerts = canManage ? await safely(() => getLeadAlertSettings(ctx, ctx.actor.agencyId)) : undefined;
     return web.render(request, reply, 'admin/agencies.njk', {
-      pageTitle: 'Agencies', agencies, backLink: '/admin', ownAgencyId: ctx.actor.agencyId, canManage: web.roles(request).includes('administrator'), alwaysSensitive,
+      pageTitle: 'Agencies', agencies, backLink: '/admin', ownAgencyId: ctx.actor.agencyId, canManage, alwaysSensitive, leadAlerts, leadAlertChoices: LEAD_ALERT_CHOICES,
     });
+  });
+
+  // Which records always go to the agency's designated safeguarding lead, whether or not the author asks.
+  app.post<{ Params: { id: string } }>('/admin/agencies/:id/lead-alerts', async (request, reply) => {
+    const f = formOf(request.body);
+    await setLeadAlertSettings(web.ctx(request), request.params.id, parseForm(LeadAlertSettings, { kinds: list(f, 'kinds'), categories: list(f, 'categories') }));
+    return reply.redirect('/admin/agencies?done=lead-alert-settings-updated', 303);
   });
 
   // An administrator marks their own agency as never named in possible matches (or names it again).

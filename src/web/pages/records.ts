@@ -1,4 +1,6 @@
+import type { FastifyRequest } from 'fastify';
 import { getPerson } from '../../people/people.ts';
+import { getLeadAlertSettings } from '../../records/lead-alerts.ts';
 import { addRecord, getRecord, getRecordAccessHistory, getRecordHistory } from '../../records/records.ts';
 import { CATEGORIES, NewRecord, OUTCOMES_BY_KIND, RECORD_KINDS, SENSITIVE_CATEGORIES } from '../../records/schemas.ts';
 import { fieldProblems } from '../../shared/errors.ts';
@@ -12,7 +14,7 @@ const RECORD_FIELDS: Record<string, string> = {
   '/kind': 'kind', '/occurredAt': 'occurred-day', '/categories': 'categories', '/factOrOpinion': 'factOrOpinion',
   '/reportedOrWitnessed': 'reportedOrWitnessed', '/source/type': 'sourceType', '/source/description': 'sourceDescription', '/source': 'sourceType',
   '/confidential': 'confidential', '/sensitiveCategories': 'sensitiveCategories', '/summary': 'summary', '/details': 'details',
-  '/childsWords': 'childsWords', '/outcome': 'kind', '/restricted': 'restricted',
+  '/childsWords': 'childsWords', '/outcome': 'kind', '/restricted': 'restricted', '/tellLead': 'tellLead',
 };
 
 /** The choices the record form offers, with the words practitioners use. */
@@ -37,7 +39,16 @@ function recordValues(f: FormBody): Record<string, unknown> {
     sensitiveCategories: list(f, 'sensitiveCategories'),
     identityProtected: list(f, 'identityProtected'),
     restricted: list(f, 'restricted'),
+    tellLead: list(f, 'tellLead'),
   };
+}
+
+/** "Your agency always tells the lead of …": the agency's own setting, in words, for the form's hint. */
+async function leadAlwaysText(web: Web, request: FastifyRequest): Promise<string> {
+  const ctx = web.ctx(request);
+  const s = await safely(() => getLeadAlertSettings(ctx, ctx.actor.agencyId));
+  const what = [...(s?.kinds ?? []).map((k) => choices.kinds.find((c) => c.value === k)?.text.toLowerCase() ?? k), ...(s?.categories ?? []).map((c) => `anything about ${c.replace(/_/g, ' ')}`)];
+  return what.length ? `Your agency always tells the lead of ${what.join(', ')}.` : '';
 }
 
 /** Record a concern or other record, read one, and see who has viewed it. */
@@ -50,7 +61,7 @@ export function registerRecordPages(web: Web): void {
     const now = ctx.clock.now();
     return web.render(request, reply, 'records/new.njk', {
       pageTitle: 'Record a concern or other record', person, name: personName(person), choices, errors: {}, errorList: [], backLink: `/people/${person.id}`,
-      values: { kind: 'concern', occurred: todayParts(now), occurredTime: nowTime(now), categories: [], sensitiveCategories: [] },
+      values: { kind: 'concern', occurred: todayParts(now), occurredTime: nowTime(now), categories: [], sensitiveCategories: [], tellLead: [] }, leadAlwaysText: await leadAlwaysText(web, request),
     });
   });
 
@@ -85,6 +96,7 @@ export function registerRecordPages(web: Web): void {
       childsWords: opt(f, 'childsWords'),
       outcome: kind === 'home_visit' ? opt(f, 'outcomeHomeVisit') : kind === 'appointment' ? opt(f, 'outcomeAppointment') : undefined,
       restricted: list(f, 'restricted').includes('yes'),
+      tellLead: list(f, 'tellLead').includes('yes'),
     };
     const parsed = NewRecord.safeParse(input);
     if (!parsed.success) {
@@ -98,8 +110,8 @@ export function registerRecordPages(web: Web): void {
     }
     if (!errors.any && parsed.success) {
       try {
-        await addRecord(ctx, person.id, parsed.data);
-        return reply.redirect(`/people/${person.id}/chronology?done=record-added`, 303);
+        const added = await addRecord(ctx, person.id, parsed.data);
+        return reply.redirect(`/people/${person.id}/chronology?done=${added.leadAlerted ? 'record-added-lead-told' : 'record-added'}`, 303);
       } catch (err) {
         const p = validationProblem(err);
         if (!p) throw err;
@@ -108,6 +120,7 @@ export function registerRecordPages(web: Web): void {
     }
     return web.renderErrors(request, reply, 'records/new.njk', errors, {
       pageTitle: 'Record a concern or other record', person, name: personName(person), choices, values: recordValues(f), backLink: `/people/${person.id}`,
+      leadAlwaysText: await leadAlwaysText(web, request),
     });
   });
 

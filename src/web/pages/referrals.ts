@@ -1,6 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { listAgencies, listAgencyPractitioners } from '../../partnership/partnership.ts';
+import { authorityContacts } from '../../flags/contacts.ts';
 import { getPerson, searchPeople } from '../../people/people.ts';
+import { getRecord } from '../../records/records.ts';
+import type { AgencyRecord } from '../../records/schemas.ts';
 import {
   acceptReferral, acknowledgeReferral, confirmInWriting, decideReferral, getReferral, listIncomingReferrals, listOutgoingReferrals, makeReferral,
 } from '../../process/referrals.ts';
@@ -8,8 +11,8 @@ import { AcceptReferral, DecideReferral, NewReferral, REFERRAL_OUTCOMES, Written
 import { fieldProblems, notFound } from '../../shared/errors.ts';
 import { listDecisions } from '../../sharing/sharing.ts';
 import { answerRow, findFormDraft, startFormDraft, submitOnce, type FormDraft } from '../drafts.ts';
-import { calendarDate, dateParts, FormErrors, formOf, opt, parseForm, str, validationProblem, yesNo, type FormBody } from '../forms.ts';
-import { personName } from '../view.ts';
+import { calendarDate, dateParts, FormErrors, formOf, list, londonInstant, opt, parseForm, str, todayParts, validationProblem, yesNo, type FormBody } from '../forms.ts';
+import { personName, ukDateTime } from '../view.ts';
 import { safely, type Web } from '../web.ts';
 
 type IdParams = { id: string };
@@ -23,7 +26,7 @@ const REFERRAL_FIELDS: Record<string, string> = {
   '/domains/familyAndEnvironment': 'familyAndEnvironment', '/domains': 'developmentalNeeds', '/childsWishesAndFeelings': 'childsWishesAndFeelings',
   '/familyAgreement/details': 'familyAgreementDetails', '/familyAgreement/reason': 'familyNotToldReason', '/familyAgreement': 'familyAgreement',
   '/familyToBeTold/what': 'toldWhat', '/familyToBeTold/byWhom': 'toldByWhom', '/familyToBeTold/when': 'toldWhen', '/familyToBeTold': 'toldWhat',
-  '/childPersonId': 'concerns', '/madeAt': 'channel',
+  '/childPersonId': 'concerns', '/madeAt': 'phoned-day', '/fromRecordIds': 'concerns',
 };
 
 export const OUTCOME_TEXT: Record<string, string> = {
@@ -31,12 +34,42 @@ export const OUTCOME_TEXT: Record<string, string> = {
   no_further_action: 'No further action at this stage', strategy_discussion: 'A strategy discussion', criminal_investigation: 'A criminal investigation',
 };
 
-function referralInput(f: FormBody, personId: string): Record<string, unknown> {
+/**
+ * When the referrer phoned. A child who may be at immediate risk is referred by phone first; the
+ * form that follows records the call, and the statutory clock starts at the call, not at the typing.
+ */
+function phoneCall(f: FormBody, now: Date): { at?: string; field?: string; error?: string } {
+  if (yesNo(f, 'urgent') !== true) return {};
+  const day = calendarDate(dateParts(f, 'phoned'), 'The date you phoned');
+  if (day.error) return { field: 'phoned-day', error: day.error };
+  if (!day.value) return { field: 'phoned-day', error: 'Enter the date you phoned them' };
+  if (!str(f, 'phonedTime')) return { field: 'phonedTime', error: 'Enter the time you phoned them' };
+  const at = londonInstant(day.value, str(f, 'phonedTime'));
+  if (at.error) return { field: 'phonedTime', error: at.error };
+  if (new Date(at.value!).getTime() > now.getTime() + 5 * 60_000) return { field: 'phoned-day', error: 'The time you phoned must be now or in the past' };
+  return { at: at.value };
+}
+
+/** The concerns a referral starts from, as the text of its concerns: nothing is retyped. */
+function concernsText(records: readonly AgencyRecord[]): string {
+  return records.map((r) => [
+    `${ukDateTime(r.occurredAt)}: ${r.summary}`,
+    ...(r.details ? [r.details] : []),
+    ...(r.childsWords ? [`In the child’s words: “${r.childsWords}”`] : []),
+    `(Recorded by ${r.authorName})`,
+  ].join('\n')).join('\n\n');
+}
+
+function referralInput(f: FormBody, personId: string, now: Date): Record<string, unknown> {
   const agreement = opt(f, 'familyAgreement');
+  const urgent = yesNo(f, 'urgent') ?? false;
   return {
     referrerIsMemberOfPublic: false,
-    channel: opt(f, 'channel'),
-    urgent: yesNo(f, 'urgent') ?? false,
+    // An immediate-risk referral was made by the phone call, whatever the form was typed on.
+    channel: urgent ? 'phone' : opt(f, 'channel'),
+    madeAt: phoneCall(f, now).at,
+    urgent,
+    fromRecordIds: list(f, 'fromRecordIds'),
     concerns: str(f, 'concerns'),
     childPersonId: personId,
     toAgencyId: opt(f, 'toAgencyId'),
@@ -54,13 +87,22 @@ function referralInput(f: FormBody, personId: string): Record<string, unknown> {
 export function registerReferralPages(web: Web): void {
   const { app } = web;
 
-  const formData = async (request: FastifyRequest, personId: string): Promise<Record<string, unknown>> => {
+  /** The records a referral starts from, as this practitioner may read them: their own agency's, about this child. */
+  const fromRecords = async (request: FastifyRequest, personId: string, ids: readonly string[]): Promise<AgencyRecord[]> => {
+    const ctx = web.ctx(request);
+    const found = await Promise.all([...new Set(ids)].filter((id) => /^[0-9a-f-]{36}$/i.test(id)).slice(0, 20).map((id) => safely(() => getRecord(ctx, id))));
+    return found.filter((r): r is AgencyRecord => !!r && r.personId === personId && r.agencyId === ctx.actor.agencyId);
+  };
+
+  const formData = async (request: FastifyRequest, personId: string, fromIds: readonly string[] = []): Promise<Record<string, unknown>> => {
     const ctx = web.ctx(request);
     const person = await getPerson(ctx, personId);
     const agencies = (await listAgencies(ctx)).filter((a) => a.type === 'childrens_social_care' || a.type === 'police');
     const decisions = ((await safely(() => listDecisions(ctx, personId))) ?? [])
       .filter((d) => d.outcome === 'share' && !d.revokedAt && d.recipients.some((r) => agencies.some((a) => a.id === r.agencyId)));
     return {
+      startedFrom: await fromRecords(request, personId, fromIds),
+      contacts: await authorityContacts(ctx, agencies.map((a) => a.id)),
       pageTitle: 'Make a referral', person, name: personName(person), backLink: `/people/${personId}`,
       agencies: agencies.map((a) => ({ value: a.id, text: a.name })),
       decisions: decisions.map((d) => ({ value: d.id, text: `${d.purpose} (${d.decidedByName})`, hint: { text: `Shares with ${d.recipients.map((r) => r.agencyName).join(', ')}` } })),
@@ -68,25 +110,35 @@ export function registerReferralPages(web: Web): void {
   };
 
   const renderForm = async (request: FastifyRequest, reply: FastifyReply, personId: string, values: Record<string, unknown>, errors?: FormErrors): Promise<FastifyReply> => {
-    const data = { ...(await formData(request, personId)), values };
+    const data = { ...(await formData(request, personId, list(values as FormBody, 'fromRecordIds'))), values };
     return errors?.any ? web.renderErrors(request, reply, 'referrals/new.njk', errors, data) : web.render(request, reply, 'referrals/new.njk', { ...data, errors: {}, errorList: [] });
   };
 
   // "Change" on the check page comes back here with the answers kept in the draft.
-  app.get<{ Params: IdParams; Querystring: { decision?: string; to?: string; draft?: string } }>('/people/:id/referrals/new', async (request, reply) => {
-    const d = findFormDraft(request.query.draft, web.ctx(request).actor.practitionerId, 'referral', request.params.id);
+  // `from`: the records (e.g. a concern brought to the lead) the referral starts from; their text fills the concerns.
+  app.get<{ Params: IdParams; Querystring: { decision?: string; to?: string; draft?: string; from?: string | string[] } }>('/people/:id/referrals/new', async (request, reply) => {
+    const ctx = web.ctx(request);
+    const d = findFormDraft(request.query.draft, ctx.actor.practitionerId, 'referral', request.params.id);
     if (d?.submitted) return reply.redirect(await d.submitted, 303);
-    return renderForm(request, reply, request.params.id, d ? { ...d.values, draft: d.id } : { shareDecisionId: request.query.decision, toAgencyId: request.query.to, channel: 'online', urgent: 'no' });
+    if (d) return renderForm(request, reply, request.params.id, { ...d.values, phoned: dateParts(d.values, 'phoned'), draft: d.id });
+    const from = await fromRecords(request, request.params.id, ([] as string[]).concat(request.query.from ?? []));
+    const now = ctx.clock.now();
+    return renderForm(request, reply, request.params.id, {
+      shareDecisionId: request.query.decision, toAgencyId: request.query.to, channel: 'online', urgent: 'no', phoned: todayParts(now),
+      fromRecordIds: from.map((r) => r.id), concerns: from.length ? concernsText(from) : undefined,
+    });
   });
 
   app.post<{ Params: IdParams }>('/people/:id/referrals/new', async (request, reply) => {
     const ctx = web.ctx(request);
     const f = formOf(request.body);
     const errors = new FormErrors();
-    const parsed = NewReferral.safeParse(referralInput(f, request.params.id));
-    if (!parsed.success) errors.addProblems(fieldProblems(parsed.error), REFERRAL_FIELDS, 'concerns');
+    const call = phoneCall(f, ctx.clock.now());
+    if (call.error) errors.add(call.field!, call.error);
+    const parsed = NewReferral.safeParse(referralInput(f, request.params.id, ctx.clock.now()));
+    if (!parsed.success) errors.addProblems(fieldProblems(parsed.error).filter((p) => !(call.error && p.pointer === '/madeAt')), REFERRAL_FIELDS, 'concerns');
     const known = findFormDraft(str(f, 'draft'), ctx.actor.practitionerId, 'referral', request.params.id);
-    if (errors.any) return renderForm(request, reply, request.params.id, { ...f, draft: known?.id }, errors);
+    if (errors.any) return renderForm(request, reply, request.params.id, { ...f, phoned: dateParts(f, 'phoned'), draft: known?.id }, errors);
     const d = known && !known.submitted ? known : startFormDraft(ctx.actor.practitionerId, 'referral', request.params.id);
     d.values = { ...f, _csrf: undefined, draft: undefined };
     return reply.redirect(`/people/${request.params.id}/referrals/new/${d.id}`, 303);
@@ -100,8 +152,9 @@ export function registerReferralPages(web: Web): void {
 
   const checkPage = async (request: FastifyRequest<{ Params: DraftParams }>, reply: FastifyReply, d: FormDraft, errors?: FormErrors): Promise<FastifyReply> => {
     const personId = request.params.id;
-    const form = await formData(request, personId);
     const f = d.values;
+    const form = await formData(request, personId, list(f, 'fromRecordIds'));
+    const phoned = phoneCall(f, web.ctx(request).clock.now()).at;
     const change = (field: string): string => `/people/${personId}/referrals/new?draft=${d.id}#${field}`;
     const textOf = (items: unknown, value: string): string => (items as { value: string; text: string }[]).find((i) => i.value === value)?.text ?? '';
     const agreement = str(f, 'familyAgreement');
@@ -111,8 +164,9 @@ export function registerReferralPages(web: Web): void {
     const rows = [
       answerRow('Referring to', textOf(form.agencies, str(f, 'toAgencyId')), change('toAgencyId')),
       answerRow('The decision to share it rests on', textOf(form.decisions, str(f, 'shareDecisionId')), change('shareDecisionId')),
-      answerRow('How', CHANNELS[str(f, 'channel')] ?? str(f, 'channel'), change('channel')),
+      answerRow('How', phoned ? `By phone, ${ukDateTime(phoned)}: the clock starts at the call` : CHANNELS[str(f, 'channel')] ?? str(f, 'channel'), change(phoned ? 'urgent' : 'channel')),
       answerRow('Could the child be at immediate risk?', str(f, 'urgent') === 'yes' ? 'Yes' : 'No', change('urgent')),
+      ...((form.startedFrom as AgencyRecord[]).length ? [answerRow('Started from', (form.startedFrom as AgencyRecord[]).map((r) => r.summary).join('\n'), change('concerns'))] : []),
       answerRow('Your concerns', str(f, 'concerns'), change('concerns')),
       answerRow('The child’s developmental needs', str(f, 'developmentalNeeds'), change('developmentalNeeds')),
       answerRow('The parents’ or carers’ capacity to respond to them', str(f, 'parentingCapacity'), change('parentingCapacity')),
@@ -137,8 +191,8 @@ export function registerReferralPages(web: Web): void {
     const ctx = web.ctx(request);
     const d = referralDraft(request);
     if (d.submitted) return reply.redirect(await d.submitted, 303);
-    const parsed = NewReferral.safeParse({ ...referralInput(d.values, request.params.id), idempotencyKey: d.idempotencyKey });
-    if (!parsed.success) return reply.redirect(`/people/${request.params.id}/referrals/new?draft=${d.id}`, 303);
+    const parsed = NewReferral.safeParse({ ...referralInput(d.values, request.params.id, ctx.clock.now()), idempotencyKey: d.idempotencyKey });
+    if (!parsed.success || phoneCall(d.values, ctx.clock.now()).error) return reply.redirect(`/people/${request.params.id}/referrals/new?draft=${d.id}`, 303);
     try {
       const href = await submitOnce(d, async () => `/referrals/${(await makeReferral(ctx, parsed.data)).id}?done=referral-made`);
       return reply.redirect(href, 303);
@@ -177,6 +231,8 @@ export function registerReferralPages(web: Web): void {
       matches = (found ?? []).filter((p) => p.kind !== 'adult').map((p) => ({ value: p.id, text: `${personName(p)}, born ${p.dateOfBirth ?? 'not known'}` }));
       workers = ((await safely(() => listAgencyPractitioners(ctx))) ?? []).filter((p) => p.active && p.roles.includes('social_worker')).map((p) => ({ value: p.id, text: p.name }));
     }
+    // The records the referral started from, as this reader may see them (each read is audited).
+    const startedFrom = (await Promise.all(referral.fromRecordIds.map((rid) => safely(() => getRecord(ctx, rid))))).filter((r) => !!r);
     const me = await web.me(request);
     const monitorItems = receiving && referral.episodeId && !referral.decision
       ? [{ value: '', text: 'No agency will monitor the child' }, ...(((await safely(() => listAgencies(ctx))) ?? []).map((a) => ({ value: a.id, text: a.name })))]
@@ -186,7 +242,7 @@ export function registerReferralPages(web: Web): void {
       needsAccept: receiving && referral.handling === 'received' && me?.agencyType === 'childrens_social_care',
       placeItems: [...matches, { value: 'new', text: 'No: add the child from the referral’s details' }],
       workerItems: [{ value: '', text: 'Not yet allocated' }, ...workers], outcomes: REFERRAL_OUTCOMES.map((o) => ({ value: o, text: OUTCOME_TEXT[o] ?? o })), outcomeText: OUTCOME_TEXT,
-      subjectName: personName(referral.subject), values, backLink: '/referrals', monitorItems,
+      subjectName: personName(referral.subject), values, backLink: '/referrals', monitorItems, startedFrom,
     };
     return errors?.any ? web.renderErrors(request, reply, 'referrals/referral.njk', errors, data) : web.render(request, reply, 'referrals/referral.njk', { ...data, errors: {}, errorList: [] });
   };

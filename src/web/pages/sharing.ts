@@ -192,7 +192,7 @@ export function registerSharingPages(web: Web): void {
   };
 
   // Starting a decision: from the person's page, from advice given (follows), or to answer a request.
-  app.get<{ Params: { id: string }; Querystring: { follows?: string; request?: string } }>('/people/:id/share', async (request, reply) => {
+  app.get<{ Params: { id: string }; Querystring: { follows?: string; request?: string; record?: string } }>('/people/:id/share', async (request, reply) => {
     const ctx = web.ctx(request);
     const person = await getPerson(ctx, request.params.id);
     const follows = request.query.follows ? await safely(() => getDecision(ctx, request.query.follows!)) : undefined;
@@ -202,6 +202,8 @@ export function registerSharingPages(web: Web): void {
       personLabel: personName(person),
       followsDecisionId: follows?.personId === person.id ? follows.id : undefined,
       informationRequestId: request.query.request,
+      // From a concern brought to the lead: that record is ticked; the decision still checks every one chosen.
+      ...(request.query.record && /^[0-9a-f-]{36}$/i.test(request.query.record) ? { recordIds: [request.query.record.toLowerCase()] } : {}),
       ...(a ? {
         purposeCode: a.purposeCode, purpose: a.purpose, withinAgencyFunctions: a.withinAgencyFunctions, legalObligation: a.legalObligation, legalObligationReference: a.legalObligationReference,
         identifiable: a.identifiable, confidential: a.confidential, consentStatus: a.consent?.status,

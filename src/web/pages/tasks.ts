@@ -9,6 +9,7 @@ import { listDueSteps } from '../../process/episodes.ts';
 import { acknowledgeAlert as acknowledgeMissedCheck, listAlerts as listMissedChecks } from '../../process/monitoring.ts';
 import { listIncomingReferrals, listOutgoingReferrals } from '../../process/referrals.ts';
 import { listAdviceQueue } from '../../sharing/advice.ts';
+import { listLeadAlerts } from '../../records/lead-alerts.ts';
 import { listNotifications, markRead } from '../../sharing/notifications.ts';
 import { listIncomingRequests } from '../../sharing/requests.ts';
 import { listIncompleteUrgent } from '../../sharing/sharing.ts';
@@ -32,6 +33,8 @@ export function registerTaskPages(web: Web): void {
     const see = <T>(view: AgencyView, load: () => Promise<T>): Promise<T | undefined> => (maySee(ctx, view) ? safely(load) : Promise.resolve(undefined));
     // Each row names the child it is about (to a reader who may see that child) and links to the work.
     const notifications = (await withChildren(ctx, ((await see('notifications', () => listNotifications(ctx, { unreadOnly: true }))) ?? []).map((n) => ({ ...n, href: notificationHref(n) })), notificationRef))!;
+    // Concerns colleagues brought to the designated safeguarding lead (only leads are asked: anyone else would be refused and audited).
+    const leadAlerts = ctx.actor.roles.includes('safeguarding_lead') ? await withChildren(ctx, await safely(() => listLeadAlerts(ctx)), (a) => ({ type: 'person', id: a.personId })) : undefined;
     const advice = await see('advice-requests', () => listAdviceQueue(ctx));
     const requests = await see('information-requests', () => listIncomingRequests(ctx, 'open'));
     const referrals = await see('referrals', () => listIncomingReferrals(ctx, { status: 'open' }));
@@ -46,7 +49,7 @@ export function registerTaskPages(web: Web): void {
     // Asked only of roles that read the queue: any other role's attempt would be audited as refused on every visit.
     const seen = ctx.actor.roles.some((r) => SEEN_QUEUE_ROLES.includes(r)) ? await safely(() => listSeenNotifications(ctx, {})) : undefined;
     const seenToAcknowledge = seen && { count: seen.length, escalated: seen.filter((n) => n.escalatedAt).length };
-    return web.render(request, reply, 'tasks.njk', { pageTitle: 'My tasks', notifications, advice, requests, referrals, outgoing, dueSteps, overdueAlerts, missedChecks, actions, urgent, seenToAcknowledge, linkRequests });
+    return web.render(request, reply, 'tasks.njk', { pageTitle: 'My tasks', notifications, leadAlerts, advice, requests, referrals, outgoing, dueSteps, overdueAlerts, missedChecks, actions, urgent, seenToAcknowledge, linkRequests });
   });
 
   app.post<{ Params: IdParams }>('/notifications/:id/read', async (request, reply) => {
