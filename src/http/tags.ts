@@ -12,7 +12,7 @@ export const API_TAGS = {
   Sharing: 'Recorded information-sharing decisions against the key questions. A decision to share is the only way a record crosses from one agency to another: it creates the grants that let the recipients see exactly the chosen records.',
   Advice: 'Requests for advice made while deciding whether to share, and the answers.',
   'Information requests': 'Requests from one agency to another to share what it holds about someone, and their answers.',
-  Notifications: "A practitioner's own notifications. They say what happened and link to it; they never say who it is about.",
+  Notifications: "A practitioner's own notifications. Their messages say what happened and link to it, never who it is about; each carries the child it is about (`child`) only when you may read that child's entry.",
   Chronology: "The multi-agency chronology of a child as the caller may see it, contradictions between records, the agencies involved, and the same-person links between agencies' entries.",
   Matching: "Finding the same person in other agencies' indexes: candidates with a probability and an explanation, and the practitioner's decisions on them.",
   Referrals: "Referrals of a child to children's social care or the police, the receiving agency's queue, and the feedback to the referrer.",
