@@ -17,6 +17,7 @@ export const API_TAGS = {
   Matching: "Finding the same person in other agencies' indexes: candidates with a probability and an explanation, and the practitioner's decisions on them.",
   Referrals: "Referrals of a child to children's social care or the police, the receiving agency's queue, and the feedback to the referrer.",
   Process: "The child protection process in children's social care: episodes as append-only actions, what is due and overdue, and previous history.",
+  Caseload: "Your caseload (\"My children\"): the children you are lead worker for, allocated to, named on or monitoring — and, for a safeguarding lead or a manager, the agency's children with something open — with what needs attention first.",
   Oversight: "Managers' view of the statutory timescales: overdue alerts, what is due, and timescale reports.",
   Monitoring: 'Agreed monitoring arrangements between agencies, missed checks, and the notices sent when a case closes.',
   Meetings: 'Strategy discussions, conferences, core groups and panels: invitations, contributions, outcomes and the actions they give practitioners.',

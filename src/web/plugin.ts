@@ -20,6 +20,7 @@ import { registerRequestPages } from './pages/requests.ts';
 import { registerSetPasswordPages } from './pages/set-password.ts';
 import { registerSharingPages } from './pages/sharing.ts';
 import { registerTaskPages } from './pages/tasks.ts';
+import { registerCaseloadPages } from './pages/caseload.ts';
 import { govukStylesheet } from './stylesheet.ts';
 import { GOVUK_DIST, STATIC_DIR } from './view.ts';
 import { cookieName, CSRF_COOKIE } from '../http/cookies.ts';
@@ -147,6 +148,7 @@ export async function webPlugin(app: FastifyInstance, opts: WebOptions & { notFo
     registerSetPasswordPages(web);
     registerLegalPages(web);
     registerTaskPages(web);
+    registerCaseloadPages(web);
     registerPeoplePages(web);
     registerRecordPages(web);
     registerChronologyPages(web);
