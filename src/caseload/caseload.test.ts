@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { caseloadWorld } from '../../test/caseload-world.ts';
 import { useTestDb } from '../../test/db.ts';
+import { randomUUID } from 'node:crypto';
+import { person } from '../../test/fixtures.ts';
+import { scheduleMeeting } from '../meetings/meetings.ts';
+import { recordEpisodeAction } from '../process/episodes.ts';
+import { RecordAction } from '../process/schemas.ts';
 import { listNotifications, markRead } from '../sharing/notifications.ts';
 import { myCaseload } from './caseload.ts';
 import type { Caseload } from './schemas.ts';
@@ -54,6 +59,35 @@ describe('My children: a caseload for each practitioner (issue 17)', () => {
     // Zoe's referral steps were due on 2 December, Lily's check on 4 December.
     expect(said(lead)).toEqual([['Zoe Hill', 'agency_concern', 'overdue'], ['Lily Fletcher', 'agency_monitoring', 'overdue']]);
     expect(lead.children[1]!.child.personId).toBe(w.lily.id);
+  });
+
+  it('named on the plan or invited to a meeting: the key worker and the core group see the child; a health visitor only once her own entry is linked to the child', async () => {
+    const w = await caseloadWorld(t.db());
+    const zoeEpisode = (await t.db().query<{ id: string }>('SELECT id FROM episode WHERE child_person_id = $1', [w.zoe.id])).rows[0]!.id;
+    const act = (key: string, at: string, action: Record<string, unknown>) =>
+      recordEpisodeAction(w.colleague, zoeEpisode, RecordAction.parse({ idempotencyKey: key, occurredAt: at, action }));
+    await act('ack', '2026-12-01T10:00:00Z', { type: 'referral_acknowledged' });
+    await act('decide', '2026-12-01T14:00:00Z', { type: 'referral_decided', outcome: 'strategy_discussion', reasons: 'A bruise' });
+    await act('sd', '2026-12-02T12:00:00Z', { type: 'strategy_discussion_held', s47: true, participants: [{ agencyId: w.csc }, { agencyId: w.police }], policeInvestigation: false, immediateSafety: 'None', familyToBeTold: 'Today' });
+    await act('circ', '2026-12-02T17:00:00Z', { type: 'strategy_record_circulated' });
+    await act('s47', '2026-12-04T12:00:00Z', { type: 's47_concluded', outcome: 'continuing_risk', summary: 'Risk continues' });
+    await act('icpc', '2026-12-08T12:00:00Z', {
+      type: 'conference_held', kind: 'initial', plan: true, invitedAgencyIds: [w.csc, w.hv], parentsParticipation: 'Mother attended',
+      planDetails: { category: 'physical_abuse', leadAgencyId: w.csc, keyWorkerId: w.colleague.actor.practitionerId, coreGroup: [w.colleague.actor.practitionerId, w.healthVisitor.actor.practitionerId], outlinePlan: 'Visits', contingencyPlan: 'Strategy discussion' },
+    });
+    await scheduleMeeting(w.colleague, { kind: 'core_group', title: 'First core group', scheduledAt: '2026-12-15T10:00:00Z', subjectPersonIds: [w.zoe.id], invitees: [{ agencyId: w.hv, practitionerId: w.healthVisitor.actor.practitionerId }] });
+
+    expect(said(await myCaseload(w.colleague)).find((r) => r[0] === 'Zoe Hill')).toEqual(['Zoe Hill', 'allocated,key_worker,core_group', 'none']);
+    expect(said(await myCaseload(w.cscLead)).find((r) => r[0] === 'Zoe Hill')).toEqual(['Zoe Hill', 'agency_concern,agency_plan', 'none']);
+    // The health visitor is named on the plan and invited, but holds no entry for Zoe and none is shared with her: not on her list.
+    expect(said(await myCaseload(w.healthVisitor)).map((r) => r[0])).toEqual(['Lily Fletcher']);
+    // Once her own entry is linked as the same child, Zoe is on her list, as her own entry.
+    const hvZoe = await person(w.healthVisitor, { names: [{ givenNames: 'Zoe', familyName: 'Hill' }], dateOfBirth: '2017-06-06' });
+    await t.db().query('INSERT INTO person_link (id, person_id, other_person_id, decided_by, decided_at, reason) VALUES ($1,$2,$3,$4,$5,$6)',
+      [randomUUID(), w.zoe.id, hvZoe.id, w.cscLead.actor.practitionerId, '2026-12-09T09:00:00Z', 'Same child']);
+    const hv = await myCaseload(w.healthVisitor);
+    expect(said(hv)).toEqual([['Lily Fletcher', 'monitoring', 'overdue'], ['Zoe Hill', 'core_group,meeting', 'none']]);
+    expect(hv.children[1]!.child.personId).toBe(hvZoe.id);
   });
 
   it("another agency's practitioner sees none of the holder's children, even as its safeguarding lead; administrators are refused the list; each read is audited", async () => {
