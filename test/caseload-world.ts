@@ -46,6 +46,7 @@ export async function caseloadWorld(db: Database) {
   const worker = await signedUp(csc, ['social_worker'], 'Rachel Dunn');
   const colleague = await signedUp(csc, ['social_worker'], 'Sam Colleague');
   const cscLead = await signedUp(csc, ['safeguarding_lead'], 'Grace Okafor');
+  const manager = await signedUp(csc, ['manager'], 'Mo Manager');
   const admin = await signedUp(csc, ['administrator'], 'Ada Admin');
   const healthVisitor = await signedUp(hv, ['practitioner'], 'Holly Visitor');
   const hvLead = await signedUp(hv, ['safeguarding_lead'], 'Nina Nurse');
@@ -96,7 +97,7 @@ export async function caseloadWorld(db: Database) {
   await openEpisode(worker, { idempotencyKey: 'baby', childPersonId: baby.id, receivedAt: '2026-12-08T09:00:00Z', channel: 'written', allocatedWorkerId: worker.actor.practitionerId });
 
   clock.set('2026-12-09T10:00:00Z');
-  return { clock, s, csc, hv, police, worker, colleague, cscLead, admin, healthVisitor, hvLead, officer, ava, ben, cara, adam, zoe, lily, hvLily, baby, natasha, policeBen };
+  return { clock, s, csc, hv, police, worker, colleague, cscLead, manager, admin, healthVisitor, hvLead, officer, ava, ben, cara, adam, zoe, lily, hvLily, baby, natasha, policeBen };
 }
 
 export type CaseloadWorld = Awaited<ReturnType<typeof caseloadWorld>>;
