@@ -231,7 +231,7 @@ describe('record access policy, by example', () => {
 
 describe('lists of casework (issue 16): administrators and auditors see none', () => {
   const CASEWORK_VIEWS: AgencyView[] = ['people', 'due-steps', 'episodes', 'meetings', 'meeting-actions', 'overdue-alerts', 'referrals', 'information-requests',
-    'notifications', 'advice-requests', 'urgent-shares', 'monitoring', 'closure-notices', 'seen-notifications'];
+    'notifications', 'advice-requests', 'urgent-shares', 'monitoring', 'closure-notices', 'seen-notifications', 'caseload'];
   const FIGURES: AgencyView[] = ['due-summary', 'timescales'];
 
   it('an actor with only non-casework roles is refused every casework list; the figures go to managers and auditors only', () => {

@@ -264,6 +264,8 @@ export type AgencyView =
   | 'people' | 'due-steps' | 'episodes' | 'meetings' | 'meeting-actions' | 'overdue-alerts' | 'referrals'
   | 'information-requests' | 'notifications' | 'advice-requests' | 'urgent-shares' | 'monitoring'
   | 'closure-notices' | 'seen-notifications'
+  // A practitioner's own caseload ("My children"): the children they work with, by name.
+  | 'caseload'
   // Figures: counts by step, team or worker, never a child.
   | 'due-summary' | 'timescales';
 
@@ -295,6 +297,7 @@ export function decideView(actor: Actor, view: AgencyView): Decision {
     case 'monitoring':
     case 'closure-notices':
     case 'seen-notifications':
+    case 'caseload':
       return doesCasework(actor) ? allow('casework role') : deny('role does not include casework');
     default: {
       const never: never = view;

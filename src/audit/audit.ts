@@ -82,6 +82,18 @@ export function audit(ctx: ActorContext, tx: Tx, input: AuditInput): Promise<voi
 }
 
 /**
+ * Records many actions by the context's actor at once: the same entries, chained the same way, as
+ * one audit() each, in one statement (jigsaw_append_audit_many), so a list that names a thousand
+ * children writes their thousand entries without a thousand round trips.
+ */
+export async function auditAll(ctx: ActorContext, tx: Tx, inputs: readonly AuditInput[]): Promise<void> {
+  const who: AuditWho = { actor: ctx.actor, purpose: ctx.purpose, requestId: ctx.requestId, at: ctx.clock.now() };
+  for (let i = 0; i < inputs.length; i += 5000) {
+    await tx.query('SELECT jigsaw_append_audit_many($1::jsonb)', [JSON.stringify(inputs.slice(i, i + 5000).map((input) => auditArguments(who, input)))]);
+  }
+}
+
+/**
  * Thrown inside a command when the actor may not see or do something (or it does not exist).
  * The command's transaction rolls back; the refusal is then audited on its own and the caller
  * gets the same "not found" either way, so a record out of reach looks like no record at all.

@@ -26,6 +26,7 @@ import { registerMeetingRoutes } from './routes/meetings.routes.ts';
 import { registerMatchingRoutes } from './routes/matching.routes.ts';
 import { PageNotFound, webPlugin } from '../web/plugin.ts';
 import { registerFlagRoutes } from './routes/flags.routes.ts';
+import { registerCaseloadRoutes } from './routes/caseload.routes.ts';
 import { fhirRoutes } from '../fhir/plugin.ts';
 import { HEALTH_ROUTES, registerHealth } from '../operations/health.ts';
 import { registerMetrics } from '../operations/metrics.ts';
@@ -202,6 +203,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       registerOversightRoutes(scopedApi);
       registerMonitoringRoutes(scopedApi);
       registerMeetingRoutes(scopedApi);
+      registerCaseloadRoutes(scopedApi);
       registerMatchingRoutes(scopedApi);
       registerFlagRoutes(scopedApi, { webhookHttpHosts: opts.webhookHttpHosts });
       api.routes.push(...scopedApi.routes);

@@ -4,6 +4,7 @@ import { checkView } from '../access/views.ts';
 import { audit, command, refuse } from '../audit/audit.ts';
 import { londonDate } from '../calendar/working-days.ts';
 import { personInReach } from '../people/people.ts';
+import { childrenOfIn, refKey, type ChildSummary } from '../people/child-summary.ts';
 import type { ActorContext, Tx } from '../shared/context.ts';
 import { conflict, invalid, type FieldProblem } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
@@ -42,6 +43,11 @@ export interface MeetingAction {
   status: 'open' | 'done' | 'dropped';
   overdue: boolean;
   reviewedAtMeetingId: string | null;
+}
+
+/** One of the caller's own actions, with the child its meeting is about (null: a child the caller may not read, or none). */
+export interface MyMeetingAction extends MeetingAction {
+  child: ChildSummary | null;
 }
 
 export interface Meeting {
@@ -210,13 +216,15 @@ export async function recordOutcome(ctx: ActorContext, id: string, input: Meetin
 }
 
 /** The caller's own meeting actions, open first and soonest due. */
-export async function myActions(ctx: ActorContext): Promise<MeetingAction[]> {
+export async function myActions(ctx: ActorContext): Promise<MyMeetingAction[]> {
   return command(ctx, async (tx) => {
     checkView(ctx, 'meeting-actions', 'meeting.my-actions');
     const { rows } = await tx.query<Parameters<typeof toAction>[0]>(`${ACTION_SELECT} WHERE a.owner_id = $1 ORDER BY a.status = 'open' DESC, a.due_on`, [ctx.actor.practitionerId]);
     await audit(ctx, tx, { action: 'meeting.my-actions', outcome: 'success', detail: { count: rows.length } });
     const today = londonDate(ctx.clock.now());
-    return rows.map((r) => toAction(r, today));
+    // Which child each action is for (issue 17): an owner in another agency is told only if they may read that child.
+    const about = await childrenOfIn(ctx, tx, rows.map((r) => ({ type: 'meeting_action', id: r.id })));
+    return rows.map((r) => ({ ...toAction(r, today), child: about.get(refKey('meeting_action', r.id))?.children[0] ?? null }));
   });
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { decidePerson } from '../access/policy.ts';
-import { audit, command } from '../audit/audit.ts';
+import { auditAll, command } from '../audit/audit.ts';
 import type { Queryable } from '../db/database.ts';
 import type { ActorContext, Tx } from '../shared/context.ts';
 import { Uuid } from '../shared/schemas.ts';
@@ -104,9 +104,10 @@ export async function childrenOfIn(ctx: ActorContext, tx: Tx, refs: readonly { t
     const p = people.get(l.personId);
     if (p) { if (!entry.children.some((c) => c.personId === p.id)) entry.children.push(summary(p)); } else entry.hidden += 1;
   }
-  for (const id of people.keys()) {
-    if (links.some((l) => l.personId === id)) await audit(ctx, tx, { action: 'person.summary', outcome: 'success', entityType: 'person', entityId: id, personId: id });
-  }
+  // Every child named is audited as read: one statement for the whole list, however long.
+  const named = new Set(links.map((l) => l.personId));
+  await auditAll(ctx, tx, [...people.keys()].filter((id) => named.has(id))
+    .map((id) => ({ action: 'person.summary', outcome: 'success', entityType: 'person', entityId: id, personId: id })));
   return out;
 }
 

@@ -6,6 +6,7 @@ import { addDays, londonDate } from '../calendar/working-days.ts';
 import type { ActorContext, Services, Tx } from '../shared/context.ts';
 import { conflict } from '../shared/errors.ts';
 import { notifyPractitioners } from '../sharing/notify.ts';
+import { ChildSummary, childrenOfIn, refKey } from '../people/child-summary.ts';
 import type { Action, ActionFacts, ProcessSettings } from './engine.ts';
 import { checkOverseer, processSettingsFor, replayEpisode } from './timescales.ts';
 
@@ -204,6 +205,7 @@ export const OverdueAlert = z
       stepCompletedAt: z.string().nullable().meta({ description: 'When the step was done, as recorded (step_completed only).' }),
     }).nullable(),
     acknowledged: z.object({ at: z.string(), byPractitionerId: z.uuid(), byName: z.string(), note: z.string().nullable() }).nullable(),
+    child: ChildSummary.nullable().meta({ description: 'Which child: null when you may not read their entry.' }),
   })
   .meta({ id: 'OverdueAlert', description: 'A statutory step that passed its due date, for the authority\'s managers to acknowledge.' });
 export type OverdueAlert = z.infer<typeof OverdueAlert>;
@@ -241,7 +243,8 @@ const selectAlerts = (page: string, order: string): string => `
 const OPEN_ORDER = 'a.due_date, a.raised_at, a.episode_id, a.step_key';
 const ALL_ORDER = 'a.raised_at DESC, a.due_date, a.episode_id, a.step_key';
 
-const toAlert = (r: AlertRow): OverdueAlert => ({
+const toAlert = (r: AlertRow, child: ChildSummary | null): OverdueAlert => ({
+  child,
   id: r.id, episodeId: r.episode_id, childPersonId: r.child_person_id, allocatedWorkerId: r.allocated_worker_id, team: r.team,
   stepKey: r.step_key, label: r.label, paragraph: r.paragraph, dueDate: r.due_date, dueAt: r.due_at, raisedAt: r.raised_at,
   status: r.acknowledged_at ? 'acknowledged' : 'open',
@@ -250,6 +253,12 @@ const toAlert = (r: AlertRow): OverdueAlert => ({
     ? { at: r.acknowledged_at, byPractitionerId: r.acknowledged_by, byName: r.acknowledged_by_name ?? '', note: r.acknowledgement_note }
     : null,
 });
+
+/** The alerts with the child each is about, named only to a reader who may read that child (issue 17). */
+async function named(ctx: ActorContext, tx: Tx, rows: readonly AlertRow[]): Promise<OverdueAlert[]> {
+  const about = await childrenOfIn(ctx, tx, rows.map((r) => ({ type: 'person', id: r.child_person_id })));
+  return rows.map((r) => toAlert(r, about.get(refKey('person', r.child_person_id))?.children[0] ?? null));
+}
 
 /** The most alerts one list returns. */
 export const ALERT_LIST_LIMIT = 1000;
@@ -269,7 +278,7 @@ export async function listAlerts(ctx: ActorContext, status: AlertStatus = 'open'
         : selectAlerts(`SELECT * FROM overdue_alert a WHERE a.agency_id = $1 ORDER BY ${ALL_ORDER} LIMIT ${ALERT_LIST_LIMIT}`, ALL_ORDER),
       [ctx.actor.agencyId]);
     await audit(ctx, tx, { action: 'alert.list', outcome: 'success', entityType: 'agency', entityId: ctx.actor.agencyId, detail: { status, count: rows.length } });
-    return rows.map(toAlert);
+    return named(ctx, tx, rows);
   });
 }
 
@@ -291,7 +300,7 @@ export async function acknowledgeAlert(ctx: ActorContext, id: string, note?: str
     await tx.query('UPDATE overdue_alert SET acknowledged_at = $2, acknowledged_by = $3, acknowledgement_note = $4 WHERE id = $1',
       [id, ctx.clock.now().toISOString(), ctx.actor.practitionerId, note ?? null]);
     await audit(ctx, tx, { action: 'alert.acknowledge', outcome: 'success', entityType: 'overdue_alert', entityId: id, personId: found.child_person_id, detail: { episodeId: found.episode_id, note: note !== undefined } });
-    return toAlert((await tx.query<AlertRow>(selectAlerts('SELECT * FROM overdue_alert a WHERE a.id = $1', 'a.id'), [id])).rows[0]!);
+    return (await named(ctx, tx, (await tx.query<AlertRow>(selectAlerts('SELECT * FROM overdue_alert a WHERE a.id = $1', 'a.id'), [id])).rows))[0]!;
   });
 }
 

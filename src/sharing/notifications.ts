@@ -2,13 +2,15 @@ import { checkView } from '../access/views.ts';
 import { z } from 'zod';
 import { audit, command, refuse } from '../audit/audit.ts';
 import type { Queryable } from '../db/database.ts';
-import type { ActorContext } from '../shared/context.ts';
+import type { ActorContext, Tx } from '../shared/context.ts';
+import { ChildSummary, childrenOfIn, notificationRef, refKey } from '../people/child-summary.ts';
 import { Uuid } from '../shared/schemas.ts';
 import { KeyId, KeyTime, keysetPage, sqlKeyTime, type Page, type PageRequest } from '../shared/pagination.ts';
 
 /**
- * A practitioner's own notifications: what happened and a link to it, never who it is about
- * (see notify.ts). Nobody reads or marks anyone else's.
+ * A practitioner's own notifications: what happened and a link to it. The stored message never
+ * says who it is about (see notify.ts); the child is looked up as the list is read, and named only
+ * to a reader who may read that child. Nobody reads or marks anyone else's.
  */
 
 export const Notification = z
@@ -20,6 +22,7 @@ export const Notification = z
     message: z.string(),
     createdAt: z.string(),
     readAt: z.string().nullable(),
+    child: ChildSummary.nullable().meta({ description: 'Which child it is about: null when it is about no one child, or you may not read their entry (a request for advice never names one: golden rule 3).' }),
   })
   .meta({ id: 'Notification' });
 export type Notification = z.infer<typeof Notification>;
@@ -35,9 +38,16 @@ interface NotificationRow {
   read_at: string | null;
 }
 
-const toNotification = (r: NotificationRow): Notification => ({
-  id: r.id, kind: r.kind, entityType: r.entity_type, entityId: r.entity_id, message: r.message, createdAt: r.created_at, readAt: r.read_at,
+const toNotification = (r: NotificationRow, child: ChildSummary | null): Notification => ({
+  child, id: r.id, kind: r.kind, entityType: r.entity_type, entityId: r.entity_id, message: r.message, createdAt: r.created_at, readAt: r.read_at,
 });
+
+/** The notifications with the child each is about, as far as the reader may see them (issue 17). */
+async function named(ctx: ActorContext, tx: Tx, rows: readonly NotificationRow[]): Promise<Notification[]> {
+  const refs = rows.map((r) => notificationRef({ kind: r.kind, entityType: r.entity_type, entityId: r.entity_id }));
+  const about = await childrenOfIn(ctx, tx, refs);
+  return rows.map((r, i) => toNotification(r, about.get(refKey(refs[i]!.type, refs[i]!.id))?.children[0] ?? null));
+}
 
 const SELECT_NOTIFICATION = 'SELECT id, practitioner_id, kind, entity_type, entity_id, message, created_at, read_at FROM notification';
 const SELECT_NOTIFICATION_KEYED = `SELECT id, practitioner_id, kind, entity_type, entity_id, message, created_at, read_at, ${sqlKeyTime('created_at')} AS key_at FROM notification`;
@@ -63,7 +73,7 @@ export async function listNotificationsPage(ctx: ActorContext, options: { unread
       [ctx.actor.practitionerId, unreadOnly, after?.[0] ?? null, after?.[1] ?? null, n],
     )).rows, (r): NotificationKey => [r.key_at, r.id]);
     await audit(ctx, tx, { action: 'notification.list', outcome: 'success', entityType: 'practitioner', entityId: ctx.actor.practitionerId, detail: { count: rows.length, unreadOnly } });
-    return { items: rows.map(toNotification), nextCursor };
+    return { items: await named(ctx, tx, rows), nextCursor };
   });
 }
 
@@ -79,6 +89,6 @@ export async function markRead(ctx: ActorContext, id: string): Promise<Notificat
     if (row.practitioner_id !== ctx.actor.practitionerId) throw refuse('notification', { action: 'notification.read', entityType: 'notification', entityId: id });
     await tx.query('UPDATE notification SET read_at = coalesce(read_at, $2) WHERE id = $1', [id, ctx.clock.now().toISOString()]);
     await audit(ctx, tx, { action: 'notification.read', outcome: 'success', entityType: 'notification', entityId: id });
-    return toNotification((await loadNotification(tx, id))!);
+    return (await named(ctx, tx, [(await loadNotification(tx, id))!]))[0]!;
   });
 }

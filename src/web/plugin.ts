@@ -21,6 +21,7 @@ import { registerSetPasswordPages } from './pages/set-password.ts';
 import { registerSharingPages } from './pages/sharing.ts';
 import { registerTaskPages } from './pages/tasks.ts';
 import { registerLeadAlertPages } from './pages/lead-alerts.ts';
+import { registerCaseloadPages } from './pages/caseload.ts';
 import { govukStylesheet } from './stylesheet.ts';
 import { GOVUK_DIST, STATIC_DIR } from './view.ts';
 import { cookieName, CSRF_COOKIE } from '../http/cookies.ts';
@@ -149,6 +150,7 @@ export async function webPlugin(app: FastifyInstance, opts: WebOptions & { notFo
     registerLegalPages(web);
     registerTaskPages(web);
     registerLeadAlertPages(web);
+    registerCaseloadPages(web);
     registerPeoplePages(web);
     registerRecordPages(web);
     registerChronologyPages(web);

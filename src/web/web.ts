@@ -141,6 +141,7 @@ export class Web {
     // Casework pages only for casework roles: the policy refuses their lists to anyone else.
     if (roles.some((r) => CASEWORK_ROLES.includes(r))) {
       items.push(
+        { href: '/my-children', text: 'My children' },
         { href: '/people/find', text: 'Find a person' },
         { href: '/shared-with-me', text: 'Shared with you' },
         { href: '/requests', text: 'Requests' },

@@ -1,9 +1,13 @@
 import { z } from 'zod';
 import { addContribution, closeAction, getMeeting, listMeetings, myActions, recordOutcome, scheduleMeeting } from '../../meetings/meetings.ts';
+import { ChildSummary } from '../../people/child-summary.ts';
 import { ActionClosure, Contribution, MeetingOutcome, NewMeeting } from '../../meetings/schemas.ts';
 import { IdParams, type Api } from '../route.ts';
 
 const Action = z.object({ id: z.uuid(), meetingId: z.uuid(), ownerId: z.uuid(), ownerName: z.string(), description: z.string(), dueOn: z.string(), status: z.enum(['open', 'done', 'dropped']), overdue: z.boolean(), reviewedAtMeetingId: z.uuid().nullable() }).meta({ id: 'MeetingAction' });
+const MyAction = Action.extend({
+  child: ChildSummary.nullable().meta({ description: "Which child the action's meeting is about: null when you may not read their entry." }),
+}).meta({ id: 'MyMeetingAction' });
 const Meeting = z.object({
   id: z.uuid(), conveningAgencyId: z.uuid(), kind: z.string(), title: z.string(), series: z.string().nullable(), episodeId: z.uuid().nullable(), scheduledAt: z.string(),
   chairId: z.uuid().nullable(), status: z.string(), heldAt: z.string().nullable(),
@@ -30,7 +34,7 @@ export function registerMeetingRoutes(api: Api): void {
   api.route({ method: 'POST', url: '/meetings/{id}/outcome', tag: 'Meetings', status: 200, operationId: 'recordMeetingOutcome', summary: 'Record a meeting outcome',
     description: "Record attendance, decisions, actions, the review of earlier actions, minutes and what the family is told. The convening agency only, once (409 once recorded). `heldAt` may not be in the future; attendance only for invited agencies; each action's owner must be an active practitioner; reviewed actions must be open actions of an earlier meeting in the same series (each a 422 naming the field).", params: IdParams, body: MeetingOutcome, response: Meeting, handler: ({ ctx, params, body }) => recordOutcome(ctx, params.id, body) });
   api.route({ method: 'GET', url: '/my-actions', tag: 'Meetings', operationId: 'listMyMeetingActions', summary: 'List your meeting actions',
-    description: 'Actions meetings have given you. Open ones first, then by due date, with those overdue flagged.', response: z.array(Action), handler: ({ ctx }) => myActions(ctx) });
+    description: 'Actions meetings have given you. Open ones first, then by due date, with those overdue flagged. Each names the child its meeting is about, when you may read their entry.', response: z.array(MyAction), handler: ({ ctx }) => myActions(ctx) });
   api.route({ method: 'POST', url: '/meeting-actions/{id}/closure', tag: 'Meetings', status: 200, operationId: 'closeMeetingAction', summary: 'Close a meeting action',
     description: "Mark your action done or dropped. Only the action's owner (404 for anyone else); an action is closed once (409).", params: IdParams, body: ActionClosure, response: Action, handler: ({ ctx, params, body }) => closeAction(ctx, params.id, body.status, body.note) });
 }

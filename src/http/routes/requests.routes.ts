@@ -57,7 +57,7 @@ export function registerRequestRoutes(api: Api): void {
   api.route({
     method: 'GET', url: '/notifications', tag: 'Notifications', operationId: 'listNotifications',
     summary: 'List your notifications',
-    description: 'Your notifications, newest first. They say what happened, never who it is about; `entityType` and `entityId` say where to look.',
+    description: 'Your notifications, newest first. The message says what happened, never who it is about; `entityType` and `entityId` say where to look, and `child` names the child when you may read their entry (null otherwise).',
     query: NotificationsQuery, response: page(Notification),
     handler: ({ ctx, query }) => listNotificationsPage(ctx, { unreadOnly: query.unread === 'true' }, pageRequest(query)),
   });
