@@ -1,17 +1,16 @@
 import { plainDate } from '../calendar/uk-time.ts';
-import { checkView } from '../access/views.ts';
-import { decideRecord, type Actor } from '../access/policy.ts';
+import { decideRecord } from '../access/policy.ts';
 import { audit, command, refuse, AccessRefused } from '../audit/audit.ts';
 import { londonDate } from '../calendar/working-days.ts';
 import { personInReach } from '../people/people.ts';
 import type { ActorContext, Tx } from '../shared/context.ts';
-import { forbidden, invalid } from '../shared/errors.ts';
+import { invalid } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import { grantsFor, withGrants } from '../sharing/grants.ts';
 import { notifyPractitioners } from '../sharing/notify.ts';
 import { linkedEntries } from './linked-entries.ts';
 import {
-  doesCasework, insertArrangement, resolveMonitor, roleIn, safeguardingLeads, SELECT_ARRANGEMENT, shapeArrangement, type ArrangementRow, type Monitor,
+  insertArrangement, resolveMonitor, roleIn, safeguardingLeads, SELECT_ARRANGEMENT, shapeArrangement, type ArrangementRow, type Monitor,
 } from './monitoring.ts';
 import type { ClosureMonitoring, EpisodeSafetySummary, MonitoringArrangement, RecordPointer } from './monitoring.schemas.ts';
 import { SELECT_NOTICE, toNotice, type NoticeRow } from './closure-notices.ts';
