@@ -239,6 +239,25 @@ export async function resolveMonitor(
   return errors.length ? { errors } : { monitor: { agencyId: agency.id, agencyName: agency.name, practitionerId: chosen!, personId }, errors };
 }
 
+/**
+ * Who may be named to monitor, for the forms that close a case: the active caseworkers of the
+ * agencies in the caller's partnerships, by name and agency only (what an arrangement shows
+ * anyway). resolveMonitor still checks the one chosen.
+ */
+export async function listMonitorCandidates(ctx: ActorContext): Promise<{ id: string; name: string; agencyId: string; agencyName: string }[]> {
+  return command(ctx, async (tx) => {
+    checkView(ctx, 'monitoring', 'monitoring.candidates.list');
+    const rows = (await tx.query<{ id: string; name: string; agency_id: string; agency_name: string }>(
+      `SELECT DISTINCT p.id, p.name, a.id AS agency_id, a.name AS agency_name
+         FROM practitioner p JOIN agency a ON a.id = p.agency_id JOIN practitioner_role r ON r.practitioner_id = p.id
+        WHERE p.active AND r.role = ANY($2::text[])
+          AND p.agency_id IN (SELECT o.agency_id FROM partnership_agency o JOIN partnership_agency m ON m.partnership_id = o.partnership_id WHERE m.agency_id = $1)
+        ORDER BY a.name, p.name, p.id LIMIT 2000`, [ctx.actor.agencyId, CASEWORK_ROLES])).rows;
+    await audit(ctx, tx, { action: 'monitoring.candidates.list', outcome: 'success', entityType: 'agency', entityId: ctx.actor.agencyId, detail: { count: rows.length } });
+    return rows.map((r) => ({ id: r.id, name: r.name, agencyId: r.agency_id, agencyName: r.agency_name }));
+  });
+}
+
 export async function insertArrangement(
   ctx: ActorContext, tx: Tx,
   a: { childPersonId: string; monitor: Monitor; checks: string; everyDays: number; startsOn: string; endsOn: string; escalation?: string | undefined; agreedAgencyIds: string[]; episodeId: string | null },

@@ -279,3 +279,26 @@ export async function episodeSafetySummary(ctx: ActorContext, episodeId: string)
   });
 }
 
+
+/**
+ * The counts a child's page shows (issue 17): unresolved home visits with no access and
+ * appointments the child was not brought to, counted as for safe closure (the whole chronology as
+ * the caller may see it, shared records included), and the monitoring arrangements for the child
+ * the caller's agency is part of.
+ */
+export async function childSafetyCounts(ctx: ActorContext, personId: string): Promise<{ noAccessVisits: number; notBroughtAppointments: number; arrangements: MonitoringArrangement[] }> {
+  return command(ctx, async (tx) => {
+    await personInReach(ctx, tx, personId, 'read', 'person.safety-counts');
+    const found = await childSafetyRecords(ctx, tx, personId, ctx.clock.now().toISOString());
+    const rows = (await tx.query<ArrangementRow>(
+      `${SELECT_ARRANGEMENT} WHERE a.child_person_id = $1 OR a.responsible_person_id = $1
+          OR EXISTS (SELECT 1 FROM closure_notice n WHERE n.arrangement_id = a.id AND n.person_id = $1) ORDER BY a.created_at, a.id`, [personId])).rows;
+    const arrangements: MonitoringArrangement[] = [];
+    for (const r of rows) {
+      const role = roleIn(ctx.actor, r);
+      if (role) arrangements.push(await shapeArrangement(ctx, tx, r, role));
+    }
+    await audit(ctx, tx, { action: 'person.safety-counts', outcome: 'success', entityType: 'person', entityId: personId, personId, detail: { noAccessVisits: found.noAccess.length, notBrought: found.notBrought.length } });
+    return { noAccessVisits: found.noAccess.length, notBroughtAppointments: found.notBrought.length, arrangements };
+  });
+}
