@@ -53,13 +53,13 @@ describe('monitoring after closure on the pages', () => {
         method: 'POST', url, cookies, headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
         payload: new URLSearchParams({ _csrf: token, ...form }).toString(),
       });
-      return { status: res.statusCode, location: res.headers.location as string | undefined, body: res.body };
+      return { status: res.statusCode, location: res.headers.location, body: res.body };
     };
     /** Where a link redirects to. */
     const location = async (url: string): Promise<string | undefined> => {
       const res = await app!.inject({ url, headers: { accept: 'text/html' }, cookies });
       expect(res.statusCode).toBe(303);
-      return res.headers.location as string | undefined;
+      return res.headers.location;
     };
     return { get, post, location };
   }
