@@ -369,12 +369,14 @@ export async function recordCheck(ctx: ActorContext, id: string, input: NewMonit
     await tx.query('INSERT INTO monitoring_check (id, arrangement_id, outcome, checked_at, place, note, recorded_by, recorded_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)',
       [checkId, id, input.outcome, input.checkedAt, input.place ?? null, input.note, ctx.actor.practitionerId, ctx.clock.now().toISOString()]);
     await audit(ctx, tx, { action: 'monitoring.check.record', outcome: 'success', entityType: 'monitoring_arrangement', entityId: id, personId: row.responsible_person_id, detail: { checkId, outcome: input.outcome } });
-    // Recording the check is what clears a missed one (issue 17): a check made clears every open
-    // alert (the next due date moves on from it); a visit with no access clears those due by then.
-    const cleared = (await tx.query<{ id: string }>(
+    // Recording the check is what clears a missed one (issue 17): a check made (the child seen)
+    // clears every open alert, as the next due date moves on from it. A visit with no access
+    // clears none: the child is still unseen (case example 8), so the alert stays until the child
+    // is seen or the monitoring agency gives a reason.
+    const cleared = input.outcome !== 'done' ? [] : (await tx.query<{ id: string }>(
       `UPDATE monitoring_alert SET acknowledged_at = $2, acknowledged_by = $3, resolved_by_check_id = $4
-        WHERE arrangement_id = $1 AND acknowledged_at IS NULL AND ($5::boolean OR due_on <= $6::date) RETURNING id`,
-      [id, ctx.clock.now().toISOString(), ctx.actor.practitionerId, checkId, input.outcome === 'done', londonDate(new Date(input.checkedAt))])).rows;
+        WHERE arrangement_id = $1 AND acknowledged_at IS NULL RETURNING id`,
+      [id, ctx.clock.now().toISOString(), ctx.actor.practitionerId, checkId])).rows;
     for (const a of cleared) await audit(ctx, tx, { action: 'monitoring.alert.resolve', outcome: 'success', entityType: 'monitoring_alert', entityId: a.id, personId: row.responsible_person_id, detail: { checkId } });
     if (input.outcome === 'no_access' && row.recording_agency_id !== row.responsible_agency_id) {
       await notifyPractitioners(tx, [row.created_by, ...(await safeguardingLeads(tx, row.recording_agency_id))], {

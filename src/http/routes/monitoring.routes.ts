@@ -42,7 +42,7 @@ export function registerMonitoringRoutes(api: Api): void {
   api.route({
     method: 'POST', url: '/monitoring-arrangements/{id}/checks', tag: 'Monitoring',
     operationId: 'recordMonitoringCheck', summary: 'Record a monitoring check',
-    description: 'The responsible agency records a check. A check with no access leaves the next one due and tells the agency that set the arrangement up. Only the responsible agency (403). `checkedAt` may not be in the future nor before the arrangement started (422); an ended arrangement takes no more checks (409).',
+    description: 'The responsible agency records a check. A check made (`done`) clears the open missed checks. A check with no access leaves the next one due, clears no missed check, and tells the agency that set the arrangement up. Only the responsible agency (403). `checkedAt` may not be in the future nor before the arrangement started (422); an ended arrangement takes no more checks (409).',
     params: IdParams, body: NewMonitoringCheck, response: MonitoringArrangement,
     handler: ({ ctx, params, body }) => recordCheck(ctx, params.id, body),
   });
@@ -63,7 +63,7 @@ export function registerMonitoringRoutes(api: Api): void {
   api.route({
     method: 'POST', url: '/monitoring-alerts/{id}/acknowledge', tag: 'Monitoring', status: 200,
     operationId: 'acknowledgeMonitoringAlert', summary: 'Clear a missed check with a reason',
-    description: 'The responsible agency clears a missed check without recording it, saying why (`reason`, required: a missed check is never cleared by a click alone). Recording the check (recordMonitoringCheck) clears it without a reason. Who, when and the reason are kept; the reason stays with the responsible agency. Only the responsible agency (403); once only (409).',
+    description: 'The responsible agency clears a missed check without recording it, saying why (`reason`, required: a missed check is never cleared by a click alone). Recording a check made (recordMonitoringCheck, outcome `done`) clears it without a reason; one with no access does not. Who, when and the reason are kept; the reason stays with the responsible agency. Only the responsible agency (403); once only (409).',
     params: IdParams, body: MissedCheckReason, response: MonitoringAlert,
     handler: ({ ctx, params, body }) => clearMissedCheck(ctx, params.id, body),
   });

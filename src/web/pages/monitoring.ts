@@ -12,7 +12,7 @@ type IdParams = { id: string };
 /** Banners for this module's own redirects (codes only, never personal data). */
 const BANNERS: Record<string, string> = {
   'closure-acknowledged': 'The closure notice has been acknowledged. The agency that closed the case can see it.',
-  'check-recorded': 'The check has been recorded. Any missed check it covers has been cleared.',
+  'check-recorded': 'The check has been recorded. A check where the child was seen clears any missed check.',
   'missed-check-cleared': 'The missed check has been cleared with your reason.',
   'arrangement-ended': 'The monitoring arrangement has ended. The other agency has been told.',
 };
