@@ -93,7 +93,8 @@ export async function alertArrangement(ctx: ActorContext, id: string): Promise<s
   return command(ctx, async (tx) => {
     const alert = (await tx.query<{ arrangement_id: string }>('SELECT arrangement_id FROM monitoring_alert WHERE id = $1', [id])).rows[0];
     if (!alert) throw refuse('monitoring alert', { action: 'monitoring.alert.read', entityType: 'monitoring_alert', entityId: id, outcome: 'not_found' });
-    await arrangementInReach(ctx, tx, alert.arrangement_id, 'monitoring.alert.read');
+    const { row } = await arrangementInReach(ctx, tx, alert.arrangement_id, 'monitoring.alert.read');
+    await audit(ctx, tx, { action: 'monitoring.alert.read', outcome: 'success', entityType: 'monitoring_alert', entityId: id, personId: row.child_person_id });
     return alert.arrangement_id;
   });
 }

@@ -191,6 +191,8 @@ describe('monitoring after closure on the pages', () => {
     expect(section(child, 'Visits with no access and missed appointments')).toContain(`href="${arrangementHref}"`);
     const episode = await sw.get(`/episodes/${w.episodeId}`);
     expect(section(episode, 'Visits with no access and missed appointments')).toMatch(/Appointments the child was not brought to\s*<\/dt>\s*<dd class="govuk-summary-list__value">\s*0/);
+    // The social worker who closed the case sees who has acknowledged: the health visitor has.
+    expect(section(episode, 'Visits with no access and missed appointments')).toContain('Health visiting</a>: acknowledged by Hannah Visitor on 26 April 2027');
   });
 
   it('an unacknowledged closure notice is chased after one working day and escalated to the safeguarding lead after two, once each', async () => {
