@@ -160,6 +160,9 @@ describe('monitoring over HTTP', () => {
     const hvHeaders = await bearer(healthVisitor);
     const notices = (await app.inject({ method: 'GET', url: '/api/v1/closure-notices', headers: hvHeaders })).json();
     expect(notices).toEqual([expect.objectContaining({ direction: 'received', childPersonId: hvLily.id, noAccessVisits: 2, involvedBecause: ['linked_entry', 'monitoring'] })]);
+    expect(notices[0].child).toMatchObject({ personId: hvLily.id, name: 'Lily Fletcher', dateOfBirth: '2027-02-20' });
+    const one = await app.inject({ method: 'GET', url: `/api/v1/closure-notices/${notices[0].id}`, headers: hvHeaders });
+    expect(one.json()).toMatchObject({ endedBy: 'The case was closed', checks: 'See Lily', nextDueOn: '2027-05-10', monitoringPractitionerName: 'Health visitor' });
     const ack = await app.inject({ method: 'POST', url: `/api/v1/closure-notices/${notices[0].id}/acknowledge`, headers: hvHeaders, payload: {} });
     expect(ack.statusCode).toBe(200);
     expect((await app.inject({ method: 'GET', url: '/api/v1/closure-notices', headers })).json()).toEqual([]);

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { createArrangement, endArrangement, getArrangement, listArrangements, recordCheck } from '../../process/monitoring.ts';
 import { clearMissedCheck, listAlerts } from '../../process/missed-checks.ts';
-import { acknowledgeClosureNotice, listClosureNotices } from '../../process/closure-notices.ts';
+import { acknowledgeClosureNotice, getClosureNotice, listClosureNotices } from '../../process/closure-notices.ts';
 import { episodePreviousHistory, previousProtectionHistory } from '../../process/previous-history.ts';
 import { episodeSafetySummary } from '../../process/safe-closure.ts';
 import {
-  Acknowledgement, ClosureNotice, EndArrangement, MissedCheckReason, EpisodeSafetySummary, MonitoringAlert, MonitoringArrangement, NewMonitoringArrangement, NewMonitoringCheck,
+  Acknowledgement, ClosureNotice, ClosureNoticeDetail, EndArrangement, MissedCheckReason, EpisodeSafetySummary, MonitoringAlert, MonitoringArrangement, NewMonitoringArrangement, NewMonitoringCheck,
   PreviousProtection,
 } from '../../process/monitoring.schemas.ts';
 import { IdParams, type Api } from '../route.ts';
@@ -74,6 +74,12 @@ export function registerMonitoringRoutes(api: Api): void {
     query: z.strictObject({ status: z.enum(['unacknowledged', 'all'], { error: "Use 'unacknowledged' (the default) or 'all'" }).optional() }),
     response: z.array(ClosureNotice),
     handler: ({ ctx, query }) => listClosureNotices(ctx, { status: query.status }),
+  });
+  api.route({
+    method: 'GET', url: '/closure-notices/{id}', tag: 'Monitoring', operationId: 'getClosureNotice', summary: 'Get a case closure notice',
+    description: 'One closure notice, as its page shows it: the child as your agency knows them, how the case ended, who monitors, what is checked, how often and when the next check is due. For the agency it was sent to and the agency that sent it; anyone else is answered 404.',
+    params: IdParams, response: ClosureNoticeDetail,
+    handler: ({ ctx, params }) => getClosureNotice(ctx, params.id),
   });
   api.route({
     method: 'POST', url: '/closure-notices/{id}/acknowledge', tag: 'Monitoring', status: 200,

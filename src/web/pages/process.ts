@@ -462,6 +462,7 @@ export function registerProcessPages(web: Web): void {
       else if (f.type === 'checkboxes') shown = list(v, f.name).map(textOf);
       else if (f.type === 'date') shown = ukDate(calendarDate(dateParts(v, f.name), f.label).value);
       else if (f.type === 'textarea' || f.type === 'number') shown = str(v, f.name);
+      else if (f.name === 'monitoringPractitionerId' && !str(v, f.name)) shown = 'The monitoring agency’s lead worker for the child';
       else shown = textOf(str(v, f.name));
       rows.push(answerRow(f.label, shown, change(fieldId(f))));
     }
