@@ -121,8 +121,9 @@ export async function childrenOfIn(ctx: ActorContext, tx: Tx, refs: readonly { t
     entry.children = own ? [own] : [];
     entry.hidden = own || entry.hidden === 0 ? 0 : 1;
   }
+  const named = new Set([...out.values()].flatMap((e) => e.children.map((c) => c.personId)));
   for (const id of people.keys()) {
-    if (links.some((l) => l.personId === id)) await audit(ctx, tx, { action: 'person.summary', outcome: 'success', entityType: 'person', entityId: id, personId: id });
+    if (named.has(id)) await audit(ctx, tx, { action: 'person.summary', outcome: 'success', entityType: 'person', entityId: id, personId: id });
   }
   return out;
 }
