@@ -113,6 +113,9 @@ describe('monitoring after closure on the pages', () => {
     expect(closures).toContain(LILY);
     const href = /href="(\/closure-notices\/[0-9a-f-]+)"/.exec(closures)![1]!;
     expect(section(tasks, 'Notifications')).toContain(`href="${href}"`);
+    // The notification row names the child as her service holds her (its own linked entry), not "a child you cannot see".
+    expect(section(tasks, 'Notifications')).toContain(LILY);
+    expect(section(tasks, 'Notifications')).not.toContain('you cannot see');
 
     const notice = await hv.get(href);
     expect(notice).toContain(LILY);
