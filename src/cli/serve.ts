@@ -11,7 +11,8 @@ import { sealerSettings, startAuditSealer } from '../audit/sealer.ts';
 import { buildApp } from '../http/app.ts';
 import { govukStylesheet } from '../web/stylesheet.ts';
 import { raiseOverdueAlerts } from '../process/alerts.ts';
-import { raiseMissedCheckAlerts } from '../process/monitoring.ts';
+import { raiseMissedCheckAlerts } from '../process/missed-checks.ts';
+import { chaseClosureNotices } from '../process/closure-notices.ts';
 import { deliverSeenNotifications, seenSettings } from '../notifications/seen.ts';
 import type { Services } from '../shared/context.ts';
 import { systemClock } from '../shared/clock.ts';
@@ -160,6 +161,8 @@ function startAlertSweep(services: Services, minutes: number, log: FastifyBaseLo
     // Overdue statutory steps for managers, then missed monitoring checks (case example 8's lesson).
     running = raiseOverdueAlerts(services)
       .then(() => raiseMissedCheckAlerts(services, services.clock.now()))
+      // Closure notices not yet acknowledged: reminded, then escalated to the agency's safeguarding leads.
+      .then(() => chaseClosureNotices(services, services.clock.now()))
       // "Child was seen" deliveries due for (re)try, and escalation of unacknowledged ones.
       .then(() => deliverSeenNotifications(services, { settings: { ...seenSettings(), webhookHttpHosts } }))
       .then(() => undefined)

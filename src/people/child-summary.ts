@@ -37,9 +37,12 @@ const CHILD_OF: Record<string, string> = {
   overdue_alert: 'SELECT a.id AS ref, e.child_person_id AS person_id FROM overdue_alert a JOIN episode e ON e.id = a.episode_id WHERE a.id = ANY($1::uuid[])',
   meeting: 'SELECT meeting_id AS ref, person_id FROM meeting_subject WHERE meeting_id = ANY($1::uuid[])',
   meeting_action: 'SELECT a.id AS ref, s.person_id FROM meeting_action a JOIN meeting_subject s ON s.meeting_id = a.meeting_id WHERE a.id = ANY($1::uuid[])',
-  monitoring_arrangement: 'SELECT id AS ref, child_person_id AS person_id FROM monitoring_arrangement WHERE id = ANY($1::uuid[])',
-  monitoring_alert: 'SELECT a.id AS ref, m.child_person_id AS person_id FROM monitoring_alert a JOIN monitoring_arrangement m ON m.id = a.arrangement_id WHERE a.id = ANY($1::uuid[])',
-  closure_notice: 'SELECT n.id AS ref, m.child_person_id AS person_id FROM closure_notice n JOIN monitoring_arrangement m ON m.id = n.arrangement_id WHERE n.id = ANY($1::uuid[])',
+  // Monitoring crosses agencies: each agency's own entry for the one child (see SAME_CHILD).
+  monitoring_arrangement: `SELECT m.id AS ref, x.person_id FROM monitoring_arrangement m CROSS JOIN LATERAL (VALUES (m.child_person_id), (m.responsible_person_id)) x(person_id) WHERE m.id = ANY($1::uuid[])
+    UNION SELECT n.arrangement_id AS ref, n.person_id FROM closure_notice n WHERE n.arrangement_id = ANY($1::uuid[]) AND n.person_id IS NOT NULL`,
+  monitoring_alert: `SELECT a.id AS ref, x.person_id FROM monitoring_alert a JOIN monitoring_arrangement m ON m.id = a.arrangement_id CROSS JOIN LATERAL (VALUES (m.child_person_id), (m.responsible_person_id)) x(person_id) WHERE a.id = ANY($1::uuid[])
+    UNION SELECT a.id AS ref, n.person_id FROM monitoring_alert a JOIN closure_notice n ON n.arrangement_id = a.arrangement_id WHERE a.id = ANY($1::uuid[]) AND n.person_id IS NOT NULL`,
+  closure_notice: `SELECT n.id AS ref, x.person_id FROM closure_notice n JOIN monitoring_arrangement m ON m.id = n.arrangement_id CROSS JOIN LATERAL (VALUES (m.child_person_id), (n.person_id)) x(person_id) WHERE n.id = ANY($1::uuid[]) AND x.person_id IS NOT NULL`,
   referral: 'SELECT id AS ref, child_person_id AS person_id FROM referral WHERE id = ANY($1::uuid[]) AND child_person_id IS NOT NULL',
   information_request: 'SELECT id AS ref, subject_person_id AS person_id FROM information_request WHERE id = ANY($1::uuid[])',
   share_decision: 'SELECT id AS ref, person_id FROM share_decision WHERE id = ANY($1::uuid[])',
@@ -55,6 +58,13 @@ export function notificationRef(n: { kind: string; entityType: string; entityId:
 }
 
 export const refKey = (type: string, id: string): string => `${type}:${id}`;
+
+/**
+ * Kinds whose rows are about one child held by several agencies (linked entries): the reader's
+ * own agency's entry is named (else one it may read), and one child is hidden only when it may
+ * read none of them.
+ */
+const SAME_CHILD = new Set(['monitoring_arrangement', 'monitoring_alert', 'closure_notice']);
 
 interface PersonRow { id: string; agency_id: string; kind: string; date_of_birth: string | null; expected_date_of_delivery: string | null; name: string | null }
 
@@ -104,8 +114,15 @@ export async function childrenOfIn(ctx: ActorContext, tx: Tx, refs: readonly { t
     const p = people.get(l.personId);
     if (p) { if (!entry.children.some((c) => c.personId === p.id)) entry.children.push(summary(p)); } else entry.hidden += 1;
   }
+  for (const r of refs) {
+    const entry = out.get(refKey(r.type, r.id))!;
+    if (!SAME_CHILD.has(r.type)) continue;
+    const own = entry.children.find((c) => people.get(c.personId)?.agency_id === ctx.actor.agencyId) ?? entry.children[0];
+    entry.children = own ? [own] : [];
+    entry.hidden = own || entry.hidden === 0 ? 0 : 1;
+  }
   // Every child named is audited as read: one statement for the whole list, however long.
-  const named = new Set(links.map((l) => l.personId));
+  const named = new Set([...out.values()].flatMap((e) => e.children.map((c) => c.personId)));
   await auditAll(ctx, tx, [...people.keys()].filter((id) => named.has(id))
     .map((id) => ({ action: 'person.summary', outcome: 'success', entityType: 'person', entityId: id, personId: id })));
   return out;

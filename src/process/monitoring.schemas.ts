@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ChildSummary } from '../people/child-summary.ts';
 import { CalendarDate, Instant, Uuid, Text } from '../shared/schemas.ts';
 
 /** What is checked, every how many days, and until when: shared by an arrangement and a closure. */
@@ -42,6 +43,7 @@ export const NewMonitoringCheck = z
   .strictObject({
     outcome: z.enum(['done', 'no_access']).meta({ description: "done: the check was made. no_access: nobody answered or the child was not seen; the next check stays due and the recording agency is told." }),
     checkedAt: Instant,
+    place: Text.trim().max(200).optional().meta({ description: 'Where the check was made or tried (at home, at clinic).' }),
     note: Text.trim().min(1, 'Write a note of the check').max(5000),
   })
   .meta({ id: 'NewMonitoringCheck' });
@@ -57,9 +59,16 @@ export const Acknowledgement = z
   .meta({ id: 'Acknowledgement' });
 export type Acknowledgement = z.output<typeof Acknowledgement>;
 
+/** Clearing a missed check without recording it: only with a reason (issue 17: no one-click acknowledgement). */
+export const MissedCheckReason = z
+  .strictObject({ reason: Text.trim().min(1, 'Say why the check was missed, and what is being done about it').max(2000) })
+  .meta({ id: 'MissedCheckReason', description: 'Why the check was missed and what is being done. Recording the check clears the alert without one.' });
+export type MissedCheckReason = z.output<typeof MissedCheckReason>;
+
 export const MonitoringCheck = z
   .object({
     id: Uuid, outcome: z.enum(['done', 'no_access']), checkedAt: z.string(),
+    place: z.string().nullable().meta({ description: 'Where, to the responsible agency only.' }),
     note: z.string().nullable().meta({ description: "The responsible agency's note; other agencies see that the check was made, not what it found." }),
     recordedById: Uuid, recordedByName: z.string(), recordedAt: z.string(),
   })
@@ -70,8 +79,12 @@ export const MonitoringAlert = z
   .object({
     id: Uuid, arrangementId: Uuid, kind: z.literal('missed_check'), dueOn: z.string(), raisedAt: z.string(),
     responsibleAgencyId: Uuid, responsiblePractitionerId: Uuid,
-    acknowledgedAt: z.string().nullable(), acknowledgedById: Uuid.nullable(), acknowledgedByName: z.string().nullable(),
-    note: z.string().nullable(),
+    acknowledgedAt: z.string().nullable().meta({ description: 'When it was cleared: by the check being recorded, or with a reason.' }),
+    acknowledgedById: Uuid.nullable(), acknowledgedByName: z.string().nullable(),
+    clearedBy: z.enum(['check', 'reason']).nullable().meta({ description: 'check: the check was recorded (resolvedByCheckId); reason: a reason was given (note, to the responsible agency). Null while open.' }),
+    resolvedByCheckId: Uuid.nullable(),
+    note: z.string().nullable().meta({ description: "The reason given, to the responsible agency only." }),
+    child: ChildSummary.nullable().meta({ description: 'The child as your agency knows them, when you may see them.' }),
   })
   .meta({ id: 'MonitoringAlert' });
 export type MonitoringAlert = z.infer<typeof MonitoringAlert>;
@@ -82,6 +95,7 @@ export const MonitoringArrangement = z
     recordingAgencyId: Uuid,
     recordingAgencyName: z.string(),
     childPersonId: Uuid.nullable().meta({ description: "The child as your agency knows them: your own entry, or null if your agency holds none." }),
+    child: ChildSummary.nullable().meta({ description: 'That child named, when you may see them.' }),
     responsibleAgencyId: Uuid,
     responsibleAgencyName: z.string(),
     responsiblePractitionerId: Uuid,
@@ -131,13 +145,26 @@ export const ClosureNotice = z
     startsOn: z.string(),
     endsOn: z.string(),
     notifiedAt: z.string(),
+    remindedAt: z.string().nullable().meta({ description: 'When the named recipient was reminded (after one working day unacknowledged).' }),
+    escalatedAt: z.string().nullable().meta({ description: "When it was escalated to the agency's safeguarding leads (after two working days unacknowledged)." }),
     acknowledgedAt: z.string().nullable(),
     acknowledgedById: Uuid.nullable(),
     acknowledgedByName: z.string().nullable(),
     note: z.string().nullable(),
+    child: ChildSummary.nullable().meta({ description: 'The child as your agency knows them, when you may see them.' }),
   })
   .meta({ id: 'ClosureNotice' });
 export type ClosureNotice = z.infer<typeof ClosureNotice>;
+
+/** A closure notice with what its page shows: how the case ended, what is checked and when next. */
+export const ClosureNoticeDetail = ClosureNotice.extend({
+  endedBy: z.string().nullable(),
+  checks: z.string(),
+  escalation: z.string().nullable(),
+  nextDueOn: z.string().nullable(),
+  arrangementStatus: z.enum(['active', 'finished', 'ended']),
+}).meta({ id: 'ClosureNoticeDetail' });
+export type ClosureNoticeDetail = z.infer<typeof ClosureNoticeDetail>;
 
 export const RecordPointer = z
   .object({ recordId: Uuid, personId: Uuid, agencyId: Uuid, occurredAt: z.string() })

@@ -10,9 +10,11 @@ import { listNotifications } from '../sharing/notifications.ts';
 import { NewShareDecision } from '../sharing/schemas.ts';
 import { makeDecision } from '../sharing/sharing.ts';
 import { getEpisode, openEpisode, recordEpisodeAction } from './episodes.ts';
-import { acknowledgeAlert, createArrangement, getArrangement, listAlerts, listArrangements, nextCheckDue, raiseMissedCheckAlerts, recordCheck } from './monitoring.ts';
+import { createArrangement, getArrangement, listArrangements, nextCheckDue, recordCheck } from './monitoring.ts';
+import { clearMissedCheck, listAlerts, raiseMissedCheckAlerts } from './missed-checks.ts';
 import { episodePreviousHistory, previousProtectionHistory } from './previous-history.ts';
-import { acknowledgeClosureNotice, episodeSafetySummary, listClosureNotices } from './safe-closure.ts';
+import { episodeSafetySummary } from './safe-closure.ts';
+import { acknowledgeClosureNotice, listClosureNotices } from './closure-notices.ts';
 import { NewMonitoringArrangement } from './monitoring.schemas.ts';
 import { RecordAction } from './schemas.ts';
 
@@ -196,8 +198,8 @@ describe('monitoring, and the lessons of case example 8', () => {
     // Children's social care sees the alert on the arrangement it set up; only the health visiting service acknowledges it.
     const [alert] = await listAlerts(c.socialWorker);
     expect(alert).toMatchObject({ arrangementId: arrangement!.id, dueOn: '2027-05-10', acknowledgedAt: null });
-    await expect(acknowledgeAlert(c.socialWorker, alert!.id, {})).rejects.toMatchObject({ status: 403 });
-    const acked = await acknowledgeAlert(c.hvLead, alert!.id, { note: 'Health visitor on leave; I will visit today' });
+    await expect(clearMissedCheck(c.socialWorker, alert!.id, { reason: 'Not mine to clear' })).rejects.toMatchObject({ status: 403 });
+    const acked = await clearMissedCheck(c.hvLead, alert!.id, { reason: 'Health visitor on leave; I will visit today' });
     expect(acked).toMatchObject({ acknowledgedByName: 'Named nurse', acknowledgedAt: '2027-05-11T08:00:00.000Z', note: 'Health visitor on leave; I will visit today' });
     expect(await listAlerts(c.hvLead)).toEqual([]);
     expect((await listAlerts(c.socialWorker, { status: 'all' }))[0]).toMatchObject({ acknowledgedByName: 'Named nurse', note: null });

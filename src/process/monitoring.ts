@@ -1,15 +1,16 @@
 import { checkView } from '../access/views.ts';
 import { CASEWORK_ROLES, decidePerson, type Actor } from '../access/policy.ts';
-import { appendAudit, audit, command, refuse } from '../audit/audit.ts';
+import { audit, command, refuse } from '../audit/audit.ts';
 import { addDays, londonDate } from '../calendar/working-days.ts';
 import { plainDate } from '../calendar/uk-time.ts';
-import type { ActorContext, Services, Tx } from '../shared/context.ts';
+import type { ActorContext, Tx } from '../shared/context.ts';
 import { conflict, forbidden, invalid, type FieldProblem } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
-import { notifyPractitioners, type Notice } from '../sharing/notify.ts';
+import { notifyPractitioners } from '../sharing/notify.ts';
+import { childrenOfIn, refKey, type ChildSummary } from '../people/child-summary.ts';
 import { entryInAgency, linkedEntries } from './linked-entries.ts';
 import type {
-  Acknowledgement, EndArrangement, MonitoringAlert, MonitoringArrangement, MonitoringCheck, NewMonitoringArrangement, NewMonitoringCheck,
+  EndArrangement, MonitoringAlert, MonitoringArrangement, MonitoringCheck, NewMonitoringArrangement, NewMonitoringCheck,
 } from './monitoring.schemas.ts';
 
 /**
@@ -89,7 +90,7 @@ const noticesOf = (r: ArrangementRow): { agency_id: string; person_id: string | 
 export const roleIn = (actor: Actor, r: ArrangementRow): ArrangementRole | undefined =>
   arrangementRole(actor, { recordingAgencyId: r.recording_agency_id, responsibleAgencyId: r.responsible_agency_id, agreedAgencyIds: r.agreed_agency_ids, noticeAgencyIds: noticesOf(r).map((n) => n.agency_id) });
 
-interface AlertRow {
+export interface AlertRow {
   id: string;
   arrangement_id: string;
   kind: 'missed_check';
@@ -101,43 +102,56 @@ interface AlertRow {
   acknowledged_by: string | null;
   acknowledged_by_name: string | null;
   acknowledgement_note: string | null;
+  resolved_by_check_id: string | null;
 }
 
-const SELECT_ALERT = `
+export const SELECT_ALERT = `
   SELECT l.id, l.arrangement_id, l.kind, l.due_on, l.raised_at, a.responsible_agency_id, a.responsible_practitioner_id,
-         l.acknowledged_at, l.acknowledged_by, p.name AS acknowledged_by_name, l.acknowledgement_note
+         l.acknowledged_at, l.acknowledged_by, p.name AS acknowledged_by_name, l.acknowledgement_note, l.resolved_by_check_id
     FROM monitoring_alert l JOIN monitoring_arrangement a ON a.id = l.arrangement_id LEFT JOIN practitioner p ON p.id = l.acknowledged_by`;
 
-const toAlert = (r: AlertRow, role: ArrangementRole): MonitoringAlert => ({
+export const toAlert = (r: AlertRow, role: ArrangementRole, child: ChildSummary | null): MonitoringAlert => ({
   id: r.id, arrangementId: r.arrangement_id, kind: r.kind, dueOn: r.due_on, raisedAt: r.raised_at,
   responsibleAgencyId: r.responsible_agency_id, responsiblePractitionerId: r.responsible_practitioner_id,
   acknowledgedAt: r.acknowledged_at, acknowledgedById: r.acknowledged_by, acknowledgedByName: r.acknowledged_by_name,
+  clearedBy: r.acknowledged_at ? (r.resolved_by_check_id ? 'check' : 'reason') : null, resolvedByCheckId: r.resolved_by_check_id,
   // The responsible agency's own words stay with it.
   note: role === 'responsible' ? r.acknowledgement_note : null,
+  child,
 });
+
+/** The child as the caller's agency knows the arrangement's child: the responsible agency's entry, the recording agency's, or a party's own linked one. */
+export async function childEntryIn(ctx: ActorContext, tx: Tx, r: ArrangementRow, role: ArrangementRole): Promise<string | null> {
+  if (role === 'responsible') return r.responsible_person_id;
+  if (role === 'recording') return r.child_person_id;
+  return noticesOf(r).find((n) => n.agency_id === ctx.actor.agencyId)?.person_id
+    ?? (await linkedEntries(tx, r.child_person_id)).find((e) => e.agencyId === ctx.actor.agencyId)?.personId ?? null;
+}
+
+/** The summary of that child (name, date of birth or "unborn baby of …"), when the caller may read them. */
+export async function childSummaryOf(ctx: ActorContext, tx: Tx, personId: string | null): Promise<ChildSummary | null> {
+  if (!personId) return null;
+  return (await childrenOfIn(ctx, tx, [{ type: 'person', id: personId }])).get(refKey('person', personId))?.children[0] ?? null;
+}
 
 /** The arrangement as the caller's agency sees it: its own entry for the child, and check notes only if it wrote them. */
 export async function shapeArrangement(ctx: ActorContext, tx: Tx, r: ArrangementRow, role: ArrangementRole): Promise<MonitoringArrangement> {
-  const checks = (await tx.query<{ id: string; outcome: 'done' | 'no_access'; checked_at: string; note: string; recorded_by: string; recorded_by_name: string; recorded_at: string }>(
-    `SELECT c.id, c.outcome, c.checked_at, c.note, c.recorded_by, p.name AS recorded_by_name, c.recorded_at
+  const checks = (await tx.query<{ id: string; outcome: 'done' | 'no_access'; checked_at: string; place: string | null; note: string; recorded_by: string; recorded_by_name: string; recorded_at: string }>(
+    `SELECT c.id, c.outcome, c.checked_at, c.place, c.note, c.recorded_by, p.name AS recorded_by_name, c.recorded_at
        FROM monitoring_check c JOIN practitioner p ON p.id = c.recorded_by WHERE c.arrangement_id = $1 ORDER BY c.checked_at, c.recorded_at`, [r.id])).rows;
   const alerts = (await tx.query<AlertRow>(`${SELECT_ALERT} WHERE l.arrangement_id = $1 ORDER BY l.due_on`, [r.id])).rows;
   const today = londonDate(ctx.clock.now());
   const lastDone = checks.filter((c) => c.outcome === 'done').at(-1);
   const nextDueOn = nextCheckDue({ startsOn: r.starts_on, endsOn: r.ends_on, everyDays: r.every_days, ended: r.ended_at !== null }, lastDone ? londonDate(new Date(lastDone.checked_at)) : null);
-  let childPersonId: string | null;
-  if (role === 'responsible') childPersonId = r.responsible_person_id;
-  else if (role === 'recording') childPersonId = r.child_person_id;
-  else {
-    childPersonId = noticesOf(r).find((n) => n.agency_id === ctx.actor.agencyId)?.person_id
-      ?? (await linkedEntries(tx, r.child_person_id)).find((e) => e.agencyId === ctx.actor.agencyId)?.personId ?? null;
-  }
+  const childPersonId = await childEntryIn(ctx, tx, r, role);
+  const child = await childSummaryOf(ctx, tx, childPersonId);
   const last = checks.at(-1);
   return {
     id: r.id,
     recordingAgencyId: r.recording_agency_id,
     recordingAgencyName: r.recording_agency_name,
     childPersonId,
+    child,
     responsibleAgencyId: r.responsible_agency_id,
     responsibleAgencyName: r.responsible_agency_name,
     responsiblePractitionerId: r.responsible_practitioner_id,
@@ -159,14 +173,14 @@ export async function shapeArrangement(ctx: ActorContext, tx: Tx, r: Arrangement
     overdue: nextDueOn !== null && today > nextDueOn,
     openAlerts: alerts.filter((a) => !a.acknowledged_at).length,
     checksMade: checks.map((c): MonitoringCheck => ({
-      id: c.id, outcome: c.outcome, checkedAt: c.checked_at, note: role === 'responsible' ? c.note : null,
+      id: c.id, outcome: c.outcome, checkedAt: c.checked_at, place: role === 'responsible' ? c.place : null, note: role === 'responsible' ? c.note : null,
       recordedById: c.recorded_by, recordedByName: c.recorded_by_name, recordedAt: c.recorded_at,
     })),
-    alerts: alerts.map((a) => toAlert(a, role)),
+    alerts: alerts.map((a) => toAlert(a, role, child)),
   };
 }
 
-async function arrangementInReach(ctx: ActorContext, tx: Tx, id: string, action: string, need?: 'responsible' | 'responsible_or_recording', lock = false): Promise<{ row: ArrangementRow; role: ArrangementRole }> {
+export async function arrangementInReach(ctx: ActorContext, tx: Tx, id: string, action: string, need?: 'responsible' | 'responsible_or_recording', lock = false): Promise<{ row: ArrangementRow; role: ArrangementRole }> {
   if (lock) await tx.query('SELECT 1 FROM monitoring_arrangement WHERE id = $1 FOR UPDATE', [id]);
   const row = (await tx.query<ArrangementRow>(`${SELECT_ARRANGEMENT} WHERE a.id = $1`, [id])).rows[0];
   if (!row) throw refuse('monitoring arrangement', { action, entityType: 'monitoring_arrangement', entityId: id, outcome: 'not_found' });
@@ -223,6 +237,25 @@ export async function resolveMonitor(
     else if (!(p.roles ?? []).some((r) => (CASEWORK_ROLES as readonly string[]).includes(r))) errors.push({ pointer: pointers.practitioner, detail: 'The practitioner must do casework' });
   }
   return errors.length ? { errors } : { monitor: { agencyId: agency.id, agencyName: agency.name, practitionerId: chosen!, personId }, errors };
+}
+
+/**
+ * Who may be named to monitor, for the forms that close a case: the active caseworkers of the
+ * agencies in the caller's partnerships, by name and agency only (what an arrangement shows
+ * anyway). resolveMonitor still checks the one chosen.
+ */
+export async function listMonitorCandidates(ctx: ActorContext): Promise<{ id: string; name: string; agencyId: string; agencyName: string }[]> {
+  return command(ctx, async (tx) => {
+    checkView(ctx, 'monitoring', 'monitoring.candidates.list');
+    const rows = (await tx.query<{ id: string; name: string; agency_id: string; agency_name: string }>(
+      `SELECT DISTINCT p.id, p.name, a.id AS agency_id, a.name AS agency_name
+         FROM practitioner p JOIN agency a ON a.id = p.agency_id JOIN practitioner_role r ON r.practitioner_id = p.id
+        WHERE p.active AND r.role = ANY($2::text[])
+          AND p.agency_id IN (SELECT o.agency_id FROM partnership_agency o JOIN partnership_agency m ON m.partnership_id = o.partnership_id WHERE m.agency_id = $1)
+        ORDER BY a.name, p.name, p.id LIMIT 2000`, [ctx.actor.agencyId, CASEWORK_ROLES])).rows;
+    await audit(ctx, tx, { action: 'monitoring.candidates.list', outcome: 'success', entityType: 'agency', entityId: ctx.actor.agencyId, detail: { count: rows.length } });
+    return rows.map((r) => ({ id: r.id, name: r.name, agencyId: r.agency_id, agencyName: r.agency_name }));
+  });
 }
 
 export async function insertArrangement(
@@ -333,9 +366,18 @@ export async function recordCheck(ctx: ActorContext, id: string, input: NewMonit
       throw invalid('The check is before the arrangement started.', [{ pointer: '/checkedAt', detail: `The arrangement started on ${row.starts_on}` }]);
     }
     const checkId = newId();
-    await tx.query('INSERT INTO monitoring_check (id, arrangement_id, outcome, checked_at, note, recorded_by, recorded_at) VALUES ($1,$2,$3,$4,$5,$6,$7)',
-      [checkId, id, input.outcome, input.checkedAt, input.note, ctx.actor.practitionerId, ctx.clock.now().toISOString()]);
+    await tx.query('INSERT INTO monitoring_check (id, arrangement_id, outcome, checked_at, place, note, recorded_by, recorded_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)',
+      [checkId, id, input.outcome, input.checkedAt, input.place ?? null, input.note, ctx.actor.practitionerId, ctx.clock.now().toISOString()]);
     await audit(ctx, tx, { action: 'monitoring.check.record', outcome: 'success', entityType: 'monitoring_arrangement', entityId: id, personId: row.responsible_person_id, detail: { checkId, outcome: input.outcome } });
+    // Recording the check is what clears a missed one (issue 17): a check made (the child seen)
+    // clears every open alert, as the next due date moves on from it. A visit with no access
+    // clears none: the child is still unseen (case example 8), so the alert stays until the child
+    // is seen or the monitoring agency gives a reason.
+    const cleared = input.outcome !== 'done' ? [] : (await tx.query<{ id: string }>(
+      `UPDATE monitoring_alert SET acknowledged_at = $2, acknowledged_by = $3, resolved_by_check_id = $4
+        WHERE arrangement_id = $1 AND acknowledged_at IS NULL RETURNING id`,
+      [id, ctx.clock.now().toISOString(), ctx.actor.practitionerId, checkId])).rows;
+    for (const a of cleared) await audit(ctx, tx, { action: 'monitoring.alert.resolve', outcome: 'success', entityType: 'monitoring_alert', entityId: a.id, personId: row.responsible_person_id, detail: { checkId } });
     if (input.outcome === 'no_access' && row.recording_agency_id !== row.responsible_agency_id) {
       await notifyPractitioners(tx, [row.created_by, ...(await safeguardingLeads(tx, row.recording_agency_id))], {
         kind: 'monitoring.no-access', entityType: 'monitoring_arrangement', entityId: id,
@@ -359,68 +401,3 @@ export async function endArrangement(ctx: ActorContext, id: string, input: EndAr
     return shapeArrangement(ctx, tx, fresh.row, fresh.role);
   });
 }
-
-/**
- * The sweep: raises one alert for each check that was due and not made, and tells the responsible
- * practitioner and their agency's safeguarding leads. Idempotent: one alert per arrangement and
- * due date however often it runs (and whichever process runs it at the same time).
- */
-export async function raiseMissedCheckAlerts(services: Services, now: Date): Promise<{ raised: number; alertIds: string[] }> {
-  const today = londonDate(now);
-  return services.db.transaction(async (tx) => {
-    const { rows } = await tx.query<{ id: string; every_days: number; starts_on: string; ends_on: string; responsible_agency_id: string; responsible_practitioner_id: string; responsible_person_id: string; last_done: string | null }>(
-      `SELECT a.id, a.every_days, a.starts_on, a.ends_on, a.responsible_agency_id, a.responsible_practitioner_id, a.responsible_person_id,
-              (SELECT max(c.checked_at) FROM monitoring_check c WHERE c.arrangement_id = a.id AND c.outcome = 'done') AS last_done
-         FROM monitoring_arrangement a WHERE a.ended_at IS NULL AND a.starts_on < $1::date ORDER BY a.created_at, a.id`,
-      [today]);
-    const alertIds: string[] = [];
-    for (const a of rows) {
-      const due = nextCheckDue({ startsOn: a.starts_on, endsOn: a.ends_on, everyDays: a.every_days, ended: false }, a.last_done ? londonDate(new Date(a.last_done)) : null);
-      if (!due || due >= today) continue;
-      const inserted = (await tx.query<{ id: string }>(
-        `INSERT INTO monitoring_alert (id, arrangement_id, kind, due_on, raised_at) VALUES ($1,$2,'missed_check',$3,$4)
-         ON CONFLICT (arrangement_id, kind, due_on) DO NOTHING RETURNING id`, [newId(), a.id, due, now.toISOString()])).rows[0];
-      if (!inserted) continue;
-      alertIds.push(inserted.id);
-      const notice: Notice = { kind: 'monitoring.check-missed', entityType: 'monitoring_alert', entityId: inserted.id, message: `A monitoring check was due on ${plainDate(due)} and has not been recorded.` };
-      await notifyPractitioners(tx, [a.responsible_practitioner_id, ...(await safeguardingLeads(tx, a.responsible_agency_id))], notice, now);
-      await appendAudit(tx, { at: now }, { action: 'monitoring.alert.raise', outcome: 'success', entityType: 'monitoring_alert', entityId: inserted.id, personId: a.responsible_person_id, detail: { arrangementId: a.id, dueOn: due } });
-    }
-    return { raised: alertIds.length, alertIds };
-  });
-}
-
-/** Alerts on the arrangements the caller's agency is part of; open ones (not yet acknowledged) by default. */
-export async function listAlerts(ctx: ActorContext, filter: { status?: 'open' | 'all' | undefined } = {}): Promise<MonitoringAlert[]> {
-  return command(ctx, async (tx) => {
-    checkView(ctx, 'monitoring', 'monitoring.alert.list');
-    const { rows } = await tx.query<ArrangementRow>(
-      `${SELECT_ARRANGEMENT}
-        WHERE (a.recording_agency_id = $1 OR a.responsible_agency_id = $1 OR $1 = ANY(a.agreed_agency_ids)
-               OR EXISTS (SELECT 1 FROM closure_notice n WHERE n.arrangement_id = a.id AND n.agency_id = $1))
-          AND EXISTS (SELECT 1 FROM monitoring_alert l WHERE l.arrangement_id = a.id AND ($2::boolean OR l.acknowledged_at IS NULL))`,
-      [ctx.actor.agencyId, filter.status === 'all']);
-    const roles = new Map(rows.flatMap((r) => { const role = roleIn(ctx.actor, r); return role ? [[r.id, role] as const] : []; }));
-    const alerts = roles.size === 0 ? [] : (await tx.query<AlertRow>(
-      `${SELECT_ALERT} WHERE l.arrangement_id = ANY($1::uuid[]) AND ($2::boolean OR l.acknowledged_at IS NULL) ORDER BY l.due_on, l.raised_at, l.id`,
-      [[...roles.keys()], filter.status === 'all'])).rows;
-    await audit(ctx, tx, { action: 'monitoring.alert.list', outcome: 'success', entityType: 'agency', entityId: ctx.actor.agencyId, detail: { count: alerts.length } });
-    return alerts.map((a) => toAlert(a, roles.get(a.arrangement_id)!));
-  });
-}
-
-/** The responsible agency acknowledges an alert: who and when; acknowledging again keeps the first. */
-export async function acknowledgeAlert(ctx: ActorContext, id: string, input: Acknowledgement): Promise<MonitoringAlert> {
-  return command(ctx, async (tx) => {
-    const alert = (await tx.query<AlertRow>(`${SELECT_ALERT} WHERE l.id = $1`, [id])).rows[0];
-    if (!alert) throw refuse('monitoring alert', { action: 'monitoring.alert.acknowledge', entityType: 'monitoring_alert', entityId: id, outcome: 'not_found' });
-    const { row } = await arrangementInReach(ctx, tx, alert.arrangement_id, 'monitoring.alert.acknowledge', 'responsible');
-    await tx.query(
-      `UPDATE monitoring_alert SET acknowledged_by = coalesce(acknowledged_by, $2), acknowledgement_note = CASE WHEN acknowledged_at IS NULL THEN $4 ELSE acknowledgement_note END,
-              acknowledged_at = coalesce(acknowledged_at, $3) WHERE id = $1`,
-      [id, ctx.actor.practitionerId, ctx.clock.now().toISOString(), input.note ?? null]);
-    await audit(ctx, tx, { action: 'monitoring.alert.acknowledge', outcome: 'success', entityType: 'monitoring_alert', entityId: id, personId: row.responsible_person_id });
-    return toAlert((await tx.query<AlertRow>(`${SELECT_ALERT} WHERE l.id = $1`, [id])).rows[0]!, 'responsible');
-  });
-}
-

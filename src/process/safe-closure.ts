@@ -1,19 +1,19 @@
 import { plainDate } from '../calendar/uk-time.ts';
-import { checkView } from '../access/views.ts';
-import { decideRecord, type Actor } from '../access/policy.ts';
+import { decideRecord } from '../access/policy.ts';
 import { audit, command, refuse, AccessRefused } from '../audit/audit.ts';
 import { londonDate } from '../calendar/working-days.ts';
 import { personInReach } from '../people/people.ts';
 import type { ActorContext, Tx } from '../shared/context.ts';
-import { forbidden, invalid } from '../shared/errors.ts';
+import { invalid } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import { grantsFor, withGrants } from '../sharing/grants.ts';
 import { notifyPractitioners } from '../sharing/notify.ts';
 import { linkedEntries } from './linked-entries.ts';
 import {
-  doesCasework, insertArrangement, resolveMonitor, roleIn, safeguardingLeads, SELECT_ARRANGEMENT, shapeArrangement, type ArrangementRow, type Monitor,
+  insertArrangement, resolveMonitor, roleIn, safeguardingLeads, SELECT_ARRANGEMENT, shapeArrangement, type ArrangementRow, type Monitor,
 } from './monitoring.ts';
-import type { Acknowledgement, ClosureMonitoring, ClosureNotice, EpisodeSafetySummary, MonitoringArrangement, RecordPointer } from './monitoring.schemas.ts';
+import type { ClosureMonitoring, EpisodeSafetySummary, MonitoringArrangement, RecordPointer } from './monitoring.schemas.ts';
+import { SELECT_NOTICE, toNotice, type NoticeRow } from './closure-notices.ts';
 import type { ClosureFields } from './schemas.ts';
 
 /**
@@ -220,101 +220,6 @@ export async function checkSafeClosure(ctx: ActorContext, tx: Tx, episode: Closi
   });
 }
 
-interface NoticeRow {
-  id: string;
-  episode_id: string;
-  closing_agency_id: string;
-  closing_agency_name: string;
-  agency_id: string;
-  agency_name: string;
-  person_id: string | null;
-  child_person_id: string;
-  involved_because: string[];
-  no_access_visits: number;
-  open_concerns: number;
-  closed_at: string;
-  arrangement_id: string;
-  responsible_agency_id: string;
-  monitoring_agency_name: string;
-  responsible_practitioner_id: string;
-  monitoring_practitioner_name: string;
-  every_days: number;
-  starts_on: string;
-  ends_on: string;
-  notified_at: string;
-  acknowledged_at: string | null;
-  acknowledged_by: string | null;
-  acknowledged_by_name: string | null;
-  note: string | null;
-}
-
-const SELECT_NOTICE = `
-  SELECT n.id, n.episode_id, n.closing_agency_id, ca.name AS closing_agency_name, n.agency_id, ra.name AS agency_name, n.person_id, e.child_person_id,
-         n.involved_because, n.no_access_visits, n.open_concerns, n.closed_at, n.arrangement_id, a.responsible_agency_id, sa.name AS monitoring_agency_name,
-         a.responsible_practitioner_id, sp.name AS monitoring_practitioner_name, a.every_days, a.starts_on, a.ends_on, n.notified_at,
-         n.acknowledged_at, n.acknowledged_by, ap.name AS acknowledged_by_name, n.note
-    FROM closure_notice n
-    JOIN episode e ON e.id = n.episode_id
-    JOIN agency ca ON ca.id = n.closing_agency_id
-    JOIN agency ra ON ra.id = n.agency_id
-    JOIN monitoring_arrangement a ON a.id = n.arrangement_id
-    JOIN agency sa ON sa.id = a.responsible_agency_id
-    JOIN practitioner sp ON sp.id = a.responsible_practitioner_id
-    LEFT JOIN practitioner ap ON ap.id = n.acknowledged_by`;
-
-function toNotice(actor: Actor, r: NoticeRow): ClosureNotice {
-  const received = r.agency_id === actor.agencyId;
-  return {
-    id: r.id, direction: received ? 'received' : 'sent', episodeId: r.episode_id, closingAgencyId: r.closing_agency_id, closingAgencyName: r.closing_agency_name,
-    agencyId: r.agency_id, agencyName: r.agency_name,
-    // Each agency sees the child as its own index holds them.
-    childPersonId: received ? r.person_id : r.child_person_id,
-    involvedBecause: r.involved_because, noAccessVisits: r.no_access_visits, openConcerns: r.open_concerns, closedAt: r.closed_at,
-    arrangementId: r.arrangement_id, monitoringAgencyId: r.responsible_agency_id, monitoringAgencyName: r.monitoring_agency_name,
-    monitoringPractitionerId: r.responsible_practitioner_id, monitoringPractitionerName: r.monitoring_practitioner_name,
-    everyDays: r.every_days, startsOn: r.starts_on, endsOn: r.ends_on, notifiedAt: r.notified_at,
-    acknowledgedAt: r.acknowledged_at, acknowledgedById: r.acknowledged_by, acknowledgedByName: r.acknowledged_by_name, note: r.note,
-  };
-}
-
-/**
- * Closure notices the caller's agency received, and those it sent (so the closing authority sees
- * which agencies have not yet acknowledged). Unacknowledged only by default.
- */
-export async function listClosureNotices(ctx: ActorContext, filter: { status?: 'unacknowledged' | 'all' | undefined } = {}): Promise<ClosureNotice[]> {
-  return command(ctx, async (tx) => {
-    checkView(ctx, 'closure-notices', 'closure-notice.list', 'not-found');
-    const { rows } = await tx.query<NoticeRow>(
-      `${SELECT_NOTICE} WHERE (n.agency_id = $1 OR n.closing_agency_id = $1) AND ($2::boolean OR n.acknowledged_at IS NULL) ORDER BY n.notified_at, ra.name, n.id LIMIT 1000`,
-      [ctx.actor.agencyId, filter.status === 'all']);
-    await audit(ctx, tx, { action: 'closure-notice.list', outcome: 'success', entityType: 'agency', entityId: ctx.actor.agencyId, detail: { count: rows.length } });
-    return rows.map((r) => toNotice(ctx.actor, r));
-  });
-}
-
-/**
- * An involved agency acknowledges a closure notice: who, when, and an optional reply. The
- * monitoring agency's acknowledgement is its agreement to the arrangement.
- */
-export async function acknowledgeClosureNotice(ctx: ActorContext, id: string, input: Acknowledgement): Promise<ClosureNotice> {
-  return command(ctx, async (tx) => {
-    const row = (await tx.query<NoticeRow>(`${SELECT_NOTICE} WHERE n.id = $1 FOR UPDATE OF n`, [id])).rows[0];
-    if (!row) throw refuse('closure notice', { action: 'closure-notice.acknowledge', entityType: 'closure_notice', entityId: id, outcome: 'not_found' });
-    if (row.agency_id !== ctx.actor.agencyId || !doesCasework(ctx.actor)) {
-      throw refuse('closure notice', { action: 'closure-notice.acknowledge', entityType: 'closure_notice', entityId: id },
-        row.closing_agency_id === ctx.actor.agencyId && doesCasework(ctx.actor) ? forbidden('Only the agency the notice was sent to acknowledges it.') : undefined);
-    }
-    if (!row.acknowledged_at) {
-      await tx.query('UPDATE closure_notice SET acknowledged_at = $2, acknowledged_by = $3, note = $4 WHERE id = $1', [id, ctx.clock.now().toISOString(), ctx.actor.practitionerId, input.note ?? null]);
-      if (row.responsible_agency_id === ctx.actor.agencyId) {
-        await tx.query('UPDATE monitoring_arrangement SET agreed_agency_ids = array_append(agreed_agency_ids, $2) WHERE id = $1 AND NOT ($2 = ANY(agreed_agency_ids))', [row.arrangement_id, ctx.actor.agencyId]);
-      }
-    }
-    await audit(ctx, tx, { action: 'closure-notice.acknowledge', outcome: 'success', entityType: 'closure_notice', entityId: id, personId: row.person_id ?? undefined });
-    return toNotice(ctx.actor, (await tx.query<NoticeRow>(`${SELECT_NOTICE} WHERE n.id = $1`, [id])).rows[0]!);
-  });
-}
-
 // ---------------------------------------------------------------------------------------------
 // An episode's safety summary
 
@@ -374,3 +279,26 @@ export async function episodeSafetySummary(ctx: ActorContext, episodeId: string)
   });
 }
 
+
+/**
+ * The counts a child's page shows (issue 17): unresolved home visits with no access and
+ * appointments the child was not brought to, counted as for safe closure (the whole chronology as
+ * the caller may see it, shared records included), and the monitoring arrangements for the child
+ * the caller's agency is part of.
+ */
+export async function childSafetyCounts(ctx: ActorContext, personId: string): Promise<{ noAccessVisits: number; notBroughtAppointments: number; arrangements: MonitoringArrangement[] }> {
+  return command(ctx, async (tx) => {
+    await personInReach(ctx, tx, personId, 'read', 'person.safety-counts');
+    const found = await childSafetyRecords(ctx, tx, personId, ctx.clock.now().toISOString());
+    const rows = (await tx.query<ArrangementRow>(
+      `${SELECT_ARRANGEMENT} WHERE a.child_person_id = $1 OR a.responsible_person_id = $1
+          OR EXISTS (SELECT 1 FROM closure_notice n WHERE n.arrangement_id = a.id AND n.person_id = $1) ORDER BY a.created_at, a.id`, [personId])).rows;
+    const arrangements: MonitoringArrangement[] = [];
+    for (const r of rows) {
+      const role = roleIn(ctx.actor, r);
+      if (role) arrangements.push(await shapeArrangement(ctx, tx, r, role));
+    }
+    await audit(ctx, tx, { action: 'person.safety-counts', outcome: 'success', entityType: 'person', entityId: personId, personId, detail: { noAccessVisits: found.noAccess.length, notBrought: found.notBrought.length } });
+    return { noAccessVisits: found.noAccess.length, notBroughtAppointments: found.notBrought.length, arrangements };
+  });
+}

@@ -12,6 +12,7 @@ import { registerChronologyPages } from './pages/chronology.ts';
 import { registerConsentPages } from './pages/consent.ts';
 import { registerFlagPages } from './pages/flags.ts';
 import { noticesView, registerLegalPages } from './pages/legal.ts';
+import { registerMonitoringPages } from './pages/monitoring.ts';
 import { registerPeoplePages } from './pages/people.ts';
 import { registerProcessPages } from './pages/process.ts';
 import { registerRecordPages } from './pages/records.ts';
@@ -160,6 +161,7 @@ export async function webPlugin(app: FastifyInstance, opts: WebOptions & { notFo
     registerRequestPages(web);
     registerReferralPages(web);
     registerProcessPages(web);
+    registerMonitoringPages(web);
     registerAdminPages(web);
   }, {});
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openEpisode, recordEpisodeAction } from '../../src/process/episodes.ts';
-import { raiseMissedCheckAlerts } from '../../src/process/monitoring.ts';
+import { raiseMissedCheckAlerts } from '../../src/process/missed-checks.ts';
 import { RecordAction } from '../../src/process/schemas.ts';
 import { addRecord } from '../../src/records/records.ts';
 import { fixedClock } from '../../src/shared/clock.ts';
@@ -95,15 +95,20 @@ describe('monitoring over HTTP', () => {
     await raiseMissedCheckAlerts(c.s, c.clock.now());
     const alerts = (await nurse('GET', '/monitoring-alerts')).json();
     expect(alerts).toEqual([expect.objectContaining({ arrangementId: arrangement.id, dueOn: '2026-03-30', acknowledgedAt: null })]);
-    const ack = await nurse('POST', `/monitoring-alerts/${alerts[0].id}/acknowledge`, { note: 'Health visitor off sick; I will confer with the school today' });
+    // Each agency's list names the child as its own index holds them (ChildSummary, as due steps do).
+    expect(alerts[0].child).toEqual({ personId: c.hvJack.id, name: 'Jack Carver', unborn: false, dateOfBirth: '2022-04-22', expectedDate: null, motherName: null });
+    expect((await lead('GET', '/monitoring-alerts')).json()[0].child).toMatchObject({ personId: c.jack.id, name: 'Jack Carver' });
+    const ack = await nurse('POST', `/monitoring-alerts/${alerts[0].id}/acknowledge`, { reason: 'Health visitor off sick; I will confer with the school today' });
     expect(ack.statusCode).toBe(200);
-    expect(ack.json()).toMatchObject({ acknowledgedByName: 'Named nurse', acknowledgedAt: '2026-03-31T08:00:00.000Z' });
+    expect(ack.json()).toMatchObject({ acknowledgedByName: 'Named nurse', acknowledgedAt: '2026-03-31T08:00:00.000Z', clearedBy: 'reason' });
     expect((await nurse('GET', '/monitoring-alerts')).json()).toEqual([]);
-    expect((await lead('GET', '/monitoring-alerts?status=all')).json()).toEqual([expect.objectContaining({ acknowledgedByName: 'Named nurse', note: null })]);
+    expect((await lead('GET', '/monitoring-alerts?status=all')).json()).toEqual([expect.objectContaining({ acknowledgedByName: 'Named nurse', note: null, clearedBy: 'reason' })]);
+    // Once cleared, it stays cleared: a second clearing is a conflict, not a new reason.
+    expect((await nurse('POST', `/monitoring-alerts/${alerts[0].id}/acknowledge`, { reason: 'Again' })).statusCode).toBe(409);
 
     // Bad addresses and queries are refused, naming what is wrong.
     expect((await nurse('GET', '/monitoring-alerts?status=closed')).json().errors).toEqual([{ pointer: '/query/status', detail: "Use 'open' (the default) or 'all'" }]);
-    expect((await nurse('POST', '/monitoring-alerts/not-an-id/acknowledge', {})).json().errors).toEqual([{ pointer: '/params/id', detail: 'Not a valid identifier' }]);
+    expect((await nurse('POST', '/monitoring-alerts/not-an-id/acknowledge', { reason: 'x' })).json().errors).toEqual([{ pointer: '/params/id', detail: 'Not a valid identifier' }]);
     expect((await app!.inject({ method: 'GET', url: '/api/v1/monitoring-arrangements' })).statusCode).toBe(401);
 
     // Ending it needs a reason.
@@ -155,6 +160,9 @@ describe('monitoring over HTTP', () => {
     const hvHeaders = await bearer(healthVisitor);
     const notices = (await app.inject({ method: 'GET', url: '/api/v1/closure-notices', headers: hvHeaders })).json();
     expect(notices).toEqual([expect.objectContaining({ direction: 'received', childPersonId: hvLily.id, noAccessVisits: 2, involvedBecause: ['linked_entry', 'monitoring'] })]);
+    expect(notices[0].child).toMatchObject({ personId: hvLily.id, name: 'Lily Fletcher', dateOfBirth: '2027-02-20' });
+    const one = await app.inject({ method: 'GET', url: `/api/v1/closure-notices/${notices[0].id}`, headers: hvHeaders });
+    expect(one.json()).toMatchObject({ endedBy: 'The case was closed', checks: 'See Lily', nextDueOn: '2027-05-10', monitoringPractitionerName: 'Health visitor' });
     const ack = await app.inject({ method: 'POST', url: `/api/v1/closure-notices/${notices[0].id}/acknowledge`, headers: hvHeaders, payload: {} });
     expect(ack.statusCode).toBe(200);
     expect((await app.inject({ method: 'GET', url: '/api/v1/closure-notices', headers })).json()).toEqual([]);
@@ -170,5 +178,34 @@ describe('monitoring over HTTP', () => {
     expect(doc.paths['/api/v1/monitoring-arrangements'].post.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/NewMonitoringArrangement');
     expect(doc.components.schemas.NewMonitoringArrangement.additionalProperties).toBe(false);
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/episodes/{id}/safety-summary', '/api/v1/episodes/{id}/previous-history', '/api/v1/closure-notices']));
+  });
+  it('cannot clear a missed check without a check or a reason: an empty or missing reason is a 422 naming the field; recording the check clears it', async () => {
+    const c = await caseThree();
+    const lead = await c.as(c.schoolLead);
+    const hv = await c.as(c.healthVisitor);
+    const made = (await lead('POST', '/monitoring-arrangements', {
+      childPersonId: c.jack.id, responsibleAgencyId: c.hv, responsiblePractitionerId: c.healthVisitor.actor.practitionerId,
+      checks: 'Confer with the school', everyDays: 14, startsOn: '2026-03-02', endsOn: '2026-06-01', agreedAgencyIds: [c.school, c.hv],
+    })).json();
+    c.clock.set('2026-03-18T08:00:00Z');
+    await raiseMissedCheckAlerts(c.s, c.clock.now());
+    const [alert] = (await hv('GET', '/monitoring-alerts')).json();
+    expect(alert).toMatchObject({ arrangementId: made.id, dueOn: '2026-03-16', clearedBy: null, child: { name: 'Jack Carver' } });
+
+    for (const body of [{}, { reason: '' }, { reason: '   ' }, { note: 'The old way' }]) {
+      const refused = await hv('POST', `/monitoring-alerts/${alert.id}/acknowledge`, body);
+      expect(refused.statusCode).toBe(422);
+      expect(refused.json().errors).toEqual(expect.arrayContaining([expect.objectContaining({ pointer: '/reason' })]));
+    }
+    expect((await hv('GET', '/monitoring-alerts')).json()).toHaveLength(1);
+
+    // Recording the check is the other way to clear it, and needs no reason.
+    const checked = await hv('POST', `/monitoring-arrangements/${made.id}/checks`, { outcome: 'done', checkedAt: '2026-03-17T15:00:00Z', place: 'At school', note: 'Conferred with the lead' });
+    expect(checked.statusCode).toBe(201);
+    expect((await hv('GET', '/monitoring-alerts')).json()).toEqual([]);
+    const [cleared] = (await hv('GET', '/monitoring-alerts?status=all')).json();
+    expect(cleared).toMatchObject({ clearedBy: 'check', resolvedByCheckId: checked.json().checksMade[0].id, acknowledgedByName: 'Health visitor' });
+    expect(checked.json().checksMade[0]).toMatchObject({ place: 'At school' });
+    expect((await hv('POST', `/monitoring-alerts/${alert.id}/acknowledge`, { reason: 'Too late' })).statusCode).toBe(409);
   });
 });

@@ -1,9 +1,11 @@
 import { z } from 'zod';
-import { acknowledgeAlert, createArrangement, endArrangement, getArrangement, listAlerts, listArrangements, recordCheck } from '../../process/monitoring.ts';
+import { createArrangement, endArrangement, getArrangement, listArrangements, recordCheck } from '../../process/monitoring.ts';
+import { clearMissedCheck, listAlerts } from '../../process/missed-checks.ts';
+import { acknowledgeClosureNotice, getClosureNotice, listClosureNotices } from '../../process/closure-notices.ts';
 import { episodePreviousHistory, previousProtectionHistory } from '../../process/previous-history.ts';
-import { acknowledgeClosureNotice, episodeSafetySummary, listClosureNotices } from '../../process/safe-closure.ts';
+import { episodeSafetySummary } from '../../process/safe-closure.ts';
 import {
-  Acknowledgement, ClosureNotice, EndArrangement, EpisodeSafetySummary, MonitoringAlert, MonitoringArrangement, NewMonitoringArrangement, NewMonitoringCheck,
+  Acknowledgement, ClosureNotice, ClosureNoticeDetail, EndArrangement, MissedCheckReason, EpisodeSafetySummary, MonitoringAlert, MonitoringArrangement, NewMonitoringArrangement, NewMonitoringCheck,
   PreviousProtection,
 } from '../../process/monitoring.schemas.ts';
 import { IdParams, type Api } from '../route.ts';
@@ -40,7 +42,7 @@ export function registerMonitoringRoutes(api: Api): void {
   api.route({
     method: 'POST', url: '/monitoring-arrangements/{id}/checks', tag: 'Monitoring',
     operationId: 'recordMonitoringCheck', summary: 'Record a monitoring check',
-    description: 'The responsible agency records a check. A check with no access leaves the next one due and tells the agency that set the arrangement up. Only the responsible agency (403). `checkedAt` may not be in the future nor before the arrangement started (422); an ended arrangement takes no more checks (409).',
+    description: 'The responsible agency records a check. A check made (`done`) clears the open missed checks. A check with no access leaves the next one due, clears no missed check, and tells the agency that set the arrangement up. Only the responsible agency (403). `checkedAt` may not be in the future nor before the arrangement started (422); an ended arrangement takes no more checks (409).',
     params: IdParams, body: NewMonitoringCheck, response: MonitoringArrangement,
     handler: ({ ctx, params, body }) => recordCheck(ctx, params.id, body),
   });
@@ -53,25 +55,31 @@ export function registerMonitoringRoutes(api: Api): void {
   });
   api.route({
     method: 'GET', url: '/monitoring-alerts', tag: 'Monitoring', operationId: 'listMonitoringAlerts', summary: 'List missed monitoring checks',
-    description: 'Missed checks on arrangements your agency is part of: open ones by default. `status=all` includes acknowledged ones.',
+    description: 'Missed checks on arrangements your agency is part of, each naming its child (`child`, as your agency knows them, when you may see them): open ones by default. `status=all` includes cleared ones.',
     query: z.strictObject({ status: z.enum(['open', 'all'], { error: "Use 'open' (the default) or 'all'" }).optional() }),
     response: z.array(MonitoringAlert),
     handler: ({ ctx, query }) => listAlerts(ctx, { status: query.status }),
   });
   api.route({
     method: 'POST', url: '/monitoring-alerts/{id}/acknowledge', tag: 'Monitoring', status: 200,
-    operationId: 'acknowledgeMonitoringAlert', summary: 'Acknowledge a missed check',
-    description: 'The responsible agency acknowledges a missed check: who and when are kept. Only the responsible agency (403).',
-    params: IdParams, body: Acknowledgement, response: MonitoringAlert,
-    handler: ({ ctx, params, body }) => acknowledgeAlert(ctx, params.id, body),
+    operationId: 'acknowledgeMonitoringAlert', summary: 'Clear a missed check with a reason',
+    description: 'The responsible agency clears a missed check without recording it, saying why (`reason`, required: a missed check is never cleared by a click alone). Recording a check made (recordMonitoringCheck, outcome `done`) clears it without a reason; one with no access does not. Who, when and the reason are kept; the reason stays with the responsible agency. Only the responsible agency (403); once only (409).',
+    params: IdParams, body: MissedCheckReason, response: MonitoringAlert,
+    handler: ({ ctx, params, body }) => clearMissedCheck(ctx, params.id, body),
   });
   api.route({
     method: 'GET', url: '/closure-notices', tag: 'Monitoring',
     operationId: 'listClosureNotices', summary: 'List case closure notices',
-    description: 'Case closures your agency was told of, and those it sent: unacknowledged ones by default (case example 8). `status=all` includes acknowledged ones.',
+    description: 'Case closures your agency was told of, and those it sent, each naming its child (`child`, as your agency knows them, when you may see them): unacknowledged ones by default (case example 8). `status=all` includes acknowledged ones. One left unacknowledged is chased after one working day and escalated to the agency\'s safeguarding leads after two.',
     query: z.strictObject({ status: z.enum(['unacknowledged', 'all'], { error: "Use 'unacknowledged' (the default) or 'all'" }).optional() }),
     response: z.array(ClosureNotice),
     handler: ({ ctx, query }) => listClosureNotices(ctx, { status: query.status }),
+  });
+  api.route({
+    method: 'GET', url: '/closure-notices/{id}', tag: 'Monitoring', operationId: 'getClosureNotice', summary: 'Get a case closure notice',
+    description: 'One closure notice, as its page shows it: the child as your agency knows them, how the case ended, who monitors, what is checked, how often and when the next check is due. For the agency it was sent to and the agency that sent it; anyone else is answered 404.',
+    params: IdParams, response: ClosureNoticeDetail,
+    handler: ({ ctx, params }) => getClosureNotice(ctx, params.id),
   });
   api.route({
     method: 'POST', url: '/closure-notices/{id}/acknowledge', tag: 'Monitoring', status: 200,

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { childSafetyCounts } from '../../process/safe-closure.ts';
 import { getAgenciesInvolved } from '../../chronology/chronology.ts';
 import { listConsents } from '../../consent/consent.ts';
 import { createPerson, getPerson, searchPeople } from '../../people/people.ts';
@@ -200,9 +201,10 @@ export function registerPeoplePages(web: Web): void {
     const episodes = [...new Set([...(steps ?? []).map((s) => s.episodeId), ...(incoming ?? []).flatMap((r) => (r.episodeId ? [r.episodeId] : []))])];
     const flags = (await optional(request, () => childFlags(ctx, person.id)))?.flags.filter((f) => f.status === 'active');
     const found: Candidates | undefined = own ? await optional(request, () => candidatesFor(ctx, person.id)) : undefined;
+    const safety = own && person.kind !== 'adult' ? await safely(() => childSafetyCounts(ctx, person.id)) : undefined;
     return web.render(request, reply, 'people/person.njk', {
       pageTitle: 'A person’s page', person, own, name: personName(person), related, involved, consents, decisions, referrals: [...(outgoing ?? []), ...(incoming ?? [])], episodes,
-      flags, candidates: found?.candidates ?? [], matchNotice: found?.notice ?? ASK_YOUR_LEAD, errors: {}, errorList: [],
+      flags, safety, candidates: found?.candidates ?? [], matchNotice: found?.notice ?? ASK_YOUR_LEAD, errors: {}, errorList: [],
     });
   });
 

@@ -4,7 +4,9 @@ import { MeetingOutcome, NewMeeting } from '../../meetings/schemas.ts';
 import { listAgencies, listAgencyPractitioners } from '../../partnership/partnership.ts';
 import { listAlerts as listOverdueAlerts } from '../../process/alerts.ts';
 import { getEpisode, listDueSteps, recordEpisodeAction, type EpisodeView } from '../../process/episodes.ts';
+import { listMonitorCandidates } from '../../process/monitoring.ts';
 import { listIncomingReferrals } from '../../process/referrals.ts';
+import { episodeSafetySummary } from '../../process/safe-closure.ts';
 import { CP_CATEGORIES, RecordAction } from '../../process/schemas.ts';
 import { getPerson } from '../../people/people.ts';
 import type { ActorContext } from '../../shared/context.ts';
@@ -43,7 +45,7 @@ interface Choice {
 }
 
 /** Choices that depend on the partnership or the episode, filled in when the form is shown. */
-type Source = 'agencies' | 'socialWorkers' | 'practitioners' | 'meetings';
+type Source = 'agencies' | 'monitors' | 'socialWorkers' | 'practitioners' | 'meetings';
 
 /**
  * One question of an action's form. The form, its checks, its check-your-answers rows and the
@@ -101,6 +103,10 @@ function monitoringFields(ends: (v: FormBody) => boolean, section?: string): Fie
   const arranged = (v: FormBody): boolean => ends(v) && monitored(v);
   return [
     { name: 'monitoringAgencyId', type: 'radios', label: 'Which agency will monitor the child?', hint: MONITOR_HINT, source: 'agencies', required: 'Say which agency will monitor the child, or that none will', ...(section ? { section, when: ends } : {}) },
+    {
+      name: 'monitoringPractitionerId', type: 'select', label: 'Who will make the checks?', source: 'monitors', section: ARRANGEMENT, when: arranged,
+      hint: 'A practitioner of the agency that will monitor. If you do not choose one, that agency’s lead worker for the child is named',
+    },
     { name: 'checks', type: 'textarea', label: 'What will be checked', section: ARRANGEMENT, when: arranged, required: 'Say what will be checked', pointer: '/action/arrangement/checks' },
     { name: 'everyDays', type: 'number', label: 'Every how many days?', hint: '14 for fortnightly', section: ARRANGEMENT, when: arranged, required: 'Say every how many days a check is due', pointer: '/action/arrangement/everyDays' },
     { name: 'endsOn', type: 'date', label: 'Until when?', section: ARRANGEMENT, when: arranged, required: 'Enter when the monitoring ends', pointer: '/action/arrangement/endsOn' },
@@ -111,6 +117,7 @@ function monitoringFields(ends: (v: FormBody) => boolean, section?: string): Fie
 /** The monitoring answers as the action carries them. */
 const monitoringOf = (v: FormBody, ends: (v: FormBody) => boolean): Record<string, unknown> => (ends(v) && monitored(v) ? {
   monitoringAgencyId: str(v, 'monitoringAgencyId'),
+  monitoringPractitionerId: orUndefined(str(v, 'monitoringPractitionerId')),
   arrangement: { checks: str(v, 'checks'), everyDays: Number(str(v, 'everyDays')), endsOn: calendarDate(dateParts(v, 'endsOn'), 'The end').value, escalation: orUndefined(str(v, 'escalation')) },
 } : {});
 
@@ -329,9 +336,10 @@ export function registerProcessPages(web: Web): void {
     const episode = await getEpisode(ctx, request.params.id);
     const child = await safely(() => getPerson(ctx, episode.childPersonId));
     const meetings = await episodeMeetings(ctx, episode.id);
+    const safety = await safely(() => episodeSafetySummary(ctx, episode.id));
     const referralId = episode.state.allowed.some((a) => REFERRAL_STEPS.has(a)) ? await referralOf(ctx, episode.id) : undefined;
     return web.render(request, reply, 'process/episode.njk', {
-      pageTitle: 'A child’s process', episode, child, name: child ? personName(child) : 'The child', meetings,
+      pageTitle: 'A child’s process', episode, child, name: child ? personName(child) : 'The child', meetings, safety,
       allowed: episode.state.allowed.map((a) => ({
         type: a, text: ACTION_TEXT[a] ?? words(a), recordable: a in ACTION_FORMS,
         href: referralId && REFERRAL_STEPS.has(a) ? `/referrals/${referralId}` : `/episodes/${episode.id}/record/${a}`,
@@ -367,8 +375,9 @@ export function registerProcessPages(web: Web): void {
   /** Choices for the fields that need them, and the child's name for the caption. */
   const formContext = async (ctx: ActorContext, episode: EpisodeView, form: ActionForm): Promise<{ name: string; items: Record<Source, Choice[]> }> => {
     const sources = new Set(form.fields.map((f) => f.source));
-    const items: Record<Source, Choice[]> = { agencies: [], socialWorkers: [], practitioners: [], meetings: [] };
+    const items: Record<Source, Choice[]> = { agencies: [], monitors: [], socialWorkers: [], practitioners: [], meetings: [] };
     if (sources.has('agencies')) items.agencies = (await listAgencies(ctx)).map((a) => ({ value: a.id, text: a.name }));
+    if (sources.has('monitors')) items.monitors = ((await safely(() => listMonitorCandidates(ctx))) ?? []).map((p) => ({ value: p.id, text: `${p.name}, ${p.agencyName}` }));
     if (sources.has('socialWorkers') || sources.has('practitioners')) {
       const staff = ((await safely(() => listAgencyPractitioners(ctx))) ?? []).filter((p) => p.active && p.roles.some((r) => r !== 'administrator' && r !== 'auditor'));
       items.practitioners = staff.map((p) => ({ value: p.id, text: p.name }));
@@ -453,6 +462,7 @@ export function registerProcessPages(web: Web): void {
       else if (f.type === 'checkboxes') shown = list(v, f.name).map(textOf);
       else if (f.type === 'date') shown = ukDate(calendarDate(dateParts(v, f.name), f.label).value);
       else if (f.type === 'textarea' || f.type === 'number') shown = str(v, f.name);
+      else if (f.name === 'monitoringPractitionerId' && !str(v, f.name)) shown = 'The monitoring agency’s lead worker for the child';
       else shown = textOf(str(v, f.name));
       rows.push(answerRow(f.label, shown, change(fieldId(f))));
     }

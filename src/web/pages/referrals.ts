@@ -7,6 +7,7 @@ import type { AgencyRecord } from '../../records/schemas.ts';
 import {
   acceptReferral, acknowledgeReferral, confirmInWriting, decideReferral, getReferral, listIncomingReferrals, listOutgoingReferrals, makeReferral,
 } from '../../process/referrals.ts';
+import { listMonitorCandidates } from '../../process/monitoring.ts';
 import { AcceptReferral, DecideReferral, NewReferral, REFERRAL_OUTCOMES, WrittenConfirmation } from '../../process/referral-schemas.ts';
 import { fieldProblems, notFound } from '../../shared/errors.ts';
 import { listDecisions } from '../../sharing/sharing.ts';
@@ -237,8 +238,12 @@ export function registerReferralPages(web: Web): void {
     const monitorItems = receiving && referral.episodeId && !referral.decision
       ? [{ value: '', text: 'No agency will monitor the child' }, ...(((await safely(() => listAgencies(ctx))) ?? []).map((a) => ({ value: a.id, text: a.name })))]
       : [];
+    // Who will make the checks: a practitioner of the monitoring agency (else its lead worker for the child).
+    const monitorPractitionerItems = monitorItems.length
+      ? [{ value: '', text: 'The monitoring agency’s lead worker for the child' }, ...(((await safely(() => listMonitorCandidates(ctx))) ?? []).map((p) => ({ value: p.id, text: `${p.name}, ${p.agencyName}` })))]
+      : [];
     const data = {
-      pageTitle: 'A referral', referral, receiving,
+      pageTitle: 'A referral', referral, receiving, monitorPractitionerItems,
       needsAccept: receiving && referral.handling === 'received' && me?.agencyType === 'childrens_social_care',
       placeItems: [...matches, { value: 'new', text: 'No: add the child from the referral’s details' }],
       workerItems: [{ value: '', text: 'Not yet allocated' }, ...workers], outcomes: REFERRAL_OUTCOMES.map((o) => ({ value: o, text: OUTCOME_TEXT[o] ?? o })), outcomeText: OUTCOME_TEXT,
@@ -295,14 +300,16 @@ export function registerReferralPages(web: Web): void {
     // Monitoring after closure (case example 8), asked only when an agency is chosen to monitor.
     const monitor = opt(f, 'monitoringAgencyId');
     const endsOn = calendarDate(dateParts(f, 'endsOn'), 'The end');
-    const shown = { ...values, monitoringAgencyId: monitor, checks: str(f, 'checks'), everyDays: str(f, 'everyDays'), endsOnParts: dateParts(f, 'endsOn') };
+    const monitorPractitioner = opt(f, 'monitoringPractitionerId');
+    const shown = { ...values, monitoringAgencyId: monitor, monitoringPractitionerId: monitorPractitioner, checks: str(f, 'checks'), everyDays: str(f, 'everyDays'), endsOnParts: dateParts(f, 'endsOn') };
     const map = {
-      '/outcome': 'outcome', '/reasons': 'reasons', '/monitoringAgencyId': 'monitoringAgencyId', '/monitoringPractitionerId': 'monitoringAgencyId',
+      '/outcome': 'outcome', '/reasons': 'reasons', '/monitoringAgencyId': 'monitoringAgencyId', '/monitoringPractitionerId': 'monitoringPractitionerId',
       '/arrangement/checks': 'checks', '/arrangement/everyDays': 'everyDays', '/arrangement/endsOn': 'endsOn-day', '/arrangement': 'checks',
     };
     return onReferralPage(request, reply, map, 'outcome', shown, async () => {
       const monitoring = monitor ? {
         monitoringAgencyId: monitor,
+        monitoringPractitionerId: monitorPractitioner,
         arrangement: { checks: str(f, 'checks'), everyDays: /^\d+$/.test(str(f, 'everyDays')) ? Number(str(f, 'everyDays')) : undefined, endsOn: endsOn.value },
       } : {};
       await decideReferral(web.ctx(request), request.params.id, parseForm(DecideReferral, { ...values, ...monitoring }));

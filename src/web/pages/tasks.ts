@@ -4,9 +4,9 @@ import type { AgencyView } from '../../access/policy.ts';
 import { maySee } from '../../access/views.ts';
 import { myActions } from '../../meetings/meetings.ts';
 import { Acknowledgement as AlertAcknowledgement, acknowledgeAlert as acknowledgeOverdue, listAlerts as listOverdueAlerts } from '../../process/alerts.ts';
-import { Acknowledgement as MissedCheckAcknowledgement } from '../../process/monitoring.schemas.ts';
+import { listClosureNotices } from '../../process/closure-notices.ts';
 import { listDueSteps } from '../../process/episodes.ts';
-import { acknowledgeAlert as acknowledgeMissedCheck, listAlerts as listMissedChecks } from '../../process/monitoring.ts';
+import { listAlerts as listMissedChecks } from '../../process/missed-checks.ts';
 import { listIncomingReferrals, listOutgoingReferrals } from '../../process/referrals.ts';
 import { listAdviceQueue } from '../../sharing/advice.ts';
 import { listLeadAlerts } from '../../records/lead-alerts.ts';
@@ -41,7 +41,8 @@ export function registerTaskPages(web: Web): void {
     const outgoing = (await see('referrals', () => listOutgoingReferrals(ctx)))?.filter((r) => r.steps.some((s) => s.overdue || s.prompt) || r.progress !== 'decided');
     const dueSteps = aboutEach(await see('due-steps', () => listDueSteps(ctx, { worker: 'me' })));
     const overdueAlerts = await withChildren(ctx, await see('overdue-alerts', () => listOverdueAlerts(ctx, 'open')), (a) => ({ type: 'person', id: a.childPersonId }));
-    const missedChecks = await withChildren(ctx, (await see('monitoring', () => listMissedChecks(ctx, { status: 'open' })))?.filter((a) => a.responsiblePractitionerId === ctx.actor.practitionerId || ctx.actor.roles.includes('safeguarding_lead')), (a) => ({ type: 'monitoring_alert', id: a.id }));
+    const missedChecks = aboutEach(await see('monitoring', () => listMissedChecks(ctx, { status: 'open', concerning: 'me' })));
+    const closureNotices = aboutEach(await see('closure-notices', () => listClosureNotices(ctx, { direction: 'received' })));
     const actions = await withChildren(ctx, (await see('meeting-actions', () => myActions(ctx)))?.filter((a) => a.status === 'open'), (a) => ({ type: 'meeting_action', id: a.id }));
     const urgent = await withChildren(ctx, await see('urgent-shares', () => listIncompleteUrgent(ctx)), (u) => ({ type: 'share_decision', id: u.decisionId }));
     // Same-person link requests another agency made to this one (empty for roles that do not answer them).
@@ -49,7 +50,7 @@ export function registerTaskPages(web: Web): void {
     // Asked only of roles that read the queue: any other role's attempt would be audited as refused on every visit.
     const seen = ctx.actor.roles.some((r) => SEEN_QUEUE_ROLES.includes(r)) ? await safely(() => listSeenNotifications(ctx, {})) : undefined;
     const seenToAcknowledge = seen && { count: seen.length, escalated: seen.filter((n) => n.escalatedAt).length };
-    return web.render(request, reply, 'tasks.njk', { pageTitle: 'My tasks', notifications, leadAlerts, advice, requests, referrals, outgoing, dueSteps, overdueAlerts, missedChecks, actions, urgent, seenToAcknowledge, linkRequests });
+    return web.render(request, reply, 'tasks.njk', { pageTitle: 'My tasks', notifications, leadAlerts, advice, requests, referrals, outgoing, dueSteps, overdueAlerts, missedChecks, closureNotices, actions, urgent, seenToAcknowledge, linkRequests });
   });
 
   app.post<{ Params: IdParams }>('/notifications/:id/read', async (request, reply) => {
@@ -69,11 +70,6 @@ export function registerTaskPages(web: Web): void {
 
   app.post<{ Params: IdParams }>('/alerts/:id/acknowledge', async (request, reply) => {
     await acknowledgeOverdue(web.ctx(request), request.params.id, parseForm(AlertAcknowledgement, { note: opt(formOf(request.body), 'note') }).note);
-    return reply.redirect('/tasks?done=alert-acknowledged', 303);
-  });
-
-  app.post<{ Params: IdParams }>('/monitoring-alerts/:id/acknowledge', async (request, reply) => {
-    await acknowledgeMissedCheck(web.ctx(request), request.params.id, parseForm(MissedCheckAcknowledgement, { note: opt(formOf(request.body), 'note') }));
     return reply.redirect('/tasks?done=alert-acknowledged', 303);
   });
 }
