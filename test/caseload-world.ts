@@ -69,7 +69,7 @@ export async function caseloadWorld(db: Database) {
   // The health visitor monitors Lily, fortnightly from 20 November (her own entry, linked to the authority's).
   const hvLily = await child(healthVisitor, 'Lily', 'Fletcher', '2026-06-20');
   await link(lily.id, hvLily.id, cscLead);
-  await createArrangement(worker, NewMonitoringArrangement.parse({
+  const lilyMonitoring = await createArrangement(worker, NewMonitoringArrangement.parse({
     childPersonId: lily.id, responsibleAgencyId: hv, responsiblePractitionerId: healthVisitor.actor.practitionerId,
     checks: 'See Lily at home and weigh her', everyDays: 14, startsOn: '2026-11-20', endsOn: '2027-02-20', agreedAgencyIds: [csc, hv],
   }));
@@ -97,7 +97,7 @@ export async function caseloadWorld(db: Database) {
   await openEpisode(worker, { idempotencyKey: 'baby', childPersonId: baby.id, receivedAt: '2026-12-08T09:00:00Z', channel: 'written', allocatedWorkerId: worker.actor.practitionerId });
 
   clock.set('2026-12-09T10:00:00Z');
-  return { clock, s, csc, hv, police, worker, colleague, cscLead, manager, admin, healthVisitor, hvLead, officer, ava, ben, cara, adam, zoe, lily, hvLily, baby, natasha, policeBen };
+  return { clock, s, csc, hv, police, worker, colleague, cscLead, manager, admin, healthVisitor, hvLead, officer, ava, ben, cara, adam, zoe, lily, hvLily, lilyMonitoring, baby, natasha, policeBen };
 }
 
 export type CaseloadWorld = Awaited<ReturnType<typeof caseloadWorld>>;

@@ -39,9 +39,9 @@ async function steps(tx: Queryable, reader: Reader, now: Date, ownIds: readonly 
  * and none is due after the arrangement ends (as nextCheckDue in process/monitoring.ts).
  */
 async function checks(tx: Queryable, reader: Reader, ownIds: readonly string[]): Promise<AttentionItem[]> {
-  const { rows } = await tx.query<{ person_id: string; checks: string; due_on: string }>(
-    `SELECT person_id, checks, due_on::text AS due_on FROM (
-       SELECT CASE WHEN a.responsible_agency_id = $1 AND a.responsible_person_id = ANY($2::uuid[]) THEN a.responsible_person_id ELSE a.child_person_id END AS person_id,
+  const { rows } = await tx.query<{ id: string; person_id: string; checks: string; due_on: string }>(
+    `SELECT id, person_id, checks, due_on::text AS due_on FROM (
+       SELECT a.id, CASE WHEN a.responsible_agency_id = $1 AND a.responsible_person_id = ANY($2::uuid[]) THEN a.responsible_person_id ELSE a.child_person_id END AS person_id,
               a.checks, a.ends_on,
               greatest(a.starts_on, coalesce(((SELECT max(c.checked_at) FROM monitoring_check c WHERE c.arrangement_id = a.id AND c.outcome = 'done') AT TIME ZONE 'Europe/London')::date, a.starts_on)) + a.every_days AS due_on
          FROM monitoring_arrangement a
@@ -52,7 +52,7 @@ async function checks(tx: Queryable, reader: Reader, ownIds: readonly string[]):
     [reader.agencyId, ownIds, reader.today]);
   return rows.map((r) => ({
     personId: r.person_id,
-    item: { kind: r.due_on < reader.today ? 'overdue' : 'due_today', what: 'monitoring_check', label: `Monitoring check: ${r.checks}`, date: r.due_on, href: `/people/${r.person_id}` },
+    item: { kind: r.due_on < reader.today ? 'overdue' : 'due_today', what: 'monitoring_check', label: `Monitoring check: ${r.checks}`, date: r.due_on, href: `/monitoring/${r.id}` },
   }));
 }
 

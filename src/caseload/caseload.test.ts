@@ -49,7 +49,7 @@ describe('My children: a caseload for each practitioner (issue 17)', () => {
     const hv = await myCaseload(w.healthVisitor);
     expect(said(hv)).toEqual([['Lily Fletcher', 'monitoring', 'overdue']]);
     expect(hv.children[0]!.child.personId).toBe(w.hvLily.id);
-    expect(hv.children[0]!.attention).toEqual([{ kind: 'overdue', what: 'monitoring_check', label: 'Monitoring check: See Lily at home and weigh her', date: '2026-12-04', href: `/people/${w.hvLily.id}` }]);
+    expect(hv.children[0]!.attention).toEqual([{ kind: 'overdue', what: 'monitoring_check', label: 'Monitoring check: See Lily at home and weigh her', date: '2026-12-04', href: `/monitoring/${w.lilyMonitoring.id}` }]);
     expect(said(await myCaseload(w.hvLead))).toEqual([['Lily Fletcher', 'agency_monitoring', 'overdue']]);
   });
 
@@ -94,6 +94,8 @@ describe('My children: a caseload for each practitioner (issue 17)', () => {
     const w = await caseloadWorld(t.db());
     expect((await myCaseload(w.officer)).children).toEqual([]);
     await expect(myCaseload(w.admin)).rejects.toMatchObject({ status: 403 });
+    // Setting the world up named children too (an arrangement names its child): count from here.
+    const before = Number((await t.db().query<{ seq: string }>('SELECT max(seq) AS seq FROM audit_event')).rows[0]!.seq);
     await myCaseload(w.worker);
     const { rows } = await t.db().query<{ actor_practitioner_id: string; outcome: string }>("SELECT actor_practitioner_id, outcome FROM audit_event WHERE action = 'caseload.list' ORDER BY seq");
     expect(rows).toEqual([
@@ -102,7 +104,7 @@ describe('My children: a caseload for each practitioner (issue 17)', () => {
       { actor_practitioner_id: w.worker.actor.practitionerId, outcome: 'success' },
     ]);
     // Each child named is audited as read, as any list that names a child.
-    const named = await t.db().query<{ person_id: string }>("SELECT person_id FROM audit_event WHERE action = 'person.summary' AND actor_practitioner_id = $1", [w.worker.actor.practitionerId]);
+    const named = await t.db().query<{ person_id: string }>("SELECT person_id FROM audit_event WHERE action = 'person.summary' AND actor_practitioner_id = $1 AND seq > $2", [w.worker.actor.practitionerId, before]);
     expect(new Set(named.rows.map((r) => r.person_id))).toEqual(new Set([w.ava.id, w.baby.id, w.ben.id, w.cara.id, w.adam.id]));
   });
 });
