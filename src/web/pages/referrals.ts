@@ -1,10 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { listAgencies, listAgencyPractitioners } from '../../partnership/partnership.ts';
 import { getPerson, searchPeople } from '../../people/people.ts';
+import { acceptReferral, referralCandidates } from '../../process/referral-acceptance.ts';
+import { AcceptReferral } from '../../process/referral-acceptance.schemas.ts';
 import {
-  acceptReferral, acknowledgeReferral, confirmInWriting, decideReferral, getReferral, listIncomingReferrals, listOutgoingReferrals, makeReferral,
+  acknowledgeReferral, confirmInWriting, decideReferral, getReferral, listIncomingReferrals, listOutgoingReferrals, makeReferral,
 } from '../../process/referrals.ts';
-import { AcceptReferral, DecideReferral, NewReferral, REFERRAL_OUTCOMES, WrittenConfirmation } from '../../process/referral-schemas.ts';
+import { DecideReferral, NewReferral, REFERRAL_OUTCOMES, WrittenConfirmation } from '../../process/referral-schemas.ts';
 import { fieldProblems, notFound } from '../../shared/errors.ts';
 import { listDecisions } from '../../sharing/sharing.ts';
 import { answerRow, findFormDraft, startFormDraft, submitOnce, type FormDraft } from '../drafts.ts';
