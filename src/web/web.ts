@@ -178,6 +178,8 @@ export function notificationHref(n: { kind: string; entityType: string; entityId
     case 'referral': return `/referrals/${n.entityId}`;
     case 'meeting': return `/meetings/${n.entityId}`;
     case 'episode': return `/episodes/${n.entityId}`;
+    // e.g. earlier child protection plans found around a child: their page shows them.
+    case 'person': return `/people/${n.entityId}`;
     default: return '/tasks';
   }
 }

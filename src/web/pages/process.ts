@@ -5,6 +5,7 @@ import { listAgencies, listAgencyPractitioners } from '../../partnership/partner
 import { listAlerts as listOverdueAlerts } from '../../process/alerts.ts';
 import { getEpisode, listDueSteps, recordEpisodeAction, type EpisodeView } from '../../process/episodes.ts';
 import { listIncomingReferrals } from '../../process/referrals.ts';
+import { episodePreviousHistory } from '../../process/previous-history.ts';
 import { CP_CATEGORIES, RecordAction } from '../../process/schemas.ts';
 import { getPerson } from '../../people/people.ts';
 import type { ActorContext } from '../../shared/context.ts';
@@ -13,6 +14,7 @@ import { answerRow, findFormDraft, startFormDraft, submitOnce, type FormDraft } 
 import { calendarDate, dateParts, FormErrors, formOf, list, londonInstant, nowTime, str, todayParts, validationProblem, type FormBody } from '../forms.ts';
 import { personName, ukDate, ukDateTime, words } from '../view.ts';
 import { aboutEach, withChildren } from '../children.ts';
+import { earlierPlanRows } from '../earlier-plans.ts';
 import { safely, type Web } from '../web.ts';
 import { OUTCOME_TEXT } from './referrals.ts';
 
@@ -330,8 +332,10 @@ export function registerProcessPages(web: Web): void {
     const child = await safely(() => getPerson(ctx, episode.childPersonId));
     const meetings = await episodeMeetings(ctx, episode.id);
     const referralId = episode.state.allowed.some((a) => REFERRAL_STEPS.has(a)) ? await referralOf(ctx, episode.id) : undefined;
+    // Issue 17: earlier child protection plans of the child or the adults around them, for whoever holds the case.
+    const earlier = await earlierPlanRows(ctx, await safely(() => episodePreviousHistory(ctx, episode.id)), (await web.me(request))?.agencyName ?? '');
     return web.render(request, reply, 'process/episode.njk', {
-      pageTitle: 'A child’s process', episode, child, name: child ? personName(child) : 'The child', meetings,
+      pageTitle: 'A child’s process', episode, child, name: child ? personName(child) : 'The child', meetings, earlier,
       allowed: episode.state.allowed.map((a) => ({
         type: a, text: ACTION_TEXT[a] ?? words(a), recordable: a in ACTION_FORMS,
         href: referralId && REFERRAL_STEPS.has(a) ? `/referrals/${referralId}` : `/episodes/${episode.id}/record/${a}`,
