@@ -86,7 +86,7 @@ describe('accepting a referral over the API: candidates, the chosen entry or "ne
     expect(nobody.body.errors).toEqual([{ pointer: '/allocatedWorkerId', detail: 'No active practitioner in your agency with that identifier' }]);
     expect((await w.hv.put(`/episodes/${accepted.body.episodeId}/allocation`, { allocatedWorkerId: w.rachel.actor.practitionerId })).status).toBe(403);
 
-    const doc = (await app!.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json() as { paths: Record<string, unknown> };
+    const doc = (await app!.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json<{ paths: Record<string, unknown> }>();
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/referrals/{id}/candidates', '/api/v1/episodes/{id}/allocation']));
   });
 });

@@ -53,7 +53,7 @@ describe('the referral page offers the child the authority holds, and the pages 
           method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }, cookies: jar,
           payload: new URLSearchParams({ _csrf: token, ...form }).toString(),
         });
-        return { status: res.statusCode, body: res.body, location: res.headers.location as string | undefined };
+        return { status: res.statusCode, body: res.body, location: res.headers.location };
       },
     };
   }
