@@ -167,6 +167,27 @@ describe('accepting a referral onto the child the authority already holds (issue
     expect(await cscChildren(c)).toBe(2); // Ava and Ruby: no second entry for Ruby.
   });
 
+  it('the child’s own earlier plan counts too: an episode opened without a worker tells the team managers, and allocating it tells the worker', async () => {
+    const c = await cast();
+    const { ava, avasEpisode } = await dawnWithEarlierPlan(c);
+    // Ava's plan ended in 2019, closing her case; in 2026 she is referred again.
+    await recordEpisodeAction(c.duty, avasEpisode, act('ava-end', '2019-01-10T10:00:00Z', { type: 'plan_ended', reason: 'review_decision', childInNeedPlan: false }));
+    const again = await openEpisode(c.duty, { idempotencyKey: 'ava-2026', childPersonId: ava, receivedAt: '2026-04-10T08:00:00Z', channel: 'phone' });
+    const told = { entityId: ava, message: 'This child had an earlier child protection plan in your agency: see their previous history.' };
+    expect(await historyNotices(c.manager)).toEqual([told]);
+    expect(await historyNotices(c.allocated)).toEqual([]);
+    expect(await previousProtectionHistory(c.manager, ava)).toEqual([
+      expect.objectContaining({ adultPersonId: ava, connection: 'the child themself', earlierChildPersonId: ava, episodeId: avasEpisode, planCategory: 'neglect', planEndedAt: '2019-01-10T10:00:00.000Z' }),
+    ]);
+    await allocateEpisode(c.duty, again.id, { allocatedWorkerId: c.allocated.actor.practitionerId, team: 'Assessment' });
+    expect(await historyNotices(c.allocated)).toEqual([told]);
+    // Allocating to the same worker again tells no one anything new.
+    await allocateEpisode(c.duty, again.id, { allocatedWorkerId: c.allocated.actor.practitionerId });
+    expect(await historyNotices(c.allocated)).toEqual([told]);
+    // Another agency cannot allocate the authority's episode.
+    await expect(allocateEpisode(c.hv, again.id, { allocatedWorkerId: c.hv.actor.practitionerId })).rejects.toMatchObject({ status: 403 });
+  });
+
   it("never offers another agency's entry, and refuses one quoted as if it did not exist; the referrer cannot look", async () => {
     const c = await cast();
     // The police hold Ruby too, exactly as the health visitor does.
