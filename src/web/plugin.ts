@@ -14,6 +14,7 @@ import { registerFlagPages } from './pages/flags.ts';
 import { noticesView, registerLegalPages } from './pages/legal.ts';
 import { registerPeoplePages } from './pages/people.ts';
 import { registerProcessPages } from './pages/process.ts';
+import { registerAllocationPages } from './pages/allocation.ts';
 import { registerRecordPages } from './pages/records.ts';
 import { registerReferralPages } from './pages/referrals.ts';
 import { registerRequestPages } from './pages/requests.ts';
@@ -156,6 +157,7 @@ export async function webPlugin(app: FastifyInstance, opts: WebOptions & { notFo
     registerRequestPages(web);
     registerReferralPages(web);
     registerProcessPages(web);
+    registerAllocationPages(web);
     registerAdminPages(web);
   }, {});
 }

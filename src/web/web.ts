@@ -56,6 +56,7 @@ const BANNERS: Record<string, string> = {
   'alert-acknowledged': 'The alert has been acknowledged.',
   'notification-read': 'The notification has been marked as read.',
   'action-recorded': 'The action has been recorded.',
+  'episode-allocated': 'The episode has been allocated. The social worker is told of any earlier child protection plans.',
   'match-recorded': 'Your decision about the possible same person has been recorded.',
   'agency-updated': 'The agency has been updated.',
   'link-request-answered': 'Your answer to the link request has been recorded.',

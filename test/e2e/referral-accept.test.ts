@@ -132,6 +132,12 @@ describe('accepting a referral onto the baby the authority already holds, in Chr
     await j.click('The child’s page', 'link');
     expect(await j.heading()).toBe('Ruby Carver');
     expect(await p.locator('#earlier-plans ~ table').first().innerText()).toContain('Ava Carver');
+    // The episode shows the plan too, and who holds the case, with the way to reallocate it.
+    await j.goto(`/episodes/${(await s.db.query<{ id: string }>('SELECT id FROM episode WHERE child_person_id = $1', [c.ruby])).rows[0]!.id}`);
+    expect(await p.locator('main').innerText()).toContain('Rachel Dunn');
+    expect(await p.locator('#earlier-plans ~ table').first().innerText()).toContain('Neglect plan from 25 January 2018');
+    await j.click(/^Change/, 'link');
+    expect(await j.heading()).toBe('Allocate the child’s episode');
     await j.signOut();
   });
 

@@ -136,6 +136,19 @@ describe('the referral page offers the child the authority holds, and the pages 
       expect(plans).toContain(`href="/episodes/${w.avasEpisode}"`);
     }
 
+    // The episode says who holds the case, and it can be reallocated from there: the new worker is told too.
+    const episodeId = (await getReferral(w.duty, w.referralId)).episodeId!;
+    expect((await duty.get(`/episodes/${episodeId}`)).body).toMatch(/Allocated to\s*<\/dt>\s*<dd class="govuk-summary-list__value">\s*Rachel Dunn/);
+    expect((await duty.get(`/episodes/${episodeId}/allocation`)).body).toContain('Allocate the child’s episode');
+    const none = await duty.post(`/episodes/${episodeId}/allocation`, { allocatedWorkerId: '', team: '' });
+    expect(none.status).toBe(422);
+    expect(none.body).toContain('href="#allocatedWorkerId"');
+    await duty.get(`/episodes/${episodeId}/allocation`);
+    const moved = await duty.post(`/episodes/${episodeId}/allocation`, { allocatedWorkerId: w.duty.actor.practitionerId, team: 'Assessment' });
+    expect(moved.status, moved.body).toBe(303);
+    const dutyTasks = (await duty.get('/tasks')).body;
+    expect(dutyTasks).toContain('Someone around this person is linked to an earlier child protection plan');
+
     // Rachel's tasks name the child and link to her page; the message itself names no one.
     const tasks = (await (await session(w.rachel)).get('/tasks')).body;
     const row = [...tasks.matchAll(/<tr class="govuk-table__row">[\s\S]*?<\/tr>/g)].map((m) => m[0]).find((r) => r.includes('earlier child protection plan'));

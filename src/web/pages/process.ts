@@ -334,8 +334,9 @@ export function registerProcessPages(web: Web): void {
     const referralId = episode.state.allowed.some((a) => REFERRAL_STEPS.has(a)) ? await referralOf(ctx, episode.id) : undefined;
     // Issue 17: earlier child protection plans of the child or the adults around them, for whoever holds the case.
     const earlier = await earlierPlanRows(ctx, await safely(() => episodePreviousHistory(ctx, episode.id)), (await web.me(request))?.agencyName ?? '');
+    const allocatedName = episode.allocatedWorkerId ? ((await safely(() => listAgencyPractitioners(ctx))) ?? []).find((w) => w.id === episode.allocatedWorkerId)?.name : undefined;
     return web.render(request, reply, 'process/episode.njk', {
-      pageTitle: 'A child’s process', episode, child, name: child ? personName(child) : 'The child', meetings, earlier,
+      pageTitle: 'A child’s process', episode, child, name: child ? personName(child) : 'The child', meetings, earlier, allocatedName,
       allowed: episode.state.allowed.map((a) => ({
         type: a, text: ACTION_TEXT[a] ?? words(a), recordable: a in ACTION_FORMS,
         href: referralId && REFERRAL_STEPS.has(a) ? `/referrals/${referralId}` : `/episodes/${episode.id}/record/${a}`,
