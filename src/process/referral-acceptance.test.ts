@@ -147,7 +147,7 @@ describe('accepting a referral onto the child the authority already holds (issue
     expect(mother.addresses).toEqual([expect.objectContaining({ postcode: 'NS1 6EJ' })]);
   });
 
-  it('offers the authority’s pre-birth entry, matched by the mother and the expected date of delivery; accepting onto it records the birth', async () => {
+  it('offers the authority’s pre-birth entry, matched by the mother and the expected date of delivery, and places the referral with it', async () => {
     const c = await cast();
     const { dawn } = await dawnWithEarlierPlan(c);
     const unborn = await person(c.duty, { kind: 'unborn', names: [{ givenNames: 'Baby', familyName: 'Carver' }], dateOfBirth: undefined, expectedDateOfDelivery: '2026-03-28' });
@@ -159,12 +159,11 @@ describe('accepting a referral onto the child the authority already holds (issue
     expect(offered!.explanation).toMatch(/expected date of delivery/);
     expect(offered!.explanation).toMatch(/parent in common/);
 
-    const accepted = await acceptReferral(c.duty, id, { personId: unborn.id });
+    const accepted = await acceptReferral(c.duty, id, { personId: unborn.id, allocatedWorkerId: c.allocated.actor.practitionerId });
     expect(accepted.receivedPersonId).toBe(unborn.id);
-    const born = await getPerson(c.duty, unborn.id);
-    expect(born).toMatchObject({ kind: 'child', dateOfBirth: '2026-03-20' });
-    expect(born.names.find((n) => n.use === 'usual')).toMatchObject({ givenNames: 'Ruby', familyName: 'Carver' });
-    expect(await cscChildren(c)).toBe(2); // Ava and Ruby: no second entry for Ruby.
+    expect(await cscChildren(c)).toBe(2); // Ava and the pre-birth entry: no second entry for Ruby.
+    // The mother's earlier plan reaches the allocated worker through the pre-birth entry.
+    expect(await historyNotices(c.allocated)).toEqual([expect.objectContaining({ entityId: unborn.id })]);
   });
 
   it('the child’s own earlier plan counts too: an episode opened without a worker tells the team managers, and allocating it tells the worker', async () => {

@@ -173,26 +173,6 @@ async function createEntry(ctx: ActorContext, tx: Tx, s: ReferralSubject): Promi
   return id;
 }
 
-/**
- * A referral about a born baby placed with the authority's pre-birth (unborn) entry: the birth is
- * recorded on that entry (date of birth, and the baby's name as the usual name, the old one kept),
- * so that the entry keeps its history and is found as the child from now on.
- */
-async function recordBirth(ctx: ActorContext, tx: Tx, personId: string, s: ReferralSubject): Promise<void> {
-  const p = (await tx.query<{ kind: string }>('SELECT kind FROM person WHERE id = $1', [personId])).rows[0];
-  if (p?.kind !== 'unborn' || s.kind === 'unborn' || !s.dateOfBirth) return;
-  await tx.query("UPDATE person SET kind = 'child', date_of_birth = $2, sex = CASE WHEN sex = 'unknown' THEN $3 ELSE sex END WHERE id = $1", [personId, s.dateOfBirth, s.sex]);
-  const usual = s.names.find((n) => n.use === 'usual') ?? s.names[0];
-  if (usual) {
-    await tx.query(`UPDATE person_name SET use = 'previous' WHERE person_id = $1 AND use = 'usual'`, [personId]);
-    await tx.query(
-      "INSERT INTO person_name (id, person_id, use, given_names, family_name, position) VALUES ($1,$2,'usual',$3,$4,(SELECT coalesce(max(position) + 1, 0) FROM person_name WHERE person_id = $2))",
-      [newId(), personId, usual.givenNames, usual.familyName]);
-  }
-  await indexPerson(tx, personId, ctx.clock.now());
-  await audit(ctx, tx, { action: 'person.record-birth', outcome: 'success', entityType: 'person', entityId: personId, personId, detail: { fromReferral: true } });
-}
-
 /** The allocated worker becomes the child's lead worker in the agency when it has none (10.10: the lead worker in each agency is known). */
 async function leadWorkerIfNone(ctx: ActorContext, tx: Tx, personId: string, workerId: string | undefined): Promise<void> {
   if (!workerId) return;
@@ -270,9 +250,7 @@ export async function acceptReferral(ctx: ActorContext, id: string, input: Accep
       return { kind: 'done' };
     }
     if (!personId) {
-      const subject = json(r.subject);
-      if (chosen) await recordBirth(ctx, tx, chosen, subject);
-      personId = chosen ?? await createEntry(ctx, tx, subject);
+      personId = chosen ?? await createEntry(ctx, tx, json(r.subject));
       if (r.child_person_id) await linkSamePerson(ctx, tx, r.child_person_id, personId);
       await tx.query('UPDATE referral SET received_person_id = $2 WHERE id = $1', [id, personId]);
       await audit(ctx, tx, { action: 'referral.place', outcome: 'success', entityType: 'referral', entityId: id, personId, detail: { onto: chosen ? 'existing' : 'new' } });

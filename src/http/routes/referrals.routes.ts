@@ -68,8 +68,8 @@ export function registerReferralRoutes(api: Api): void {
     summary: 'Accept a referral',
     description: "Children's social care places the child in its own index and opens an episode: `personId` is the entry chosen from GET /referrals/{id}/candidates "
       + "(a child or unborn child in your index — not an adult; another agency's entry is answered as missing), or `new` when none of them is the child: a new entry is made "
-      + 'with the address and the parents or carers the referral carries (found in your index when the matcher is confident, otherwise added). A born baby placed with an '
-      + 'unborn entry has the birth recorded on it. The allocated worker becomes the lead worker when the child has none; they and the team managers are told of earlier child '
+      + 'with the address and the parents or carers the referral carries (found in your index when the matcher is confident, otherwise added). A born baby may be placed with the '
+      + 'pre-birth (unborn) entry; the birth itself is recorded with POST /births. The allocated worker becomes the lead worker when the child has none; they and the team managers are told of earlier child '
       + 'protection plans of the child or the adults around them. A child already open goes to the allocated worker (11.2). Only the agency referred to (403); not a referral '
       + 'to the police, and not one already placed with another entry (409). `allocatedWorkerId` must be an active practitioner of your agency.',
     params: IdParams, body: AcceptReferral, response: Referral,
