@@ -150,7 +150,8 @@ describe('accepting a referral onto the child the authority already holds (issue
   it('offers the authority’s pre-birth entry, matched by the mother and the expected date of delivery, and places the referral with it', async () => {
     const c = await cast();
     const { dawn } = await dawnWithEarlierPlan(c);
-    const unborn = await person(c.duty, { kind: 'unborn', names: [{ givenNames: 'Baby', familyName: 'Carver' }], dateOfBirth: undefined, expectedDateOfDelivery: '2026-03-28' });
+    // Known before birth only as "Baby of Dawn", with no address: the mother and the expected date are all there is.
+    const unborn = await person(c.duty, { kind: 'unborn', names: [{ familyName: 'Baby of Dawn' }], dateOfBirth: undefined, expectedDateOfDelivery: '2026-03-28' });
     await addRelationship(c.duty, unborn.id, { relatedPersonId: dawn, type: 'parent' });
     const id = await refer(c);
     const { candidates } = await referralCandidates(c.duty, id);

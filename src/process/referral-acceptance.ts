@@ -54,6 +54,10 @@ function matchInputOf(s: ReferralSubject): { input: MatchInput; postcodes: strin
   };
 }
 
+/** The lowest probability scored at all; below OFFER_THRESHOLD only a shared parent and a close date keep a candidate. */
+const MIN_SCORED = 0.01;
+const levelOf = (c: { contributions: readonly { field: string; level: string }[] }, field: string): string | undefined => c.contributions.find((x) => x.field === field)?.level;
+
 /** The caller's own agency's entries the referrer's entry is already linked to as the same child. */
 async function linkedOwnEntries(tx: Queryable, agencyId: string, referrerEntry: string | null): Promise<string[]> {
   if (!referrerEntry) return [];
@@ -78,7 +82,10 @@ const LINKED: Omit<Candidate, 'ref' | 'personId' | 'agencyId' | 'agencyName'> = 
 async function candidatesIn(ctx: ActorContext, tx: Tx, r: ReferralRow): Promise<ReferralCandidate[]> {
   const { input, postcodes } = matchInputOf(json(r.subject));
   const namesOnly = !input.dateOfBirth && !input.nhsNumber && !input.expectedDelivery;
-  const scored = await scoreCandidates(ctx, tx, input, postcodes, [], OFFER_THRESHOLD, true, namesOnly);
+  // A baby known before birth has no name or date of birth of its own: the mother and the expected
+  // date are the evidence, and the agency's own entry sharing both is worth a look whatever the probability.
+  const scored = (await scoreCandidates(ctx, tx, input, postcodes, [], MIN_SCORED, true, namesOnly))
+    .filter((c) => c.probability >= OFFER_THRESHOLD || (levelOf(c, 'parents') === 'share_a_parent' && ['exact', 'day_month_swapped', 'one_digit_different'].includes(levelOf(c, 'date_of_birth') ?? '')));
   const own = (await disclose(ctx, tx, scored.filter((c) => c.agencyId === ctx.actor.agencyId)))
     .filter((c): c is Candidate & { personId: string } => c.heldBy === 'your_agency' && c.personId !== null);
   const linked = await linkedOwnEntries(tx, ctx.actor.agencyId, r.child_person_id);
