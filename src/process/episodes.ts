@@ -11,6 +11,7 @@ import { keysetPage, sqlKeyTime, type Page, type PageRequest } from '../shared/p
 import { decidePerson } from '../access/policy.ts';
 import { checkView } from '../access/views.ts';
 import { checkSafeClosure } from './safe-closure.ts';
+import { tellCaseHoldersOfHistory } from './previous-history.ts';
 import { notifyAgency } from '../sharing/notify.ts';
 import { syncFlags } from '../flags/flags.ts';
 
@@ -137,7 +138,9 @@ export async function openEpisode(ctx: ActorContext, input: OpenEpisode): Promis
       [id, facts.type, input.receivedAt, now, ctx.actor.practitionerId, input.idempotencyKey, JSON.stringify(facts), JSON.stringify({ channel: input.channel })]);
     const state = reduce(await loadActions(tx, id), await settingsFor(tx, ctx.actor.agencyId));
     await project(tx, id, state, input.receivedAt, 1);
-    await audit(ctx, tx, { action: 'episode.open', outcome: 'success', entityType: 'episode', entityId: id, personId: input.childPersonId });
+    // Earlier plans of the child or the adults around them reach whoever holds the case (issue 17).
+    const earlierPlans = await tellCaseHoldersOfHistory(tx, ctx.actor.agencyId, input.childPersonId, input.allocatedWorkerId ?? null, ctx.clock.now());
+    await audit(ctx, tx, { action: 'episode.open', outcome: 'success', entityType: 'episode', entityId: id, personId: input.childPersonId, detail: { earlierPlans } });
     return view(ctx, tx, (await tx.query<EpisodeRow>('SELECT * FROM episode WHERE id = $1', [id])).rows[0]!);
   });
 }
@@ -174,7 +177,8 @@ export async function openTransferredEpisode(ctx: ActorContext, input: OpenTrans
       [id, facts.type, input.transferredAt, now, ctx.actor.practitionerId, input.idempotencyKey, JSON.stringify(facts), JSON.stringify({ fromAuthority: input.fromAuthority })]);
     const state = reduce(await loadActions(tx, id), await settingsFor(tx, ctx.actor.agencyId));
     await project(tx, id, state, input.transferredAt, 1);
-    await audit(ctx, tx, { action: 'episode.transfer-in', outcome: 'success', entityType: 'episode', entityId: id, personId: input.childPersonId });
+    const earlierPlans = await tellCaseHoldersOfHistory(tx, ctx.actor.agencyId, input.childPersonId, input.allocatedWorkerId ?? null, ctx.clock.now());
+    await audit(ctx, tx, { action: 'episode.transfer-in', outcome: 'success', entityType: 'episode', entityId: id, personId: input.childPersonId, detail: { earlierPlans } });
     return view(ctx, tx, (await tx.query<EpisodeRow>('SELECT * FROM episode WHERE id = $1', [id])).rows[0]!);
   });
 }

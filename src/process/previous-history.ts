@@ -2,7 +2,7 @@ import { decidePerson } from '../access/policy.ts';
 import { audit, command } from '../audit/audit.ts';
 import { personInReach } from '../people/people.ts';
 import type { ActorContext, Tx } from '../shared/context.ts';
-import { notifyAgency, notifyPractitioners } from '../sharing/notify.ts';
+import { notifyAgency, notifyPractitioners, type Notice } from '../sharing/notify.ts';
 import { linkedEntries } from './linked-entries.ts';
 import type { PreviousProtection } from './monitoring.schemas.ts';
 import { episodeOfAuthority } from './safe-closure.ts';
@@ -60,6 +60,8 @@ export async function findPreviousProtection(ctx: ActorContext, tx: Tx, personId
 }
 
 const THEMSELF = 'the person themself';
+/** The connection of a child's own earlier plan. */
+export const THEMSELF_CHILD = 'the child themself';
 
 /**
  * The search behind findPreviousProtection, in one agency's index, for whoever the agency is:
@@ -99,6 +101,8 @@ export async function protectionHistoryIn(tx: Tx, own: string, personId: string)
     [[...matched.keys()], ADULT_RELATIONSHIPS, own]);
   earlier.push(...parentOf);
   const candidates = earlier.filter((e) => !subject.has(e.child) && !matched.has(e.child));
+  // The child's own earlier plans (issue 17): an episode of theirs that made them the subject of a plan and has closed.
+  if (person.kind !== 'adult') for (const id of subject) candidates.push({ child: id, entry: id, type: THEMSELF_CHILD });
   if (candidates.length === 0) return { subjectEntries: [...subject], found: [] };
 
   const { rows: episodes } = await tx.query<{ id: string; child_person_id: string; opened_at: string; closed_at: string | null; plan_started_at: string | null; plan_category: string | null; plan_ended_at: string | null }>(
@@ -113,12 +117,15 @@ export async function protectionHistoryIn(tx: Tx, own: string, personId: string)
   for (const e of episodes) {
     if (!e.plan_started_at) continue;
     for (const c of candidates.filter((x) => x.child === e.child_person_id)) {
-      const adult = matched.get(c.entry)!;
+      const own = c.type === THEMSELF_CHILD;
+      // The child's current episode is not "earlier": only one that has closed counts.
+      if (own && !e.closed_at) continue;
+      const adult = own ? c.entry : matched.get(c.entry)!;
       const key = `${adult}/${e.id}`;
       if (seen.has(key)) continue;
       seen.add(key);
       out.push({
-        adultPersonId: adult, connection: adults.get(adult)!.replace(/_/g, ' '), matchedPersonId: c.entry,
+        adultPersonId: adult, connection: own ? THEMSELF_CHILD : adults.get(adult)!.replace(/_/g, ' '), matchedPersonId: c.entry,
         earlierChildPersonId: e.child_person_id, relationshipToEarlierChild: c.type,
         episodeId: e.id, episodeOpenedAt: e.opened_at, episodeClosedAt: e.closed_at,
         planStartedAt: e.plan_started_at, planCategory: e.plan_category, planEndedAt: e.plan_ended_at,
@@ -136,14 +143,54 @@ export async function protectionHistoryIn(tx: Tx, own: string, personId: string)
 export async function pointToPreviousHistory(tx: Tx, agencyId: string, personId: string, to: { practitionerIds: readonly string[] } | 'agency', at: Date): Promise<number> {
   const { subjectEntries, found } = await protectionHistoryIn(tx, agencyId, personId);
   if (found.length === 0) return 0;
-  const notice = {
-    kind: 'person.previous-history', entityType: 'person', entityId: subjectEntries[0]!,
-    message: found.length === 1
-      ? 'Someone around this person is linked to an earlier child protection plan in your agency: see their previous history.'
-      : `People around this person are linked to ${found.length} earlier child protection plans in your agency: see their previous history.`,
-  };
+  const notice = historyNotice(subjectEntries[0]!, found);
   if (to === 'agency' || to.practitionerIds.length === 0) await notifyAgency(tx, agencyId, notice, at);
   else await notifyPractitioners(tx, to.practitionerIds, notice, at);
+  return found.length;
+}
+
+/** Says that there is history and where to look; never whose or what (the link leads to the page). */
+function historyNotice(entityId: string, found: readonly PreviousProtection[]): Notice {
+  const own = found.filter((f) => f.connection === THEMSELF_CHILD).length;
+  const around = found.length - own;
+  const plans = (n: number): string => (n === 1 ? 'an earlier child protection plan' : `${n} earlier child protection plans`);
+  const message = own === 0
+    ? (around === 1 ? `Someone around this person is linked to ${plans(1)} in your agency: see their previous history.` : `People around this person are linked to ${plans(around)} in your agency: see their previous history.`)
+    : around === 0
+      ? `This child had ${plans(own)} in your agency: see their previous history.`
+      : `This child had ${plans(own)} in your agency, and people around them are linked to ${around} more: see their previous history.`;
+  return { kind: 'person.previous-history', entityType: 'person', entityId, message };
+}
+
+/** The team managers of an agency: whoever holds the manager role there (policy.ts), active. */
+async function managersOf(tx: Tx, agencyId: string): Promise<string[]> {
+  const { rows } = await tx.query<{ id: string }>(
+    `SELECT p.id FROM practitioner p JOIN practitioner_role r ON r.practitioner_id = p.id WHERE p.agency_id = $1 AND p.active AND r.role = 'manager' ORDER BY p.id`, [agencyId]);
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Issue 17: earlier child protection plans of the child or the adults around them reach the
+ * social worker who holds the case, not only the head of safeguarding. Called when a referral is
+ * accepted, an episode opens or its allocated worker is set or changed: the allocated worker and
+ * the agency's team managers are told (the managers allocate when no one is allocated yet; with
+ * neither, the safeguarding leads are). Someone who still has the same notice unread is not told
+ * twice. Returns how many earlier plans were found.
+ */
+export async function tellCaseHoldersOfHistory(tx: Tx, agencyId: string, childPersonId: string, allocatedWorkerId: string | null, at: Date): Promise<number> {
+  const { subjectEntries, found } = await protectionHistoryIn(tx, agencyId, childPersonId);
+  if (found.length === 0) return 0;
+  const notice = historyNotice(subjectEntries.includes(childPersonId) ? childPersonId : subjectEntries[0]!, found);
+  const to = [...new Set([...(allocatedWorkerId ? [allocatedWorkerId] : []), ...(await managersOf(tx, agencyId))])];
+  if (to.length === 0) {
+    await notifyAgency(tx, agencyId, notice, at);
+    return found.length;
+  }
+  const { rows } = await tx.query<{ practitioner_id: string }>(
+    'SELECT DISTINCT practitioner_id FROM notification WHERE practitioner_id = ANY($1::uuid[]) AND kind = $2 AND entity_id = $3 AND read_at IS NULL',
+    [to, notice.kind, notice.entityId]);
+  const told = new Set(rows.map((r) => r.practitioner_id));
+  await notifyPractitioners(tx, to.filter((id) => !told.has(id)), notice, at);
   return found.length;
 }
 

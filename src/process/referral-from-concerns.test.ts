@@ -7,7 +7,8 @@ import { NewShareDecision } from '../sharing/schemas.ts';
 import { makeDecision } from '../sharing/sharing.ts';
 import { getEpisode } from './episodes.ts';
 import { NewReferral } from './referral-schemas.ts';
-import { acceptReferral, getReferral, makeReferral } from './referrals.ts';
+import { getReferral, makeReferral } from './referrals.ts';
+import { acceptReferral } from './referral-acceptance.ts';
 
 /** Issue 17, item 8: a referral starts from the concerns, and an immediate-risk referral's clock is the phone call's. */
 describe('a referral from concerns, and an immediate-risk referral made by phone', () => {
@@ -68,7 +69,7 @@ describe('a referral from concerns, and an immediate-risk referral made by phone
     const made = await makeReferral(c.lead, body(c));
     expect(made).toMatchObject({ channel: 'phone', urgent: true, madeAt: '2026-12-04T14:05:00.000Z', recordedAt: '2026-12-04T16:30:00.000Z' });
     expect(made.steps.find((s) => s.key === 'written_confirmation')?.due).toBe('2026-12-06T14:05:00.000Z');
-    const accepted = await acceptReferral(c.duty, made.id, {});
+    const accepted = await acceptReferral(c.duty, made.id, { personId: 'new' });
     const episode = await getEpisode(c.duty, accepted.episodeId!);
     expect(JSON.stringify(episode)).toContain('2026-12-04T14:05:00');
   });

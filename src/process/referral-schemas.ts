@@ -149,15 +149,6 @@ export const WrittenConfirmation = z
   .meta({ id: 'ReferralWrittenConfirmation' });
 export type WrittenConfirmation = z.output<typeof WrittenConfirmation>;
 
-export const AcceptReferral = z
-  .strictObject({
-    personId: Uuid.optional().meta({ description: "Your agency's existing entry for the child. Leave out to create one from the identity the referral carries." }),
-    allocatedWorkerId: Uuid.optional(),
-    team: Text.trim().max(200).optional(),
-  })
-  .meta({ id: 'AcceptReferral' });
-export type AcceptReferral = z.output<typeof AcceptReferral>;
-
 export const AcknowledgeReferral = z
   .strictObject({ occurredAt: Instant.optional().meta({ description: 'When the referrer was sent the acknowledgement; now if left out.' }) })
   .meta({ id: 'AcknowledgeReferral' });
@@ -197,14 +188,28 @@ const Step = z.object({
   overdue: z.boolean(),
 });
 
+const IdentityAddress = z.object({ line1: z.string(), line2: z.string().nullable(), town: z.string().nullable(), postcode: z.string().nullable() });
+const IdentityName = z.object({ use: z.string(), givenNames: z.string(), familyName: z.string() });
+
+/** An adult the referrer's agency records around the child (10.10: who has parental responsibility, the primary carer). */
+export const ReferralRelative = z.object({
+  relationship: z.string().meta({ description: "What the adult is to the child: parent, parental_responsibility or primary_carer." }),
+  names: z.array(IdentityName),
+  dateOfBirth: z.string().nullable(),
+  sex: z.string(),
+  addresses: z.array(IdentityAddress).meta({ description: 'Only when the share decision included addresses.' }),
+}).meta({ id: 'ReferralRelative' });
+export type ReferralRelative = z.infer<typeof ReferralRelative>;
+
 const Identity = z.object({
   kind: z.string(),
-  names: z.array(z.object({ use: z.string(), givenNames: z.string(), familyName: z.string() })),
+  names: z.array(IdentityName),
   dateOfBirth: z.string().nullable(),
   expectedDateOfDelivery: z.string().nullable(),
   sex: z.string(),
   nhsNumber: z.string().nullable(),
-  addresses: z.array(z.object({ line1: z.string(), line2: z.string().nullable(), town: z.string().nullable(), postcode: z.string().nullable() })),
+  addresses: z.array(IdentityAddress),
+  relatives: z.array(ReferralRelative).optional().meta({ description: "The child's parents and carers as the referrer's agency records them: the receiving agency finds or adds them with the child." }),
 }).meta({ id: 'ReferralSubject', description: 'The identity the referral carries: enough to find or create the child in the receiving index.' });
 export type ReferralSubject = z.infer<typeof Identity>;
 

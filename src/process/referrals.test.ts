@@ -12,7 +12,8 @@ import { NewShareDecision } from '../sharing/schemas.ts';
 import { makeDecision } from '../sharing/sharing.ts';
 import { getEpisode } from './episodes.ts';
 import { NewReferral } from './referral-schemas.ts';
-import { acceptReferral, acknowledgeReferral, confirmInWriting, decideReferral, getReferral, listIncomingReferrals, listOutgoingReferrals, makeReferral } from './referrals.ts';
+import { acceptReferral } from './referral-acceptance.ts';
+import { acknowledgeReferral, confirmInWriting, decideReferral, getReferral, listIncomingReferrals, listOutgoingReferrals, makeReferral } from './referrals.ts';
 
 const problemOf = (p: Promise<unknown>): Promise<{ status: number; detail: string; errors: { pointer: string; detail: string }[] }> =>
   p.then(() => { throw new Error('expected a problem'); }, (e: { status: number; detail: string; errors: { pointer: string; detail: string }[] }) => e);
@@ -122,7 +123,7 @@ describe('referrals to children’s social care and the police', () => {
 
     // Tuesday 7 April, 09:00: the duty social worker accepts the referral, creating Jack's entry in their own index.
     c.clock.set('2026-04-07T08:00:00Z');
-    const accepted = await acceptReferral(c.duty, sent.id, {});
+    const accepted = await acceptReferral(c.duty, sent.id, { personId: 'new' });
     expect(accepted).toMatchObject({ handling: 'accepted', progress: 'awaiting_acknowledgement' });
     const ownJack = await getPerson(c.duty, accepted.receivedPersonId!);
     expect(ownJack).toMatchObject({ agencyId: c.csc, access: 'own', names: [{ givenNames: 'Jack', familyName: 'Carver' }], dateOfBirth: '2019-04-22', nhsNumber: '9434765919', sex: 'male' });
@@ -172,7 +173,7 @@ describe('referrals to children’s social care and the police', () => {
     const c = await cast();
     const first = await refer(c, { channel: 'written' });
     c.clock.set('2026-04-02T12:00:00Z');
-    const accepted = await acceptReferral(c.duty, first.id, { allocatedWorkerId: c.allocated.actor.practitionerId, team: 'Assessment' });
+    const accepted = await acceptReferral(c.duty, first.id, { personId: 'new', allocatedWorkerId: c.allocated.actor.practitionerId, team: 'Assessment' });
     await acknowledgeReferral(c.allocated, first.id, {});
     await decideReferral(c.manager, first.id, { outcome: 'assessment', reasons: 'Jack may be a child in need' });
     const episodeId = accepted.episodeId!;
@@ -233,7 +234,7 @@ describe('referrals to children’s social care and the police', () => {
     const [queued] = await listIncomingReferrals(c.officer, { status: 'open' });
     expect(queued).toMatchObject({ id: sent.id, toAgencyName: 'Northshire Police', handling: 'received', sharedRecordIds: [c.hungry.id] });
     expect(keysAndDues(queued!.steps)).toEqual([['acknowledgement', '2026-04-07'], ['referral_decision', '2026-04-07']]);
-    await expect(acceptReferral(c.officer, sent.id, {})).rejects.toMatchObject({ status: 409 });
+    await expect(acceptReferral(c.officer, sent.id, { personId: 'new' })).rejects.toMatchObject({ status: 409 });
     c.clock.set('2026-04-02T11:00:00Z');
     await acknowledgeReferral(c.officer, sent.id, {});
     const wrong = await problemOf(decideReferral(c.officer, sent.id, { outcome: 'assessment', reasons: 'x' }));
@@ -280,7 +281,7 @@ describe('referrals to children’s social care and the police', () => {
     // Anyone outside children's social care, including the school that knows Jack, cannot see it.
     await expect(getReferral(c.teacher, recorded.id)).rejects.toMatchObject({ status: 404 });
 
-    const accepted = await acceptReferral(c.duty, recorded.id, {});
+    const accepted = await acceptReferral(c.duty, recorded.id, { personId: 'new' });
     expect((await getPerson(c.duty, accepted.receivedPersonId!)).addresses).toEqual([expect.objectContaining({ line1: '5 Ashdown Road' })]);
     c.clock.set('2026-04-02T15:00:00Z');
     const decided = await decideReferral(c.manager, recorded.id, { outcome: 'assessment', reasons: 'Young children left alone: assess' });
@@ -344,10 +345,11 @@ describe('referrals to children’s social care and the police', () => {
     await expect(confirmInWriting(c.duty, once.id, {})).rejects.toMatchObject({ status: 403 });
     // Children's social care acknowledges on the child's episode, so it accepts first.
     await expect(acknowledgeReferral(c.duty, once.id, {})).rejects.toMatchObject({ status: 409 });
-    const a = await acceptReferral(c.duty, once.id, {});
-    const b = await acceptReferral(c.duty, once.id, {});
+    const a = await acceptReferral(c.duty, once.id, { personId: 'new' });
+    const b = await acceptReferral(c.duty, once.id, { personId: 'new' });
     expect(b.episodeId).toBe(a.episodeId);
     expect((await t.db().query('SELECT 1 FROM episode')).rowCount).toBe(1);
-    expect((await t.db().query('SELECT 1 FROM person WHERE agency_id = $1', [c.csc])).rowCount).toBe(1);
+    // One entry for Jack, and one for his mother, whom the referral names as holding parental responsibility.
+    expect((await t.db().query("SELECT kind FROM person WHERE agency_id = $1 ORDER BY kind", [c.csc])).rows).toEqual([{ kind: 'adult' }, { kind: 'child' }]);
   });
 });

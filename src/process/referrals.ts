@@ -13,10 +13,9 @@ import { compareKeys, keysetPage, sortedPage, sqlKeyTime, type Page, type PageRe
 import { notifyAgency, notifyPractitioners, type Notice } from '../sharing/notify.ts';
 import { makeDecisionInTx } from '../sharing/sharing.ts';
 import { isOverdue, reduce, type Action, type AssessmentModel, type ProcessSettings, type ReferralOutcome as EngineOutcome, type StepKey } from './engine.ts';
-import { openEpisode, recordEpisodeAction } from './episodes.ts';
-import { pointToPreviousHistory } from './previous-history.ts';
+import { recordEpisodeAction } from './episodes.ts';
 import type {
-  AcceptReferral, AcknowledgeReferral, DecideReferral, IncomingReferralKey, NewReferral, OutgoingReferralKey, ProfessionalReferral, PublicReferral, Referral, ReferralOutcome, ReferralSubject,
+  AcknowledgeReferral, DecideReferral, IncomingReferralKey, NewReferral, OutgoingReferralKey, ProfessionalReferral, PublicReferral, Referral, ReferralOutcome, ReferralRelative, ReferralSubject,
   WrittenConfirmation,
 } from './referral-schemas.ts';
 
@@ -28,7 +27,8 @@ import type {
  * same transaction. The receiving agency works a queue: it places the child in its own index
  * (an existing entry or a new one from the identity the referral carries) and opens an episode,
  * or, for a child already open to it, routes the referral to the allocated worker (11.2). It
- * acknowledges and decides, and every outcome is fed back to the referrer (12.2).
+ * acknowledges and decides, and every outcome is fed back to the referrer (12.2). Placing the
+ * child (choosing among the entries the agency already holds) is in referral-acceptance.ts.
  *
  * Due dates come from the process engine (engine.ts) folding the referral's own facts, so a
  * referral and the episode it opens show the same dates.
@@ -47,7 +47,7 @@ type ReceivingType = (typeof RECEIVING_TYPES)[number];
 
 const FUTURE_TOLERANCE_MS = 5 * 60_000;
 
-type Handling = 'received' | 'accepted' | 'routed';
+export type Handling = 'received' | 'accepted' | 'routed';
 
 interface StoredOtherChild {
   personId: string | null;
@@ -63,7 +63,7 @@ interface StoredContent {
   familyToBeTold: { what: string; byWhom: string; when: string } | null;
 }
 
-interface ReferralRow {
+export interface ReferralRow {
   id: string;
   from_public: boolean;
   from_agency_id: string | null;
@@ -110,7 +110,7 @@ const SELECT_REFERRAL = `
     LEFT JOIN practitioner rp ON rp.id = r.referred_by
     LEFT JOIN practitioner dp ON dp.id = r.decided_by`;
 
-const json = <T>(v: T | string): T => (typeof v === 'string' ? (JSON.parse(v) as T) : v);
+export const json = <T>(v: T | string): T => (typeof v === 'string' ? (JSON.parse(v) as T) : v);
 
 const doesCasework = (ctx: ActorContext): boolean => ctx.actor.roles.some((r) => CASEWORK_ROLES.includes(r));
 
@@ -133,7 +133,7 @@ async function loadRow(tx: Queryable, id: string, lock = false): Promise<Referra
 }
 
 /** A referral the actor may see, and from which side; anything else is answered as not found. */
-async function referralInReach(ctx: ActorContext, tx: Tx, id: string, action: string, lock = false): Promise<{ r: ReferralRow; side: Side }> {
+export async function referralInReach(ctx: ActorContext, tx: Tx, id: string, action: string, lock = false): Promise<{ r: ReferralRow; side: Side }> {
   const r = await loadRow(tx, id, lock);
   if (!r) throw refuse('referral', { action, entityType: 'referral', entityId: id, outcome: 'not_found' });
   const side = sideOf(ctx, r);
@@ -142,7 +142,7 @@ async function referralInReach(ctx: ActorContext, tx: Tx, id: string, action: st
 }
 
 /** Only the receiving agency handles a referral; the referrer is told so plainly. */
-function receivingOnly(ctx: ActorContext, side: Side, r: ReferralRow, action: string, what: string): void {
+export function receivingOnly(ctx: ActorContext, side: Side, r: ReferralRow, action: string, what: string): void {
   if (side === 'incoming') return;
   throw refuse('referral', { action, entityType: 'referral', entityId: r.id, personId: auditPersonId(side, r) }, forbidden(`Only the agency the referral was made to can ${what}.`));
 }
@@ -262,13 +262,33 @@ async function describe(tx: Tx, personId: string, includeAddress: boolean): Prom
     kind: p.kind, names: names.rows.map((n) => ({ use: n.use, givenNames: n.given_names, familyName: n.family_name })),
     dateOfBirth: p.date_of_birth, expectedDateOfDelivery: p.expected_date_of_delivery, sex: p.sex, nhsNumber: p.nhs_number,
     addresses: addresses.map((a) => ({ line1: a.line1, line2: a.line2, town: a.town, postcode: a.postcode })),
+    relatives: p.kind === 'adult' ? [] : await describeRelatives(tx, personId, includeAddress),
   };
 }
+
+/** What a referral carries of the child's parents and carers (10.10), so the receiving agency can find or add them. */
+async function describeRelatives(tx: Tx, childId: string, includeAddress: boolean): Promise<ReferralRelative[]> {
+  const { rows } = await tx.query<{ related_person_id: string; type: string; date_of_birth: string | null; sex: string }>(
+    `SELECT r.related_person_id, r.type, a.date_of_birth::text AS date_of_birth, a.sex FROM relationship r JOIN person a ON a.id = r.related_person_id
+      WHERE r.person_id = $1 AND r.type = ANY($2::text[]) AND a.kind = 'adult' AND (r.valid_to IS NULL OR r.valid_to >= current_date) ORDER BY r.created_at, r.id`,
+    [childId, RELATIVE_TYPES]);
+  const out: ReferralRelative[] = [];
+  for (const r of rows) {
+    if (out.length >= 6) break;
+    const { names, addresses } = await describe(tx, r.related_person_id, includeAddress);
+    out.push({ relationship: r.type, names, dateOfBirth: r.date_of_birth, sex: r.sex, addresses });
+  }
+  return out;
+}
+
+/** The relationships to adults a referral carries: who has parental responsibility, and the primary carer (10.10). */
+const RELATIVE_TYPES = ['parent', 'parental_responsibility', 'primary_carer'] as const;
 
 const fromDescription = (p: NewPersonParsed): ReferralSubject => ({
   kind: p.kind, names: p.names.map((n) => ({ use: n.use, givenNames: n.givenNames, familyName: n.familyName })),
   dateOfBirth: p.dateOfBirth ?? null, expectedDateOfDelivery: p.expectedDateOfDelivery ?? null, sex: p.sex, nhsNumber: p.nhsNumber ?? null,
   addresses: p.addresses.map((a) => ({ line1: a.line1, line2: a.line2 ?? null, town: a.town ?? null, postcode: a.postcode ?? null })),
+  relatives: [],
 });
 
 function whenProblem(ctx: ActorContext, at: string | undefined, pointer: string, notBefore?: string): FieldProblem | undefined {
@@ -279,7 +299,7 @@ function whenProblem(ctx: ActorContext, at: string | undefined, pointer: string,
 }
 
 /** The open episode, in the receiving agency, of any of these entries or an entry linked to them as the same person. */
-async function openEpisodeFor(tx: Queryable, agencyId: string, personIds: readonly string[]): Promise<{ id: string; child_person_id: string; allocated_worker_id: string | null } | undefined> {
+export async function openEpisodeFor(tx: Queryable, agencyId: string, personIds: readonly string[]): Promise<{ id: string; child_person_id: string; allocated_worker_id: string | null } | undefined> {
   if (personIds.length === 0) return undefined;
   return (await tx.query<{ id: string; child_person_id: string; allocated_worker_id: string | null }>(
     `SELECT e.id, e.child_person_id, e.allocated_worker_id FROM episode e
@@ -292,7 +312,7 @@ async function openEpisodeFor(tx: Queryable, agencyId: string, personIds: readon
 }
 
 /** Tells the allocated worker of a child already open that a referral about them has arrived (11.2). */
-async function notifyRouted(tx: Tx, referralId: string, toAgencyId: string, workerId: string | null, urgent: boolean, at: Date): Promise<void> {
+export async function notifyRouted(tx: Tx, referralId: string, toAgencyId: string, workerId: string | null, urgent: boolean, at: Date): Promise<void> {
   const notice: Notice = {
     kind: 'referral.routed', entityType: 'referral', entityId: referralId,
     message: `${urgent ? 'Urgent: a' : 'A'} new referral has arrived about a child already open to you (11.2).`,
@@ -504,116 +524,13 @@ export async function confirmInWriting(ctx: ActorContext, id: string, input: Wri
 // ---------------------------------------------------------------------------------------------
 // Receiving: placing the child in the receiving index, acknowledging and deciding
 
-/** Creates the receiving agency's own entry from the identity the referral carries. */
-async function createEntry(ctx: ActorContext, tx: Tx, s: ReferralSubject): Promise<string> {
-  const id = newId();
-  await tx.query(
-    `INSERT INTO person (id, agency_id, kind, date_of_birth, expected_date_of_delivery, sex, nhs_number, created_by, created_at)
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
-    [id, ctx.actor.agencyId, s.kind, s.dateOfBirth, s.expectedDateOfDelivery, s.sex, s.nhsNumber, ctx.actor.practitionerId, ctx.clock.now().toISOString()]);
-  for (const [i, n] of s.names.entries()) {
-    await tx.query('INSERT INTO person_name (id, person_id, use, given_names, family_name, position) VALUES ($1,$2,$3,$4,$5,$6)', [newId(), id, n.use, n.givenNames, n.familyName, i]);
-  }
-  for (const [i, a] of s.addresses.entries()) {
-    await tx.query('INSERT INTO person_address (id, person_id, line1, line2, town, postcode, position) VALUES ($1,$2,$3,$4,$5,$6,$7)', [newId(), id, a.line1, a.line2, a.town, a.postcode, i]);
-  }
-  await audit(ctx, tx, { action: 'person.create', outcome: 'success', entityType: 'person', entityId: id, personId: id, detail: { fromReferral: true } });
-  return id;
-}
-
-/** Records that the referrer's entry and the receiving agency's entry are the same child, unless already linked. */
-async function linkSamePerson(ctx: ActorContext, tx: Tx, a: string, b: string): Promise<void> {
-  if (a === b) return;
-  const linked = (await tx.query(
-    'SELECT 1 FROM person_link WHERE unlinked_at IS NULL AND ((person_id = $1 AND other_person_id = $2) OR (person_id = $2 AND other_person_id = $1))', [a, b])).rowCount > 0;
-  if (linked) return;
-  await tx.query('INSERT INTO person_link (id, person_id, other_person_id, decided_by, decided_at, reason) VALUES ($1,$2,$3,$4,$5,$6)', [
-    newId(), b, a, ctx.actor.practitionerId, ctx.clock.now().toISOString(), 'The child of a referral accepted into this agency\'s index']);
-}
-
-const referralKey = (id: string, step: string): string => `referral:${id}${step ? `:${step}` : ''}`;
-
-type Placement =
-  | { kind: 'done' }
-  | { kind: 'open'; personId: string; madeAt: string; channel: ReferralRow['channel']; allocatedWorkerId: string | undefined; team: string | undefined };
-
-/**
- * Accepts a referral to children's social care: the child is placed in the agency's own index
- * (the entry named, or a new one from the referral's identity) and an episode is opened with the
- * referral's received time and channel. A child already open goes to the allocated worker instead.
- */
-export async function acceptReferral(ctx: ActorContext, id: string, input: AcceptReferral): Promise<Referral> {
-  const placement = await command(ctx, async (tx): Promise<Placement> => {
-    const action = 'referral.accept';
-    const { r, side } = await referralInReach(ctx, tx, id, action, true);
-    receivingOnly(ctx, side, r, action, 'accept it');
-    if (r.to_agency_type !== 'childrens_social_care') {
-      throw conflict("A referral to the police is acknowledged and decided in the queue: episodes are for children's social care.");
-    }
-    if (r.handling !== 'received') return { kind: 'done' };
-    if (r.decided_at) throw conflict('This referral has already been decided.');
-    if (r.received_person_id && input.personId && input.personId !== r.received_person_id) {
-      throw conflict("This referral has already been placed with another entry in your agency's index.");
-    }
-    const problems: FieldProblem[] = [];
-    if (input.allocatedWorkerId) {
-      const w = (await tx.query('SELECT 1 FROM practitioner WHERE id = $1 AND agency_id = $2 AND active', [input.allocatedWorkerId, ctx.actor.agencyId])).rowCount;
-      if (!w) problems.push({ pointer: '/allocatedWorkerId', detail: 'No active practitioner in your agency with that identifier' });
-    }
-    let personId = r.received_person_id;
-    if (!personId && input.personId) {
-      const p = (await tx.query<{ agency_id: string; kind: string }>('SELECT agency_id, kind FROM person WHERE id = $1', [input.personId])).rows[0];
-      if (!p || p.agency_id !== ctx.actor.agencyId) {
-        throw refuse('person', { action, entityType: 'person', entityId: input.personId },
-          invalid('The referral cannot be accepted yet.', [{ pointer: '/personId', detail: "No child with that identifier in your agency's index" }, ...problems]));
-      }
-      if (p.kind === 'adult') problems.push({ pointer: '/personId', detail: 'This person is recorded as an adult' });
-    }
-    if (problems.length) throw invalid('The referral cannot be accepted yet.', problems);
-    // An episode this referral already opened (an earlier attempt stopped short) is finished, not routed to.
-    const opened = personId !== null && (await tx.query(
-      'SELECT 1 FROM episode e JOIN episode_action a ON a.episode_id = e.id AND a.seq = 1 WHERE e.child_person_id = $1 AND a.idempotency_key = $2',
-      [personId, referralKey(id, '')])).rowCount > 0;
-    const candidates = [personId ?? input.personId, r.child_person_id].filter((x): x is string => typeof x === 'string');
-    const open = opened ? undefined : await openEpisodeFor(tx, ctx.actor.agencyId, candidates);
-    if (open) {
-      // Already open to this agency: recorded against that episode, for the allocated worker (11.2, 12.3).
-      if (r.child_person_id) await linkSamePerson(ctx, tx, r.child_person_id, open.child_person_id);
-      await tx.query(`UPDATE referral SET handling = 'routed', received_person_id = $2, episode_id = $3, routed_to = $4 WHERE id = $1`, [id, open.child_person_id, open.id, open.allocated_worker_id]);
-      await notifyRouted(tx, id, ctx.actor.agencyId, open.allocated_worker_id, r.urgent, ctx.clock.now());
-      await pointToPreviousHistory(tx, ctx.actor.agencyId, open.child_person_id, open.allocated_worker_id ? { practitionerIds: [open.allocated_worker_id] } : 'agency', ctx.clock.now());
-      await audit(ctx, tx, { action: 'referral.route', outcome: 'success', entityType: 'referral', entityId: id, personId: open.child_person_id, detail: { episodeId: open.id } });
-      return { kind: 'done' };
-    }
-    if (!personId) {
-      personId = input.personId ?? await createEntry(ctx, tx, json(r.subject));
-      if (r.child_person_id) await linkSamePerson(ctx, tx, r.child_person_id, personId);
-      await tx.query('UPDATE referral SET received_person_id = $2 WHERE id = $1', [id, personId]);
-      await audit(ctx, tx, { action: 'referral.place', outcome: 'success', entityType: 'referral', entityId: id, personId });
-    }
-    return { kind: 'open', personId, madeAt: r.made_at, channel: r.channel, allocatedWorkerId: input.allocatedWorkerId, team: input.team };
-  });
-  if (placement.kind === 'open') {
-    const episode = await openEpisode(ctx, {
-      idempotencyKey: referralKey(id, ''), childPersonId: placement.personId, receivedAt: placement.madeAt, channel: placement.channel,
-      allocatedWorkerId: placement.allocatedWorkerId, team: placement.team,
-    });
-    await command(ctx, async (tx) => {
-      await tx.query(`UPDATE referral SET handling = 'accepted', episode_id = $2, accepted_by = $3, accepted_at = $4 WHERE id = $1 AND handling = 'received'`,
-        [id, episode.id, ctx.actor.practitionerId, ctx.clock.now().toISOString()]);
-      const history = await pointToPreviousHistory(tx, ctx.actor.agencyId, placement.personId, { practitionerIds: [placement.allocatedWorkerId ?? ctx.actor.practitionerId] }, ctx.clock.now());
-      await audit(ctx, tx, { action: 'referral.accept', outcome: 'success', entityType: 'referral', entityId: id, personId: placement.personId, detail: { episodeId: episode.id, previousPlansAround: history } });
-    });
-    await syncWrittenConfirmation(ctx, id, ctx.clock.now().toISOString());
-  }
-  return getReferral(ctx, id);
-}
+export const referralKey = (id: string, step: string): string => `referral:${id}${step ? `:${step}` : ''}`;
 
 /**
  * A written confirmation the referrer sent is recorded on the episode the referral opened, before
  * the receiving agency's next action there (the referrer cannot act on another agency's episode).
  */
-async function syncWrittenConfirmation(ctx: ActorContext, id: string, before: string): Promise<void> {
+export async function syncWrittenConfirmation(ctx: ActorContext, id: string, before: string): Promise<void> {
   const row = (await ctx.db.query<{ episode_id: string | null; handling: Handling; confirmed_in_writing_at: string | null; stage: string | null; last_at: string | null; has_it: boolean }>(
     `SELECT r.episode_id, r.handling, r.confirmed_in_writing_at, e.stage,
             (SELECT max(occurred_at) FROM episode_action a WHERE a.episode_id = r.episode_id) AS last_at,

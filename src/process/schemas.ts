@@ -129,3 +129,11 @@ export const DueStepQuery = z.strictObject({
   overdueOnly: z.enum(['true', 'false'], { error: "Use 'true' or 'false'" }).optional(),
   ...pageQuery('due-steps', DueStepKey),
 });
+
+export const AllocateEpisode = z
+  .strictObject({
+    allocatedWorkerId: Uuid.meta({ description: 'An active practitioner of your agency: the social worker who holds the case.' }),
+    team: Text.trim().max(200).optional().meta({ description: 'The team holding the case; left as it was when not given.' }),
+  })
+  .meta({ id: 'AllocateEpisode' });
+export type AllocateEpisode = z.output<typeof AllocateEpisode>;

@@ -15,6 +15,7 @@ import { noticesView, registerLegalPages } from './pages/legal.ts';
 import { registerMonitoringPages } from './pages/monitoring.ts';
 import { registerPeoplePages } from './pages/people.ts';
 import { registerProcessPages } from './pages/process.ts';
+import { registerAllocationPages } from './pages/allocation.ts';
 import { registerRecordPages } from './pages/records.ts';
 import { registerReferralPages } from './pages/referrals.ts';
 import { registerRequestPages } from './pages/requests.ts';
@@ -162,6 +163,7 @@ export async function webPlugin(app: FastifyInstance, opts: WebOptions & { notFo
     registerReferralPages(web);
     registerProcessPages(web);
     registerMonitoringPages(web);
+    registerAllocationPages(web);
     registerAdminPages(web);
   }, {});
 }

@@ -59,6 +59,7 @@ const BANNERS: Record<string, string> = {
   'alert-acknowledged': 'The alert has been acknowledged.',
   'notification-read': 'The notification has been marked as read.',
   'action-recorded': 'The action has been recorded.',
+  'episode-allocated': 'The episode has been allocated. The social worker is told of any earlier child protection plans.',
   'match-recorded': 'Your decision about the possible same person has been recorded.',
   'agency-updated': 'The agency has been updated.',
   'link-request-answered': 'Your answer to the link request has been recorded.',
@@ -185,6 +186,8 @@ export function notificationHref(n: { kind: string; entityType: string; entityId
     case 'closure_notice': return `/closure-notices/${n.entityId}`;
     case 'monitoring_arrangement': return `/monitoring/${n.entityId}`;
     case 'monitoring_alert': return `/monitoring-alerts/${n.entityId}`;
+    // e.g. earlier child protection plans found around a child: their page shows them.
+    case 'person': return `/people/${n.entityId}`;
     default: return '/tasks';
   }
 }

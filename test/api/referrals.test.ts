@@ -87,7 +87,7 @@ describe('referrals over the API', () => {
     expect(queue.body.items[0].steps.map((s: { key: string; due: string; overdue: boolean }) => [s.key, s.due, s.overdue])).toEqual([['acknowledgement', '2026-04-07', false], ['referral_decision', '2026-04-07', false]]);
 
     w.clock.set('2026-04-07T08:00:00Z');
-    const accepted = await w.api.duty.post(`/referrals/${made.body.id}/acceptance`, {});
+    const accepted = await w.api.duty.post(`/referrals/${made.body.id}/acceptance`, { personId: 'new' });
     expect(accepted).toMatchObject({ status: 200, body: { handling: 'accepted' } });
     const episode = await w.api.duty.get(`/episodes/${accepted.body.episodeId}`);
     expect(episode.body.actions.map((a: { type: string }) => a.type)).toEqual(['referral_received']);

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { ChildSummary } from '../../people/child-summary.ts';
 import { getEpisode, listDueStepsPage, listEpisodesPage, openEpisode, openTransferredEpisode, recordEpisodeAction } from '../../process/episodes.ts';
-import { DueStepQuery, EpisodeListQuery, EpisodeSummary, OpenEpisode, RecordAction } from '../../process/schemas.ts';
+import { allocateEpisode } from '../../process/allocation.ts';
+import { AllocateEpisode, DueStepQuery, EpisodeListQuery, EpisodeSummary, OpenEpisode, RecordAction } from '../../process/schemas.ts';
 import { page, pageRequest } from '../../shared/pagination.ts';
 import { Instant, Text, Uuid } from '../../shared/schemas.ts';
 import { IdParams, type Api } from '../route.ts';
@@ -51,9 +52,19 @@ export function registerProcessRoutes(api: Api): void {
   api.route({
     method: 'POST', url: '/episodes', tag: 'Process', operationId: 'openEpisode',
     summary: 'Open an episode',
-    description: "Open a child's episode with children's social care from a referral received, for a child in your agency's index. Only children's social care (403). A retry with the same idempotency key returns the episode already opened.",
+    description: "Open a child's episode with children's social care from a referral received, for a child in your agency's index. Only children's social care (403). A retry with the same idempotency key returns the episode already opened. "
+      + "The allocated worker, if any, and your agency's team managers are told of earlier child protection plans of the child or the adults around them.",
     body: OpenEpisode, response: Episode,
     handler: ({ ctx, body }) => openEpisode(ctx, body),
+  });
+  api.route({
+    method: 'PUT', url: '/episodes/{id}/allocation', tag: 'Process', operationId: 'allocateEpisode',
+    summary: 'Allocate an episode',
+    description: "Allocate an open episode to a social worker (and a team). When the allocated worker changes, they and your agency's team managers are told of earlier child "
+      + 'protection plans of the child or the adults around them (a notification with nothing personal in it, linking to the child). Only children\'s social care (403); '
+      + '`allocatedWorkerId` must be an active practitioner of your agency (422); a closed episode is not allocated (409).',
+    params: IdParams, body: AllocateEpisode, response: EpisodeSummary,
+    handler: ({ ctx, params, body }) => allocateEpisode(ctx, params.id, body),
   });
   api.route({
     method: 'GET', url: '/episodes', tag: 'Process', operationId: 'listEpisodes',

@@ -1,8 +1,10 @@
+import { acceptReferral, referralCandidates } from '../../process/referral-acceptance.ts';
+import { AcceptReferral, ReferralCandidates } from '../../process/referral-acceptance.schemas.ts';
 import {
-  acceptReferral, acknowledgeReferral, confirmInWriting, decideReferral, getReferral, listIncomingReferralsPage, listOutgoingReferralsPage, makeReferral,
+  acknowledgeReferral, confirmInWriting, decideReferral, getReferral, listIncomingReferralsPage, listOutgoingReferralsPage, makeReferral,
 } from '../../process/referrals.ts';
 import {
-  AcceptReferral, AcknowledgeReferral, DecideReferral, NewReferral, OutgoingReferralQuery, Referral, ReferralQueueQuery, WrittenConfirmation,
+  AcknowledgeReferral, DecideReferral, NewReferral, OutgoingReferralQuery, Referral, ReferralQueueQuery, WrittenConfirmation,
 } from '../../process/referral-schemas.ts';
 import { page, pageRequest } from '../../shared/pagination.ts';
 import { IdParams, type Api } from '../route.ts';
@@ -53,11 +55,23 @@ export function registerReferralRoutes(api: Api): void {
     handler: ({ ctx, params, body }) => confirmInWriting(ctx, params.id, body),
   });
   api.route({
+    method: 'GET', url: '/referrals/{id}/candidates', tag: 'Referrals', operationId: 'listReferralCandidates',
+    summary: "List the entries that may be a referral's child",
+    description: "Before accepting: the entries in your own agency's index that may be the referred child (never another agency's), most likely first, each with the "
+      + "matcher's explanation in words and its confidence; an unborn entry is found by the mother and the expected date of delivery, and an entry already linked to the "
+      + "referrer's as the same child comes first. Empty once the referral is placed (`placed` names the entry). Only children's social care the referral was made to (403 for the referrer; 409 for the police).",
+    params: IdParams, response: ReferralCandidates,
+    handler: ({ ctx, params }) => referralCandidates(ctx, params.id),
+  });
+  api.route({
     method: 'POST', url: '/referrals/{id}/acceptance', tag: 'Referrals', status: 200, operationId: 'acceptReferral',
     summary: 'Accept a referral',
-    description: "Children's social care places the child in its own index (a new entry, or `personId` of an existing child — not an adult) and opens an episode; a child "
-      + 'already open goes to the allocated worker (11.2). Only the agency referred to (403); not a referral to the police, and not one already placed with another entry (409). '
-      + '`allocatedWorkerId` must be an active practitioner of your agency.',
+    description: "Children's social care places the child in its own index and opens an episode: `personId` is the entry chosen from GET /referrals/{id}/candidates "
+      + "(a child or unborn child in your index — not an adult; another agency's entry is answered as missing), or `new` when none of them is the child: a new entry is made "
+      + 'with the address and the parents or carers the referral carries (found in your index when the matcher is confident, otherwise added). A born baby may be placed with the '
+      + 'pre-birth (unborn) entry; the birth itself is recorded with POST /births. The allocated worker becomes the lead worker when the child has none; they and the team managers are told of earlier child '
+      + 'protection plans of the child or the adults around them. A child already open goes to the allocated worker (11.2). Only the agency referred to (403); not a referral '
+      + 'to the police, and not one already placed with another entry (409). `allocatedWorkerId` must be an active practitioner of your agency.',
     params: IdParams, body: AcceptReferral, response: Referral,
     handler: ({ ctx, params, body }) => acceptReferral(ctx, params.id, body),
   });

@@ -6,6 +6,7 @@ import { createPerson, getPerson, searchPeople } from '../../people/people.ts';
 import { NewPerson, PersonSearch, type Person } from '../../people/schemas.ts';
 import { listIncomingReferrals, listOutgoingReferrals } from '../../process/referrals.ts';
 import { listDueSteps } from '../../process/episodes.ts';
+import { previousProtectionHistory } from '../../process/previous-history.ts';
 import { listDecisions } from '../../sharing/sharing.ts';
 import { childFlags } from '../../flags/flags.ts';
 import { candidatesFor, searchCandidates } from '../../matching/candidates.ts';
@@ -16,6 +17,7 @@ import { fieldProblems, notFound, Problem } from '../../shared/errors.ts';
 import { calendarDate, dateParts, FormErrors, formOf, opt, parseForm, str, validationProblem, type FormBody } from '../forms.ts';
 import { answerRow, findFormDraft, startFormDraft, submitOnce, type FormDraft } from '../drafts.ts';
 import { peopleSharedWith } from '../session-info.ts';
+import { earlierPlanRows } from '../earlier-plans.ts';
 import { personName, ukDate } from '../view.ts';
 import { safely, type Web } from '../web.ts';
 
@@ -202,9 +204,12 @@ export function registerPeoplePages(web: Web): void {
     const flags = (await optional(request, () => childFlags(ctx, person.id)))?.flags.filter((f) => f.status === 'active');
     const found: Candidates | undefined = own ? await optional(request, () => candidatesFor(ctx, person.id)) : undefined;
     const safety = own && person.kind !== 'adult' ? await safely(() => childSafetyCounts(ctx, person.id)) : undefined;
+    // Issue 17: earlier child protection plans, for children's social care's casework staff.
+    const me = await web.me(request);
+    const earlier = own && me?.agencyType === 'childrens_social_care' ? await earlierPlanRows(ctx, await safely(() => previousProtectionHistory(ctx, person.id)), me.agencyName) : undefined;
     return web.render(request, reply, 'people/person.njk', {
       pageTitle: 'A person’s page', person, own, name: personName(person), related, involved, consents, decisions, referrals: [...(outgoing ?? []), ...(incoming ?? [])], episodes,
-      flags, safety, candidates: found?.candidates ?? [], matchNotice: found?.notice ?? ASK_YOUR_LEAD, errors: {}, errorList: [],
+      flags, safety, earlier, candidates: found?.candidates ?? [], matchNotice: found?.notice ?? ASK_YOUR_LEAD, errors: {}, errorList: [],
     });
   });
 

@@ -7,6 +7,7 @@ import { getEpisode, listDueSteps, recordEpisodeAction, type EpisodeView } from 
 import { listMonitorCandidates } from '../../process/monitoring.ts';
 import { listIncomingReferrals } from '../../process/referrals.ts';
 import { episodeSafetySummary } from '../../process/safe-closure.ts';
+import { episodePreviousHistory } from '../../process/previous-history.ts';
 import { CP_CATEGORIES, RecordAction } from '../../process/schemas.ts';
 import { getPerson } from '../../people/people.ts';
 import type { ActorContext } from '../../shared/context.ts';
@@ -15,6 +16,7 @@ import { answerRow, findFormDraft, startFormDraft, submitOnce, type FormDraft } 
 import { calendarDate, dateParts, FormErrors, formOf, list, londonInstant, nowTime, str, todayParts, validationProblem, type FormBody } from '../forms.ts';
 import { personName, ukDate, ukDateTime, words } from '../view.ts';
 import { aboutEach, withChildren } from '../children.ts';
+import { earlierPlanRows } from '../earlier-plans.ts';
 import { safely, type Web } from '../web.ts';
 import { OUTCOME_TEXT } from './referrals.ts';
 
@@ -338,8 +340,11 @@ export function registerProcessPages(web: Web): void {
     const meetings = await episodeMeetings(ctx, episode.id);
     const safety = await safely(() => episodeSafetySummary(ctx, episode.id));
     const referralId = episode.state.allowed.some((a) => REFERRAL_STEPS.has(a)) ? await referralOf(ctx, episode.id) : undefined;
+    // Issue 17: earlier child protection plans of the child or the adults around them, for whoever holds the case.
+    const earlier = await earlierPlanRows(ctx, await safely(() => episodePreviousHistory(ctx, episode.id)), (await web.me(request))?.agencyName ?? '');
+    const allocatedName = episode.allocatedWorkerId ? ((await safely(() => listAgencyPractitioners(ctx))) ?? []).find((w) => w.id === episode.allocatedWorkerId)?.name : undefined;
     return web.render(request, reply, 'process/episode.njk', {
-      pageTitle: 'A child’s process', episode, child, name: child ? personName(child) : 'The child', meetings, safety,
+      pageTitle: 'A child’s process', episode, child, name: child ? personName(child) : 'The child', meetings, safety, earlier, allocatedName,
       allowed: episode.state.allowed.map((a) => ({
         type: a, text: ACTION_TEXT[a] ?? words(a), recordable: a in ACTION_FORMS,
         href: referralId && REFERRAL_STEPS.has(a) ? `/referrals/${referralId}` : `/episodes/${episode.id}/record/${a}`,

@@ -1,19 +1,23 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { listAgencies, listAgencyPractitioners } from '../../partnership/partnership.ts';
 import { authorityContacts } from '../../flags/contacts.ts';
-import { getPerson, searchPeople } from '../../people/people.ts';
+import { getPerson } from '../../people/people.ts';
+import { previousProtectionHistory } from '../../process/previous-history.ts';
+import { acceptReferral, referralCandidates } from '../../process/referral-acceptance.ts';
+import { AcceptReferral } from '../../process/referral-acceptance.schemas.ts';
 import { getRecord } from '../../records/records.ts';
 import type { AgencyRecord } from '../../records/schemas.ts';
 import {
-  acceptReferral, acknowledgeReferral, confirmInWriting, decideReferral, getReferral, listIncomingReferrals, listOutgoingReferrals, makeReferral,
+  acknowledgeReferral, confirmInWriting, decideReferral, getReferral, listIncomingReferrals, listOutgoingReferrals, makeReferral,
 } from '../../process/referrals.ts';
 import { listMonitorCandidates } from '../../process/monitoring.ts';
-import { AcceptReferral, DecideReferral, NewReferral, REFERRAL_OUTCOMES, WrittenConfirmation } from '../../process/referral-schemas.ts';
+import { DecideReferral, NewReferral, REFERRAL_OUTCOMES, WrittenConfirmation } from '../../process/referral-schemas.ts';
 import { fieldProblems, notFound } from '../../shared/errors.ts';
 import { listDecisions } from '../../sharing/sharing.ts';
 import { answerRow, findFormDraft, startFormDraft, submitOnce, type FormDraft } from '../drafts.ts';
 import { calendarDate, dateParts, FormErrors, formOf, list, londonInstant, opt, parseForm, str, todayParts, validationProblem, yesNo, type FormBody } from '../forms.ts';
-import { personName, ukDateTime } from '../view.ts';
+import { earlierPlanRows } from '../earlier-plans.ts';
+import { childLabel, personName, ukDateTime } from '../view.ts';
 import { safely, type Web } from '../web.ts';
 
 type IdParams = { id: string };
@@ -29,6 +33,8 @@ const REFERRAL_FIELDS: Record<string, string> = {
   '/familyToBeTold/what': 'toldWhat', '/familyToBeTold/byWhom': 'toldByWhom', '/familyToBeTold/when': 'toldWhen', '/familyToBeTold': 'toldWhat',
   '/childPersonId': 'concerns', '/madeAt': 'phoned-day', '/fromRecordIds': 'concerns',
 };
+
+const CONFIDENCE_TEXT: Record<string, string> = { confident: 'very likely the same child', possible: 'possibly the same child', unlikely: 'unlikely to be the same child' };
 
 export const OUTCOME_TEXT: Record<string, string> = {
   assessment: 'An assessment of the child’s needs', other_agency: 'Referral to another agency', advice: 'Advice or information',
@@ -221,20 +227,28 @@ export function registerReferralPages(web: Web): void {
   const referralPage = async (request: FastifyRequest, reply: FastifyReply, id: string, errors?: FormErrors, values: Record<string, unknown> = {}): Promise<FastifyReply> => {
     const ctx = web.ctx(request);
     const referral = await getReferral(ctx, id);
-    let matches: { value: string; text: string }[] = [];
+    const me = await web.me(request);
     let workers: { value: string; text: string }[] = [];
     const receiving = referral.direction === 'incoming';
-    if (receiving && referral.handling === 'received') {
-      const s = referral.subject;
-      const name = s.names.find((n) => n.use === 'usual') ?? s.names[0];
-      const found = s.nhsNumber ? await safely(() => searchPeople(ctx, { nhsNumber: s.nhsNumber! }))
-        : name && s.dateOfBirth ? await safely(() => searchPeople(ctx, { name: `${name.givenNames} ${name.familyName}`.trim(), dateOfBirth: s.dateOfBirth! })) : [];
-      matches = (found ?? []).filter((p) => p.kind !== 'adult').map((p) => ({ value: p.id, text: `${personName(p)}, born ${p.dateOfBirth ?? 'not known'}` }));
+    const needsAccept = receiving && referral.handling === 'received' && me?.agencyType === 'childrens_social_care';
+    // Issue 17: the entries the authority already holds that may be the child, each explained, before anything new is made.
+    const found = needsAccept ? (await safely(() => referralCandidates(ctx, id)))?.candidates ?? [] : [];
+    if (needsAccept) {
       workers = ((await safely(() => listAgencyPractitioners(ctx))) ?? []).filter((p) => p.active && p.roles.includes('social_worker')).map((p) => ({ value: p.id, text: p.name }));
     }
     // The records the referral started from, as this reader may see them (each read is audited).
     const startedFrom = (await Promise.all(referral.fromRecordIds.map((rid) => safely(() => getRecord(ctx, rid))))).filter((r) => !!r);
-    const me = await web.me(request);
+    const placeItems = [
+      ...found.map((c) => ({
+        value: c.personId, text: `${childLabel(c.child)}: ${CONFIDENCE_TEXT[c.confidence]}, ${Math.round(c.probability * 100)}%`,
+        hint: { text: c.linked ? 'Already recorded as the same child as the referrer’s entry.' : `Why: ${c.explanation}.` },
+      })),
+      ...(found.length ? [{ divider: 'or' }] : []),
+      { value: 'new', text: found.length ? 'None of these: add a new entry from the referral' : 'Add a new entry from the referral', hint: { text: 'With the address and the parents or carers the referral names.' } },
+    ];
+    // Earlier plans of the child or the adults around them, once the child is placed in the authority's index.
+    const placed = receiving && referral.receivedPersonId && me?.agencyType === 'childrens_social_care' ? referral.receivedPersonId : undefined;
+    const earlier = placed ? await earlierPlanRows(ctx, await safely(() => previousProtectionHistory(ctx, placed)), me?.agencyName ?? '') : undefined;
     const monitorItems = receiving && referral.episodeId && !referral.decision
       ? [{ value: '', text: 'No agency will monitor the child' }, ...(((await safely(() => listAgencies(ctx))) ?? []).map((a) => ({ value: a.id, text: a.name })))]
       : [];
@@ -243,9 +257,8 @@ export function registerReferralPages(web: Web): void {
       ? [{ value: '', text: 'The monitoring agency’s lead worker for the child' }, ...(((await safely(() => listMonitorCandidates(ctx))) ?? []).map((p) => ({ value: p.id, text: `${p.name}, ${p.agencyName}` })))]
       : [];
     const data = {
-      pageTitle: 'A referral', referral, receiving, monitorPractitionerItems,
-      needsAccept: receiving && referral.handling === 'received' && me?.agencyType === 'childrens_social_care',
-      placeItems: [...matches, { value: 'new', text: 'No: add the child from the referral’s details' }],
+      pageTitle: 'A referral', referral, receiving, needsAccept, placeItems, candidateCount: found.length, earlier, monitorPractitionerItems,
+      placedHref: placed ? `/people/${placed}` : undefined,
       workerItems: [{ value: '', text: 'Not yet allocated' }, ...workers], outcomes: REFERRAL_OUTCOMES.map((o) => ({ value: o, text: OUTCOME_TEXT[o] ?? o })), outcomeText: OUTCOME_TEXT,
       subjectName: personName(referral.subject), values, backLink: '/referrals', monitorItems, startedFrom,
     };
@@ -275,7 +288,7 @@ export function registerReferralPages(web: Web): void {
     const personId = opt(f, 'personId');
     const values = { personId, allocatedWorkerId: opt(f, 'allocatedWorkerId'), team: opt(f, 'team') };
     return onReferralPage(request, reply, { '/personId': 'personId', '/allocatedWorkerId': 'allocatedWorkerId', '/team': 'team' }, 'personId', values, async () => {
-      const input = parseForm(AcceptReferral, { ...values, personId: personId === 'new' ? undefined : personId });
+      const input = parseForm(AcceptReferral, values);
       await acceptReferral(web.ctx(request), request.params.id, input);
       return `/referrals/${request.params.id}?done=referral-accepted`;
     });
