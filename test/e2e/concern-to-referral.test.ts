@@ -2,9 +2,13 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { loadActor } from '../../src/auth/auth.ts';
 import { updateFlagSettings } from '../../src/flags/flags.ts';
+import { addRelationship, createPerson } from '../../src/people/people.ts';
+import { NewPerson } from '../../src/people/schemas.ts';
+import { openEpisode, recordEpisodeAction } from '../../src/process/episodes.ts';
+import { RecordAction } from '../../src/process/schemas.ts';
 import { systemClock } from '../../src/shared/clock.ts';
 import { nowTime, todayParts } from '../../src/web/forms.ts';
-import { ukDateTime } from '../../src/web/view.ts';
+import { ukDate, ukDateTime } from '../../src/web/view.ts';
 import { resetDb, testDb } from '../db.ts';
 import { caseThreeCast } from './cast.ts';
 import { Journey, launchChromium, startApp, type Running } from './harness.ts';
@@ -15,7 +19,10 @@ import { journeySteps } from './steps.ts';
  * designated safeguarding lead; the lead sees it on My tasks with Jack's name, decides to share
  * through the usual journey, then refers from the concern — the form already holds its text —
  * as an immediate risk, seeing the authority's numbers and the 999 guidance, with the clock set
- * at her phone call. axe-core checks every page, and the revealed phone guidance too.
+ * at her phone call. The duty social worker then accepts the referral onto the Jack whom
+ * children's social care already holds (his half-sister Kayla had a plan for neglect in 2019), and
+ * is shown that earlier history at once. axe-core checks every page, and the revealed phone
+ * guidance too.
  */
 describe('from a teacher’s concern to the lead’s referral, in Chromium', () => {
   let browser: Browser;
@@ -24,6 +31,8 @@ describe('from a teacher’s concern to the lead’s referral, in Chromium', () 
   let p: Page;
   let cast: Awaited<ReturnType<typeof caseThreeCast>>;
   let decisionsAboutJack: () => Promise<number>;
+  let jacksHeldBySocialCare: () => Promise<number>;
+  let jackBorn: string;
   const step = journeySteps();
   const CONCERN = 'Jack has a bruise on his cheek and says his mum’s boyfriend hit him';
 
@@ -37,6 +46,26 @@ describe('from a teacher’s concern to the lead’s referral, in Chromium', () 
     // Children's social care publishes its numbers (the same ones health settings see with a flag).
     const admin = { ...s, actor: (await loadActor(db, cast.administrator.id))! };
     await updateFlagSettings(admin, { officeHoursPhone: '01632 960 100', outOfHoursPhone: '01632 960 999' });
+    // Children's social care already holds Jack and his mother: her first child, Kayla, had a plan for neglect in 2019.
+    const sw = { ...s, actor: (await loadActor(db, cast.socialWorker.id))! };
+    jackBorn = (await db.query<{ d: string }>('SELECT date_of_birth::text AS d FROM person WHERE id = $1', [cast.jack])).rows[0]!.d;
+    const home = { line1: '5 Ashdown Road', town: 'Northshire', postcode: 'NS1 6EJ' };
+    const make = (input: Record<string, unknown>) => createPerson(sw, NewPerson.parse(input));
+    const donna = await make({ kind: 'adult', names: [{ givenNames: 'Donna', familyName: 'Carver' }], sex: 'female', addresses: [home] });
+    const kayla = await make({ kind: 'child', names: [{ givenNames: 'Kayla', familyName: 'Carver' }], dateOfBirth: '2012-09-03', sex: 'female' });
+    await addRelationship(sw, kayla.id, { relatedPersonId: donna.id, type: 'parent' });
+    const ep = await openEpisode(sw, { idempotencyKey: 'kayla-2019', childPersonId: kayla.id, receivedAt: '2019-03-04T09:00:00Z', channel: 'written' });
+    const act = (key: string, occurredAt: string, action: Record<string, unknown>) => recordEpisodeAction(sw, ep.id, RecordAction.parse({ idempotencyKey: key, occurredAt, action }));
+    await act('d', '2019-03-04T10:00:00Z', { type: 'referral_decided', outcome: 'strategy_discussion', reasons: 'Neglect' });
+    await act('sd', '2019-03-04T11:00:00Z', { type: 'strategy_discussion_held', s47: true, participants: [{ agencyId: cast.agencies.socialCare }], policeInvestigation: false, immediateSafety: 'Daily visits', familyToBeTold: 'Today' });
+    await act('s47', '2019-03-11T11:00:00Z', { type: 's47_concluded', outcome: 'continuing_risk', summary: 'Neglect substantiated' });
+    await act('c', '2019-03-25T10:00:00Z', {
+      type: 'conference_held', kind: 'initial', plan: true, invitedAgencyIds: [cast.agencies.socialCare], parentsParticipation: 'Attended',
+      planDetails: { category: 'neglect', leadAgencyId: cast.agencies.socialCare, keyWorkerId: cast.socialWorker.id, coreGroup: [cast.socialWorker.id], outlinePlan: 'Support', contingencyPlan: 'Review' },
+    });
+    const heldJack = await make({ kind: 'child', names: [{ givenNames: 'Jack', familyName: 'Carver' }], dateOfBirth: jackBorn, sex: 'male', addresses: [home] });
+    await addRelationship(sw, heldJack.id, { relatedPersonId: donna.id, type: 'parent' });
+    jacksHeldBySocialCare = async () => (await db.query("SELECT 1 FROM person p JOIN person_name n ON n.person_id = p.id WHERE p.agency_id = $1 AND n.given_names = 'Jack'", [cast.agencies.socialCare])).rowCount;
     running = await startApp(s);
     const context = await browser.newContext({ baseURL: running.url });
     j = new Journey(await context.newPage(), running.url);
@@ -170,6 +199,26 @@ describe('from a teacher’s concern to the lead’s referral, in Chromium', () 
     // Made when she phoned, not when she typed the form.
     expect(referral).toContain(`${ukDateTime(new Date(Math.floor(called.getTime() / 60_000) * 60_000).toISOString())} (by phone: the clock starts at the call)`);
     expect(await p.locator('#started-from + ul').innerText()).toContain(CONCERN);
+  });
+
+  step('the duty social worker accepts the referral onto the Jack the authority already holds, and is shown the earlier history', async () => {
+    await j.signOut();
+    await j.signIn(cast.socialWorker.email);
+    await j.click('Referrals', 'link');
+    await j.click('Jack Carver', 'link');
+    expect(await p.locator('main').innerText()).toContain('Your agency may already hold this child');
+    const offered = p.getByRole('group', { name: 'Which entry is the child?' });
+    expect(await offered.innerText()).toContain('None of these: add a new entry from the referral');
+    await offered.getByLabel(new RegExp(`Jack Carver, born ${ukDate(jackBorn)}`)).check();
+    await j.click('Accept and open an episode');
+    expect(await p.locator('.govuk-notification-banner--success').innerText()).toContain('an episode opened');
+    const history = await p.locator('#earlier-plans ~ table').first().innerText();
+    expect(history).toContain('Kayla Carver, born 3 September 2012');
+    expect(history).toContain('Neglect plan from 25 March 2019');
+    // Accepted onto the entry the authority held: no second Jack.
+    expect(await jacksHeldBySocialCare()).toBe(1);
+    await j.signOut();
+    await j.signIn(cast.lead.email);
   });
 
   step('she marks the concern dealt with, and no page logged an error', async () => {
