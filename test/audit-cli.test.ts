@@ -161,6 +161,7 @@ describe('jigsaw --help', () => {
     [['fhir', 'token', 'revoke'], 'jigsaw fhir token revoke --id TOKEN_ID'],
     [['backup'], 'jigsaw backup --out FILE'],
     [['restore'], 'jigsaw restore FILE'],
+    [['match', 'reindex'], 'jigsaw match reindex'],
   ];
 
   it.each(commands)('`jigsaw %j --help` prints what the command does and how to call it, and touches no database', async (words, usage) => {

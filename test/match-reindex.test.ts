@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { main } from '../src/cli/main.ts';
 import { reindexStaleEntries, staleEntries } from '../src/matching/reindex.ts';
 import { MATCH_INDEX_VERSION } from '../src/matching/store.ts';
 import { searchPeople } from '../src/people/people.ts';
@@ -31,12 +30,5 @@ describe('reindexing entries indexed by an older matcher', () => {
     const row = (await t.db().query<{ index_version: number }>('SELECT index_version FROM person_match WHERE person_id = $1', [conor.id])).rows[0];
     expect(row?.index_version).toBe(MATCH_INDEX_VERSION);
     expect(await reindexStaleEntries(t.db(), () => new Date())).toEqual({ reindexed: 0, ran: true });
-  });
-
-  it('`jigsaw match reindex --help` explains itself and does not run the CSV matcher', async () => {
-    const out: string[] = [];
-    const code = await main(['match', 'reindex', '--help'], { out: (l) => out.push(l), err: (l) => out.push(l) });
-    expect(code).toBe(0);
-    expect(out.join('\n')).toMatch(/Usage: jigsaw match reindex/);
   });
 });
