@@ -20,6 +20,7 @@ export const ChildSummary = z
     dateOfBirth: z.string().nullable(),
     expectedDate: z.string().nullable().meta({ description: 'For an unborn child: the expected date of delivery.' }),
     motherName: z.string().nullable().meta({ description: 'For an unborn child: the mother, when the caller may read her too.' }),
+    asInvited: z.boolean().optional().meta({ description: "Named because a meeting about the child invited you (or gave you an action): the entry is another agency's, not one you may open." }),
   })
   .meta({ id: 'ChildSummary' });
 export type ChildSummary = z.infer<typeof ChildSummary>;
@@ -116,7 +117,7 @@ export async function childrenOfIn(ctx: ActorContext, tx: Tx, refs: readonly { t
   for (const l of links) {
     const entry = out.get(l.key)!;
     const p = reach(l);
-    if (p) { if (!entry.children.some((c) => c.personId === p.id)) entry.children.push(summary(p)); } else entry.hidden += 1;
+    if (p) { if (!entry.children.some((c) => c.personId === p.id)) entry.children.push(people.has(p.id) ? summary(p) : { ...summary(p), asInvited: true }); } else entry.hidden += 1;
   }
   for (const r of refs) {
     const entry = out.get(refKey(r.type, r.id))!;
