@@ -97,7 +97,7 @@ describe('meetings across agencies, in Chromium', () => {
     const first = group('Action 1 (optional)');
     await first.getByLabel('What is to be done').fill('Check in with Lily each morning and record how she presents');
     const owner = first.getByLabel('Who owns it');
-    await owner.selectOption((await owner.locator('option', { hasText: 'Sam Okoye' }).getAttribute('value'))!);
+    await owner.selectOption((await owner.locator('option', { hasText: 'Sam Okoye' }).getAttribute('value')));
     const due = new Date(Date.now() + 14 * 86_400_000);
     await first.getByLabel('Day').fill(String(due.getUTCDate()));
     await first.getByLabel('Month').fill(String(due.getUTCMonth() + 1));
