@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { myCaseload } from '../caseload/caseload.ts';
 import { useTestDb } from '../../test/db.ts';
 import { agency, partnershipWith, person, practitioner, services } from '../../test/fixtures.ts';
 import { listNotifications } from '../sharing/notifications.ts';
@@ -71,6 +73,11 @@ describe('a core group across agencies (issue 18)', () => {
     const after = await getMeeting(lead, m.id);
     expect(after).toMatchObject({ minutes: null, decisions: [], familyTold: null });
     expect(after.actions.map((a) => a.description)).toEqual(['Check Ava in each morning']);
+    // Her caseload: the child as her school knows them, once the entries are linked; the open action keeps the child there after the meeting.
+    expect((await myCaseload(lead)).children).toEqual([]);
+    const ownAva = await person(lead, { names: [{ givenNames: 'Ava', familyName: 'Reed' }], dateOfBirth: '2021-03-04' });
+    await t.db().query('INSERT INTO person_link (id, person_id, other_person_id, decided_by, decided_at) VALUES ($1,$2,$3,$4,$5)', [randomUUID(), ava.id, ownAva.id, rachel.actor.practitionerId, '2026-12-15T11:00:00Z']);
+    expect((await myCaseload(lead)).children).toEqual([expect.objectContaining({ child: expect.objectContaining({ personId: ownAva.id }), reasons: ['meeting'] })]);
     const [mine] = await myActions(lead);
     expect(mine).toMatchObject({ description: 'Check Ava in each morning', child: { name: 'Ava Reed' } });
     await closeAction(lead, mine!.id, 'done');
