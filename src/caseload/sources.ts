@@ -61,7 +61,9 @@ const PERSONAL: Source[] = [
   },
   {
     reason: 'meeting', sql: `SELECT s.person_id FROM meeting m JOIN meeting_subject s ON s.meeting_id = m.id
-       WHERE m.status = 'scheduled' AND (m.chair_id = $1 OR EXISTS (SELECT 1 FROM meeting_invitee i WHERE i.meeting_id = m.id AND i.practitioner_id = $1))`, params: mine,
+       WHERE (m.status = 'scheduled' AND (m.chair_id = $1 OR EXISTS (SELECT 1 FROM meeting_invitee i WHERE i.meeting_id = m.id AND i.practitioner_id = $1)))
+          -- An open action from a meeting keeps its owner, of any agency, working with the child (issue 18).
+          OR EXISTS (SELECT 1 FROM meeting_action a WHERE a.meeting_id = m.id AND a.owner_id = $1 AND a.status = 'open')`, params: mine,
   },
   { reason: 'monitoring', sql: `SELECT a.responsible_person_id AS person_id FROM monitoring_arrangement a WHERE a.responsible_practitioner_id = $1 AND a.ended_at IS NULL AND a.ends_on >= $2::date`, params: mineToday },
 ];

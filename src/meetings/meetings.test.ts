@@ -28,7 +28,7 @@ describe('a joint action group (case example 5)', () => {
     // The chair puts family 1 on the agenda and invites police and housing.
     const m1 = await scheduleMeeting(chair, { kind: 'standing_panel', title: 'North JAG, March', series: 'North JAG', scheduledAt: '2026-03-10T10:00:00Z', subjectPersonIds: [tony.id], invitees: [{ agencyId: police }, { agencyId: housing }] });
     // The police representative sees the agenda; the school, not invited, sees nothing.
-    expect((await getMeeting(officer, m1.id)).subjects).toEqual([{ personId: tony.id, names: 'Tony Example', dateOfBirth: '2009-01-10' }]);
+    expect((await getMeeting(officer, m1.id)).subjects).toEqual([{ personId: tony.id, names: 'Tony Example', dateOfBirth: '2009-01-10', ownPersonId: null }]);
     await expect(getMeeting(teacher, m1.id)).rejects.toMatchObject({ status: 404 });
 
     // The police share their record of Tony with the local authority under the Crime and Disorder Act, for the meeting.

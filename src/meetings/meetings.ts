@@ -9,6 +9,7 @@ import type { ActorContext, Tx } from '../shared/context.ts';
 import { conflict, invalid, type FieldProblem } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import { notifyAgency, notifyPractitioners } from '../sharing/notify.ts';
+import { ownEntries } from '../caseload/sources.ts';
 import type { MeetingOutcome, NewMeeting } from './schemas.ts';
 
 /**
@@ -18,6 +19,23 @@ import type { MeetingOutcome, NewMeeting } from './schemas.ts';
  * task lists and come back for review at the next meeting of the same series.
  */
 
+const KIND_WORDS: Record<string, string> = { strategy_discussion: 'strategy discussion', conference: 'child protection conference', core_group: 'core group meeting', standing_panel: 'multi-agency panel' };
+const kindWords = (kind: string): string => KIND_WORDS[kind] ?? 'multi-agency meeting';
+const UK_TIME = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+
+/** "You are invited to a core group meeting on 6 December 2026 at 10:00 (UK time), at …. You are asked: …": when, where and what, never who. */
+function invitation(input: NewMeeting, who: string, asked: string | undefined): string {
+  const where = input.place ? `, at ${input.place}` : '';
+  return `${who} invited to a ${kindWords(input.kind)} on ${plainDate(input.scheduledAt)} at ${UK_TIME.format(new Date(input.scheduledAt))}${where}.${asked ? ` You are asked: ${asked}` : ''}`;
+}
+
+/** The agencies sharing a partnership with this one (itself included): who may be invited or own an action. */
+async function partnerAgencies(tx: Tx, agencyId: string): Promise<Set<string>> {
+  const { rows } = await tx.query<{ agency_id: string }>(
+    'SELECT DISTINCT b.agency_id FROM partnership_agency a JOIN partnership_agency b ON b.partnership_id = a.partnership_id WHERE a.agency_id = $1', [agencyId]);
+  return new Set([agencyId, ...rows.map((r) => r.agency_id)]);
+}
+
 interface MeetingRow {
   id: string;
   convening_agency_id: string;
@@ -26,6 +44,7 @@ interface MeetingRow {
   series: string | null;
   episode_id: string | null;
   scheduled_at: string;
+  place: string | null;
   chair_id: string | null;
   status: 'scheduled' | 'held' | 'cancelled';
   held_at: string | null;
@@ -58,11 +77,15 @@ export interface Meeting {
   series: string | null;
   episodeId: string | null;
   scheduledAt: string;
+  place: string | null;
   chairId: string | null;
   status: string;
   heldAt: string | null;
-  subjects: { personId: string; names: string; dateOfBirth: string | null }[];
-  invitees: { agencyId: string; agencyName: string; practitionerId: string | null; attended: boolean | null; apologies: string | null }[];
+  /** convening: the whole meeting; invited: only the parts meant for an invitee or action owner of another agency. */
+  view: 'convening' | 'invited';
+  /** ownPersonId: the caller's own agency's entry for the child, where a live same-person link joins them. */
+  subjects: { personId: string; names: string; dateOfBirth: string | null; ownPersonId: string | null }[];
+  invitees: { agencyId: string; agencyName: string; practitionerId: string | null; practitionerName: string | null; asked: string | null; attended: boolean | null; apologies: string | null }[];
   contributions: { agencyId: string; shareDecisionId: string; addedAt: string }[];
   decisions: string[];
   actions: MeetingAction[];
@@ -71,19 +94,23 @@ export interface Meeting {
   familyTold: string | null;
 }
 
-function invitedOrConvening(ctx: ActorContext, m: MeetingRow, invitees: { agency_id: string; practitioner_id: string | null }[]): 'convening' | 'invited' | undefined {
+type Role = 'convening' | 'invited';
+
+/** Invited: the caller's agency (no one named), the caller by name, or the owner of one of its actions (issue 18). */
+function invitedOrConvening(ctx: ActorContext, m: MeetingRow, invitees: { agency_id: string; practitioner_id: string | null }[], ownsAnAction: boolean): Role | undefined {
   if (m.convening_agency_id === ctx.actor.agencyId) return 'convening';
-  return invitees.some((i) => i.agency_id === ctx.actor.agencyId && (i.practitioner_id === null || i.practitioner_id === ctx.actor.practitionerId)) ? 'invited' : undefined;
+  return ownsAnAction || invitees.some((i) => i.agency_id === ctx.actor.agencyId && (i.practitioner_id === null || i.practitioner_id === ctx.actor.practitionerId)) ? 'invited' : undefined;
 }
 
-async function meetingInReach(ctx: ActorContext, tx: Tx, id: string, action: string, need: 'see' | 'convene', lock = false): Promise<MeetingRow> {
+async function meetingInReach(ctx: ActorContext, tx: Tx, id: string, action: string, need: 'see' | 'convene', lock = false): Promise<MeetingRow & { role: Role }> {
   const m = (await tx.query<MeetingRow>(`SELECT * FROM meeting WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id])).rows[0];
   if (!m) throw refuse('meeting', { action, entityType: 'meeting', entityId: id, outcome: 'not_found' });
   const invitees = (await tx.query<{ agency_id: string; practitioner_id: string | null }>('SELECT agency_id, practitioner_id FROM meeting_invitee WHERE meeting_id = $1', [id])).rows;
-  const role = invitedOrConvening(ctx, m, invitees);
+  const owns = (await tx.query('SELECT 1 FROM meeting_action WHERE meeting_id = $1 AND owner_id = $2 LIMIT 1', [id, ctx.actor.practitionerId])).rowCount > 0;
+  const role = invitedOrConvening(ctx, m, invitees, owns);
   const casework = decideView(ctx.actor, 'meetings').allowed;
   if (!role || !casework || (need === 'convene' && role !== 'convening')) throw refuse('meeting', { action, entityType: 'meeting', entityId: id });
-  return m;
+  return { ...m, role };
 }
 
 const toAction = (r: { id: string; meeting_id: string; owner_id: string; owner_name: string; description: string; due_on: string; status: MeetingAction['status']; reviewed_at_meeting_id: string | null }, today: string): MeetingAction => ({
@@ -93,13 +120,20 @@ const toAction = (r: { id: string; meeting_id: string; owner_id: string; owner_n
 
 const ACTION_SELECT = 'SELECT a.*, p.name AS owner_name FROM meeting_action a JOIN practitioner p ON p.id = a.owner_id';
 
-async function load(ctx: ActorContext, tx: Tx, m: MeetingRow): Promise<Meeting> {
+/**
+ * The meeting as the caller may see it. Another agency's invitee or action owner sees when, where,
+ * the child on the agenda (as her own agency knows them where the entries are linked, else as
+ * invited), the invitations, her own agency's contributions and her own actions: not the minutes,
+ * the decisions or anyone else's actions, which stay the convening agency's record.
+ */
+async function load(ctx: ActorContext, tx: Tx, m: MeetingRow, role: Role): Promise<Meeting> {
   const today = londonDate(ctx.clock.now());
   const subjects = await tx.query<{ person_id: string; names: string; date_of_birth: string | null }>(
     `SELECT s.person_id, (SELECT string_agg(trim(n.given_names || ' ' || n.family_name), ' / ' ORDER BY n.position) FROM person_name n WHERE n.person_id = s.person_id AND n.use = 'usual') AS names, p.date_of_birth
        FROM meeting_subject s JOIN person p ON p.id = s.person_id WHERE s.meeting_id = $1 ORDER BY s.position`, [m.id]);
-  const invitees = await tx.query<{ agency_id: string; name: string; practitioner_id: string | null; attended: boolean | null; apologies: string | null }>(
-    'SELECT i.agency_id, a.name, i.practitioner_id, i.attended, i.apologies FROM meeting_invitee i JOIN agency a ON a.id = i.agency_id WHERE i.meeting_id = $1 ORDER BY a.name', [m.id]);
+  const invitees = await tx.query<{ agency_id: string; name: string; practitioner_id: string | null; practitioner_name: string | null; asked: string | null; attended: boolean | null; apologies: string | null }>(
+    `SELECT i.agency_id, a.name, i.practitioner_id, p.name AS practitioner_name, i.asked, i.attended, i.apologies
+       FROM meeting_invitee i JOIN agency a ON a.id = i.agency_id LEFT JOIN practitioner p ON p.id = i.practitioner_id WHERE i.meeting_id = $1 ORDER BY a.name, p.name`, [m.id]);
   const contributions = await tx.query<{ agency_id: string; share_decision_id: string; added_at: string }>('SELECT agency_id, share_decision_id, added_at FROM meeting_contribution WHERE meeting_id = $1 ORDER BY added_at', [m.id]);
   const decisions = await tx.query<{ text: string }>('SELECT text FROM meeting_decision WHERE meeting_id = $1 ORDER BY position', [m.id]);
   const actions = await tx.query<Parameters<typeof toAction>[0]>(`${ACTION_SELECT} WHERE a.meeting_id = $1 ORDER BY a.due_on, a.id`, [m.id]);
@@ -109,16 +143,22 @@ async function load(ctx: ActorContext, tx: Tx, m: MeetingRow): Promise<Meeting> 
           WHERE prev.series = $1 AND prev.convening_agency_id = $2 AND prev.id <> $3 AND prev.scheduled_at < $4 AND a.status = 'open' ORDER BY a.due_on`,
         [m.series, m.convening_agency_id, m.id, m.scheduled_at])
     : { rows: [] };
+  const own = role === 'convening' ? new Map<string, { id: string }>() : await ownEntries(tx, ctx.actor.agencyId, subjects.rows.map((s) => s.person_id));
+  const full = role === 'convening';
+  const mine = (a: { owner_id: string }): boolean => full || a.owner_id === ctx.actor.practitionerId;
   return {
-    id: m.id, conveningAgencyId: m.convening_agency_id, kind: m.kind, title: m.title, series: m.series, episodeId: m.episode_id, scheduledAt: m.scheduled_at,
-    chairId: m.chair_id, status: m.status, heldAt: m.held_at,
-    subjects: subjects.rows.map((s) => ({ personId: s.person_id, names: s.names ?? '', dateOfBirth: s.date_of_birth })),
-    invitees: invitees.rows.map((i) => ({ agencyId: i.agency_id, agencyName: i.name, practitionerId: i.practitioner_id, attended: i.attended, apologies: i.apologies })),
-    contributions: contributions.rows.map((c) => ({ agencyId: c.agency_id, shareDecisionId: c.share_decision_id, addedAt: c.added_at })),
-    decisions: decisions.rows.map((d) => d.text),
-    actions: actions.rows.map((a) => toAction(a, today)),
-    actionsToReview: toReview.rows.map((a) => toAction(a, today)),
-    minutes: m.minutes, familyTold: m.family_told,
+    id: m.id, conveningAgencyId: m.convening_agency_id, kind: m.kind, title: m.title, series: m.series, episodeId: full ? m.episode_id : null, scheduledAt: m.scheduled_at,
+    place: m.place, chairId: m.chair_id, status: m.status, heldAt: m.held_at, view: role,
+    subjects: subjects.rows.map((s) => {
+      const o = own.get(s.person_id)?.id;
+      return { personId: s.person_id, names: s.names ?? '', dateOfBirth: s.date_of_birth, ownPersonId: full ? s.person_id : (o && o !== s.person_id ? o : null) };
+    }),
+    invitees: invitees.rows.map((i) => ({ agencyId: i.agency_id, agencyName: i.name, practitionerId: i.practitioner_id, practitionerName: i.practitioner_name, asked: i.asked, attended: i.attended, apologies: i.apologies })),
+    contributions: contributions.rows.filter((c) => full || c.agency_id === ctx.actor.agencyId).map((c) => ({ agencyId: c.agency_id, shareDecisionId: c.share_decision_id, addedAt: c.added_at })),
+    decisions: full ? decisions.rows.map((d) => d.text) : [],
+    actions: actions.rows.filter(mine).map((a) => toAction(a, today)),
+    actionsToReview: toReview.rows.filter(mine).map((a) => toAction(a, today)),
+    minutes: full ? m.minutes : null, familyTold: full ? m.family_told : null,
   };
 }
 
@@ -126,11 +166,12 @@ export async function scheduleMeeting(ctx: ActorContext, input: NewMeeting): Pro
   return command(ctx, async (tx) => {
     for (const p of input.subjectPersonIds) await personInReach(ctx, tx, p, 'update', 'meeting.schedule');
     const errors: FieldProblem[] = [];
+    const partners = await partnerAgencies(tx, ctx.actor.agencyId);
     for (const [i, inv] of input.invitees.entries()) {
-      const ok = inv.practitionerId
-        ? (await tx.query('SELECT 1 FROM practitioner WHERE id = $1 AND agency_id = $2', [inv.practitionerId, inv.agencyId])).rowCount > 0
-        : (await tx.query('SELECT 1 FROM agency WHERE id = $1', [inv.agencyId])).rowCount > 0;
-      if (!ok) errors.push({ pointer: `/invitees/${i}`, detail: inv.practitionerId ? 'No practitioner with that identifier in that agency' : 'No agency with that identifier' });
+      if (!partners.has(inv.agencyId)) errors.push({ pointer: `/invitees/${i}/agencyId`, detail: 'No agency with that identifier in your partnership' });
+      else if (inv.practitionerId && (await tx.query('SELECT 1 FROM practitioner WHERE id = $1 AND agency_id = $2 AND active', [inv.practitionerId, inv.agencyId])).rowCount === 0) {
+        errors.push({ pointer: `/invitees/${i}/practitionerId`, detail: 'No active practitioner with that identifier in that agency' });
+      }
     }
     if (input.episodeId && (await tx.query('SELECT 1 FROM episode WHERE id = $1 AND agency_id = $2', [input.episodeId, ctx.actor.agencyId])).rowCount === 0) {
       errors.push({ pointer: '/episodeId', detail: 'No episode of your agency with that identifier' });
@@ -138,17 +179,18 @@ export async function scheduleMeeting(ctx: ActorContext, input: NewMeeting): Pro
     if (errors.length) throw invalid('The meeting cannot be scheduled.', errors);
     const id = newId();
     await tx.query(
-      'INSERT INTO meeting (id, convening_agency_id, kind, title, series, episode_id, scheduled_at, chair_id, created_by, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)',
-      [id, ctx.actor.agencyId, input.kind, input.title, input.series ?? null, input.episodeId ?? null, input.scheduledAt, input.chairId ?? null, ctx.actor.practitionerId, ctx.clock.now().toISOString()]);
+      'INSERT INTO meeting (id, convening_agency_id, kind, title, series, episode_id, scheduled_at, chair_id, created_by, created_at, place) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)',
+      [id, ctx.actor.agencyId, input.kind, input.title, input.series ?? null, input.episodeId ?? null, input.scheduledAt, input.chairId ?? null, ctx.actor.practitionerId, ctx.clock.now().toISOString(), input.place ?? null]);
     for (const [i, p] of input.subjectPersonIds.entries()) await tx.query('INSERT INTO meeting_subject (meeting_id, person_id, position) VALUES ($1,$2,$3)', [id, p, i]);
-    const notice = { kind: 'meeting.invited', entityType: 'meeting', entityId: id, message: 'Your agency has been invited to a multi-agency meeting.' };
     for (const inv of input.invitees) {
-      await tx.query('INSERT INTO meeting_invitee (meeting_id, agency_id, practitioner_id) VALUES ($1,$2,$3)', [id, inv.agencyId, inv.practitionerId ?? null]);
+      await tx.query('INSERT INTO meeting_invitee (meeting_id, agency_id, practitioner_id, asked) VALUES ($1,$2,$3,$4)', [id, inv.agencyId, inv.practitionerId ?? null, inv.asked ?? null]);
+      // The message names nobody: the notification row points at the meeting, whose child is named when the list is read.
+      const notice = { kind: 'meeting.invited', entityType: 'meeting', entityId: id, message: invitation(input, inv.practitionerId ? 'You are' : 'Your agency is', inv.asked) };
       if (inv.practitionerId) await notifyPractitioners(tx, [inv.practitionerId], notice, ctx.clock.now());
       else await notifyAgency(tx, inv.agencyId, notice, ctx.clock.now());
     }
     await audit(ctx, tx, { action: 'meeting.schedule', outcome: 'success', entityType: 'meeting', entityId: id, detail: { subjects: input.subjectPersonIds.length, invitees: input.invitees.length } });
-    return load(ctx, tx, (await tx.query<MeetingRow>('SELECT * FROM meeting WHERE id = $1', [id])).rows[0]!);
+    return load(ctx, tx, (await tx.query<MeetingRow>('SELECT * FROM meeting WHERE id = $1', [id])).rows[0]!, 'convening');
   });
 }
 
@@ -156,7 +198,7 @@ export async function getMeeting(ctx: ActorContext, id: string): Promise<Meeting
   return command(ctx, async (tx) => {
     const m = await meetingInReach(ctx, tx, id, 'meeting.read', 'see');
     await audit(ctx, tx, { action: 'meeting.read', outcome: 'success', entityType: 'meeting', entityId: id });
-    return load(ctx, tx, m);
+    return load(ctx, tx, m, m.role);
   });
 }
 
@@ -172,7 +214,7 @@ export async function addContribution(ctx: ActorContext, id: string, shareDecisi
     await tx.query('INSERT INTO meeting_contribution (meeting_id, agency_id, share_decision_id, added_by, added_at) VALUES ($1,$2,$3,$4,$5) ON CONFLICT DO NOTHING',
       [id, ctx.actor.agencyId, shareDecisionId, ctx.actor.practitionerId, ctx.clock.now().toISOString()]);
     await audit(ctx, tx, { action: 'meeting.contribute', outcome: 'success', entityType: 'meeting', entityId: id, detail: { shareDecisionId } });
-    return load(ctx, tx, m);
+    return load(ctx, tx, m, m.role);
   });
 }
 
@@ -187,8 +229,10 @@ export async function recordOutcome(ctx: ActorContext, id: string, input: Meetin
     input.attendance.forEach((a, i) => {
       if (!invited.some((x) => x.agency_id === a.agencyId)) errors.push({ pointer: `/attendance/${i}/agencyId`, detail: 'This agency was not invited' });
     });
-    const owners = (await tx.query<{ id: string }>('SELECT id FROM practitioner WHERE id = ANY($1::uuid[]) AND active', [input.actions.map((a) => a.ownerId)])).rows.map((r) => r.id);
-    input.actions.forEach((a, i) => { if (!owners.includes(a.ownerId)) errors.push({ pointer: `/actions/${i}/ownerId`, detail: 'No active practitioner with that identifier' }); });
+    // An owner may be of any agency of the partnership (issue 18): she is told, and sees the meeting and her action.
+    const partners = await partnerAgencies(tx, m.convening_agency_id);
+    const owners = (await tx.query<{ id: string }>('SELECT id FROM practitioner WHERE id = ANY($1::uuid[]) AND active AND agency_id = ANY($2::uuid[])', [input.actions.map((a) => a.ownerId), [...partners]])).rows.map((r) => r.id);
+    input.actions.forEach((a, i) => { if (!owners.includes(a.ownerId)) errors.push({ pointer: `/actions/${i}/ownerId`, detail: 'No active practitioner with that identifier in an agency of the partnership' }); });
     const reviewable = m.series ? (await tx.query<{ id: string }>(
       `SELECT a.id FROM meeting_action a JOIN meeting prev ON prev.id = a.meeting_id
         WHERE prev.series = $1 AND prev.convening_agency_id = $2 AND prev.id <> $3 AND a.status = 'open'`, [m.series, m.convening_agency_id, id])).rows.map((r) => r.id) : [];
@@ -204,14 +248,14 @@ export async function recordOutcome(ctx: ActorContext, id: string, input: Meetin
     for (const a of input.actions) {
       const actionId = newId();
       await tx.query('INSERT INTO meeting_action (id, meeting_id, owner_id, description, due_on) VALUES ($1,$2,$3,$4,$5)', [actionId, id, a.ownerId, a.description, a.dueOn]);
-      await notifyPractitioners(tx, [a.ownerId], { kind: 'meeting.action', entityType: 'meeting_action', entityId: actionId, message: `A meeting gave you an action, due ${plainDate(a.dueOn)}.` }, ctx.clock.now());
+      await notifyPractitioners(tx, [a.ownerId], { kind: 'meeting.action', entityType: 'meeting_action', entityId: actionId, message: `The ${kindWords(m.kind)} on ${plainDate(m.scheduled_at)} gave you an action, due ${plainDate(a.dueOn)}.` }, ctx.clock.now());
     }
     for (const r of input.reviewedActions) {
       if (r.status === 'carried_forward') await tx.query('UPDATE meeting_action SET reviewed_at_meeting_id = $2 WHERE id = $1', [r.actionId, id]);
       else await tx.query('UPDATE meeting_action SET status = $2, closed_at = $3, closed_note = $4, reviewed_at_meeting_id = $5 WHERE id = $1', [r.actionId, r.status, now, r.note ?? null, id]);
     }
     await audit(ctx, tx, { action: 'meeting.outcome', outcome: 'success', entityType: 'meeting', entityId: id, detail: { actions: input.actions.length, reviewed: input.reviewedActions.length } });
-    return load(ctx, tx, { ...m, status: 'held', held_at: input.heldAt, minutes: input.minutes, family_told: input.familyTold });
+    return load(ctx, tx, { ...m, status: 'held', held_at: input.heldAt, minutes: input.minutes, family_told: input.familyTold }, m.role);
   });
 }
 
@@ -252,5 +296,48 @@ export async function listMeetings(ctx: ActorContext): Promise<{ id: string; tit
         ORDER BY m.scheduled_at LIMIT 500`, [ctx.actor.agencyId, ctx.actor.practitionerId]);
     await audit(ctx, tx, { action: 'meeting.list', outcome: 'success', detail: { count: rows.length } });
     return rows.map((r) => ({ id: r.id, title: r.title, kind: r.kind, scheduledAt: r.scheduled_at, status: r.status, convening: r.convening_agency_id === ctx.actor.agencyId }));
+  });
+}
+
+/** One practitioner of the partnership, as the invitation and action-owner choices show them: no more. */
+export interface DirectoryEntry { id: string; name: string; jobTitle: string | null; agencyId: string; agencyName: string }
+
+/**
+ * The partnership's active practitioners (name, job title, agency), for choosing a meeting's
+ * invitees and action owners only: casework roles of the convening side, audited as read.
+ */
+export async function partnershipDirectory(ctx: ActorContext): Promise<DirectoryEntry[]> {
+  return command(ctx, async (tx) => {
+    checkView(ctx, 'meetings', 'meeting.directory');
+    const partners = await partnerAgencies(tx, ctx.actor.agencyId);
+    const { rows } = await tx.query<{ id: string; name: string; job_title: string | null; agency_id: string; agency_name: string }>(
+      `SELECT p.id, p.name, p.job_title, p.agency_id, a.name AS agency_name FROM practitioner p JOIN agency a ON a.id = p.agency_id
+        WHERE p.active AND p.agency_id = ANY($1::uuid[])
+          AND EXISTS (SELECT 1 FROM practitioner_role r WHERE r.practitioner_id = p.id AND r.role NOT IN ('administrator', 'auditor'))
+        ORDER BY a.name, p.name LIMIT 2000`, [[...partners]]);
+    await audit(ctx, tx, { action: 'meeting.directory', outcome: 'success', detail: { count: rows.length } });
+    return rows.map((r) => ({ id: r.id, name: r.name, jobTitle: r.job_title, agencyId: r.agency_id, agencyName: r.agency_name }));
+  });
+}
+
+/**
+ * What an invited agency's practitioner may bring as her report: her agency's live share decisions
+ * with the convening agency among the recipients, about the child as her agency knows them (her own
+ * entry, joined to the child on the agenda by a live same-person link).
+ */
+export async function contributionChoices(ctx: ActorContext, id: string): Promise<{ ownPersonIds: string[]; decisions: { id: string; decidedAt: string; purpose: string }[] }> {
+  return command(ctx, async (tx) => {
+    const m = await meetingInReach(ctx, tx, id, 'meeting.contribution-choices', 'see');
+    const subjects = (await tx.query<{ person_id: string }>('SELECT person_id FROM meeting_subject WHERE meeting_id = $1', [id])).rows.map((r) => r.person_id);
+    const own = await ownEntries(tx, ctx.actor.agencyId, subjects);
+    const ownPersonIds = [...new Set([...own.values()].map((o) => o.id))].filter((p) => !subjects.includes(p));
+    const { rows } = await tx.query<{ id: string; decided_at: string; purpose: string }>(
+      `SELECT d.id, d.decided_at, d.purpose FROM share_decision d
+        WHERE d.agency_id = $1 AND d.person_id = ANY($2::uuid[]) AND d.outcome = 'share' AND d.revoked_at IS NULL
+          AND EXISTS (SELECT 1 FROM share_recipient r WHERE r.decision_id = d.id AND r.agency_id = $3)
+          AND NOT EXISTS (SELECT 1 FROM meeting_contribution c WHERE c.meeting_id = $4 AND c.share_decision_id = d.id)
+        ORDER BY d.decided_at DESC LIMIT 50`, [ctx.actor.agencyId, ownPersonIds, m.convening_agency_id, id]);
+    await audit(ctx, tx, { action: 'meeting.contribution-choices', outcome: 'success', entityType: 'meeting', entityId: id, detail: { count: rows.length } });
+    return { ownPersonIds, decisions: rows.map((r) => ({ id: r.id, decidedAt: new Date(r.decided_at).toISOString(), purpose: r.purpose })) };
   });
 }

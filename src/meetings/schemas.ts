@@ -10,9 +10,14 @@ export const NewMeeting = z
     series: Text.trim().max(200).optional().meta({ description: 'e.g. "North JAG" or a core group: meetings in a series review each other\'s actions.' }),
     episodeId: Uuid.optional(),
     scheduledAt: Instant,
+    place: Text.trim().max(500).optional().meta({ description: 'Where it is held (a room, an address, "video call"): told to each invitee. No names.' }),
     chairId: Uuid.optional(),
     subjectPersonIds: z.array(Uuid).min(1, 'Put at least one child or family on the agenda').max(50),
-    invitees: z.array(z.strictObject({ agencyId: Uuid, practitionerId: Uuid.optional() })).min(1, 'Invite at least one agency').max(100),
+    invitees: z.array(z.strictObject({
+      agencyId: Uuid,
+      practitionerId: Uuid.optional().meta({ description: 'A practitioner of that agency (any agency of the partnership); without one the agency is invited and its safeguarding leads are told.' }),
+      asked: Text.trim().max(2000).optional().meta({ description: 'What this invitee is asked to bring or do, told in the invitation. No names.' }),
+    })).min(1, 'Invite at least one agency').max(100),
   })
   .meta({ id: 'NewMeeting' });
 export type NewMeeting = z.output<typeof NewMeeting>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { decidePerson } from '../access/policy.ts';
+import { decidePerson, decideView } from '../access/policy.ts';
 import { auditAll, command } from '../audit/audit.ts';
 import type { Queryable } from '../db/database.ts';
 import type { ActorContext, Tx } from '../shared/context.ts';
@@ -20,6 +20,7 @@ export const ChildSummary = z
     dateOfBirth: z.string().nullable(),
     expectedDate: z.string().nullable().meta({ description: 'For an unborn child: the expected date of delivery.' }),
     motherName: z.string().nullable().meta({ description: 'For an unborn child: the mother, when the caller may read her too.' }),
+    asInvited: z.boolean().optional().meta({ description: "Named because a meeting about the child invited you (or gave you an action): the entry is another agency's, not one you may open." }),
   })
   .meta({ id: 'ChildSummary' });
 export type ChildSummary = z.infer<typeof ChildSummary>;
@@ -103,6 +104,10 @@ export async function childrenOfIn(ctx: ActorContext, tx: Tx, refs: readonly { t
     for (const row of (await tx.query<{ ref: string; person_id: string }>(CHILD_OF[type]!, [ids])).rows) links.push({ key: refKey(type, row.ref), personId: row.person_id });
   }
   const people = await readable(ctx, tx, [...new Set(links.map((l) => l.personId))]);
+  // A meeting names its child to those it invited and its actions' owners, of any agency (issue 18): the invitation is the disclosure.
+  // Only the meeting's own rows name them so: a row about the same child of another kind stays as the policy decides.
+  const invited = new Map((await invitedTo(ctx, tx, byType)).filter((p) => !people.has(p.id)).map((p) => [p.id, p]));
+  const reach = (l: { key: string; personId: string }): PersonRow | undefined => people.get(l.personId) ?? (/^meeting(_action)?:/.test(l.key) ? invited.get(l.personId) : undefined);
   const mothers = await mothersOf(ctx, tx, [...people.values()].filter((p) => p.kind === 'unborn').map((p) => p.id));
   const summary = (p: PersonRow): ChildSummary => ({
     personId: p.id, name: p.name || 'Unnamed child', unborn: p.kind === 'unborn', dateOfBirth: p.date_of_birth,
@@ -111,8 +116,8 @@ export async function childrenOfIn(ctx: ActorContext, tx: Tx, refs: readonly { t
   for (const r of refs) out.set(refKey(r.type, r.id), { children: [], hidden: 0 });
   for (const l of links) {
     const entry = out.get(l.key)!;
-    const p = people.get(l.personId);
-    if (p) { if (!entry.children.some((c) => c.personId === p.id)) entry.children.push(summary(p)); } else entry.hidden += 1;
+    const p = reach(l);
+    if (p) { if (!entry.children.some((c) => c.personId === p.id)) entry.children.push(people.has(p.id) ? summary(p) : { ...summary(p), asInvited: true }); } else entry.hidden += 1;
   }
   for (const r of refs) {
     const entry = out.get(refKey(r.type, r.id))!;
@@ -123,9 +128,24 @@ export async function childrenOfIn(ctx: ActorContext, tx: Tx, refs: readonly { t
   }
   // Every child named is audited as read: one statement for the whole list, however long.
   const named = new Set([...out.values()].flatMap((e) => e.children.map((c) => c.personId)));
-  await auditAll(ctx, tx, [...people.keys()].filter((id) => named.has(id))
+  await auditAll(ctx, tx, [...people.keys(), ...invited.keys()].filter((id) => named.has(id))
     .map((id) => ({ action: 'person.summary', outcome: 'success', entityType: 'person', entityId: id, personId: id })));
   return out;
+}
+
+/** The children on the agenda of the meetings among these rows that invited the caller (her agency, or her by name) or gave her an action. */
+async function invitedTo(ctx: ActorContext, tx: Queryable, byType: Map<string, string[]>): Promise<PersonRow[]> {
+  const meetings = byType.get('meeting') ?? [];
+  const actions = byType.get('meeting_action') ?? [];
+  if (meetings.length === 0 && actions.length === 0) return [];
+  const { rows } = await tx.query<{ person_id: string }>(
+    `SELECT DISTINCT s.person_id FROM meeting_subject s
+      WHERE (s.meeting_id = ANY($1::uuid[]) OR s.meeting_id IN (SELECT meeting_id FROM meeting_action WHERE id = ANY($2::uuid[])))
+        AND (EXISTS (SELECT 1 FROM meeting_invitee i WHERE i.meeting_id = s.meeting_id AND i.agency_id = $3 AND (i.practitioner_id IS NULL OR i.practitioner_id = $4))
+          OR EXISTS (SELECT 1 FROM meeting_action a WHERE a.meeting_id = s.meeting_id AND a.owner_id = $4))`,
+    [meetings, actions, ctx.actor.agencyId, ctx.actor.practitionerId]);
+  if (rows.length === 0 || !decideView(ctx.actor, 'meetings').allowed) return [];
+  return (await tx.query<PersonRow>(SELECT_PEOPLE, [rows.map((r) => r.person_id)])).rows;
 }
 
 /** An unborn child's mother (a female parent, else any parent), named only when the caller may read her. */

@@ -146,10 +146,10 @@ describe('the process pages that act, in Chromium', () => {
       // A meeting for the episode, with an action for the social worker, which she marks done.
       await j.click('Arrange a meeting', 'link');
       await j.click('Arrange the meeting');
-      expect(await errorsShown(j)).toEqual(['Choose the kind of meeting', 'Give the meeting a title', 'Invite at least one agency']);
+      expect(await errorsShown(j)).toEqual(['Choose the kind of meeting', 'Give the meeting a title', 'Invite at least one practitioner or agency']);
       await choose(j, 'What kind of meeting?', 'A strategy discussion');
       await p.getByLabel('Title').fill('Strategy discussion, North team');
-      await choose(j, 'Which agencies are invited?', 'Riverside Primary School');
+      await choose(j, 'Agencies invited when you do not know who will come (optional)', 'Riverside Primary School');
       await j.click('Arrange the meeting');
       expect(await banner(j)).toContain('The meeting has been arranged');
       expect(await j.heading()).toBe('Strategy discussion, North team');
@@ -158,7 +158,8 @@ describe('the process pages that act, in Chromium', () => {
       await p.getByLabel('Decisions').fill('Section 47 enquiries continue\nThe school checks Jack has had breakfast each morning');
       const first = p.getByRole('group', { name: 'Action 1 (optional)' });
       await first.getByLabel('What is to be done').fill('Visit Jack at home and see his bedroom');
-      await first.getByLabel('Who owns it').selectOption({ label: 'Tom Haskins' });
+      // Owners are chosen from the partnership's practitioners: name, job title and agency.
+      await first.getByLabel('Who owns it').selectOption((await first.getByLabel('Who owns it').locator('option', { hasText: 'Tom Haskins' }).getAttribute('value')));
       const week = new Date(Date.now() + 7 * 86_400_000);
       await first.getByLabel('Day').fill(String(week.getUTCDate()));
       await first.getByLabel('Month').fill(String(week.getUTCMonth() + 1));

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { closeAction, getMeeting, listMeetings, recordOutcome, scheduleMeeting, type Meeting } from '../../meetings/meetings.ts';
+import { addContribution, closeAction, contributionChoices, getMeeting, listMeetings, partnershipDirectory, recordOutcome, scheduleMeeting, type DirectoryEntry, type Meeting } from '../../meetings/meetings.ts';
 import { MeetingOutcome, NewMeeting } from '../../meetings/schemas.ts';
 import { listAgencies, listAgencyPractitioners } from '../../partnership/partnership.ts';
 import { listAlerts as listOverdueAlerts } from '../../process/alerts.ts';
@@ -37,6 +37,7 @@ const BANNERS: Record<string, string> = {
   'meeting-arranged': 'The meeting has been arranged and the invited agencies told.',
   'meeting-recorded': 'What happened at the meeting has been recorded. Each action’s owner has been told.',
   'meeting-action-done': 'The action has been marked as done.',
+  'meeting-contribution': 'Your report has been attached to the meeting. The convening agency can read it.',
 };
 const banner = (request: FastifyRequest): string | undefined => BANNERS[(request.query as { done?: string } | undefined)?.done ?? ''];
 
@@ -245,6 +246,9 @@ const ACTION_FORMS: Record<string, ActionForm> = {
     build: (v) => ({ reasons: str(v, 'reasons'), ...monitoringOf(v, () => true) }),
   },
 };
+
+/** A practitioner of the partnership as the invitation and owner choices name them: name, job title, agency; no more. */
+const directoryChoice = (p: DirectoryEntry): Choice => ({ value: p.id, text: [p.name, p.jobTitle, p.agencyName].filter(Boolean).join(', ') });
 
 const MEETING_KINDS = choices({ strategy_discussion: 'A strategy discussion', conference: 'A child protection conference', core_group: 'A core group meeting' });
 
@@ -517,6 +521,8 @@ export function registerProcessPages(web: Web): void {
     return reply.redirect(`/episodes/${episode.id}/meetings/${d.id}`, 303);
   });
 
+  const MEETING_FIELDS = { '/kind': 'kind', '/title': 'title', '/scheduledAt': 'scheduled-day', '/place': 'place', '/invitees': 'people' };
+
   const meetingDraft = (request: FastifyRequest<{ Params: DraftParams }>): FormDraft => {
     const d = findFormDraft(request.params.draft, web.ctx(request).actor.practitionerId, 'meeting', request.params.id);
     if (!d) throw notFound('draft');
@@ -530,7 +536,9 @@ export function registerProcessPages(web: Web): void {
     const data = {
       pageTitle: 'Arrange a meeting', name: child ? personName(child) : 'The child', episode, draft: d, kinds: MEETING_KINDS,
       agencies: (await listAgencies(ctx)).map((a) => ({ value: a.id, text: a.name })),
-      values: { ...d.values, scheduled: dateParts(d.values, 'scheduled'), invitees: list(d.values, 'invitees') }, backLink: `/episodes/${episode.id}`,
+      // Shown for choosing invitees only (issue 18): the partnership's practitioners, by agency.
+      people: ((await safely(() => partnershipDirectory(ctx))) ?? []).filter((p) => p.id !== ctx.actor.practitionerId).map(directoryChoice),
+      values: { ...d.values, scheduled: dateParts(d.values, 'scheduled'), invitees: list(d.values, 'invitees'), people: list(d.values, 'people') }, backLink: `/episodes/${episode.id}`,
     };
     return errors?.any ? web.renderErrors(request, reply, 'process/meeting-new.njk', errors, data) : web.render(request, reply, 'process/meeting-new.njk', { ...data, errors: {}, errorList: [] });
   };
@@ -551,13 +559,18 @@ export function registerProcessPages(web: Web): void {
     if (!str(v, 'kind')) errors.add('kind', 'Choose the kind of meeting');
     if (!str(v, 'title')) errors.add('title', 'Give the meeting a title');
     const scheduledAt = readWhen(v, 'scheduled', 'of the meeting', ctx.clock.now(), errors, true);
-    if (list(v, 'invitees').length === 0) errors.add('invitees', 'Invite at least one agency');
+    if (list(v, 'invitees').length === 0 && list(v, 'people').length === 0) errors.add('people', 'Invite at least one practitioner or agency');
     const episode = await getEpisode(ctx, request.params.id);
+    // A named practitioner is invited with her agency; the directory is the partnership's, so her agency comes from it.
+    const directory = list(v, 'people').length ? ((await safely(() => partnershipDirectory(ctx))) ?? []) : [];
+    const asked = orUndefined(str(v, 'asked'));
+    const people = list(v, 'people').map((id) => ({ agencyId: directory.find((p) => p.id === id)?.agencyId ?? '', practitionerId: id, asked }));
+    if (people.some((p) => !p.agencyId)) errors.add('people', 'Choose practitioners from the list');
     const parsed = NewMeeting.safeParse({
-      kind: str(v, 'kind'), title: str(v, 'title'), episodeId: episode.id, scheduledAt, subjectPersonIds: [episode.childPersonId],
-      invitees: list(v, 'invitees').map((agencyId) => ({ agencyId })),
+      kind: str(v, 'kind'), title: str(v, 'title'), episodeId: episode.id, scheduledAt, place: orUndefined(str(v, 'place')), subjectPersonIds: [episode.childPersonId],
+      invitees: [...people, ...list(v, 'invitees').map((agencyId) => ({ agencyId, asked }))],
     });
-    if (!errors.any && !parsed.success) errors.addProblems(fieldProblems(parsed.error), { '/kind': 'kind', '/title': 'title', '/scheduledAt': 'scheduled-day', '/invitees': 'invitees' }, 'title');
+    if (!errors.any && !parsed.success) errors.addProblems(fieldProblems(parsed.error), MEETING_FIELDS, 'title');
     if (errors.any || !parsed.success) return renderMeetingForm(request, reply, d, errors);
     try {
       // The meetings service takes no idempotency key: the draft makes a double submit arrange it once.
@@ -566,7 +579,7 @@ export function registerProcessPages(web: Web): void {
     } catch (err) {
       const p = validationProblem(err);
       if (!p) throw err;
-      errors.addProblems(p.errors, { '/kind': 'kind', '/title': 'title', '/scheduledAt': 'scheduled-day', '/invitees': 'invitees' }, 'title');
+      errors.addProblems(p.errors, MEETING_FIELDS, 'title');
       return renderMeetingForm(request, reply, d, errors);
     }
   });
@@ -574,13 +587,37 @@ export function registerProcessPages(web: Web): void {
   const meetingPage = async (request: FastifyRequest<{ Params: IdParams }>, reply: FastifyReply): Promise<FastifyReply> => {
     const ctx = web.ctx(request);
     const meeting = await getMeeting(ctx, request.params.id);
+    const invited = meeting.view === 'invited';
+    // What is asked of the caller: her own invitation, else her agency's.
+    const mine = meeting.invitees.find((i) => i.practitionerId === ctx.actor.practitionerId) ?? meeting.invitees.find((i) => i.agencyId === ctx.actor.agencyId && !i.practitionerId);
+    const choices = invited ? await safely(() => contributionChoices(ctx, meeting.id)) : undefined;
     return web.render(request, reply, 'process/meeting.njk', {
-      pageTitle: 'A meeting', meeting, myId: ctx.actor.practitionerId, convening: meeting.conveningAgencyId === ctx.actor.agencyId,
-      successBanner: banner(request), backLink: meeting.episodeId ? `/episodes/${meeting.episodeId}` : '/process',
+      pageTitle: 'A meeting', meeting, myId: ctx.actor.practitionerId, convening: !invited, asked: mine?.asked,
+      reports: choices?.decisions.map((c) => ({ value: c.id, text: `Shared ${ukDateTime(c.decidedAt)}`, hint: { text: c.purpose } })), shareFor: choices?.ownPersonIds[0],
+      successBanner: banner(request), backLink: !invited && meeting.episodeId ? `/episodes/${meeting.episodeId}` : invited ? '/tasks' : '/process',
     });
   };
 
   app.get<{ Params: IdParams }>('/meetings/:id', meetingPage);
+
+  // An invited agency's practitioner attaches her report: one of her agency's share decisions with the convening agency.
+  app.post<{ Params: IdParams }>('/meetings/:id/contributions', async (request, reply) => {
+    const ctx = web.ctx(request);
+    const shareDecisionId = str(formOf(request.body), 'shareDecisionId');
+    if (!/^[0-9a-f-]{36}$/i.test(shareDecisionId)) {
+      const meeting = await getMeeting(ctx, request.params.id);
+      const errors = new FormErrors();
+      errors.add('shareDecisionId', 'Choose the report to attach');
+      const choices = await safely(() => contributionChoices(ctx, meeting.id));
+      return web.renderErrors(request, reply, 'process/meeting.njk', errors, {
+        pageTitle: 'A meeting', meeting, myId: ctx.actor.practitionerId, convening: false,
+        asked: (meeting.invitees.find((i) => i.practitionerId === ctx.actor.practitionerId) ?? meeting.invitees.find((i) => i.agencyId === ctx.actor.agencyId && !i.practitionerId))?.asked,
+        reports: choices?.decisions.map((c) => ({ value: c.id, text: `Shared ${ukDateTime(c.decidedAt)}`, hint: { text: c.purpose } })), shareFor: choices?.ownPersonIds[0], backLink: '/tasks',
+      });
+    }
+    await addContribution(ctx, request.params.id, shareDecisionId);
+    return reply.redirect(`/meetings/${request.params.id}?done=meeting-contribution`, 303);
+  });
 
   app.get<{ Params: IdParams }>('/meetings/:id/outcome', async (request, reply) => {
     const ctx = web.ctx(request);
@@ -602,12 +639,13 @@ export function registerProcessPages(web: Web): void {
   const renderOutcomeForm = async (request: FastifyRequest<{ Params: DraftParams }>, reply: FastifyReply, d: FormDraft, errors?: FormErrors): Promise<FastifyReply> => {
     const ctx = web.ctx(request);
     const meeting = await getMeeting(ctx, request.params.id);
-    const staff = ((await safely(() => listAgencyPractitioners(ctx))) ?? []).filter((p) => p.active && p.roles.some((r) => r !== 'administrator' && r !== 'auditor'));
+    // Owners from any agency of the partnership (issue 18): name, job title and agency.
+    const staff = (await safely(() => partnershipDirectory(ctx))) ?? [];
     const rows = Array.from({ length: ACTION_ROWS }, (_x, i) => ({ i: i + 1, due: dateParts(d.values, `action${i + 1}Due`) }));
     const data = {
       pageTitle: 'Record what happened at the meeting', meeting, draft: d, rows,
-      invitees: meeting.invitees.map((i) => ({ value: i.agencyId, text: i.agencyName })),
-      owners: [{ value: '', text: 'Choose who' }, ...staff.map((p) => ({ value: p.id, text: p.name }))],
+      invitees: [...new Map(meeting.invitees.map((i) => [i.agencyId, { value: i.agencyId, text: i.agencyName }])).values()],
+      owners: [{ value: '', text: 'Choose who' }, ...staff.map(directoryChoice)],
       values: { ...d.values, held: dateParts(d.values, 'held'), attended: list(d.values, 'attended') }, backLink: `/meetings/${meeting.id}`,
     };
     return errors?.any ? web.renderErrors(request, reply, 'process/meeting-outcome.njk', errors, data) : web.render(request, reply, 'process/meeting-outcome.njk', { ...data, errors: {}, errorList: [] });
@@ -646,7 +684,7 @@ export function registerProcessPages(web: Web): void {
     if (!str(v, 'familyTold')) errors.add('familyTold', 'Record what the family will be told, by whom and when');
     const fields = { '/heldAt': 'held-day', '/attendance': 'attended', '/decisions': 'decisions', '/actions': 'action1', '/minutes': 'minutes', '/familyTold': 'familyTold' };
     const parsed = MeetingOutcome.safeParse({
-      heldAt, attendance: meeting.invitees.map((i) => ({ agencyId: i.agencyId, attended: attended.includes(i.agencyId) })),
+      heldAt, attendance: [...new Set(meeting.invitees.map((i) => i.agencyId))].map((agencyId) => ({ agencyId, attended: attended.includes(agencyId) })),
       decisions: str(v, 'decisions').split(/\r?\n/).map((x) => x.trim()).filter(Boolean), actions, reviewedActions: [], minutes: str(v, 'minutes'), familyTold: str(v, 'familyTold'),
     });
     if (!errors.any && !parsed.success) errors.addProblems(fieldProblems(parsed.error), fields, 'minutes');
