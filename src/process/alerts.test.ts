@@ -38,7 +38,10 @@ describe("managers' alerts for overdue statutory steps", () => {
     await recordEpisodeAction(c.worker, e.id, act('sd', '2026-12-10T12:00:00Z', {
       type: 'strategy_discussion_held', s47: true, participants: [{ agencyId: c.csc }, { agencyId: c.police }], policeInvestigation: false, immediateSafety: 'None', familyToBeTold: 'Tomorrow',
     }));
+    // Circulating is the sending (issue 18): recorded at the time sent.
+    c.clock.set('2026-12-10T17:00:00Z');
     await recordEpisodeAction(c.worker, e.id, act('circ', '2026-12-10T17:00:00Z', { type: 'strategy_record_circulated' }));
+    c.clock.set('2026-12-18T16:00:00Z');
     const view = await recordEpisodeAction(c.worker, e.id, act('s47', '2026-12-18T12:00:00Z', { type: 's47_concluded', outcome: 'continuing_risk', summary: 'Risk continues' }));
     expect(view.state.steps.map((s) => [s.key, s.due])).toEqual([['initial_conference', '2027-01-05']]);
     return e.id;
