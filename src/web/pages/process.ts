@@ -326,6 +326,32 @@ async function episodeMeetings(ctx: ActorContext, episodeId: string): Promise<Me
   return meetings;
 }
 
+/**
+ * The meeting of this kind whose outcome has been recorded (held, with minutes) and that no step of
+ * the episode has been recorded from yet: the step's form starts from what was recorded at it.
+ */
+async function heldMeetingFor(ctx: ActorContext, episode: EpisodeView, kind: string): Promise<Meeting | undefined> {
+  const used = new Set(episode.actions.map((a) => (a.details as { meetingId?: unknown } | null)?.meetingId).filter((x): x is string => typeof x === 'string'));
+  return (await episodeMeetings(ctx, episode.id)).filter((m) => m.kind === kind && m.status === 'held' && m.minutes !== null && !used.has(m.id)).at(-1);
+}
+
+/** Each fact typed once (issue 18): the step's answers from the meeting's recorded outcome, to check and complete. */
+function prefillFrom(m: Meeting, ownAgencyId: string, type: string): FormBody {
+  const at = new Date(m.heldAt ?? m.scheduledAt);
+  const when = { 'occurred-day': todayParts(at).day, 'occurred-month': todayParts(at).month, 'occurred-year': todayParts(at).year, occurredTime: nowTime(at), meetingId: m.id };
+  const attended = [...new Set([ownAgencyId, ...m.invitees.filter((i) => i.attended).map((i) => i.agencyId)])];
+  if (type === 'strategy_discussion_held') {
+    return { ...when, participants: attended, immediateSafety: m.decisions.join('\n'), familyToBeTold: m.familyTold ?? '' };
+  }
+  if (type === 'conference_held') {
+    return { ...when, invitedAgencyIds: [...new Set([ownAgencyId, ...m.invitees.map((i) => i.agencyId)])], attendedAgencyIds: attended };
+  }
+  if (type === 'core_group_met') {
+    return { ...when, attendees: m.invitees.filter((i) => i.attended && i.practitionerId).map((i) => i.practitionerId!) };
+  }
+  return when;
+}
+
 /** A child's process page that can act, the authority's due steps, and meetings with their actions. */
 export function registerProcessPages(web: Web): void {
   const { app } = web;
@@ -376,8 +402,11 @@ export function registerProcessPages(web: Web): void {
     const referralId = REFERRAL_STEPS.has(type) ? await referralOf(ctx, episode.id) : undefined;
     if (referralId) return reply.redirect(`/referrals/${referralId}`, 303);
     const now = ctx.clock.now();
+    const form = ACTION_FORMS[type]!;
+    const held = form.meetingKind ? await heldMeetingFor(ctx, episode, form.meetingKind) : undefined;
     const d = startFormDraft(ctx.actor.practitionerId, 'episode-action', episode.id, {
       type, 'occurred-day': todayParts(now).day, 'occurred-month': todayParts(now).month, 'occurred-year': todayParts(now).year, occurredTime: nowTime(now),
+      ...(held ? prefillFrom(held, ctx.actor.agencyId, type) : {}),
     });
     return reply.redirect(`/episodes/${episode.id}/actions/${d.id}`, 303);
   });
