@@ -94,6 +94,7 @@ function rowsOf(type: string, d: Details, n: Names): ReadbackRow[] {
     case 'strategy_record_circulated': {
       const sent = ids(d['agencyIds']);
       if (!s(d, 'sentAt')) return [text('Sent', 'Recorded as circulated (before records were sent through Jigsaw)')];
+      if (sent.length === 0) return [text('Sent', 'Not sent: no other agency took part. Children’s social care holds the record')];
       return [text('Sent', ukDateTime(s(d, 'sentAt'))), list('Sent to', sent.map(n.agency)), text('Lawful basis', 'Statutory duty (Working Together 28.3)')];
     }
     case 's47_concluded': return [text('Outcome', S47_OUTCOMES[s(d, 'outcome')] ?? words(s(d, 'outcome'))), lines('Reasons and summary of the enquiries', s(d, 'summary'))];
