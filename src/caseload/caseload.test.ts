@@ -69,7 +69,11 @@ describe('My children: a caseload for each practitioner (issue 17)', () => {
     await act('ack', '2026-12-01T10:00:00Z', { type: 'referral_acknowledged' });
     await act('decide', '2026-12-01T14:00:00Z', { type: 'referral_decided', outcome: 'strategy_discussion', reasons: 'A bruise' });
     await act('sd', '2026-12-02T12:00:00Z', { type: 'strategy_discussion_held', s47: true, participants: [{ agencyId: w.csc }, { agencyId: w.police }], policeInvestigation: false, immediateSafety: 'None', familyToBeTold: 'Today' });
+    // Circulating is the sending (issue 18): it happens when recorded, so the clock stands at the time sent.
+    const later = w.clock.now().toISOString();
+    w.clock.set('2026-12-02T17:00:00Z');
     await act('circ', '2026-12-02T17:00:00Z', { type: 'strategy_record_circulated' });
+    w.clock.set(later);
     await act('s47', '2026-12-04T12:00:00Z', { type: 's47_concluded', outcome: 'continuing_risk', summary: 'Risk continues' });
     await act('icpc', '2026-12-08T12:00:00Z', {
       type: 'conference_held', kind: 'initial', plan: true, invitedAgencyIds: [w.csc, w.hv], parentsParticipation: 'Mother attended',

@@ -222,7 +222,8 @@ export async function addContribution(ctx: ActorContext, id: string, shareDecisi
 export async function recordOutcome(ctx: ActorContext, id: string, input: MeetingOutcome): Promise<Meeting> {
   return command(ctx, async (tx) => {
     const m = await meetingInReach(ctx, tx, id, 'meeting.outcome', 'convene', true);
-    if (m.status !== 'scheduled') throw conflict('The outcome of this meeting has already been recorded.');
+    // A meeting marked held by the process step recorded from it (episodes.ts linkMeeting) has no minutes yet: its outcome can still be recorded.
+    if (m.status === 'cancelled' || (m.status === 'held' && m.minutes !== null)) throw conflict('The outcome of this meeting has already been recorded.');
     if (new Date(input.heldAt).getTime() > ctx.clock.now().getTime() + 5 * 60_000) throw invalid('A meeting cannot be recorded before it is held.', [{ pointer: '/heldAt', detail: 'This date is in the future' }]);
     const errors: FieldProblem[] = [];
     const invited = (await tx.query<{ agency_id: string; practitioner_id: string | null }>('SELECT agency_id, practitioner_id FROM meeting_invitee WHERE meeting_id = $1', [id])).rows;

@@ -31,14 +31,16 @@ describe("managers' alerts for overdue statutory steps", () => {
 
   /** Case example 8 up to the end of the s47 enquiry: the initial conference is due on Tuesday 5 January 2027. */
   async function awaitingConference(c: Authority): Promise<string> {
-    c.clock.set('2026-12-18T16:00:00Z');
+    c.clock.set('2026-12-10T17:00:00Z');
     const e = await openEpisode(c.worker, { idempotencyKey: 'ref', childPersonId: c.baby.id, receivedAt: '2026-12-01T09:00:00Z', channel: 'written', allocatedWorkerId: c.worker.actor.practitionerId, team: 'Assessment' });
     await recordEpisodeAction(c.worker, e.id, act('ack', '2026-12-01T10:00:00Z', { type: 'referral_acknowledged' }));
     await recordEpisodeAction(c.manager, e.id, act('decide', '2026-12-01T14:00:00Z', { type: 'referral_decided', outcome: 'strategy_discussion', reasons: 'History of violence' }));
     await recordEpisodeAction(c.worker, e.id, act('sd', '2026-12-10T12:00:00Z', {
       type: 'strategy_discussion_held', s47: true, participants: [{ agencyId: c.csc }, { agencyId: c.police }], policeInvestigation: false, immediateSafety: 'None', familyToBeTold: 'Tomorrow',
     }));
+    // Circulating is the sending (issue 18): recorded at the time sent (the clock stands at it).
     await recordEpisodeAction(c.worker, e.id, act('circ', '2026-12-10T17:00:00Z', { type: 'strategy_record_circulated' }));
+    c.clock.set('2026-12-18T16:00:00Z');
     const view = await recordEpisodeAction(c.worker, e.id, act('s47', '2026-12-18T12:00:00Z', { type: 's47_concluded', outcome: 'continuing_risk', summary: 'Risk continues' }));
     expect(view.state.steps.map((s) => [s.key, s.due])).toEqual([['initial_conference', '2027-01-05']]);
     return e.id;

@@ -43,8 +43,10 @@ describe("a child's episode with children's social care", () => {
       immediateSafety: 'Maggie lives with her mother; no immediate action', familyToBeTold: 'Social worker tells Maggie on 11 December',
     }));
     expect(e.state.steps.find((s) => s.key === 'strategy_record')?.due).toBe('2026-12-11');
-    c.clock.set('2026-12-18T16:00:00Z');
+    // Circulating is the sending (issue 18): recorded at the time sent, within the working day.
+    c.clock.set('2026-12-10T17:00:00Z');
     await recordEpisodeAction(c.worker, e.id, act('circ', '2026-12-10T17:00:00Z', { type: 'strategy_record_circulated' }));
+    c.clock.set('2026-12-18T16:00:00Z');
     e = await recordEpisodeAction(c.worker, e.id, act('s47', '2026-12-18T12:00:00Z', { type: 's47_concluded', outcome: 'continuing_risk', summary: 'Risk from Mark continues' }));
     // 15 working days from 10 December, skipping Christmas Day, Boxing Day (Monday 28th) and New Year's Day.
     expect(e.state.steps).toEqual([expect.objectContaining({ key: 'initial_conference', due: '2027-01-05', overdue: false })]);

@@ -14,6 +14,7 @@ import { checkSafeClosure } from './safe-closure.ts';
 import { tellCaseHoldersOfHistory } from './previous-history.ts';
 import { notifyAgency } from '../sharing/notify.ts';
 import { syncFlags } from '../flags/flags.ts';
+import { circulateStrategyRecord, type Circulation, type StrategyContent } from './strategy-record.ts';
 
 /**
  * Episodes with children's social care: the service records actions (append-only, once per
@@ -191,8 +192,10 @@ function notInFuture(ctx: ActorContext, at: string, pointer: string): void {
  * Records one action. Refused (422, naming what is allowed now) when the process does not allow
  * it; a retry with the same idempotency key returns the episode without recording it again.
  */
-export async function recordEpisodeAction(ctx: ActorContext, episodeId: string, input: RecordAction): Promise<EpisodeView> {
-  notInFuture(ctx, input.occurredAt, '/occurredAt');
+export async function recordEpisodeAction(ctx: ActorContext, episodeId: string, given: RecordAction): Promise<EpisodeView> {
+  notInFuture(ctx, given.occurredAt, '/occurredAt');
+  // Circulating the strategy record is the sending (28.3): it happens when it is recorded, so the clock is met at the time sent, not at a date typed.
+  const input = given.action.type === 'strategy_record_circulated' ? { ...given, occurredAt: ctx.clock.now().toISOString() } : given;
   return command(ctx, async (tx) => {
     await checkAuthority(ctx, tx);
     const e = await episodeInReach(ctx, tx, episodeId, 'episode.act', true);
@@ -208,7 +211,8 @@ export async function recordEpisodeAction(ctx: ActorContext, episodeId: string, 
       throw invalid(`${refusal.reason}.`, [{ pointer: '/action/type', detail: refusal.allowed.length ? `Allowed now: ${refusal.allowed.join(', ')}` : 'Nothing more can be recorded in this episode' }]);
     }
     if (input.action.type === 'conference_held' && input.action.planDetails) await checkPlan(tx, input.action.planDetails);
-    if (input.meetingId) await linkMeeting(ctx, tx, episodeId, input.meetingId, facts.type);
+    if (input.meetingId) await linkMeeting(ctx, tx, episodeId, input.meetingId, facts.type, input.occurredAt);
+    const sent = input.action.type === 'strategy_record_circulated' ? await sendStrategyRecord(ctx, tx, e, actions) : undefined;
     const seq = actions.length + 1;
     // Case example 8: whatever path ends the episode, not after unresolved no-access visits, not-brought
     // appointments or open concerns without a named monitoring agency, and every involved agency told (safe-closure.ts).
@@ -216,7 +220,7 @@ export async function recordEpisodeAction(ctx: ActorContext, episodeId: string, 
     await tx.query(
       `INSERT INTO episode_action (episode_id, seq, type, occurred_at, recorded_at, recorded_by, idempotency_key, facts, details) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
       [episodeId, seq, facts.type, input.occurredAt, ctx.clock.now().toISOString(), ctx.actor.practitionerId, input.idempotencyKey, JSON.stringify(facts),
-        JSON.stringify(input.meetingId ? { ...input.action, meetingId: input.meetingId } : input.action)]);
+        JSON.stringify({ ...input.action, ...(input.meetingId ? { meetingId: input.meetingId } : {}), ...(sent ?? {}) })]);
     const state = reduce(await loadActions(tx, episodeId), await settingsFor(tx, e.agency_id));
     await project(tx, episodeId, state, input.occurredAt, seq);
     await syncFlags(tx, episodeId, state);
@@ -303,7 +307,7 @@ const MEETING_OF: Partial<Record<string, 'strategy_discussion' | 'conference' | 
  * where it happened (its invitees, contributions, minutes and actions); a meeting not yet tied to
  * an episode becomes this one's.
  */
-async function linkMeeting(ctx: ActorContext, tx: Tx, episodeId: string, meetingId: string, type: string): Promise<void> {
+async function linkMeeting(ctx: ActorContext, tx: Tx, episodeId: string, meetingId: string, type: string, heldAt: string): Promise<void> {
   const kind = MEETING_OF[type];
   const problem = (detail: string): never => { throw invalid('The meeting cannot be linked to this action.', [{ pointer: '/meetingId', detail }]); };
   if (!kind) return problem('Only a strategy discussion, a conference or a core group is recorded from a meeting');
@@ -312,6 +316,15 @@ async function linkMeeting(ctx: ActorContext, tx: Tx, episodeId: string, meeting
   if (m.kind !== kind) return problem(`That meeting is a ${m.kind.replace(/_/g, ' ')}, not a ${kind.replace(/_/g, ' ')}`);
   if (m.episode_id && m.episode_id !== episodeId) return problem('That meeting belongs to another episode');
   if (!m.episode_id) await tx.query('UPDATE meeting SET episode_id = $2 WHERE id = $1', [meetingId, episodeId]);
+  // Each fact typed once: recording the step is recording that the meeting was held (its outcome, if not yet recorded, can still add minutes and actions).
+  await tx.query("UPDATE meeting SET status = 'held', held_at = coalesce(held_at, $2) WHERE id = $1 AND status = 'scheduled'", [meetingId, heldAt]);
+}
+
+/** The latest strategy discussion's record, written and sent to the agencies that took part (strategy-record.ts). */
+async function sendStrategyRecord(ctx: ActorContext, tx: Tx, e: EpisodeRow, actions: readonly { at: string; facts: ActionFacts; details: unknown }[]): Promise<Circulation> {
+  const strategy = [...actions].reverse().find((a) => a.facts.type === 'strategy_discussion_held');
+  if (!strategy) throw invalid('There is no strategy discussion to circulate.', [{ pointer: '/action/type', detail: 'Record the strategy discussion first' }]);
+  return circulateStrategyRecord(ctx, tx, e, { occurredAt: strategy.at, details: strategy.details as StrategyContent });
 }
 
 async function checkPlan(tx: Tx, plan: { leadAgencyId: string; keyWorkerId: string; coreGroup: string[] }): Promise<void> {

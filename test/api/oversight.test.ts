@@ -22,7 +22,8 @@ describe("managers' oversight of the process over HTTP", () => {
 
   /** An initial conference due on Tuesday 5 January 2027, still not held on the 6th. */
   async function setUp() {
-    const clock = fixedClock('2026-12-18T16:00:00Z');
+    // Circulating the strategy record is the sending (issue 18), recorded at the time sent: the clock starts there.
+    const clock = fixedClock('2026-12-11T12:00:00Z');
     const s = services(t.db(), clock);
     const p = await partnershipWith(s);
     const csc = await agency(s, p, 'childrens_social_care', "Northshire Children's Social Care");
@@ -35,6 +36,7 @@ describe("managers' oversight of the process over HTTP", () => {
     await recordEpisodeAction(manager, e.id, act('decide', '2026-12-01T14:00:00Z', { type: 'referral_decided', outcome: 'strategy_discussion', reasons: 'Injury' }));
     await recordEpisodeAction(worker, e.id, act('sd', '2026-12-10T12:00:00Z', { type: 'strategy_discussion_held', s47: true, participants: [{ agencyId: csc }], policeInvestigation: false, immediateSafety: 'x', familyToBeTold: 'y' }));
     await recordEpisodeAction(worker, e.id, act('circ', '2026-12-11T12:00:00Z', { type: 'strategy_record_circulated' }));
+    clock.set('2026-12-18T16:00:00Z');
     await recordEpisodeAction(worker, e.id, act('s47', '2026-12-18T12:00:00Z', { type: 's47_concluded', outcome: 'continuing_risk', summary: 'z' }));
     clock.set('2027-01-06T09:00:00Z');
     app = await testApp(s);

@@ -120,7 +120,8 @@ describe('the process pages that act, in Chromium', () => {
       const again = await p.request.get(checkPage);
       expect(new URL(again.url()).pathname).toBe(`/episodes/${episodeId}`);
       await j.goto(`/episodes/${episodeId}`);
-      expect(await p.locator('main ol.govuk-list--number li').allInnerTexts()).toHaveLength(4);
+      // What has happened reads each step back (issue 18): one heading per step.
+      expect(await p.locator('main h3[id^="step-"]').allInnerTexts()).toHaveLength(4);
 
       // An action the process refuses: this partnership uses the single assessment.
       await j.click('Start an assessment', 'link');

@@ -18,6 +18,7 @@ import { personName, ukDate, ukDateTime, words } from '../view.ts';
 import { aboutEach, withChildren } from '../children.ts';
 import { earlierPlanRows } from '../earlier-plans.ts';
 import { safely, type Web } from '../web.ts';
+import { readBack } from '../episode-readback.ts';
 import { OUTCOME_TEXT } from './referrals.ts';
 
 type IdParams = { id: string };
@@ -77,6 +78,8 @@ interface ActionForm {
   fields: Field[];
   /** The action's content (all but its type) from the answers. */
   build: (v: FormBody) => Record<string, unknown>;
+  /** The action is a sending that happens when it is recorded: no date is asked (the service records the time sent). */
+  sendsNow?: boolean;
   /** The kind of meeting it happens at, when it can be linked to one. */
   meetingKind?: 'strategy_discussion' | 'conference' | 'core_group';
 }
@@ -183,7 +186,10 @@ const ACTION_FORMS: Record<string, ActionForm> = {
       participants: list(v, 'participants').map((agencyId) => ({ agencyId, ...(str(v, `participants-${agencyId}`) ? { name: str(v, `participants-${agencyId}`) } : {}) })),
     }),
   },
-  strategy_record_circulated: { title: 'Record that the strategy discussion record was circulated', fields: [], build: () => ({}) },
+  strategy_record_circulated: {
+    title: 'Circulate the strategy discussion record', sendsNow: true, fields: [], build: () => ({}),
+    intro: 'Sending writes the strategy discussion’s record and shares it, on the statutory duty (28.3), with each agency that took part. Each is told a record has been shared with it. The record is sent when you confirm, and that time meets the one working day.',
+  },
   s47_concluded: {
     title: 'Record the outcome of the section 47 enquiries',
     fields: [
@@ -272,7 +278,7 @@ function readWhen(v: FormBody, prefix: string, what: string, now: Date, errors: 
 /** An action's answers, checked: the errors, or the input for recordEpisodeAction. */
 function readAction(type: string, form: ActionForm, v: FormBody, idempotencyKey: string, now: Date): { errors: FormErrors; input?: RecordAction } {
   const errors = new FormErrors();
-  const occurredAt = readWhen(v, 'occurred', 'it happened', now, errors);
+  const occurredAt = form.sendsNow ? now.toISOString() : readWhen(v, 'occurred', 'it happened', now, errors);
   for (const f of form.fields) {
     if (f.when && !f.when(v)) continue;
     if (f.type === 'date') {
@@ -324,6 +330,32 @@ async function episodeMeetings(ctx: ActorContext, episodeId: string): Promise<Me
   return meetings;
 }
 
+/**
+ * The meeting of this kind whose outcome has been recorded (held, with minutes) and that no step of
+ * the episode has been recorded from yet: the step's form starts from what was recorded at it.
+ */
+async function heldMeetingFor(ctx: ActorContext, episode: EpisodeView, kind: string): Promise<Meeting | undefined> {
+  const used = new Set(episode.actions.map((a) => (a.details as { meetingId?: unknown } | null)?.meetingId).filter((x): x is string => typeof x === 'string'));
+  return (await episodeMeetings(ctx, episode.id)).filter((m) => m.kind === kind && m.status === 'held' && m.minutes !== null && !used.has(m.id)).at(-1);
+}
+
+/** Each fact typed once (issue 18): the step's answers from the meeting's recorded outcome, to check and complete. */
+function prefillFrom(m: Meeting, ownAgencyId: string, type: string): FormBody {
+  const at = new Date(m.heldAt ?? m.scheduledAt);
+  const when = { 'occurred-day': todayParts(at).day, 'occurred-month': todayParts(at).month, 'occurred-year': todayParts(at).year, occurredTime: nowTime(at), meetingId: m.id };
+  const attended = [...new Set([ownAgencyId, ...m.invitees.filter((i) => i.attended).map((i) => i.agencyId)])];
+  if (type === 'strategy_discussion_held') {
+    return { ...when, participants: attended, immediateSafety: m.decisions.join('\n'), familyToBeTold: m.familyTold ?? '' };
+  }
+  if (type === 'conference_held') {
+    return { ...when, invitedAgencyIds: [...new Set([ownAgencyId, ...m.invitees.map((i) => i.agencyId)])], attendedAgencyIds: attended };
+  }
+  if (type === 'core_group_met') {
+    return { ...when, attendees: m.invitees.filter((i) => i.attended && i.practitionerId).map((i) => i.practitionerId!) };
+  }
+  return when;
+}
+
 /** A child's process page that can act, the authority's due steps, and meetings with their actions. */
 export function registerProcessPages(web: Web): void {
   const { app } = web;
@@ -346,9 +378,17 @@ export function registerProcessPages(web: Web): void {
     const referralId = episode.state.allowed.some((a) => REFERRAL_STEPS.has(a)) ? await referralOf(ctx, episode.id) : undefined;
     // Issue 17: earlier child protection plans of the child or the adults around them, for whoever holds the case.
     const earlier = await earlierPlanRows(ctx, await safely(() => episodePreviousHistory(ctx, episode.id)), (await web.me(request))?.agencyName ?? '');
-    const allocatedName = episode.allocatedWorkerId ? ((await safely(() => listAgencyPractitioners(ctx))) ?? []).find((w) => w.id === episode.allocatedWorkerId)?.name : undefined;
+    const staff = (await safely(() => listAgencyPractitioners(ctx))) ?? [];
+    const allocatedName = episode.allocatedWorkerId ? staff.find((w) => w.id === episode.allocatedWorkerId)?.name : undefined;
+    // Issue 18: what each step said, read back (agency and practitioner names from the directories the caller may read).
+    const agencies = new Map(((await safely(() => listAgencies(ctx))) ?? []).map((a) => [a.id, a.name]));
+    const people = new Map(staff.map((p) => [p.id, p.name]));
+    const history = readBack(episode, {
+      agency: (id) => agencies.get(id) ?? 'An agency no longer in the partnership',
+      practitioner: (id) => people.get(id) ?? 'A practitioner of another agency',
+    });
     return web.render(request, reply, 'process/episode.njk', {
-      pageTitle: 'A child’s process', episode, child, name: child ? personName(child) : 'The child', meetings, safety, earlier, allocatedName,
+      pageTitle: 'A child’s process', episode, child, name: child ? personName(child) : 'The child', meetings, safety, earlier, allocatedName, history,
       allowed: episode.state.allowed.map((a) => ({
         type: a, text: ACTION_TEXT[a] ?? words(a), recordable: a in ACTION_FORMS,
         href: referralId && REFERRAL_STEPS.has(a) ? `/referrals/${referralId}` : `/episodes/${episode.id}/record/${a}`,
@@ -366,8 +406,11 @@ export function registerProcessPages(web: Web): void {
     const referralId = REFERRAL_STEPS.has(type) ? await referralOf(ctx, episode.id) : undefined;
     if (referralId) return reply.redirect(`/referrals/${referralId}`, 303);
     const now = ctx.clock.now();
+    const form = ACTION_FORMS[type]!;
+    const held = form.meetingKind ? await heldMeetingFor(ctx, episode, form.meetingKind) : undefined;
     const d = startFormDraft(ctx.actor.practitionerId, 'episode-action', episode.id, {
       type, 'occurred-day': todayParts(now).day, 'occurred-month': todayParts(now).month, 'occurred-year': todayParts(now).year, occurredTime: nowTime(now),
+      ...(held ? prefillFrom(held, ctx.actor.agencyId, type) : {}),
     });
     return reply.redirect(`/episodes/${episode.id}/actions/${d.id}`, 303);
   });
@@ -430,7 +473,7 @@ export function registerProcessPages(web: Web): void {
     const { name, items } = await formContext(ctx, episode, form);
     const values = { ...d.values, occurred: dateParts(d.values, 'occurred') };
     const data = {
-      pageTitle: form.title, title: form.title, intro: form.intro, name, episode, draft: d, groups: groupsOf(fieldsFor(form, items)), values, type,
+      pageTitle: form.title, title: form.title, intro: form.intro, sendsNow: form.sendsNow ?? false, name, episode, draft: d, groups: groupsOf(fieldsFor(form, items)), values, type,
       checked: Object.fromEntries(form.fields.filter((f) => f.type === 'checkboxes' || f.type === 'participants').map((f) => [f.name, list(d.values, f.name)])),
       dates: Object.fromEntries(form.fields.filter((f) => f.type === 'date').map((f) => [f.name, dateParts(d.values, f.name)])),
       backLink: `/episodes/${episode.id}`,
@@ -462,7 +505,7 @@ export function registerProcessPages(web: Web): void {
     const v = d.values;
     const change = (field: string): string => `/episodes/${episode.id}/actions/${d.id}#${field}`;
     const { input } = readAction(type, form, v, d.idempotencyKey, ctx.clock.now());
-    const rows = [answerRow('When', input ? ukDateTime(input.occurredAt) : '', change('occurred-day'))];
+    const rows = form.sendsNow ? [] : [answerRow('When', input ? ukDateTime(input.occurredAt) : '', change('occurred-day'))];
     for (const f of fieldsFor(form, items)) {
       if (f.when && !f.when(v)) continue;
       const textOf = (value: string): string => f.items.find((i) => i.value === value)?.text ?? value;
