@@ -4,6 +4,7 @@ import type { Actor, Role } from '../../src/access/policy.ts';
 import { loadActor } from '../../src/auth/auth.ts';
 import { buildApp } from '../../src/http/app.ts';
 import { addPractitionerAsSystem } from '../../src/partnership/partnership.ts';
+import { addRelationship } from '../../src/people/people.ts';
 import { addRecord, correctRecord } from '../../src/records/records.ts';
 import { fixedClock } from '../../src/shared/clock.ts';
 import type { ActorContext, Services } from '../../src/shared/context.ts';
@@ -194,5 +195,53 @@ describe('correcting a record, revoking a share, ending a looked-after period an
     const tb = await browser(w.teacher);
     await tb.get('/tasks');
     expect((await tb.post(`/people/${w.lily.id}/looked-after/${periodId}/end`, { 'ended-day': '1', 'ended-month': '12', 'ended-year': '2026', endedTime: '17:00', endReason: 'x' })).status).not.toBe(303);
+  });
+
+  it('a person’s names, addresses and relationships change from their page with the history kept; another agency cannot reach the form', async () => {
+    const w = await world();
+    const mum = await person(w.worker, { kind: 'adult', names: [{ givenNames: 'Natasha', familyName: 'Fletcher' }], dateOfBirth: '1995-03-04' });
+    const rel = await addRelationship(w.worker, w.lily.id, { relatedPersonId: mum.id, type: 'parent', validFrom: '2021-11-20' });
+    const b = await browser(w.worker);
+    expect(await b.get(`/people/${w.lily.id}`)).toContain(`href="/people/${w.lily.id}/details"`);
+    await b.get(`/people/${w.lily.id}/details`);
+
+    const noName = await b.post(`/people/${w.lily.id}/names`, { nameUse: 'usual', givenNames: '', familyName: '' });
+    expect(noName.status).toBe(422);
+    expect(summary(noName.body)).toEqual(['Enter a given name or a family name → #givenNames']);
+    const named = await b.post(`/people/${w.lily.id}/names`, { nameUse: 'usual', givenNames: 'Lily', familyName: 'Brown' });
+    expect(named.status).toBe(303);
+    const afterName = await b.get(named.location!);
+    expect(afterName).toContain('The name has been added.');
+    expect(afterName).toMatch(/Usual\s*<\/dt>\s*<dd[^>]*>\s*Lily Brown/);
+    expect(afterName).toMatch(/Previous\s*<\/dt>\s*<dd[^>]*>\s*Lily Fletcher/);
+
+    const noLine = await b.post(`/people/${w.lily.id}/addresses`, { line1: '', town: 'Northshire', 'movedIn-day': '31', 'movedIn-month': '2', 'movedIn-year': '2026' });
+    expect(noLine.status).toBe(422);
+    expect(summary(noLine.body)).toEqual(['The date they moved in must be a real date → #movedIn-day', 'Enter the first line of the address → #line1']);
+    const moved = await b.post(`/people/${w.lily.id}/addresses`, { line1: '4 Mill Lane', town: 'Northshire', postcode: 'ns1 2ab', 'movedIn-day': '1', 'movedIn-month': '12', 'movedIn-year': '2026' });
+    expect(moved.status).toBe(303);
+    const afterMove = await b.get(moved.location!);
+    expect(afterMove).toMatch(/9 Carlton House, Northshire, NS7 5JH:\s*from 1 January 2024 to 30 November 2026/);
+    expect(afterMove).toMatch(/4 Mill Lane, Northshire, NS1 2AB:\s*from 1 December 2026 \(current\)/);
+
+    const relEnd = `/people/${w.lily.id}/relationships/${rel.id}/end`;
+    expect(await b.get(relEnd)).toContain('Natasha Fletcher');
+    const early = await b.post(relEnd, { 'ended-day': '1', 'ended-month': '1', 'ended-year': '2020' });
+    expect(early.status).toBe(422);
+    expect(summary(early.body)).toEqual(['The end date must not be before the start date → #ended-day']);
+    const ended = await b.post(relEnd, { 'ended-day': '1', 'ended-month': '12', 'ended-year': '2026' });
+    expect(ended.status).toBe(303);
+    const afterRel = await b.get(ended.location!);
+    expect(afterRel).toContain('The relationship has ended.');
+    expect(afterRel).toMatch(/Natasha Fletcher<\/a>: Parent, from 20 November 2021 to 1 December 2026/);
+    // Ended once: the form is gone.
+    await b.get(relEnd, 404);
+
+    const tb = await browser(w.teacher);
+    await tb.get(`/people/${w.lily.id}/details`, 404);
+    await tb.get(`/people/${w.lily.id}/relationships/${rel.id}/end`, 404);
+    expect((await tb.post(`/people/${w.lily.id}/names`, { nameUse: 'alias', givenNames: 'X', familyName: 'Y' })).status).toBe(404);
+    // Another child's relationship through this child's address: not found.
+    await b.get(`/people/${mum.id}/relationships/${rel.id}/end`, 404);
   });
 });
