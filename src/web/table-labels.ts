@@ -26,7 +26,8 @@ function labelTable(table: string): string {
       const at = column;
       column += Number(/colspan="(\d+)"/.exec(attrs)?.[1] ?? 1);
       const text = labels[at];
-      return text && !/data-label=/.test(attrs) ? `<${tag}${attrs} data-label="${text}">` : cell;
+      // A row's own heading (th) names the row, and stays as it is; each value (td) is labelled.
+      return text && tag === 'td' && !/data-label=/.test(attrs) ? `<${tag}${attrs} data-label="${text}">` : cell;
     });
     return `${open}${labelled}${close}`;
   });
