@@ -197,7 +197,7 @@ describe('correcting a record, revoking a share, ending a looked-after period an
     expect((await tb.post(`/people/${w.lily.id}/looked-after/${periodId}/end`, { 'ended-day': '1', 'ended-month': '12', 'ended-year': '2026', endedTime: '17:00', endReason: 'x' })).status).not.toBe(303);
   });
 
-  it('a person’s names, addresses and relationships change from their page with the history kept; another agency cannot reach the form', async () => {
+  it('a person’s names, addresses and relationships change (added, ended) from their page with the history kept; another agency cannot reach the form', async () => {
     const w = await world();
     const mum = await person(w.worker, { kind: 'adult', names: [{ givenNames: 'Natasha', familyName: 'Fletcher' }], dateOfBirth: '1995-03-04' });
     const rel = await addRelationship(w.worker, w.lily.id, { relatedPersonId: mum.id, type: 'parent', validFrom: '2021-11-20' });
@@ -236,6 +236,20 @@ describe('correcting a record, revoking a share, ending a looked-after period an
     expect(afterRel).toMatch(/Natasha Fletcher<\/a>: Parent, from 20 November 2021 to 1 December 2026/);
     // Ended once: the form is gone.
     await b.get(relEnd, 404);
+
+    // A relationship is added by finding the other person by name in the agency's own index.
+    const grandma = await person(w.worker, { kind: 'adult', names: [{ givenNames: 'Maureen', familyName: 'Fletcher' }], dateOfBirth: '1960-07-08' });
+    const noOne = await b.post(`/people/${w.lily.id}/relationships/find`, { relatedName: 'Nobody Known' });
+    expect(summary(noOne.body)).toEqual(['No one in your agency’s index has that name: add them first → #relatedName']);
+    const found = await b.post(`/people/${w.lily.id}/relationships/find`, { relatedName: 'maureen' });
+    expect(found.status).toBe(200);
+    expect(found.body).toContain(`value="${grandma.id}"`);
+    const unchosen = await b.post(`/people/${w.lily.id}/relationships`, { relatedName: 'maureen', relatedPersonId: grandma.id });
+    expect(summary(unchosen.body)).toEqual(['Select what they are to this person → #relationshipType']);
+    expect(unchosen.body).toMatch(new RegExp(`value="${grandma.id}" checked`));
+    const added = await b.post(`/people/${w.lily.id}/relationships`, { relatedName: 'maureen', relatedPersonId: grandma.id, relationshipType: 'primary_carer', 'relatedSince-day': '1', 'relatedSince-month': '12', 'relatedSince-year': '2026' });
+    expect(added.status).toBe(303);
+    expect(await b.get(added.location!)).toMatch(/Maureen Fletcher<\/a>: Primary carer, from 1 December 2026 <a/);
 
     const tb = await browser(w.teacher);
     await tb.get(`/people/${w.lily.id}/details`, 404);

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { endAddress, endRelationship, listAddresses } from '../../people/details.ts';
-import { addAddress, addName, getPerson } from '../../people/people.ts';
-import { EndPeriod, NewAddress, NewName } from '../../people/schemas.ts';
+import { addAddress, addName, addRelationship, getPerson, searchPeople } from '../../people/people.ts';
+import { EndPeriod, NewAddress, NewName, NewRelationship, PersonSearch, RELATIONSHIP_TYPES } from '../../people/schemas.ts';
 import { notFound, Problem } from '../../shared/errors.ts';
 import { calendarDate, dateParts, emptyDate, FormErrors, formOf, opt, parseForm, str, todayParts, validationProblem, type DateParts } from '../forms.ts';
 import { personName } from '../view.ts';
@@ -21,6 +21,7 @@ const BANNERS: Record<string, string> = {
   'address-added': 'The address has been added. An earlier address still open has ended the day before the move.',
   'address-ended': 'The address has ended. It stays in the history.',
   'relationship-ended': 'The relationship has ended. It stays in the history.',
+  'relationship-added': 'The relationship has been added.',
 };
 
 /** A GOV.UK date input as a calendar date, or its error on the form. */
@@ -53,7 +54,8 @@ export function registerPersonDetailPages(web: Web): void {
     const done = (request.query as { done?: string } | undefined)?.done;
     const data = {
       pageTitle: 'Change a person’s details', person, name: personName(person), addresses, related, nameUses: NAME_USES, backLink: `/people/${personId}`,
-      values: { movedIn: { day: '', month: '', year: '' }, ...values }, successBanner: done ? BANNERS[done] : undefined,
+      values: { movedIn: { day: '', month: '', year: '' }, relatedSince: { day: '', month: '', year: '' }, ...values }, successBanner: done ? BANNERS[done] : undefined,
+      relationshipTypes: RELATIONSHIP_TYPES.map((t) => ({ value: t, text: t.replace(/_/g, ' ').replace(/^./, (x) => x.toUpperCase()) })),
     };
     return errors?.any ? web.renderErrors(request, reply, 'people/details.njk', errors, data) : web.render(request, reply, 'people/details.njk', { ...data, errors: {}, errorList: [] });
   };
@@ -104,6 +106,38 @@ export function registerPersonDetailPages(web: Web): void {
     });
     if (ok) return reply.redirect(`/people/${request.params.id}/details?done=address-added`, 303);
     return detailsPage(request, reply, values, errors);
+  });
+
+  // Adding a relationship: the other person is found by name in the agency's own index (a POST, so
+  // no name reaches an address), then chosen, with what they are to this person.
+  const matchesFor = async (request: FastifyRequest, name: string): Promise<{ value: string; text: string }[]> => {
+    const found = await searchPeople(web.ctx(request), PersonSearch.parse({ name }), { limit: 20 });
+    return found.filter((x) => x.id !== (request.params as IdParams).id).map((x) => ({ value: x.id, text: personName(x) }));
+  };
+
+  app.post<{ Params: IdParams }>('/people/:id/relationships/find', async (request, reply) => {
+    const relatedName = str(formOf(request.body), 'relatedName');
+    const errors = new FormErrors();
+    if (!relatedName) errors.add('relatedName', 'Enter the name of the person they are related to');
+    const matches = relatedName ? await matchesFor(request, relatedName) : [];
+    if (relatedName && !matches.length) errors.add('relatedName', 'No one in your agency’s index has that name: add them first');
+    return detailsPage(request, reply, { relatedName, matches }, errors);
+  });
+
+  app.post<{ Params: IdParams }>('/people/:id/relationships', async (request, reply) => {
+    const f = formOf(request.body);
+    const values = { relatedName: str(f, 'relatedName'), relatedPersonId: opt(f, 'relatedPersonId'), relationshipType: opt(f, 'relationshipType'), relatedSince: dateParts(f, 'relatedSince') };
+    const errors = new FormErrors();
+    if (!values.relatedPersonId) errors.add('relatedPersonId', 'Select the person');
+    if (!values.relationshipType) errors.add('relationshipType', 'Select what they are to this person');
+    const validFrom = emptyDate(values.relatedSince) ? undefined : dayOf(errors, values.relatedSince, 'relatedSince', 'The date it started', false);
+    const ok = await attempt(errors, { '/relatedPersonId': 'relatedPersonId', '/type': 'relationshipType', '/validFrom': 'relatedSince-day' }, 'relatedPersonId', async () => {
+      if (errors.any) return;
+      const input = parseForm(NewRelationship, { relatedPersonId: values.relatedPersonId, type: values.relationshipType, ...(validFrom ? { validFrom } : {}) });
+      await addRelationship(web.ctx(request), request.params.id, input);
+    });
+    if (ok) return reply.redirect(`/people/${request.params.id}/details?done=relationship-added`, 303);
+    return detailsPage(request, reply, { ...values, matches: values.relatedName ? await matchesFor(request, values.relatedName) : [] }, errors);
   });
 
   // Ending an address or a relationship: its own short page, with the day it ended.
