@@ -59,12 +59,14 @@ describe('what was API-only, on the pages, in Chromium', () => {
     }));
 
     running = await startApp(s);
-    const j = new Journey(await (await browser.newContext({ baseURL: running.url })).newPage(), running.url);
+    // On a phone's width (390 px): each of these pages must fit it without scrolling sideways.
+    const j = new Journey(await (await browser.newContext({ baseURL: running.url, viewport: { width: 390, height: 844 } })).newPage(), running.url);
     const teacherTab = new Journey(await (await browser.newContext({ baseURL: running.url })).newPage(), running.url);
     const p = j.page;
     const main = (): Promise<string> => p.locator('main').innerText();
     const errors = (): Promise<string[]> => p.locator('.govuk-error-summary__list a').allInnerTexts();
     const banner = (): Promise<string> => p.locator('.govuk-notification-banner--success').innerText();
+    const fits = async (): Promise<void> => expect(await p.evaluate(() => document.documentElement.scrollWidth), p.url()).toBeLessThanOrEqual(390);
     try {
       await teacherTab.signIn(teacher.email);
       await teacherTab.goto(`/records/${record.id}`);
@@ -82,6 +84,7 @@ describe('what was API-only, on the pages, in Chromium', () => {
       await p.locator('#correctionReason').fill('I wrote the wrong arm');
       await j.click('Save the correction');
       expect(await banner()).toContain('The record has been corrected. This is version 2');
+      await fits();
       expect(await j.heading()).toBe('Bruising to the right arm seen on a home visit');
       expect(await p.locator('#versions').innerText()).toMatch(/Version 1, .*: Bruising to the left arm seen on a home visit/);
 
@@ -93,6 +96,7 @@ describe('what was API-only, on the pages, in Chromium', () => {
       await p.locator('#postcode').fill('NS1 2AB');
       await j.click('Add the address');
       expect(await banner()).toContain('The address has been added.');
+      await fits();
       expect(await p.locator('#addresses').innerText()).toContain('4 Mill Lane, Northshire, NS1 2AB');
       await j.click('End the address Flat 9, Carlton House', 'link');
       await j.click('End this address');
@@ -106,6 +110,18 @@ describe('what was API-only, on the pages, in Chromium', () => {
       expect(await banner()).toContain('The relationship has ended.');
       expect(await p.locator('#relationships').innerText()).toMatch(/Natasha Fletcher: Parent, from 20 November 2021 to /);
 
+      // Her grandmother now cares for her: found by name in the authority's index.
+      const gran = await createPerson(workerCtx, NewPerson.parse({ kind: 'adult', names: [{ givenNames: 'Maureen', familyName: 'Fletcher' }], dateOfBirth: '1960-07-08' }));
+      await p.getByLabel('Add a relationship: the other person’s name').fill('Maureen Fletcher');
+      await j.click('Find the person');
+      await p.getByRole('group', { name: 'Who are they related to?' }).getByLabel('Maureen Fletcher').check();
+      await p.getByRole('group', { name: /What is that person to Lily Fletcher/ }).getByLabel('Primary carer').check();
+      await j.click('Add the relationship');
+      expect(await banner()).toContain('The relationship has been added.');
+      expect(await p.locator('#relationships').innerText()).toContain('Maureen Fletcher: Primary carer');
+      expect(gran.id).toBeTruthy();
+      await fits();
+
       // Revoke the share: the school loses the record at once.
       await j.goto(`/share-decisions/${decision.id}`);
       await j.click('Revoke the share');
@@ -113,6 +129,7 @@ describe('what was API-only, on the pages, in Chromium', () => {
       await p.getByLabel('Why are you revoking it?').fill('Shared with the wrong school');
       await j.click('Revoke the share');
       expect(await banner()).toContain('The share has been revoked.');
+      await fits();
       expect(await main()).toContain('Shared with the wrong school');
       await teacherTab.page.reload();
       expect(await teacherTab.heading()).toBe('Page not found');
@@ -129,6 +146,7 @@ describe('what was API-only, on the pages, in Chromium', () => {
       await p.getByLabel('Why is the child no longer looked after?').fill('Returned home to her mother');
       await j.click('End the looked-after period');
       expect(await banner()).toContain('The looked-after period has ended.');
+      await fits();
       expect(await main()).toContain('Returned home to her mother');
       expect(await p.locator('#current-flags').innerText()).toBe('No active flags.');
       expect(j.consoleErrors).toEqual([]);
