@@ -70,6 +70,16 @@ td.when { white-space: nowrap; }
 .opinion { font-style: italic; }
 .mark { font-weight: bold; }
 .empty { font-style: italic; }
+/* On a phone's screen each entry stacks, every value under its column's heading (data-label). */
+@media screen and (max-width: 40em) {
+  body { margin: .8em; overflow-wrap: break-word; }
+  table, tbody, tr, td { display: block; }
+  thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
+  tr { border: 1px solid #555; margin-bottom: .6em; }
+  td { border: 0; border-bottom: 1px solid #ccc; }
+  td.when { white-space: normal; }
+  td[data-label]::before { content: attr(data-label); display: block; font-weight: bold; }
+}
 @media print {
   @page { size: A4 landscape; margin: 12mm; }
   body { margin: 0; }

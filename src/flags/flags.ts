@@ -111,6 +111,19 @@ export async function endLookedAfter(ctx: ActorContext, id: string, input: EndLo
   });
 }
 
+/** The child's looked-after periods, newest first, for the authority's page that ends one. */
+export async function listLookedAfter(ctx: ActorContext, personId: string): Promise<LookedAfter[]> {
+  return command(ctx, async (tx) => {
+    await checkAuthority(ctx, tx, 'looked-after.read');
+    await personInReach(ctx, tx, personId, 'read', 'looked-after.read');
+    const rows = (await tx.query<LookedAfterRow>(
+      'SELECT id, person_id, legal_status, started_at, ended_at, end_reason, agency_id FROM looked_after_period WHERE person_id = $1 AND agency_id = $2 ORDER BY started_at DESC',
+      [personId, ctx.actor.agencyId])).rows;
+    await audit(ctx, tx, { action: 'looked-after.read', outcome: 'success', entityType: 'person', entityId: personId, personId, detail: { periods: rows.length } });
+    return rows.map(toLookedAfter);
+  });
+}
+
 /**
  * Birth is recorded by linking the authority's unborn-child entry to the entry it has made for the
  * child as born (people has no "birth" of its own: an unborn entry has no date of birth or NHS

@@ -129,3 +129,12 @@ export type PersonSearchKey = z.infer<typeof PersonSearchKey>;
 export const PersonSearchPage = PersonSearchFields.extend(pageQuery('people.search', PersonSearchKey))
   .refine(searchesForSomething, SOMETHING)
   .meta({ id: 'PersonSearchPage' });
+
+/** Ends an address or a relationship on a day: the row stays, so the history shows where and with whom, and when. */
+export const EndPeriod = z.strictObject({ validTo: CalendarDate }).meta({ id: 'EndPeriod' });
+export type EndPeriod = z.infer<typeof EndPeriod>;
+
+export const HeldAddress = z.object({
+  id: Uuid, line1: z.string(), line2: z.string().nullable(), town: z.string().nullable(), postcode: z.string().nullable(), validFrom: z.string().nullable(), validTo: z.string().nullable(),
+}).meta({ id: 'HeldAddress' });
+export type HeldAddress = z.infer<typeof HeldAddress>;

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nunjucks from 'nunjucks';
+import { labelTableCells } from './table-labels.ts';
 
 /** Where govuk-frontend keeps its built files: CSS, JS, fonts, images and the Nunjucks macros. */
 export const GOVUK_DIST = join(dirname(createRequire(import.meta.url).resolve('govuk-frontend')), '..');
@@ -74,7 +75,7 @@ export function personName(p: { names?: readonly { use: string; givenNames: stri
 }
 
 export function renderView(template: string, context: Record<string, unknown>): string {
-  return env.render(template, context);
+  return labelTableCells(env.render(template, context));
 }
 
 // Escaped by Nunjucks like everything else on the pages; only the line breaks become markup.

@@ -1,11 +1,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { childFlags, recordLookedAfter } from '../../flags/flags.ts';
+import { childFlags, endLookedAfter, listLookedAfter, recordLookedAfter } from '../../flags/flags.ts';
 import { lookupFlags, mayLookUpFlags } from '../../flags/lookup.ts';
-import { AcknowledgeSeen, FlagLookup, HEALTH_SETTING_TYPES, LEGAL_STATUSES, NewLookedAfter, type SeenNotification } from '../../flags/schemas.ts';
+import { AcknowledgeSeen, EndLookedAfter, FlagLookup, HEALTH_SETTING_TYPES, LEGAL_STATUSES, NewLookedAfter, type SeenNotification } from '../../flags/schemas.ts';
 import { acknowledgeSeenNotification, getSeenNotification, listSeenNotifications } from '../../notifications/seen.ts';
 import { getPerson } from '../../people/people.ts';
-import { fieldProblems, forbidden, Problem } from '../../shared/errors.ts';
-import { calendarDate, dateParts, FormErrors, formOf, londonInstant, nowTime, opt, str, todayParts, validationProblem } from '../forms.ts';
+import { fieldProblems, forbidden, notFound, Problem } from '../../shared/errors.ts';
+import { calendarDate, dateParts, FormErrors, formOf, londonInstant, nowTime, opt, parseForm, str, todayParts, validationProblem } from '../forms.ts';
 import { whoAmI } from '../session-info.ts';
 import { personName, ukDateTime } from '../view.ts';
 import { safely, type Web } from '../web.ts';
@@ -21,6 +21,8 @@ export const SETTING_TYPE_LABELS: Record<(typeof HEALTH_SETTING_TYPES)[number], 
   out_of_hours_gp: 'Out-of-hours GP',
   ambulance: 'Ambulance service',
 };
+
+const legalStatusText = (v: string): string => LEGAL_STATUS_LABELS[v as keyof typeof LEGAL_STATUS_LABELS] ?? v;
 
 const settingLabel = (type: string): string => SETTING_TYPE_LABELS[type as keyof typeof SETTING_TYPE_LABELS] ?? type;
 
@@ -126,18 +128,25 @@ export function registerFlagPages(web: Web): void {
     });
   });
 
-  // Looked after: children's social care records when it started (childFlags and recordLookedAfter refuse anyone else).
-  // Ending a period needs its identifier, which no service lists yet, so it is done through the API.
+  // Looked after: children's social care records when it started and when it ended (childFlags,
+  // listLookedAfter, recordLookedAfter and endLookedAfter refuse anyone else).
   const lookedAfterPage = async (request: FastifyRequest, reply: FastifyReply, personId: string, values: Record<string, unknown>, errors?: FormErrors): Promise<FastifyReply> => {
     const ctx = web.ctx(request);
     const flags = await childFlags(ctx, personId);
     const person = await getPerson(ctx, personId);
+    const periods = await listLookedAfter(ctx, personId);
     const query = request.query as { done?: string } | undefined;
+    const now = ctx.clock.now();
+    const current = periods.find((p) => !p.endedAt);
     const data = {
-      pageTitle: 'Looked after', person, name: personName(person), values, backLink: `/people/${personId}`,
+      pageTitle: 'Looked after', person, name: personName(person), backLink: `/people/${personId}`,
+      values: { started: todayParts(now), startedTime: nowTime(now), ended: todayParts(now), endedTime: nowTime(now), ...values },
       flags: flags.flags.filter((f) => f.status === 'active'),
+      current: current && { ...current, legalStatusText: legalStatusText(current.legalStatus) },
+      past: periods.filter((p) => p.endedAt).map((p) => ({ ...p, legalStatusText: legalStatusText(p.legalStatus) })),
       legalStatuses: LEGAL_STATUSES.map((v) => ({ value: v, text: LEGAL_STATUS_LABELS[v] })),
-      successBanner: query?.done === 'looked-after-recorded' ? 'The child is recorded as looked after. Health settings now see the flag.' : undefined,
+      successBanner: query?.done === 'looked-after-recorded' ? 'The child is recorded as looked after. Health settings now see the flag.'
+        : query?.done === 'looked-after-ended' ? 'The looked-after period has ended. Health settings no longer see the flag.' : undefined,
     };
     return errors?.any ? web.renderErrors(request, reply, 'flags/looked-after.njk', errors, data) : web.render(request, reply, 'flags/looked-after.njk', { ...data, errors: {}, errorList: [] });
   };
@@ -181,6 +190,42 @@ export function registerFlagPages(web: Web): void {
       errors.addProblems(fieldProblems(parsed.error), { '/startedAt': 'started-day', '/legalStatus': 'legalStatus' }, 'started-day');
     }
     return lookedAfterPage(request, reply, request.params.id, values, errors);
+  });
+
+  app.post<{ Params: IdParams & { periodId: string } }>('/people/:id/looked-after/:periodId/end', async (request, reply) => {
+    const ctx = web.ctx(request);
+    const { id: personId, periodId } = request.params;
+    // A period of another child (or another authority) looks like one that does not exist.
+    if (!(await listLookedAfter(ctx, personId)).some((p) => p.id === periodId)) throw notFound('looked-after period');
+    const f = formOf(request.body);
+    const values = { ended: dateParts(f, 'ended'), endedTime: str(f, 'endedTime'), endReason: str(f, 'endReason') };
+    const errors = new FormErrors();
+    const day = calendarDate(values.ended, 'The date');
+    let endedAt: string | undefined;
+    if (!day.value && !day.error) errors.add('ended-day', 'Enter the date the child stopped being looked after');
+    else if (day.error) errors.add('ended-day', day.error);
+    else {
+      const at = londonInstant(day.value!, values.endedTime || '12:00');
+      if (at.error) errors.add('endedTime', at.error);
+      else endedAt = at.value;
+    }
+    const fields = { '/endedAt': 'ended-day', '/reason': 'endReason' };
+    try {
+      const input = parseForm(EndLookedAfter, { endedAt: endedAt ?? '', reason: values.endReason });
+      if (!errors.any) {
+        await endLookedAfter(ctx, periodId, input);
+        return reply.redirect(`/people/${personId}/looked-after?done=looked-after-ended`, 303);
+      }
+    } catch (err) {
+      if (err instanceof Problem && err.status === 409) errors.add('ended-day', err.detail ?? 'This period has already ended');
+      else {
+        const p = validationProblem(err);
+        if (!p) throw err;
+        // The date's own message (missing, not real) comes before the schema's.
+        errors.addProblems(p.errors.filter((e) => !(e.pointer === '/endedAt' && errors.byField['ended-day'])), fields, 'ended-day');
+      }
+    }
+    return lookedAfterPage(request, reply, personId, values, errors);
   });
 
   const describe = async (request: FastifyRequest, n: SeenNotification, names: Map<string, string>): Promise<Record<string, unknown>> => {

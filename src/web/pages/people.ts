@@ -19,6 +19,7 @@ import { answerRow, findFormDraft, startFormDraft, submitOnce, type FormDraft } 
 import { peopleSharedWith } from '../session-info.ts';
 import { earlierPlanRows } from '../earlier-plans.ts';
 import { personName, ukDate } from '../view.ts';
+import { registerPersonDetailPages } from './person-details.ts';
 import { safely, type Web } from '../web.ts';
 
 type IdParams = { id: string };
@@ -69,6 +70,7 @@ function personInput(f: FormBody, now: Date, errors: FormErrors): Record<string,
 
 /** Find a person, add a person, a person's page, and who has shared with me. */
 export function registerPeoplePages(web: Web): void {
+  registerPersonDetailPages(web);
   const { app } = web;
 
   const findPage = (request: FastifyRequest, reply: FastifyReply, data: Record<string, unknown>, errors?: FormErrors): Promise<FastifyReply> =>

@@ -1,10 +1,10 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { getPerson } from '../../people/people.ts';
 import { getLeadAlertSettings } from '../../records/lead-alerts.ts';
-import { addRecord, getRecord, getRecordAccessHistory, getRecordHistory } from '../../records/records.ts';
-import { CATEGORIES, NewRecord, OUTCOMES_BY_KIND, RECORD_KINDS, SENSITIVE_CATEGORIES } from '../../records/schemas.ts';
-import { fieldProblems } from '../../shared/errors.ts';
-import { calendarDate, dateParts, FormErrors, formOf, list, londonInstant, nowTime, opt, str, todayParts, validationProblem, yesNo, type FormBody } from '../forms.ts';
+import { addRecord, correctRecord, getRecord, getRecordAccessHistory, getRecordHistory } from '../../records/records.ts';
+import { CATEGORIES, Correction, NewRecord, OUTCOMES_BY_KIND, RECORD_KINDS, SENSITIVE_CATEGORIES } from '../../records/schemas.ts';
+import { fieldProblems, notFound, Problem } from '../../shared/errors.ts';
+import { calendarDate, dateParts, FormErrors, formOf, list, londonInstant, nowTime, opt, parseForm, str, todayParts, validationProblem, yesNo, type FormBody } from '../forms.ts';
 import { personName } from '../view.ts';
 import { safely, type Web } from '../web.ts';
 
@@ -129,7 +129,73 @@ export function registerRecordPages(web: Web): void {
     const record = await getRecord(ctx, request.params.id);
     const own = record.agencyId === ctx.actor.agencyId;
     const versions = own ? await safely(() => getRecordHistory(ctx, record.id)) : undefined;
-    return web.render(request, reply, 'records/record.njk', { pageTitle: 'A record', record, own, versions, backLink: `/people/${record.personId}/chronology` });
+    const corrected = (request.query as { done?: string } | undefined)?.done === 'record-corrected';
+    return web.render(request, reply, 'records/record.njk', {
+      pageTitle: 'A record', record, own, versions, backLink: `/people/${record.personId}/chronology`,
+      successBanner: corrected ? `The record has been corrected. This is version ${record.version}; the earlier versions are kept below.` : undefined,
+    });
+  });
+
+  // Correcting: only the agency that wrote the record may (correctRecord decides); to anyone else the form does not exist.
+  const correctionPage = async (request: FastifyRequest, reply: FastifyReply, values?: Record<string, unknown>, errors?: FormErrors, changedSince = false): Promise<FastifyReply> => {
+    const ctx = web.ctx(request);
+    const record = await getRecord(ctx, (request.params as IdParams).id);
+    if (record.agencyId !== ctx.actor.agencyId) throw notFound('record');
+    const person = await safely(() => getPerson(ctx, record.personId));
+    const at = new Date(record.occurredAt);
+    const data = {
+      pageTitle: 'Correct this record', record, name: person ? personName(person) : '', choices, backLink: `/records/${record.id}`, changedSince,
+      // After a clash the form corrects the version now current: what was typed is kept, and the clash said.
+      baseVersion: record.version,
+      values: values ?? {
+        summary: record.summary, occurred: todayParts(at), occurredTime: nowTime(at), details: record.details ?? '', childsWords: record.childsWords ?? '',
+        categories: record.categories, factOrOpinion: record.factOrOpinion, reportedOrWitnessed: record.reportedOrWitnessed,
+      },
+    };
+    return errors?.any ? web.renderErrors(request, reply, 'records/correct.njk', errors, data) : web.render(request, reply, 'records/correct.njk', { ...data, errors: {}, errorList: [] });
+  };
+
+  app.get<{ Params: IdParams }>('/records/:id/correct', async (request, reply) => correctionPage(request, reply));
+
+  app.post<{ Params: IdParams }>('/records/:id/correct', async (request, reply) => {
+    const ctx = web.ctx(request);
+    const f = formOf(request.body);
+    const values = {
+      summary: str(f, 'summary'), occurred: dateParts(f, 'occurred'), occurredTime: str(f, 'occurredTime'), details: str(f, 'details'), childsWords: str(f, 'childsWords'),
+      categories: list(f, 'categories'), factOrOpinion: opt(f, 'factOrOpinion'), reportedOrWitnessed: opt(f, 'reportedOrWitnessed'), correctionReason: str(f, 'correctionReason'),
+    };
+    const errors = new FormErrors();
+    const day = calendarDate(values.occurred, 'The date it happened');
+    let occurredAt: string | undefined;
+    if (!day.value && !day.error) errors.add('occurred-day', 'Enter the date it happened');
+    else if (day.error) errors.add('occurred-day', day.error);
+    else {
+      const at = londonInstant(day.value!, values.occurredTime || '12:00');
+      if (at.error) errors.add('occurredTime', at.error);
+      else if (new Date(at.value!).getTime() > ctx.clock.now().getTime() + 5 * 60_000) errors.add('occurred-day', 'The date it happened must be today or in the past');
+      else occurredAt = at.value;
+    }
+    try {
+      const input = parseForm(Correction, {
+        baseVersion: Number(str(f, 'baseVersion')) || 0, correctionReason: values.correctionReason, summary: values.summary,
+        ...(occurredAt ? { occurredAt } : {}), categories: values.categories, factOrOpinion: values.factOrOpinion, reportedOrWitnessed: values.reportedOrWitnessed,
+        ...(values.details ? { details: values.details } : {}), ...(values.childsWords ? { childsWords: values.childsWords } : {}),
+      });
+      if (!errors.any) {
+        await correctRecord(ctx, request.params.id, input);
+        return reply.redirect(`/records/${request.params.id}?done=record-corrected`, 303);
+      }
+    } catch (err) {
+      if (err instanceof Problem && err.status === 409) {
+        errors.add('baseVersion', 'Someone corrected this record while you were writing. Check what it says now, then save your correction again.', '#now-says');
+        return correctionPage(request, reply, values, errors, true);
+      }
+      const p = validationProblem(err);
+      if (!p) throw err;
+      errors.addProblems(p.errors.map((x) => (x.pointer === '/factOrOpinion' ? { ...x, detail: 'Say whether this is fact or opinion' }
+        : x.pointer === '/reportedOrWitnessed' ? { ...x, detail: 'Say whether you saw it or were told it' } : x)), { ...RECORD_FIELDS, '/correctionReason': 'correctionReason', '/baseVersion': 'summary' }, 'summary');
+    }
+    return correctionPage(request, reply, values, errors);
   });
 
   app.get<{ Params: IdParams }>('/records/:id/access-history', async (request, reply) => {

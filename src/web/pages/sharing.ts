@@ -4,14 +4,14 @@ import { listAgencies } from '../../partnership/partnership.ts';
 import { getPerson } from '../../people/people.ts';
 import { listPersonRecords } from '../../records/records.ts';
 import type { ActorContext } from '../../shared/context.ts';
-import { fieldProblems, notFound } from '../../shared/errors.ts';
+import { fieldProblems, notFound, Problem } from '../../shared/errors.ts';
 import { getAdviceRequest, giveAdvice, listAdviceQueue } from '../../sharing/advice.ts';
-import { Advice } from '../../sharing/schemas.ts';
+import { Advice, Revocation } from '../../sharing/schemas.ts';
 import { assess } from '../../sharing/decision-rules.ts';
 import { PURPOSE_LABELS, type PurposeCode } from '../../sharing/purposes.ts';
-import { getDecision, makeDecision, previewDecision } from '../../sharing/sharing.ts';
+import { getDecision, makeDecision, previewDecision, revokeDecision } from '../../sharing/sharing.ts';
 import { dropDraft, findDraft, startDraft, type ShareDraft } from '../drafts.ts';
-import { calendarDate, dateParts, FormErrors, formOf, list, opt, str, validationProblem, yesNo, type FormBody } from '../forms.ts';
+import { calendarDate, dateParts, FormErrors, formOf, list, opt, parseForm, str, validationProblem, yesNo, type FormBody } from '../forms.ts';
 import { personName, ukDate } from '../view.ts';
 import { safely, type Web } from '../web.ts';
 import { answerRows, answersOf, decisionOf, isStep, LABELS, nextStep, pathOf, previousStep, STEP_TITLES, stepOfPointer, type Step } from './share-model.ts';
@@ -295,19 +295,44 @@ export function registerSharingPages(web: Web): void {
     }
   });
 
-  app.get<{ Params: { id: string } }>('/share-decisions/:id', async (request, reply) => {
+  const decisionPage = async (request: FastifyRequest, reply: FastifyReply, values: Record<string, unknown> = {}, errors?: FormErrors): Promise<FastifyReply> => {
     const ctx = web.ctx(request);
-    const decision = await getDecision(ctx, request.params.id);
+    const id = (request.params as { id: string }).id;
+    const decision = await getDecision(ctx, id);
     const person = await safely(() => getPerson(ctx, decision.personId));
     const records = decision.items.length ? ((await safely(() => listPersonRecords(ctx, decision.personId))) ?? []).filter((r) => decision.items.some((i) => i.recordId === r.id)) : [];
     const agencies = await agenciesOtherThanMine(ctx);
     const referTo = decision.outcome === 'share' && !decision.revokedAt
       ? agencies.filter((a) => (a.type === 'childrens_social_care' || a.type === 'police') && decision.recipients.some((r) => r.agencyId === a.id))
       : [];
-    return web.render(request, reply, 'share/decision.njk', {
+    const data = {
       pageTitle: 'A decision about sharing', decision, person, name: person ? personName(person) : '', records, referTo,
-      purposeLabel: PURPOSE_LABELS[decision.purposeCode], labels: LABELS, backLink: `/people/${decision.personId}`,
-    });
+      purposeLabel: PURPOSE_LABELS[decision.purposeCode], labels: LABELS, backLink: `/people/${decision.personId}`, values,
+      mayRevoke: decision.outcome === 'share' && !decision.revokedAt,
+      successBanner: (request.query as { done?: string } | undefined)?.done === 'share-revoked' ? 'The share has been revoked. The agencies it was shared with can no longer see it and have been told.' : undefined,
+    };
+    return errors?.any ? web.renderErrors(request, reply, 'share/decision.njk', errors, data) : web.render(request, reply, 'share/decision.njk', { ...data, errors: {}, errorList: [] });
+  };
+
+  app.get<{ Params: { id: string } }>('/share-decisions/:id', async (request, reply) => decisionPage(request, reply));
+
+  // Revoking ends the recipients' access at once and tells them (revokeDecision); what they saw stays in the history.
+  app.post<{ Params: { id: string } }>('/share-decisions/:id/revoke', async (request, reply) => {
+    const reason = str(formOf(request.body), 'reason');
+    const errors = new FormErrors();
+    try {
+      const input = parseForm(Revocation, { reason });
+      await revokeDecision(web.ctx(request), request.params.id, input.reason);
+      return reply.redirect(`/share-decisions/${request.params.id}?done=share-revoked`, 303);
+    } catch (err) {
+      if (err instanceof Problem && err.status === 409) errors.add('reason', err.detail ?? 'This share cannot be revoked');
+      else {
+        const p = validationProblem(err);
+        if (!p) throw err;
+        errors.addProblems(p.errors, { '/reason': 'reason' }, 'reason');
+      }
+    }
+    return decisionPage(request, reply, { reason }, errors);
   });
 
   app.get('/advice', async (request, reply) => {
