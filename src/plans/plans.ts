@@ -7,7 +7,7 @@ import { personInReach } from '../people/people.ts';
 import { entryInAgency, linkedEntries } from '../process/linked-entries.ts';
 import type { EpisodeActionInput } from '../process/schemas.ts';
 import type { ActorContext, Tx } from '../shared/context.ts';
-import { invalid } from '../shared/errors.ts';
+import { invalid, notFound } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import { notifyPractitioners } from '../sharing/notify.ts';
 import type { Plan, PlanSummary, PlanVersion } from './schemas.ts';
@@ -107,7 +107,8 @@ async function versionActions(tx: Queryable, p: Pick<PlanRow, 'id' | 'episode_id
  * another agency through a live grant of the plan. Anything else looks like no plan at all.
  */
 async function planInReach(ctx: ActorContext, tx: Tx, id: string, action: string): Promise<PlanRow> {
-  checkView(ctx, 'people', action, 'not-found');
+  // Administrators and auditors are told what anyone out of reach is told: no such plan.
+  checkView(ctx, 'people', action, notFound('plan'));
   const p = (await tx.query<PlanRow>(`${SELECT_PLAN} WHERE p.id = $1`, [id])).rows[0];
   if (!p) throw refuse('plan', { action, entityType: 'plan', entityId: id, outcome: 'not_found' });
   if (p.episode_agency_id === ctx.actor.agencyId) {
@@ -200,7 +201,7 @@ async function summaries(ctx: ActorContext, tx: Tx, rows: PlanRow[]): Promise<Pl
 /** GET /episodes/{id}/plans: the plans an episode has made, newest first (children's social care, or an agency reading them). */
 export async function listEpisodePlans(ctx: ActorContext, episodeId: string): Promise<PlanSummary[]> {
   return command(ctx, async (tx) => {
-    checkView(ctx, 'people', 'plan.list', 'not-found');
+    checkView(ctx, 'people', 'plan.list', notFound('episode'));
     const rows = (await tx.query<PlanRow>(`${SELECT_PLAN} WHERE p.episode_id = $1 ORDER BY p.made_seq DESC`, [episodeId])).rows;
     const readable: PlanRow[] = [];
     for (const p of rows) {
