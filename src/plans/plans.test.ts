@@ -3,6 +3,7 @@ import { useTestDb } from '../../test/db.ts';
 import { planWorld } from '../../test/plan-world.ts';
 import { childPlans, getPlan, listEpisodePlans } from './plans.ts';
 import { listNotifications } from '../sharing/notifications.ts';
+import { sharingBoardReport } from '../reports/board.ts';
 
 describe('the child protection plan as a document', () => {
   const t = useTestDb();
@@ -45,6 +46,9 @@ describe('the child protection plan as a document', () => {
     // The lawful basis: a share decision recorded by the process, statutory duty, counted like any other.
     const decisions = (await t.db().query<{ legal_basis: string; outcome: string; n: number }>(`SELECT legal_basis, outcome, count(*)::int AS n FROM share_decision GROUP BY 1, 2`)).rows;
     expect(decisions).toEqual([{ legal_basis: 'statutory_duty', outcome: 'share', n: 1 }]);
+    const report = await sharingBoardReport(w.dsl, { partnershipId: w.p, from: '2026-11-01', to: '2026-11-30' });
+    const cscFigures = report.agencies.find((a) => a.agencyId === w.csc)!.figures;
+    expect(cscFigures.decisions).toMatchObject({ total: 1, byOutcome: { share: 1 }, byLegalBasis: { statutory_duty: 1 } });
 
     // The first review (Friday 19 February 2027) changes the plan and the police are no longer invited: version 2; the police lose it.
     await w.conference('2027-02-19T10:00:00Z', 'review', [w.csc, w.school, w.hv], w.planDetails([w.dsl, w.visitor], { outlinePlan: 'Ava is safe at home; her mother attends the parenting course.' }));
@@ -71,8 +75,8 @@ describe('the child protection plan as a document', () => {
     const other = await w.conference('2026-11-19T10:00:00Z', 'initial', [w.csc, w.school], w.planDetails([w.stranger])).catch((e: unknown) => e);
     expect(other).toMatchObject({ status: 422, errors: [expect.objectContaining({ pointer: '/action/planDetails/coreGroup/1' })] });
     // Without structured items, the free-text outline plan alone is still a plan.
-    const { outlineItems: _, ...old } = w.planDetails([w.teacher]);
-    await w.conference('2026-11-19T10:00:00Z', 'initial', [w.csc, w.school], old as ReturnType<typeof w.planDetails>);
+    const old = { ...w.planDetails([w.teacher]), outlineItems: undefined };
+    await w.conference('2026-11-19T10:00:00Z', 'initial', [w.csc, w.school], old as unknown as ReturnType<typeof w.planDetails>);
     expect((await getPlan(w.teacher, await w.planOf())).version.outlineItems).toEqual([]);
   });
 });
