@@ -8,6 +8,8 @@ import { Problem } from '../src/shared/errors.ts';
 import { newId } from '../src/shared/ids.ts';
 import { resetDb, useTestDb } from './db.ts';
 import { agency, concern, partnershipWith, person, practitioner, services } from './fixtures.ts';
+import { planWorld } from './plan-world.ts';
+import { getPlan } from '../src/plans/plans.ts';
 
 /**
  * Random partnerships, built through the real services and database, then every practitioner
@@ -255,6 +257,65 @@ describe('record access through the services, by property', () => {
         expect(state).toEqual(Object.fromEntries(world.records.map((r) => [r.id, { version: r.version, restricted: r.restricted, named: [...r.named].sort() }])));
       }),
       { numRuns: NUM_RUNS },
+    );
+  });
+
+  /**
+   * Issue 18: a member of another agency reads the plan only while in the core group (or while its
+   * agency is invited to the conference that made the current version). Random conferences, each
+   * with a random core group from the school, health visiting and the police and random invitees;
+   * after each one every practitioner, with random roles, tries the plan.
+   */
+  it('a member of another agency reads the plan only while in the core group or invited; a refusal looks like no plan; every try is audited', async () => {
+    const conferenceArb = fc.record({ core: fc.subarray([0, 1, 2, 3]), invited: fc.subarray([0, 1, 2]) });
+    const specArb = fc.record({
+      conferences: fc.array(conferenceArb, { minLength: 1, maxLength: 3 }),
+      extra: fc.array(fc.record({ agency: fc.integer({ min: 0, max: 3 }), roles: fc.subarray([...ROLES], { minLength: 1, maxLength: 2 }) }), { maxLength: 3 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(specArb, async (spec) => {
+        const db = t.db();
+        await resetDb(db);
+        const w = await planWorld(db);
+        const others = [w.school, w.hv, w.police];
+        const agencies = [w.csc, ...others];
+        // Candidates for the core group: the school's lead and teacher, the health visitor, the police officer.
+        const candidates = [w.dsl, w.teacher, w.visitor, w.officer];
+        const staff: Staff[] = [w.worker, w.manager, w.dsl, w.teacher, w.visitor, w.officer, w.stranger].map((c) => ({ ctx: c, id: c.actor.practitionerId, agencyId: c.actor.agencyId, roles: c.actor.roles }));
+        for (const x of spec.extra) {
+          const ctx = await practitioner(w.s, agencies[x.agency]!, x.roles);
+          staff.push({ ctx, id: ctx.actor.practitionerId, agencyId: ctx.actor.agencyId, roles: x.roles });
+        }
+        const obs = new Observer(db);
+        let planId: string | undefined;
+        const dates = ['2026-11-19T10:00:00Z', '2027-02-19T10:00:00Z', '2027-08-19T10:00:00Z'];
+        for (const [i, c] of spec.conferences.entries()) {
+          const core = c.core.map((k) => candidates[k]!);
+          const invited = [w.csc, ...c.invited.map((k) => others[k]!)];
+          await w.conference(dates[i]!, i === 0 ? 'initial' : 'review', invited, w.planDetails(core));
+          planId ??= await w.planOf();
+          // The model: children's social care's caseworkers; another agency's caseworkers while it is invited or has a member in the core group.
+          const readers = new Set([w.csc, ...invited, ...core.map((m) => m.actor.agencyId)]);
+          await obs.start();
+          const missing = await attempt(() => getPlan(w.dsl, newId()));
+          await obs.start();
+          for (const who of staff) {
+            const allowed = doesCasework(who) && readers.has(who.agencyId);
+            const r = await obs.run(() => getPlan(who.ctx, planId!));
+            const tries = withoutSeq(r.audited).filter((a) => a.action === 'plan.read');
+            if (allowed) {
+              expect(r.outcome.ok, 'the plan read by an agency in it').toBe(true);
+              expect(r.outcome.ok ? r.outcome.value.version.version : 0).toBe(i + 1);
+              expect(tries).toEqual([audited(who.id, 'plan.read', 'success', planId)]);
+            } else {
+              expect(r.outcome.ok, 'the plan beyond reach').toBe(false);
+              expect(r.outcome.ok ? undefined : r.outcome.problem).toEqual(missing.ok ? undefined : missing.problem);
+              expect(tries.map((a) => [a.actor_practitioner_id, a.outcome])).toEqual([[who.id, 'denied']]);
+            }
+          }
+        }
+      }),
+      { numRuns: 8 },
     );
   });
 });

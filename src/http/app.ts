@@ -27,6 +27,7 @@ import { registerMatchingRoutes } from './routes/matching.routes.ts';
 import { PageNotFound, webPlugin } from '../web/plugin.ts';
 import { registerFlagRoutes } from './routes/flags.routes.ts';
 import { registerCaseloadRoutes } from './routes/caseload.routes.ts';
+import { registerPlanRoutes } from './routes/plans.routes.ts';
 import { fhirRoutes } from '../fhir/plugin.ts';
 import { HEALTH_ROUTES, registerHealth } from '../operations/health.ts';
 import { registerMetrics } from '../operations/metrics.ts';
@@ -204,6 +205,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       registerMonitoringRoutes(scopedApi);
       registerMeetingRoutes(scopedApi);
       registerCaseloadRoutes(scopedApi);
+      registerPlanRoutes(scopedApi);
       registerMatchingRoutes(scopedApi);
       registerFlagRoutes(scopedApi, { webhookHttpHosts: opts.webhookHttpHosts });
       api.routes.push(...scopedApi.routes);

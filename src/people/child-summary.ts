@@ -47,6 +47,9 @@ const CHILD_OF: Record<string, string> = {
   referral: 'SELECT id AS ref, child_person_id AS person_id FROM referral WHERE id = ANY($1::uuid[]) AND child_person_id IS NOT NULL',
   information_request: 'SELECT id AS ref, subject_person_id AS person_id FROM information_request WHERE id = ANY($1::uuid[])',
   share_decision: 'SELECT id AS ref, person_id FROM share_decision WHERE id = ANY($1::uuid[])',
+  // A plan is read by several agencies: each one's own entry for the child (see SAME_CHILD).
+  plan: `SELECT id AS ref, child_person_id AS person_id FROM plan WHERE id = ANY($1::uuid[])
+    UNION SELECT plan_id AS ref, entry_person_id AS person_id FROM plan_grant WHERE plan_id = ANY($1::uuid[]) AND entry_person_id IS NOT NULL`,
 };
 
 /**
@@ -65,7 +68,7 @@ export const refKey = (type: string, id: string): string => `${type}:${id}`;
  * own agency's entry is named (else one it may read), and one child is hidden only when it may
  * read none of them.
  */
-const SAME_CHILD = new Set(['monitoring_arrangement', 'monitoring_alert', 'closure_notice']);
+const SAME_CHILD = new Set(['monitoring_arrangement', 'monitoring_alert', 'closure_notice', 'plan']);
 
 interface PersonRow { id: string; agency_id: string; kind: string; date_of_birth: string | null; expected_date_of_delivery: string | null; name: string | null }
 

@@ -15,6 +15,7 @@ import { tellCaseHoldersOfHistory } from './previous-history.ts';
 import { notifyAgency } from '../sharing/notify.ts';
 import { syncFlags } from '../flags/flags.ts';
 import { circulateStrategyRecord, type Circulation, type StrategyContent } from './strategy-record.ts';
+import { planFromAction, planReaders } from '../plans/plans.ts';
 
 /**
  * Episodes with children's social care: the service records actions (append-only, once per
@@ -210,7 +211,7 @@ export async function recordEpisodeAction(ctx: ActorContext, episodeId: string, 
     if (refusal) {
       throw invalid(`${refusal.reason}.`, [{ pointer: '/action/type', detail: refusal.allowed.length ? `Allowed now: ${refusal.allowed.join(', ')}` : 'Nothing more can be recorded in this episode' }]);
     }
-    if (input.action.type === 'conference_held' && input.action.planDetails) await checkPlan(tx, input.action.planDetails);
+    if (input.action.type === 'conference_held' && input.action.planDetails) await checkPlan(tx, e.agency_id, input.action.planDetails);
     if (input.meetingId) await linkMeeting(ctx, tx, episodeId, input.meetingId, facts.type, input.occurredAt);
     const sent = input.action.type === 'strategy_record_circulated' ? await sendStrategyRecord(ctx, tx, e, actions) : undefined;
     const seq = actions.length + 1;
@@ -224,6 +225,8 @@ export async function recordEpisodeAction(ctx: ActorContext, episodeId: string, 
     const state = reduce(await loadActions(tx, episodeId), await settingsFor(tx, e.agency_id));
     await project(tx, episodeId, state, input.occurredAt, seq);
     await syncFlags(tx, episodeId, state);
+    // The plan as a document the agencies in it read (src/plans): made, versioned or ended by this action.
+    await planFromAction(ctx, tx, e, seq, input.occurredAt, input.action, state.steps.find((s) => s.key === 'first_core_group')?.due ?? null);
     // 68.4: every agency invited to the conference that led to the plan is told it has ended.
     // (A case_closed needs no such notice here: checkSafeClosure in safe-closure.ts already tells conference invitees.)
     if (input.action.type === 'plan_ended') await notifyPlanEnded(ctx, tx, episodeId, seq, input.action.reason);
@@ -288,10 +291,13 @@ async function notifyPlanEnded(ctx: ActorContext, tx: Tx, episodeId: string, seq
       WHERE episode_id = $1 AND seq < $2 AND type = 'conference_held' AND facts->>'kind' IN ('initial', 'pre_birth', 'transfer_in') AND (facts->>'plan')::boolean
       ORDER BY seq DESC LIMIT 1`, [episodeId, seq])).rows[0];
   const invited = Array.isArray(conference?.details?.invitedAgencyIds) ? conference.details.invitedAgencyIds.filter((x): x is string => typeof x === 'string') : [];
-  const existing = (await tx.query<{ id: string }>('SELECT id FROM agency WHERE id = ANY($1::uuid[]) ORDER BY id', [[...new Set(invited)]])).rows.map((r) => r.id);
-  const message = `A child protection plan has ended ${PLAN_END_REASONS[reason]}. Your agency was invited to the conference that made the plan.`;
+  // The agencies reading the plan (its core group's and those invited to its latest conference) are
+  // told too, and the notice points at the plan, so each names the child through its own entry.
+  const plan = await planReaders(tx, episodeId);
+  const existing = (await tx.query<{ id: string }>('SELECT id FROM agency WHERE id = ANY($1::uuid[]) ORDER BY id', [[...new Set([...invited, ...(plan?.agencyIds ?? [])])]])).rows.map((r) => r.id);
+  const message = `A child protection plan has ended ${PLAN_END_REASONS[reason]}. Your agency was invited to the conference that made the plan, or is in its core group.`;
   for (const agencyId of existing) {
-    await notifyAgency(tx, agencyId, { kind: 'episode.plan-ended', entityType: 'episode', entityId: episodeId, message }, ctx.clock.now());
+    await notifyAgency(tx, agencyId, { kind: 'episode.plan-ended', entityType: plan ? 'plan' : 'episode', entityId: plan?.planId ?? episodeId, message }, ctx.clock.now());
   }
 }
 
@@ -327,15 +333,30 @@ async function sendStrategyRecord(ctx: ActorContext, tx: Tx, e: EpisodeRow, acti
   return circulateStrategyRecord(ctx, tx, e, { occurredAt: strategy.at, details: strategy.details as StrategyContent });
 }
 
-async function checkPlan(tx: Tx, plan: { leadAgencyId: string; keyWorkerId: string; coreGroup: string[] }): Promise<void> {
+/**
+ * The plan is a multi-agency plan (what-to-do-if-worried 49–52): the lead agency, the core group and
+ * the agencies in the outline plan may be any agency of the episode's partnership; the key worker
+ * is a social worker.
+ */
+async function checkPlan(tx: Tx, episodeAgencyId: string, plan: { leadAgencyId: string; keyWorkerId: string; coreGroup: string[]; outlineItems?: { agencyId: string }[] | undefined }): Promise<void> {
   const errors = [];
-  if ((await tx.query('SELECT 1 FROM agency WHERE id = $1', [plan.leadAgencyId])).rowCount === 0) errors.push({ pointer: '/action/planDetails/leadAgencyId', detail: 'No agency with that identifier' });
+  const partners = (await tx.query<{ agency_id: string }>(
+    `SELECT DISTINCT pa.agency_id FROM partnership_agency pa
+      WHERE pa.partnership_id IN (SELECT partnership_id FROM partnership_agency WHERE agency_id = $1)`, [episodeAgencyId])).rows.map((r) => r.agency_id);
+  const inPartnership = (id: string): boolean => id === episodeAgencyId || partners.includes(id);
+  if (!inPartnership(plan.leadAgencyId) || (await tx.query('SELECT 1 FROM agency WHERE id = $1', [plan.leadAgencyId])).rowCount === 0) errors.push({ pointer: '/action/planDetails/leadAgencyId', detail: 'No agency of the partnership with that identifier' });
   const worker = (await tx.query<{ roles: string[] | null }>(
     'SELECT (SELECT array_agg(role) FROM practitioner_role r WHERE r.practitioner_id = p.id) AS roles FROM practitioner p WHERE p.id = $1 AND p.active', [plan.keyWorkerId])).rows[0];
   if (!worker) errors.push({ pointer: '/action/planDetails/keyWorkerId', detail: 'No active practitioner with that identifier' });
   else if (!(worker.roles ?? []).includes('social_worker')) errors.push({ pointer: '/action/planDetails/keyWorkerId', detail: 'The key worker must be a social worker' });
-  const members = (await tx.query<{ id: string }>('SELECT id FROM practitioner WHERE id = ANY($1::uuid[])', [plan.coreGroup])).rows.map((r) => r.id);
-  plan.coreGroup.forEach((id, i) => { if (!members.includes(id)) errors.push({ pointer: `/action/planDetails/coreGroup/${i}`, detail: 'No practitioner with that identifier' }); });
+  const members = (await tx.query<{ id: string; agency_id: string }>('SELECT id, agency_id FROM practitioner WHERE id = ANY($1::uuid[]) AND active', [plan.coreGroup])).rows;
+  plan.coreGroup.forEach((id, i) => {
+    const m = members.find((x) => x.id === id);
+    if (!m || !inPartnership(m.agency_id)) errors.push({ pointer: `/action/planDetails/coreGroup/${i}`, detail: 'No active practitioner of an agency in the partnership with that identifier' });
+  });
+  (plan.outlineItems ?? []).forEach((item, i) => {
+    if (!inPartnership(item.agencyId)) errors.push({ pointer: `/action/planDetails/outlineItems/${i}/agencyId`, detail: 'No agency of the partnership with that identifier' });
+  });
   if (errors.length) throw invalid('The plan is not complete.', errors);
 }
 

@@ -143,14 +143,15 @@ describe('the statutory process, case by case', () => {
     expect(due(e)).toEqual([['cin_plan_review', '2027-12-10']]);
 
     // 68.4: every agency invited to the initial conference is told, through its safeguarding leads (both of the clinic's);
-    // housing, invited only to the review, is not. The message names no one.
+    // housing, invited to the review that kept the plan, reads the plan and is told too (issue 18). The message names no one;
+    // it points at the plan.
     const notices = await noticesOf('episode.plan-ended');
-    const expected = [c.cscLead, c.policeLead, nurse, clinicLead2, schoolLead].map((p) => p.actor.practitionerId).sort();
+    const expected = [c.cscLead, c.policeLead, nurse, clinicLead2, schoolLead, housingLead].map((p) => p.actor.practitionerId).sort();
     expect(notices.map((n) => n.practitioner_id)).toEqual(expected);
-    expect(notices.map((n) => n.practitioner_id)).not.toContain(housingLead.actor.practitionerId);
+    const planId = (await t.db().query<{ id: string }>('SELECT id FROM plan WHERE episode_id = $1', [e.id])).rows[0]!.id;
     for (const n of notices) {
-      expect(n.entity_id).toBe(e.id);
-      expect(n.message).toBe('A child protection plan has ended by decision of a review conference. Your agency was invited to the conference that made the plan.');
+      expect(n.entity_id).toBe(planId);
+      expect(n.message).toBe('A child protection plan has ended by decision of a review conference. Your agency was invited to the conference that made the plan, or is in its core group.');
       expect(n.message).not.toMatch(/Natasha|Cole/);
     }
   });
@@ -207,7 +208,8 @@ describe('the statutory process, case by case', () => {
     const notices = await noticesOf('episode.plan-ended');
     expect(notices.map((n) => n.practitioner_id)).toEqual([c.cscLead, c.policeLead, schoolLead].map((p) => p.actor.practitionerId).sort());
     expect(notices.map((n) => n.practitioner_id)).not.toContain(hvLead.actor.practitionerId);
-    expect(notices.every((n) => n.entity_id === e.id && !/Leo|Hart/.test(n.message))).toBe(true);
+    const leoPlan1 = (await t.db().query<{ id: string }>('SELECT id FROM plan WHERE episode_id = $1', [e.id])).rows[0]!.id;
+    expect(notices.every((n) => n.entity_id === leoPlan1 && !/Leo|Hart/.test(n.message))).toBe(true);
 
     // Tuesday 15 December 2026: Mia, on a plan in Southshire, moves into the area; her case transfers in.
     const mia = await person(c.worker, { names: [{ givenNames: 'Mia', familyName: 'Lowe' }], dateOfBirth: '2018-09-09' });

@@ -12,9 +12,14 @@ export const PlanDetails = z
     category: z.enum(CP_CATEGORIES),
     leadAgencyId: Uuid,
     keyWorkerId: Uuid.meta({ description: 'The key worker (a social worker) who leads the core group (49, 51.1).' }),
-    coreGroup: z.array(Uuid).min(1, 'Name the core group members').max(50),
+    coreGroup: z.array(Uuid).min(1, 'Name the core group members').max(50).meta({ description: 'Active practitioners of any agency in the partnership (the school, the health visitor, the police as well as children\'s social care).' }),
     outlinePlan: Text.trim().min(1, 'Write the outline plan').max(20_000),
     contingencyPlan: Text.trim().min(1, 'Write the contingency plan').max(20_000),
+    outlineItems: z.array(z.strictObject({
+      agencyId: Uuid.meta({ description: 'The agency that will do it (an agency of the partnership).' }),
+      what: Text.trim().min(1, 'Say what the agency will do').max(2000),
+      byWhen: CalendarDate,
+    })).max(200).optional().meta({ description: 'The outline plan item by item: what each agency will do, and by when (beside the free-text outline plan, which says what must change).' }),
     actions: z.array(z.strictObject({ ownerId: Uuid, action: Text.trim().min(1).max(2000), dueOn: CalendarDate })).max(200).default([]),
   })
   .meta({ id: 'ChildProtectionPlan' });

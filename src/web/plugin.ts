@@ -24,6 +24,7 @@ import { registerSharingPages } from './pages/sharing.ts';
 import { registerTaskPages } from './pages/tasks.ts';
 import { registerLeadAlertPages } from './pages/lead-alerts.ts';
 import { registerCaseloadPages } from './pages/caseload.ts';
+import { registerPlanPages } from './pages/plans.ts';
 import { govukStylesheet } from './stylesheet.ts';
 import { GOVUK_DIST, STATIC_DIR } from './view.ts';
 import { cookieName, CSRF_COOKIE } from '../http/cookies.ts';
@@ -162,6 +163,7 @@ export async function webPlugin(app: FastifyInstance, opts: WebOptions & { notFo
     registerRequestPages(web);
     registerReferralPages(web);
     registerProcessPages(web);
+    registerPlanPages(web);
     registerMonitoringPages(web);
     registerAllocationPages(web);
     registerAdminPages(web);

@@ -183,6 +183,7 @@ export function notificationHref(n: { kind: string; entityType: string; entityId
     case 'referral': return `/referrals/${n.entityId}`;
     case 'meeting': return `/meetings/${n.entityId}`;
     case 'episode': return `/episodes/${n.entityId}`;
+    case 'plan': return `/plans/${n.entityId}`;
     case 'closure_notice': return `/closure-notices/${n.entityId}`;
     case 'monitoring_arrangement': return `/monitoring/${n.entityId}`;
     case 'monitoring_alert': return `/monitoring-alerts/${n.entityId}`;

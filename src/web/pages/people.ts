@@ -1,3 +1,4 @@
+import { childPlans } from '../../plans/plans.ts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { childSafetyCounts } from '../../process/safe-closure.ts';
 import { getAgenciesInvolved } from '../../chronology/chronology.ts';
@@ -204,6 +205,8 @@ export function registerPeoplePages(web: Web): void {
     const steps = own ? (await safely(() => listDueSteps(ctx, {})))?.filter((s) => s.childPersonId === person.id) : undefined;
     const episodes = [...new Set([...(steps ?? []).map((s) => s.episodeId), ...(incoming ?? []).flatMap((r) => (r.episodeId ? [r.episodeId] : []))])];
     const flags = (await optional(request, () => childFlags(ctx, person.id)))?.flags.filter((f) => f.status === 'active');
+    // Issue 18: a plan this agency reads, through this entry or one linked to it as the same child.
+    const plans = own && person.kind !== 'adult' ? await safely(() => childPlans(ctx, person.id)) : undefined;
     const found: Candidates | undefined = own ? await optional(request, () => candidatesFor(ctx, person.id)) : undefined;
     const safety = own && person.kind !== 'adult' ? await safely(() => childSafetyCounts(ctx, person.id)) : undefined;
     // Issue 17: earlier child protection plans, for children's social care's casework staff.
@@ -211,7 +214,7 @@ export function registerPeoplePages(web: Web): void {
     const earlier = own && me?.agencyType === 'childrens_social_care' ? await earlierPlanRows(ctx, await safely(() => previousProtectionHistory(ctx, person.id)), me.agencyName) : undefined;
     return web.render(request, reply, 'people/person.njk', {
       pageTitle: 'A person’s page', person, own, name: personName(person), related, involved, consents, decisions, referrals: [...(outgoing ?? []), ...(incoming ?? [])], episodes,
-      flags, safety, earlier, candidates: found?.candidates ?? [], matchNotice: found?.notice ?? ASK_YOUR_LEAD, errors: {}, errorList: [],
+      flags, plans, safety, earlier, candidates: found?.candidates ?? [], matchNotice: found?.notice ?? ASK_YOUR_LEAD, errors: {}, errorList: [],
     });
   });
 
