@@ -92,4 +92,24 @@ describe('the plan over the API and on the pages', () => {
     await other(`/plans/${w.planId}`, 404);
     await other(`/plans/${w.planId}/print`, 404);
   });
+  it('the conference form offers the partnership’s practitioners for the core group, and the episode page names another agency’s members with their agency', async () => {
+    const w = await world();
+    await t.db().query('UPDATE practitioner SET password_hash = $1 WHERE id = $2', [await hashPassword(PASSWORD), w.worker.actor.practitionerId]);
+    const email = (await t.db().query<{ email: string }>('SELECT email FROM practitioner WHERE id = $1', [w.worker.actor.practitionerId])).rows[0]!.email;
+    const signedIn = await app!.inject({ method: 'POST', url: '/api/v1/session', payload: { email, password: PASSWORD } });
+    const cookies = { jigsaw_session: signedIn.cookies.find((c) => c.name === 'jigsaw_session')!.value };
+    const get = (url: string) => app!.inject({ url, headers: { accept: 'text/html' }, cookies });
+    const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/&#39;/g, "'").replace(/\s+/g, ' ');
+    const start = await get(`/episodes/${w.episode.id}/record/conference_held`);
+    const form = start.statusCode === 303 ? await get(start.headers.location as string) : start;
+    expect(form.statusCode).toBe(200);
+    const coreGroup = text(form.body.slice(form.body.indexOf('Core group members')));
+    expect(coreGroup).toContain('Sarah Khan');
+    expect(coreGroup).toContain('Northshire Primary School');
+    expect(coreGroup).toContain('Priya Shah');
+    // Another partnership's practitioners are not in this partnership's directory.
+    expect(coreGroup).not.toContain('Southshire');
+    const episode = text((await get(`/episodes/${w.episode.id}`)).body);
+    expect(episode).toContain('Sarah Khan, Northshire Primary School');
+  });
 });

@@ -49,7 +49,7 @@ interface Choice {
 }
 
 /** Choices that depend on the partnership or the episode, filled in when the form is shown. */
-type Source = 'agencies' | 'monitors' | 'socialWorkers' | 'practitioners' | 'meetings';
+type Source = 'agencies' | 'monitors' | 'socialWorkers' | 'practitioners' | 'partnership' | 'meetings';
 
 /**
  * One question of an action's form. The form, its checks, its check-your-answers rows and the
@@ -210,7 +210,7 @@ const ACTION_FORMS: Record<string, ActionForm> = {
       { name: 'category', type: 'radios', label: 'Category of the plan', section: 'If the child is to have a plan: the child protection plan', when: plan, items: CP_CATEGORIES.map((c) => ({ value: c, text: words(c) })), required: 'Choose the category of the plan', pointer: '/action/planDetails/category' },
       { name: 'leadAgencyId', type: 'radios', label: 'Lead agency', section: 'If the child is to have a plan: the child protection plan', when: plan, source: 'agencies', required: 'Choose the lead agency', pointer: '/action/planDetails/leadAgencyId' },
       { name: 'keyWorkerId', type: 'select', label: 'Key worker', hint: 'A social worker, who leads the core group (49, 51.1)', section: 'If the child is to have a plan: the child protection plan', when: plan, source: 'socialWorkers', required: 'Choose the key worker', pointer: '/action/planDetails/keyWorkerId' },
-      { name: 'coreGroup', type: 'checkboxes', label: 'Core group members', hint: 'Practitioners in your agency: other agencies’ members are named in their own directories', section: 'If the child is to have a plan: the child protection plan', when: plan, source: 'practitioners', required: 'Name the core group members', pointer: '/action/planDetails/coreGroup' },
+      { name: 'coreGroup', type: 'checkboxes', label: 'Core group members', hint: 'Practitioners of any agency in the partnership: the key worker, the family’s practitioners, the school’s designated safeguarding lead, the health visitor (52.1)', section: 'If the child is to have a plan: the child protection plan', when: plan, source: 'partnership', required: 'Name the core group members', pointer: '/action/planDetails/coreGroup' },
       { name: 'outlinePlan', type: 'textarea', label: 'Outline plan', section: 'If the child is to have a plan: the child protection plan', when: plan, required: 'Write the outline plan', pointer: '/action/planDetails/outlinePlan' },
       { name: 'contingencyPlan', type: 'textarea', label: 'Contingency plan', section: 'If the child is to have a plan: the child protection plan', when: plan, required: 'Write the contingency plan', pointer: '/action/planDetails/contingencyPlan' },
     ],
@@ -225,7 +225,7 @@ const ACTION_FORMS: Record<string, ActionForm> = {
   core_group_met: {
     title: 'Record a core group meeting',
     meetingKind: 'core_group',
-    fields: [{ name: 'attendees', type: 'checkboxes', label: 'Who attended?', source: 'practitioners', required: 'Record who attended' }],
+    fields: [{ name: 'attendees', type: 'checkboxes', label: 'Who attended?', source: 'partnership', required: 'Record who attended' }],
     build: (v) => ({ attendees: list(v, 'attendees') }),
   },
   cin_plan_reviewed: {
@@ -380,9 +380,11 @@ export function registerProcessPages(web: Web): void {
     const earlier = await earlierPlanRows(ctx, await safely(() => episodePreviousHistory(ctx, episode.id)), (await web.me(request))?.agencyName ?? '');
     const staff = (await safely(() => listAgencyPractitioners(ctx))) ?? [];
     const allocatedName = episode.allocatedWorkerId ? staff.find((w) => w.id === episode.allocatedWorkerId)?.name : undefined;
-    // Issue 18: what each step said, read back (agency and practitioner names from the directories the caller may read).
+    // Issue 18: what each step said, read back (agency and practitioner names from the directories the caller may read;
+    // another agency's core group members from the partnership's directory, named with their agency).
     const agencies = new Map(((await safely(() => listAgencies(ctx))) ?? []).map((a) => [a.id, a.name]));
-    const people = new Map(staff.map((p) => [p.id, p.name]));
+    const partnership = (await safely(() => partnershipDirectory(ctx))) ?? [];
+    const people = new Map([...partnership.map((p) => [p.id, `${p.name}, ${p.agencyName}`] as const), ...staff.map((p) => [p.id, p.name] as const)]);
     const history = readBack(episode, {
       agency: (id) => agencies.get(id) ?? 'An agency no longer in the partnership',
       practitioner: (id) => people.get(id) ?? 'A practitioner of another agency',
@@ -427,7 +429,9 @@ export function registerProcessPages(web: Web): void {
   /** Choices for the fields that need them, and the child's name for the caption. */
   const formContext = async (ctx: ActorContext, episode: EpisodeView, form: ActionForm): Promise<{ name: string; items: Record<Source, Choice[]> }> => {
     const sources = new Set(form.fields.map((f) => f.source));
-    const items: Record<Source, Choice[]> = { agencies: [], monitors: [], socialWorkers: [], practitioners: [], meetings: [] };
+    const items: Record<Source, Choice[]> = { agencies: [], monitors: [], socialWorkers: [], practitioners: [], partnership: [], meetings: [] };
+    // Core groups are multi-agency (52.1): their members come from the partnership's directory, shown for this purpose only.
+    if (sources.has('partnership')) items.partnership = ((await safely(() => partnershipDirectory(ctx))) ?? []).map(directoryChoice);
     if (sources.has('agencies')) items.agencies = (await listAgencies(ctx)).map((a) => ({ value: a.id, text: a.name }));
     if (sources.has('monitors')) items.monitors = ((await safely(() => listMonitorCandidates(ctx))) ?? []).map((p) => ({ value: p.id, text: `${p.name}, ${p.agencyName}` }));
     if (sources.has('socialWorkers') || sources.has('practitioners')) {
