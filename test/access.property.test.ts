@@ -10,6 +10,8 @@ import { resetDb, useTestDb } from './db.ts';
 import { agency, concern, partnershipWith, person, practitioner, services } from './fixtures.ts';
 import { planWorld } from './plan-world.ts';
 import { getPlan } from '../src/plans/plans.ts';
+import { getMeeting, recordOutcome, scheduleMeeting } from '../src/meetings/meetings.ts';
+import { MeetingOutcome, NewMeeting } from '../src/meetings/schemas.ts';
 
 /**
  * Random partnerships, built through the real services and database, then every practitioner
@@ -312,6 +314,64 @@ describe('record access through the services, by property', () => {
               expect(r.outcome.ok ? undefined : r.outcome.problem).toEqual(missing.ok ? undefined : missing.problem);
               expect(tries.map((a) => [a.actor_practitioner_id, a.outcome])).toEqual([[who.id, 'denied']]);
             }
+          }
+        }
+      }),
+      { numRuns: 8 },
+    );
+  });
+  /**
+   * Issue 18: a meeting across agencies opens to the convening agency, to an agency invited without
+   * a named practitioner, to a named invitee (not her colleagues), and to the owner of one of its
+   * actions — casework roles only; to anyone else it looks like no meeting. Random invitees (named
+   * or by agency) and action owners from the school, health visiting and the police.
+   */
+  it('a meeting opens only to the convening agency, its invitees and its action owners; a refusal looks like no meeting; every try is audited', async () => {
+    const specArb = fc.record({
+      invitees: fc.array(fc.record({ who: fc.integer({ min: 0, max: 3 }), named: fc.boolean() }), { minLength: 1, maxLength: 4 }),
+      owners: fc.subarray([0, 1, 2, 3]),
+      extra: fc.array(fc.record({ agency: fc.integer({ min: 0, max: 3 }), roles: fc.subarray([...ROLES], { minLength: 1, maxLength: 2 }) }), { maxLength: 2 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(specArb, async (spec) => {
+        const db = t.db();
+        await resetDb(db);
+        const w = await planWorld(db);
+        const agencies = [w.csc, w.school, w.hv, w.police];
+        const candidates = [w.dsl, w.teacher, w.visitor, w.officer];
+        const staff: Staff[] = [w.worker, w.manager, w.dsl, w.teacher, w.visitor, w.officer, w.stranger].map((c) => ({ ctx: c, id: c.actor.practitionerId, agencyId: c.actor.agencyId, roles: c.actor.roles }));
+        for (const x of spec.extra) {
+          const ctx = await practitioner(w.s, agencies[x.agency]!, x.roles);
+          staff.push({ ctx, id: ctx.actor.practitionerId, agencyId: ctx.actor.agencyId, roles: x.roles });
+        }
+        const invitees = spec.invitees.map((i) => ({ agencyId: candidates[i.who]!.actor.agencyId, ...(i.named ? { practitionerId: candidates[i.who]!.actor.practitionerId } : {}) }));
+        const meeting = await scheduleMeeting(w.worker, NewMeeting.parse({
+          kind: 'core_group', title: 'Core group', episodeId: w.episode.id, scheduledAt: '2026-10-30T10:00:00Z', subjectPersonIds: [w.ava.id], invitees,
+        }));
+        const owners = spec.owners.map((k) => candidates[k]!.actor.practitionerId);
+        if (owners.length) {
+          await recordOutcome(w.worker, meeting.id, MeetingOutcome.parse({
+            heldAt: '2026-10-30T10:00:00Z', attendance: [], actions: owners.map((ownerId) => ({ ownerId, description: 'An action', dueOn: '2026-12-01' })),
+            minutes: 'Minutes', familyTold: 'Told by the social worker',
+          }));
+        }
+        // The model, as the guidance has it: the convening agency's record, opened to whom it invites or gives work.
+        const opens = (who: Staff): boolean => doesCasework(who) && (who.agencyId === w.csc || owners.includes(who.id)
+          || invitees.some((i) => i.agencyId === who.agencyId && (i.practitionerId === undefined || i.practitionerId === who.id)));
+        const obs = new Observer(db);
+        await obs.start();
+        const missing = await attempt(() => getMeeting(w.dsl, newId()));
+        for (const who of staff) {
+          await obs.start();
+          const r = await obs.run(() => getMeeting(who.ctx, meeting.id));
+          const tries = withoutSeq(r.audited).filter((a) => a.action === 'meeting.read');
+          if (opens(who)) {
+            expect(r.outcome.ok, 'the meeting opened by one it concerns').toBe(true);
+            expect(tries.map((a) => [a.actor_practitioner_id, a.outcome])).toEqual([[who.id, 'success']]);
+          } else {
+            expect(r.outcome.ok, 'the meeting beyond reach').toBe(false);
+            expect(r.outcome.ok ? undefined : r.outcome.problem).toEqual(missing.ok ? undefined : missing.problem);
+            expect(tries.map((a) => [a.actor_practitioner_id, a.outcome])).toEqual([[who.id, 'denied']]);
           }
         }
       }),

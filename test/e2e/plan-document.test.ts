@@ -1,6 +1,8 @@
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { hashPassword } from '../../src/auth/passwords.ts';
+import { recordOutcome, scheduleMeeting } from '../../src/meetings/meetings.ts';
+import { MeetingOutcome, NewMeeting } from '../../src/meetings/schemas.ts';
 import type { ActorContext } from '../../src/shared/context.ts';
 import type { Database } from '../../src/db/database.ts';
 import { resetDb, testDb } from '../db.ts';
@@ -12,7 +14,8 @@ import { journeySteps } from './steps.ts';
  * Issue 18, in Chromium with axe-core on every page: the conference makes Ava's plan with the
  * school's designated safeguarding lead and the health visitor in the core group; both are told
  * with Ava's name and the first core group's date; the school's lead sees the plan on her own
- * child's page and opens it; a review changes it (version 2); it prints; it ends and both are told.
+ * child's page and opens it; the first core group gives her an action, which she marks done; a
+ * review changes it (version 2); it prints; it ends and both are told.
  */
 describe('the child protection plan as a document, in Chromium', () => {
   // One database for the whole journey: its steps are separate tests (useTestDb would empty it before each).
@@ -75,6 +78,28 @@ describe('the child protection plan as a document, in Chromium', () => {
     expect(plan).toContain('Check Ava every morning and tell the social worker of any injury the same day — by 18 December 2026');
     expect(plan).toContain('Sarah Khan, Northshire Primary School');
     expect(plan).toContain('Priya Shah, Northshire Health Visiting');
+    await j.signOut();
+  });
+
+  step('the first core group gives the school’s lead an action; she finds it on My tasks with Ava named and marks it done', async () => {
+    const meeting = await scheduleMeeting(w.worker, NewMeeting.parse({
+      kind: 'core_group', title: 'First core group', episodeId: w.episode.id, scheduledAt: '2026-12-03T10:00:00Z', place: 'Room 2, Northshire Family Centre',
+      subjectPersonIds: [w.ava.id], invitees: [{ agencyId: w.school, practitionerId: w.dsl.actor.practitionerId }, { agencyId: w.hv, practitionerId: w.visitor.actor.practitionerId }],
+    }));
+    await recordOutcome(w.worker, meeting.id, MeetingOutcome.parse({
+      heldAt: '2026-12-03T10:00:00Z', attendance: [{ agencyId: w.school, practitionerId: w.dsl.actor.practitionerId, attended: true }],
+      decisions: ['The core group agreed how the plan is carried out.'],
+      actions: [{ ownerId: w.dsl.actor.practitionerId, description: 'Check Ava in at the school gate each morning', dueOn: '2026-12-18' }],
+      minutes: 'The core group met and agreed the actions.', familyTold: 'The social worker tells Ava’s mother the actions today.',
+    }));
+    await j.signIn(await emailOf(w.dsl));
+    await j.goto('/tasks');
+    const action = j.page.locator('li', { hasText: 'Check Ava in at the school gate each morning' });
+    expect(await action.innerText()).toContain('Ava Reed');
+    await j.navigate(() => action.getByRole('link', { name: /the meeting/ }).click());
+    expect(await main()).toContain('Your actions');
+    await j.click(/^Mark as done/);
+    expect(await j.page.locator('.govuk-notification-banner--success').innerText()).toContain('The action has been marked as done');
     await j.signOut();
   });
 
