@@ -1,17 +1,11 @@
-import type { FastifyInstance } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { Actor, Role } from '../../src/access/policy.ts';
-import { loadActor } from '../../src/auth/auth.ts';
-import { buildApp } from '../../src/http/app.ts';
-import { addPractitionerAsSystem } from '../../src/partnership/partnership.ts';
+import { describe, expect, it } from 'vitest';
 import { addRelationship } from '../../src/people/people.ts';
 import { addRecord, correctRecord } from '../../src/records/records.ts';
 import { fixedClock } from '../../src/shared/clock.ts';
-import type { ActorContext, Services } from '../../src/shared/context.ts';
 import { NewShareDecision } from '../../src/sharing/schemas.ts';
 import { makeDecision } from '../../src/sharing/sharing.ts';
-import { AUTH_SETTINGS } from '../api/helpers.ts';
 import { useTestDb } from '../db.ts';
+import { useWebApp } from './no-js-browser.ts';
 import { agency, concern, partnershipWith, person, services } from '../fixtures.ts';
 
 /** Issue 18, item 6: what was API-only done on the pages, read from the rendered HTML. */
@@ -20,41 +14,11 @@ const PASSWORD = 'correct-revoke-end-lantern-91';
 
 describe('correcting a record, revoking a share, ending a looked-after period and changing a person on the pages', () => {
   const t = useTestDb();
-  let app: FastifyInstance | undefined;
-  afterEach(async () => {
-    await app?.close();
-    app = undefined;
-  });
+  const web = useWebApp(PASSWORD);
 
-  let seq = 0;
-  async function signedUp(s: Services, agencyId: string, roles: Role[], name: string): Promise<ActorContext & { email: string }> {
-    const email = `api-only${++seq}@example.org`;
-    const p = await addPractitionerAsSystem(s, { agencyId, name, email, roles, password: PASSWORD });
-    return { ...s, actor: (await loadActor(s.db, p.id)) as Actor, email };
-  }
+  const signedUp = web.signedUp;
 
-  /** A signed-in browser without JavaScript: its cookies, GET pages and POST forms with the page's CSRF token. */
-  async function browser(who: { email: string }) {
-    const signedIn = await app!.inject({ method: 'POST', url: '/api/v1/session', payload: { email: who.email, password: PASSWORD } });
-    const cookies: Record<string, string> = { jigsaw_session: signedIn.cookies.find((c) => c.name === 'jigsaw_session')!.value };
-    let token = '';
-    const get = async (url: string, status = 200): Promise<string> => {
-      const res = await app!.inject({ url, headers: { accept: 'text/html' }, cookies });
-      for (const c of res.cookies) cookies[c.name] = c.value;
-      expect(res.statusCode, `${url}: ${res.body.slice(0, 300)}`).toBe(status);
-      token = /name="_csrf" value="([^"]+)"/.exec(res.body)?.[1] ?? token;
-      return res.body;
-    };
-    const post = async (url: string, form: Record<string, string | string[]>): Promise<{ status: number; location?: string; body: string }> => {
-      const params = new URLSearchParams({ _csrf: token });
-      for (const [k, v] of Object.entries(form)) for (const x of Array.isArray(v) ? v : [v]) params.append(k, x);
-      const res = await app!.inject({
-        method: 'POST', url, cookies, headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }, payload: params.toString(),
-      });
-      return { status: res.statusCode, location: res.headers.location, body: res.body };
-    };
-    return { get, post };
-  }
+  const browser = web.browser;
 
   /** The GOV.UK error summary's messages, each with the field it links to. */
   const summary = (html: string): string[] =>
@@ -70,7 +34,7 @@ describe('correcting a record, revoking a share, ending a looked-after period an
     const teacher = await signedUp(s, school, ['practitioner'], 'Amira Shah');
     const lily = await person(worker, { names: [{ givenNames: 'Lily', familyName: 'Fletcher' }], dateOfBirth: '2021-11-20', addresses: [{ line1: '9 Carlton House', town: 'Northshire', postcode: 'NS7 5JH', validFrom: '2024-01-01' }] });
     const record = await addRecord(worker, lily.id, concern({ summary: 'Bruising seen on the left arm', occurredAt: '2026-12-01T10:00:00Z' }));
-    app = await buildApp({ services: s, auth: AUTH_SETTINGS, logLevel: 'silent' });
+    await web.open(s);
     return { s, clock, csc, school, worker, teacher, lily, record };
   }
 

@@ -1,16 +1,10 @@
-import type { FastifyInstance } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { Actor, Role } from '../../src/access/policy.ts';
-import { loadActor } from '../../src/auth/auth.ts';
-import { buildApp } from '../../src/http/app.ts';
+import { describe, expect, it } from 'vitest';
 import { recordOutcome, scheduleMeeting } from '../../src/meetings/meetings.ts';
-import { addPractitionerAsSystem } from '../../src/partnership/partnership.ts';
 import { openEpisode, recordEpisodeAction } from '../../src/process/episodes.ts';
 import { RecordAction } from '../../src/process/schemas.ts';
 import { fixedClock } from '../../src/shared/clock.ts';
-import type { ActorContext, Services } from '../../src/shared/context.ts';
-import { AUTH_SETTINGS } from '../api/helpers.ts';
 import { useTestDb } from '../db.ts';
+import { useWebApp } from './no-js-browser.ts';
 import { agency, partnershipWith, person, services } from '../fixtures.ts';
 
 /** Issue 18, items 3 and 4: what was decided reads back on the episode page; circulating the strategy record sends it. */
@@ -19,40 +13,11 @@ const PASSWORD = 'episode-readback-password';
 
 describe('the episode page reads back what was decided', () => {
   const t = useTestDb();
-  let app: FastifyInstance | undefined;
-  afterEach(async () => {
-    await app?.close();
-    app = undefined;
-  });
+  const web = useWebApp(PASSWORD);
 
-  let seq = 0;
-  async function signedUp(s: Services, agencyId: string, roles: Role[], name: string): Promise<ActorContext & { email: string }> {
-    const email = `readback${++seq}@example.org`;
-    const p = await addPractitionerAsSystem(s, { agencyId, name, email, roles, password: PASSWORD });
-    return { ...s, actor: (await loadActor(s.db, p.id)) as Actor, email };
-  }
+  const signedUp = web.signedUp;
 
-  /** A signed-in browser without JavaScript. */
-  async function browser(who: { email: string }) {
-    const signedIn = await app!.inject({ method: 'POST', url: '/api/v1/session', payload: { email: who.email, password: PASSWORD } });
-    const cookies: Record<string, string> = { jigsaw_session: signedIn.cookies.find((c) => c.name === 'jigsaw_session')!.value };
-    let token = '';
-    const get = async (url: string, status = 200): Promise<string> => {
-      const res = await app!.inject({ url, headers: { accept: 'text/html' }, cookies });
-      for (const c of res.cookies) cookies[c.name] = c.value;
-      expect(res.statusCode, `${url}: ${res.body.slice(0, 300)}`).toBe(status);
-      token = /name="_csrf" value="([^"]+)"/.exec(res.body)?.[1] ?? token;
-      return status === 303 ? res.headers.location! : res.body;
-    };
-    const post = async (url: string, form: [string, string][]): Promise<{ status: number; location?: string; body: string }> => {
-      const res = await app!.inject({
-        method: 'POST', url, cookies, headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
-        payload: new URLSearchParams([['_csrf', token], ...form]).toString(),
-      });
-      return { status: res.statusCode, location: res.headers.location, body: res.body };
-    };
-    return { get, post };
-  }
+  const browser = web.browser;
 
   /** The section under an h2, up to the next h2. */
   function section(html: string, heading: string): string {
@@ -96,7 +61,7 @@ describe('the episode page reads back what was decided', () => {
       heldAt: '2026-12-02T10:00:00Z', attendance: [{ agencyId: police, attended: true }, { agencyId: health, attended: true }],
       decisions: ['Zoe stays with her grandmother tonight'], actions: [], reviewedActions: [], minutes: 'Discussed the bruise', familyTold: 'The social worker tells her mother today at 4pm',
     });
-    app = await buildApp({ services: s, auth: AUTH_SETTINGS, logLevel: 'silent' });
+    await web.open(s);
     let sw = await browser(worker);
 
     // The step's form starts from the meeting: when, which meeting, who took part, the decisions and what the family is told.

@@ -1,19 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { Actor, Role } from '../../src/access/policy.ts';
-import { loadActor } from '../../src/auth/auth.ts';
-import { buildApp } from '../../src/http/app.ts';
-import { addPractitionerAsSystem } from '../../src/partnership/partnership.ts';
+import { describe, expect, it } from 'vitest';
 import { chaseClosureNotices } from '../../src/process/closure-notices.ts';
 import { openEpisode, recordEpisodeAction } from '../../src/process/episodes.ts';
 import { raiseMissedCheckAlerts } from '../../src/process/missed-checks.ts';
 import { RecordAction } from '../../src/process/schemas.ts';
 import { addRecord } from '../../src/records/records.ts';
 import { fixedClock } from '../../src/shared/clock.ts';
-import type { ActorContext, Services } from '../../src/shared/context.ts';
-import { AUTH_SETTINGS } from '../api/helpers.ts';
 import { useTestDb } from '../db.ts';
+import { useWebApp } from './no-js-browser.ts';
 import { agency, concern, partnershipWith, person, services } from '../fixtures.ts';
 
 /** Issue 17, item 4: monitoring after closure done on the pages, read from the rendered HTML. */
@@ -23,46 +17,11 @@ const LILY = 'Lily Fletcher, born 20 February 2027';
 
 describe('monitoring after closure on the pages', () => {
   const t = useTestDb();
-  let app: FastifyInstance | undefined;
-  afterEach(async () => {
-    await app?.close();
-    app = undefined;
-  });
+  const web = useWebApp(PASSWORD);
 
-  let seq = 0;
-  async function signedUp(s: Services, agencyId: string, roles: Role[], name: string): Promise<ActorContext & { email: string }> {
-    const email = `monitoring${++seq}@example.org`;
-    const p = await addPractitionerAsSystem(s, { agencyId, name, email, roles, password: PASSWORD });
-    return { ...s, actor: (await loadActor(s.db, p.id)) as Actor, email };
-  }
+  const signedUp = web.signedUp;
 
-  /** A signed-in browser without JavaScript: its cookies, GET pages and POST forms with the page's CSRF token. */
-  async function browser(who: { email: string }) {
-    const signedIn = await app!.inject({ method: 'POST', url: '/api/v1/session', payload: { email: who.email, password: PASSWORD } });
-    const cookies: Record<string, string> = { jigsaw_session: signedIn.cookies.find((c) => c.name === 'jigsaw_session')!.value };
-    let token = '';
-    const get = async (url: string, status = 200): Promise<string> => {
-      const res = await app!.inject({ url, headers: { accept: 'text/html' }, cookies });
-      for (const c of res.cookies) cookies[c.name] = c.value;
-      expect(res.statusCode, `${url}: ${res.body.slice(0, 300)}`).toBe(status);
-      token = /name="_csrf" value="([^"]+)"/.exec(res.body)?.[1] ?? token;
-      return res.body;
-    };
-    const post = async (url: string, form: Record<string, string>): Promise<{ status: number; location?: string; body: string }> => {
-      const res = await app!.inject({
-        method: 'POST', url, cookies, headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
-        payload: new URLSearchParams({ _csrf: token, ...form }).toString(),
-      });
-      return { status: res.statusCode, location: res.headers.location, body: res.body };
-    };
-    /** Where a link redirects to. */
-    const location = async (url: string): Promise<string | undefined> => {
-      const res = await app!.inject({ url, headers: { accept: 'text/html' }, cookies });
-      expect(res.statusCode).toBe(303);
-      return res.headers.location;
-    };
-    return { get, post, location };
-  }
+  const browser = web.browser;
 
   /** The section under a heading, up to the next one of the same level. */
   function section(html: string, heading: string): string {
@@ -99,7 +58,7 @@ describe('monitoring after closure on the pages', () => {
       idempotencyKey: 'close', occurredAt: '2027-04-26T09:30:00Z',
       action: { type: 'case_closed', reasons: 'No further referrals', monitoringAgencyId: hv, monitoringPractitionerId: healthVisitor.actor.practitionerId, arrangement: { checks: 'See Lily at home and weigh her', everyDays: 14, endsOn: '2027-07-31' } },
     }));
-    app = await buildApp({ services: s, auth: AUTH_SETTINGS, logLevel: 'silent' });
+    await web.open(s);
     return { clock, s, socialWorker, healthVisitor, hvLead, teacher, lily, hvLily, episodeId: e.id };
   }
 
