@@ -1,14 +1,8 @@
-import type { FastifyInstance } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { Actor, Role } from '../../src/access/policy.ts';
-import { loadActor } from '../../src/auth/auth.ts';
-import { buildApp } from '../../src/http/app.ts';
-import { addPractitionerAsSystem } from '../../src/partnership/partnership.ts';
+import { describe, expect, it } from 'vitest';
 import { addRecord } from '../../src/records/records.ts';
 import { fixedClock } from '../../src/shared/clock.ts';
-import type { ActorContext, Services } from '../../src/shared/context.ts';
-import { AUTH_SETTINGS } from '../api/helpers.ts';
 import { useTestDb } from '../db.ts';
+import { useWebApp } from './no-js-browser.ts';
 import { agency, concern, partnershipWith, person, services } from '../fixtures.ts';
 
 /** Issue 17, item 7, as the pages render it: the lead's tasks name the child, the concern and its author; nobody else's do. */
@@ -18,27 +12,18 @@ const HTML = { accept: 'text/html' };
 
 describe('My tasks for the designated safeguarding lead', () => {
   const t = useTestDb();
-  let app: FastifyInstance | undefined;
-  afterEach(async () => {
-    await app?.close();
-    app = undefined;
-  });
+  const web = useWebApp(PASSWORD);
 
-  let seq = 0;
-  async function signedUp(s: Services, agencyId: string, roles: Role[], name: string): Promise<ActorContext & { email: string }> {
-    const email = `lead-alerts${++seq}@example.org`;
-    const p = await addPractitionerAsSystem(s, { agencyId, name, email, roles, password: PASSWORD });
-    return { ...s, actor: (await loadActor(s.db, p.id)) as Actor, email };
-  }
+  const signedUp = web.signedUp;
 
   async function session(who: { email: string }): Promise<string> {
-    const signedIn = await app!.inject({ method: 'POST', url: '/api/v1/session', payload: { email: who.email, password: PASSWORD } });
+    const signedIn = await web.app.inject({ method: 'POST', url: '/api/v1/session', payload: { email: who.email, password: PASSWORD } });
     expect(signedIn.statusCode, signedIn.body).toBeLessThan(300);
     return signedIn.cookies.find((c) => c.name === 'jigsaw_session')!.value;
   }
 
   async function page(who: { email: string }, url: string): Promise<string> {
-    const res = await app!.inject({ url, headers: HTML, cookies: { jigsaw_session: await session(who) } });
+    const res = await web.app.inject({ url, headers: HTML, cookies: { jigsaw_session: await session(who) } });
     expect(res.statusCode, res.body).toBe(200);
     return res.body;
   }
@@ -54,7 +39,7 @@ describe('My tasks for the designated safeguarding lead', () => {
     const admin = await signedUp(s, school, ['administrator'], 'Olu Adebayo');
     const ava = await person(teacher, { names: [{ givenNames: 'Ava', familyName: "O'Neill" }], dateOfBirth: '2019-04-04' });
     const rec = await addRecord(teacher, ava.id, concern({ occurredAt: '2026-12-04T11:00:00Z', summary: 'Ava says she is scared to go home', tellLead: true }));
-    app = await buildApp({ services: s, auth: AUTH_SETTINGS });
+    await web.open(s);
     return { s, teacher, lead, otherLead, admin, ava, rec };
   }
 
@@ -90,11 +75,11 @@ describe('My tasks for the designated safeguarding lead', () => {
 
     const alertId = /href="\/lead-alerts\/([0-9a-f-]{36})"/.exec(await page(w.lead, '/tasks'))![1]!;
     const sessionCookie = await session(w.lead);
-    const alertPage = await app!.inject({ url: `/lead-alerts/${alertId}`, headers: HTML, cookies: { jigsaw_session: sessionCookie } });
+    const alertPage = await web.app.inject({ url: `/lead-alerts/${alertId}`, headers: HTML, cookies: { jigsaw_session: sessionCookie } });
     expect(alertPage.body).toContain('Ava O&#39;Neill, born 4 April 2019');
     const csrf = /name="_csrf" value="([^"]+)"/.exec(alertPage.body)![1]!;
     const cookie = [`jigsaw_session=${sessionCookie}`, ...alertPage.cookies.map((c) => `${c.name}=${c.value}`)].join('; ');
-    const post = (note: string) => app!.inject({
+    const post = (note: string) => web.app.inject({
       method: 'POST', url: `/lead-alerts/${alertId}/dealt-with`, headers: { ...HTML, cookie, 'content-type': 'application/x-www-form-urlencoded' },
       payload: `_csrf=${encodeURIComponent(csrf)}&note=${encodeURIComponent(note)}`,
     });
@@ -104,19 +89,19 @@ describe('My tasks for the designated safeguarding lead', () => {
     const done = await post('Spoke to Ava and her mother');
     expect(done.statusCode).toBe(303);
     expect(section(await page(w.lead, '/tasks'))).toContain('No colleague has brought a concern to you.');
-    const other = await app!.inject({ url: `/lead-alerts/${alertId}`, headers: HTML, cookies: { jigsaw_session: await session(w.otherLead) } });
+    const other = await web.app.inject({ url: `/lead-alerts/${alertId}`, headers: HTML, cookies: { jigsaw_session: await session(w.otherLead) } });
     expect(other.statusCode).toBe(404);
   });
 
   it('the administrator chooses on the agencies page what always goes to the lead, and the record form says so', async () => {
     const w = await world();
     const sessionCookie = await session(w.admin);
-    const agencies = await app!.inject({ url: '/admin/agencies', headers: HTML, cookies: { jigsaw_session: sessionCookie } });
+    const agencies = await web.app.inject({ url: '/admin/agencies', headers: HTML, cookies: { jigsaw_session: sessionCookie } });
     expect(agencies.body).toContain('Records that always go to your safeguarding lead');
     const action = /action="(\/admin\/agencies\/[0-9a-f-]{36}\/lead-alerts)"/.exec(agencies.body)![1]!;
     const csrf = /name="_csrf" value="([^"]+)"/.exec(agencies.body)![1]!;
     const cookie = [`jigsaw_session=${sessionCookie}`, ...agencies.cookies.map((c) => `${c.name}=${c.value}`)].join('; ');
-    const saved = await app!.inject({
+    const saved = await web.app.inject({
       method: 'POST', url: action, headers: { ...HTML, cookie, 'content-type': 'application/x-www-form-urlencoded' },
       payload: `_csrf=${encodeURIComponent(csrf)}&kinds=concern&categories=sexual_abuse`,
     });

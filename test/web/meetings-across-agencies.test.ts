@@ -1,19 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { Actor, Role } from '../../src/access/policy.ts';
-import { loadActor } from '../../src/auth/auth.ts';
-import { buildApp } from '../../src/http/app.ts';
+import { describe, expect, it } from 'vitest';
 import { getMeeting, recordOutcome } from '../../src/meetings/meetings.ts';
 import { MeetingOutcome } from '../../src/meetings/schemas.ts';
-import { addPractitionerAsSystem } from '../../src/partnership/partnership.ts';
 import { addRecord } from '../../src/records/records.ts';
 import { fixedClock } from '../../src/shared/clock.ts';
-import type { ActorContext, Services } from '../../src/shared/context.ts';
 import { NewShareDecision } from '../../src/sharing/schemas.ts';
 import { makeDecision } from '../../src/sharing/sharing.ts';
-import { AUTH_SETTINGS, bearer } from '../api/helpers.ts';
+import { bearer } from '../api/helpers.ts';
 import { useTestDb } from '../db.ts';
+import { useWebApp } from './no-js-browser.ts';
 import { agency, concern, partnershipWith, person, services } from '../fixtures.ts';
 
 /** Issue 18, item 1: invitees and action owners of any agency, through the API and the pages. */
@@ -23,25 +18,16 @@ const HTML = { accept: 'text/html' };
 
 describe('meetings across agencies: the API and the rendered pages', () => {
   const t = useTestDb();
-  let app: FastifyInstance | undefined;
-  afterEach(async () => {
-    await app?.close();
-    app = undefined;
-  });
+  const web = useWebApp(PASSWORD);
 
-  let seq = 0;
-  async function signedUp(s: Services, agencyId: string, roles: Role[], name: string): Promise<ActorContext & { email: string }> {
-    const email = `across${++seq}@example.org`;
-    const p = await addPractitionerAsSystem(s, { agencyId, name, email, roles, password: PASSWORD });
-    return { ...s, actor: (await loadActor(s.db, p.id)) as Actor, email };
-  }
+  const signedUp = web.signedUp;
   async function session(who: { email: string }): Promise<string> {
-    const signedIn = await app!.inject({ method: 'POST', url: '/api/v1/session', payload: { email: who.email, password: PASSWORD } });
+    const signedIn = await web.app.inject({ method: 'POST', url: '/api/v1/session', payload: { email: who.email, password: PASSWORD } });
     return signedIn.cookies.find((c) => c.name === 'jigsaw_session')!.value;
   }
   async function get(who: { email: string }, url: string): Promise<{ statusCode: number; body: string; cookie: string }> {
     const jar = await session(who);
-    const res = await app!.inject({ url, headers: HTML, cookies: { jigsaw_session: jar } });
+    const res = await web.app.inject({ url, headers: HTML, cookies: { jigsaw_session: jar } });
     return { statusCode: res.statusCode, body: res.body, cookie: [`jigsaw_session=${jar}`, ...res.cookies.map((c) => `${c.name}=${c.value}`)].join('; ') };
   }
 
@@ -57,7 +43,7 @@ describe('meetings across agencies: the API and the rendered pages', () => {
     const teacher = await signedUp(s, school, ['practitioner'], 'Pat Teacher');
     const outsider = await signedUp(s, elsewhere, ['practitioner', 'safeguarding_lead'], 'Olly Outsider');
     const ava = await person(worker, { names: [{ givenNames: 'Ava', familyName: 'Reed' }], dateOfBirth: '2021-03-04' });
-    app = await buildApp({ services: s, auth: AUTH_SETTINGS, logLevel: 'silent' });
+    const app = await web.open(s);
 
     const body = { kind: 'core_group', title: 'Core group', scheduledAt: '2026-12-15T10:00:00Z', place: 'Room 2, Town Hall', subjectPersonIds: [ava.id] };
     const refused = await app.inject({ method: 'POST', url: '/api/v1/meetings', headers: await bearer(worker), payload: { ...body, invitees: [{ agencyId: elsewhere, practitionerId: outsider.actor.practitionerId }] } });

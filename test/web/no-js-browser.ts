@@ -32,6 +32,10 @@ export function useWebApp(password: string) {
   });
   let seq = 0;
   return {
+    /** The app built by open(). */
+    get app(): FastifyInstance {
+      return app!;
+    },
     /** Builds the app on these services (the pages need the same settings as production's defaults). */
     open: async (s: Services): Promise<FastifyInstance> => {
       app = await buildApp({ services: s, auth: AUTH_SETTINGS, logLevel: 'silent' });

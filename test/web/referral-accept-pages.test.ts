@@ -1,9 +1,4 @@
-import type { FastifyInstance } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { Actor, Role } from '../../src/access/policy.ts';
-import { loadActor } from '../../src/auth/auth.ts';
-import { buildApp } from '../../src/http/app.ts';
-import { addPractitionerAsSystem } from '../../src/partnership/partnership.ts';
+import { describe, expect, it } from 'vitest';
 import { addRelationship } from '../../src/people/people.ts';
 import { openEpisode, recordEpisodeAction } from '../../src/process/episodes.ts';
 import { NewReferral } from '../../src/process/referral-schemas.ts';
@@ -11,9 +6,8 @@ import { getReferral, makeReferral } from '../../src/process/referrals.ts';
 import { RecordAction } from '../../src/process/schemas.ts';
 import { addRecord } from '../../src/records/records.ts';
 import { fixedClock } from '../../src/shared/clock.ts';
-import type { ActorContext, Services } from '../../src/shared/context.ts';
-import { AUTH_SETTINGS } from '../api/helpers.ts';
 import { useTestDb } from '../db.ts';
+import { useWebApp } from './no-js-browser.ts';
 import { agency, concern, partnershipWith, person, services } from '../fixtures.ts';
 
 /** Issue 17, items 5 and 6, read from the rendered pages. */
@@ -23,33 +17,24 @@ const act = (key: string, occurredAt: string, action: Record<string, unknown>): 
 
 describe('the referral page offers the child the authority holds, and the pages show earlier plans', () => {
   const t = useTestDb();
-  let app: FastifyInstance | undefined;
-  afterEach(async () => {
-    await app?.close();
-    app = undefined;
-  });
+  const web = useWebApp(PASSWORD);
 
-  let seq = 0;
-  async function signedUp(s: Services, agencyId: string, roles: Role[], name: string): Promise<ActorContext & { email: string }> {
-    const email = `accept-pages${++seq}@example.org`;
-    const p = await addPractitionerAsSystem(s, { agencyId, name, email, roles, password: PASSWORD });
-    return { ...s, actor: (await loadActor(s.db, p.id)) as Actor, email };
-  }
+  const signedUp = web.signedUp;
 
   async function session(who: { email: string }): Promise<{ get: (url: string) => Promise<{ status: number; body: string }>; post: (url: string, form: Record<string, string>) => Promise<{ status: number; body: string; location: string | undefined }> }> {
-    const signedIn = await app!.inject({ method: 'POST', url: '/api/v1/session', payload: { email: who.email, password: PASSWORD } });
+    const signedIn = await web.app.inject({ method: 'POST', url: '/api/v1/session', payload: { email: who.email, password: PASSWORD } });
     const jar: Record<string, string> = { jigsaw_session: signedIn.cookies.find((c) => c.name === 'jigsaw_session')!.value };
     let token = '';
     return {
       get: async (url) => {
-        const res = await app!.inject({ url, headers: { accept: 'text/html' }, cookies: jar });
+        const res = await web.app.inject({ url, headers: { accept: 'text/html' }, cookies: jar });
         const csrf = res.cookies.find((c) => c.name === 'jigsaw_csrf');
         if (csrf) jar.jigsaw_csrf = csrf.value;
         token = /name="_csrf" value="([^"]+)"/.exec(res.body)?.[1] ?? token;
         return { status: res.statusCode, body: res.body };
       },
       post: async (url, form) => {
-        const res = await app!.inject({
+        const res = await web.app.inject({
           method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }, cookies: jar,
           payload: new URLSearchParams({ _csrf: token, ...form }).toString(),
         });
@@ -99,7 +84,7 @@ describe('the referral page offers the child the authority holds, and the pages 
         subjectInformed: { informed: false, reason: 'Telling her could put Ruby at risk' },
       },
     }));
-    app = await buildApp({ services: s, auth: AUTH_SETTINGS, logLevel: 'silent' });
+    await web.open(s);
     return { duty, rachel, hv, ruby, ava, referralId: referral.id, avasEpisode: ep.id };
   }
 
