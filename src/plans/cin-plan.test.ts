@@ -82,4 +82,21 @@ describe('the child in need plan as a document', () => {
     // The health visitor was in the core group but is not in the network: the child in need plan is out of her reach.
     await expect(getPlan(w.visitor, cin!.id)).rejects.toMatchObject({ status: 404 });
   });
+
+  it('a child protection plan made for the child ends the child in need plan', async () => {
+    const w = await cinWorld(t.db());
+    await w.assessed(w.cinPlan([w.dsl]));
+    const planId = await w.cinPlanOf();
+    await w.act(w.worker, w.leoEpisode, '2026-12-07T10:00:00Z', {
+      type: 'strategy_discussion_held', s47: true, participants: [{ agencyId: w.csc }, { agencyId: w.school }], policeInvestigation: false, immediateSafety: 'Leo stays with his aunt', familyToBeTold: 'The social worker tells his father today',
+    });
+    await w.act(w.worker, w.leoEpisode, '2026-12-10T10:00:00Z', { type: 's47_concluded', outcome: 'continuing_risk', summary: 'Continuing risk of neglect' });
+    expect(await getPlan(w.dsl, planId)).toMatchObject({ status: 'current' });
+    await w.act(w.manager, w.leoEpisode, '2026-12-17T10:00:00Z', {
+      type: 'conference_held', kind: 'initial', plan: true, invitedAgencyIds: [w.csc, w.school], attendedAgencyIds: [w.csc, w.school], parentsParticipation: 'Father attended',
+      planDetails: { ...w.planDetails([w.dsl]), category: 'neglect' },
+    });
+    expect(await getPlan(w.dsl, planId)).toMatchObject({ status: 'ended', endReason: 'child_protection_plan', nextReviewDate: null });
+    expect((await childPlans(w.dsl, w.leoAtSchool.id)).map((p) => `${p.kind} ${p.status}`)).toEqual(['child_protection current', 'child_in_need ended']);
+  });
 });
