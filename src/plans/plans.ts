@@ -20,6 +20,10 @@ import type { Plan, PlanSummary, PlanVersion } from './schemas.ts';
  * decides — statutory duty, for the agencies in the core group and those invited — so the board's
  * sharing report counts it like any other; each later version's decision ends the grants of the
  * one before, so an agency dropped from the plan stops reading it.
+ *
+ * The child in need plan (s17) is the same document: its versions are the actions carrying its
+ * content (the assessment that decides on it, the review conference stepping down, each review
+ * that rewrites it), its readers the agencies of the network around the child.
  */
 
 type PlanDetails = NonNullable<Extract<EpisodeActionInput, { type: 'conference_held' }>['planDetails']>;
