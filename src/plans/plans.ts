@@ -20,72 +20,85 @@ import type { Plan, PlanSummary, PlanVersion } from './schemas.ts';
  * decides — statutory duty, for the agencies in the core group and those invited — so the board's
  * sharing report counts it like any other; each later version's decision ends the grants of the
  * one before, so an agency dropped from the plan stops reading it.
+ *
+ * The child in need plan (s17) is the same document: its versions are the actions carrying its
+ * content (the assessment that decides on it, the review conference stepping down, each review
+ * that rewrites it), its readers the agencies of the network around the child.
  */
 
 type PlanDetails = NonNullable<Extract<EpisodeActionInput, { type: 'conference_held' }>['planDetails']>;
 type Conference = Extract<EpisodeActionInput, { type: 'conference_held' }>;
+type CinAction = Extract<EpisodeActionInput, { type: 'assessment_completed' | 'cin_plan_reviewed' | 'plan_ended' }>;
 interface EpisodeRef { id: string; agency_id: string; child_person_id: string }
+type Kind = 'child_protection' | 'child_in_need';
+type Source = PlanVersion['conferenceKind'];
 
-interface PlanRow { id: string; episode_id: string; child_person_id: string; episode_agency_id: string; kind: 'child_protection' | 'child_in_need'; made_seq: number; made_at: string; ended_seq: number | null; ended_at: string | null; end_reason: string | null }
+interface PlanRow { id: string; episode_id: string; child_person_id: string; episode_agency_id: string; kind: Kind; made_seq: number; made_at: string; ended_seq: number | null; ended_at: string | null; end_reason: string | null }
+
+/** One version's content, whichever kind of plan: a child in need plan has no categories, no lead agency but the authority's, and no conference. */
+interface Content { source: Source; categories: PlanDetails['category'][]; leadAgencyId: string; keyWorkerId: string; members: string[]; outlinePlan: string; contingencyPlan: string; outlineItems: { agencyId: string; what: string; byWhen: string }[]; invitedAgencyIds: string[] }
+interface VersionAction { seq: number; occurred_at: string; content: Content }
 
 const SELECT_PLAN = `SELECT p.id, p.episode_id, p.child_person_id, e.agency_id AS episode_agency_id, p.kind, p.made_seq, p.made_at, p.ended_seq, p.ended_at, p.end_reason
   FROM plan p JOIN episode e ON e.id = p.episode_id`;
 
-const PURPOSE = 'The child protection plan, for the agencies in the core group and those invited to the conference (what-to-do-if-worried 46–52)';
+const SHARE: Record<Kind, { purposeCode: string; purpose: string; reference: string }> = {
+  child_protection: {
+    purposeCode: 'child_protection_enquiry',
+    purpose: 'The child protection plan, for the agencies in the core group and those invited to the conference (what-to-do-if-worried 46–52)',
+    reference: 'Children Act 1989 s47; Working Together to Safeguard Children: the child protection conference and core group',
+  },
+  child_in_need: {
+    purposeCode: 'child_in_need_assessment',
+    purpose: 'The child in need plan, for the agencies of the practitioners in the network around the child (what-to-do-if-worried 69)',
+    reference: 'Children Act 1989 s17; Working Together to Safeguard Children: the child in need plan',
+  },
+};
+
+function contentOf(agencyId: string, type: string, details: unknown): Content {
+  if (type === 'conference_held') {
+    const c = details as Conference;
+    const d = c.planDetails!;
+    return { source: c.kind, categories: [d.category], leadAgencyId: d.leadAgencyId, keyWorkerId: d.keyWorkerId, members: d.coreGroup, outlinePlan: d.outlinePlan, contingencyPlan: d.contingencyPlan, outlineItems: d.outlineItems ?? [], invitedAgencyIds: c.invitedAgencyIds };
+  }
+  const a = details as CinAction;
+  const d = a.cinPlan!;
+  const source: Source = a.type === 'assessment_completed' ? 'assessment' : a.type === 'plan_ended' ? 'step_down' : 'cin_plan_review';
+  return { source, categories: [], leadAgencyId: agencyId, keyWorkerId: d.leadWorkerId, members: d.members, outlinePlan: d.outlinePlan, contingencyPlan: d.contingencyPlan ?? '', outlineItems: d.outlineItems ?? [], invitedAgencyIds: [] };
+}
 
 /** The agencies a version of the plan is shared with: everyone in it but the authority that holds it. */
-async function readersOf(tx: Queryable, e: EpisodeRef, c: Conference, d: PlanDetails): Promise<string[]> {
-  const members = (await tx.query<{ agency_id: string }>('SELECT DISTINCT agency_id FROM practitioner WHERE id = ANY($1::uuid[])', [d.coreGroup])).rows.map((r) => r.agency_id);
-  return [...new Set([...c.invitedAgencyIds, ...members, d.leadAgencyId])].filter((a) => a !== e.agency_id).sort();
+async function readersOf(tx: Queryable, e: EpisodeRef, c: Content): Promise<string[]> {
+  const members = (await tx.query<{ agency_id: string }>('SELECT DISTINCT agency_id FROM practitioner WHERE id = ANY($1::uuid[])', [c.members])).rows.map((r) => r.agency_id);
+  return [...new Set([...c.invitedAgencyIds, ...members, c.leadAgencyId])].filter((a) => a !== e.agency_id).sort();
 }
 
 /**
- * Called by the episode service in the transaction that records a conference or the end of a plan:
- * makes the plan, adds a version, or ends it; records the share that lets the agencies read it, and
- * tells them. `firstCoreGroupDue` is the engine's due date, after the action.
+ * Called by the episode service in the transaction that records an action, after the episode's
+ * projection is brought up to date: makes a plan, adds a version, or ends it; records the share
+ * that lets the agencies read it, and tells its members. `firstCoreGroupDue` is the engine's due
+ * date, after the action.
  */
 export async function planFromAction(ctx: ActorContext, tx: Tx, e: EpisodeRef, seq: number, occurredAt: string, action: EpisodeActionInput, firstCoreGroupDue: string | null): Promise<void> {
-  const current = (await tx.query<PlanRow>(`${SELECT_PLAN} WHERE p.episode_id = $1 AND p.ended_seq IS NULL AND p.kind = 'child_protection' ORDER BY p.made_seq DESC LIMIT 1`, [e.id])).rows[0];
+  await childProtectionPlan(ctx, tx, e, seq, occurredAt, action, firstCoreGroupDue);
+  await childInNeedPlan(ctx, tx, e, seq, occurredAt, action);
+}
+
+async function currentPlan(tx: Queryable, episodeId: string, kind: Kind): Promise<PlanRow | undefined> {
+  return (await tx.query<PlanRow>(`${SELECT_PLAN} WHERE p.episode_id = $1 AND p.ended_seq IS NULL AND p.kind = $2 ORDER BY p.made_seq DESC LIMIT 1`, [episodeId, kind])).rows[0];
+}
+
+async function endPlan(tx: Queryable, p: PlanRow | undefined, seq: number, at: string, reason: string): Promise<void> {
+  if (p) await tx.query('UPDATE plan SET ended_seq = $2, ended_at = $3, end_reason = $4 WHERE id = $1', [p.id, seq, at, reason]);
+}
+
+async function childProtectionPlan(ctx: ActorContext, tx: Tx, e: EpisodeRef, seq: number, occurredAt: string, action: EpisodeActionInput, firstCoreGroupDue: string | null): Promise<void> {
+  const current = await currentPlan(tx, e.id, 'child_protection');
   const ends = action.type === 'plan_ended' || (action.type === 'conference_held' && action.kind === 'review' && !action.plan);
-  if (ends) {
-    if (current) await tx.query('UPDATE plan SET ended_seq = $2, ended_at = $3, end_reason = $4 WHERE id = $1', [current.id, seq, occurredAt, action.type === 'plan_ended' ? action.reason : 'review_decision']);
-    return;
-  }
+  if (ends) return endPlan(tx, current, seq, occurredAt, action.type === 'plan_ended' ? action.reason : 'review_decision');
   if (action.type !== 'conference_held' || !action.plan || !action.planDetails) return;
-  // The action is already recorded: on a plan in force it is the latest of the plan's versions.
-  let planId = current?.id;
-  let version = 1;
-  let before: string[] = [];
-  if (!planId) {
-    planId = newId();
-    await tx.query('INSERT INTO plan (id, episode_id, child_person_id, kind, made_seq, made_at) VALUES ($1,$2,$3,$4,$5,$6)', [planId, e.id, e.child_person_id, 'child_protection', seq, occurredAt]);
-  } else {
-    const versions = await versionActions(tx, current!);
-    version = versions.length;
-    before = versions.at(-2)?.details.planDetails?.coreGroup ?? [];
-  }
-  const now = ctx.clock.now().toISOString();
-  await tx.query('UPDATE plan_grant SET valid_until = $2 WHERE plan_id = $1 AND valid_until IS NULL', [planId, now]);
-  const readers = await readersOf(tx, e, action, action.planDetails);
-  if (readers.length) {
-    const decisionId = newId();
-    const answers = {
-      purposeCode: 'child_protection_enquiry', purpose: PURPOSE, withinAgencyFunctions: true, legalObligation: 'statutory_duty',
-      legalObligationReference: 'Children Act 1989 s47; Working Together to Safeguard Children: the child protection conference and core group', identifiable: true, confidential: true,
-    };
-    await tx.query(
-      `INSERT INTO share_decision (id, person_id, agency_id, decided_by, decided_at, outcome, legal_basis, purpose_code, purpose, answers, reasons, completed_at)
-       VALUES ($1,$2,$3,$4,$5,'share','statutory_duty','child_protection_enquiry',$6,$7,$8,$5)`,
-      [decisionId, e.child_person_id, e.agency_id, ctx.actor.practitionerId, now, PURPOSE, JSON.stringify(answers),
-        `The ${action.kind.replace(/_/g, ' ')} conference ${version === 1 ? 'made' : 'reviewed'} the child protection plan (version ${version}): it is shared with the core group and the agencies invited.`]);
-    for (const agencyId of readers) {
-      await tx.query('INSERT INTO share_recipient (decision_id, agency_id) VALUES ($1,$2)', [decisionId, agencyId]);
-      const entry = await entryInAgency(tx, e.child_person_id, e.agency_id, agencyId);
-      await tx.query('INSERT INTO plan_grant (plan_id, decision_id, version, grantee_agency_id, entry_person_id, valid_from) VALUES ($1,$2,$3,$4,$5,$6)',
-        [planId, decisionId, version, agencyId, entry ?? null, now]);
-    }
-    await audit(ctx, tx, { action: 'plan.share', outcome: 'success', entityType: 'share_decision', entityId: decisionId, personId: e.child_person_id, detail: { plan: planId, version, agencies: readers.length } });
-  }
+  const { planId, version, before } = await addVersion(ctx, tx, e, current, 'child_protection', seq, occurredAt, contentOf(e.agency_id, action.type, action),
+    `The ${action.kind.replace(/_/g, ' ')} conference {made} the child protection plan`);
   // The core group is told with the date of its first meeting (52.5); on a later version only those who join.
   const told = action.planDetails.coreGroup.filter((id) => !before.includes(id));
   const message = version === 1
@@ -94,12 +107,79 @@ export async function planFromAction(ctx: ActorContext, tx: Tx, e: EpisodeRef, s
   await notifyPractitioners(tx, told, { kind: 'plan.core-group', entityType: 'plan', entityId: planId, message }, ctx.clock.now());
 }
 
-/** The conference actions that are this plan's versions, in order. */
-async function versionActions(tx: Queryable, p: Pick<PlanRow, 'id' | 'episode_id' | 'made_seq' | 'ended_seq'>): Promise<{ seq: number; occurred_at: string; details: Conference }[]> {
-  const rows = (await tx.query<{ seq: number; occurred_at: string; details: Conference }>(
-    `SELECT seq, occurred_at, details FROM episode_action WHERE episode_id = $1 AND type = 'conference_held' AND seq >= $2 AND ($3::int IS NULL OR seq < $3)
-        AND (facts->>'plan')::boolean AND details ? 'planDetails' ORDER BY seq`, [p.episode_id, p.made_seq, p.ended_seq])).rows;
-  return rows;
+/**
+ * The child in need plan (s17): made by the assessment that decides on one, or by the review
+ * conference stepping down from a child protection plan; a new version at each review that carries
+ * the plan; ended when the episode closes or a child protection plan is made.
+ */
+async function childInNeedPlan(ctx: ActorContext, tx: Tx, e: EpisodeRef, seq: number, occurredAt: string, action: EpisodeActionInput): Promise<void> {
+  const current = await currentPlan(tx, e.id, 'child_in_need');
+  if (current) {
+    const closed = (await tx.query<{ closed: boolean }>('SELECT closed_at IS NOT NULL AS closed FROM episode WHERE id = $1', [e.id])).rows[0]?.closed;
+    if (closed) return endPlan(tx, current, seq, occurredAt, 'case_closed');
+    if (action.type === 'conference_held' && action.plan) return endPlan(tx, current, seq, occurredAt, 'child_protection_plan');
+  }
+  if ((action.type !== 'assessment_completed' && action.type !== 'cin_plan_reviewed' && action.type !== 'plan_ended') || !action.cinPlan) return;
+  const what = action.type === 'assessment_completed' ? 'The assessment {made}' : action.type === 'plan_ended' ? 'The review conference ending the child protection plan {made}' : 'The review {made}';
+  const { planId, version, before } = await addVersion(ctx, tx, e, current, 'child_in_need', seq, occurredAt, contentOf(e.agency_id, action.type, action), `${what} the child in need plan`);
+  const told = action.cinPlan.members.filter((id) => !before.includes(id));
+  const message = version === 1 ? 'You are in the network around a child with a child in need plan.' : 'You have joined the network around a child with a child in need plan.';
+  await notifyPractitioners(tx, told, { kind: 'plan.cin-member', entityType: 'plan', entityId: planId, message }, ctx.clock.now());
+}
+
+/**
+ * A plan's new version (the action is already recorded: on a plan in force it is the latest of the
+ * versions): the grants of the one before end, and a share decision on the statutory duty lets the
+ * agencies in it read this one.
+ */
+async function addVersion(ctx: ActorContext, tx: Tx, e: EpisodeRef, current: PlanRow | undefined, kind: Kind, seq: number, occurredAt: string, content: Content, reasons: string): Promise<{ planId: string; version: number; before: string[] }> {
+  let planId = current?.id;
+  let version = 1;
+  let before: string[] = [];
+  if (!planId || !current) {
+    planId = newId();
+    await tx.query('INSERT INTO plan (id, episode_id, child_person_id, kind, made_seq, made_at) VALUES ($1,$2,$3,$4,$5,$6)', [planId, e.id, e.child_person_id, kind, seq, occurredAt]);
+  } else {
+    const versions = await versionActions(tx, current);
+    version = versions.length;
+    before = versions.at(-2)?.content.members ?? [];
+  }
+  const now = ctx.clock.now().toISOString();
+  await tx.query('UPDATE plan_grant SET valid_until = $2 WHERE plan_id = $1 AND valid_until IS NULL', [planId, now]);
+  const readers = await readersOf(tx, e, content);
+  if (readers.length) {
+    const decisionId = newId();
+    const share = SHARE[kind];
+    const answers = {
+      purposeCode: share.purposeCode, purpose: share.purpose, withinAgencyFunctions: true, legalObligation: 'statutory_duty',
+      legalObligationReference: share.reference, identifiable: true, confidential: true,
+    };
+    const shared = kind === 'child_protection' ? 'the core group and the agencies invited' : 'the agencies of the network around the child';
+    await tx.query(
+      `INSERT INTO share_decision (id, person_id, agency_id, decided_by, decided_at, outcome, legal_basis, purpose_code, purpose, answers, reasons, completed_at)
+       VALUES ($1,$2,$3,$4,$5,'share','statutory_duty',$6,$7,$8,$9,$5)`,
+      [decisionId, e.child_person_id, e.agency_id, ctx.actor.practitionerId, now, share.purposeCode, share.purpose, JSON.stringify(answers),
+        `${reasons.replace('{made}', version === 1 ? 'made' : 'reviewed')} (version ${version}): it is shared with ${shared}.`]);
+    for (const agencyId of readers) {
+      await tx.query('INSERT INTO share_recipient (decision_id, agency_id) VALUES ($1,$2)', [decisionId, agencyId]);
+      const entry = await entryInAgency(tx, e.child_person_id, e.agency_id, agencyId);
+      await tx.query('INSERT INTO plan_grant (plan_id, decision_id, version, grantee_agency_id, entry_person_id, valid_from) VALUES ($1,$2,$3,$4,$5,$6)',
+        [planId, decisionId, version, agencyId, entry ?? null, now]);
+    }
+    await audit(ctx, tx, { action: 'plan.share', outcome: 'success', entityType: 'share_decision', entityId: decisionId, personId: e.child_person_id, detail: { plan: planId, version, agencies: readers.length } });
+  }
+  return { planId, version, before };
+}
+
+/** The actions that are this plan's versions, in order: conferences for a child protection plan, the actions carrying it for a child in need plan. */
+async function versionActions(tx: Queryable, p: Pick<PlanRow, 'id' | 'episode_id' | 'made_seq' | 'ended_seq' | 'kind' | 'episode_agency_id'>): Promise<VersionAction[]> {
+  const which = p.kind === 'child_protection'
+    ? `type = 'conference_held' AND (facts->>'plan')::boolean AND details ? 'planDetails'`
+    : `type IN ('assessment_completed', 'cin_plan_reviewed', 'plan_ended') AND details ? 'cinPlan'`;
+  const rows = (await tx.query<{ seq: number; occurred_at: string; type: string; details: unknown }>(
+    `SELECT seq, occurred_at, type, details FROM episode_action WHERE episode_id = $1 AND seq >= $2 AND ($3::int IS NULL OR seq < $3) AND ${which} ORDER BY seq`,
+    [p.episode_id, p.made_seq, p.ended_seq])).rows;
+  return rows.map((r) => ({ seq: r.seq, occurred_at: r.occurred_at, content: contentOf(p.episode_agency_id, r.type, r.details) }));
 }
 
 /**
@@ -136,27 +216,28 @@ async function names(tx: Queryable, table: 'agency' | 'practitioner', ids: reado
   return new Map(rows.map((r) => [r.id, { name: r.name, agencyId: r.agency_id, agencyName: r.agency_name }]));
 }
 
-async function versionOf(tx: Queryable, n: number, a: { occurred_at: string; details: Conference }): Promise<PlanVersion> {
-  const d = a.details.planDetails!;
-  const items = d.outlineItems ?? [];
-  const agencies = await names(tx, 'agency', [d.leadAgencyId, ...a.details.invitedAgencyIds, ...items.map((i) => i.agencyId)]);
-  const people = await names(tx, 'practitioner', [d.keyWorkerId, ...d.coreGroup]);
+async function versionOf(tx: Queryable, n: number, a: VersionAction): Promise<PlanVersion> {
+  const d = a.content;
+  const agencies = await names(tx, 'agency', [d.leadAgencyId, ...d.invitedAgencyIds, ...d.outlineItems.map((i) => i.agencyId)]);
+  const people = await names(tx, 'practitioner', [d.keyWorkerId, ...d.members]);
   const agencyName = (id: string): string => agencies.get(id)?.name ?? 'An agency';
   const person = (id: string) => ({ id, name: people.get(id)?.name ?? 'A practitioner', agencyId: people.get(id)?.agencyId ?? id, agencyName: people.get(id)?.agencyName ?? 'An agency' });
   return {
-    version: n, conferenceKind: a.details.kind, decidedAt: a.occurred_at, categories: [d.category],
+    version: n, conferenceKind: d.source, decidedAt: a.occurred_at, categories: d.categories,
     leadAgency: { id: d.leadAgencyId, name: agencyName(d.leadAgencyId) },
     keyWorker: (({ id, name, agencyName: an }) => ({ id, name, agencyName: an }))(person(d.keyWorkerId)),
-    coreGroup: d.coreGroup.map(person),
+    coreGroup: d.members.map(person),
     outlinePlan: d.outlinePlan, contingencyPlan: d.contingencyPlan,
-    outlineItems: items.map((i) => ({ agencyId: i.agencyId, agencyName: agencyName(i.agencyId), what: i.what, byWhen: i.byWhen })),
-    invitedAgencies: a.details.invitedAgencyIds.map((id) => ({ id, name: agencyName(id) })),
+    outlineItems: d.outlineItems.map((i) => ({ agencyId: i.agencyId, agencyName: agencyName(i.agencyId), what: i.what, byWhen: i.byWhen })),
+    invitedAgencies: d.invitedAgencyIds.map((id) => ({ id, name: agencyName(id) })),
   };
 }
 
 async function dueOf(tx: Queryable, p: PlanRow): Promise<{ review: string | null; coreGroup: string | null }> {
   if (p.ended_seq !== null) return { review: null, coreGroup: null };
-  const rows = (await tx.query<{ key: string; due_date: string }>(`SELECT key, due_date::text AS due_date FROM episode_step WHERE episode_id = $1 AND key IN ('review_conference', 'first_core_group')`, [p.episode_id])).rows;
+  const rows = (await tx.query<{ key: string; due_date: string }>(`SELECT key, due_date::text AS due_date FROM episode_step WHERE episode_id = $1 AND key IN ('review_conference', 'first_core_group', 'cin_plan_review')`, [p.episode_id])).rows;
+  // A child in need plan is reviewed by the engine's 'cin_plan_review' step (69.4); it has no core group.
+  if (p.kind === 'child_in_need') return { review: rows.find((r) => r.key === 'cin_plan_review')?.due_date ?? null, coreGroup: null };
   return { review: rows.find((r) => r.key === 'review_conference')?.due_date ?? null, coreGroup: rows.find((r) => r.key === 'first_core_group')?.due_date ?? null };
 }
 
@@ -170,9 +251,9 @@ async function render(ctx: ActorContext, tx: Tx, p: PlanRow, wanted?: number): P
   return {
     id: p.id, episodeId: p.episode_id, kind: p.kind, status: p.ended_seq === null ? 'current' : 'ended', madeAt: p.made_at, endedAt: p.ended_at, endReason: p.end_reason,
     child, nextReviewDate: due.review, firstCoreGroupDue: due.coreGroup,
-    reviewsHeld: actions.filter((a) => a.details.kind === 'review').map((a) => a.occurred_at),
+    reviewsHeld: actions.filter((a) => a.content.source === 'review' || a.content.source === 'cin_plan_review').map((a) => a.occurred_at),
     version: await versionOf(tx, n, chosen),
-    versions: actions.map((a, i) => ({ version: i + 1, conferenceKind: a.details.kind, decidedAt: a.occurred_at })),
+    versions: actions.map((a, i) => ({ version: i + 1, conferenceKind: a.content.source, decidedAt: a.occurred_at })),
   };
 }
 
@@ -192,7 +273,7 @@ async function summaries(ctx: ActorContext, tx: Tx, rows: PlanRow[]): Promise<Pl
     const actions = await versionActions(tx, p);
     const last = actions.at(-1);
     if (!last) continue;
-    const keyWorker = (await names(tx, 'practitioner', [last.details.planDetails!.keyWorkerId])).get(last.details.planDetails!.keyWorkerId);
+    const keyWorker = (await names(tx, 'practitioner', [last.content.keyWorkerId])).get(last.content.keyWorkerId);
     out.push({ id: p.id, kind: p.kind, status: p.ended_seq === null ? 'current' : 'ended', madeAt: p.made_at, endedAt: p.ended_at, version: actions.length, keyWorkerName: keyWorker?.name ?? 'A practitioner', nextReviewDate: (await dueOf(tx, p)).review });
   }
   return out;
@@ -236,7 +317,7 @@ export async function childPlans(ctx: ActorContext, personId: string): Promise<P
 
 /** The agencies to tell when the plan ends: those reading its latest version. */
 export async function planReaders(tx: Queryable, episodeId: string): Promise<{ planId: string; agencyIds: string[] } | undefined> {
-  const p = (await tx.query<{ id: string }>('SELECT id FROM plan WHERE episode_id = $1 ORDER BY made_seq DESC LIMIT 1', [episodeId])).rows[0];
+  const p = (await tx.query<{ id: string }>("SELECT id FROM plan WHERE episode_id = $1 AND kind = 'child_protection' ORDER BY made_seq DESC LIMIT 1", [episodeId])).rows[0];
   if (!p) return undefined;
   const agencies = (await tx.query<{ grantee_agency_id: string }>('SELECT DISTINCT grantee_agency_id FROM plan_grant WHERE plan_id = $1 AND valid_until IS NULL', [p.id])).rows.map((r) => r.grantee_agency_id);
   return { planId: p.id, agencyIds: agencies };

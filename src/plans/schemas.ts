@@ -11,7 +11,7 @@ const Named = z.object({ id: z.uuid(), name: z.string() });
 export const PlanVersion = z
   .object({
     version: z.number().int().min(1),
-    conferenceKind: z.enum(['initial', 'pre_birth', 'review', 'transfer_in']),
+    conferenceKind: z.enum(['initial', 'pre_birth', 'review', 'transfer_in', 'assessment', 'cin_plan_review', 'step_down']).meta({ description: "What made this version: a child protection plan's conference; a child in need plan's assessment, review (cin_plan_review) or the review conference stepping down from a child protection plan (step_down)." }),
     decidedAt: z.string().meta({ description: 'When the conference that made or changed the plan was held.' }),
     categories: z.array(z.enum(CP_CATEGORIES)).meta({ description: 'The categories of abuse or neglect.' }),
     leadAgency: Named,
@@ -35,7 +35,7 @@ export const Plan = z
     endedAt: z.string().nullable(),
     endReason: z.string().nullable(),
     child: ChildSummary.nullable().meta({ description: 'The child, through the reader’s own entry where its agency has one (a same-person link).' }),
-    nextReviewDate: z.string().nullable().meta({ description: 'The next review conference is due by this date (68.1): 3 months after the initial conference, then at most 6 months.' }),
+    nextReviewDate: z.string().nullable().meta({ description: 'The next review is due by this date: a child protection plan’s review conference (68.1: 3 months after the initial conference, then at most 6 months); a child in need plan’s review (69.4: at most 6 months).' }),
     firstCoreGroupDue: z.string().nullable().meta({ description: 'While the core group has not met: the first meeting is due by this date (10 working days after the initial conference, 52.5).' }),
     reviewsHeld: z.array(z.string()).meta({ description: 'The dates of the review conferences held on this plan.' }),
     version: PlanVersion.meta({ description: 'The version asked for: the latest unless ?version= says otherwise.' }),

@@ -223,6 +223,8 @@ export async function recordEpisodeAction(ctx: ActorContext, episodeId: string, 
       [episodeId, seq, facts.type, input.occurredAt, ctx.clock.now().toISOString(), ctx.actor.practitionerId, input.idempotencyKey, JSON.stringify(facts),
         JSON.stringify({ ...input.action, ...(input.meetingId ? { meetingId: input.meetingId } : {}), ...(sent ?? {}) })]);
     const state = reduce(await loadActions(tx, episodeId), await settingsFor(tx, e.agency_id));
+    // After the engine's answer: a child in need plan only on an action that leaves the child on one (the transaction undoes the action otherwise).
+    await checkCinPlan(tx, e.agency_id, input.action, state.stage);
     await project(tx, episodeId, state, input.occurredAt, seq);
     await syncFlags(tx, episodeId, state);
     // The plan as a document the agencies in it read (src/plans): made, versioned or ended by this action.
@@ -358,6 +360,32 @@ async function checkPlan(tx: Tx, episodeAgencyId: string, plan: { leadAgencyId: 
     if (!inPartnership(item.agencyId)) errors.push({ pointer: `/action/planDetails/outlineItems/${i}/agencyId`, detail: 'No agency of the partnership with that identifier' });
   });
   if (errors.length) throw invalid('The plan is not complete.', errors);
+}
+
+/**
+ * The child in need plan: only on an action that starts or continues one; the lead worker a
+ * practitioner of the authority holding the episode (children's social care); the network and the
+ * agencies in the outline any of the partnership's.
+ */
+async function checkCinPlan(tx: Tx, episodeAgencyId: string, action: EpisodeActionInput, stageAfter: string): Promise<void> {
+  if (!('cinPlan' in action) || !action.cinPlan) return;
+  const plan = action.cinPlan;
+  if (stageAfter !== 'child_in_need_plan') throw invalid('This action does not make a child in need plan.', [{ pointer: '/action/cinPlan', detail: 'Leave out the child in need plan, or record a decision that the child will have one' }]);
+  const errors = [];
+  const partners = (await tx.query<{ agency_id: string }>(
+    `SELECT DISTINCT pa.agency_id FROM partnership_agency pa
+      WHERE pa.partnership_id IN (SELECT partnership_id FROM partnership_agency WHERE agency_id = $1)`, [episodeAgencyId])).rows.map((r) => r.agency_id);
+  const inPartnership = (id: string): boolean => id === episodeAgencyId || partners.includes(id);
+  const people = (await tx.query<{ id: string; agency_id: string }>('SELECT id, agency_id FROM practitioner WHERE id = ANY($1::uuid[]) AND active', [[plan.leadWorkerId, ...plan.members]])).rows;
+  if (people.find((x) => x.id === plan.leadWorkerId)?.agency_id !== episodeAgencyId) errors.push({ pointer: '/action/cinPlan/leadWorkerId', detail: "No active practitioner of children's social care with that identifier" });
+  plan.members.forEach((id, i) => {
+    const m = people.find((x) => x.id === id);
+    if (!m || !inPartnership(m.agency_id)) errors.push({ pointer: `/action/cinPlan/members/${i}`, detail: 'No active practitioner of an agency in the partnership with that identifier' });
+  });
+  plan.outlineItems.forEach((item, i) => {
+    if (!inPartnership(item.agencyId)) errors.push({ pointer: `/action/cinPlan/outlineItems/${i}/agencyId`, detail: 'No agency of the partnership with that identifier' });
+  });
+  if (errors.length) throw invalid('The child in need plan is not complete.', errors);
 }
 
 export async function getEpisode(ctx: ActorContext, id: string): Promise<EpisodeView> {

@@ -25,6 +25,27 @@ export const PlanDetails = z
   .meta({ id: 'ChildProtectionPlan' });
 
 /**
+ * The child in need plan (Children Act 1989 s17; what-to-do-if-worried 69): what must change, what
+ * each agency will do by when, the lead social worker and the network around the child. Optional on
+ * the actions that start or review the plan, so clients that record only the step keep working.
+ */
+export const CinPlanDetails = z
+  .strictObject({
+    outlinePlan: Text.trim().min(1, 'Write what must change').max(20_000),
+    outlineItems: z.array(z.strictObject({
+      agencyId: Uuid.meta({ description: 'The agency that will do it (an agency of the partnership).' }),
+      what: Text.trim().min(1, 'Say what the agency will do').max(2000),
+      byWhen: CalendarDate,
+    })).max(200).default([]),
+    contingencyPlan: Text.trim().max(20_000).optional(),
+    leadWorkerId: Uuid.meta({ description: "The lead worker: an active practitioner of children's social care (the episode's agency)." }),
+    members: z.array(Uuid).min(1, 'Name the practitioners in the network around the child').max(50).meta({ description: 'Active practitioners of any agency in the partnership: their agencies read the plan.' }),
+  })
+  .meta({ id: 'ChildInNeedPlan' });
+export type CinPlanDetails = z.output<typeof CinPlanDetails>;
+const cinPlan = CinPlanDetails.optional().meta({ description: 'The child in need plan as a document: made (or a new version) by this action when given; when left out no document is made.' });
+
+/**
  * Case example 8: any action that ends an episode (the explicit close, a referral or assessment
  * decided as no further action, a child in need plan closed, a plan ended with no further plan)
  * after unresolved no-access visits, not-brought appointments or concerns during the episode
@@ -46,7 +67,7 @@ export const EpisodeActionInput = z
     z.strictObject({ type: z.literal('referral_acknowledged') }),
     z.strictObject({ type: z.literal('referral_decided'), outcome: z.enum(['assessment', 'other_agency', 'advice', 'no_further_action', 'strategy_discussion']), reasons: Text.trim().min(1, 'Give the reasons for the decision').max(5000), ...closureFields }),
     z.strictObject({ type: z.literal('assessment_started'), kind: kinds }),
-    z.strictObject({ type: z.literal('assessment_completed'), kind: kinds, outcome: z.enum(['no_further_action', 'child_in_need_plan', 'strategy_discussion', 'core_assessment']), summary: Text.trim().min(1).max(20_000), ...closureFields }),
+    z.strictObject({ type: z.literal('assessment_completed'), kind: kinds, outcome: z.enum(['no_further_action', 'child_in_need_plan', 'strategy_discussion', 'core_assessment']), summary: Text.trim().min(1).max(20_000), cinPlan, ...closureFields }),
     z.strictObject({ type: z.literal('urgent_protective_action'), kind: z.enum(['emergency_protection_order', 'police_protection', 'other']), otherChildrenConsidered: Text.trim().min(1, 'Say how siblings and other children in the household were considered (23.4)').max(5000) }),
     z.strictObject({
       type: z.literal('strategy_discussion_held'),
@@ -70,8 +91,8 @@ export const EpisodeActionInput = z
       if (c.plan && !c.planDetails) ctx.addIssue({ code: 'custom', path: ['planDetails'], message: 'A child protection plan needs its category, lead agency, key worker, core group, outline and contingency plans' });
     }),
     z.strictObject({ type: z.literal('core_group_met'), attendees: z.array(Uuid).min(1).max(50) }),
-    z.strictObject({ type: z.literal('cin_plan_reviewed'), summary: Text.trim().min(1).max(20_000) }),
-    z.strictObject({ type: z.literal('plan_ended'), reason: z.enum(['review_decision', 'moved_authority', 'eighteenth_birthday', 'death', 'left_uk']), childInNeedPlan: z.boolean().default(false), ...closureFields }),
+    z.strictObject({ type: z.literal('cin_plan_reviewed'), summary: Text.trim().min(1).max(20_000), cinPlan }),
+    z.strictObject({ type: z.literal('plan_ended'), reason: z.enum(['review_decision', 'moved_authority', 'eighteenth_birthday', 'death', 'left_uk']), childInNeedPlan: z.boolean().default(false), cinPlan, ...closureFields }),
     z.strictObject({
       type: z.literal('case_closed'),
       reasons: Text.trim().min(1, 'Give the reasons for closing the case').max(5000),

@@ -16,7 +16,7 @@ export function registerPlanPages(web: Web): void {
   app.get<{ Params: IdParams }>('/plans/:id', async (request, reply) => {
     const { version } = parseForm(PlanQuery, request.query ?? {});
     const plan = await getPlan(web.ctx(request), request.params.id, version);
-    return web.render(request, reply, 'plans/plan.njk', { pageTitle: 'Child protection plan', plan, latest: plan.versions.length, errors: {}, errorList: [] });
+    return web.render(request, reply, 'plans/plan.njk', { pageTitle: plan.kind === 'child_in_need' ? 'Child in need plan' : 'Child protection plan', plan, latest: plan.versions.length, errors: {}, errorList: [] });
   });
 
   app.get<{ Params: IdParams }>('/plans/:id/print', async (request, reply) => {

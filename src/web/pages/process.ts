@@ -131,6 +131,28 @@ const ENDING_REFERRAL = (v: FormBody): boolean => ['no_further_action', 'advice'
 const ENDING_ASSESSMENT = (v: FormBody): boolean => str(v, 'outcome') === 'no_further_action';
 const ENDING_PLAN = (v: FormBody): boolean => str(v, 'reason') !== '' && str(v, 'reason') !== 'death' && !(str(v, 'reason') === 'review_decision' && yes(v, 'childInNeedPlan'));
 
+/**
+ * The child in need plan as a document (issue 18), on the actions that start or review one: asked
+ * when `base` holds; made only when what must change is written, so the decision alone can still
+ * be recorded. What each agency will do, item by item, is API-only for now.
+ */
+const CIN_SECTION = 'The child in need plan (optional: leave “What must change” empty to record the decision only)';
+function cinPlanFields(base: (v: FormBody) => boolean): Field[] {
+  const written = (v: FormBody): boolean => base(v) && str(v, 'cinOutlinePlan') !== '';
+  return [
+    { name: 'cinOutlinePlan', type: 'textarea', label: 'What must change', hint: 'The outline plan: what must change for the child, and what each agency will do by when', section: CIN_SECTION, when: base, pointer: '/action/cinPlan/outlinePlan' },
+    { name: 'cinLeadWorkerId', type: 'select', label: 'Lead worker', hint: 'A practitioner of your agency who leads the plan', section: CIN_SECTION, when: written, source: 'practitioners', required: 'Choose the lead worker', pointer: '/action/cinPlan/leadWorkerId' },
+    { name: 'cinMembers', type: 'checkboxes', label: 'The network around the child', hint: 'Practitioners of any agency in the partnership: their agencies can read the plan, and they are told', section: CIN_SECTION, when: written, source: 'partnership', required: 'Name the practitioners in the network around the child', pointer: '/action/cinPlan/members' },
+    { name: 'cinContingencyPlan', type: 'textarea', label: 'Contingency plan (optional)', section: CIN_SECTION, when: written, pointer: '/action/cinPlan/contingencyPlan' },
+  ];
+}
+const cinPlanOf = (v: FormBody, base: (v: FormBody) => boolean): Record<string, unknown> => (base(v) && str(v, 'cinOutlinePlan') !== '' ? {
+  cinPlan: { outlinePlan: str(v, 'cinOutlinePlan'), leadWorkerId: str(v, 'cinLeadWorkerId'), members: list(v, 'cinMembers'), contingencyPlan: orUndefined(str(v, 'cinContingencyPlan')) },
+} : {});
+const CIN_FROM_ASSESSMENT = (v: FormBody): boolean => str(v, 'outcome') === 'child_in_need_plan';
+const CIN_FROM_PLAN_END = (v: FormBody): boolean => str(v, 'reason') === 'review_decision' && yes(v, 'childInNeedPlan');
+const CIN_REVIEW = (): boolean => true;
+
 const meetingId = (v: FormBody): string | undefined => (str(v, 'meetingId') && str(v, 'meetingId') !== 'none' ? str(v, 'meetingId') : undefined);
 
 /** The forms for the actions a duty social worker records, after the engine's action types (src/process/engine.ts). */
@@ -157,9 +179,10 @@ const ACTION_FORMS: Record<string, ActionForm> = {
       { name: 'kind', type: 'radios', label: 'Which assessment?', items: ASSESSMENT_KINDS, required: 'Choose which assessment was completed' },
       { name: 'outcome', type: 'radios', label: 'What was decided?', items: choices({ no_further_action: 'No further action', child_in_need_plan: 'A child in need plan', strategy_discussion: 'A strategy discussion: the child may be suffering significant harm', core_assessment: 'A core assessment' }), required: 'Choose what was decided' },
       { name: 'summary', type: 'textarea', label: 'Summary of the assessment', required: 'Write a summary of the assessment' },
+      ...cinPlanFields(CIN_FROM_ASSESSMENT),
       ...monitoringFields(ENDING_ASSESSMENT, 'If no further action: monitoring after closure'),
     ],
-    build: (v) => ({ kind: str(v, 'kind'), outcome: str(v, 'outcome'), summary: str(v, 'summary'), ...monitoringOf(v, ENDING_ASSESSMENT) }),
+    build: (v) => ({ kind: str(v, 'kind'), outcome: str(v, 'outcome'), summary: str(v, 'summary'), ...cinPlanOf(v, CIN_FROM_ASSESSMENT), ...monitoringOf(v, ENDING_ASSESSMENT) }),
   },
   urgent_protective_action: {
     title: 'Record urgent protective action',
@@ -230,8 +253,9 @@ const ACTION_FORMS: Record<string, ActionForm> = {
   },
   cin_plan_reviewed: {
     title: 'Record a review of the child in need plan',
-    fields: [{ name: 'summary', type: 'textarea', label: 'Summary of the review', required: 'Write a summary of the review' }],
-    build: (v) => ({ summary: str(v, 'summary') }),
+    intro: 'Write the plan again below to make a new version of it; leave it empty to keep the plan as it is.',
+    fields: [{ name: 'summary', type: 'textarea', label: 'Summary of the review', required: 'Write a summary of the review' }, ...cinPlanFields(CIN_REVIEW)],
+    build: (v) => ({ summary: str(v, 'summary'), ...cinPlanOf(v, CIN_REVIEW) }),
   },
   plan_ended: {
     title: 'End the child protection plan',
@@ -239,9 +263,10 @@ const ACTION_FORMS: Record<string, ActionForm> = {
     fields: [
       { name: 'reason', type: 'radios', label: 'Why has the plan ended?', items: PLAN_END_REASONS, required: 'Choose why the plan has ended' },
       { name: 'childInNeedPlan', type: 'yesno', label: 'Will the child have a child in need plan?', when: (v) => str(v, 'reason') === 'review_decision', required: 'Say whether the child will have a child in need plan' },
+      ...cinPlanFields(CIN_FROM_PLAN_END),
       ...monitoringFields(ENDING_PLAN, 'If the case closes with the plan: monitoring after closure'),
     ],
-    build: (v) => ({ reason: str(v, 'reason'), childInNeedPlan: str(v, 'reason') === 'review_decision' && yes(v, 'childInNeedPlan'), ...monitoringOf(v, ENDING_PLAN) }),
+    build: (v) => ({ reason: str(v, 'reason'), childInNeedPlan: str(v, 'reason') === 'review_decision' && yes(v, 'childInNeedPlan'), ...cinPlanOf(v, CIN_FROM_PLAN_END), ...monitoringOf(v, ENDING_PLAN) }),
   },
   case_closed: {
     title: 'Close the case',
