@@ -37,9 +37,11 @@ export function startAuditSealer(s: Services, key: AuditKey, log: FastifyBaseLog
     log.info({ checkpoint: JSON.parse(checkpointJson(c)) as unknown }, `Audit checkpoint: entry #${c.seq}`);
     lastLogged = s.clock.now().getTime();
   };
-  const seal = (force = false): Promise<void> => (running ??= (async () => {
+  // `last`: the seal at stop, logged as a checkpoint whenever checkpoints are on, so the shipped log
+  // ends with the head this process left (not only when an interval happened to pass).
+  const seal = (force = false, last = false): Promise<void> => (running ??= (async () => {
     const head = await chainHead(s.db);
-    const due = opts.checkpointMinutes > 0 && s.clock.now().getTime() - lastLogged >= opts.checkpointMinutes * 60_000;
+    const due = opts.checkpointMinutes > 0 && (last || s.clock.now().getTime() - lastLogged >= opts.checkpointMinutes * 60_000);
     if (head && (head.seq !== lastSealed || force || due)) {
       const c = await sealHead(s.db, key, s.clock.now());
       if (c) lastSealed = c.seq;
@@ -55,6 +57,6 @@ export function startAuditSealer(s: Services, key: AuditKey, log: FastifyBaseLog
   return async () => {
     if (timer) clearInterval(timer);
     await running;
-    await seal();
+    await seal(false, true);
   };
 }
