@@ -3,7 +3,7 @@ import type { Actor, Role } from '../access/policy.ts';
 import { auditSystem } from '../audit/audit.ts';
 import type { Queryable } from '../db/database.ts';
 import { DEFAULT_SIGN_IN_THROTTLE, type Config } from '../config/config.ts';
-import type { Services } from '../shared/context.ts';
+import type { Services, Tx } from '../shared/context.ts';
 import { Problem, tooManyRequests, unauthenticated } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import { admit, released } from './throttle.ts';
@@ -88,16 +88,39 @@ export async function signIn(s: Services, settings: AuthSettings, email: string,
   }
   return s.db.transaction(async (tx) => {
     await released(tx, t, email, address, { succeeded: true });
-    const token = secret('jss');
-    const expiresAt = new Date(now.getTime() + settings.sessionMaxHours * 3_600_000).toISOString();
-    await tx.query(
-      'INSERT INTO web_session (token_hash, practitioner_id, created_at, last_seen_at, expires_at) VALUES ($1,$2,$3,$3,$4)',
-      [sha256(token), account.id, now.toISOString(), expiresAt],
-    );
-    const actor = await loadActor(tx, account.id);
-    await auditSystem(s, tx, { action: 'auth.sign-in', outcome: 'success', entityType: 'practitioner', entityId: account.id }, actor);
-    return { sessionToken: token, practitionerId: account.id, expiresAt };
+    return openWebSession(s, tx, settings, account.id, { method: 'password' });
   });
+}
+
+/** How a web session was opened (web_session.method); single sign-on also keeps the provider's amr and acr claims. */
+export type SignInMethod = 'password' | 'password_totp' | 'password_recovery_code' | 'single_sign_on';
+export interface HowSignedIn { method: SignInMethod; amr?: readonly string[] | undefined; acr?: string | undefined }
+
+/**
+ * The one place a web session is opened, in the caller's transaction, whichever way the person
+ * proved who they are (password, password and second factor, single sign-on): a new random token of
+ * which only the hash is kept, the session's limits, and the audited sign-in naming the method.
+ */
+export async function openWebSession(s: Services, tx: Tx, settings: Pick<AuthSettings, 'sessionMaxHours'>, practitionerId: string, how: HowSignedIn): Promise<SignedIn> {
+  const now = s.clock.now();
+  const token = secret('jss');
+  const expiresAt = new Date(now.getTime() + settings.sessionMaxHours * 3_600_000).toISOString();
+  await tx.query(
+    'INSERT INTO web_session (token_hash, practitioner_id, created_at, last_seen_at, expires_at, method, amr, acr) VALUES ($1,$2,$3,$3,$4,$5,$6,$7)',
+    [sha256(token), practitionerId, now.toISOString(), expiresAt, how.method, how.amr ? [...how.amr] : null, how.acr ?? null],
+  );
+  const actor = await loadActor(tx, practitionerId);
+  await auditSystem(s, tx, {
+    action: 'auth.sign-in', outcome: 'success', entityType: 'practitioner', entityId: practitionerId,
+    ...(how.method === 'password' ? {} : { detail: { method: how.method, ...(how.amr ? { amr: how.amr.join(' ') } : {}), ...(how.acr ? { acr: how.acr } : {}) } }),
+  }, actor);
+  return { sessionToken: token, practitionerId, expiresAt };
+}
+
+/** Ends every open web session of a practitioner at once (a leaver, a new password, a second factor reset). */
+export async function endAllSessions(s: Services, tx: Tx, practitionerId: string): Promise<number> {
+  const { rowCount } = await tx.query('UPDATE web_session SET ended_at = $2 WHERE practitioner_id = $1 AND ended_at IS NULL', [practitionerId, s.clock.now().toISOString()]);
+  return rowCount ?? 0;
 }
 
 /** A session ends after sessionIdleMinutes without use or sessionMaxHours after sign-in. */

@@ -3,6 +3,7 @@ import { auditSystem } from '../audit/audit.ts';
 import type { Queryable } from '../db/database.ts';
 import type { Services, Tx } from '../shared/context.ts';
 import { Problem } from '../shared/errors.ts';
+import { endAllSessions } from './auth.ts';
 import { assertStrongPassword, hashPassword } from './passwords.ts';
 
 /**
@@ -122,7 +123,7 @@ export async function setPasswordWithLink(s: Services, token: string, password: 
     if (state.state !== 'valid') return state.state;
     await tx.query('UPDATE set_password_link SET used_at = $2 WHERE token_hash = $1', [sha256(token), now.toISOString()]);
     await tx.query('UPDATE practitioner SET password_hash = $2 WHERE id = $1', [state.practitionerId, hash]);
-    await tx.query('UPDATE web_session SET ended_at = $2 WHERE practitioner_id = $1 AND ended_at IS NULL', [state.practitionerId, now.toISOString()]);
+    await endAllSessions(s, tx, state.practitionerId);
     await auditSystem(s, tx, { action: 'auth.set-password', outcome: 'success', entityType: 'practitioner', entityId: state.practitionerId });
     return state.practitionerId;
   });
