@@ -22,7 +22,7 @@ const factsArb: fc.Arbitrary<MatchFacts> = fc.record({
   candidateAgencySensitive: fc.boolean(),
 });
 
-const casework = (a: Actor): boolean => a.roles.some((r) => !['administrator', 'auditor'].includes(r));
+const casework = (a: Actor): boolean => a.roles.some((r) => !['administrator', 'auditor', 'partnership_administrator'].includes(r));
 
 describe('matching disclosure policy', () => {
   it('says exactly what the rule says, for every role in every kind of agency', () => {

@@ -12,6 +12,8 @@ export const ROLES = [
   'caldicott_guardian',
   'administrator',
   'auditor',
+  // Sets up the partnership itself: its agencies and their codes, the health settings' FHIR tokens (issue 19).
+  'partnership_administrator',
 ] as const;
 export type Role = (typeof ROLES)[number];
 

@@ -65,7 +65,8 @@ async function populate(): Promise<World> {
   const worker = await practitioner(s, csc, ['social_worker', 'practitioner'], 'Rachel Dunn');
   const teacher = await practitioner(s, school, ['practitioner', 'safeguarding_lead'], 'Amira Shah');
   const who: [string, string, Role[]][] = [['csc administrator', csc, ['administrator']], ['csc auditor', csc, ['auditor']],
-    ['school administrator', school, ['administrator']], ['school auditor', school, ['auditor']], ['csc administrator and auditor', csc, ['administrator', 'auditor']]];
+    ['school administrator', school, ['administrator']], ['school auditor', school, ['auditor']], ['csc administrator and auditor', csc, ['administrator', 'auditor']],
+    ['csc partnership administrator', csc, ['partnership_administrator']]];
   const others: { label: string; ctx: ActorContext }[] = [];
   for (const [label, a, roles] of who) others.push({ label, ctx: await practitioner(s, a, roles, `${label} person`) });
 

@@ -282,7 +282,7 @@ describe('no matching answer carries another agency\'s entry id, for any role in
           ? await app.inject({ method: 'POST', url: '/api/v1/people/candidates', headers, payload: SEARCH })
           : await app.inject({ method: 'GET', url: `/api/v1/people/${own.entry}/candidates`, headers });
         expect(res.statusCode).toBeLessThan(500);
-        const basis = basisRoles.includes(role) || (kind === 'childrens_social_care' && !['administrator', 'auditor'].includes(role));
+        const basis = basisRoles.includes(role) || (kind === 'childrens_social_care' && !['administrator', 'auditor', 'partnership_administrator'].includes(role));
         for (const [otherKind, other] of agencies) {
           if (otherKind === kind) continue;
           expect(res.body).not.toContain(other.entry);
@@ -298,7 +298,7 @@ describe('no matching answer carries another agency\'s entry id, for any role in
           else expect(body.candidates.filter((c) => c.heldBy !== 'your_agency')).toHaveLength(kinds.length - 1);
         } else {
           // Administrators and auditors do no casework: refused as not found.
-          expect(['administrator', 'auditor']).toContain(role);
+          expect(['administrator', 'auditor', 'partnership_administrator']).toContain(role);
           expect(res.statusCode).toBe(404);
         }
       }),

@@ -22,6 +22,7 @@ const ROLE_TEXT: Record<string, string> = {
   caldicott_guardian: 'Casework, and advises on sharing health information.',
   administrator: 'Manages the agency’s practitioners; reads no records.',
   auditor: 'Reads the agency’s audit trail and who viewed each record; reads no records.',
+  partnership_administrator: 'Sets up the partnerships the agency belongs to: their agencies and codes, and health settings’ FHIR tokens; reads no records.',
 };
 
 /** The administrator's pages: agencies, practitioners and roles. */
