@@ -3,6 +3,7 @@ import { loadConfig, type Config } from '../config/config.ts';
 import { openDatabase, type Database } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
 import { signingKey, useAuditKey } from '../audit/key.ts';
+import { useSecretsKeyFrom } from '../shared/secret-box.ts';
 import { sealHead } from '../audit/checkpoint.ts';
 import { auditCheckpointCommand, auditVerifyCommand } from './audit-command.ts';
 import { createApiToken } from '../auth/auth.ts';
@@ -370,6 +371,7 @@ export async function main(argv: string[], io: Io = consoleIo, env: NodeJS.Proce
     // Entries this command writes are sealed with the key, as the server's are; for this command only.
     const before = signingKey();
     useAuditKey(config.auditKeys?.current);
+    useSecretsKeyFrom(env);
     try {
       return await command.run(values, config, io, { positionals, env });
     } finally {

@@ -7,6 +7,7 @@ import { migrate } from '../db/migrate.ts';
 import { reindexStaleEntries } from '../matching/reindex.ts';
 import { roleToAssume } from '../db/roles.ts';
 import { useAuditKey } from '../audit/key.ts';
+import { secretsSealed, useSecretsKeyFrom } from '../shared/secret-box.ts';
 import { sealerSettings, startAuditSealer } from '../audit/sealer.ts';
 import { buildApp } from '../http/app.ts';
 import { govukStylesheet } from '../web/stylesheet.ts';
@@ -45,6 +46,8 @@ export async function startServer(config: Config, opts: { demo: boolean; logStre
   const { db, privileged, role } = await openForServing(config);
   // Every entry this process writes is sealed with the key (src/audit/key.ts); none when unset.
   useAuditKey(config.auditKeys?.current);
+  // Client secrets and TOTP keys are sealed with JIGSAW_SECRETS_KEY (src/shared/secret-box.ts).
+  useSecretsKeyFrom(process.env);
   const services = { db, clock: systemClock };
   const app = await buildApp({
     services, auth: config, secureCookies: config.secureCookies, logLevel: config.logLevel, logStream: opts.logStream, metricsToken: config.metricsToken, notices: config.notices, webhookHttpHosts: config.webhookHttpHosts,
@@ -62,6 +65,9 @@ export async function startServer(config: Config, opts: { demo: boolean; logStre
   await govukStylesheet();
   if (!config.auditKeys) {
     app.log.warn({ code: 'JIGSAW_AUDIT_UNSEALED' }, 'No audit key (JIGSAW_AUDIT_KEY or JIGSAW_AUDIT_KEY_FILE): audit entries are hash-chained but not sealed, so anyone who can write the database could rewrite the trail undetected. Fine for a demo; set a key in production (docs/operations.md).');
+  }
+  if (!secretsSealed()) {
+    app.log.warn({ code: 'JIGSAW_SECRETS_UNSEALED' }, 'No JIGSAW_SECRETS_KEY: identity providers\' client secrets and practitioners\' two-factor keys are stored unsealed, readable by anyone who can read the database or a backup. Fine for a demo; set a key in production (docs/operations.md).');
   }
   if (privileged) {
     app.log.warn({ code: 'JIGSAW_DB_ROLE_PRIVILEGED' }, 'The server connects as the owner of the audit tables and cannot take the jigsaw_app role: it could change the trail\'s tables (the audit key still reveals it). Connect with a login that is a member of jigsaw_app (docs/operations.md).');
