@@ -1,0 +1,195 @@
+import { describe, expect, it } from 'vitest';
+import { addRecord, getRecord } from '../../src/records/records.ts';
+import { fixedClock } from '../../src/shared/clock.ts';
+import type { Database } from '../../src/db/database.ts';
+import { useTestDb } from '../db.ts';
+import { agency, concern, partnershipWith, person, services } from '../fixtures.ts';
+import { useWebApp } from './no-js-browser.ts';
+
+/** Issue 19, item 5: the auditors' pages, as a browser without JavaScript meets them. */
+
+const PASSWORD = 'copper kettle harbour 2291';
+
+/** The rows of the trail's table: entry number, then the cells' text. */
+function rows(html: string): string[][] {
+  const table = /<table class="govuk-table govuk-body-s jigsaw-audit-entries">([\s\S]*?)<\/table>/.exec(html)?.[1] ?? '';
+  const body = /<tbody[^>]*>([\s\S]*?)<\/tbody>/.exec(table)?.[1] ?? '';
+  return [...body.matchAll(/<tr[^>]*>([\s\S]*?)<\/tr>/g)].map((r) =>
+    [...r[1]!.matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g)].map((c) => c[1]!.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').replace(/&#39;/g, "'").trim()));
+}
+
+async function behindTheApplicationsBack(db: Database, sql: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.query('SET LOCAL session_replication_role = replica');
+    await tx.query(sql);
+  });
+}
+
+describe('The auditor’s pages', () => {
+  const t = useTestDb();
+  const web = useWebApp(PASSWORD);
+
+  async function world() {
+    const s = services(t.db(), fixedClock('2026-12-04T14:05:00Z'));
+    const p = await partnershipWith(s);
+    const school = await agency(s, p, 'school', "St Mary's Primary School");
+    const other = await agency(s, p, 'school', 'Hillside Academy');
+    const teacher = await web.signedUp(s, school, ['practitioner'], 'Amira Shah');
+    const head = await web.signedUp(s, school, ['practitioner'], 'Dev Patel');
+    const auditor = await web.signedUp(s, school, ['auditor'], 'Grace Okafor');
+    const otherAuditor = await web.signedUp(s, other, ['auditor'], 'Sam Ward');
+    const otherTeacher = await web.signedUp(s, other, ['practitioner'], 'Lee Chan');
+    const ava = await person(teacher, { names: [{ givenNames: 'Ava', familyName: "O'Neill" }], dateOfBirth: '2019-04-04', nhsNumber: '9434765919' });
+    const rec = await addRecord(teacher, ava.id, concern({ summary: 'Ava says she is scared to go home' }));
+    await getRecord(teacher, rec.id);
+    await getRecord(head, rec.id);
+    const zed = await person(otherTeacher, { names: [{ givenNames: 'Zed', familyName: 'Quill' }], dateOfBirth: '2018-01-01' });
+    await web.open(s);
+    return { s, school, teacher, head, auditor, otherAuditor, otherTeacher, ava, rec, zed };
+  }
+
+  it('shows a practitioner’s read of a child in the trail and in who looked; filters by practitioner, action and dates', async () => {
+    const w = await world();
+    const b = await web.browser(w.auditor);
+    const tasks = await b.get('/tasks');
+    expect(tasks).toContain('href="/audit"');
+    expect(tasks).toContain('href="/reports/sharing"');
+
+    const all = await b.get('/audit');
+    expect(all).toContain('The audit trail has not been checked yet.');
+    const reads = rows(all).filter((r) => r[3] === 'Viewed a record');
+    expect(reads.map((r) => r[2])).toEqual([expect.stringContaining('Dev Patel'), expect.stringContaining('Amira Shah')]);
+    expect(reads[0]![4]).toBe("Ava O'Neill");
+    expect(reads[0]![1]).toBe('4 December 2026 at 2:05pm');
+    expect(all).toContain(`href="/audit/people/${w.ava.id}"`);
+    // Another agency's child appears in none of it.
+    expect(all).not.toContain('Zed');
+
+    const byAmira = rows(await b.get(`/audit?practitionerId=${w.teacher.actor.practitionerId.toUpperCase()}`));
+    expect(byAmira.length).toBeGreaterThan(0);
+    expect(byAmira.every((r) => r[2]!.includes('Amira Shah'))).toBe(true);
+
+    const onlyReads = rows(await b.get('/audit?action=record.read'));
+    expect(onlyReads.map((r) => r[3])).toEqual(['Viewed a record', 'Viewed a record']);
+    const inPeriod = rows(await b.get('/audit?action=record.read&from-day=4&from-month=12&from-year=2026&to-day=4&to-month=12&to-year=2026'));
+    expect(inPeriod).toHaveLength(2);
+    const after = await b.get('/audit?action=record.read&from-day=5&from-month=12&from-year=2026');
+    expect(after).toContain('No entries match this search.');
+
+    const looked = await b.get(`/audit/people/${w.ava.id}`);
+    expect(looked).toContain('Who looked at this child');
+    expect(looked).toContain("Ava O&#39;Neill, born 4 April 2019");
+    expect(looked).toContain('Dev Patel');
+    expect(looked).toContain('Amira Shah');
+    expect(looked).toContain("St Mary&#39;s Primary School");
+  });
+
+  it('downloads exactly the rows the page shows, as CSV safe from formulas', async () => {
+    const w = await world();
+    const b = await web.browser(w.auditor);
+    const page = rows(await b.get('/audit?action=record.read'));
+    const res = await web.app.inject({ url: '/audit.csv?action=record.read', headers: { accept: 'text/html' }, cookies: { jigsaw_session: await sessionOf(w.auditor) } });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toContain('text/csv');
+    const lines = res.body.replace(/^\uFEFF/, '').trim().split('\r\n');
+    expect(lines[0]).toBe('Entry,When,Who,Agency,What,About,Outcome,Purpose');
+    expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(page.map((r) => r[0]));
+    expect(lines[1]).toContain("Ava O'Neill");
+
+    const who = await web.app.inject({ url: `/audit/people/${w.ava.id}/access.csv`, cookies: { jigsaw_session: await sessionOf(w.auditor) } });
+    expect(who.statusCode).toBe(200);
+    expect(who.body).toContain('Dev Patel');
+  });
+
+  it('another agency’s auditor sees none of it, and a practitioner is refused', async () => {
+    const w = await world();
+    const theirs = await web.browser(w.otherAuditor);
+    await theirs.get(`/audit/people/${w.ava.id}`, 404);
+    const trail = await theirs.get('/audit');
+    expect(trail).not.toContain('Ava');
+    expect(trail).not.toContain('Amira Shah');
+    await theirs.get(`/audit?personId=${w.ava.id}`, 422);
+
+    const teacher = await web.browser(w.teacher);
+    await teacher.get('/audit', 404);
+    await teacher.get(`/audit/people/${w.ava.id}`, 404);
+    await teacher.get('/audit/chain', 404);
+    expect(await teacher.get('/tasks')).not.toContain('href="/audit"');
+    const api = await web.app.inject({ url: '/api/v1/audit/events', cookies: { jigsaw_session: await sessionOf(w.teacher) } });
+    expect(api.statusCode).toBe(404);
+  });
+
+  it('answers hostile searches with field errors, never a server error', async () => {
+    const w = await world();
+    const b = await web.browser(w.auditor);
+    expect(await b.get('/audit?from-day=31&from-month=2&from-year=2026', 422)).toContain('The first day must be a real date');
+    expect(await b.get('/audit?to-day=1&to-month=1&to-year=2026&from-day=2&from-month=1&from-year=2026', 422)).toContain('The last day must be the same as or after the first day');
+    expect(await b.get('/audit?action=record%00read', 422)).toContain('There is a problem');
+    expect(await b.get('/audit?personId=not-an-id', 422)).toContain('Not a valid identifier');
+    expect(await b.get('/audit?before=abc', 422)).toContain('Give an entry number');
+    await b.get('/audit?outcome=%EF%BF%BE%ED', 422);
+    await b.get(`/audit?personId=${w.zed.id}`, 422);
+    await b.get(`/audit?personId=${w.ava.id.toUpperCase()}`, 200);
+    await b.get(`/audit/people/${w.ava.id.toUpperCase()}`, 200);
+    await b.get('/audit/people/not-an-id', 404);
+    await b.get('/audit.csv?from-day=99', 422);
+
+    const cookie = { jigsaw_session: await sessionOf(w.auditor) };
+    for (const url of ['/api/v1/audit/events?from=2026-02-31', '/api/v1/audit/events?action=%00', '/api/v1/audit/events?limit=0', '/api/v1/audit/events?before=-1', '/api/v1/audit/events?unknown=1', `/api/v1/audit/events?personId=${w.zed.id}`]) {
+      const res = await web.app.inject({ url, cookies: cookie });
+      expect(res.statusCode, url).toBe(422);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+    }
+    const upper = await web.app.inject({ url: `/api/v1/audit/events?personId=${w.ava.id.toUpperCase()}`, cookies: cookie });
+    expect(upper.statusCode).toBe(200);
+    expect(upper.json<{ items: unknown[] }>().items.length).toBeGreaterThan(0);
+    expect((await web.app.inject({ url: `/api/v1/audit/people/${w.zed.id}/access`, cookies: cookie })).statusCode).toBe(404);
+  });
+
+  it('says the chain is intact up to entry N after a check, and broken at entry N after tampering', async () => {
+    const w = await world();
+    const b = await web.browser(w.auditor);
+    await b.get('/audit/chain');
+    const checked = await b.post('/audit/chain/check', {});
+    expect(checked.status).toBe(303);
+    const head = Number((await t.db().query<{ seq: string }>("SELECT max(seq) AS seq FROM audit_event WHERE action <> 'audit.verify'")).rows[0]!.seq);
+    const page = await b.get('/audit/chain');
+    expect(page).toContain(`The audit trail is intact up to entry ${head}, checked 4 December 2026 at 2:05pm`);
+    expect(page).toContain('The check covers the whole service’s trail');
+    expect(await b.get('/audit')).toContain(`The audit trail is intact up to entry ${head}`);
+
+    await behindTheApplicationsBack(t.db(), "UPDATE audit_event SET action = 'record.list' WHERE seq = 5");
+    expect((await b.post('/audit/chain/check', {})).status).toBe(303);
+    const broken = await b.get('/audit/chain');
+    expect(broken).toContain('The audit trail is broken at entry 5');
+    expect(broken).toContain('Entry 5: entry 5 has been altered');
+
+    const api = await web.app.inject({ url: '/api/v1/audit/verification', cookies: { jigsaw_session: await sessionOf(w.auditor) } });
+    expect(api.json()).toMatchObject({ latest: { intact: false, firstBrokenSeq: 5, source: 'page' } });
+  });
+
+  it('finds a child by name or NHS number without the name in any address, and opens the sharing report', async () => {
+    const w = await world();
+    const b = await web.browser(w.auditor);
+    await b.get('/audit');
+    const found = await b.post('/audit/find-person', { person: 'ava o' });
+    expect(found.status).toBe(200);
+    expect(found.body).toContain(`href="/audit/people/${w.ava.id}"`);
+    const byNhs = await b.post('/audit/find-person', { person: '943 476 5919' });
+    expect(byNhs.body).toContain(`href="/audit/people/${w.ava.id}"`);
+    expect((await b.post('/audit/find-person', { person: 'Zed' })).body).toContain('No one in your agency’s index matches.');
+    const { rows: kept } = await t.db().query<{ detail: unknown }>("SELECT detail FROM audit_event WHERE action = 'audit.person-search'");
+    expect(kept).toHaveLength(3);
+    expect(JSON.stringify(kept)).not.toMatch(/ava|943/i);
+
+    const report = await b.get('/reports/sharing?from-day=1&from-month=12&from-year=2026&to-day=4&to-month=12&to-year=2026');
+    expect(report).toContain('Decisions about sharing');
+    expect(report).toContain('href="/api/v1/reports/sharing.csv?');
+    expect(await b.get('/reports/sharing?from-day=1&from-month=13&from-year=2026&to-day=4&to-month=12&to-year=2026', 422)).toContain('The first day must be a real date');
+  });
+
+  async function sessionOf(who: { email: string }): Promise<string> {
+    const res = await web.app.inject({ method: 'POST', url: '/api/v1/session', payload: { email: who.email, password: PASSWORD } });
+    return res.cookies.find((c) => c.name === 'jigsaw_session')!.value;
+  }
+});
