@@ -84,7 +84,7 @@ export const AGENCY_SCOPE = `(e.actor_agency_id = $1
   OR (e.entity_type = 'record' AND e.entity_id IN (SELECT id FROM agency_record WHERE agency_id = $1)))`;
 
 /** The columns every page of entries shows; `own` names only the agency's own people ($1 is the agency). */
-export const ENTRY_SELECT = `SELECT e.seq::int AS seq, e.at, e.actor_practitioner_id, pr.name AS practitioner_name, e.actor_agency_id, ag.name AS agency_name,
+export const ENTRY_SELECT = `SELECT e.seq, e.at, e.actor_practitioner_id, pr.name AS practitioner_name, e.actor_agency_id, ag.name AS agency_name,
        e.action, e.outcome, e.purpose, e.entity_type, e.entity_id, e.person_id, own.id AS own_person_id,
        (SELECT trim(n.given_names || ' ' || n.family_name) FROM person_name n WHERE n.person_id = own.id ORDER BY (n.use <> 'usual'), n.position LIMIT 1) AS own_name
   FROM audit_event e
@@ -93,7 +93,7 @@ export const ENTRY_SELECT = `SELECT e.seq::int AS seq, e.at, e.actor_practitione
   LEFT JOIN person own ON own.id = e.person_id AND own.agency_id = $1`;
 
 export interface EntryRow {
-  seq: number;
+  seq: number | string;
   at: string | Date;
   actor_practitioner_id: string | null;
   practitioner_name: string | null;

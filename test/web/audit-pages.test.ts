@@ -84,6 +84,24 @@ describe('The auditor’s pages', () => {
     expect(looked).toContain("St Mary&#39;s Primary School");
   });
 
+  it('pages through the trail 50 entries at a time, newest first, by entry number', async () => {
+    const w = await world();
+    for (let i = 0; i < 55; i++) await getRecord(w.teacher, w.rec.id);
+    const b = await web.browser(w.auditor);
+    const first = await b.get('/audit?action=record.read');
+    const one = rows(first);
+    expect(one).toHaveLength(50);
+    const numbers = one.map((r) => Number(r[0]));
+    expect(numbers).toEqual([...numbers].sort((a, b2) => b2 - a));
+    const next = /href="([^"]+)" rel="next"/.exec(first)![1]!.replace(/&amp;/g, '&');
+    expect(next).toBe(`/audit?action=record.read&before=${numbers[49]}`);
+    const two = rows(await b.get(next));
+    expect(two).toHaveLength(7);
+    expect(Number(two[0]![0])).toBeLessThan(numbers[49]!);
+    const api = await web.app.inject({ url: `/api/v1/audit/events?action=record.read&before=${numbers[49]}`, cookies: { jigsaw_session: await sessionOf(w.auditor) } });
+    expect(api.json<{ items: { seq: number }[]; nextBefore: number | null }>()).toMatchObject({ nextBefore: null, items: two.map((r) => ({ seq: Number(r[0]) })) });
+  });
+
   it('downloads exactly the rows the page shows, as CSV safe from formulas', async () => {
     const w = await world();
     const b = await web.browser(w.auditor);
