@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { loadActor } from '../../src/auth/auth.ts';
 import { addRecord, getRecord } from '../../src/records/records.ts';
+import { makeDecision } from '../../src/sharing/sharing.ts';
+import { NewShareDecision } from '../../src/sharing/schemas.ts';
 import { fixedClock } from '../../src/shared/clock.ts';
 import type { Database } from '../../src/db/database.ts';
 import { useTestDb } from '../db.ts';
@@ -82,6 +85,31 @@ describe('The auditor’s pages', () => {
     expect(looked).toContain('Dev Patel');
     expect(looked).toContain('Amira Shah');
     expect(looked).toContain("St Mary&#39;s Primary School");
+  });
+
+  it('shows another agency’s practitioner reading a record the school shared: named for the school, not the child for theirs', async () => {
+    const w = await world();
+    await makeDecision(w.teacher, NewShareDecision.parse({
+      personId: w.ava.id, outcome: 'share', reasons: 'Hillside teaches her brother',
+      answers: { purposeCode: 'welfare_monitoring', purpose: 'A statutory duty', withinAgencyFunctions: true, legalObligation: 'statutory_duty', legalObligationReference: 'Children Act 2004 s11' },
+      share: { recipients: [{ agencyId: w.otherTeacher.actor.agencyId }], items: [{ recordId: w.rec.id }], onwardSharing: 'not_permitted' },
+      subjectInformed: { informed: false, reason: 'Would place her at risk' },
+    }));
+    const reader = { ...w.otherTeacher, actor: (await loadActor(w.s.db, w.otherTeacher.actor.practitionerId))! };
+    await getRecord(reader, w.rec.id);
+
+    const ours = await web.browser(w.auditor);
+    const looked = await ours.get(`/audit/people/${w.ava.id}`);
+    expect(looked).toContain('Lee Chan');
+    expect(looked).toContain('Hillside Academy');
+    const read = rows(await ours.get('/audit?action=record.read')).find((r) => r[2]!.includes('Lee Chan'));
+    expect(read?.[4]).toBe("Ava O'Neill");
+
+    // Their auditor sees their teacher's read, but the child is the school's, so not named.
+    const theirs = rows(await (await web.browser(w.otherAuditor)).get('/audit?action=record.read'));
+    expect(theirs).toHaveLength(1);
+    expect(theirs[0]![2]).toContain('Lee Chan');
+    expect(theirs[0]![4]).toBe('A record another agency holds');
   });
 
   it('pages through the trail 50 entries at a time, newest first, by entry number', async () => {
