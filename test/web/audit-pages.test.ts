@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadActor } from '../../src/auth/auth.ts';
 import { addRecord, getRecord } from '../../src/records/records.ts';
@@ -190,6 +191,37 @@ describe('The auditor’s pages', () => {
     expect(upper.statusCode).toBe(200);
     expect(upper.json<{ items: unknown[] }>().items.length).toBeGreaterThan(0);
     expect((await web.app.inject({ url: `/api/v1/audit/people/${w.zed.id}/access`, cookies: cookie })).statusCode).toBe(404);
+  });
+
+  it('any query string at all gets a page or field errors, never a server error, on the pages and the API', async () => {
+    const w = await world();
+    const cookie = { jigsaw_session: await sessionOf(w.auditor) };
+    const keys = ['practitionerId', 'personId', 'action', 'outcome', 'from', 'to', 'before', 'limit', 'from-day', 'from-month', 'from-year', 'to-day'];
+    const value = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.uuid().map((u) => u.toUpperCase()), fc.integer().map(String), fc.constantFrom('2026-02-31', '0000-01-01', '\u0000', 'record.read', w.ava.id, w.zed.id));
+    await fc.assert(fc.asyncProperty(fc.dictionary(fc.constantFrom(...keys), value, { maxKeys: 4 }), async (q) => {
+      const search = new URLSearchParams(q).toString();
+      for (const url of [`/audit?${search}`, `/audit.csv?${search}`, `/api/v1/audit/events?${search}`]) {
+        const res = await web.app.inject({ url, headers: { accept: 'text/html' }, cookies: cookie });
+        expect([200, 422], `${url}: ${res.statusCode}`).toContain(res.statusCode);
+      }
+    }), { numRuns: 25 });
+  });
+
+  it('refuses to check inline a trail longer than JIGSAW_AUDIT_CHECK_MAX_ENTRIES, saying how else to', async () => {
+    const w = await world();
+    const b = await web.browser(w.auditor);
+    await b.get('/audit/chain');
+    const before = process.env.JIGSAW_AUDIT_CHECK_MAX_ENTRIES;
+    process.env.JIGSAW_AUDIT_CHECK_MAX_ENTRIES = '3';
+    try {
+      const refused = await b.post('/audit/chain/check', {});
+      expect(refused.status).toBe(409);
+      expect(refused.body).toContain('The chain was not checked');
+      expect(refused.body).toContain('jigsaw audit verify');
+    } finally {
+      if (before === undefined) delete process.env.JIGSAW_AUDIT_CHECK_MAX_ENTRIES;
+      else process.env.JIGSAW_AUDIT_CHECK_MAX_ENTRIES = before;
+    }
   });
 
   it('says the chain is intact up to entry N after a check, and broken at entry N after tampering', async () => {
