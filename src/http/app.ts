@@ -18,6 +18,7 @@ import { registerSharingRoutes } from './routes/sharing.routes.ts';
 import { registerRequestRoutes } from './routes/requests.routes.ts';
 import { registerChronologyRoutes } from './routes/chronology.routes.ts';
 import { registerReportRoutes } from './routes/reports.routes.ts';
+import { registerAuditRoutes } from './routes/audit.routes.ts';
 import { registerProcessRoutes } from './routes/process.routes.ts';
 import { registerReferralRoutes } from './routes/referrals.routes.ts';
 import { registerOversightRoutes } from './routes/oversight.routes.ts';
@@ -199,6 +200,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       registerRequestRoutes(scopedApi);
       registerChronologyRoutes(scopedApi);
       registerReportRoutes(scopedApi);
+      registerAuditRoutes(scopedApi);
       registerProcessRoutes(scopedApi);
       registerReferralRoutes(scopedApi);
       registerOversightRoutes(scopedApi);

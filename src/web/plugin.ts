@@ -7,6 +7,8 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { notFound, Problem } from '../shared/errors.ts';
 import { Uuid } from '../shared/schemas.ts';
 import { registerAdminPages } from './pages/admin.ts';
+import { registerAuditPages } from './pages/audit.ts';
+import { registerSharingReportPages } from './pages/sharing-report.ts';
 import { registerAuthPages } from './pages/auth.ts';
 import { registerChronologyPages } from './pages/chronology.ts';
 import { registerConsentPages } from './pages/consent.ts';
@@ -167,6 +169,8 @@ export async function webPlugin(app: FastifyInstance, opts: WebOptions & { notFo
     registerMonitoringPages(web);
     registerAllocationPages(web);
     registerAdminPages(web);
+    registerAuditPages(web);
+    registerSharingReportPages(web);
   }, {});
 }
 

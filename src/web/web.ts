@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CASEWORK_ROLES, type Role } from '../access/policy.ts';
 import { mayLookUpFlags } from '../flags/lookup.ts';
+import { BOARD_REPORT_ROLES } from '../reports/board.ts';
 import { readsSeenQueue } from '../notifications/seen.ts';
 import type { AuthSettings } from '../auth/auth.ts';
 import type { ServiceNotices } from '../config/config.ts';
@@ -64,6 +65,7 @@ const BANNERS: Record<string, string> = {
   'agency-updated': 'The agency has been updated.',
   'link-request-answered': 'Your answer to the link request has been recorded.',
   'match-requested': 'The other agency has been asked to agree that this is the same person. Nothing is linked until it does.',
+  'chain-checked': 'The audit trail has been checked.',
 };
 
 /** What every page handler works with: the services, the signed-in actor, and the page renderer. */
@@ -153,6 +155,9 @@ export class Web {
     // The flag pages, for those their services serve (the services still decide on every request).
     if (mayLookUpFlags(agencyType, roles)) items.push({ href: '/flags/lookup', text: 'Flag lookup' });
     if (readsSeenQueue(agencyType, roles)) items.push({ href: '/seen-notifications', text: 'Children seen' });
+    // The auditor's pages (the services refuse the trail to anyone but the agency's auditors and administrators).
+    if (roles.includes('auditor')) items.push({ href: '/audit', text: 'Audit trail' });
+    if (roles.some((r) => BOARD_REPORT_ROLES.includes(r))) items.push({ href: '/reports/sharing', text: 'Sharing report' });
     if (roles.includes('administrator') || roles.includes('auditor')) items.push({ href: '/admin', text: 'Administration' });
     return items.map((i) => ({ ...i, active: path === i.href || path.startsWith(`${i.href}/`) }));
   }

@@ -22,7 +22,7 @@ const PAGES_EACH = 70;
 const MUST_REACH = ['/people/:id?', '/people/:id/chronology/print?', '/records/:id/access-history?', '/referrals?', '/process?', '/seen-notifications?', '/admin/practitioners?'];
 
 /** Addresses not to follow: signing out, the API, machine formats, downloads. */
-const SKIP = /^\/(api|fhir|health|metrics|static|assets|styles|govuk)\b|sign-out|\.(csv|json|pdf)$|\/export\b|format=/;
+const SKIP = /^\/(api|fhir|health|metrics|static|assets|styles|govuk)\b|sign-out|\.(csv|json|pdf)(\?|$)|\/export\b|format=/;
 
 const kindOf = (u: URL): string =>
   `${u.pathname.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, ':id').replace(/\/\d+(?=\/|$)/g, '/:n')}?${[...u.searchParams.keys()].sort().join('&')}`;
