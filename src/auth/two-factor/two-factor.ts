@@ -1,8 +1,10 @@
 import { decideAgency, decidePartnershipSettings } from '../../access/policy.ts';
 import { audit, auditSystem, command, refuse } from '../../audit/audit.ts';
-import type { ActorContext, Services } from '../../shared/context.ts';
-import { conflict, forbidden, invalid, notFound } from '../../shared/errors.ts';
-import { endAllSessions } from '../auth.ts';
+import { DEFAULT_SIGN_IN_THROTTLE } from '../../config/config.ts';
+import type { ActorContext, Services, Tx } from '../../shared/context.ts';
+import { conflict, forbidden, invalid, notFound, tooManyRequests } from '../../shared/errors.ts';
+import { endAllSessions, waitInWords, type AuthSettings } from '../auth.ts';
+import { admit, released } from '../throttle.ts';
 import { mustUseTwoFactor, upgradeSession, type TwoFactorSetting } from './requirement.ts';
 import { hasSecondFactor, newRecoveryCodes, pendingKey, recoveryCodesLeft, removeSecondFactor, totpState, useTotpCode } from './totp.ts';
 
@@ -58,37 +60,57 @@ export async function confirmSetUp(ctx: ActorContext, code: string, sessionToken
   });
 }
 
+/**
+ * Where a code from the app is asked for outside sign-in (new recovery codes, turning off), a wrong
+ * one counts as a failed sign-in for the account from that address (throttle.ts), so that a session
+ * left open cannot be used to guess codes and take over the second factor.
+ */
+export interface CodeGuard {
+  settings: AuthSettings;
+  /** The request's source address (the pages pass it). */
+  address: string;
+}
+
+async function withThrottledCode<T>(ctx: ActorContext, guard: CodeGuard, action: string, step: (tx: Tx) => Promise<T | undefined>): Promise<T> {
+  const t = { ...DEFAULT_SIGN_IN_THROTTLE, ...guard.settings };
+  const email = (await ctx.db.query<{ email: string }>('SELECT email FROM practitioner WHERE id = $1', [ctx.actor.practitionerId])).rows[0]?.email ?? '';
+  const admission = await admit(ctx.db, t, email, guard.address, ctx.clock.now());
+  if (!admission.admitted) throw tooManyRequests(`Too many wrong codes. Wait ${waitInWords(admission.retryAfterSeconds)} and try again.`, admission.retryAfterSeconds);
+  const done = await command(ctx, async (tx) => {
+    const result = await step(tx);
+    if (result !== undefined) await released(tx, t, email, guard.address, { succeeded: true });
+    return result;
+  });
+  if (done !== undefined) return done;
+  await ctx.db.transaction((tx) => audit(ctx, tx, { action, outcome: 'failure', entityType: 'practitioner', entityId: ctx.actor.practitionerId, detail: { reason: 'wrong-code' } }));
+  throw wrongCode();
+}
+
 /** A new set of recovery codes (the old ones stop working), given a current code from the app. */
-export async function regenerateRecoveryCodes(ctx: ActorContext, code: string): Promise<string[]> {
+export async function regenerateRecoveryCodes(ctx: ActorContext, code: string, guard: CodeGuard): Promise<string[]> {
   const now = ctx.clock.now();
-  const codes = await command(ctx, async (tx) => {
+  return withThrottledCode(ctx, guard, 'two-factor.recovery-codes', async (tx) => {
     if (!(await hasSecondFactor(tx, ctx.actor.practitionerId))) throw conflict('Two-factor authentication is not set up.');
     if (!(await useTotpCode(tx, ctx.actor.practitionerId, code, now))) return undefined;
     const fresh = await newRecoveryCodes(tx, ctx.actor.practitionerId, now);
     await audit(ctx, tx, { action: 'two-factor.recovery-codes', outcome: 'success', entityType: 'practitioner', entityId: ctx.actor.practitionerId });
     return fresh;
   });
-  if (codes) return codes;
-  await ctx.db.transaction((tx) => audit(ctx, tx, { action: 'two-factor.recovery-codes', outcome: 'failure', entityType: 'practitioner', entityId: ctx.actor.practitionerId, detail: { reason: 'wrong-code' } }));
-  throw wrongCode();
 }
 
 /** Turns the second factor off, given a current code; refused to anyone who must use one. */
-export async function turnOff(ctx: ActorContext, code: string, setting: TwoFactorSetting | undefined): Promise<void> {
+export async function turnOff(ctx: ActorContext, code: string, setting: TwoFactorSetting | undefined, guard: CodeGuard): Promise<void> {
   const now = ctx.clock.now();
   if (setting === 'required' && (await mustUseTwoFactor(ctx.db, ctx.actor.practitionerId))) {
     throw forbidden('Your account must use two-factor authentication, so it cannot be turned off.');
   }
-  const done = await command(ctx, async (tx) => {
+  await withThrottledCode(ctx, guard, 'two-factor.turn-off', async (tx) => {
     if (!(await hasSecondFactor(tx, ctx.actor.practitionerId))) throw conflict('Two-factor authentication is not set up.');
-    if (!(await useTotpCode(tx, ctx.actor.practitionerId, code, now))) return false;
+    if (!(await useTotpCode(tx, ctx.actor.practitionerId, code, now))) return undefined;
     await removeSecondFactor(tx, ctx.actor.practitionerId);
     await audit(ctx, tx, { action: 'two-factor.turn-off', outcome: 'success', entityType: 'practitioner', entityId: ctx.actor.practitionerId });
     return true;
   });
-  if (done) return;
-  await ctx.db.transaction((tx) => audit(ctx, tx, { action: 'two-factor.turn-off', outcome: 'failure', entityType: 'practitioner', entityId: ctx.actor.practitionerId, detail: { reason: 'wrong-code' } }));
-  throw wrongCode();
 }
 
 export interface PractitionerTwoFactor {

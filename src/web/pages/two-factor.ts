@@ -4,6 +4,7 @@ import { keyInGroups, totpUri } from '../../auth/two-factor/totp.ts';
 import {
   confirmSetUp, listPartnershipTwoFactor, practitionerTwoFactor, regenerateRecoveryCodes, resetTwoFactor, setPartnershipTwoFactor, startSetUp, turnOff, twoFactorStatus,
 } from '../../auth/two-factor/two-factor.ts';
+import { sourceAddress } from '../../http/rate-limits.ts';
 import { Problem } from '../../shared/errors.ts';
 import { Uuid } from '../../shared/schemas.ts';
 import { FormErrors, formOf, str } from '../forms.ts';
@@ -84,10 +85,10 @@ export function registerTwoFactorPages(web: Web): void {
     showCodes(request, reply, await confirmSetUp(web.ctx(request), code, request.cookies[opts.sessionCookie]), true)));
 
   app.post(`${ACCOUNT}/recovery-codes`, setUp, (request, reply) => withCode(request, reply, 'recovery-codes', async (code) =>
-    showCodes(request, reply, await regenerateRecoveryCodes(web.ctx(request), code), false)));
+    showCodes(request, reply, await regenerateRecoveryCodes(web.ctx(request), code, { settings: opts.auth, address: sourceAddress(request) }), false)));
 
   app.post(`${ACCOUNT}/turn-off`, setUp, (request, reply) => withCode(request, reply, 'turn-off', async (code) => {
-    await turnOff(web.ctx(request), code, opts.auth.twoFactor);
+    await turnOff(web.ctx(request), code, opts.auth.twoFactor, { settings: opts.auth, address: sourceAddress(request) });
     return reply.redirect(`${ACCOUNT}?done=two-factor-off`, 303);
   }));
 
