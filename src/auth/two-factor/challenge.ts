@@ -29,6 +29,8 @@ export async function beginSignIn(s: Services, settings: AuthSettings, email: st
       return { signedIn: await openWebSession(s, tx, settings, account.id, { method: 'password' }) };
     }
     await released(tx, t, email, address, { succeeded: false });
+    // Challenges are worth nothing a day after they expired: no table grows for ever.
+    await tx.query('DELETE FROM sign_in_challenge WHERE expires_at < $1', [new Date(now.getTime() - 86_400_000).toISOString()]);
     const { token, hash } = challengeToken();
     const expiresAt = new Date(now.getTime() + CHALLENGE_MINUTES * 60_000).toISOString();
     await tx.query('INSERT INTO sign_in_challenge (token_hash, practitioner_id, created_at, expires_at) VALUES ($1, $2, $3, $4)', [hash, account.id, now.toISOString(), expiresAt]);

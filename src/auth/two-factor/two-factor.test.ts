@@ -73,8 +73,10 @@ describe('two-factor authentication for a local account', () => {
     const { key } = await startSetUp(ann);
     expect((await refusal(confirmSetUp(ann, '000000'))).status).toBe(422);
     // Until confirmed, the password alone still signs in.
-    await signIn(s, settings, ann.email, PASSWORD);
+    const before = await signIn(s, settings, ann.email, PASSWORD);
     const codes = await confirmSetUp(ann, codeAt(key, s.clock.now()));
+    // That password-only session ends once the second factor is on.
+    expect(await resolveSession(s, settings, before.sessionToken)).toBeUndefined();
     expect(codes).toHaveLength(10);
     expect(new Set(codes).size).toBe(10);
 
@@ -205,5 +207,9 @@ describe('two-factor authentication for a local account', () => {
     await signIn(s, settings, ann.email, PASSWORD);
     const audit = await s.db.query<{ action: string; detail: Record<string, unknown> }>("SELECT action, detail FROM audit_event WHERE action = 'two-factor.reset'");
     expect(JSON.stringify(audit.rows)).not.toContain('lost phone');
+    const kept = await s.db.query<{ id: string; reason: string; reset_by: string }>('SELECT id, reason, reset_by FROM two_factor_reset');
+    const done = await s.db.query<{ detail: string | Record<string, unknown> }>("SELECT detail FROM audit_event WHERE action = 'two-factor.reset' AND outcome = 'success'");
+    const detail = done.rows.map((r) => (typeof r.detail === 'string' ? JSON.parse(r.detail) as Record<string, unknown> : r.detail));
+    expect(kept.rows).toEqual([{ id: detail[0]!.resetId, reason: 'lost phone', reset_by: p.id }]);
   });
 });

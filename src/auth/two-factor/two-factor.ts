@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import { decideAgency, decidePartnershipSettings } from '../../access/policy.ts';
 import { audit, auditSystem, command, refuse } from '../../audit/audit.ts';
 import { DEFAULT_SIGN_IN_THROTTLE } from '../../config/config.ts';
 import type { ActorContext, Services, Tx } from '../../shared/context.ts';
+import { newId } from '../../shared/ids.ts';
 import { conflict, forbidden, invalid, notFound, tooManyRequests } from '../../shared/errors.ts';
 import { endAllSessions, waitInWords, type AuthSettings } from '../auth.ts';
 import { admit, released } from '../throttle.ts';
@@ -55,6 +57,11 @@ export async function confirmSetUp(ctx: ActorContext, code: string, sessionToken
     await tx.query('UPDATE practitioner_totp SET enrolled_at = $2 WHERE practitioner_id = $1', [ctx.actor.practitionerId, now.toISOString()]);
     const codes = await newRecoveryCodes(tx, ctx.actor.practitionerId, now);
     if (sessionToken) await upgradeSession(tx, sessionToken);
+    // Any other session opened with the password alone ends: from now on a sign-in needs the code too.
+    await tx.query(
+      "UPDATE web_session SET ended_at = $2 WHERE practitioner_id = $1 AND ended_at IS NULL AND method = 'password' AND token_hash <> $3",
+      [ctx.actor.practitionerId, now.toISOString(), sessionToken ? createHash('sha256').update(sessionToken).digest('hex') : ''],
+    );
     await audit(ctx, tx, { action: 'two-factor.enrol', outcome: 'success', entityType: 'practitioner', entityId: ctx.actor.practitionerId });
     return codes;
   });
@@ -150,8 +157,12 @@ export async function resetTwoFactor(ctx: ActorContext, practitionerId: string, 
     }
     const hadSecondFactor = await removeSecondFactor(tx, practitionerId);
     const sessionsEnded = await endAllSessions(ctx, tx, practitionerId);
-    // The reason is the administrator's words: its length is kept, not its text (audit entries hold no free text).
-    await audit(ctx, tx, { action: 'two-factor.reset', outcome: 'success', entityType: 'practitioner', entityId: practitionerId, detail: { hadSecondFactor, sessionsEnded, reasonGiven: reason.trim().length > 0 } });
+    // The reason is the administrator's words: kept in its own row, which the audit entry names (audit entries hold no free text).
+    const resetId = newId();
+    await tx.query('INSERT INTO two_factor_reset (id, practitioner_id, reset_by, reset_at, reason) VALUES ($1, $2, $3, $4, $5)', [
+      resetId, practitionerId, ctx.actor.practitionerId, ctx.clock.now().toISOString(), reason.trim(),
+    ]);
+    await audit(ctx, tx, { action: 'two-factor.reset', outcome: 'success', entityType: 'practitioner', entityId: practitionerId, detail: { hadSecondFactor, sessionsEnded, resetId } });
     return { hadSecondFactor, sessionsEnded };
   });
 }
@@ -163,7 +174,9 @@ export async function resetTwoFactorAsSystem(s: Services, email: string): Promis
     if (!who) throw notFound('practitioner');
     const hadSecondFactor = await removeSecondFactor(tx, who.id);
     const sessionsEnded = await endAllSessions(s, tx, who.id);
-    await auditSystem(s, tx, { action: 'two-factor.reset', outcome: 'success', entityType: 'practitioner', entityId: who.id, detail: { hadSecondFactor, sessionsEnded, by: 'operator' } });
+    const resetId = newId();
+    await tx.query('INSERT INTO two_factor_reset (id, practitioner_id, reset_by, reset_at, reason) VALUES ($1, $2, NULL, $3, NULL)', [resetId, who.id, s.clock.now().toISOString()]);
+    await auditSystem(s, tx, { action: 'two-factor.reset', outcome: 'success', entityType: 'practitioner', entityId: who.id, detail: { hadSecondFactor, sessionsEnded, resetId, by: 'operator' } });
     return { hadSecondFactor, sessionsEnded };
   });
 }

@@ -40,3 +40,14 @@ CREATE INDEX sign_in_challenge_practitioner ON sign_in_challenge (practitioner_i
 COMMENT ON TABLE sign_in_challenge IS 'A sign-in whose password was right, waiting for its second factor (a code or a recovery code).';
 COMMENT ON COLUMN sign_in_challenge.token_hash IS 'SHA-256 (hex) of the random token in the browser''s short-lived cookie.';
 COMMENT ON COLUMN sign_in_challenge.wrong_attempts IS 'Wrong codes given; past a few the challenge is dead and the password must be given again.';
+
+CREATE TABLE two_factor_reset (
+  id uuid PRIMARY KEY,
+  practitioner_id uuid NOT NULL REFERENCES practitioner(id),
+  reset_by uuid REFERENCES practitioner(id),
+  reset_at timestamptz NOT NULL,
+  reason text
+);
+CREATE INDEX two_factor_reset_practitioner ON two_factor_reset (practitioner_id);
+COMMENT ON TABLE two_factor_reset IS 'Each reset of a practitioner''s second factor, with the administrator''s reason (the audit entry names this row, never the words).';
+COMMENT ON COLUMN two_factor_reset.reset_by IS 'The administrator; NULL when the operator reset it with the jigsaw command.';
