@@ -121,9 +121,11 @@ describe('two-factor authentication through the API and the pages', () => {
       expect(res.statusCode, page).toBe(303);
       expect(res.headers.location).toBe('/account/two-factor');
     }
-    // The keep-alive and public pages still answer.
+    // The keep-alive, public pages, the API's description and signing in again still answer.
     expect((await b.get('/session/keep-alive')).statusCode).toBe(200);
     expect((await b.get('/accessibility')).statusCode).toBe(200);
+    expect((await b.api('GET', '/api/v1/openapi.json')).statusCode).toBe(200);
+    expect((await b.api('POST', '/api/v1/session', { email: admin.email, password: 'not it' })).statusCode).toBe(401);
 
     const setUpPage = await b.get('/account/two-factor');
     expect(setUpPage.statusCode).toBe(200);

@@ -14,9 +14,9 @@ declare module 'fastify' {
   }
 }
 
-/** What the API lets a session that owes a second factor do: sign out, and read the API's description. */
+/** What the API lets a session that owes a second factor do: sign in again (with a code), sign out, and read the API's description. */
 const API_ALLOWED = (request: FastifyRequest): boolean =>
-  (request.method === 'DELETE' && request.routeOptions.url === '/api/v1/session') || (request.method === 'GET' && request.routeOptions.url === '/api/v1/openapi.json');
+  request.routeOptions.url === '/api/v1/session' || (request.method === 'GET' && request.routeOptions.url === '/api/v1/openapi.json');
 
 /**
  * Called for every request with a web session (src/http/app.ts), when JIGSAW_TWO_FACTOR is
