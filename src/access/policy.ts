@@ -307,3 +307,15 @@ export function decideView(actor: Actor, view: AgencyView): Decision {
     }
   }
 }
+
+/** Roles that must always use a second factor (src/auth/two-factor): they reach everyone's accounts or the audit trail. */
+export const TWO_FACTOR_ROLES: readonly Role[] = ['administrator', 'auditor', 'partnership_administrator'];
+
+/**
+ * A partnership's own settings (e.g. whether everyone must use two-factor authentication): its
+ * partnership administrators decide, those whose agency belongs to it (`memberOf`).
+ */
+export function decidePartnershipSettings(actor: Actor, memberOf: boolean): Decision {
+  if (!memberOf) return deny('another partnership');
+  return actor.roles.includes('partnership_administrator') ? allow('partnership administrator') : deny('only a partnership administrator changes the partnership\'s settings');
+}

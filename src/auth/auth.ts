@@ -8,10 +8,14 @@ import { Problem, tooManyRequests, unauthenticated } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import { admit, released } from './throttle.ts';
 import { verifyWithinBound } from './verifications.ts';
+import { hasSecondFactor, useRecoveryCode, useTotpCode } from './two-factor/totp.ts';
 
-/** The session lifetimes and the sign-in throttle; the throttle's finer settings default as in config.ts. */
+/**
+ * The session lifetimes and the sign-in throttle; the throttle's finer settings default as in config.ts.
+ * twoFactor (JIGSAW_TWO_FACTOR) left out means the two-factor requirement is off.
+ */
 export type AuthSettings = Pick<Config, 'sessionIdleMinutes' | 'sessionMaxHours' | 'signInMaxFailures' | 'signInWindowMinutes'>
-  & Partial<Pick<Config, keyof typeof DEFAULT_SIGN_IN_THROTTLE>>;
+  & Partial<Pick<Config, keyof typeof DEFAULT_SIGN_IN_THROTTLE | 'twoFactor'>>;
 
 const sha256 = (value: string): string => createHash('sha256').update(value).digest('hex');
 const secret = (prefix: string): string => `${prefix}_${randomBytes(32).toString('base64url')}`;
@@ -41,13 +45,53 @@ export function waitInWords(seconds: number): string {
   return `${minutes} minute${minutes === 1 ? '' : 's'}`;
 }
 
+/** A second factor given with a password: a code from the authenticator app, or a recovery code. */
+export interface SecondFactorAnswer {
+  code?: string | undefined;
+  recoveryCode?: string | undefined;
+}
+
+/** The password was right, and the practitioner has a second factor that must be given too. */
+export const secondFactorRequired = (): Problem => new Problem(
+  401, 'https://jigsaw.example/problems/second-factor-required', 'Second factor required',
+  'Give the 6-digit code from your authenticator app (code), or one of your recovery codes (recoveryCode).',
+);
+
 /**
  * Checks an e-mail and password from a source address (the API and the pages pass the request's
  * address; in-process callers are "local"). Attempts are throttled with growing delays per account
  * and address, per address and per account (throttle.ts), never locked; password checks run within
  * a bound (verifications.ts); every attempt is audited, by identifier only.
+ *
+ * A practitioner with a second factor (two-factor/totp.ts) must give a code or a recovery code with
+ * the password; a wrong one counts as a failed attempt, as a wrong password does.
  */
-export async function signIn(s: Services, settings: AuthSettings, email: string, password: string, address = 'local'): Promise<SignedIn> {
+export async function signIn(s: Services, settings: AuthSettings, email: string, password: string, address = 'local', answer?: SecondFactorAnswer): Promise<SignedIn> {
+  const account = await checkPassword(s, settings, email, password, address);
+  const t = { ...DEFAULT_SIGN_IN_THROTTLE, ...settings };
+  if (!(await hasSecondFactor(s.db, account.id))) {
+    return s.db.transaction(async (tx) => {
+      await released(tx, t, email, address, { succeeded: true });
+      return openWebSession(s, tx, settings, account.id, { method: 'password' });
+    });
+  }
+  if (!answer?.code && !answer?.recoveryCode) {
+    // The password was right: not a failure, but not a sign-in either (the account-from-here count is kept).
+    await s.db.transaction(async (tx) => {
+      await released(tx, t, email, address, { succeeded: false });
+      await auditSystem(s, tx, { action: 'auth.sign-in', outcome: 'denied', entityType: 'practitioner', entityId: account.id, detail: { reason: 'second-factor-required' } });
+    });
+    throw secondFactorRequired();
+  }
+  return finishWithSecondFactor(s, settings, account.id, email, address, answer);
+}
+
+/**
+ * The first step of every sign-in with a password: throttled, bounded, audited when wrong. Answers
+ * the account when the password is right; the attempt then stays counted until the caller releases
+ * it (released(), throttle.ts), as a success or, when a second factor is still owed, as neither.
+ */
+export async function checkPassword(s: Services, settings: AuthSettings, email: string, password: string, address = 'local'): Promise<{ id: string }> {
   const now = s.clock.now();
   const t = { ...DEFAULT_SIGN_IN_THROTTLE, ...settings };
   const refused = async (detail: Record<string, string>, problem: Problem): Promise<never> => {
@@ -86,10 +130,31 @@ export async function signIn(s: Services, settings: AuthSettings, email: string,
     }));
     throw unauthenticated('The e-mail address or password is not right.');
   }
-  return s.db.transaction(async (tx) => {
+  return { id: account.id };
+}
+
+/**
+ * The second step, for an attempt already admitted by the throttle (and a password already right):
+ * a right code (its time step then spent) or an unused recovery code (then spent) opens the session,
+ * named by the factor used; a wrong one is audited and stays counted as a failed attempt.
+ */
+export async function finishWithSecondFactor(
+  s: Services, settings: AuthSettings, practitionerId: string, email: string, address: string, answer: SecondFactorAnswer,
+): Promise<SignedIn> {
+  const t = { ...DEFAULT_SIGN_IN_THROTTLE, ...settings };
+  const now = s.clock.now();
+  const factor = answer.code ? 'totp' : 'recovery_code';
+  const signedIn = await s.db.transaction(async (tx) => {
+    const right = answer.code ? await useTotpCode(tx, practitionerId, answer.code, now) : await useRecoveryCode(tx, practitionerId, answer.recoveryCode ?? '', now);
+    if (!right) return undefined;
     await released(tx, t, email, address, { succeeded: true });
-    return openWebSession(s, tx, settings, account.id, { method: 'password' });
+    return openWebSession(s, tx, settings, practitionerId, { method: answer.code ? 'password_totp' : 'password_recovery_code' });
   });
+  if (signedIn) return signedIn;
+  await s.db.transaction((tx) => auditSystem(s, tx, {
+    action: 'auth.sign-in', outcome: 'failure', entityType: 'practitioner', entityId: practitionerId, detail: { reason: 'wrong-second-factor', factor },
+  }));
+  throw unauthenticated(factor === 'totp' ? 'The code is not right. Check your authenticator app and try again.' : 'The recovery code is not right, or has been used.');
 }
 
 /** How a web session was opened (web_session.method); single sign-on also keeps the provider's amr and acr claims. */

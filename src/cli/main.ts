@@ -10,6 +10,7 @@ import { createApiToken } from '../auth/auth.ts';
 import { addPractitionerAsSystem, createAgency, createPartnership, findPractitionerByEmail, issueSetPasswordLinkAsSystem } from '../partnership/partnership.ts';
 import { setPasswordSettings, type IssuedLink } from '../auth/set-password.ts';
 import { AGENCY_TYPES, isSensitiveAgency, NewAgency, NewPartnership, NewPractitioner } from '../partnership/schemas.ts';
+import { resetTwoFactorAsSystem } from '../auth/two-factor/two-factor.ts';
 import { systemClock } from '../shared/clock.ts';
 import { Problem } from '../shared/errors.ts';
 import { serve } from './serve.ts';
@@ -226,6 +227,30 @@ const commands: Command[] = [
           return 1;
         }
         printLink(io, await issueSetPasswordLinkAsSystem({ db, clock: systemClock }, p.id, settings));
+        return 0;
+      });
+    },
+  },
+  {
+    name: 'user reset-two-factor',
+    summary: "Reset a practitioner's two-factor authentication (a lost phone, when no administrator can): removes their key and recovery codes and signs them out everywhere.",
+    usage: 'jigsaw user reset-two-factor --email EMAIL',
+    options: { email: { type: 'string' } },
+    async run(args, config, io) {
+      if (typeof args.email !== 'string') {
+        io.err('--email is required');
+        return 2;
+      }
+      return withDatabase(config, async (db) => {
+        const p = await findPractitionerByEmail(db, args.email as string);
+        if (!p) {
+          io.err('No practitioner has that e-mail address.');
+          return 1;
+        }
+        const done = await resetTwoFactorAsSystem({ db, clock: systemClock }, p.email);
+        io.out(done.hadSecondFactor
+          ? `Two-factor authentication reset; ${done.sessionsEnded} session(s) ended. They set it up again when they next sign in.`
+          : `They had not set up two-factor authentication; ${done.sessionsEnded} session(s) ended.`);
         return 0;
       });
     },

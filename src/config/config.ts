@@ -43,6 +43,21 @@ export interface Config extends ThrottleSettings {
   shutdownGraceSeconds: number;
   /** Hosts a "child was seen" webhook may reach over plain http and at a private address (the operator's own receivers); none by default. */
   webhookHttpHosts: string[];
+  /**
+   * JIGSAW_TWO_FACTOR: `required` (the server's default) makes administrators, auditors and partnership
+   * administrators (and everyone, where their partnership says so) set up a second factor; `off` lifts
+   * that (demos, tests of other features). Unset in an app built without it (the tests): off.
+   */
+  twoFactor?: TwoFactorSetting | undefined;
+}
+
+export type TwoFactorSetting = 'required' | 'off';
+
+export function twoFactorSettingFrom(env: NodeJS.ProcessEnv = process.env): TwoFactorSetting {
+  const raw = env.JIGSAW_TWO_FACTOR?.trim().toLowerCase();
+  if (!raw || raw === 'required') return 'required';
+  if (raw === 'off') return 'off';
+  throw new Error('JIGSAW_TWO_FACTOR must be required or off');
 }
 
 /** The words the public pages (accessibility statement, privacy notice, cookies) need from the operator. */
@@ -171,5 +186,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsToken: tokenFrom(env, 'JIGSAW_METRICS_TOKEN'),
     shutdownGraceSeconds: intFrom(env, 'JIGSAW_SHUTDOWN_GRACE_SECONDS', 0),
     webhookHttpHosts: webhookHttpHostsFrom(env),
+    twoFactor: twoFactorSettingFrom(env),
   };
 }

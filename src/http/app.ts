@@ -29,6 +29,8 @@ import { PageNotFound, webPlugin } from '../web/plugin.ts';
 import { registerFlagRoutes } from './routes/flags.routes.ts';
 import { registerCaseloadRoutes } from './routes/caseload.routes.ts';
 import { registerPlanRoutes } from './routes/plans.routes.ts';
+import { registerTwoFactorRoutes } from './routes/two-factor.routes.ts';
+import { checkSecondFactor } from '../auth/two-factor/enforce.ts';
 import { fhirRoutes } from '../fhir/plugin.ts';
 import { HEALTH_ROUTES, registerHealth } from '../operations/health.ts';
 import { registerMetrics } from '../operations/metrics.ts';
@@ -159,6 +161,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     if (session) {
       const actor = await resolveSession(opts.services, opts.auth, session);
       if (actor) request.actor = actor;
+      // Someone who must use a second factor and signed in with a password alone: the API refuses, the pages send them to set it up.
+      await checkSecondFactor(request, opts.services.db, opts.auth.twoFactor, session);
     }
   });
 
@@ -210,6 +214,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       registerPlanRoutes(scopedApi);
       registerMatchingRoutes(scopedApi);
       registerFlagRoutes(scopedApi, { webhookHttpHosts: opts.webhookHttpHosts });
+      registerTwoFactorRoutes(scopedApi);
       api.routes.push(...scopedApi.routes);
       const doc = openApiDocument(api.routes, sessionCookie);
       scoped.get('/openapi.json', () => Promise.resolve(doc));

@@ -27,6 +27,8 @@ import { registerTaskPages } from './pages/tasks.ts';
 import { registerLeadAlertPages } from './pages/lead-alerts.ts';
 import { registerCaseloadPages } from './pages/caseload.ts';
 import { registerPlanPages } from './pages/plans.ts';
+import { registerTwoFactorPages } from './pages/two-factor.ts';
+import { pageAllowedWithoutSecondFactor, SET_UP_PAGE } from '../auth/two-factor/enforce.ts';
 import { govukStylesheet } from './stylesheet.ts';
 import { GOVUK_DIST, STATIC_DIR } from './view.ts';
 import { cookieName, CSRF_COOKIE } from '../http/cookies.ts';
@@ -107,6 +109,11 @@ export async function webPlugin(app: FastifyInstance, opts: WebOptions & { notFo
         void reply.redirect('/sign-in', 303);
         return;
       }
+      // A password-only session of someone who must use a second factor: nothing but setting it up (enforce.ts).
+      if (request.secondFactorOwed && !pageAllowedWithoutSecondFactor(request)) {
+        void reply.redirect(SET_UP_PAGE, 303);
+        return;
+      }
       // On a bad token csrfProtection sends the error itself (to the handler below) and does not call done.
       if (request.method === 'POST') pages.csrfProtection(request, reply, done);
       else done();
@@ -152,6 +159,7 @@ export async function webPlugin(app: FastifyInstance, opts: WebOptions & { notFo
 
     registerAuthPages(web);
     registerSetPasswordPages(web);
+    registerTwoFactorPages(web);
     registerLegalPages(web);
     registerTaskPages(web);
     registerLeadAlertPages(web);

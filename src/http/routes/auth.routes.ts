@@ -15,11 +15,15 @@ export function registerAuthRoutes(api: Api, opts: { auth: AuthSettings; secureC
     description: 'Sign in with e-mail and password; sets an HttpOnly, SameSite=Strict session cookie that expires at `expiresAt` (or sooner when idle). '
       + 'Failed attempts are throttled, never locked: past a few failures for one account from one network, or many from one network, '
       + 'each further attempt waits a delay that doubles with every failure (a 429 with Retry-After, answered at once without checking the password). '
-      + 'A 503 with Retry-After means many sign-ins are being checked at that moment. Integrations use an API token instead.',
+      + 'A 503 with Retry-After means many sign-ins are being checked at that moment. Integrations use an API token instead. '
+      + 'A practitioner who has set up two-factor authentication also gives `code` (from the authenticator app) or `recoveryCode`; without one, a right password '
+      + 'is answered 401 with type …/second-factor-required; a wrong code counts as a failed attempt. A session of someone who must use two-factor authentication '
+      + '(administrators, auditors, partnership administrators, and everyone where the partnership says so) that was opened with a password alone is refused '
+      + 'everything but signing out (403 …/two-factor-required) until it is set up on the page /account/two-factor.',
     body: SignIn,
     response: z.object({ practitionerId: z.uuid(), expiresAt: z.string() }),
     handler: async ({ ctx, body, request, reply }) => {
-      const s = await signIn(ctx, opts.auth, body.email, body.password, sourceAddress(request));
+      const s = await signIn(ctx, opts.auth, body.email, body.password, sourceAddress(request), { code: body.code, recoveryCode: body.recoveryCode });
       void reply.setCookie(cookieName, s.sessionToken, { httpOnly: true, sameSite: 'strict', secure: opts.secureCookies ?? false, path: '/', expires: new Date(s.expiresAt) });
       return { practitionerId: s.practitionerId, expiresAt: s.expiresAt };
     },

@@ -1,4 +1,6 @@
-import { signIn, signOut } from '../../auth/auth.ts';
+import { signOut } from '../../auth/auth.ts';
+import { beginSignIn } from '../../auth/two-factor/challenge.ts';
+import { awaitCode } from './two-factor-sign-in.ts';
 import { SignIn } from '../../auth/schemas.ts';
 import { fieldProblems, Problem } from '../../shared/errors.ts';
 import { cleanText } from '../../shared/schemas.ts';
@@ -17,10 +19,12 @@ export function registerAuthPages(web: Web): void {
 
   app.get('/sign-in', { config: { public: true } }, async (request, reply) => {
     if (request.actor) return reply.redirect('/tasks', 303);
-    const q = request.query as { timeout?: string; signedOut?: string };
+    const q = request.query as { timeout?: string; signedOut?: string; expired?: string };
     return web.render(request, reply, 'sign-in.njk', {
       values: {}, errors: {}, errorList: [],
-      notice: q.timeout !== undefined ? 'You have been signed out because you did not do anything for a while. Sign in again to carry on.' : q.signedOut !== undefined ? 'You have signed out.' : undefined,
+      notice: q.timeout !== undefined ? 'You have been signed out because you did not do anything for a while. Sign in again to carry on.'
+        : q.signedOut !== undefined ? 'You have signed out.'
+        : q.expired !== undefined ? 'Your sign-in timed out, or a wrong code was entered too many times. Sign in again with your e-mail address and password.' : undefined,
     });
   });
 
@@ -36,7 +40,10 @@ export function registerAuthPages(web: Web): void {
     else {
       try {
         // The request's ID goes into the sign-in's audit entry, as it does for every other request.
-        const s = await signIn({ ...opts.services, requestId: request.id }, opts.auth, parsed.data.email, parsed.data.password, sourceAddress(request));
+        const step = await beginSignIn({ ...opts.services, requestId: request.id }, opts.auth, parsed.data.email, parsed.data.password, sourceAddress(request));
+        // A practitioner with a second factor is asked for a code next (pages/two-factor.ts).
+        if ('challenge' in step) return awaitCode(web, reply, step);
+        const s = step.signedIn;
         void reply.setCookie(opts.sessionCookie, s.sessionToken, { httpOnly: true, sameSite: 'strict', secure: opts.secureCookies ?? false, path: '/', expires: new Date(s.expiresAt) });
         return reply.redirect('/tasks', 303);
       } catch (err) {
@@ -51,7 +58,7 @@ export function registerAuthPages(web: Web): void {
     return web.render(request, reply, 'sign-in.njk', { values: { email: cleanText(email) }, ...errors.view() }, status);
   });
 
-  app.post('/sign-out', async (request, reply) => {
+  app.post('/sign-out', { config: { withoutSecondFactor: true } }, async (request, reply) => {
     const token = request.cookies[opts.sessionCookie];
     if (token) await signOut({ ...opts.services, requestId: request.id }, token);
     void reply.clearCookie(opts.sessionCookie, { path: '/', secure: opts.secureCookies ?? false });
@@ -59,7 +66,7 @@ export function registerAuthPages(web: Web): void {
   });
 
   // Used by the timeout warning's "Stay signed in": resolving the session (app.ts) has touched it.
-  app.get('/session/keep-alive', async (request, reply) => {
+  app.get('/session/keep-alive', { config: { withoutSecondFactor: true } }, async (request, reply) => {
     const token = request.cookies[opts.sessionCookie];
     const endsAt = token ? await sessionEndsAt(opts.services.db, token, opts.auth.sessionIdleMinutes) : undefined;
     return reply.type('application/json').send({ endsAt: endsAt?.toISOString() ?? null });
