@@ -29,6 +29,7 @@ import { registerFlagRoutes } from './routes/flags.routes.ts';
 import { registerCaseloadRoutes } from './routes/caseload.routes.ts';
 import { registerPlanRoutes } from './routes/plans.routes.ts';
 import { fhirRoutes } from '../fhir/plugin.ts';
+import { scimRoutes } from '../scim/plugin.ts';
 import { HEALTH_ROUTES, registerHealth } from '../operations/health.ts';
 import { registerMetrics } from '../operations/metrics.ts';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../operations/request-id.ts';
@@ -142,6 +143,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.addHook('onRequest', async (request) => {
     // The FHIR interface resolves its own system tokens (src/fhir/plugin.ts); practitioners' tokens and sessions never apply there.
     if (request.url.startsWith('/fhir/')) return;
+    // So does SCIM (src/scim/plugin.ts): an identity provider's token names an agency, never a practitioner.
+    if (request.url.startsWith('/scim/')) return;
     // Health and metrics take no practitioner: a probe must not depend on the sessions table, nor a scraper's token be looked up as one.
     const route = request.routeOptions.url;
     if (route === '/metrics' || (route && HEALTH_ROUTES.includes(route))) return;
@@ -216,5 +219,6 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     { prefix: '/api/v1' },
   );
   await app.register(fhirRoutes(opts.services), { prefix: '/fhir/r4' });
+  await app.register(scimRoutes(opts.services), { prefix: '/scim/v2' });
   return app;
 }
