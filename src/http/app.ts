@@ -29,7 +29,8 @@ import { registerFlagRoutes } from './routes/flags.routes.ts';
 import { registerCaseloadRoutes } from './routes/caseload.routes.ts';
 import { registerPlanRoutes } from './routes/plans.routes.ts';
 import { fhirRoutes } from '../fhir/plugin.ts';
-import { scimRoutes } from '../scim/plugin.ts';
+import { ScimError, scimNotFound } from '../scim/errors.ts';
+import { scimRoutes, sendScimError } from '../scim/plugin.ts';
 import { HEALTH_ROUTES, registerHealth } from '../operations/health.ts';
 import { registerMetrics } from '../operations/metrics.ts';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../operations/request-id.ts';
@@ -91,7 +92,12 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true },
     // Errors raised before routing (an address that is not valid UTF-8, such as a lone surrogate
     // percent-encoded) would otherwise answer in Fastify's own JSON, not problem+json.
-    frameworkErrors: (error, _request, reply) => {
+    frameworkErrors: (error, request, reply) => {
+      // SCIM clients get SCIM's error form (src/scim/plugin.ts) even this early.
+      // An id far too long to be one names nobody: 404, as any other id that is not a user's.
+      if (request.url.startsWith('/scim/')) {
+        return void sendScimError(reply, error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? scimNotFound() : new ScimError(400, error.code === 'FST_ERR_BAD_URL' ? 'The address is not valid.' : 'The request could not be read.', 'invalidSyntax'));
+      }
       sendProblem(reply, new Problem(400, 'https://jigsaw.example/problems/bad-request', 'The request could not be read', error.code === 'FST_ERR_BAD_URL' ? 'The address is not valid.' : 'The request could not be read.'));
     },
   });

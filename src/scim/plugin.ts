@@ -32,7 +32,8 @@ function send(reply: FastifyReply, status: number, body?: unknown): FastifyReply
   return reply.code(status).type(SCIM_JSON).send(body);
 }
 
-const sendError = (reply: FastifyReply, e: ScimError): FastifyReply => send(reply, e.status, e.body());
+export const sendScimError = (reply: FastifyReply, e: ScimError): FastifyReply => send(reply, e.status, e.body());
+const sendError = sendScimError;
 
 /** startIndex and count as RFC 7644 §3.4.2.4 says: a startIndex below 1 is 1, a negative count is 0; anything unreadable is invalidValue. */
 function pageOf(query: Record<string, unknown>): { startIndex: number; count: number } {

@@ -3,7 +3,7 @@ import { auditSystem, type AuditInput } from '../audit/audit.ts';
 import { endAccessInTx } from '../auth/end-access.ts';
 import type { Services, Tx } from '../shared/context.ts';
 import { newId } from '../shared/ids.ts';
-import { Uuid } from '../shared/schemas.ts';
+import { textProblem, Uuid } from '../shared/schemas.ts';
 import { ScimError, scimInvalid, scimNotFound } from './errors.ts';
 import type { UserCondition } from './filter.ts';
 import { isScimRole, SCIM_ROLES } from './roles.ts';
@@ -98,11 +98,11 @@ export async function listUsers(s: Services, caller: ScimCaller, conditions: rea
         where.push(`p.active = $${params.length}`);
       }
     }
-    // A value PostgreSQL cannot hold (a NUL, a lone surrogate) matches nobody rather than failing.
-    if (params.some((p) => typeof p === 'string' && /[\u0000\uD800-\uDFFF]/.test(p))) where.push('false'); // eslint-disable-line no-control-regex -- NUL is the point
+    // A value PostgreSQL cannot hold (a NUL, a lone surrogate) matches nobody; it is never sent to the database.
+    const impossible = where.includes('false') || params.some((p) => typeof p === 'string' && textProblem(p) !== undefined);
     const clause = where.join(' AND ');
-    const total = Number((await tx.query<{ n: string | number }>(`SELECT count(*) AS n FROM practitioner p WHERE ${clause}`, params)).rows[0]?.n ?? 0);
-    const { rows } = count === 0 ? { rows: [] as Row[] } : await tx.query<Row>(`${SELECT} WHERE ${clause} ORDER BY lower(p.email), p.id LIMIT ${count} OFFSET ${startIndex - 1}`, params);
+    const total = impossible ? 0 : Number((await tx.query<{ n: string | number }>(`SELECT count(*) AS n FROM practitioner p WHERE ${clause}`, params)).rows[0]?.n ?? 0);
+    const { rows } = impossible || count === 0 ? { rows: [] as Row[] } : await tx.query<Row>(`${SELECT} WHERE ${clause} ORDER BY lower(p.email), p.id LIMIT ${count} OFFSET ${startIndex - 1}`, params);
     await record(s, caller, tx, { action: 'scim.user-list', entityType: 'agency', entityId: caller.agencyId, detail: { count: rows.length, total } });
     return { total, startIndex, users: rows.map(toRecord) };
   });
