@@ -20,6 +20,7 @@ import { createFhirToken, listFhirTokens, revokeFhirToken } from '../fhir/tokens
 import { HEALTH_SETTING_TYPES, HealthSettingType } from '../flags/schemas.ts';
 import { backupCommand, restoreCommand } from './backup-command.ts';
 import { Refusal } from '../backup/format.ts';
+import { scimCommands } from './scim-command.ts';
 
 /** Output goes through this so tests can capture it. */
 export interface Io {
@@ -41,7 +42,7 @@ export interface Command {
 // The CLI is the operator's tool: it migrates, so it connects as the owner when one is named.
 const asOwner = (config: Config): { databaseUrl: string | undefined; dataDir: string } => ({ databaseUrl: config.migrationDatabaseUrl ?? config.databaseUrl, dataDir: config.dataDir });
 
-async function withDatabase<T>(config: Config, fn: (db: Database) => Promise<T>): Promise<T> {
+export async function withDatabase<T>(config: Config, fn: (db: Database) => Promise<T>): Promise<T> {
   const db = await openDatabase(asOwner(config));
   try {
     await migrate(db);
@@ -317,6 +318,7 @@ const commands: Command[] = [
       });
     },
   },
+  ...scimCommands(),
   auditVerifyCommand,
   auditCheckpointCommand,
 ];

@@ -139,3 +139,12 @@ export async function resolveScimToken(s: Services, token: string): Promise<Scim
   await s.db.query('UPDATE scim_token SET last_used_at = $2 WHERE id = $1', [row.id, now.toISOString()]);
   return { tokenId: row.id, agencyId: row.agency_id, defaultRoles: row.default_roles };
 }
+
+/** The operator's command (`jigsaw scim token revoke`): false when there is no such unrevoked token. */
+export async function revokeScimTokenAsSystem(s: Services, tokenId: string): Promise<boolean> {
+  return s.db.transaction(async (tx) => {
+    const { rows } = await tx.query<{ agency_id: string }>('UPDATE scim_token SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING agency_id', [tokenId, s.clock.now().toISOString()]);
+    if (rows[0]) await auditSystem(s, tx, { action: 'scim.token-revoke', outcome: 'success', entityType: 'agency', entityId: rows[0].agency_id, detail: { scimTokenId: tokenId } });
+    return rows.length > 0;
+  });
+}
