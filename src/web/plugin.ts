@@ -7,6 +7,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { notFound, Problem } from '../shared/errors.ts';
 import { Uuid } from '../shared/schemas.ts';
 import { registerAdminPages } from './pages/admin.ts';
+import { registerScimPages } from './pages/scim.ts';
 import { registerAuthPages } from './pages/auth.ts';
 import { registerChronologyPages } from './pages/chronology.ts';
 import { registerConsentPages } from './pages/consent.ts';
@@ -167,6 +168,7 @@ export async function webPlugin(app: FastifyInstance, opts: WebOptions & { notFo
     registerMonitoringPages(web);
     registerAllocationPages(web);
     registerAdminPages(web);
+    registerScimPages(web);
   }, {});
 }
 
