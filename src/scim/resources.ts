@@ -31,7 +31,6 @@ export const listResponse = (resources: unknown[], total: number, startIndex: nu
 
 export const serviceProviderConfig = (base: string): Record<string, unknown> => ({
   schemas: ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig'],
-  documentationUri: 'https://github.com/jigsaw-safeguarding/jigsaw#provisioning-from-microsoft-entra-id-scim',
   patch: { supported: true },
   bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
   filter: { supported: true, maxResults: 200 },

@@ -237,6 +237,14 @@ describe('SCIM 2.0 provisioning (/scim/v2)', () => {
     expect((await call('GET', '/Users', undefined, expiring.token)).status).toBe(401);
   });
 
+  it('takes application/scim+json with a charset, and plain application/json', async () => {
+    const { token } = await setUp();
+    for (const [n, type] of [[1, 'application/scim+json; charset=utf-8'], [2, 'application/json']] as const) {
+      const res = await app!.inject({ method: 'POST', url: '/scim/v2/Users', headers: { authorization: `Bearer ${token.token}`, 'content-type': type }, payload: JSON.stringify(entraUser(`t${n}@academy.example`)) });
+      expect(res.statusCode, res.body).toBe(201);
+    }
+  });
+
   it('discovery documents describe what Jigsaw takes', async () => {
     const { call } = await setUp();
     const config = await call('GET', '/ServiceProviderConfig');
