@@ -130,6 +130,13 @@ function fieldsFromBody(body: unknown, start: UserFields): { fields: UserFields;
 
 interface Saved { record: ScimUserRecord; created: boolean }
 
+/** A mover's roles before and after, for the audit trail (role codes, not personal data); nothing when unchanged. */
+function roleChange(before: ScimUserRecord, after: ScimUserRecord): Record<string, string> {
+  const was = before.roles.join(',');
+  const now = after.roles.join(',');
+  return was === now ? {} : { rolesBefore: was, rolesAfter: now };
+}
+
 /**
  * Writes the new state of one practitioner (new when `before` is undefined) in the caller's
  * transaction: uniqueness of the address (across Jigsaw) and of externalId (within the agency),
@@ -197,7 +204,7 @@ export async function replaceUser(s: Services, caller: ScimCaller, rawId: string
   return onUser(s, caller, rawId, 'scim.user-replace', true, async (tx, before) => {
     const { fields, touched } = fieldsFromBody(body, { ...emptyFields(), active: before.active, roles: null });
     const saved = await save(s, tx, caller, before.id, before, fields, touched);
-    await record(s, caller, tx, { action: 'scim.user-replace', entityType: 'practitioner', entityId: before.id });
+    await record(s, caller, tx, { action: 'scim.user-replace', entityType: 'practitioner', entityId: before.id, detail: roleChange(before, saved) });
     return saved;
   });
 }
@@ -222,7 +229,7 @@ export async function patchUser(s: Services, caller: ScimCaller, rawId: string, 
     const touched: Touched = new Set();
     for (const o of operations) applyOperation(fields, touched, o.op, o.path, o.value);
     const saved = await save(s, tx, caller, before.id, before, fields, touched);
-    await record(s, caller, tx, { action: 'scim.user-update', entityType: 'practitioner', entityId: before.id, detail: { operations: operations.length } });
+    await record(s, caller, tx, { action: 'scim.user-update', entityType: 'practitioner', entityId: before.id, detail: { operations: operations.length, ...roleChange(before, saved) } });
     return saved;
   });
 }

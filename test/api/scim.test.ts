@@ -120,7 +120,7 @@ describe('SCIM 2.0 provisioning (/scim/v2)', () => {
   });
 
   it('PUT replaces the details; PATCH takes Entra ID’s shapes (capitalised ops, string booleans, dotted keys)', async () => {
-    const { call } = await setUp();
+    const { s, call } = await setUp();
     const id = (await call('POST', '/Users', entraUser('amira@academy.example'))).body.id as string;
     const put = await call('PUT', `/Users/${id}`, { schemas: [USER], userName: 'amira@academy.example', displayName: 'Amira Begum', title: 'Lead nurse', roles: [{ value: 'safeguarding_lead' }] });
     expect(put.status).toBe(200);
@@ -145,6 +145,8 @@ describe('SCIM 2.0 provisioning (/scim/v2)', () => {
     const removed = await call('PATCH', `/Users/${id}`, { schemas: [PATCH], Operations: [{ op: 'Remove', path: 'title' }, { op: 'Replace', path: 'displayName', value: 'Amira K.' }] });
     expect(removed.body.title).toBeUndefined();
     expect(removed.body.displayName).toBe('Amira K.');
+    const moves = (await s.db.query<{ detail: Json }>("SELECT detail FROM audit_event WHERE action IN ('scim.user-replace', 'scim.user-update') ORDER BY seq")).rows.map((r) => [r.detail.rolesBefore, r.detail.rolesAfter]);
+    expect(moves).toEqual([['practitioner', 'safeguarding_lead'], ['safeguarding_lead', 'manager'], [undefined, undefined]]);
   });
 
   it('active "False" (Entra ID) ends her open web session and API token at once; active true lets her sign in again, without them', async () => {
