@@ -32,9 +32,11 @@ describe('SCIM provisioning, in Chromium', () => {
     const admin = await staff(s, school, 'Olu Adebayo', ['administrator']);
     const teacher = await staff(s, school, 'Amira Shah', ['practitioner']);
     running = await startApp(s);
-    const j = new Journey(await (await browser.newContext({ baseURL: running.url })).newPage(), running.url);
+    // The administrator on a phone's width (390 px): the page must fit it without scrolling sideways.
+    const j = new Journey(await (await browser.newContext({ baseURL: running.url, viewport: { width: 390, height: 844 } })).newPage(), running.url);
     const teacherTab = new Journey(await (await browser.newContext({ baseURL: running.url })).newPage(), running.url);
     const page = j.page;
+    const fits = async (): Promise<void> => expect(await page.evaluate(() => document.documentElement.scrollWidth), page.url()).toBeLessThanOrEqual(390);
     const scim = async (method: string, path: string, token: string, body?: unknown) => {
       const res = await fetch(`${running!.url}/scim/v2${path}`, {
         method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/scim+json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}),
@@ -58,6 +60,7 @@ describe('SCIM provisioning, in Chromium', () => {
     const token = (await page.locator('#scim-token').innerText()).trim();
     expect(token).toMatch(/^jss_/);
     expect(await page.locator('#scim-tenant-url').innerText()).toMatch(/\/scim\/v2$/);
+    await fits();
 
     // The identity provider finds the teacher by her address and switches her off (Entra ID's shapes).
     const found = await scim('GET', `/Users?filter=${encodeURIComponent(`userName eq "${teacher.email}"`)}`, token);
@@ -71,8 +74,10 @@ describe('SCIM provisioning, in Chromium', () => {
 
     await j.goto('/admin/scim');
     expect(await page.locator('main').innerText()).toContain('Entra ID provisioning');
+    await fits();
     await j.click(/^Revoke/);
     expect(await page.locator('.govuk-notification-banner--success').innerText()).toContain('Token revoked');
+    await fits();
     expect((await scim('GET', '/Users', token)).status).toBe(401);
     expect(j.consoleErrors).toEqual([]);
   });
