@@ -21,6 +21,7 @@ import { createFhirToken, listFhirTokens, revokeFhirToken } from '../fhir/tokens
 import { HEALTH_SETTING_TYPES, HealthSettingType } from '../flags/schemas.ts';
 import { backupCommand, restoreCommand } from './backup-command.ts';
 import { Refusal } from '../backup/format.ts';
+import { scimCommands } from './scim-command.ts';
 
 /** Output goes through this so tests can capture it. */
 export interface Io {
@@ -42,7 +43,7 @@ export interface Command {
 // The CLI is the operator's tool: it migrates, so it connects as the owner when one is named.
 const asOwner = (config: Config): { databaseUrl: string | undefined; dataDir: string } => ({ databaseUrl: config.migrationDatabaseUrl ?? config.databaseUrl, dataDir: config.dataDir });
 
-async function withDatabase<T>(config: Config, fn: (db: Database) => Promise<T>): Promise<T> {
+export async function withDatabase<T>(config: Config, fn: (db: Database) => Promise<T>): Promise<T> {
   const db = await openDatabase(asOwner(config));
   try {
     await migrate(db);
@@ -342,6 +343,7 @@ const commands: Command[] = [
       });
     },
   },
+  ...scimCommands(),
   auditVerifyCommand,
   auditCheckpointCommand,
 ];

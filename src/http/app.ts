@@ -32,6 +32,8 @@ import { registerPlanRoutes } from './routes/plans.routes.ts';
 import { registerTwoFactorRoutes } from './routes/two-factor.routes.ts';
 import { checkSecondFactor } from '../auth/two-factor/enforce.ts';
 import { fhirRoutes } from '../fhir/plugin.ts';
+import { ScimError, scimNotFound } from '../scim/errors.ts';
+import { scimRoutes, sendScimError } from '../scim/plugin.ts';
 import { HEALTH_ROUTES, registerHealth } from '../operations/health.ts';
 import { registerMetrics } from '../operations/metrics.ts';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../operations/request-id.ts';
@@ -93,7 +95,12 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true },
     // Errors raised before routing (an address that is not valid UTF-8, such as a lone surrogate
     // percent-encoded) would otherwise answer in Fastify's own JSON, not problem+json.
-    frameworkErrors: (error, _request, reply) => {
+    frameworkErrors: (error, request, reply) => {
+      // SCIM clients get SCIM's error form (src/scim/plugin.ts) even this early.
+      // An id far too long to be one names nobody: 404, as any other id that is not a user's.
+      if (request.url.startsWith('/scim/')) {
+        return void sendScimError(reply, error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? scimNotFound() : new ScimError(400, error.code === 'FST_ERR_BAD_URL' ? 'The address is not valid.' : 'The request could not be read.', 'invalidSyntax'));
+      }
       sendProblem(reply, new Problem(400, 'https://jigsaw.example/problems/bad-request', 'The request could not be read', error.code === 'FST_ERR_BAD_URL' ? 'The address is not valid.' : 'The request could not be read.'));
     },
   });
@@ -145,6 +152,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.addHook('onRequest', async (request) => {
     // The FHIR interface resolves its own system tokens (src/fhir/plugin.ts); practitioners' tokens and sessions never apply there.
     if (request.url.startsWith('/fhir/')) return;
+    // So does SCIM (src/scim/plugin.ts): an identity provider's token names an agency, never a practitioner.
+    if (request.url.startsWith('/scim/')) return;
     // Health and metrics take no practitioner: a probe must not depend on the sessions table, nor a scraper's token be looked up as one.
     const route = request.routeOptions.url;
     if (route === '/metrics' || (route && HEALTH_ROUTES.includes(route))) return;
@@ -223,5 +232,6 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     { prefix: '/api/v1' },
   );
   await app.register(fhirRoutes(opts.services), { prefix: '/fhir/r4' });
+  await app.register(scimRoutes(opts.services), { prefix: '/scim/v2' });
   return app;
 }

@@ -9,6 +9,7 @@ import { Uuid } from '../shared/schemas.ts';
 import { registerAdminPages } from './pages/admin.ts';
 import { registerAuditPages } from './pages/audit.ts';
 import { registerSharingReportPages } from './pages/sharing-report.ts';
+import { registerScimPages } from './pages/scim.ts';
 import { registerAuthPages } from './pages/auth.ts';
 import { registerChronologyPages } from './pages/chronology.ts';
 import { registerConsentPages } from './pages/consent.ts';
@@ -179,6 +180,7 @@ export async function webPlugin(app: FastifyInstance, opts: WebOptions & { notFo
     registerAdminPages(web);
     registerAuditPages(web);
     registerSharingReportPages(web);
+    registerScimPages(web);
   }, {});
 }
 
