@@ -20,6 +20,8 @@ export interface WebOptions {
   sessionCookie: string;
   /** The operator's words for the public pages and the beta banner (config.ts). */
   notices?: ServiceNotices | undefined;
+  /** JIGSAW_WEBHOOK_HTTP_HOSTS, for the authority's webhook on the flag settings page (as the API checks it). */
+  webhookHttpHosts?: readonly string[] | undefined;
 }
 
 
