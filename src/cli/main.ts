@@ -139,11 +139,12 @@ const commands: Command[] = [
   {
     name: 'agency add',
     summary: 'Add an agency to one or more partnerships.',
-    usage: `jigsaw agency add --name "Name" --type TYPE --partnership PARTNERSHIP_ID [--partnership ID…] [--ods-code CODE] [--sensitive]\n  TYPE: ${AGENCY_TYPES.join(', ')}\n  --sensitive: never name this agency to another as holding a possible match (always so for sexual health, mental health and substance misuse)`,
-    options: { name: { type: 'string' }, type: { type: 'string' }, partnership: { type: 'string', multiple: true }, 'ods-code': { type: 'string' }, sensitive: { type: 'boolean' } },
+    usage: `jigsaw agency add --name "Name" --type TYPE --partnership PARTNERSHIP_ID [--partnership ID…] [--ods-code CODE] [--la-code NNN] [--sensitive]\n  TYPE: ${AGENCY_TYPES.join(', ')}\n  --la-code: children's social care only, the DfE's three-digit local authority code (e.g. 931)\n  --sensitive: never name this agency to another as holding a possible match (always so for sexual health, mental health and substance misuse)`,
+    options: { name: { type: 'string' }, type: { type: 'string' }, partnership: { type: 'string', multiple: true }, 'ods-code': { type: 'string' }, 'la-code': { type: 'string' }, sensitive: { type: 'boolean' } },
     async run(args, config, io) {
       const parsed = NewAgency.safeParse({
         name: args.name, type: args.type, partnershipIds: args.partnership ?? [], ...(args['ods-code'] ? { odsCode: args['ods-code'] } : {}),
+        ...(args['la-code'] ? { localAuthorityCode: args['la-code'] } : {}),
         ...(args.sensitive ? { sensitive: true } : {}),
       });
       if (!parsed.success) {
@@ -321,7 +322,7 @@ const commands: Command[] = [
   auditCheckpointCommand,
 ];
 
-const cliName = (field: string): string => ({ agencyId: 'agency', roles: 'role', jobTitle: 'job-title', partnershipIds: 'partnership', odsCode: 'ods-code' } as Record<string, string>)[field] ?? field;
+const cliName = (field: string): string => ({ agencyId: 'agency', roles: 'role', jobTitle: 'job-title', partnershipIds: 'partnership', odsCode: 'ods-code', localAuthorityCode: 'la-code' } as Record<string, string>)[field] ?? field;
 
 function overview(): string {
   return [

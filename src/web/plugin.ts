@@ -7,6 +7,9 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { notFound, Problem } from '../shared/errors.ts';
 import { Uuid } from '../shared/schemas.ts';
 import { registerAdminPages } from './pages/admin.ts';
+import { registerFhirTokenPages } from './pages/fhir-tokens.ts';
+import { registerFlagSettingsPages } from './pages/flag-settings.ts';
+import { registerPartnershipPages } from './pages/partnerships.ts';
 import { registerAuthPages } from './pages/auth.ts';
 import { registerChronologyPages } from './pages/chronology.ts';
 import { registerConsentPages } from './pages/consent.ts';
@@ -167,6 +170,9 @@ export async function webPlugin(app: FastifyInstance, opts: WebOptions & { notFo
     registerMonitoringPages(web);
     registerAllocationPages(web);
     registerAdminPages(web);
+    registerPartnershipPages(web);
+    registerFhirTokenPages(web);
+    registerFlagSettingsPages(web);
   }, {});
 }
 
