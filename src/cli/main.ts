@@ -165,8 +165,8 @@ const commands: Command[] = [
     options: {},
     async run(_args, config, io) {
       return withDatabase(config, async (db) => {
-        const { rows } = await db.query<{ partnership: string; partnership_id: string; nation: string; agency: string | null; agency_id: string | null; type: string | null; sensitive: boolean | null }>(
-          `SELECT p.name AS partnership, p.id AS partnership_id, p.nation, a.name AS agency, a.id AS agency_id, a.type, a.sensitive
+        const { rows } = await db.query<{ partnership: string; partnership_id: string; nation: string; agency: string | null; agency_id: string | null; type: string | null; sensitive: boolean | null; ods_code: string | null; la: string | null }>(
+          `SELECT p.name AS partnership, p.id AS partnership_id, p.nation, a.name AS agency, a.id AS agency_id, a.type, a.sensitive, a.ods_code, a.local_authority_code AS la
              FROM partnership p LEFT JOIN partnership_agency pa ON pa.partnership_id = p.id LEFT JOIN agency a ON a.id = pa.agency_id
             ORDER BY p.name, a.name`);
         let current = '';
@@ -175,7 +175,8 @@ const commands: Command[] = [
             current = r.partnership_id;
             io.out(`${r.partnership} (${r.nation}) ${r.partnership_id}`);
           }
-          if (r.agency_id) io.out(`  ${r.agency_id}  ${r.type}  ${r.agency}${isSensitiveAgency(r.type ?? '', r.sensitive ?? false) ? '  (never named in possible matches)' : ''}`);
+          const codes = [r.ods_code && `ODS ${r.ods_code}`, r.la && `LA ${r.la}`].filter(Boolean).join(', ');
+          if (r.agency_id) io.out(`  ${r.agency_id}  ${r.type}  ${r.agency}${codes ? `  [${codes}]` : ''}${isSensitiveAgency(r.type ?? '', r.sensitive ?? false) ? '  (never named in possible matches)' : ''}`);
         }
         return 0;
       });
