@@ -44,6 +44,10 @@ describe('setting up a partnership from the command line', () => {
     expect(await main(['agency', 'add', '--name', 'X', '--type', 'spaceship'], io, { JIGSAW_DATA_DIR: join(tmpdir(), 'jigsaw-never-created') })).toBe(2);
     expect(io.errors.some((e) => e.startsWith('--type:'))).toBe(true);
     expect(io.errors.some((e) => e.startsWith('--partnership: An agency belongs to at least one partnership'))).toBe(true);
+    // Issue 19: the local authority's three-digit code, and the ODS shape.
+    expect(await main(['agency', 'add', '--name', 'X', '--type', 'childrens_social_care', '--la-code', '93', '--ods-code', 'R-1'], io, { JIGSAW_DATA_DIR: join(tmpdir(), 'jigsaw-never-created') })).toBe(2);
+    expect(io.errors).toContain('--la-code: Enter the local authority code: three digits, like 931');
+    expect(io.errors.some((e) => e.startsWith('--ods-code: Enter an ODS code of 3 to 10 letters and digits'))).toBe(true);
     expect(await main(['partnership', 'add', '--name', 'Y', '--nation', 'wales'], io, {})).toBe(2);
     expect(io.errors.at(-1)).toMatch(/^--nation:/);
   });

@@ -176,6 +176,49 @@ export function decideAgency(actor: Actor, action: AgencyAction, agencyId: strin
   }
 }
 
+/** What deciding about a partnership needs: the agencies that belong to it. */
+export interface PartnershipFacts {
+  agencyIds: readonly string[];
+}
+
+export type PartnershipAction = 'read' | 'manage';
+
+/**
+ * A partnership administrator sets up the partnerships her own agency belongs to (renames them,
+ * adds and edits their agencies); a partnership her agency is not in is none of hers, and answered
+ * as one that does not exist. Nobody else reads or changes a partnership here.
+ */
+export function decidePartnership(actor: Actor, action: PartnershipAction, p: PartnershipFacts): Decision {
+  if (!p.agencyIds.includes(actor.agencyId)) return deny('a partnership the agency does not belong to');
+  switch (action) {
+    case 'read':
+    case 'manage':
+      return actor.roles.includes('partnership_administrator') ? allow('partnership administrator of a member agency') : deny('only a partnership administrator sets up the partnership');
+    default: {
+      const never: never = action;
+      return deny(`unknown action ${String(never)}`);
+    }
+  }
+}
+
+export type SetupAction = 'create-partnership' | 'manage-fhir-tokens';
+
+/**
+ * Setting up beyond one partnership: a new partnership (her agency its first member), and the
+ * health settings' FHIR tokens, which are deployment-wide (a setting looks up every authority's flags).
+ */
+export function decideSetup(actor: Actor, action: SetupAction): Decision {
+  switch (action) {
+    case 'create-partnership':
+    case 'manage-fhir-tokens':
+      return actor.roles.includes('partnership_administrator') ? allow('partnership administrator') : deny('only a partnership administrator');
+    default: {
+      const never: never = action;
+      return deny(`unknown action ${String(never)}`);
+    }
+  }
+}
+
 /** What the consent register needs to know about one consent: which agency recorded it. */
 export interface ConsentFacts {
   agencyId: string;

@@ -141,11 +141,12 @@ const commands: Command[] = [
   {
     name: 'agency add',
     summary: 'Add an agency to one or more partnerships.',
-    usage: `jigsaw agency add --name "Name" --type TYPE --partnership PARTNERSHIP_ID [--partnership ID…] [--ods-code CODE] [--sensitive]\n  TYPE: ${AGENCY_TYPES.join(', ')}\n  --sensitive: never name this agency to another as holding a possible match (always so for sexual health, mental health and substance misuse)`,
-    options: { name: { type: 'string' }, type: { type: 'string' }, partnership: { type: 'string', multiple: true }, 'ods-code': { type: 'string' }, sensitive: { type: 'boolean' } },
+    usage: `jigsaw agency add --name "Name" --type TYPE --partnership PARTNERSHIP_ID [--partnership ID…] [--ods-code CODE] [--la-code NNN] [--sensitive]\n  TYPE: ${AGENCY_TYPES.join(', ')}\n  --la-code: children's social care only, the DfE's three-digit local authority code (e.g. 931)\n  --sensitive: never name this agency to another as holding a possible match (always so for sexual health, mental health and substance misuse)`,
+    options: { name: { type: 'string' }, type: { type: 'string' }, partnership: { type: 'string', multiple: true }, 'ods-code': { type: 'string' }, 'la-code': { type: 'string' }, sensitive: { type: 'boolean' } },
     async run(args, config, io) {
       const parsed = NewAgency.safeParse({
         name: args.name, type: args.type, partnershipIds: args.partnership ?? [], ...(args['ods-code'] ? { odsCode: args['ods-code'] } : {}),
+        ...(args['la-code'] ? { localAuthorityCode: args['la-code'] } : {}),
         ...(args.sensitive ? { sensitive: true } : {}),
       });
       if (!parsed.success) {
@@ -166,8 +167,8 @@ const commands: Command[] = [
     options: {},
     async run(_args, config, io) {
       return withDatabase(config, async (db) => {
-        const { rows } = await db.query<{ partnership: string; partnership_id: string; nation: string; agency: string | null; agency_id: string | null; type: string | null; sensitive: boolean | null }>(
-          `SELECT p.name AS partnership, p.id AS partnership_id, p.nation, a.name AS agency, a.id AS agency_id, a.type, a.sensitive
+        const { rows } = await db.query<{ partnership: string; partnership_id: string; nation: string; agency: string | null; agency_id: string | null; type: string | null; sensitive: boolean | null; ods_code: string | null; la: string | null }>(
+          `SELECT p.name AS partnership, p.id AS partnership_id, p.nation, a.name AS agency, a.id AS agency_id, a.type, a.sensitive, a.ods_code, a.local_authority_code AS la
              FROM partnership p LEFT JOIN partnership_agency pa ON pa.partnership_id = p.id LEFT JOIN agency a ON a.id = pa.agency_id
             ORDER BY p.name, a.name`);
         let current = '';
@@ -176,7 +177,8 @@ const commands: Command[] = [
             current = r.partnership_id;
             io.out(`${r.partnership} (${r.nation}) ${r.partnership_id}`);
           }
-          if (r.agency_id) io.out(`  ${r.agency_id}  ${r.type}  ${r.agency}${isSensitiveAgency(r.type ?? '', r.sensitive ?? false) ? '  (never named in possible matches)' : ''}`);
+          const codes = [r.ods_code && `ODS ${r.ods_code}`, r.la && `LA ${r.la}`].filter(Boolean).join(', ');
+          if (r.agency_id) io.out(`  ${r.agency_id}  ${r.type}  ${r.agency}${codes ? `  [${codes}]` : ''}${isSensitiveAgency(r.type ?? '', r.sensitive ?? false) ? '  (never named in possible matches)' : ''}`);
         }
         return 0;
       });
@@ -348,7 +350,7 @@ const commands: Command[] = [
   auditCheckpointCommand,
 ];
 
-const cliName = (field: string): string => ({ agencyId: 'agency', roles: 'role', jobTitle: 'job-title', partnershipIds: 'partnership', odsCode: 'ods-code' } as Record<string, string>)[field] ?? field;
+const cliName = (field: string): string => ({ agencyId: 'agency', roles: 'role', jobTitle: 'job-title', partnershipIds: 'partnership', odsCode: 'ods-code', localAuthorityCode: 'la-code' } as Record<string, string>)[field] ?? field;
 
 function overview(): string {
   return [

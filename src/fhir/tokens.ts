@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { auditSystem } from '../audit/audit.ts';
 import type { HealthSettingType } from '../flags/schemas.ts';
-import type { Services } from '../shared/context.ts';
+import type { Queryable } from '../db/database.ts';
+import type { Services, Tx } from '../shared/context.ts';
 import { newId } from '../shared/ids.ts';
 
 /**
@@ -25,22 +26,31 @@ export interface IssuedFhirToken {
 
 const sha256 = (value: string): string => createHash('sha256').update(value).digest('hex');
 
+export interface NewFhirTokenInput { settingName: string; settingType: HealthSettingType; odsCode?: string | undefined; days?: number | undefined }
+
 /** Creates the setting if it is new (same name and type: the same setting) and a token for it, shown once. */
-export async function createFhirToken(s: Services, input: { settingName: string; settingType: HealthSettingType; odsCode?: string | undefined; days?: number | undefined }): Promise<IssuedFhirToken> {
+export async function createFhirToken(s: Services, input: NewFhirTokenInput): Promise<IssuedFhirToken> {
+  return s.db.transaction(async (tx) => {
+    const issued = await issueFhirTokenInTx(s, tx, input, null);
+    await auditSystem(s, tx, { action: 'fhir.token-create', outcome: 'success', entityType: 'health_setting', entityId: issued.healthSettingId, detail: { tokenId: issued.id } });
+    return issued;
+  });
+}
+
+/** The token's rows, made by a partnership administrator (`createdBy`) or the command line (null); the caller audits. */
+export async function issueFhirTokenInTx(s: Services, tx: Tx, input: NewFhirTokenInput, createdBy: string | null): Promise<IssuedFhirToken> {
   const token = `jsf_${randomBytes(32).toString('base64url')}`;
   const now = s.clock.now();
   const expiresAt = input.days ? new Date(now.getTime() + input.days * 86_400_000).toISOString() : null;
-  return s.db.transaction(async (tx) => {
-    let settingId = (await tx.query<{ id: string }>('SELECT id FROM health_setting WHERE name = $1 AND type = $2 ORDER BY created_at LIMIT 1', [input.settingName, input.settingType])).rows[0]?.id;
-    if (!settingId) {
-      settingId = newId();
-      await tx.query('INSERT INTO health_setting (id, name, type, ods_code, created_at) VALUES ($1,$2,$3,$4,$5)', [settingId, input.settingName, input.settingType, input.odsCode ?? null, now.toISOString()]);
-    }
-    const id = newId();
-    await tx.query('INSERT INTO fhir_system_token (id, health_setting_id, token_hash, created_at, expires_at) VALUES ($1,$2,$3,$4,$5)', [id, settingId, sha256(token), now.toISOString(), expiresAt]);
-    await auditSystem(s, tx, { action: 'fhir.token-create', outcome: 'success', entityType: 'health_setting', entityId: settingId, detail: { tokenId: id } });
-    return { id, token, healthSettingId: settingId, expiresAt };
-  });
+  let settingId = (await tx.query<{ id: string }>('SELECT id FROM health_setting WHERE name = $1 AND type = $2 ORDER BY created_at LIMIT 1', [input.settingName, input.settingType])).rows[0]?.id;
+  if (!settingId) {
+    settingId = newId();
+    await tx.query('INSERT INTO health_setting (id, name, type, ods_code, created_at) VALUES ($1,$2,$3,$4,$5)', [settingId, input.settingName, input.settingType, input.odsCode ?? null, now.toISOString()]);
+  }
+  const id = newId();
+  await tx.query('INSERT INTO fhir_system_token (id, health_setting_id, token_hash, created_at, expires_at, created_by) VALUES ($1,$2,$3,$4,$5,$6)',
+    [id, settingId, sha256(token), now.toISOString(), expiresAt, createdBy]);
+  return { id, token, healthSettingId: settingId, expiresAt };
 }
 
 export interface FhirTokenSummary {
@@ -51,15 +61,21 @@ export interface FhirTokenSummary {
   createdAt: string;
   expiresAt: string | null;
   revokedAt: string | null;
+  /** The agency of the partnership administrator who made it; null when made on the command line. */
+  createdByAgency: string | null;
 }
 
 /** Every token issued, newest first — what an administrator needs to find the one to revoke; never the token itself. */
-export async function listFhirTokens(s: Services): Promise<FhirTokenSummary[]> {
+export async function listFhirTokens(s: Services | { db: Queryable }): Promise<FhirTokenSummary[]> {
   const iso = (v: string | Date | null): string | null => (v === null ? null : new Date(v).toISOString());
-  const { rows } = await s.db.query<{ id: string; name: string; type: HealthSettingType; ods_code: string | null; created_at: string | Date; expires_at: string | Date | null; revoked_at: string | Date | null }>(
-    `SELECT t.id, h.name, h.type, h.ods_code, t.created_at, t.expires_at, t.revoked_at
-       FROM fhir_system_token t JOIN health_setting h ON h.id = t.health_setting_id ORDER BY t.created_at DESC, t.id`);
-  return rows.map((r) => ({ id: r.id, settingName: r.name, settingType: r.type, odsCode: r.ods_code, createdAt: iso(r.created_at)!, expiresAt: iso(r.expires_at), revokedAt: iso(r.revoked_at) }));
+  const { rows } = await s.db.query<{ id: string; name: string; type: HealthSettingType; ods_code: string | null; created_at: string | Date; expires_at: string | Date | null; revoked_at: string | Date | null; agency: string | null }>(
+    `SELECT t.id, h.name, h.type, h.ods_code, t.created_at, t.expires_at, t.revoked_at, a.name AS agency
+       FROM fhir_system_token t JOIN health_setting h ON h.id = t.health_setting_id
+       LEFT JOIN practitioner p ON p.id = t.created_by LEFT JOIN agency a ON a.id = p.agency_id
+      ORDER BY t.created_at DESC, t.id`);
+  return rows.map((r) => ({
+    id: r.id, settingName: r.name, settingType: r.type, odsCode: r.ods_code, createdAt: iso(r.created_at)!, expiresAt: iso(r.expires_at), revokedAt: iso(r.revoked_at), createdByAgency: r.agency,
+  }));
 }
 
 /**

@@ -11,6 +11,7 @@ import { registerRateLimits } from './rate-limits.ts';
 import { Api } from './route.ts';
 import { registerAuthRoutes } from './routes/auth.routes.ts';
 import { registerPartnershipRoutes } from './routes/partnership.routes.ts';
+import { registerAdministrationRoutes } from './routes/administration.routes.ts';
 import { registerPeopleRoutes } from './routes/people.routes.ts';
 import { registerRecordRoutes } from './routes/records.routes.ts';
 import { registerLeadAlertRoutes } from './routes/lead-alerts.routes.ts';
@@ -198,7 +199,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     : sendProblem(reply, new Problem(404, 'https://jigsaw.example/problems/not-found', 'Not found', 'There is nothing at this address.')));
 
   // The practitioners' pages (GOV.UK Design System), encapsulated: their form parser, CSRF and HTML errors stay theirs.
-  await app.register(webPlugin, { services: opts.services, auth: opts.auth, secureCookies: opts.secureCookies, sessionCookie, notices: opts.notices, notFound });
+  await app.register(webPlugin, { services: opts.services, auth: opts.auth, secureCookies: opts.secureCookies, sessionCookie, notices: opts.notices, notFound, webhookHttpHosts: opts.webhookHttpHosts });
 
   const api = new Api(app, opts.services);
   await app.register(
@@ -206,6 +207,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       const scopedApi = new Api(scoped, opts.services);
       registerAuthRoutes(scopedApi, opts, sessionCookie);
       registerPartnershipRoutes(scopedApi);
+      registerAdministrationRoutes(scopedApi);
       registerPeopleRoutes(scopedApi);
       registerRecordRoutes(scopedApi);
       registerLeadAlertRoutes(scopedApi);

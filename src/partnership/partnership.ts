@@ -32,11 +32,29 @@ export async function createAgency(s: Services, input: NewAgency): Promise<Agenc
     if (missing.length) {
       throw invalid('Every partnership must exist.', missing.map(() => ({ pointer: '/partnershipIds', detail: 'No partnership with that identifier' })));
     }
-    await tx.query('INSERT INTO agency (id, name, type, ods_code, sensitive, created_at) VALUES ($1,$2,$3,$4,$5,$6)', [id, input.name, input.type, input.odsCode ?? null, input.sensitive ?? false, s.clock.now()]);
-    for (const p of input.partnershipIds) await tx.query('INSERT INTO partnership_agency (partnership_id, agency_id) VALUES ($1,$2)', [p, id]);
+    const agency = await insertAgency(s, tx, id, input);
     await auditSystem(s, tx, { action: 'agency.create', outcome: 'success', entityType: 'agency', entityId: id });
-    return { id, name: input.name, type: input.type, odsCode: input.odsCode ?? null, partnershipIds: input.partnershipIds, sensitive: isSensitiveAgency(input.type, input.sensitive ?? false) };
+    return agency;
   });
+}
+
+/** Two agencies never share a local authority code: a field error naming it rather than a database error. */
+export async function assertLocalAuthorityCodeFree(tx: Queryable, code: string | null | undefined, exceptAgencyId?: string): Promise<void> {
+  if (!code) return;
+  const taken = await tx.query('SELECT 1 FROM agency WHERE local_authority_code = $1 AND id IS DISTINCT FROM $2', [code, exceptAgencyId ?? null]);
+  if (taken.rowCount > 0) throw invalid('Another agency has that local authority code.', [{ pointer: '/localAuthorityCode', detail: 'Another agency already has this local authority code' }]);
+}
+
+/** The agency's row and its partnerships; the caller has checked the partnerships exist and may be joined. */
+export async function insertAgency(s: Services, tx: Queryable, id: string, input: NewAgency): Promise<Agency> {
+  await assertLocalAuthorityCodeFree(tx, input.localAuthorityCode);
+  await tx.query('INSERT INTO agency (id, name, type, ods_code, local_authority_code, sensitive, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7)',
+    [id, input.name, input.type, input.odsCode ?? null, input.localAuthorityCode ?? null, input.sensitive ?? false, s.clock.now()]);
+  for (const p of input.partnershipIds) await tx.query('INSERT INTO partnership_agency (partnership_id, agency_id) VALUES ($1,$2)', [p, id]);
+  return {
+    id, name: input.name, type: input.type, odsCode: input.odsCode ?? null, localAuthorityCode: input.localAuthorityCode ?? null,
+    partnershipIds: input.partnershipIds, sensitive: isSensitiveAgency(input.type, input.sensitive ?? false),
+  };
 }
 
 async function insertPractitioner(s: Services, tx: Queryable, input: NewPractitionerAsSystem, precomputedHash?: string): Promise<Practitioner> {
@@ -160,7 +178,7 @@ export async function listAgencies(ctx: ActorContext): Promise<Agency[]> {
   return command(ctx, async (tx) => {
     // Agencies are visible across the partnerships the caller's agency belongs to: you need to know whom to ask.
     const { rows } = await tx.query<AgencyRow>(
-      `SELECT a.id, a.name, a.type, a.ods_code, a.sensitive, array_agg(pa.partnership_id) AS partnership_ids
+      `SELECT a.id, a.name, a.type, a.ods_code, a.local_authority_code, a.sensitive, array_agg(pa.partnership_id) AS partnership_ids
          FROM agency a JOIN partnership_agency pa ON pa.agency_id = a.id
         WHERE a.id IN (SELECT agency_id FROM partnership_agency WHERE partnership_id IN
                         (SELECT partnership_id FROM partnership_agency WHERE agency_id = $1))
@@ -172,9 +190,9 @@ export async function listAgencies(ctx: ActorContext): Promise<Agency[]> {
   });
 }
 
-interface AgencyRow { id: string; name: string; type: Agency['type']; ods_code: string | null; sensitive: boolean; partnership_ids: string[] }
-const toAgency = (r: AgencyRow): Agency => ({
-  id: r.id, name: r.name, type: r.type, odsCode: r.ods_code, partnershipIds: r.partnership_ids, sensitive: isSensitiveAgency(r.type, r.sensitive),
+export interface AgencyRow { id: string; name: string; type: Agency['type']; ods_code: string | null; local_authority_code: string | null; sensitive: boolean; partnership_ids: string[] }
+export const toAgency = (r: AgencyRow): Agency => ({
+  id: r.id, name: r.name, type: r.type, odsCode: r.ods_code, localAuthorityCode: r.local_authority_code, partnershipIds: r.partnership_ids, sensitive: isSensitiveAgency(r.type, r.sensitive),
 });
 
 /**
@@ -189,7 +207,7 @@ export async function setAgencySensitivity(ctx: ActorContext, agencyId: string, 
     }
     await tx.query('UPDATE agency SET sensitive = $2 WHERE id = $1', [agencyId, input.sensitive]);
     const { rows } = await tx.query<AgencyRow>(
-      `SELECT a.id, a.name, a.type, a.ods_code, a.sensitive, array_agg(pa.partnership_id) AS partnership_ids
+      `SELECT a.id, a.name, a.type, a.ods_code, a.local_authority_code, a.sensitive, array_agg(pa.partnership_id) AS partnership_ids
          FROM agency a JOIN partnership_agency pa ON pa.agency_id = a.id WHERE a.id = $1 GROUP BY a.id`, [agencyId]);
     await audit(ctx, tx, { action: 'agency.sensitivity', outcome: 'success', entityType: 'agency', entityId: agencyId, detail: { sensitive: input.sensitive } });
     return toAgency(rows[0]!);

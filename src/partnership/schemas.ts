@@ -46,9 +46,19 @@ export const Partnership = z
   .meta({ id: 'Partnership' });
 export type Partnership = z.infer<typeof Partnership>;
 
+/** An NHS ODS code (also a school's URN): letters and digits, 3 to 10 of them, kept in capitals. */
+export const OdsCode = Text.trim().regex(/^[A-Za-z0-9]{3,10}$/, 'Enter an ODS code of 3 to 10 letters and digits, like RX1 or M85001').toUpperCase()
+  .meta({ description: 'The NHS Organisation Data Service code (or a school\'s URN): 3 to 10 letters and digits, stored in capitals.' });
+
+/** The Department for Education's three-digit local authority code (e.g. 931), for children's social care. */
+export const LocalAuthorityCode = Text.trim().regex(/^[0-9]{3}$/, 'Enter the local authority code: three digits, like 931')
+  .meta({ description: "Children's social care only: the DfE's three-digit local authority code (e.g. 931). No two agencies share one." });
+
 export const Agency = z
   .object({
-    id: z.uuid(), name: z.string(), type: AgencyType, odsCode: z.string().nullable(), partnershipIds: z.array(Uuid),
+    id: z.uuid(), name: z.string(), type: AgencyType, odsCode: z.string().nullable(),
+    localAuthorityCode: z.string().nullable().meta({ description: "Children's social care: the DfE's three-digit local authority code (e.g. 931)." }),
+    partnershipIds: z.array(Uuid),
     sensitive: z.boolean().meta({ description: 'Never named to another agency as holding a possible same-person match: marked so, or a sexual health, mental health or substance misuse service.' }),
   })
   .meta({ id: 'Agency' });
@@ -75,10 +85,15 @@ export type NewPartnership = z.infer<typeof NewPartnership>;
 export const NewAgency = z.strictObject({
   name,
   type: AgencyType,
-  odsCode: Text.trim().max(20).optional(),
+  odsCode: OdsCode.optional(),
+  localAuthorityCode: LocalAuthorityCode.optional(),
   partnershipIds: z.array(Uuid).min(1, 'An agency belongs to at least one partnership'),
   sensitive: z.boolean().optional(),
-});
+}).superRefine((a, ctx) => {
+  if (a.localAuthorityCode !== undefined && a.type !== 'childrens_social_care') {
+    ctx.addIssue({ code: 'custom', path: ['localAuthorityCode'], message: "Only children's social care has a local authority code" });
+  }
+}).meta({ id: 'NewAgency', description: 'A new agency in one or more of your partnerships.' });
 
 export const AgencySensitivity = z
   .strictObject({ sensitive: z.boolean(), reason: Text.trim().min(1, 'Say why').max(2000) })

@@ -10,6 +10,9 @@ import { registerAdminPages } from './pages/admin.ts';
 import { registerAuditPages } from './pages/audit.ts';
 import { registerSharingReportPages } from './pages/sharing-report.ts';
 import { registerScimPages } from './pages/scim.ts';
+import { registerFhirTokenPages } from './pages/fhir-tokens.ts';
+import { registerFlagSettingsPages } from './pages/flag-settings.ts';
+import { registerPartnershipPages } from './pages/partnerships.ts';
 import { registerAuthPages } from './pages/auth.ts';
 import { registerChronologyPages } from './pages/chronology.ts';
 import { registerConsentPages } from './pages/consent.ts';
@@ -181,6 +184,9 @@ export async function webPlugin(app: FastifyInstance, opts: WebOptions & { notFo
     registerAuditPages(web);
     registerSharingReportPages(web);
     registerScimPages(web);
+    registerPartnershipPages(web);
+    registerFhirTokenPages(web);
+    registerFlagSettingsPages(web);
   }, {});
 }
 

@@ -21,6 +21,8 @@ export interface WebOptions {
   sessionCookie: string;
   /** The operator's words for the public pages and the beta banner (config.ts). */
   notices?: ServiceNotices | undefined;
+  /** JIGSAW_WEBHOOK_HTTP_HOSTS, for the authority's webhook on the flag settings page (as the API checks it). */
+  webhookHttpHosts?: readonly string[] | undefined;
 }
 
 
@@ -63,6 +65,11 @@ const BANNERS: Record<string, string> = {
   'episode-allocated': 'The episode has been allocated. The social worker is told of any earlier child protection plans.',
   'match-recorded': 'Your decision about the possible same person has been recorded.',
   'agency-updated': 'The agency has been updated.',
+  'agency-added': 'The agency has been added to the partnership.',
+  'agency-joined': 'The agency is now in this partnership too.',
+  'partnership-created': 'The partnership has been created, with your agency in it. Add its other agencies below.',
+  'partnership-renamed': 'The partnership has been renamed.',
+  'fhir-token-revoked': 'The token has been revoked. The setting’s next request with it is refused.',
   'link-request-answered': 'Your answer to the link request has been recorded.',
   'match-requested': 'The other agency has been asked to agree that this is the same person. Nothing is linked until it does.',
   'chain-checked': 'The audit trail has been checked.',
@@ -158,7 +165,10 @@ export class Web {
     // The auditor's pages (the services refuse the trail to anyone but the agency's auditors and administrators).
     if (roles.includes('auditor')) items.push({ href: '/audit', text: 'Audit trail' });
     if (roles.some((r) => BOARD_REPORT_ROLES.includes(r))) items.push({ href: '/reports/sharing', text: 'Sharing report' });
-    if (roles.includes('administrator') || roles.includes('auditor')) items.push({ href: '/admin', text: 'Administration' });
+    // Administration: the agency's and the partnership's administrators, auditors, and the authority's managers (its flag contacts).
+    if (roles.some((r) => r === 'administrator' || r === 'auditor' || r === 'partnership_administrator') || (agencyType === 'childrens_social_care' && roles.includes('manager'))) {
+      items.push({ href: '/admin', text: 'Administration' });
+    }
     return items.map((i) => ({ ...i, active: path === i.href || path.startsWith(`${i.href}/`) }));
   }
 }

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ROLES } from '../../access/policy.ts';
+import { ROLES, type Role } from '../../access/policy.ts';
 import { addPractitioner, issueSetPasswordLink, listAgencies, listAgencyPractitioners, setAgencySensitivity } from '../../partnership/partnership.ts';
 import type { SetPasswordLink } from '../../partnership/schemas.ts';
 import { AgencySensitivity, NewPractitioner, SENSITIVE_AGENCY_TYPES } from '../../partnership/schemas.ts';
@@ -25,12 +25,59 @@ const ROLE_TEXT: Record<string, string> = {
   partnership_administrator: 'Sets up the partnerships the agency belongs to: their agencies and codes, and health settings’ FHIR tokens; reads no records.',
 };
 
+interface AdminLink { href: string; text: string; hint: string }
+
+/**
+ * The administration pages each role has, as links on /admin (the pages' services still decide on
+ * every request). Some are built beside these: practitioners' details, two-factor, identity
+ * providers, SCIM and the auditors' pages (issue 19).
+ */
+export function adminSections(roles: readonly Role[], agencyType: string): { heading: string; links: AdminLink[] }[] {
+  const has = (r: Role): boolean => roles.includes(r);
+  const sections: { heading: string; links: AdminLink[] }[] = [];
+  if (has('partnership_administrator')) {
+    sections.push({ heading: 'Your partnerships', links: [
+      { href: '/admin/partnerships', text: 'Partnerships and their agencies', hint: 'Create or rename a partnership; add agencies with their ODS and local authority codes.' },
+      { href: '/admin/fhir-tokens', text: 'FHIR tokens for health settings', hint: 'Make, list and revoke the tokens emergency departments and other settings look flags up with.' },
+      { href: '/admin/identity-providers', text: 'Single sign-on', hint: 'The identity providers practitioners sign in with.' },
+      { href: '/admin/two-factor', text: 'Two-factor authentication for everyone', hint: 'Whether everyone in a partnership must use a second factor, and how many have set one up.' },
+    ] });
+  }
+  if (has('administrator')) {
+    sections.push({ heading: 'Your agency', links: [
+      { href: '/admin/practitioners', text: 'Practitioners', hint: 'Invite practitioners, change their roles, deactivate leavers.' },
+      { href: '/admin/identity-providers', text: 'Single sign-on', hint: 'Your agency’s identity provider.' },
+      { href: '/admin/scim', text: 'Automatic provisioning (SCIM)', hint: 'Let your identity provider add, change and deactivate practitioners.' },
+      { href: '/admin/agencies', text: 'Agencies in your partnerships', hint: 'Your agency’s codes, whether it is named in possible matches, and what goes to your safeguarding lead.' },
+    ] });
+  } else if (has('partnership_administrator')) {
+    sections[0]!.links.push({ href: '/admin/agencies', text: 'Agencies in your partnerships', hint: 'Every agency of your partnerships, with its codes.' });
+  }
+  if (agencyType === 'childrens_social_care' && (has('administrator') || has('manager'))) {
+    sections.push({ heading: 'Flags for health settings', links: [
+      { href: '/admin/flag-settings', text: 'Flag contacts and notifications', hint: 'The numbers health settings see with your flags, and where “child was seen” notifications go.' },
+    ] });
+  }
+  if (has('auditor')) {
+    sections.push({ heading: 'Audit', links: [
+      { href: '/audit', text: 'Audit trail', hint: 'Who did what, who looked at a child, and the state of the chain.' },
+      { href: '/reports/sharing', text: 'Sharing report', hint: 'Information sharing across the partnership’s agencies, for the board: counts only.' },
+    ] });
+  }
+  // One link per address even when two roles offer it.
+  const seen = new Set<string>();
+  return sections.map((sec) => ({ ...sec, links: sec.links.filter((l) => !seen.has(l.href) && seen.add(l.href)) })).filter((sec) => sec.links.length > 0);
+}
+
 /** The administrator's pages: agencies, practitioners and roles. */
 export function registerAdminPages(web: Web): void {
   const { app } = web;
   const roleItems = ROLES.map((r) => ({ value: r, text: r.replace(/_/g, ' ').replace(/^./, (x) => x.toUpperCase()), hint: { text: ROLE_TEXT[r] ?? '' } }));
 
-  app.get('/admin', async (request, reply) => web.render(request, reply, 'admin/index.njk', { pageTitle: 'Administration', roles: roleItems }));
+  app.get('/admin', async (request, reply) => {
+    const me = await web.me(request);
+    return web.render(request, reply, 'admin/index.njk', { pageTitle: 'Administration', roles: roleItems, sections: adminSections(web.roles(request), me?.agencyType ?? '') });
+  });
 
   app.get('/admin/agencies', async (request, reply) => {
     const ctx = web.ctx(request);
@@ -39,7 +86,7 @@ export function registerAdminPages(web: Web): void {
     const canManage = web.roles(request).includes('administrator');
     const leadAlerts = canManage ? await safely(() => getLeadAlertSettings(ctx, ctx.actor.agencyId)) : undefined;
     return web.render(request, reply, 'admin/agencies.njk', {
-      pageTitle: 'Agencies', agencies, backLink: '/admin', ownAgencyId: ctx.actor.agencyId, canManage, alwaysSensitive, leadAlerts, leadAlertChoices: LEAD_ALERT_CHOICES,
+      pageTitle: 'Agencies', agencies, backLink: '/admin', ownAgencyId: ctx.actor.agencyId, canManage, isPartnershipAdministrator: web.roles(request).includes('partnership_administrator'), alwaysSensitive, leadAlerts, leadAlertChoices: LEAD_ALERT_CHOICES,
     });
   });
 
