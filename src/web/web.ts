@@ -5,6 +5,7 @@ import { mayLookUpFlags } from '../flags/lookup.ts';
 import { readsSeenQueue } from '../notifications/seen.ts';
 import type { AuthSettings } from '../auth/auth.ts';
 import type { ServiceNotices } from '../config/config.ts';
+import type { SingleSignOnSettings } from '../single-sign-on/providers.ts';
 import type { ActorContext, Services } from '../shared/context.ts';
 import { Problem } from '../shared/errors.ts';
 import type { FormErrors } from './forms.ts';
@@ -20,6 +21,8 @@ export interface WebOptions {
   sessionCookie: string;
   /** The operator's words for the public pages and the beta banner (config.ts). */
   notices?: ServiceNotices | undefined;
+  /** Single sign-on: JIGSAW_PUBLIC_URL and the environment's provider (JIGSAW_OIDC_*); read from the environment when not given. */
+  singleSignOn?: SingleSignOnSettings | undefined;
 }
 
 
