@@ -3,7 +3,7 @@ import * as oidc from 'openid-client';
 import { auditSystem } from '../audit/audit.ts';
 import { openWebSession, type AuthSettings, type SignedIn } from '../auth/auth.ts';
 import type { Services } from '../shared/context.ts';
-import { isMultiFactor, matchPractitioner, type Refusal } from './match.ts';
+import { isMultiFactor, matchPractitioner, type Claims, type Refusal } from './match.ts';
 import { callbackUrl, providerForSignIn, type ProviderForSignIn, type SingleSignOnSettings } from './providers.ts';
 import { isLoopbackHost } from './schemas.ts';
 
@@ -127,7 +127,7 @@ export async function finishSignIn(s: Services, settings: SingleSignOnSettings, 
   const error = params.get('error');
   if (error) return denied(error === 'access_denied' ? 'cancelled' : 'provider-error', provider.id, undefined, provider.name);
 
-  let claims: oidc.IDToken;
+  let claims: Claims;
   try {
     const config = await configurationOf(provider);
     const tokens = await oidc.authorizationCodeGrant(config, new URL(`${callbackUrl(settings)}?${params.toString()}`), {
@@ -136,6 +136,12 @@ export async function finishSignIn(s: Services, settings: SingleSignOnSettings, 
     const c = tokens.claims();
     if (!c) throw new Error('no ID token');
     claims = c;
+    // Providers that keep profile claims out of the ID token (as the OpenID Connect core profile
+    // does for scope-requested claims) give them at the userinfo endpoint, for the same subject.
+    if (provider.emailClaim && c[provider.emailClaim] === undefined && config.serverMetadata().userinfo_endpoint) {
+      const info = await oidc.fetchUserInfo(config, tokens.access_token, c.sub);
+      claims = { ...info, ...c };
+    }
   } catch {
     // A tampered or replayed code, a bad signature, an unreachable provider: the reason stays out of logs and pages.
     return denied('provider-error', provider.id, undefined, provider.name);

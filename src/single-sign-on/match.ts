@@ -1,7 +1,9 @@
-import type { IDToken } from 'openid-client';
 import { auditSystem } from '../audit/audit.ts';
 import type { Services, Tx } from '../shared/context.ts';
 import type { IdentityProvider } from './schemas.ts';
+
+/** The ID token's claims, with the userinfo endpoint's when the token lacks the e-mail claim. */
+export type Claims = { sub: string; amr?: unknown; acr?: unknown; email_verified?: unknown } & Record<string, unknown>;
 
 /** Why a person the provider vouched for is not signed in (their own pages; audited by identifier). */
 export type Refusal = 'not-registered' | 'deactivated' | 'outside-provider' | 'mfa-required' | 'email-not-verified';
@@ -34,7 +36,7 @@ async function withinProvider(tx: Tx, provider: IdentityProvider, agencyId: stri
 }
 
 /** The e-mail address the provider vouches for, canonical (trimmed, lower case), or why there is none. */
-export function vouchedEmail(provider: IdentityProvider, claims: IDToken): { email: string } | { unverified: true } | undefined {
+export function vouchedEmail(provider: IdentityProvider, claims: Claims): { email: string } | { unverified: true } | undefined {
   if (!provider.emailClaim) return undefined;
   const value = claims[provider.emailClaim];
   if (typeof value !== 'string' || !value.includes('@') || value.length > 320) return undefined;
@@ -49,7 +51,7 @@ export function vouchedEmail(provider: IdentityProvider, claims: IDToken): { ema
  * address at the provider does not lose them. Either way the practitioner must be active and within
  * the provider's agency or partnership.
  */
-export async function matchPractitioner(s: Services, tx: Tx, provider: IdentityProvider, claims: IDToken): Promise<{ practitionerId: string } | { refusal: Refusal; practitionerId?: string }> {
+export async function matchPractitioner(s: Services, tx: Tx, provider: IdentityProvider, claims: Claims): Promise<{ practitionerId: string } | { refusal: Refusal; practitionerId?: string }> {
   const linked = (await tx.query<Candidate>(
     `SELECT p.id, p.agency_id, p.active FROM practitioner_identity i JOIN practitioner p ON p.id = i.practitioner_id
       WHERE i.provider_id = $1 AND i.subject = $2`, [provider.id, claims.sub])).rows[0];
