@@ -65,7 +65,10 @@ export async function startTestProvider(options: { redirectUri: string; postLogo
     findAccount: (_ctx, id) => {
       const account = byId.get(id);
       if (!account) return undefined;
-      const { amr: _amr, acr: _acr, ...claims } = account;
+      // amr and acr describe this sign-in, not the account: they go in the interaction's result.
+      const claims: Record<string, unknown> = { ...account };
+      delete claims.amr;
+      delete claims.acr;
       return { accountId: id, claims: () => claims };
     },
   });
