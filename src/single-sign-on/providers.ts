@@ -161,15 +161,17 @@ export async function ownerChoices(ctx: ActorContext): Promise<ProviderOwnerChoi
 
 /** The providers the actor manages, enabled or not; each with whose it is. */
 export async function listManagedProviders(ctx: ActorContext): Promise<(IdentityProvider & { ownerName: string })[]> {
-  const partnerships = await actorPartnerships(ctx.db, ctx.actor);
-  const ownAgency = ctx.actor.roles.includes('administrator') ? ctx.actor.agencyId : null;
-  if (!ownAgency && !partnerships.length) throw refuse('identity providers', { action: 'sso.provider-list', entityType: 'agency', entityId: ctx.actor.agencyId });
-  const { rows } = await ctx.db.query<ProviderRow & { owner_name: string }>(
-    `SELECT ip.*, coalesce(a.name, p.name) AS owner_name FROM identity_provider ip
-       LEFT JOIN agency a ON a.id = ip.agency_id LEFT JOIN partnership p ON p.id = ip.partnership_id
-      WHERE NOT ip.from_environment AND (ip.agency_id = $1 OR ip.partnership_id = ANY($2::uuid[]))
-      ORDER BY ip.disabled_at IS NOT NULL, ip.name, ip.id`, [ownAgency, partnerships]);
-  return rows.map((r) => ({ ...toProvider(r), ownerName: r.owner_name }));
+  return command(ctx, async (tx) => {
+    const partnerships = await actorPartnerships(tx, ctx.actor);
+    const ownAgency = ctx.actor.roles.includes('administrator') ? ctx.actor.agencyId : null;
+    if (!ownAgency && !partnerships.length) throw refuse('identity providers', { action: 'sso.provider-list', entityType: 'agency', entityId: ctx.actor.agencyId });
+    const { rows } = await tx.query<ProviderRow & { owner_name: string }>(
+      `SELECT ip.*, coalesce(a.name, p.name) AS owner_name FROM identity_provider ip
+         LEFT JOIN agency a ON a.id = ip.agency_id LEFT JOIN partnership p ON p.id = ip.partnership_id
+        WHERE NOT ip.from_environment AND (ip.agency_id = $1 OR ip.partnership_id = ANY($2::uuid[]))
+        ORDER BY ip.disabled_at IS NOT NULL, ip.name, ip.id`, [ownAgency, partnerships]);
+    return rows.map((r) => ({ ...toProvider(r), ownerName: r.owner_name }));
+  });
 }
 
 /** One provider the actor manages; any other (another agency's, the environment's, none) is "not found". */

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { listLinkedIdentities, unlinkIdentity } from '../../single-sign-on/identities.ts';
 import { callbackUrl, createProvider, getManagedProvider, listManagedProviders, ownerChoices, setProviderEnabled, singleSignOnSettings, updateProvider } from '../../single-sign-on/providers.ts';
 import { IdentityProviderSettings, NewIdentityProvider, type IdentityProvider } from '../../single-sign-on/schemas.ts';
-import { fieldProblems } from '../../shared/errors.ts';
+import { fieldProblems, notFound } from '../../shared/errors.ts';
 import { FormErrors, formOf, list, str, type FormBody } from '../forms.ts';
 import type { Web } from '../web.ts';
 
@@ -46,7 +46,10 @@ export function registerIdentityProviderPages(web: Web, settings = singleSignOnS
 
   const formPage = async (request: FastifyRequest, reply: FastifyReply, data: { provider?: IdentityProvider; values: Values; errors?: FormErrors }): Promise<FastifyReply> => {
     const ctx = web.ctx(request);
-    const owners = data.provider ? [] : (await ownerChoices(ctx)).map((o) => ({ value: `${o.kind}:${o.id}`, text: o.kind === 'agency' ? `${o.name} (your agency)` : `${o.name} (every agency in the partnership)` }));
+    const choices = data.provider ? [] : await ownerChoices(ctx);
+    // Someone who may add no provider (neither kind of administrator) finds no such page.
+    if (!data.provider && !choices.length) throw notFound('page');
+    const owners = choices.map((o) => ({ value: `${o.kind}:${o.id}`, text: o.kind === 'agency' ? `${o.name} (your agency)` : `${o.name} (every agency in the partnership)` }));
     const view = {
       pageTitle: data.provider ? 'Change identity provider' : 'Add an identity provider', provider: data.provider, owners, values: data.values, redirectUri,
       backLink: '/admin/identity-providers',
