@@ -60,6 +60,7 @@ export async function startTestProvider(options: { redirectUri: string; postLogo
     claims: { openid: ['sub', 'acr', 'amr', 'auth_time'], email: ['email', 'email_verified'], profile: ['name', 'preferred_username'] },
     acrValues: ['AAL1', 'AAL3'],
     cookies: { keys: ['test-provider-cookie-key'] },
+    ttl: { Session: 3600, Interaction: 600, Grant: 3600, AccessToken: 600, IdToken: 600, AuthorizationCode: 60 },
     features: { devInteractions: { enabled: false } },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     findAccount: (_ctx, id) => {
