@@ -29,6 +29,7 @@ import { PageNotFound, webPlugin } from '../web/plugin.ts';
 import { registerFlagRoutes } from './routes/flags.routes.ts';
 import { registerCaseloadRoutes } from './routes/caseload.routes.ts';
 import { registerPlanRoutes } from './routes/plans.routes.ts';
+import { registerIdentityProviderRoutes } from './routes/identity-providers.routes.ts';
 import { fhirRoutes } from '../fhir/plugin.ts';
 import { HEALTH_ROUTES, registerHealth } from '../operations/health.ts';
 import { registerMetrics } from '../operations/metrics.ts';
@@ -211,6 +212,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       registerPlanRoutes(scopedApi);
       registerMatchingRoutes(scopedApi);
       registerFlagRoutes(scopedApi, { webhookHttpHosts: opts.webhookHttpHosts });
+      registerIdentityProviderRoutes(scopedApi);
       api.routes.push(...scopedApi.routes);
       const doc = openApiDocument(api.routes, sessionCookie);
       scoped.get('/openapi.json', () => Promise.resolve(doc));
