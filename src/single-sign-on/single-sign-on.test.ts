@@ -9,7 +9,7 @@ import { AUTH_SETTINGS } from '../../test/api/helpers.ts';
 import { signInAtProvider, startTestProvider, type TestAccount, type TestProvider } from '../../test/oidc/test-provider.ts';
 import { beginSignIn, finishSignIn, SingleSignOnRefused } from './flow.ts';
 import { isMultiFactor } from './match.ts';
-import { createProvider, updateProvider, type SingleSignOnSettings } from './providers.ts';
+import { createProvider, singleSignOnSettings, updateProvider, type SingleSignOnSettings } from './providers.ts';
 import type { IdentityProviderSettings } from './schemas.ts';
 
 const SETTINGS: SingleSignOnSettings = { publicUrl: 'http://jigsaw.test' };
@@ -189,3 +189,22 @@ function entraLike(w: World): IdentityProviderSettings {
   void w;
   return { name: 'Northshire County Council (test)', issuer: idp.issuer, clientId: idp.clientId, scopes: 'openid email profile', emailClaim: 'preferred_username', emailMustBeVerified: false, requireMfa: false, mfaAcrValues: [] };
 }
+
+describe('the environment\'s provider (JIGSAW_OIDC_*)', () => {
+  it('is read with defaults, and refused at start-up with the variable named (never its value)', () => {
+    expect(singleSignOnSettings({})).toEqual({ publicUrl: 'http://localhost:3000' });
+    const s = singleSignOnSettings({
+      JIGSAW_PUBLIC_URL: 'https://jigsaw.example.org/', JIGSAW_OIDC_ISSUER: 'https://login.microsoftonline.com/tenant/v2.0', JIGSAW_OIDC_CLIENT_ID: 'app',
+      JIGSAW_OIDC_CLIENT_SECRET: 's3cret', JIGSAW_OIDC_EMAIL_CLAIM: 'preferred_username', JIGSAW_OIDC_EMAIL_MUST_BE_VERIFIED: 'false', JIGSAW_OIDC_MFA_ACR_VALUES: 'AAL2, AAL3',
+    });
+    expect(s.publicUrl).toBe('https://jigsaw.example.org');
+    expect(s.environmentProvider).toMatchObject({
+      name: 'your organisation', clientId: 'app', clientSecret: 's3cret', scopes: 'openid email profile', emailClaim: 'preferred_username',
+      emailMustBeVerified: false, requireMfa: false, mfaAcrValues: ['AAL2', 'AAL3'],
+    });
+    expect(singleSignOnSettings({ JIGSAW_OIDC_ISSUER: 'https://idp.example', JIGSAW_OIDC_CLIENT_ID: 'c', JIGSAW_OIDC_EMAIL_CLAIM: 'none' }).environmentProvider?.emailClaim).toBeNull();
+    expect(() => singleSignOnSettings({ JIGSAW_OIDC_ISSUER: 'http://idp.example', JIGSAW_OIDC_CLIENT_ID: 'c', JIGSAW_OIDC_CLIENT_SECRET: 'hidden' })).toThrow(/^JIGSAW_OIDC_ISSUER: The issuer URL must start with https:\/\/$/);
+    expect(() => singleSignOnSettings({ JIGSAW_OIDC_ISSUER: 'https://idp.example' })).toThrow(/^JIGSAW_OIDC_CLIENT_ID:/);
+    expect(() => singleSignOnSettings({ JIGSAW_OIDC_ISSUER: 'https://idp.example', JIGSAW_OIDC_CLIENT_ID: 'c', JIGSAW_OIDC_REQUIRE_MFA: 'yes' })).toThrow(/JIGSAW_OIDC_REQUIRE_MFA must be true or false/);
+  });
+});
