@@ -113,4 +113,56 @@ describe('single sign-on, in Chromium', () => {
       for (const c of contexts) await c.close();
     }
   });
+  it('an administrator adds, changes and switches off the agency’s identity provider, and unlinks a practitioner’s account, on pages that pass axe', async () => {
+    const s = services(t.db(), systemClock);
+    const p = await partnershipWith(s);
+    const council = await agency(s, p, 'childrens_social_care', 'Northshire County Council');
+    const admin = await staff(s, council, 'Ada Admin', ['administrator']);
+    const sue = await staff(s, council, 'Sue Social', ['social_worker']);
+    const app = await buildApp({ services: s, auth: AUTH_SETTINGS, singleSignOn: { publicUrl: 'https://jigsaw.example.org' } });
+    closers.push(() => app.close());
+    const url = await app.listen({ host: '127.0.0.1', port: 0 });
+    const context = await browser.newContext({ baseURL: url });
+    const j = new Journey(await context.newPage(), url);
+    const page = j.page;
+    try {
+      await j.signIn(admin.email);
+      await j.goto('/admin');
+      await j.click('Single sign-on: your identity providers', 'link');
+      expect(await j.heading()).toBe('Single sign-on');
+      expect(await page.locator('main').innerText()).toContain('https://jigsaw.example.org/sign-in/sso/callback');
+      await j.click('Add an identity provider');
+      await page.getByLabel('Issuer URL').fill('http://login.example.com');
+      await page.getByLabel('Scopes').fill('profile');
+      await j.click('Add identity provider');
+      expect(await page.locator('.govuk-error-summary').innerText()).toContain('The issuer URL must start with https://');
+      await page.getByLabel('Name on the sign-in button').fill('Northshire County Council (Microsoft)');
+      await page.getByLabel('Issuer URL').fill('https://login.microsoftonline.com/11111111-2222-3333-4444-555555555555/v2.0');
+      await page.getByLabel('Client ID').fill('jigsaw-app');
+      await page.getByLabel('Client secret (optional)').fill('a-client-secret');
+      await page.getByLabel('Scopes').fill('openid email profile');
+      await page.getByLabel('Claim holding the e-mail address (optional)').fill('preferred_username');
+      await page.getByLabel('Only match an e-mail address the provider says is verified (email_verified)').uncheck();
+      await j.click('Add identity provider');
+      expect(await page.locator('.govuk-notification-banner').innerText()).toContain('The identity provider has been added.');
+      await j.click('Change Northshire County Council (Microsoft)', 'link');
+      expect(await page.getByLabel('Client secret').inputValue()).toBe('');
+      await page.getByLabel('Require a second factor').check();
+      await j.click('Save');
+      expect(await page.locator('main').innerText()).toContain('Second factor required');
+      await j.click('Switch off Northshire County Council (Microsoft)');
+      expect(await page.locator('.govuk-notification-banner').innerText()).toContain('Nobody can sign in with it now');
+
+      // Sue's account at the provider, linked at her first sign-in, seen and unlinked by her administrator.
+      const providerId = (await s.db.query<{ id: string }>('SELECT id FROM identity_provider')).rows[0]!.id;
+      await s.db.query('INSERT INTO practitioner_identity (provider_id, subject, practitioner_id, linked_at) VALUES ($1, $2, $3, now())', [providerId, 'entra-sub-1', sue.id]);
+      await j.goto(`/admin/practitioners/${sue.id}/identities`);
+      expect(await page.locator('main').innerText()).toContain('entra-sub-1');
+      await j.click('Unlink Northshire County Council (Microsoft) account');
+      expect(await page.locator('main').innerText()).toContain('No accounts are linked.');
+      expect(j.consoleErrors.filter((e) => !/status of 422/.test(e))).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
 });
