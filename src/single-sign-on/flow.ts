@@ -3,6 +3,7 @@ import * as oidc from 'openid-client';
 import { auditSystem } from '../audit/audit.ts';
 import { openWebSession, type AuthSettings, type SignedIn } from '../auth/auth.ts';
 import type { Services } from '../shared/context.ts';
+import { SecretsKeyError } from '../shared/secret-box.ts';
 import { isMultiFactor, matchPractitioner, type Claims, type Refusal } from './match.ts';
 import { callbackUrl, providerForSignIn, type ProviderForSignIn, type SingleSignOnSettings } from './providers.ts';
 import { isLoopbackHost } from './schemas.ts';
@@ -50,6 +51,16 @@ async function configurationOf(p: ProviderForSignIn): Promise<oidc.Configuration
   }
 }
 
+/** The provider, its client secret opened; a secret that cannot be opened (JIGSAW_SECRETS_KEY changed) makes single sign-on unavailable, not a 500. */
+async function usableProvider(s: Services, settings: SingleSignOnSettings, id: string): Promise<ProviderForSignIn | undefined> {
+  try {
+    return await providerForSignIn(s.db, id, settings);
+  } catch (err) {
+    if (err instanceof SecretsKeyError) throw new SingleSignOnRefused('unavailable');
+    throw err;
+  }
+}
+
 export interface Begun {
   /** Where to send the browser: the provider's authorization endpoint. */
   url: string;
@@ -58,7 +69,7 @@ export interface Begun {
 }
 
 export async function beginSignIn(s: Services, settings: SingleSignOnSettings, providerId: string): Promise<Begun> {
-  const provider = await providerForSignIn(s.db, providerId, settings);
+  const provider = await usableProvider(s, settings, providerId);
   if (!provider) throw new SingleSignOnRefused('unknown');
   let config: oidc.Configuration;
   try {
@@ -122,7 +133,7 @@ export async function finishSignIn(s: Services, settings: SingleSignOnSettings, 
   };
   if (claimed.trouble) return denied(claimed.trouble, claimed.row?.provider_id);
   const { row } = claimed;
-  const provider = await providerForSignIn(s.db, row.provider_id, settings);
+  const provider = await usableProvider(s, settings, row.provider_id);
   if (!provider) return denied('unknown', row.provider_id);
   const error = params.get('error');
   if (error) return denied(error === 'access_denied' ? 'cancelled' : 'provider-error', provider.id, undefined, provider.name);

@@ -107,10 +107,11 @@ export async function syncEnvironmentProvider(s: Services, settings: SingleSignO
     const values = [p.name, p.issuer, p.clientId, p.scopes, p.emailClaim, p.emailMustBeVerified, p.requireMfa, p.mfaAcrValues];
     if (!row) {
       const id = newId();
-      await tx.query(
+      // Two server processes starting together: the second finds the first's row and leaves it.
+      const { rowCount } = await tx.query(
         `INSERT INTO identity_provider (id, from_environment, name, issuer, client_id, scopes, email_claim, email_must_be_verified, require_mfa, mfa_acr_values, created_at, updated_at)
-         VALUES ($1, true, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)`, [id, ...values, now]);
-      await auditAs(s, tx, 'sso.provider-create', id);
+         VALUES ($1, true, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) ON CONFLICT (from_environment) WHERE from_environment DO NOTHING`, [id, ...values, now]);
+      if (rowCount) await auditAs(s, tx, 'sso.provider-create', id);
       return;
     }
     const same = row.name === p.name && row.issuer === p.issuer && row.client_id === p.clientId && row.scopes === p.scopes && row.email_claim === p.emailClaim
