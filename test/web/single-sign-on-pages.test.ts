@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { createProvider, type SingleSignOnSettings } from '../../src/single-sign-on/providers.ts';
@@ -133,6 +134,20 @@ describe('signing in with an identity provider (pages without JavaScript)', () =
     await w.s.db.query('UPDATE identity_provider SET disabled_at = now()');
     expect((await browser.get(`/sign-in/sso/${w.providerId}`)).statusCode).toBe(404);
     expect((await browser.get('/sign-in')).body).not.toContain('/sign-in/sso/');
+  });
+
+  it('whatever comes back to the callback or the start link, the answer is a page, never a 5xx, and nobody is signed in', async () => {
+    const w = await world();
+    const browser = anonymous(web.app);
+    const text = fc.string({ unit: 'binary', maxLength: 300 });
+    await fc.assert(fc.asyncProperty(fc.record({ state: text, code: text, error: fc.option(text), iss: fc.option(text) }), text, async (q, id) => {
+      const query = new URLSearchParams({ state: q.state, code: q.code, ...(q.error === null ? {} : { error: q.error }), ...(q.iss === null ? {} : { iss: q.iss }) });
+      const back = await browser.get(`/sign-in/sso/callback?${query.toString()}`);
+      expect(back.statusCode).toBeLessThan(500);
+      const start = await browser.get(`/sign-in/sso/${encodeURIComponent(id)}`);
+      expect(start.statusCode).toBeLessThan(500);
+    }), { numRuns: 60 });
+    expect((await w.s.db.query('SELECT 1 FROM web_session')).rows).toHaveLength(0);
   });
 
   it('the environment’s provider (JIGSAW_OIDC_*) signs in a registered practitioner of any agency', async () => {
