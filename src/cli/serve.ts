@@ -10,6 +10,7 @@ import { useAuditKey } from '../audit/key.ts';
 import { secretsSealed, useSecretsKeyFrom } from '../shared/secret-box.ts';
 import { sealerSettings, startAuditSealer } from '../audit/sealer.ts';
 import { buildApp } from '../http/app.ts';
+import { singleSignOnSettings } from '../single-sign-on/providers.ts';
 import { govukStylesheet } from '../web/stylesheet.ts';
 import { raiseOverdueAlerts } from '../process/alerts.ts';
 import { raiseMissedCheckAlerts } from '../process/missed-checks.ts';
@@ -51,7 +52,7 @@ export async function startServer(config: Config, opts: { demo: boolean; logStre
   const services = { db, clock: systemClock };
   const app = await buildApp({
     services, auth: config, secureCookies: config.secureCookies, logLevel: config.logLevel, logStream: opts.logStream, metricsToken: config.metricsToken, notices: config.notices, webhookHttpHosts: config.webhookHttpHosts,
-    rateLimits: config.rateLimits, trustProxy: config.trustProxy,
+    rateLimits: config.rateLimits, trustProxy: config.trustProxy, singleSignOn: singleSignOnSettings(process.env),
   });
   const log = logLines(app.log);
   if (opts.demo) {

@@ -3,6 +3,7 @@ import helmet from '@fastify/helmet';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { resolveApiToken, resolveSession, type AuthSettings } from '../auth/auth.ts';
 import type { RateLimits, ServiceNotices } from '../config/config.ts';
+import type { SingleSignOnSettings } from '../single-sign-on/providers.ts';
 import type { Services } from '../shared/context.ts';
 import { Problem } from '../shared/errors.ts';
 import { openApiDocument } from './openapi.ts';
@@ -32,6 +33,7 @@ import { registerCaseloadRoutes } from './routes/caseload.routes.ts';
 import { registerPlanRoutes } from './routes/plans.routes.ts';
 import { registerTwoFactorRoutes } from './routes/two-factor.routes.ts';
 import { checkSecondFactor } from '../auth/two-factor/enforce.ts';
+import { registerIdentityProviderRoutes } from './routes/identity-providers.routes.ts';
 import { fhirRoutes } from '../fhir/plugin.ts';
 import { ScimError, scimNotFound } from '../scim/errors.ts';
 import { scimRoutes, sendScimError } from '../scim/plugin.ts';
@@ -58,6 +60,8 @@ export interface AppOptions {
   rateLimits?: RateLimits | undefined;
   /** JIGSAW_TRUST_PROXY: which proxies' X-Forwarded-For to believe for the client's address; none when not given. */
   trustProxy?: boolean | number | string[] | undefined;
+  /** Single sign-on: JIGSAW_PUBLIC_URL and the environment's provider (JIGSAW_OIDC_*); read from the environment when not given. */
+  singleSignOn?: SingleSignOnSettings | undefined;
 }
 
 function sendProblem(reply: FastifyReply, p: Problem): void {
@@ -199,7 +203,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     : sendProblem(reply, new Problem(404, 'https://jigsaw.example/problems/not-found', 'Not found', 'There is nothing at this address.')));
 
   // The practitioners' pages (GOV.UK Design System), encapsulated: their form parser, CSRF and HTML errors stay theirs.
-  await app.register(webPlugin, { services: opts.services, auth: opts.auth, secureCookies: opts.secureCookies, sessionCookie, notices: opts.notices, notFound, webhookHttpHosts: opts.webhookHttpHosts });
+  await app.register(webPlugin, { services: opts.services, auth: opts.auth, secureCookies: opts.secureCookies, sessionCookie, notices: opts.notices, notFound, webhookHttpHosts: opts.webhookHttpHosts, singleSignOn: opts.singleSignOn });
 
   const api = new Api(app, opts.services);
   await app.register(
@@ -226,6 +230,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       registerMatchingRoutes(scopedApi);
       registerFlagRoutes(scopedApi, { webhookHttpHosts: opts.webhookHttpHosts });
       registerTwoFactorRoutes(scopedApi);
+      registerIdentityProviderRoutes(scopedApi);
       api.routes.push(...scopedApi.routes);
       const doc = openApiDocument(api.routes, sessionCookie);
       scoped.get('/openapi.json', () => Promise.resolve(doc));

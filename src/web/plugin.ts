@@ -26,6 +26,8 @@ import { registerRecordPages } from './pages/records.ts';
 import { registerReferralPages } from './pages/referrals.ts';
 import { registerRequestPages } from './pages/requests.ts';
 import { registerSetPasswordPages } from './pages/set-password.ts';
+import { registerSingleSignOnPages } from './pages/single-sign-on.ts';
+import { registerIdentityProviderPages } from './pages/identity-providers.ts';
 import { registerSharingPages } from './pages/sharing.ts';
 import { registerTaskPages } from './pages/tasks.ts';
 import { registerLeadAlertPages } from './pages/lead-alerts.ts';
@@ -161,7 +163,8 @@ export async function webPlugin(app: FastifyInstance, opts: WebOptions & { notFo
       return errorPage(web, request, reply);
     });
 
-    registerAuthPages(web);
+    registerAuthPages(web, registerSingleSignOnPages(web, opts.singleSignOn));
+    registerIdentityProviderPages(web, opts.singleSignOn);
     registerSetPasswordPages(web);
     registerTwoFactorPages(web);
     registerLegalPages(web);

@@ -6,6 +6,7 @@ import { BOARD_REPORT_ROLES } from '../reports/board.ts';
 import { readsSeenQueue } from '../notifications/seen.ts';
 import type { AuthSettings } from '../auth/auth.ts';
 import type { ServiceNotices } from '../config/config.ts';
+import type { SingleSignOnSettings } from '../single-sign-on/providers.ts';
 import type { ActorContext, Services } from '../shared/context.ts';
 import { Problem } from '../shared/errors.ts';
 import type { FormErrors } from './forms.ts';
@@ -23,6 +24,8 @@ export interface WebOptions {
   notices?: ServiceNotices | undefined;
   /** JIGSAW_WEBHOOK_HTTP_HOSTS, for the authority's webhook on the flag settings page (as the API checks it). */
   webhookHttpHosts?: readonly string[] | undefined;
+  /** Single sign-on: JIGSAW_PUBLIC_URL and the environment's provider (JIGSAW_OIDC_*); read from the environment when not given. */
+  singleSignOn?: SingleSignOnSettings | undefined;
 }
 
 

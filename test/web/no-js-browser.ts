@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, expect } from 'vitest';
 import type { Actor, Role } from '../../src/access/policy.ts';
 import { loadActor } from '../../src/auth/auth.ts';
-import { buildApp } from '../../src/http/app.ts';
+import { buildApp, type AppOptions } from '../../src/http/app.ts';
 import { addPractitionerAsSystem } from '../../src/partnership/partnership.ts';
 import type { ActorContext, Services } from '../../src/shared/context.ts';
 import { AUTH_SETTINGS } from '../api/helpers.ts';
@@ -37,8 +37,8 @@ export function useWebApp(password: string) {
       return app!;
     },
     /** Builds the app on these services (the pages need the same settings as production's defaults). */
-    open: async (s: Services): Promise<FastifyInstance> => {
-      app = await buildApp({ services: s, auth: AUTH_SETTINGS, logLevel: 'silent' });
+    open: async (s: Services, extra: Partial<AppOptions> = {}): Promise<FastifyInstance> => {
+      app = await buildApp({ services: s, auth: AUTH_SETTINGS, logLevel: 'silent', ...extra });
       return app;
     },
     /** A practitioner with the test's password, and the context they act in through the services. */

@@ -1,6 +1,7 @@
 import { signOut } from '../../auth/auth.ts';
 import { beginSignIn } from '../../auth/two-factor/challenge.ts';
 import { awaitCode } from './two-factor-sign-in.ts';
+import { sessionProvider } from '../../single-sign-on/sessions.ts';
 import { SignIn } from '../../auth/schemas.ts';
 import { fieldProblems, Problem } from '../../shared/errors.ts';
 import { cleanText } from '../../shared/schemas.ts';
@@ -8,9 +9,10 @@ import { FormErrors, formOf, str } from '../forms.ts';
 import { sessionEndsAt } from '../session-info.ts';
 import { sourceAddress } from '../../http/rate-limits.ts';
 import type { Web } from '../web.ts';
+import type { SingleSignOnPages } from './single-sign-on.ts';
 
 /** Sign in, sign out, the start page and the session keep-alive. */
-export function registerAuthPages(web: Web): void {
+export function registerAuthPages(web: Web, sso: SingleSignOnPages): void {
   const { app, opts } = web;
 
   // The start page: your tasks when signed in; otherwise what Jigsaw is, how to sign in, and where the API is described.
@@ -19,9 +21,12 @@ export function registerAuthPages(web: Web): void {
 
   app.get('/sign-in', { config: { public: true } }, async (request, reply) => {
     if (request.actor) return reply.redirect('/tasks', 303);
-    const q = request.query as { timeout?: string; signedOut?: string; expired?: string };
+    const q = request.query as { timeout?: string; signedOut?: string; expired?: string; provider?: string };
+    // Signed out of a session opened through a provider: offer to sign out there too, when it can be done.
+    const provider = q.signedOut !== undefined && q.provider && /^[0-9a-f-]{36}$/.test(q.provider) ? (await sso.choices()).find((c) => c.href === `/sign-in/sso/${q.provider}`) : undefined;
+    const providerSignOut = provider && (await sso.signOutUrl(q.provider!)) ? { href: `${provider.href}/sign-out`, name: provider.name } : undefined;
     return web.render(request, reply, 'sign-in.njk', {
-      values: {}, errors: {}, errorList: [],
+      values: {}, errors: {}, errorList: [], providers: await sso.choices(), providerSignOut,
       notice: q.timeout !== undefined ? 'You have been signed out because you did not do anything for a while. Sign in again to carry on.'
         : q.signedOut !== undefined ? 'You have signed out.'
         : q.expired !== undefined ? 'Your sign-in timed out, or a wrong code was entered too many times. Sign in again with your e-mail address and password.' : undefined,
@@ -55,14 +60,15 @@ export function registerAuthPages(web: Web): void {
       }
     }
     // The password is never sent back to the browser.
-    return web.render(request, reply, 'sign-in.njk', { values: { email: cleanText(email) }, ...errors.view() }, status);
+    return web.render(request, reply, 'sign-in.njk', { values: { email: cleanText(email) }, providers: await sso.choices(), ...errors.view() }, status);
   });
 
   app.post('/sign-out', { config: { withoutSecondFactor: true } }, async (request, reply) => {
     const token = request.cookies[opts.sessionCookie];
+    const providerId = token ? await sessionProvider(opts.services.db, token) : undefined;
     if (token) await signOut({ ...opts.services, requestId: request.id }, token);
     void reply.clearCookie(opts.sessionCookie, { path: '/', secure: opts.secureCookies ?? false });
-    return reply.redirect('/sign-in?signedOut=1', 303);
+    return reply.redirect(providerId ? `/sign-in?signedOut=1&provider=${providerId}` : '/sign-in?signedOut=1', 303);
   });
 
   // Used by the timeout warning's "Stay signed in": resolving the session (app.ts) has touched it.
