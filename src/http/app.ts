@@ -11,6 +11,8 @@ import { registerRateLimits } from './rate-limits.ts';
 import { Api } from './route.ts';
 import { registerAuthRoutes } from './routes/auth.routes.ts';
 import { registerPartnershipRoutes } from './routes/partnership.routes.ts';
+import { registerPractitionerRoutes } from './routes/practitioners.routes.ts';
+import { registerTokenRoutes } from './routes/tokens.routes.ts';
 import { registerPeopleRoutes } from './routes/people.routes.ts';
 import { registerRecordRoutes } from './routes/records.routes.ts';
 import { registerLeadAlertRoutes } from './routes/lead-alerts.routes.ts';
@@ -192,6 +194,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       const scopedApi = new Api(scoped, opts.services);
       registerAuthRoutes(scopedApi, opts, sessionCookie);
       registerPartnershipRoutes(scopedApi);
+      registerPractitionerRoutes(scopedApi);
+      registerTokenRoutes(scopedApi);
       registerPeopleRoutes(scopedApi);
       registerRecordRoutes(scopedApi);
       registerLeadAlertRoutes(scopedApi);

@@ -6,7 +6,9 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { notFound, Problem } from '../shared/errors.ts';
 import { Uuid } from '../shared/schemas.ts';
+import { registerAccountPages } from './pages/account.ts';
 import { registerAdminPages } from './pages/admin.ts';
+import { registerPractitionerPages } from './pages/practitioner.ts';
 import { registerAuthPages } from './pages/auth.ts';
 import { registerChronologyPages } from './pages/chronology.ts';
 import { registerConsentPages } from './pages/consent.ts';
@@ -167,6 +169,8 @@ export async function webPlugin(app: FastifyInstance, opts: WebOptions & { notFo
     registerMonitoringPages(web);
     registerAllocationPages(web);
     registerAdminPages(web);
+    registerPractitionerPages(web);
+    registerAccountPages(web);
   }, {});
 }
 
