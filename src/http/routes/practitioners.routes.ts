@@ -26,21 +26,21 @@ export function registerPractitionerRoutes(api: Api): void {
     handler: ({ ctx, params, body }) => changePractitioner(ctx, params.id, body),
   });
   api.route({
-    method: 'POST', url: '/practitioners/{id}/invitation', tag: 'Partnership', operationId: 'sendInvitation',
+    method: 'POST', url: '/practitioners/{id}/invitation', tag: 'Partnership', operationId: 'sendInvitation', status: 200,
     summary: 'Send a practitioner a new invitation',
     description: 'A new one-time set-password link for an active practitioner of your agency, replacing any unused one; their current password keeps working until it is used. E-mailed to them when Jigsaw sends e-mail (`invitation`), otherwise shown in this answer only (`setPasswordLink`). A deactivated practitioner: 409 (reactivate them). ' + OTHERS,
     params: IdParams, response: InvitationOutcome,
     handler: ({ ctx, params }) => sendNewInvitation(ctx, params.id),
   });
   api.route({
-    method: 'POST', url: '/practitioners/{id}/deactivation', tag: 'Partnership', operationId: 'deactivatePractitioner',
+    method: 'POST', url: '/practitioners/{id}/deactivation', tag: 'Partnership', operationId: 'deactivatePractitioner', status: 200,
     summary: 'Deactivate a leaver',
     description: 'A leaver. Their account is made inactive and at once every open session ends, every API token is revoked and any unused set-password link is withdrawn: their next request gets 401. `reason` is required and kept. The answer counts what they still hold that someone must take over. You cannot deactivate yourself (403), nor the agency\'s last active administrator (409); already deactivated: 409. ' + OTHERS,
     params: IdParams, body: LeaverReason, response: Deactivation,
     handler: ({ ctx, params, body }) => deactivatePractitioner(ctx, params.id, body),
   });
   api.route({
-    method: 'POST', url: '/practitioners/{id}/reactivation', tag: 'Partnership', operationId: 'reactivatePractitioner',
+    method: 'POST', url: '/practitioners/{id}/reactivation', tag: 'Partnership', operationId: 'reactivatePractitioner', status: 200,
     summary: 'Reactivate a practitioner',
     description: 'Makes a deactivated account usable again, only through a new invitation: their old password is cleared and no old session or token comes back. `reason` is required and kept. The invitation is e-mailed (`invitation`) or, without e-mail, shown in this answer only (`setPasswordLink`). Already active: 409. ' + OTHERS,
     params: IdParams, body: LeaverReason, response: InvitationOutcome,
