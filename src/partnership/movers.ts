@@ -142,7 +142,9 @@ export async function changePractitioner(ctx: ActorContext, id: string, change: 
         throw invalid('The new agency must be in a partnership you administer, with the practitioner\'s current agency.', [{ pointer: '/agencyId', detail: 'No agency in your partnership with that identifier' }]);
       }
     }
-    if (fields.length === 0) throw invalid('Nothing would change.', [{ pointer: change.roles ? '/roles' : change.jobTitle !== undefined ? '/jobTitle' : '/agencyId', detail: 'This is what it is already' }]);
+    if (fields.length === 0) {
+      throw invalid('Nothing would change.', [{ pointer: change.roles ? '/roles' : change.jobTitle !== undefined ? '/jobTitle' : '/agencyId', detail: 'Nothing has changed: choose different roles, or a different job title or agency' }]);
+    }
     const losesAdmin = rolesBefore.includes('administrator') && (!rolesAfter.includes('administrator') || fields.includes('agencyId'));
     if (losesAdmin) await assertAnotherAdministrator(tx, row.agency_id, row.id);
 

@@ -169,4 +169,43 @@ describe('movers and leavers', () => {
     const detail = await w.app.inject({ url: `/api/v1/practitioners/${w.worker.id}`, headers: w.as.admin });
     expect(detail.json()).toMatchObject({ active: true, hasPassword: false, invitation: { state: 'pending' }, changes: [{ kind: 'reactivation' }, { kind: 'deactivation' }] });
   });
+  it('on the pages: the practitioners list links to each practitioner; roles change with a reason (422 without one); others see "Page not found"', async () => {
+    const w = await setUp();
+    const adminEmail = 'ade@csc.example';
+    await addPractitionerAsSystem(w.s, { agencyId: w.csc, name: 'Ade Admin', email: adminEmail, roles: ['administrator'], password: PASSWORD });
+    const signedIn = await w.app.inject({ method: 'POST', url: '/api/v1/session', payload: { email: adminEmail, password: PASSWORD } });
+    let cookie = signedIn.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+    const list = await w.app.inject({ url: '/admin/practitioners', headers: { cookie, accept: 'text/html' } });
+    expect(list.body).toContain(`href="/admin/practitioners/${w.worker.id}">Rachel Dunn</a>`);
+    const page = await w.app.inject({ url: `/admin/practitioners/${w.worker.id}`, headers: { cookie, accept: 'text/html' } });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain(`href="/admin/practitioners/${w.worker.id}/two-factor"`);
+    cookie = [cookie, ...page.cookies.map((c) => `${c.name}=${c.value}`)].join('; ');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
+    const post = (form: [string, string][]) => w.app.inject({
+      method: 'POST', url: `/admin/practitioners/${w.worker.id}`, headers: { cookie, accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams([['_csrf', csrf], ...form]).toString(),
+    });
+    const missing = await post([['roles', 'social_worker'], ['roles', 'manager'], ['jobTitle', ''], ['reason', '']]);
+    expect(missing.statusCode).toBe(422);
+    expect(missing.body).toContain('Say why');
+    // What was typed is kept.
+    expect(missing.body).toMatch(/value="manager" checked/);
+    const same = await post([['roles', 'social_worker'], ['jobTitle', ''], ['reason', 'No change really']]);
+    expect(same.statusCode).toBe(422);
+    expect(same.body).toContain('Nothing has changed');
+    const saved = await post([['roles', 'social_worker'], ['roles', 'manager'], ['jobTitle', 'Team manager'], ['reason', 'Promoted on 1 March']]);
+    expect(saved.statusCode).toBe(303);
+    const after = await w.app.inject({ url: saved.headers.location as string, headers: { cookie, accept: 'text/html' } });
+    expect(after.body).toContain('The change has been saved, with your reason.');
+    expect(after.body).toContain('Changed roles and job title');
+    expect(after.body).toContain('Promoted on 1 March');
+
+    // Another agency's administrator, or a colleague without the role: "Page not found".
+    await addPractitionerAsSystem(w.s, { agencyId: w.school, name: 'Sally School', email: 'sally@school.example', roles: ['administrator'], password: PASSWORD });
+    const other = await w.app.inject({ method: 'POST', url: '/api/v1/session', payload: { email: 'sally@school.example', password: PASSWORD } });
+    const theirs = await w.app.inject({ url: `/admin/practitioners/${w.worker.id}`, headers: { cookie: other.cookies.map((c) => `${c.name}=${c.value}`).join('; '), accept: 'text/html' } });
+    expect(theirs.statusCode).toBe(404);
+    expect(theirs.body).toContain('Page not found');
+  });
 });
