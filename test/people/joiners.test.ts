@@ -185,6 +185,20 @@ describe('joiners are invited by e-mail, and a forgotten password is reset by e-
     expect(mail.received).toHaveLength(4);
   });
 
+  it('the API\'s password reset answers 202 with the same words for any address, and refuses what is not an address (422)', async () => {
+    const w = await setUp();
+    const mail = await openMailbox();
+    await addPractitionerAsSystem(w.s, { agencyId: w.csc, name: 'Rachel Dunn', email: 'rachel@csc.example', roles: ['social_worker'] });
+    const known = await w.app.inject({ method: 'POST', url: '/api/v1/password-reset', payload: { email: 'rachel@csc.example' } });
+    const unknown = await w.app.inject({ method: 'POST', url: '/api/v1/password-reset', payload: { email: 'nobody@csc.example' } });
+    expect(known.statusCode).toBe(202);
+    expect(unknown.statusCode).toBe(202);
+    expect(unknown.json()).toEqual(known.json());
+    expect((await w.app.inject({ method: 'POST', url: '/api/v1/password-reset', payload: { email: 'not an address' } })).statusCode).toBe(422);
+    const [m] = await mail.waitFor(1);
+    expect(m!.to).toEqual(['rachel@csc.example']);
+  });
+
   it('the reset link lifetime and the mail settings are read from the environment, with sane limits', () => {
     expect(peopleSettings({}).resetMinutes).toBe(60);
     expect(peopleSettings({ JIGSAW_RESET_PASSWORD_MINUTES: '15' }).resetMinutes).toBe(15);
