@@ -159,6 +159,10 @@ describe('movers and leavers', () => {
     expect(after.body).toContain('Deactivated');
     expect(after.body).toContain('Left the agency');
 
+    expect(after.body).toContain('Reactivate and send an invitation');
+    const noReason = await post(`/admin/practitioners/${w.worker.id}/reactivate`, { reactivationReason: '' });
+    expect(noReason.statusCode).toBe(422);
+    expect(noReason.body).toContain('Say why');
     const re = await w.app.inject({ method: 'POST', url: `/api/v1/practitioners/${w.worker.id}/reactivation`, headers: w.as.admin, payload: { reason: 'Came back from secondment' } });
     expect(re.statusCode).toBe(200);
     const link = re.json<{ setPasswordLink: { url: string } }>().setPasswordLink.url;
