@@ -60,12 +60,12 @@ async function detailOf(ctx: ActorContext, tx: Tx, row: ManagedRow): Promise<Pra
   const agency = (await tx.query<{ name: string }>('SELECT name FROM agency WHERE id = $1', [row.agency_id])).rows[0];
   const lastSignIn = (await tx.query<{ at: string | null }>('SELECT max(created_at) AS at FROM web_session WHERE practitioner_id = $1', [row.id])).rows[0]?.at ?? null;
   const link = (await tx.query<{ expires_at: string; used_at: string | null; superseded_at: string | null; sent_to_email: boolean }>(
-    'SELECT expires_at, used_at, superseded_at, sent_to_email FROM set_password_link WHERE practitioner_id = $1 ORDER BY created_at DESC LIMIT 1', [row.id])).rows[0];
+    'SELECT expires_at, used_at, superseded_at, sent_to_email FROM set_password_link WHERE practitioner_id = $1 ORDER BY created_at DESC, (superseded_at IS NULL) DESC LIMIT 1', [row.id])).rows[0];
   const now = ctx.clock.now().getTime();
   const state = !link ? 'none' : link.used_at ? 'used' : link.superseded_at || new Date(link.expires_at).getTime() <= now ? 'expired' : 'pending';
   const changes = (await tx.query<{ id: string; changed_at: string; kind: ChangeRecord['kind']; changed_by: string | null; by_name: string | null; reason: string; roles_before: string[] | null; roles_after: string[] | null; job_title_before: string | null; job_title_after: string | null; agency_before: string | null; agency_after: string | null }>(
     `SELECT c.*, b.name AS by_name FROM practitioner_change c LEFT JOIN practitioner b ON b.id = c.changed_by
-      WHERE c.practitioner_id = $1 ORDER BY c.changed_at DESC, c.id`, [row.id])).rows;
+      WHERE c.practitioner_id = $1 ORDER BY c.seq DESC`, [row.id])).rows;
   return {
     id: row.id, agencyId: row.agency_id, name: row.name, email: row.email, jobTitle: row.job_title, roles: (row.roles ?? []) as PractitionerDetail['roles'], active: row.active,
     agencyName: agency?.name ?? '', hasPassword: row.password_hash !== null, lastSignInAt: iso(lastSignIn),

@@ -27,6 +27,8 @@ COMMENT ON TABLE password_reset_request IS 'Forgotten-password requests, for the
 -- row's id and the names of the changed fields (audit entries hold no free text); the reason is here.
 CREATE TABLE practitioner_change (
   id uuid PRIMARY KEY,
+  -- The order changes were made in, when two share a moment.
+  seq bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
   practitioner_id uuid NOT NULL REFERENCES practitioner(id),
   changed_by uuid REFERENCES practitioner(id),
   changed_at timestamptz NOT NULL,
@@ -39,7 +41,7 @@ CREATE TABLE practitioner_change (
   agency_after uuid REFERENCES agency(id),
   reason text NOT NULL CHECK (length(reason) > 0)
 );
-CREATE INDEX practitioner_change_practitioner ON practitioner_change (practitioner_id, changed_at);
+CREATE INDEX practitioner_change_practitioner ON practitioner_change (practitioner_id, seq);
 COMMENT ON TABLE practitioner_change IS 'Movers and leavers: a change to a practitioner''s roles, job title, agency or whether they are active, with the administrator''s reason.';
 COMMENT ON COLUMN practitioner_change.changed_by IS 'The administrator who made the change; NULL when the system (the operator''s command) did.';
 
