@@ -243,11 +243,11 @@ describe('API tokens', () => {
     expect(audited.rows).toEqual([{ entity_id: id, detail: { tokenId: issued.id } }]);
   });
 
-  it('a token without an expiry keeps working; a revoked or unknown one does not', async () => {
+  it('a token made without a number of days expires after the default 90 (issue 19); a revoked or unknown one does not work', async () => {
     const s = services(t.db());
     const id = await account(s, 'ann@school.example');
     const issued = await createApiToken(s, id, 'cli');
-    expect(issued.expiresAt).toBeNull();
+    expect(issued.expiresAt).toBe('2026-05-31T09:00:00.000Z');
     expect(await resolveApiToken(s, issued.token)).toMatchObject({ practitionerId: id });
     expect(await resolveApiToken(s, `${issued.token}x`)).toBeUndefined();
     await s.db.query('UPDATE api_token SET revoked_at = $2 WHERE id = $1', [issued.id, '2026-03-02T08:00:00Z']);

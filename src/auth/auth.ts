@@ -7,6 +7,7 @@ import type { Services, Tx } from '../shared/context.ts';
 import { Problem, tooManyRequests, unauthenticated } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import { admit, released } from './throttle.ts';
+import { apiTokenDays } from './token-days.ts';
 import { verifyWithinBound } from './verifications.ts';
 import { hasSecondFactor, useRecoveryCode, useTotpCode } from './two-factor/totp.ts';
 
@@ -218,30 +219,44 @@ export async function signOut(s: Services, token: string): Promise<void> {
 export interface IssuedToken {
   id: string;
   token: string;
-  expiresAt: string | null;
+  expiresAt: string;
 }
 
-/** A bearer token for programs and the CLI. Only its hash is kept; the token is shown once. */
-export async function createApiToken(s: Services, practitionerId: string, name: string, days?: number): Promise<IssuedToken> {
+/**
+ * A bearer token for programs and the CLI. Only its hash is kept; the token is shown once. Every
+ * token expires: after `days`, or JIGSAW_API_TOKEN_DAYS (90 by default).
+ */
+export async function createApiToken(s: Services, practitionerId: string, name: string, days: number = apiTokenDays()): Promise<IssuedToken> {
+  return s.db.transaction(async (tx) => {
+    const issued = await issueApiTokenInTx(s, tx, practitionerId, name, days);
+    await auditSystem(s, tx, { action: 'auth.token-create', outcome: 'success', entityType: 'practitioner', entityId: practitionerId, detail: { tokenId: issued.id } });
+    return issued;
+  });
+}
+
+/** Makes a token in the caller's transaction; the caller has decided who may, and audits it. */
+export async function issueApiTokenInTx(s: Services, tx: Tx, practitionerId: string, name: string, days: number): Promise<IssuedToken> {
   const id = newId();
   const token = secret('jst');
   const now = s.clock.now();
-  const expiresAt = days ? new Date(now.getTime() + days * 86_400_000).toISOString() : null;
-  await s.db.transaction(async (tx) => {
-    await tx.query('INSERT INTO api_token (id, practitioner_id, token_hash, name, created_at, expires_at) VALUES ($1,$2,$3,$4,$5,$6)', [
-      id, practitionerId, sha256(token), name, now.toISOString(), expiresAt,
-    ]);
-    await auditSystem(s, tx, { action: 'auth.token-create', outcome: 'success', entityType: 'practitioner', entityId: practitionerId, detail: { tokenId: id } });
-  });
+  const expiresAt = new Date(now.getTime() + days * 86_400_000).toISOString();
+  await tx.query('INSERT INTO api_token (id, practitioner_id, token_hash, name, created_at, expires_at) VALUES ($1,$2,$3,$4,$5,$6)', [
+    id, practitionerId, sha256(token), name, now.toISOString(), expiresAt,
+  ]);
   return { id, token, expiresAt };
 }
 
 export async function resolveApiToken(s: Services, token: string): Promise<Actor | undefined> {
-  const row = (await s.db.query<{ practitioner_id: string; expires_at: string | null; revoked_at: string | null }>(
-    'SELECT practitioner_id, expires_at, revoked_at FROM api_token WHERE token_hash = $1',
+  const row = (await s.db.query<{ id: string; practitioner_id: string; expires_at: string | null; revoked_at: string | null; last_used_at: string | null }>(
+    'SELECT id, practitioner_id, expires_at, revoked_at, last_used_at FROM api_token WHERE token_hash = $1',
     [sha256(token)],
   )).rows[0];
-  const now = s.clock.now().getTime();
-  if (!row || row.revoked_at || (row.expires_at && new Date(row.expires_at).getTime() <= now)) return undefined;
-  return loadActor(s.db, row.practitioner_id);
+  const now = s.clock.now();
+  if (!row || row.revoked_at || (row.expires_at && new Date(row.expires_at).getTime() <= now.getTime())) return undefined;
+  const actor = await loadActor(s.db, row.practitioner_id);
+  // Touched at most once a minute, as sessions are: a busy integration should not write on every request.
+  if (actor && (!row.last_used_at || now.getTime() - new Date(row.last_used_at).getTime() > 60_000)) {
+    await s.db.query('UPDATE api_token SET last_used_at = $2 WHERE id = $1', [row.id, now.toISOString()]);
+  }
+  return actor;
 }

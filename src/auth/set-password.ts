@@ -37,6 +37,14 @@ export function setPasswordSettings(env: NodeJS.ProcessEnv = process.env): SetPa
   return { publicUrl: (env.JIGSAW_PUBLIC_URL || 'http://localhost:3000').replace(/\/+$/, ''), hours };
 }
 
+/** What a link is for (issue 19): an invitation, or a reset the practitioner asked for (which may expire sooner); and whether it was e-mailed. */
+export interface LinkPurpose {
+  purpose?: 'invitation' | 'reset';
+  /** Overrides the settings' hours (a reset link: JIGSAW_RESET_PASSWORD_MINUTES). */
+  minutes?: number;
+  emailed?: boolean;
+}
+
 export interface IssuedLink {
   /** The link to hand to the practitioner: shown once, never stored. */
   url: string;
@@ -51,13 +59,13 @@ const sha256 = (value: string): string => createHash('sha256').update(value).dig
  * caller has decided that `issuedBy` may (an administrator of the practitioner's agency), or is
  * the system (null). Audited with identifiers only.
  */
-export async function issueLinkInTx(s: Services, tx: Tx, practitionerId: string, issuedBy: string | null, settings: SetPasswordSettings): Promise<IssuedLink> {
+export async function issueLinkInTx(s: Services, tx: Tx, practitionerId: string, issuedBy: string | null, settings: SetPasswordSettings, how: LinkPurpose = {}): Promise<IssuedLink> {
   const now = s.clock.now();
   const token = `jsp_${randomBytes(32).toString('base64url')}`;
-  const expiresAt = new Date(now.getTime() + settings.hours * 3_600_000).toISOString();
+  const expiresAt = new Date(now.getTime() + (how.minutes ?? settings.hours * 60) * 60_000).toISOString();
   await tx.query('UPDATE set_password_link SET superseded_at = $2 WHERE practitioner_id = $1 AND used_at IS NULL AND superseded_at IS NULL', [practitionerId, now.toISOString()]);
-  await tx.query('INSERT INTO set_password_link (token_hash, practitioner_id, issued_by, created_at, expires_at) VALUES ($1,$2,$3,$4,$5)',
-    [sha256(token), practitionerId, issuedBy, now.toISOString(), expiresAt]);
+  await tx.query('INSERT INTO set_password_link (token_hash, practitioner_id, issued_by, created_at, expires_at, purpose, sent_to_email) VALUES ($1,$2,$3,$4,$5,$6,$7)',
+    [sha256(token), practitionerId, issuedBy, now.toISOString(), expiresAt, how.purpose ?? 'invitation', how.emailed ?? false]);
   return { url: `${settings.publicUrl}/set-password/${token}`, expiresAt };
 }
 

@@ -7,6 +7,7 @@ import { useSecretsKeyFrom } from '../shared/secret-box.ts';
 import { sealHead } from '../audit/checkpoint.ts';
 import { auditCheckpointCommand, auditVerifyCommand } from './audit-command.ts';
 import { createApiToken } from '../auth/auth.ts';
+import { apiTokenDays, MAX_API_TOKEN_DAYS } from '../auth/token-days.ts';
 import { addPractitionerAsSystem, createAgency, createPartnership, findPractitionerByEmail, issueSetPasswordLinkAsSystem } from '../partnership/partnership.ts';
 import { setPasswordSettings, type IssuedLink } from '../auth/set-password.ts';
 import { AGENCY_TYPES, isSensitiveAgency, NewAgency, NewPartnership, NewPractitioner } from '../partnership/schemas.ts';
@@ -261,7 +262,7 @@ const commands: Command[] = [
   {
     name: 'token create',
     summary: 'Create an API token for a practitioner; it is shown once.',
-    usage: 'jigsaw token create --email EMAIL [--name LABEL] [--days N]',
+    usage: `jigsaw token create --email EMAIL [--name LABEL] [--days N]\n  N: 1 to ${MAX_API_TOKEN_DAYS}; JIGSAW_API_TOKEN_DAYS (90 by default) when not given`,
     options: { email: { type: 'string' }, name: { type: 'string' }, days: { type: 'string' } },
     async run(args, config, io) {
       if (typeof args.email !== 'string') {
@@ -269,8 +270,8 @@ const commands: Command[] = [
         return 2;
       }
       const days = args.days === undefined ? undefined : Number(args.days);
-      if (days !== undefined && (!Number.isInteger(days) || days < 1)) {
-        io.err('--days must be a whole number of days, 1 or more');
+      if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > MAX_API_TOKEN_DAYS)) {
+        io.err(`--days must be a whole number of days from 1 to ${MAX_API_TOKEN_DAYS} (JIGSAW_API_TOKEN_DAYS, ${apiTokenDays()} here, when not given)`);
         return 2;
       }
       return withDatabase(config, async (db) => {
@@ -281,6 +282,8 @@ const commands: Command[] = [
         }
         const t = await createApiToken({ db, clock: systemClock }, p.id, typeof args.name === 'string' ? args.name : 'cli', days);
         io.out(t.token);
+        // On stderr, so that `TOKEN=$(jigsaw token create …)` captures the token alone.
+        io.err(`Token id ${t.id}, expires ${t.expiresAt}.`);
         return 0;
       });
     },

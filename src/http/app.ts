@@ -13,6 +13,8 @@ import { Api } from './route.ts';
 import { registerAuthRoutes } from './routes/auth.routes.ts';
 import { registerPartnershipRoutes } from './routes/partnership.routes.ts';
 import { registerAdministrationRoutes } from './routes/administration.routes.ts';
+import { registerPractitionerRoutes } from './routes/practitioners.routes.ts';
+import { registerTokenRoutes } from './routes/tokens.routes.ts';
 import { registerPeopleRoutes } from './routes/people.routes.ts';
 import { registerRecordRoutes } from './routes/records.routes.ts';
 import { registerLeadAlertRoutes } from './routes/lead-alerts.routes.ts';
@@ -212,6 +214,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       registerAuthRoutes(scopedApi, opts, sessionCookie);
       registerPartnershipRoutes(scopedApi);
       registerAdministrationRoutes(scopedApi);
+      registerPractitionerRoutes(scopedApi);
+      registerTokenRoutes(scopedApi);
       registerPeopleRoutes(scopedApi);
       registerRecordRoutes(scopedApi);
       registerLeadAlertRoutes(scopedApi);

@@ -19,7 +19,8 @@ const UNLIMITED = /^\/(assets|govuk|static|styles)\//;
 function areaOf(request: FastifyRequest): Area {
   if (request.url.startsWith('/fhir/')) return 'fhir';
   const route = request.routeOptions.url;
-  if (request.method === 'POST' && (route === '/api/v1/session' || route === '/sign-in')) return 'sign-in';
+  // Forgotten-password requests too: each may send an e-mail (they are also throttled per account, src/auth/password-reset.ts).
+  if (request.method === 'POST' && (route === '/api/v1/session' || route === '/sign-in' || route === '/forgot-password' || route === '/api/v1/password-reset')) return 'sign-in';
   if (route === '/metrics' || (route && HEALTH_ROUTES.includes(route)) || UNLIMITED.test(request.url) || request.url === '/favicon.ico') return 'unlimited';
   return 'api';
 }

@@ -1,6 +1,6 @@
 import { checkView } from '../access/views.ts';
 import { createHmac } from 'node:crypto';
-import nodemailer, { type Transporter } from 'nodemailer';
+import { mailer, mailSettings, type MailTransport } from './mailer.ts';
 import type { Role } from '../access/policy.ts';
 import { audit, auditSystem, command, refuse } from '../audit/audit.ts';
 import type { ActorContext, Services, Tx } from '../shared/context.ts';
@@ -35,8 +35,7 @@ export function seenSettings(env: NodeJS.ProcessEnv = process.env): SeenSettings
   if (!Number.isFinite(hours) || hours <= 0) throw new Error('JIGSAW_SEEN_ESCALATE_HOURS must be a positive number of hours');
   return {
     publicUrl: (env.JIGSAW_PUBLIC_URL || 'http://localhost:3000').replace(/\/+$/, ''),
-    smtpUrl: env.JIGSAW_SMTP_URL || undefined,
-    smtpFrom: env.JIGSAW_SMTP_FROM || 'Jigsaw <jigsaw@localhost>',
+    ...mailSettings(env),
     escalateHours: hours,
     webhookHttpHosts: webhookHttpHostsFrom(env),
   };
@@ -63,7 +62,7 @@ export interface DeliveryOptions {
   /** How many deliveries one pass claims. */
   limit?: number;
   /** Replaces the SMTP transport (tests). */
-  mailer?: Pick<Transporter, 'sendMail'>;
+  mailer?: MailTransport;
   /** Replaces the DNS lookup of webhook hosts (tests): the addresses it answers are checked and connected to. */
   resolve?: ResolveHost;
 }
@@ -96,12 +95,10 @@ async function send(d: DueRow, settings: SeenSettings, opts: DeliveryOptions): P
     });
     return outcome === 'delivered' ? undefined : outcome;
   }
-  const mailer = opts.mailer;
-  const transport = mailer ?? (settings.smtpUrl ? nodemailer.createTransport(settings.smtpUrl) : undefined);
-  if (!transport) return 'smtp_not_configured';
+  const mail = mailer(settings, opts.mailer);
+  if (!mail.configured) return 'smtp_not_configured';
   try {
-    await transport.sendMail({
-      from: settings.smtpFrom,
+    await mail.send({
       to: d.target,
       subject: 'Jigsaw: a flagged child was seen in an unscheduled care setting',
       text: [

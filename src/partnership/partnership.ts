@@ -8,7 +8,7 @@ import { newId } from '../shared/ids.ts';
 import type { Role } from '../access/policy.ts';
 import { issueLinkInTx, setPasswordSettings, type SetPasswordSettings } from '../auth/set-password.ts';
 import { isSensitiveAgency, type AgencySensitivity } from './schemas.ts';
-import type { AddedPractitioner, Agency, NewAgency, NewPartnership, NewPractitioner, NewPractitionerAsSystem, Partnership, Practitioner, SetPasswordLink } from './schemas.ts';
+import type { Agency, NewAgency, NewPartnership, NewPractitionerAsSystem, Partnership, Practitioner, SetPasswordLink } from './schemas.ts';
 
 /**
  * Setting up a partnership, its agencies and their practitioners. These are system
@@ -57,7 +57,7 @@ export async function insertAgency(s: Services, tx: Queryable, id: string, input
   };
 }
 
-async function insertPractitioner(s: Services, tx: Queryable, input: NewPractitionerAsSystem, precomputedHash?: string): Promise<Practitioner> {
+export async function insertPractitioner(s: Services, tx: Queryable, input: NewPractitionerAsSystem, precomputedHash?: string): Promise<Practitioner> {
   const agency = await tx.query('SELECT 1 FROM agency WHERE id = $1', [input.agencyId]);
   if (agency.rowCount === 0) throw invalid('The agency must exist.', [{ pointer: '/agencyId', detail: 'No agency with that identifier' }]);
   const taken = await tx.query('SELECT 1 FROM practitioner WHERE lower(email) = lower($1)', [input.email]);
@@ -84,41 +84,6 @@ export async function addPractitionerAsSystem(s: Services, input: NewPractitione
     const p = await insertPractitioner(s, tx, input, options.passwordHash);
     await auditSystem(s, tx, { action: 'practitioner.create', outcome: 'success', entityType: 'practitioner', entityId: p.id });
     return p;
-  });
-}
-
-/**
- * An agency administrator adds a practitioner to their own agency. The login has no password: the
- * answer carries a one-time link for its owner to choose one, shown this once. (The NewPractitioner
- * schema has no password field, so none can be passed here.)
- */
-export async function addPractitioner(ctx: ActorContext, input: NewPractitioner, settings: SetPasswordSettings = setPasswordSettings()): Promise<AddedPractitioner> {
-  return command(ctx, async (tx) => {
-    if (!decideAgency(ctx.actor, 'manage-practitioners', input.agencyId).allowed) {
-      throw refuse('agency', { action: 'practitioner.create', entityType: 'agency', entityId: input.agencyId });
-    }
-    const p = await insertPractitioner(ctx, tx, { agencyId: input.agencyId, name: input.name, email: input.email, jobTitle: input.jobTitle, roles: input.roles });
-    const link = await issueLinkInTx(ctx, tx, p.id, ctx.actor.practitionerId, settings);
-    await audit(ctx, tx, { action: 'practitioner.create', outcome: 'success', entityType: 'practitioner', entityId: p.id, detail: { setPasswordLinkExpiresAt: link.expiresAt } });
-    return { ...p, setPasswordLink: link };
-  });
-}
-
-/**
- * An administrator issues a new set-password link for a practitioner of their own agency (a
- * forgotten password, a link that expired): it replaces any unused one. The current password keeps
- * working until the link is used. Anyone else is answered as for a practitioner that does not exist.
- */
-export async function issueSetPasswordLink(ctx: ActorContext, practitionerId: string, settings: SetPasswordSettings = setPasswordSettings()): Promise<SetPasswordLink> {
-  return command(ctx, async (tx) => {
-    const target = (await tx.query<{ agency_id: string; active: boolean }>('SELECT agency_id, active FROM practitioner WHERE id = $1 FOR UPDATE', [practitionerId])).rows[0];
-    if (!target || !target.active) throw refuse('practitioner', { action: 'practitioner.set-password-link', entityType: 'practitioner', entityId: practitionerId, outcome: 'not_found' });
-    if (!decideAgency(ctx.actor, 'manage-practitioners', target.agency_id).allowed) {
-      throw refuse('practitioner', { action: 'practitioner.set-password-link', entityType: 'practitioner', entityId: practitionerId });
-    }
-    const link = await issueLinkInTx(ctx, tx, practitionerId, ctx.actor.practitionerId, settings);
-    await audit(ctx, tx, { action: 'practitioner.set-password-link', outcome: 'success', entityType: 'practitioner', entityId: practitionerId, detail: { expiresAt: link.expiresAt } });
-    return link;
   });
 }
 

@@ -126,5 +126,3 @@ export const SetPasswordLink = z
   .meta({ id: 'SetPasswordLink' });
 export type SetPasswordLink = z.infer<typeof SetPasswordLink>;
 
-export const AddedPractitioner = Practitioner.extend({ setPasswordLink: SetPasswordLink }).meta({ id: 'AddedPractitioner' });
-export type AddedPractitioner = z.infer<typeof AddedPractitioner>;

@@ -6,6 +6,7 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { notFound, Problem } from '../shared/errors.ts';
 import { Uuid } from '../shared/schemas.ts';
+import { registerAccountPages } from './pages/account.ts';
 import { registerAdminPages } from './pages/admin.ts';
 import { registerAuditPages } from './pages/audit.ts';
 import { registerSharingReportPages } from './pages/sharing-report.ts';
@@ -13,6 +14,7 @@ import { registerScimPages } from './pages/scim.ts';
 import { registerFhirTokenPages } from './pages/fhir-tokens.ts';
 import { registerFlagSettingsPages } from './pages/flag-settings.ts';
 import { registerPartnershipPages } from './pages/partnerships.ts';
+import { registerPractitionerPages } from './pages/practitioner.ts';
 import { registerAuthPages } from './pages/auth.ts';
 import { registerChronologyPages } from './pages/chronology.ts';
 import { registerConsentPages } from './pages/consent.ts';
@@ -190,6 +192,8 @@ export async function webPlugin(app: FastifyInstance, opts: WebOptions & { notFo
     registerPartnershipPages(web);
     registerFhirTokenPages(web);
     registerFlagSettingsPages(web);
+    registerPractitionerPages(web);
+    registerAccountPages(web);
   }, {});
 }
 

@@ -1,6 +1,9 @@
 import { z } from 'zod';
-import { addPractitioner, issueSetPasswordLink, listAgencies, listAgencyPractitioners, setAgencySensitivity } from '../../partnership/partnership.ts';
-import { AddedPractitioner, Agency, AgencySensitivity, NewPractitioner, Practitioner, SetPasswordLink } from '../../partnership/schemas.ts';
+import { addPractitioner, InvitedPractitioner, sendNewInvitation } from '../../partnership/invitations.ts';
+import { listAgencies, listAgencyPractitioners, setAgencySensitivity } from '../../partnership/partnership.ts';
+import { peopleSettings } from '../../partnership/people-settings.ts';
+import { Agency, AgencySensitivity, NewPractitioner, Practitioner, SetPasswordLink } from '../../partnership/schemas.ts';
+import { conflict } from '../../shared/errors.ts';
 import { IdParams, type Api } from '../route.ts';
 
 export function registerPartnershipRoutes(api: Api): void {
@@ -28,15 +31,22 @@ export function registerPartnershipRoutes(api: Api): void {
   api.route({
     method: 'POST', url: '/practitioners', tag: 'Partnership', operationId: 'addPractitioner',
     summary: 'Add a practitioner',
-    description: "An administrator adds a practitioner to their own agency. The e-mail address must not belong to another practitioner already (409); the agency must exist (422 naming `agencyId`). There is no password field (a body with one is refused, 422): administrators never set or learn another person's password. The answer carries `setPasswordLink`, a one-time link for the practitioner to choose their own password, shown only in this answer; hand it to them in person or by a channel you trust.",
-    body: NewPractitioner, response: AddedPractitioner,
+    description: "An administrator adds a practitioner to their own agency and invites them. The e-mail address must not belong to another practitioner already (409); the agency must exist (422 naming `agencyId`). There is no password field (a body with one is refused, 422): administrators never set or learn another person's password. "
+      + 'When Jigsaw sends e-mail (JIGSAW_SMTP_URL), the one-time set-password link is e-mailed to the practitioner and the answer carries `invitation: { sentTo, expiresAt }`, never the link; if the mail server refuses it, 503 (the practitioner is added: send a new invitation later). '
+      + 'Without e-mail the answer carries `setPasswordLink`, shown only in this answer, to hand over in person or by a channel you trust.',
+    body: NewPractitioner, response: InvitedPractitioner,
     handler: ({ ctx, body }) => addPractitioner(ctx, body),
   });
   api.route({
     method: 'POST', url: '/practitioners/{id}/set-password-link', tag: 'Partnership', operationId: 'issueSetPasswordLink',
     summary: "Issue a practitioner's set-password link",
-    description: "An administrator issues a new one-time link for a practitioner of their own agency to choose a password (a forgotten password, an expired link). It replaces any unused link; the current password keeps working until the link is used. The link is shown only in this answer. Anyone else, and any practitioner of another agency, is answered 404 as for one that does not exist.",
+    description: "Only when Jigsaw sends no e-mail: an administrator issues a new one-time link for a practitioner of their own agency to choose a password (a forgotten password, an expired link). It replaces any unused link; the current password keeps working until the link is used. The link is shown only in this answer. With e-mail configured this answers 409: use `POST /practitioners/{id}/invitation`, which e-mails it. Anyone else, and any practitioner of another agency, is answered 404 as for one that does not exist.",
     params: IdParams, response: SetPasswordLink,
-    handler: ({ ctx, params }) => issueSetPasswordLink(ctx, params.id),
+    handler: async ({ ctx, params }) => {
+      const settings = peopleSettings();
+      if (settings.mail.configured) throw conflict('Jigsaw e-mails set-password links to practitioners: send a new invitation (POST /practitioners/{id}/invitation) instead.');
+      const sent = await sendNewInvitation(ctx, params.id, settings);
+      return sent.setPasswordLink!;
+    },
   });
 }

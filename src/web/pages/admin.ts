@@ -1,7 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ROLES, type Role } from '../../access/policy.ts';
-import { addPractitioner, issueSetPasswordLink, listAgencies, listAgencyPractitioners, setAgencySensitivity } from '../../partnership/partnership.ts';
-import type { SetPasswordLink } from '../../partnership/schemas.ts';
+import { addPractitioner, sendNewInvitation, type InvitationOutcome } from '../../partnership/invitations.ts';
+import { listAgencies, listAgencyPractitioners, setAgencySensitivity } from '../../partnership/partnership.ts';
+import { peopleSettings } from '../../partnership/people-settings.ts';
 import { AgencySensitivity, NewPractitioner, SENSITIVE_AGENCY_TYPES } from '../../partnership/schemas.ts';
 import { getLeadAlertSettings, setLeadAlertSettings } from '../../records/lead-alerts.ts';
 import { LeadAlertSettings } from '../../records/lead-alert-schemas.ts';
@@ -14,7 +15,7 @@ const asWords = (c: string): string => c.replace(/_/g, ' ').replace(/^./, (x) =>
 const LEAD_ALERT_CHOICES = { kinds: RECORD_KINDS.map((k) => ({ value: k, text: asWords(k) })), categories: CATEGORIES.map((c) => ({ value: c, text: asWords(c) })) };
 
 /** What each role may do, as the access policy decides it (src/access/policy.ts). */
-const ROLE_TEXT: Record<string, string> = {
+export const ROLE_TEXT: Record<string, string> = {
   practitioner: 'Records, reads and shares what the agency knows (casework).',
   safeguarding_lead: 'Casework, and reads restricted records; advises colleagues on sharing.',
   manager: 'Casework, corrects records, and acknowledges alerts for overdue steps.',
@@ -106,10 +107,17 @@ export function registerAdminPages(web: Web): void {
     return reply.redirect('/admin/agencies?done=agency-updated', 303);
   });
 
-  /** `issued`: a set-password link just made, shown on this one answer and never again (it is not in any address). */
-  const practitionersPage = async (request: FastifyRequest, reply: FastifyReply, values: Record<string, unknown>, errors?: FormErrors, issued?: { link: SetPasswordLink; name: string }): Promise<FastifyReply> => {
+  /**
+   * `issued`: what became of a new invitation — e-mailed (the page says to whom), or, when Jigsaw
+   * sends no e-mail, the link itself, shown on this one answer and never again (it is in no address).
+   */
+  const practitionersPage = async (request: FastifyRequest, reply: FastifyReply, values: Record<string, unknown>, errors?: FormErrors, issued?: { outcome: InvitationOutcome; name: string }): Promise<FastifyReply> => {
     const practitioners = await safely(() => listAgencyPractitioners(web.ctx(request)));
-    const data = { pageTitle: 'Practitioners', practitioners, roles: roleItems, canManage: web.roles(request).includes('administrator'), values, backLink: '/admin', issued };
+    const data = {
+      pageTitle: 'Practitioners', practitioners, roles: roleItems, canManage: web.roles(request).includes('administrator'), values, backLink: '/admin',
+      issued: issued && { name: issued.name, link: issued.outcome.setPasswordLink, invitation: issued.outcome.invitation },
+      emailConfigured: peopleSettings().mail.configured, linkHours: peopleSettings().link.hours,
+    };
     return errors?.any ? web.renderErrors(request, reply, 'admin/practitioners.njk', errors, data) : web.render(request, reply, 'admin/practitioners.njk', { ...data, errors: {}, errorList: [] });
   };
 
@@ -126,8 +134,8 @@ export function registerAdminPages(web: Web): void {
     if (!errors.any && parsed.success) {
       try {
         const added = await addPractitioner(ctx, parsed.data);
-        // Not a redirect: the link must be shown in this answer only, never in an address or a later page.
-        return practitionersPage(request, reply, { roles: [] }, undefined, { link: added.setPasswordLink, name: added.name });
+        // Not a redirect: a link must be shown in this answer only, never in an address or a later page.
+        return practitionersPage(request, reply, { roles: [] }, undefined, { outcome: added, name: added.name });
       } catch (err) {
         const p = validationProblem(err);
         if (!p) throw err;
@@ -137,11 +145,11 @@ export function registerAdminPages(web: Web): void {
     return practitionersPage(request, reply, values, errors);
   });
 
-  // A new link for a practitioner of the agency (forgotten password, expired link): it replaces any unused one.
+  // A new invitation for a practitioner of the agency (forgotten password, expired link): it replaces any unused one.
   app.post<{ Params: { id: string } }>('/admin/practitioners/:id/set-password-link', async (request, reply) => {
     const ctx = web.ctx(request);
-    const link = await issueSetPasswordLink(ctx, request.params.id);
+    const outcome = await sendNewInvitation(ctx, request.params.id);
     const name = (await safely(() => listAgencyPractitioners(ctx)))?.find((p) => p.id === request.params.id)?.name ?? 'the practitioner';
-    return practitionersPage(request, reply, { roles: [] }, undefined, { link, name });
+    return practitionersPage(request, reply, { roles: [] }, undefined, { outcome, name });
   });
 }
