@@ -41,8 +41,9 @@ export interface Running {
   url: string;
 }
 
-export async function startApp(services: Services): Promise<Running> {
-  const app = await buildApp({ services, auth: { sessionIdleMinutes: 30, sessionMaxHours: 12, signInMaxFailures: 5, signInWindowMinutes: 15 } });
+/** `twoFactor: 'required'` turns on the two-factor requirement, as `jigsaw serve` has it; journeys about other things leave it off. */
+export async function startApp(services: Services, opts: { twoFactor?: 'required' | 'off' } = {}): Promise<Running> {
+  const app = await buildApp({ services, auth: { sessionIdleMinutes: 30, sessionMaxHours: 12, signInMaxFailures: 5, signInWindowMinutes: 15, twoFactor: opts.twoFactor } });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   return { app, url: address };
 }

@@ -1,5 +1,8 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { loadActor } from '../../src/auth/auth.ts';
+import { codeAt } from '../../src/auth/two-factor/totp.ts';
+import { confirmSetUp, startSetUp } from '../../src/auth/two-factor/two-factor.ts';
 import { createAgency, createPartnership } from '../../src/partnership/partnership.ts';
 import { fixedClock } from '../../src/shared/clock.ts';
 import type { Services } from '../../src/shared/context.ts';
@@ -8,9 +11,11 @@ import { openMailbox } from '../people/mailbox.ts';
 import { Journey, launchChromium, staff, startApp, type Running } from './harness.ts';
 
 /**
- * Issue 19, joiners and leavers in Chromium: an administrator invites a practitioner on the pages;
- * the invitation arrives at a real SMTP receiver; she opens its link, chooses her password, signs
- * in and makes an API token. The administrator deactivates her: her open tab's next page is the
+ * Issue 19, joiners and leavers in Chromium, with two-factor authentication required as `jigsaw
+ * serve` has it and the partnership requiring it of everyone: an administrator (set up already)
+ * invites a practitioner on the pages; the invitation arrives at a real SMTP receiver; she opens its
+ * link, chooses her password, is sent to set up her authenticator app, signs out and back in with a
+ * code, and makes an API token. The administrator deactivates her: her open tab's next page is the
  * sign-in page and her token gets 401. axe-core checks every page either of them sees.
  */
 describe('joiners and leavers, in Chromium', () => {
@@ -26,13 +31,18 @@ describe('joiners and leavers, in Chromium', () => {
     await running?.app.close();
   });
 
-  it('invited by e-mail, she sets her password and signs in; deactivated, her open tab and her token stop at once', async () => {
+  it('invited by e-mail, she sets her password, sets up two-factor and signs in with a code; deactivated, her open tab and her token stop at once', async () => {
     const clock = fixedClock(new Date().toISOString());
     const s: Services = { db: t.db(), clock };
     const p0 = (await createPartnership(s, { name: 'Northshire Safeguarding Children Partnership', nation: 'england-and-wales' })).id;
     const csc = (await createAgency(s, { name: "Northshire Children's Social Care", type: 'childrens_social_care', partnershipIds: [p0] })).id;
     const admin = await staff(s, csc, 'Olu Adebayo', ['administrator']);
-    running = await startApp(s);
+    await t.db().query('UPDATE partnership SET require_two_factor = true WHERE id = $1', [p0]);
+    const adminCtx = { ...s, actor: (await loadActor(s.db, admin.id))! };
+    const { key: adminKey } = await startSetUp(adminCtx);
+    await confirmSetUp(adminCtx, codeAt(adminKey, clock.now()));
+    clock.advanceMinutes(1);
+    running = await startApp(s, { twoFactor: 'required' });
     const mail = await openMailbox();
     vi.stubEnv('JIGSAW_PUBLIC_URL', running.url);
 
@@ -44,6 +54,8 @@ describe('joiners and leavers, in Chromium', () => {
     try {
       // The administrator adds Priya: the page says where the invitation went, and shows no link.
       await adminTab.signIn(admin.email);
+      await a.getByLabel('Enter the 6-digit code from your authenticator app').fill(codeAt(adminKey, clock.now()));
+      await adminTab.click('Continue');
       await adminTab.goto('/admin/practitioners');
       expect(await a.locator('main').innerText()).toContain('We will e-mail them an invitation');
       await a.getByLabel('Name', { exact: true }).fill('Priya Raman');
@@ -68,7 +80,24 @@ describe('joiners and leavers, in Chromium', () => {
       await herTab.click('Forgotten your password?', 'link');
       expect(await herTab.heading()).toBe('Reset your password');
       await herTab.signIn('priya.raman@e2e.example', CHOSEN);
+      // Her partnership requires a second factor: her password alone leads only to setting one up.
+      expect(new URL(her.url()).pathname).toBe('/account/two-factor');
+      await herTab.goto('/tasks');
+      expect(new URL(her.url()).pathname).toBe('/account/two-factor');
+      const key = (await her.locator('#totp-key').innerText()).replace(/\s/g, '');
+      await her.getByLabel('Code from your authenticator app').fill(codeAt(key, clock.now()));
+      await herTab.click('Turn on two-factor authentication');
+      expect(await herTab.heading()).toBe('Save your recovery codes');
+      await herTab.click('I have saved my recovery codes');
+      await herTab.signOut();
+      // Back in a minute later: her password, then a code from her app.
+      clock.advanceMinutes(1);
+      await herTab.signIn('priya.raman@e2e.example', CHOSEN);
+      expect(new URL(her.url()).pathname).toBe('/sign-in/code');
+      await her.getByLabel('Enter the 6-digit code from your authenticator app').fill(codeAt(key, clock.now()));
+      await herTab.click('Continue');
       expect(new URL(her.url()).pathname).toBe('/tasks');
+      expect(await her.locator('#who-am-i').innerText()).toContain('Priya Raman');
 
       // She makes an API token for a program, shown once.
       await herTab.click('Your API tokens', 'link');
