@@ -100,6 +100,8 @@ describe('joiners and leavers, in Chromium', () => {
       expect(await her.locator('#who-am-i').innerText()).toContain('Priya Raman');
 
       // She makes an API token for a program, shown once.
+      await herTab.click('Your account', 'link');
+      expect(await her.locator('main').innerText()).toContain('your password and a code from your authenticator app');
       await herTab.click('Your API tokens', 'link');
       await her.getByLabel('Name', { exact: true }).fill('Case export');
       await herTab.click('Make token');

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { apiTokenDays, createOwnToken, listOwnTokens, MAX_API_TOKEN_DAYS, NewApiToken, revokeOwnToken, type CreatedApiToken } from '../../auth/api-tokens.ts';
 import { requestPasswordReset, RESET_ANSWER } from '../../auth/password-reset.ts';
@@ -7,9 +8,17 @@ import { fieldProblems } from '../../shared/errors.ts';
 import { cleanText } from '../../shared/schemas.ts';
 import { FormErrors, formOf, str } from '../forms.ts';
 import type { Web } from '../web.ts';
+import { hasSecondFactor } from '../../auth/two-factor/totp.ts';
+
+const SIGNED_IN_WITH: Record<string, string> = {
+  password: 'your password',
+  password_totp: 'your password and a code from your authenticator app',
+  password_recovery_code: 'your password and a recovery code',
+  single_sign_on: 'your organisation’s account (single sign-on)',
+};
 
 /**
- * A practitioner's own API tokens (`/account/tokens`: list, make — the token shown once — and
+ * "Your account" (`/account`), a practitioner's own API tokens (`/account/tokens`: list, make — the token shown once — and
  * revoke), and "Forgotten your password?" (`/forgot-password`, public), issue 19.
  */
 export function registerAccountPages(web: Web): void {
@@ -20,6 +29,19 @@ export function registerAccountPages(web: Web): void {
     const data = { pageTitle: 'Your API tokens', tokens, values, created, defaultDays: apiTokenDays(), maxDays: MAX_API_TOKEN_DAYS };
     return errors?.any ? web.renderErrors(request, reply, 'account/tokens.njk', errors, data) : web.render(request, reply, 'account/tokens.njk', { ...data, errors: {}, errorList: [] });
   };
+
+  // "Your account": who Jigsaw knows you as, how this session was opened, and where to change what you can.
+  app.get('/account', async (request, reply) => {
+    const me = await web.me(request);
+    const token = request.cookies[web.opts.sessionCookie];
+    const session = token ? (await web.services.db.query<{ method: string }>(
+      'SELECT method FROM web_session WHERE token_hash = $1', [createHash('sha256').update(token).digest('hex')])).rows[0] : undefined;
+    return web.render(request, reply, 'account/index.njk', {
+      pageTitle: 'Your account', me, roles: web.roles(request).map((r) => r.replace(/_/g, ' ').replace(/^./, (x) => x.toUpperCase())),
+      twoFactorOn: await hasSecondFactor(web.services.db, web.ctx(request).actor.practitionerId),
+      signedInWith: session ? SIGNED_IN_WITH[session.method] : undefined,
+    });
+  });
 
   app.get('/account/tokens', async (request, reply) => tokensPage(request, reply, {}));
 
