@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main, type Io } from '../src/cli/main.ts';
+import { codeAt } from '../src/auth/two-factor/totp.ts';
 
 function capture(): Io & { lines: string[]; errors: string[] } {
   const lines: string[] = [];
@@ -32,4 +33,15 @@ describe("the operator resets a practitioner's two-factor authentication from th
       rmSync(dir, { recursive: true, force: true });
     }
   }, 240_000);
+
+  it('prints the current code for a key as an authenticator app would, for trying the demo without one', async () => {
+    const io = capture();
+    const env = { JIGSAW_DATA_DIR: join(tmpdir(), 'jigsaw-never-created') };
+    expect(await main(['two-factor', 'code', '--key', 'jbsw y3dp ehpk 3pxp'], io, env)).toBe(0);
+    // Within the same 30 seconds, or the next: the command reads the real clock.
+    const now = Date.now();
+    expect([codeAt('JBSWY3DPEHPK3PXP', new Date(now)), codeAt('JBSWY3DPEHPK3PXP', new Date(now - 30_000))]).toContain(io.lines.at(-1));
+    expect(await main(['two-factor', 'code'], io, env)).toBe(2);
+    expect(io.errors.at(-1)).toContain('--key is required');
+  });
 });
