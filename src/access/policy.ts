@@ -168,7 +168,8 @@ export function decideAgency(actor: Actor, action: AgencyAction, agencyId: strin
     case 'manage-agency':
       return actor.roles.includes('administrator') ? allow('administrator') : deny('only an administrator changes the agency\'s settings');
     case 'read-audit':
-      return hasAny(actor, ['auditor', 'administrator']) ? allow('auditor') : deny('only an auditor reads the agency audit trail');
+      // Auditors alone: the trail names the children whose records were looked at, and administrators do no casework (issue 16).
+      return actor.roles.includes('auditor') ? allow('auditor') : deny('only an auditor reads the agency audit trail');
     default: {
       const never: never = action;
       return deny(`unknown action ${String(never)}`);

@@ -9,6 +9,7 @@ export const testApp = (services: Services): Promise<FastifyInstance> => buildAp
 
 /** A bearer header for a practitioner made with the fixtures. */
 export async function bearer(ctx: ActorContext): Promise<Record<string, string>> {
-  const t = await createApiToken(ctx, ctx.actor.practitionerId, 'test');
+  // The longest a token may live: scenarios move the clock on by months, past the 90-day default.
+  const t = await createApiToken(ctx, ctx.actor.practitionerId, 'test', 366);
   return { authorization: `Bearer ${t.token}` };
 }
