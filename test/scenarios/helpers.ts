@@ -26,7 +26,8 @@ export interface Caller {
 }
 
 export async function signedIn(app: FastifyInstance, ctx: ActorContext): Promise<Caller> {
-  const { token } = await createApiToken(ctx, ctx.actor.practitionerId, 'scenario');
+  // The longest a token may live: a case example's clock moves on by months, past the 90-day default.
+  const { token } = await createApiToken(ctx, ctx.actor.practitionerId, 'scenario', 366);
   const headers = { authorization: `Bearer ${token}` };
   const send = async (method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown): Promise<Answer> => {
     const res = await app.inject({ method, url: `/api/v1${url}`, headers, ...(payload === undefined ? {} : { payload: payload as object }) });
