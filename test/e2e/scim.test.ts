@@ -49,7 +49,7 @@ describe('SCIM provisioning, in Chromium', () => {
 
     await j.signIn(admin.email);
     await j.goto('/admin');
-    await j.click('Provisioning from your identity provider (SCIM)', 'link');
+    await j.click('Automatic provisioning (SCIM)', 'link');
     expect(await j.heading()).toBe('Provisioning from your identity provider (SCIM)');
     await page.getByLabel('Practitioner', { exact: true }).uncheck();
     await j.click('Make token');
