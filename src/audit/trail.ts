@@ -78,10 +78,15 @@ export function mustReadAudit(ctx: ActorContext, action: string, extra: { person
   }
 }
 
-/** The agency's entries: made by its practitioners, or about its own people and records. */
+/**
+ * The agency's entries: made by its practitioners, or about its own people, records and
+ * practitioners — the last so that what no practitioner did is there too: failed sign-ins to its
+ * staff's accounts, and its identity provider's SCIM changes, which are made as the system.
+ */
 export const AGENCY_SCOPE = `(e.actor_agency_id = $1
   OR e.person_id IN (SELECT id FROM person WHERE agency_id = $1)
-  OR (e.entity_type = 'record' AND e.entity_id IN (SELECT id FROM agency_record WHERE agency_id = $1)))`;
+  OR (e.entity_type = 'record' AND e.entity_id IN (SELECT id FROM agency_record WHERE agency_id = $1))
+  OR (e.entity_type = 'practitioner' AND e.entity_id IN (SELECT id FROM practitioner WHERE agency_id = $1)))`;
 
 /** The columns every page of entries shows; `own` names only the agency's own people ($1 is the agency). */
 export const ENTRY_SELECT = `SELECT e.seq, e.at, e.actor_practitioner_id, pr.name AS practitioner_name, e.actor_agency_id, ag.name AS agency_name,

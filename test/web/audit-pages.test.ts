@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { loadActor } from '../../src/auth/auth.ts';
+import { loadActor, signIn } from '../../src/auth/auth.ts';
+import { AUTH_SETTINGS } from '../api/helpers.ts';
 import { addRecord, getRecord } from '../../src/records/records.ts';
 import { makeDecision } from '../../src/sharing/sharing.ts';
 import { NewShareDecision } from '../../src/sharing/schemas.ts';
@@ -111,6 +112,19 @@ describe('The auditor’s pages', () => {
     expect(theirs).toHaveLength(1);
     expect(theirs[0]![2]).toContain('Lee Chan');
     expect(theirs[0]![4]).toBe('A record another agency holds');
+  });
+
+  it('shows what no practitioner of the agency did to its staff’s accounts: a failed sign-in to one of them', async () => {
+    const w = await world();
+    await expect(signIn(w.s, AUTH_SETTINGS, 'amira.shah@example.org', 'not her password', '203.0.113.9')).rejects.toMatchObject({ status: 401 });
+    const email = (await t.db().query<{ email: string }>('SELECT email FROM practitioner WHERE id = $1', [w.teacher.actor.practitionerId])).rows[0]!.email;
+    await expect(signIn(w.s, AUTH_SETTINGS, email, 'not her password', '203.0.113.9')).rejects.toMatchObject({ status: 401 });
+    const mine = rows(await (await web.browser(w.auditor)).get('/audit?action=auth.sign-in&outcome=failure'));
+    expect(mine).toHaveLength(1);
+    expect(mine[0]![2]).not.toContain('Amira');
+    expect(mine[0]![4]).toContain(w.teacher.actor.practitionerId);
+    // Not in another agency's trail.
+    expect(rows(await (await web.browser(w.otherAuditor)).get('/audit?action=auth.sign-in&outcome=failure'))).toHaveLength(0);
   });
 
   it('pages through the trail 50 entries at a time, newest first, by entry number', async () => {
