@@ -79,9 +79,22 @@ describe('single sign-on, in Chromium', () => {
     try {
       // A registered practitioner: matched by her verified e-mail address, lands on My tasks.
       const sj = await journey();
+      // The callback's "You are signed in" page moves on at once: keep it to check it with axe too.
+      let signedInPage: Promise<string> = Promise.resolve('');
+      sj.page.on('response', (r) => {
+        if (r.url().includes('/sign-in/sso/callback') && r.status() === 200) signedInPage = r.text();
+      });
       await signInWithProvider(sj, 'entra-sue', /\/tasks$/);
       expect(await sj.heading()).toBe('My tasks');
       expect(await sj.page.locator('body').innerText()).toContain('Sue Social');
+      const signedInHtml = await signedInPage;
+      expect(signedInHtml).toContain('You are signed in');
+      const kept = await journey();
+      await kept.goto('/sign-in');
+      // The same page without its refresh, on Jigsaw's origin (its stylesheet loads), checked as every page is.
+      await kept.page.setContent(signedInHtml.replace(/<meta http-equiv="refresh"[^>]*>/i, ''), { waitUntil: 'load' });
+      expect(await kept.heading()).toBe('You are signed in');
+      await kept.axe();
 
       // Someone the council's directory knows but nobody added to Jigsaw.
       const stranger = await journey();
