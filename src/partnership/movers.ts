@@ -17,11 +17,14 @@ import { Practitioner, Role } from './schemas.ts';
 
 export const Reason = Text.trim().min(1, 'Say why').max(2000);
 
+/** Roles an agency gives for running Jigsaw rather than for casework: they do not travel with a mover. */
+const ADMINISTRATIVE_ROLES: readonly string[] = ['administrator', 'auditor', 'partnership_administrator'];
+
 export const PractitionerChange = z
   .strictObject({
     roles: z.array(Role).min(1, 'Give at least one role').optional(),
     jobTitle: Text.trim().max(200).nullable().optional().meta({ description: 'The new job title; null or "" removes it.' }),
-    agencyId: Uuid.optional().meta({ description: 'Moves the practitioner to this agency: only a partnership administrator, and only within a partnership both agencies belong to. Their sessions end and their API tokens are revoked.' }),
+    agencyId: Uuid.optional().meta({ description: 'Moves the practitioner to this agency: only a partnership administrator, and only within a partnership both agencies belong to. Their sessions end and their API tokens are revoked; they keep their casework roles but not administrator, auditor or partnership administrator (unless `roles` is given).' }),
     reason: Reason.meta({ description: 'Why: kept with the change and shown to the agency\'s administrators; never in the audit trail.' }),
   })
   .refine((c) => c.roles !== undefined || c.jobTitle !== undefined || c.agencyId !== undefined, { message: 'Change the roles, the job title or the agency', path: ['roles'] })
@@ -127,7 +130,11 @@ export async function changePractitioner(ctx: ActorContext, id: string, change: 
       row = await managedPractitioner(ctx, tx, id, 'practitioner.change', true);
     }
     const rolesBefore = row.roles ?? [];
-    const rolesAfter = change.roles ? [...new Set(change.roles)].sort() : rolesBefore;
+    // A move keeps the casework roles but not the administrative ones: those were the old agency's to
+    // give, and the new agency's administrator decides whether to give them again.
+    const movingAway = change.agencyId !== undefined && change.agencyId !== row.agency_id;
+    const kept = rolesBefore.filter((r) => !movingAway || !ADMINISTRATIVE_ROLES.includes(r));
+    const rolesAfter = change.roles ? [...new Set(change.roles)].sort() : kept.length ? kept : ['practitioner'];
     const titleAfter = change.jobTitle === undefined ? row.job_title : change.jobTitle || null;
     const agencyAfter = change.agencyId ?? row.agency_id;
     const fields = [

@@ -73,6 +73,7 @@ const BANNERS: Record<string, string> = {
   'agency-updated': 'The agency has been updated.',
   'agency-added': 'The agency has been added to the partnership.',
   'agency-joined': 'The agency is now in this partnership too.',
+  'practitioner-moved': 'The practitioner has moved. Their sessions have ended; the new agency’s administrator gives them any administrative roles.',
   'partnership-created': 'The partnership has been created, with your agency in it. Add its other agencies below.',
   'partnership-renamed': 'The partnership has been renamed.',
   'fhir-token-revoked': 'The token has been revoked. The setting’s next request with it is refused.',

@@ -80,6 +80,35 @@ describe('administration pages', () => {
     expect((await b.post(`/admin/agencies/${w.southSchool}/edit`, { agencyName: 'Mine' })).status).toBe(404);
   });
 
+  it('a partnership administrator moves a practitioner to another agency, with a reason: casework roles travel, administrative ones do not, and her session ends', async () => {
+    const w = await world();
+    const mover = await web.signedUp(w.s, w.school, ['practitioner', 'safeguarding_lead', 'administrator'], 'Ayo Bello');
+    const moversTab = await web.browser(mover);
+    await moversTab.get('/tasks');
+    const b = await web.browser(w.pa);
+    await b.get(`/admin/partnerships/${w.north}`);
+
+    const empty = await b.post(`/admin/partnerships/${w.north}/moves`, { moveEmail: '', moveAgencyId: '', moveReason: '' });
+    expect(empty.status).toBe(422);
+    for (const m of ['Enter the practitioner’s e-mail address', 'Choose the agency they are moving to', 'Say why']) expect(empty.body).toContain(m);
+    // Someone of another partnership's agency reads as no one.
+    const stranger = await web.signedUp(w.s, w.southSchool, ['practitioner'], 'Kit Stone');
+    const notHers = await b.post(`/admin/partnerships/${w.north}/moves`, { moveEmail: stranger.email, moveAgencyId: w.csc, moveReason: 'Joining the council' });
+    expect(notHers.body).toContain('No practitioner of this partnership’s agencies has that e-mail address');
+    // The school's only other administrator is Olu: Ayo may go.
+    const moved = await b.post(`/admin/partnerships/${w.north}/moves`, { moveEmail: mover.email.toUpperCase(), moveAgencyId: w.csc.toUpperCase(), moveReason: 'Joined the council’s early help team' });
+    expect(moved).toMatchObject({ status: 303, location: `/admin/partnerships/${w.north}?done=practitioner-moved` });
+    expect(await b.get(moved.location!)).toContain('The practitioner has moved.');
+    const now = (await t.db().query<{ agency_id: string; roles: string[] }>(
+      'SELECT p.agency_id, array_agg(r.role ORDER BY r.role) AS roles FROM practitioner p JOIN practitioner_role r ON r.practitioner_id = p.id WHERE p.id = $1 GROUP BY p.agency_id', [mover.actor.practitionerId])).rows[0]!;
+    expect(now).toEqual({ agency_id: w.csc, roles: ['practitioner', 'safeguarding_lead'] });
+    // Her open session ended with the move.
+    expect(await moversTab.location('/tasks')).toMatch(/^\/sign-in/);
+    // The council's administrator sees why, on her page.
+    const cscAdmin = await web.browser(w.cscAdmin);
+    expect(await cscAdmin.get(`/admin/practitioners/${mover.actor.practitionerId}`)).toContain('Joined the council’s early help team');
+  });
+
   it('creates and renames a partnership, and brings an agency of another of hers into it', async () => {
     const w = await world();
     const b = await web.browser(w.pa);

@@ -2,7 +2,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { addAgencyAs, createPartnershipAs, getPartnership, joinPartnership, listOwnPartnerships, renamePartnership, updateAgency } from '../../partnership/administration.ts';
 import { AgencyChange, AgencyJoin, PartnershipChange } from '../../partnership/administration-schemas.ts';
 import { AGENCY_TYPES, NewAgency, NewPartnership } from '../../partnership/schemas.ts';
-import { fieldProblems, notFound } from '../../shared/errors.ts';
+import { z } from 'zod';
+import { findPractitionerByEmail } from '../../partnership/partnership.ts';
+import { changePractitioner, PractitionerChange } from '../../partnership/movers.ts';
+import { fieldProblems, notFound, Problem } from '../../shared/errors.ts';
 import { FormErrors, formOf, opt, str, validationProblem, type FormBody } from '../forms.ts';
 import { type Web } from '../web.ts';
 
@@ -80,8 +83,9 @@ export function registerPartnershipPages(web: Web): void {
     const joinable = [...others.values()].sort((a, b) => a.text.localeCompare(b.text));
     const typeItems = [{ value: '', text: 'Choose the kind of agency' }, ...AGENCY_TYPE_ITEMS.map((t) => ({ ...t, selected: values.agencyType === t.value }))];
     const joinItems = [{ value: '', text: 'Choose an agency' }, ...joinable.map((j) => ({ ...j, selected: values.agencyId === j.value }))];
+    const moveItems = [{ value: '', text: 'Choose an agency' }, ...partnership.agencies.map((a) => ({ value: a.id, text: a.name, selected: values.moveAgencyId === a.id }))];
     const data = {
-      pageTitle: partnership.name, partnership, values: { partnershipName: partnership.name, ...values }, typeItems, joinable, joinItems, backLink: '/admin/partnerships',
+      pageTitle: partnership.name, partnership, values: { partnershipName: partnership.name, ...values }, typeItems, joinable, joinItems, moveItems, backLink: '/admin/partnerships',
     };
     return errors?.any ? web.renderErrors(request, reply, 'admin/partnership.njk', errors, data) : web.render(request, reply, 'admin/partnership.njk', { ...data, errors: {}, errorList: [] });
   };
@@ -125,6 +129,39 @@ export function registerPartnershipPages(web: Web): void {
     else await attempt(errors, map, 'agencyId', async () => void (await joinPartnership(web.ctx(request), request.params.id, parsed.data)));
     if (errors.any) return partnershipPage(request, reply, { agencyId: str(f, 'agencyId') }, errors);
     return reply.redirect(`/admin/partnerships/${request.params.id}?done=agency-joined`, 303);
+  });
+
+  // A mover between agencies: only a partnership administrator, between agencies of a partnership
+  // she administers (the service decides). Found by e-mail address: she need not administer the
+  // agency, so she has no list of its practitioners; anyone out of reach reads as no one.
+  app.post<{ Params: { id: string } }>('/admin/partnerships/:id/moves', async (request, reply) => {
+    const f = formOf(request.body);
+    const values = { moveEmail: str(f, 'moveEmail'), moveAgencyId: str(f, 'moveAgencyId'), moveReason: str(f, 'moveReason') };
+    const errors = new FormErrors();
+    const partnership = await getPartnership(web.ctx(request), request.params.id);
+    const email = z.email().max(320).safeParse(values.moveEmail.trim());
+    const agencyId = partnership.agencies.find((a) => a.id === values.moveAgencyId.toLowerCase())?.id;
+    if (!email.success) errors.add('moveEmail', 'Enter the practitioner’s e-mail address, like name@example.org');
+    if (!agencyId) errors.add('moveAgencyId', 'Choose the agency they are moving to');
+    if (!values.moveReason.trim()) errors.add('moveReason', 'Say why');
+    if (!errors.any && email.success && agencyId) {
+      const who = await findPractitionerByEmail(web.services.db, email.data);
+      const nobody = 'No practitioner of this partnership’s agencies has that e-mail address';
+      if (!who) errors.add('moveEmail', nobody);
+      else {
+        try {
+          await changePractitioner(web.ctx(request), who.id, PractitionerChange.parse({ agencyId, reason: values.moveReason }));
+        } catch (err) {
+          if (!(err instanceof Problem)) throw err;
+          if (err.status === 422) errors.addProblems(err.errors, { '/reason': 'moveReason', '/agencyId': 'moveAgencyId' }, 'moveEmail');
+          else if (err.status === 404 || err.status === 403) errors.add('moveEmail', nobody);
+          else if (err.status === 409) errors.add('moveEmail', (err.detail ?? 'They cannot be moved').replace(/\.$/, ''));
+          else throw err;
+        }
+      }
+    }
+    if (errors.any) return partnershipPage(request, reply, values, errors);
+    return reply.redirect(`/admin/partnerships/${request.params.id}?done=practitioner-moved`, 303);
   });
 
   const agencyPage = async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply, values: Values | undefined, errors?: FormErrors): Promise<FastifyReply> => {
