@@ -84,7 +84,7 @@ export async function reactivatePractitioner(ctx: ActorContext, id: string, inpu
     const row = await managedPractitioner(ctx, tx, id, 'practitioner.reactivate', true);
     if (row.active) throw conflict('This practitioner is already active.');
     const now = ctx.clock.now().toISOString();
-    await tx.query('UPDATE practitioner SET active = true, password_hash = NULL WHERE id = $1', [id]);
+    await tx.query('UPDATE practitioner SET active = true, password_hash = NULL, scim_deleted_at = NULL WHERE id = $1', [id]);
     const changeId = newId();
     await tx.query(`INSERT INTO practitioner_change (id, practitioner_id, changed_by, changed_at, kind, reason) VALUES ($1,$2,$3,$4,'reactivation',$5)`,
       [changeId, id, ctx.actor.practitionerId, now, input.reason]);
