@@ -4,15 +4,10 @@ import { openDatabase, type Database } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
 import { signingKey, useAuditKey } from '../audit/key.ts';
 import { useSecretsKeyFrom } from '../shared/secret-box.ts';
-import { codeAt } from '../auth/two-factor/totp.ts';
 import { sealHead } from '../audit/checkpoint.ts';
 import { auditCheckpointCommand, auditVerifyCommand } from './audit-command.ts';
-import { createApiToken } from '../auth/auth.ts';
-import { apiTokenDays, MAX_API_TOKEN_DAYS } from '../auth/token-days.ts';
-import { addPractitionerAsSystem, createAgency, createPartnership, findPractitionerByEmail, issueSetPasswordLinkAsSystem } from '../partnership/partnership.ts';
-import { setPasswordSettings, type IssuedLink } from '../auth/set-password.ts';
-import { AGENCY_TYPES, isSensitiveAgency, NewAgency, NewPartnership, NewPractitioner } from '../partnership/schemas.ts';
-import { resetTwoFactorAsSystem } from '../auth/two-factor/two-factor.ts';
+import { createAgency, createPartnership } from '../partnership/partnership.ts';
+import { AGENCY_TYPES, isSensitiveAgency, NewAgency, NewPartnership } from '../partnership/schemas.ts';
 import { systemClock } from '../shared/clock.ts';
 import { Problem } from '../shared/errors.ts';
 import { serve } from './serve.ts';
@@ -24,6 +19,7 @@ import { HEALTH_SETTING_TYPES, HealthSettingType } from '../flags/schemas.ts';
 import { backupCommand, restoreCommand } from './backup-command.ts';
 import { Refusal } from '../backup/format.ts';
 import { scimCommands } from './scim-command.ts';
+import { userCommands } from './user-commands.ts';
 
 /** Output goes through this so tests can capture it. */
 export interface Io {
@@ -58,7 +54,7 @@ export async function withDatabase<T>(config: Config, fn: (db: Database) => Prom
   }
 }
 
-const ENV_HELP = `Environment: DATABASE_URL (PostgreSQL server; default: embedded PGlite in JIGSAW_DATA_DIR, default ./.jigsaw), JIGSAW_MIGRATION_DATABASE_URL (the tables' owner, for migrations), JIGSAW_AUDIT_KEY or JIGSAW_AUDIT_KEY_FILE (the audit key), PORT (3000), HOST (127.0.0.1).`;
+const ENV_HELP = `Environment: DATABASE_URL (PostgreSQL server; default: embedded PGlite in JIGSAW_DATA_DIR, default ./.jigsaw), JIGSAW_MIGRATION_DATABASE_URL (the tables' owner, for migrations), JIGSAW_AUDIT_KEY or JIGSAW_AUDIT_KEY_FILE (the audit key), JIGSAW_SECRETS_KEY (seals client secrets and two-factor keys), PORT (3000), HOST (127.0.0.1).`;
 
 const commands: Command[] = [
   // Before `match`: the first command whose words begin the arguments is the one run.
@@ -186,126 +182,7 @@ const commands: Command[] = [
       });
     },
   },
-  {
-    name: 'user add',
-    summary: 'Add a practitioner account to an agency; prints a one-time link for them to choose their password.',
-    usage: 'jigsaw user add --agency AGENCY_ID --name "Name" --email EMAIL --role ROLE [--role ROLE…] [--job-title T]',
-    options: {
-      agency: { type: 'string' }, name: { type: 'string' }, email: { type: 'string' }, role: { type: 'string', multiple: true },
-      'job-title': { type: 'string' },
-    },
-    async run(args, config, io, { env }) {
-      // No password option: nobody but the account's owner sets its password, the first administrator
-      // included — the operator hands over the link, which works once (issue 16).
-      const parsed = NewPractitioner.safeParse({
-        agencyId: args.agency, name: args.name, email: args.email, roles: args.role ?? [], ...(args['job-title'] ? { jobTitle: args['job-title'] } : {}),
-      });
-      if (!parsed.success) {
-        for (const issue of parsed.error.issues) io.err(`--${cliName(String(issue.path[0] ?? ''))}: ${issue.message}`);
-        return 2;
-      }
-      const settings = setPasswordSettings(env);
-      return withDatabase(config, async (db) => {
-        const s = { db, clock: systemClock };
-        const p = await addPractitionerAsSystem(s, parsed.data);
-        io.out(`Added practitioner ${p.id} (${p.roles.join(', ')}).`);
-        printLink(io, await issueSetPasswordLinkAsSystem(s, p.id, settings));
-        return 0;
-      });
-    },
-  },
-  {
-    name: 'user link',
-    summary: "Issue a new one-time link for a practitioner to choose their password (replacing any unused one); it is shown once.",
-    usage: 'jigsaw user link --email EMAIL',
-    options: { email: { type: 'string' } },
-    async run(args, config, io, { env }) {
-      if (typeof args.email !== 'string') {
-        io.err('--email is required');
-        return 2;
-      }
-      const settings = setPasswordSettings(env);
-      return withDatabase(config, async (db) => {
-        const p = await findPractitionerByEmail(db, args.email as string);
-        if (!p || !p.active) {
-          io.err('No active practitioner has that e-mail address.');
-          return 1;
-        }
-        printLink(io, await issueSetPasswordLinkAsSystem({ db, clock: systemClock }, p.id, settings));
-        return 0;
-      });
-    },
-  },
-  {
-    name: 'user reset-two-factor',
-    summary: "Reset a practitioner's two-factor authentication (a lost phone, when no administrator can): removes their key and recovery codes and signs them out everywhere.",
-    usage: 'jigsaw user reset-two-factor --email EMAIL',
-    options: { email: { type: 'string' } },
-    async run(args, config, io) {
-      if (typeof args.email !== 'string') {
-        io.err('--email is required');
-        return 2;
-      }
-      return withDatabase(config, async (db) => {
-        const p = await findPractitionerByEmail(db, args.email as string);
-        if (!p) {
-          io.err('No practitioner has that e-mail address.');
-          return 1;
-        }
-        const done = await resetTwoFactorAsSystem({ db, clock: systemClock }, p.email);
-        io.out(done.hadSecondFactor
-          ? `Two-factor authentication reset; ${done.sessionsEnded} session(s) ended. They set it up again when they next sign in.`
-          : `They had not set up two-factor authentication; ${done.sessionsEnded} session(s) ended.`);
-        return 0;
-      });
-    },
-  },
-  {
-    // For trying the demo without an authenticator app: whoever has a key can make its codes anyway,
-    // so this reveals nothing the key does not. It reads no database.
-    name: 'two-factor code',
-    summary: 'Print the current 6-digit code for an authenticator key (the key shown when setting up two-factor authentication), for trying Jigsaw without an authenticator app.',
-    usage: 'jigsaw two-factor code --key KEY',
-    options: { key: { type: 'string' } },
-    run(args, _config, io) {
-      const key = typeof args.key === 'string' ? args.key.replace(/\s/g, '').toUpperCase() : '';
-      if (!/^[A-Z2-7]{16,128}=*$/.test(key)) {
-        io.err('--key is required: the key shown under "or enter this key" when setting up two-factor authentication');
-        return Promise.resolve(2);
-      }
-      io.out(codeAt(key, new Date()));
-      return Promise.resolve(0);
-    },
-  },
-  {
-    name: 'token create',
-    summary: 'Create an API token for a practitioner; it is shown once.',
-    usage: `jigsaw token create --email EMAIL [--name LABEL] [--days N]\n  N: 1 to ${MAX_API_TOKEN_DAYS}; JIGSAW_API_TOKEN_DAYS (90 by default) when not given`,
-    options: { email: { type: 'string' }, name: { type: 'string' }, days: { type: 'string' } },
-    async run(args, config, io) {
-      if (typeof args.email !== 'string') {
-        io.err('--email is required');
-        return 2;
-      }
-      const days = args.days === undefined ? undefined : Number(args.days);
-      if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > MAX_API_TOKEN_DAYS)) {
-        io.err(`--days must be a whole number of days from 1 to ${MAX_API_TOKEN_DAYS} (JIGSAW_API_TOKEN_DAYS, ${apiTokenDays()} here, when not given)`);
-        return 2;
-      }
-      return withDatabase(config, async (db) => {
-        const p = await findPractitionerByEmail(db, args.email as string);
-        if (!p) {
-          io.err('No practitioner has that e-mail address.');
-          return 1;
-        }
-        const t = await createApiToken({ db, clock: systemClock }, p.id, typeof args.name === 'string' ? args.name : 'cli', days);
-        io.out(t.token);
-        // On stderr, so that `TOKEN=$(jigsaw token create …)` captures the token alone.
-        io.err(`Token id ${t.id}, expires ${t.expiresAt}.`);
-        return 0;
-      });
-    },
-  },
+  ...userCommands(),
   {
     name: 'fhir token create',
     summary: 'Create a system token for a health setting to use the FHIR interface (/fhir/r4) only; it is shown once.',
@@ -371,7 +248,8 @@ const commands: Command[] = [
   auditCheckpointCommand,
 ];
 
-const cliName = (field: string): string => ({ agencyId: 'agency', roles: 'role', jobTitle: 'job-title', partnershipIds: 'partnership', odsCode: 'ods-code', localAuthorityCode: 'la-code' } as Record<string, string>)[field] ?? field;
+/** The option a schema's field is given as. */
+export const cliName = (field: string): string => ({ agencyId: 'agency', roles: 'role', jobTitle: 'job-title', partnershipIds: 'partnership', odsCode: 'ods-code', localAuthorityCode: 'la-code' } as Record<string, string>)[field] ?? field;
 
 function overview(): string {
   return [
@@ -380,12 +258,6 @@ function overview(): string {
     ...commands.map((c) => `  ${c.name.padEnd(Math.max(...commands.map((d) => d.name.length)))} ${c.summary}`), '',
     'Run `jigsaw <command> --help` for a command\'s options.', ENV_HELP,
   ].join('\n');
-}
-
-/** The link goes to standard output once, with what to do with it; Jigsaw keeps only its hash. */
-function printLink(io: Io, link: IssuedLink): void {
-  io.out(`Give them this one-time link to choose their password (it works once, until ${link.expiresAt}; it is not shown again):`);
-  io.out(link.url);
 }
 
 export async function main(argv: string[], io: Io = consoleIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
