@@ -21,7 +21,7 @@ function signInText(accounts: DemoAccount[], password: string, url: string): str
     `Sign in at ${url} with any of these e-mail addresses and the demo password: ${password}`,
     ...accounts.map((a) => `  ${a.email.padEnd(width)}  ${a.name}, ${a.jobTitle} — ${a.agencyName} [${a.roles.join(', ')}]`),
     'For the API: npm run jigsaw -- token create --email <address>  (then send "Authorization: Bearer <token>")',
-    'Administrators and auditors set up two-factor authentication when they first sign in (unless JIGSAW_TWO_FACTOR=off): scan the QR code with an authenticator app, or copy the key shown and run: npm run -s jigsaw -- two-factor code --key <key>',
+    'Administrators, auditors and partnership administrators set up two-factor authentication when they first sign in (unless JIGSAW_TWO_FACTOR=off): scan the QR code with an authenticator app, or copy the key shown and run: npm run -s jigsaw -- two-factor code --key <key>',
   ].join('\n');
 }
 

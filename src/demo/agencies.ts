@@ -19,6 +19,8 @@ export const DEMO_AGENCIES: AgencyPlan[] = [
       { key: 'hewittSocialWorker', name: 'Marcus Bell', jobTitle: 'Social worker who assessed Tony and Louise (case example 5)', roles: ['social_worker'] },
       { key: 'cscAdmin', name: 'Olu Adebayo', jobTitle: "Systems administrator, children's social care", roles: ['administrator'] },
       { key: 'cscAuditor', name: 'Janet Frost', jobTitle: "Information governance auditor, children's social care", roles: ['auditor'] },
+      // Sets up the partnership itself: its agencies and their codes, the health settings' FHIR tokens (issue 19).
+      { key: 'partnershipAdmin', name: 'Owen Pritchard', jobTitle: 'Safeguarding partnership business manager', roles: ['partnership_administrator'] },
     ],
   },
   {
