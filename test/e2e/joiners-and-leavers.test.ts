@@ -79,6 +79,10 @@ describe('joiners and leavers, in Chromium', () => {
       await herTab.goto('/sign-in');
       await herTab.click('Forgotten your password?', 'link');
       expect(await herTab.heading()).toBe('Reset your password');
+      // An address nobody has: the same answer as for anyone's, and no e-mail.
+      await her.getByLabel('E-mail address').fill('nobody@e2e.example');
+      await herTab.click('Send me a link');
+      expect(await herTab.heading()).toBe('Check your e-mail');
       await herTab.signIn('priya.raman@e2e.example', CHOSEN);
       // Her partnership requires a second factor: her password alone leads only to setting one up.
       expect(new URL(her.url()).pathname).toBe('/account/two-factor');
