@@ -20,11 +20,16 @@ export interface ManagedRow {
  * answered exactly as a practitioner that does not exist (404), and the refusal is audited.
  */
 export async function managedPractitioner(ctx: ActorContext, tx: Tx, id: string, action: string, lock = false): Promise<ManagedRow> {
-  const row = (await tx.query<ManagedRow>(
-    `SELECT p.id, p.agency_id, p.name, p.email, p.job_title, p.active, p.password_hash,
-            (SELECT array_agg(role ORDER BY role) FROM practitioner_role r WHERE r.practitioner_id = p.id) AS roles
-       FROM practitioner p WHERE p.id = $1${lock ? ' FOR UPDATE OF p' : ''}`, [id])).rows[0];
+  const row = await practitionerRow(tx, id, lock);
   if (!row) throw refuse('practitioner', { action, entityType: 'practitioner', entityId: id, outcome: 'not_found' });
   if (!decideAgency(ctx.actor, 'manage-practitioners', row.agency_id).allowed) throw refuse('practitioner', { action, entityType: 'practitioner', entityId: id });
   return row;
+}
+
+/** The practitioner's row and roles, whoever asks (the caller decides), locked for a change when `lock`. */
+export async function practitionerRow(tx: Tx, id: string, lock = false): Promise<ManagedRow | undefined> {
+  return (await tx.query<ManagedRow>(
+    `SELECT p.id, p.agency_id, p.name, p.email, p.job_title, p.active, p.password_hash,
+            (SELECT array_agg(role ORDER BY role) FROM practitioner_role r WHERE r.practitioner_id = p.id) AS roles
+       FROM practitioner p WHERE p.id = $1${lock ? ' FOR UPDATE OF p' : ''}`, [id])).rows[0];
 }

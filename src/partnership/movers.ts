@@ -5,7 +5,7 @@ import type { ActorContext, Tx } from '../shared/context.ts';
 import { conflict, forbidden, invalid } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import { Text, Uuid } from '../shared/schemas.ts';
-import { managedPractitioner, type ManagedRow } from './managed.ts';
+import { managedPractitioner, practitionerRow, type ManagedRow } from './managed.ts';
 import { Practitioner, Role } from './schemas.ts';
 
 /**
@@ -116,19 +116,11 @@ export async function changePractitioner(ctx: ActorContext, id: string, change: 
     // Roles and job title: the practitioner's agency's administrator. A move alone: a partnership
     // administrator, who need not administer that agency — but who must see the practitioner's agency
     // in a partnership they administer, or is answered as for a practitioner that does not exist.
-    let row: ManagedRow;
     const onlyMove = moving && change.roles === undefined && change.jobTitle === undefined;
-    if (onlyMove && ctx.actor.roles.includes('partnership_administrator')) {
-      row = (await tx.query<ManagedRow>(
-        `SELECT p.id, p.agency_id, p.name, p.email, p.job_title, p.active, p.password_hash,
-                (SELECT array_agg(role ORDER BY role) FROM practitioner_role r WHERE r.practitioner_id = p.id) AS roles
-           FROM practitioner p WHERE p.id = $1 FOR UPDATE OF p`, [id])).rows[0]!;
-      if (!row || !(await mayMoveBetween(ctx, tx, row.agency_id, row.agency_id))) {
-        row = await managedPractitioner(ctx, tx, id, 'practitioner.change', true);
-      }
-    } else {
-      row = await managedPractitioner(ctx, tx, id, 'practitioner.change', true);
-    }
+    const found = onlyMove && ctx.actor.roles.includes('partnership_administrator') ? await practitionerRow(tx, id, true) : undefined;
+    const row: ManagedRow = found && (await mayMoveBetween(ctx, tx, found.agency_id, found.agency_id))
+      ? found
+      : await managedPractitioner(ctx, tx, id, 'practitioner.change', true);
     const rolesBefore = row.roles ?? [];
     // A move keeps the casework roles but not the administrative ones: those were the old agency's to
     // give, and the new agency's administrator decides whether to give them again.

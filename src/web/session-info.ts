@@ -53,3 +53,8 @@ export async function peopleSharedWith(db: Queryable, agencyId: string, practiti
   return rows.map((r) => ({ personId: r.person_id, sharedAt: r.shared_at, sharedByAgencyName: r.agency_name }))
     .sort((a, b) => b.sharedAt.localeCompare(a.sharedAt));
 }
+
+/** How the session was opened (web_session.method: password, password_totp, password_recovery_code, single_sign_on). */
+export async function sessionMethod(db: Queryable, token: string): Promise<string | undefined> {
+  return (await db.query<{ method: string }>('SELECT method FROM web_session WHERE token_hash = $1', [createHash('sha256').update(token).digest('hex')])).rows[0]?.method;
+}

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { apiTokenDays, createOwnToken, listOwnTokens, MAX_API_TOKEN_DAYS, NewApiToken, revokeOwnToken, type CreatedApiToken } from '../../auth/api-tokens.ts';
 import { requestPasswordReset, RESET_ANSWER } from '../../auth/password-reset.ts';
@@ -8,6 +7,7 @@ import { fieldProblems } from '../../shared/errors.ts';
 import { cleanText } from '../../shared/schemas.ts';
 import { FormErrors, formOf, str } from '../forms.ts';
 import type { Web } from '../web.ts';
+import { sessionMethod } from '../session-info.ts';
 import { hasSecondFactor } from '../../auth/two-factor/totp.ts';
 
 const SIGNED_IN_WITH: Record<string, string> = {
@@ -34,12 +34,11 @@ export function registerAccountPages(web: Web): void {
   app.get('/account', async (request, reply) => {
     const me = await web.me(request);
     const token = request.cookies[web.opts.sessionCookie];
-    const session = token ? (await web.services.db.query<{ method: string }>(
-      'SELECT method FROM web_session WHERE token_hash = $1', [createHash('sha256').update(token).digest('hex')])).rows[0] : undefined;
+    const method = token ? await sessionMethod(web.services.db, token) : undefined;
     return web.render(request, reply, 'account/index.njk', {
       pageTitle: 'Your account', me, roles: web.roles(request).map((r) => r.replace(/_/g, ' ').replace(/^./, (x) => x.toUpperCase())),
       twoFactorOn: await hasSecondFactor(web.services.db, web.ctx(request).actor.practitionerId),
-      signedInWith: session ? SIGNED_IN_WITH[session.method] : undefined,
+      signedInWith: method ? SIGNED_IN_WITH[method] : undefined,
     });
   });
 
