@@ -68,8 +68,7 @@ export async function createOwnToken(ctx: ActorContext, input: NewApiToken, defa
   return command(ctx, async (tx) => {
     const issued = await issueApiTokenInTx(ctx, tx, ctx.actor.practitionerId, input.name, input.days ?? defaultDays);
     await audit(ctx, tx, { action: 'auth.token-create', outcome: 'success', entityType: 'practitioner', entityId: ctx.actor.practitionerId, detail: { tokenId: issued.id, expiresAt: issued.expiresAt } });
-    const now = ctx.clock.now().toISOString();
-    return { id: issued.id, name: input.name, createdAt: now, expiresAt: issued.expiresAt, lastUsedAt: null, revokedAt: null, state: 'active', token: issued.token };
+    return { id: issued.id, name: input.name, createdAt: issued.createdAt, expiresAt: issued.expiresAt, lastUsedAt: null, revokedAt: null, state: 'active', token: issued.token };
   });
 }
 

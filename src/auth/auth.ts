@@ -219,6 +219,7 @@ export async function signOut(s: Services, token: string): Promise<void> {
 export interface IssuedToken {
   id: string;
   token: string;
+  createdAt: string;
   expiresAt: string;
 }
 
@@ -243,7 +244,7 @@ export async function issueApiTokenInTx(s: Services, tx: Tx, practitionerId: str
   await tx.query('INSERT INTO api_token (id, practitioner_id, token_hash, name, created_at, expires_at) VALUES ($1,$2,$3,$4,$5,$6)', [
     id, practitionerId, sha256(token), name, now.toISOString(), expiresAt,
   ]);
-  return { id, token, expiresAt };
+  return { id, token, createdAt: now.toISOString(), expiresAt };
 }
 
 export async function resolveApiToken(s: Services, token: string): Promise<Actor | undefined> {
