@@ -14,8 +14,14 @@ export const ROLES = [
   'auditor',
   // Sets up the partnership itself: its agencies and their codes, the health settings' FHIR tokens (issue 19).
   'partnership_administrator',
+  // The council's data team: prepares the statutory returns (the Children in Need census, Ofsted's
+  // Annex A) and corrects the census items (codes and identifiers), not the casework (issue 20).
+  'data_officer',
 ] as const;
 export type Role = (typeof ROLES)[number];
+
+/** Roles that prepare the statutory returns and correct the census items they carry (issue 20). */
+export const RETURNS_ROLES: readonly Role[] = ['data_officer', 'manager'];
 
 /** Roles that do casework: record, read and correct what their agency knows. */
 export const CASEWORK_ROLES: readonly Role[] = ['practitioner', 'safeguarding_lead', 'manager', 'social_worker', 'caldicott_guardian'];
@@ -156,7 +162,7 @@ export function decidePerson(actor: Actor, action: PersonAction, person: PersonF
   }
 }
 
-export type AgencyAction = 'create-person' | 'manage-practitioners' | 'manage-agency' | 'read-audit';
+export type AgencyAction = 'create-person' | 'manage-practitioners' | 'manage-agency' | 'read-audit' | 'prepare-returns';
 
 export function decideAgency(actor: Actor, action: AgencyAction, agencyId: string): Decision {
   if (agencyId !== actor.agencyId) return deny('another agency');
@@ -170,6 +176,9 @@ export function decideAgency(actor: Actor, action: AgencyAction, agencyId: strin
     case 'read-audit':
       // Auditors alone: the trail names the children whose records were looked at, and administrators do no casework (issue 16).
       return actor.roles.includes('auditor') ? allow('auditor') : deny('only an auditor reads the agency audit trail');
+    case 'prepare-returns':
+      // The census and Annex A list every child the agency worked with: its data team and its managers.
+      return hasAny(actor, RETURNS_ROLES) ? allow('prepares the statutory returns') : deny('only the data team or a manager prepares the statutory returns');
     default: {
       const never: never = action;
       return deny(`unknown action ${String(never)}`);

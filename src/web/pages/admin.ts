@@ -24,6 +24,7 @@ export const ROLE_TEXT: Record<string, string> = {
   administrator: 'Manages the agency’s practitioners; reads no records.',
   auditor: 'Reads the agency’s audit trail and who viewed each record; reads no records.',
   partnership_administrator: 'Sets up the partnerships the agency belongs to: their agencies and codes, and health settings’ FHIR tokens; reads no records.',
+  data_officer: 'Prepares the statutory returns (the Children in Need census, Ofsted’s Annex A) and corrects the census’s codes and identifiers; no other casework.',
 };
 
 interface AdminLink { href: string; text: string; hint: string }

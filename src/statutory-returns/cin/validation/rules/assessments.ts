@@ -1,0 +1,4 @@
+import type { CensusRule } from '../engine.ts';
+
+/** The DfE's validation rules on this part of the census (see ../engine.ts). */
+export const assessmentsRules: readonly CensusRule[] = [];
