@@ -32,13 +32,22 @@ export interface Finding {
   locations: Location[];
   /** What ties the cells together, as the validator's ERROR_ID does (the child and the dates compared); optional. */
   errorId?: string;
+  /**
+   * A finding about the authority's return as a whole (more plans than conferences, say), not about
+   * a child: the validator lists these apart, never in its user_report.csv, and so does Jigsaw.
+   */
+  authorityLevel?: boolean;
 }
 
 export interface RuleContext {
   tables: CensusTables;
   /** The header's ReferenceDate as a date (YYYY-MM-DD), null when missing or not a date. */
   referenceDate: string | null;
-  /** The collection year the header's ReferenceDate closes: from the 1 April before it to it. Null with it. */
+  /**
+   * The collection year the header's ReferenceDate closes: from the same date a year before (the
+   * previous 31 March, which the validator counts in the new collection: "dates from the day of the
+   * previous collection move to the next") to the reference date, both included. Null with it.
+   */
   collectionStart: string | null;
   collectionEnd: string | null;
   /** The reference date the census must carry for the year being validated (31 March of that year). */
@@ -73,12 +82,9 @@ export function censusDate(value: string | null | undefined): string | null {
   return date.toISOString().slice(0, 10);
 }
 
-/** The day before the same date a year earlier, plus one: the 1 April that opens the year ending on a 31 March reference date. */
+/** The same date a year earlier (29 February → 28 February, as pandas' DateOffset(years=1) does). */
 function yearBefore(date: string): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCFullYear(d.getUTCFullYear() - 1);
-  d.setUTCDate(d.getUTCDate() + 1);
-  return d.toISOString().slice(0, 10);
+  return `${Number(date.slice(0, 4)) - 1}${date.slice(4)}`.replace(/-02-29$/, '-02-28');
 }
 
 export interface ValidateOptions {
@@ -117,6 +123,8 @@ export interface ReportLine {
   ROW_ID: number;
   value_flagged: string | null;
   rule_description: string;
+  /** About the return as a whole, not a child: shown on the page and counted, never a line of the CSV (as the validator). */
+  authorityLevel: boolean;
 }
 
 /** A cell's value as the report shows it: a list of codes as Python writes one, as the validator's report does. */
@@ -145,7 +153,7 @@ export function validateTables(tables: CensusTables, options: ValidateOptions & 
         lines.push({
           ERROR_ID: finding.errorId ?? '', LAchildID, rule_code: rule.code, rule_type: entry.type,
           tables_affected: loc.table, columns_affected: loc.column, ROW_ID: loc.row,
-          value_flagged: shown(row[loc.column]), rule_description: entry.message,
+          value_flagged: shown(row[loc.column]), rule_description: entry.message, authorityLevel: finding.authorityLevel ?? false,
         });
       }
     }
@@ -168,7 +176,7 @@ export function validateCensus(census: Census, options: ValidateOptions & { rule
 export function reportCsv(lines: readonly ReportLine[]): string {
   const safe = (v: string | null): string => (v === null ? 'nan' : /^[=+\-@\t\r]/.test(v) ? `'${v}` : v);
   return stringify(
-    lines.map((l, i) => [String(i), safe(l.ERROR_ID || null), safe(l.LAchildID), l.rule_code, l.tables_affected, l.columns_affected, String(l.ROW_ID), safe(l.value_flagged), l.rule_description]),
+    lines.filter((l) => !l.authorityLevel).map((l, i) => [String(i), safe(l.ERROR_ID || null), safe(l.LAchildID), l.rule_code, l.tables_affected, l.columns_affected, String(l.ROW_ID), safe(l.value_flagged), l.rule_description]),
     { header: true, columns: ['', 'ERROR_ID', 'LAchildID', 'rule_code', 'tables_affected', 'columns_affected', 'ROW_ID', 'value_flagged', 'rule_description'] },
   );
 }
