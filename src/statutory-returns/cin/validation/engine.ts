@@ -170,7 +170,8 @@ export function validateCensus(census: Census, options: ValidateOptions & { rule
 
 /**
  * The report as CSV in the open-source validator's columns (with its leading row number), absent
- * values written `nan` as its report writes them, so the two reports compare line for line. Every
+ * values written `nan` as its report writes them, so the two reports compare line for line. Findings
+ * about the return as a whole are left out, as the validator leaves them out of this report. Every
  * cell is text a census file supplied: anything a spreadsheet would run as a formula is quoted.
  */
 export function reportCsv(lines: readonly ReportLine[]): string {
