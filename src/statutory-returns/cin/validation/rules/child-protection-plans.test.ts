@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Census } from '../../census.ts';
 import { validateCensus } from '../engine.ts';
-import { assessment, census, child, cinDetails, cinPlan, flagged, protectionPlan, ruleOf, section47 } from '../test-census.ts';
+import { assessment, census, child, cinDetails, cinPlan, flagged, linesOf, protectionPlan, ruleOf, section47 } from '../test-census.ts';
 import { childProtectionPlansRules } from './child-protection-plans.ts';
 
 const rule = (code: string) => ruleOf(childProtectionPlansRules, code);
@@ -24,6 +24,10 @@ describe('child protection plan rules', () => {
   describe('2885: a plan starting in the year starts on the day of its initial conference', () => {
     it('a plan starting a day after its section 47 conference is flagged', () => {
       expect(flagged(rule('2885'), census([withPlans([protectionPlan({ CPPstartDate: '2025-06-21' })])]))).toEqual(['CHILD1']);
+    });
+    it('a second plan in the episode starting on another day is flagged though the first matches', () => {
+      const c = census([withPlans([protectionPlan({ CPPendDate: '2025-07-01' }), protectionPlan({ CPPstartDate: '2025-08-01' })])]);
+      expect(linesOf(rule('2885'), c).map((l) => `${l.tables_affected}.${l.columns_affected}.${l.ROW_ID}`)).toEqual(['ChildProtectionPlans.CPPstartDate.1']);
     });
     it('a plan starting on its section 47 conference day is not', () => {
       expect(flagged(rule('2885'), census([withPlans([protectionPlan()])]))).toEqual([]);
@@ -73,6 +77,10 @@ describe('child protection plan rules', () => {
       const c = census([withPlans([protectionPlan({ NumberOfPreviousCPP: null })], {}, 'MISSING'), withPlans([protectionPlan({ NumberOfPreviousCPP: '-1' })], {}, 'NEGATIVE'), withPlans([protectionPlan()], {}, 'NOUGHT')]);
       expect(flagged(rule('8730'), c)).toEqual(['MISSING', 'NEGATIVE']);
     });
+    it('reads numbers as Python does, spaces and underscores between digits included', () => {
+      const c = census([withPlans([protectionPlan({ NumberOfPreviousCPP: ' -1_0 ' })], {}, 'NEGATIVE'), withPlans([protectionPlan({ NumberOfPreviousCPP: '1_0' })], {}, 'TEN')]);
+      expect(flagged(rule('8730'), c)).toEqual(['NEGATIVE']);
+    });
     it('reports nothing when any plan gives something that is not a whole number, as the validator does', () => {
       const c = census([withPlans([protectionPlan({ NumberOfPreviousCPP: null })], {}, 'MISSING'), withPlans([protectionPlan({ NumberOfPreviousCPP: 'two' })], {}, 'WORDS')]);
       expect(flagged(rule('8730'), c)).toEqual([]);
@@ -121,8 +129,9 @@ describe('child protection plan rules', () => {
     expect(flagged(rule('8925'), c)).toEqual(['BACKWARDS']);
   });
 
-  it('8930: a plan end outside the census year is flagged; the first and last days of the year are in it', () => {
-    const ends = { EARLY: '2025-03-31', FIRST: '2025-04-01', LAST: '2026-03-31', LATE: '2026-04-01' };
+  it('8930: a plan end outside the census year is flagged; 1 April and the reference date are in it', () => {
+    // 31 March 2025 is left out: which year it belongs to is the engine's collection start (see the report on make_census_period).
+    const ends = { EARLY: '2025-03-30', FIRST: '2025-04-01', LAST: '2026-03-31', LATE: '2026-04-01' };
     const c = census(Object.entries(ends).map(([id, end]) => withPlans([protectionPlan({ CPPstartDate: '2025-01-10', CPPendDate: end })], { CINreferralDate: '2025-01-01' }, id)));
     expect(flagged(rule('8930'), c)).toEqual(['EARLY', 'LATE']);
   });

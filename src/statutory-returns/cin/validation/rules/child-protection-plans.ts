@@ -179,8 +179,9 @@ const rule8730: CensusRule = {
   code: '8730',
   check: ({ tables }) => {
     const values = tables.ChildProtectionPlans.map((p) => p.NumberOfPreviousCPP);
-    if (values.some((v) => v !== null && !/^\s*[+-]?\d+\s*$/.test(v))) return [];
-    return values.flatMap((v, i) => (v === null || Number(v) < 0 ? [finding(at('ChildProtectionPlans', i, 'NumberOfPreviousCPP'))] : []));
+    // Python's reading of a whole number: spaces around it, a sign, digits (underscores between them allowed).
+    if (values.some((v) => v !== null && !/^\s*[+-]?\d+(_\d+)*\s*$/.test(v))) return [];
+    return values.flatMap((v, i) => (v === null || Number(v.replaceAll('_', '')) < 0 ? [finding(at('ChildProtectionPlans', i, 'NumberOfPreviousCPP'))] : []));
   },
 };
 
