@@ -61,7 +61,8 @@ const rule2883: CensusRule = {
     const plans = tables.ChildProtectionPlans.filter((p) => within(censusDate(p.CPPstartDate), ctx)).length;
     const conferences = tables.CINdetails.filter((c) => within(censusDate(c.DateOfInitialCPC), ctx)).length +
       tables.Section47.filter((s) => within(censusDate(s.DateOfInitialCPC), ctx)).length;
-    return plans > conferences ? [finding(at('Header', 0, 'ReferenceDate'))] : [];
+    // About the return as a whole: listed apart, never a line of the report (as the validator).
+    return plans > conferences ? [{ ...finding(at('Header', 0, 'ReferenceDate')), authorityLevel: true }] : [];
   },
 };
 
