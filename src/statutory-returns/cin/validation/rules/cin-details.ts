@@ -12,7 +12,21 @@ import type { TableName } from '../tables.ts';
  * tables are joined on the child's LAchildID (and the episode's position), and two absent ids join.
  */
 
-const d = censusDate;
+/**
+ * censusDate, remembered: a census repeats the same few thousand dates across tens of thousands of
+ * rows and the rules read each several times. Cleared when it grows, so junk text cannot fill it.
+ */
+const seen = new Map<string, string | null>();
+function d(v: string | null): string | null {
+  if (v === null) return null;
+  let r = seen.get(v);
+  if (r === undefined) {
+    if (seen.size > 20000) seen.clear();
+    r = censusDate(v);
+    seen.set(v, r);
+  }
+  return r;
+}
 /** A join key: the validator joins rows whose LAchildIDs are both absent, so absent is a key too. */
 const key = (v: string | null): string => v ?? '\u0000absent';
 const ep = (r: { LAchildID: string | null; CINdetailsID: number }): string => `${key(r.LAchildID)}\u0000${r.CINdetailsID}`;
@@ -36,6 +50,18 @@ function addDays(date: string, days: number): string {
 /** Each CINdetails row with its index, for the rules that look at one episode at a time. */
 const episodes = (ctx: RuleContext) => ctx.tables.CINdetails.map((row, i) => ({ row, i }));
 
+/** A table's rows (with their indexes) by a key: the validator's joins, without comparing every pair of rows. */
+function rowsBy<T>(rows: readonly T[], keyOf: (r: T) => string): (k: string) => { r: T; i: number }[] {
+  const m = new Map<string, { r: T; i: number }[]>();
+  rows.forEach((r, i) => {
+    const list = m.get(keyOf(r));
+    if (list) list.push({ r, i });
+    else m.set(keyOf(r), [{ r, i }]);
+  });
+  return (k) => m.get(k) ?? [];
+}
+const childOf = (r: { LAchildID: string | null }): string => key(r.LAchildID);
+
 /**
  * The census period. Without a usable ReferenceDate the validator's period is "not a time", every
  * comparison with it is false, and the rules still run: a missing referral date is still flagged
@@ -51,13 +77,14 @@ export const cinDetailsRules: readonly CensusRule[] = [
     code: '2990',
     check(ctx: RuleContext): Finding[] {
       const t = ctx.tables;
+      const [s47Of, cppOf, plansOf] = [rowsBy(t.Section47, ep), rowsBy(t.ChildProtectionPlans, ep), rowsBy(t.CINplanDates, ep)];
       const out: Finding[] = [];
       for (const { row, i } of episodes(ctx)) {
         if (row.ReasonForClosure !== 'RC8' && row.ReasonForClosure !== 'RC9') continue;
         const k = ep(row);
-        const s47 = t.Section47.flatMap((r, j) => (ep(r) === k ? at('Section47', j, 'LAchildID') : []));
-        const cpp = t.ChildProtectionPlans.flatMap((r, j) => (ep(r) === k ? at('ChildProtectionPlans', j, 'LAchildID') : []));
-        const plans = t.CINplanDates.flatMap((r, j) => (ep(r) === k ? at('CINplanDates', j, 'LAchildID') : []));
+        const s47 = s47Of(k).flatMap(({ i: j }) => at('Section47', j, 'LAchildID'));
+        const cpp = cppOf(k).flatMap(({ i: j }) => at('ChildProtectionPlans', j, 'LAchildID'));
+        const plans = plansOf(k).flatMap(({ i: j }) => at('CINplanDates', j, 'LAchildID'));
         if (d(row.DateOfInitialCPC) || s47.length || cpp.length || plans.length) {
           out.push(finding(at('CINdetails', i, 'DateOfInitialCPC'), s47, cpp, plans));
         }
@@ -77,17 +104,15 @@ export const cinDetailsRules: readonly CensusRule[] = [
     // Referred after the recorded date of death.
     code: '8555Q',
     check(ctx: RuleContext): Finding[] {
+      const people = rowsBy(ctx.tables.ChildIdentifiers, childOf);
       const out: Finding[] = [];
-      ctx.tables.ChildIdentifiers.forEach((c, ci) => {
-        const death = d(c.PersonDeathDate);
-        if (!death) return;
-        for (const { row, i } of episodes(ctx)) {
-          const referral = d(row.CINreferralDate);
-          if (key(row.LAchildID) === key(c.LAchildID) && referral && death < referral) {
+      for (const { row, i } of episodes(ctx)) {
+        for (const { r: c, i: ci } of people(childOf(row))) {
+          if (lt(d(c.PersonDeathDate), d(row.CINreferralDate))) {
             out.push(finding(at('CINdetails', i, 'CINreferralDate'), at('ChildIdentifiers', ci, 'PersonDeathDate')));
           }
         }
-      });
+      }
       return out;
     },
   },
@@ -117,15 +142,14 @@ export const cinDetailsRules: readonly CensusRule[] = [
     // Closed as RC2 (died) but the child has no valid date of death.
     code: '8585Q',
     check(ctx: RuleContext): Finding[] {
+      const people = rowsBy(ctx.tables.ChildIdentifiers, childOf);
       const out: Finding[] = [];
-      ctx.tables.ChildIdentifiers.forEach((c, ci) => {
-        if (d(c.PersonDeathDate)) return;
-        for (const { row, i } of episodes(ctx)) {
-          if (key(row.LAchildID) === key(c.LAchildID) && row.ReasonForClosure === 'RC2') {
-            out.push(finding(at('ChildIdentifiers', ci, 'PersonDeathDate'), at('CINdetails', i, 'ReasonForClosure')));
-          }
+      for (const { row, i } of episodes(ctx)) {
+        if (row.ReasonForClosure !== 'RC2') continue;
+        for (const { r: c, i: ci } of people(childOf(row))) {
+          if (!d(c.PersonDeathDate)) out.push(finding(at('ChildIdentifiers', ci, 'PersonDeathDate'), at('CINdetails', i, 'ReasonForClosure')));
         }
-      });
+      }
       return out;
     },
   },
@@ -140,18 +164,18 @@ export const cinDetailsRules: readonly CensusRule[] = [
     // Referral more than 280 days before the birth date or the expected birth date.
     code: '8606',
     check(ctx: RuleContext): Finding[] {
+      const people = rowsBy(ctx.tables.ChildIdentifiers, childOf);
       const out: Finding[] = [];
       for (const { row, i } of episodes(ctx)) {
         const referral = d(row.CINreferralDate);
         if (!referral) continue;
-        ctx.tables.ChildIdentifiers.forEach((c, ci) => {
-          if (key(c.LAchildID) !== key(row.LAchildID)) return;
+        for (const { r: c, i: ci } of people(childOf(row))) {
           const born = d(c.PersonBirthDate);
           const due = d(c.ExpectedPersonBirthDate);
           if ((born && referral < addDays(born, -280)) || (due && referral < addDays(due, -280))) {
             out.push(finding(at('CINdetails', i, 'CINreferralDate'), at('ChildIdentifiers', ci, 'PersonBirthDate', 'ExpectedPersonBirthDate')));
           }
-        });
+        }
       }
       return out;
     },
@@ -244,10 +268,11 @@ export const cinDetailsRules: readonly CensusRule[] = [
     check(ctx: RuleContext): Finding[] {
       const { end } = period(ctx);
       const dated = episodes(ctx).filter(({ row }) => d(row.CINreferralDate));
+      const sameChild = rowsBy(dated, ({ row }) => childOf(row));
       const out: Finding[] = [];
       for (const a of dated) {
-        for (const b of dated) {
-          if (a.i === b.i || key(a.row.LAchildID) !== key(b.row.LAchildID)) continue;
+        for (const { r: b } of sameChild(childOf(a.row))) {
+          if (a.i === b.i) continue;
           const ra = d(a.row.CINreferralDate)!;
           const rb = d(b.row.CINreferralDate)!;
           const cb = d(b.row.CINclosureDate);
@@ -272,20 +297,19 @@ export const cinDetailsRules: readonly CensusRule[] = [
     // NFA episode with activity: its own initial conference, a section 47 start, or an assessment's start or authorisation.
     code: '8831',
     check(ctx: RuleContext): Finding[] {
-      const t = ctx.tables;
+      const [s47Of, assOf] = [rowsBy(ctx.tables.Section47, ep), rowsBy(ctx.tables.Assessments, ep)];
       const out: Finding[] = [];
       for (const { row, i } of episodes(ctx)) {
         if (!nfaYes(row.ReferralNFA)) continue;
-        const k = ep(row);
-        const s47 = t.Section47.map((r, j) => ({ r, j })).filter(({ r }) => ep(r) === k);
-        const ass = t.Assessments.map((r, j) => ({ r, j })).filter(({ r }) => ep(r) === k);
+        const s47 = s47Of(ep(row));
+        const ass = assOf(ep(row));
         const ownCpc = d(row.DateOfInitialCPC) !== null;
         // The episode is joined to each of its enquiries (or to none): its own conference date flags it either way.
         if (ownCpc && s47.length === 0) out.push(finding(at('CINdetails', i, 'DateOfInitialCPC')));
-        for (const { r, j } of s47) {
+        for (const { r, i: j } of s47) {
           if (ownCpc || d(r.S47ActualStartDate)) out.push(finding(at('CINdetails', i, 'DateOfInitialCPC'), at('Section47', j, 'LAchildID')));
         }
-        for (const { r, j } of ass) {
+        for (const { r, i: j } of ass) {
           if (d(r.AssessmentActualStartDate) || d(r.AssessmentAuthorisationDate)) out.push(finding(at('CINdetails', i, 'DateOfInitialCPC'), at('Assessments', j, 'LAchildID')));
         }
       }
@@ -304,11 +328,11 @@ export const cinDetailsRules: readonly CensusRule[] = [
     // A closed episode: every assessment authorised. An episode with no assessment is not checked.
     code: '8867',
     check(ctx: RuleContext): Finding[] {
+      const assOf = rowsBy(ctx.tables.Assessments, ep);
       const out: Finding[] = [];
       for (const { row, i } of episodes(ctx)) {
         if (!d(row.CINclosureDate)) continue;
-        const ass = ctx.tables.Assessments.map((r, j) => ({ r, j })).filter(({ r }) => ep(r) === ep(row));
-        for (const { r, j } of ass) {
+        for (const { r, i: j } of assOf(ep(row))) {
           if (!d(r.AssessmentAuthorisationDate)) out.push(finding(at('CINdetails', i, 'CINclosureDate'), at('Assessments', j, 'AssessmentAuthorisationDate')));
         }
       }
@@ -320,15 +344,15 @@ export const cinDetailsRules: readonly CensusRule[] = [
     // Only the enquiries present are checked: a closed episode without one is fine.
     code: '8868',
     check(ctx: RuleContext): Finding[] {
+      const s47Of = rowsBy(ctx.tables.Section47, ep);
       const out: Finding[] = [];
       for (const { row, i } of episodes(ctx)) {
         if (!d(row.CINclosureDate)) continue;
-        ctx.tables.Section47.forEach((s, j) => {
-          if (ep(s) !== ep(row)) return;
+        for (const { r: s, i: j } of s47Of(ep(row))) {
           const notRequired = s.ICPCnotRequired === '1' || s.ICPCnotRequired === 'true';
           const cpc = d(s.DateOfInitialCPC) !== null;
           if (cpc === notRequired) out.push(finding(at('CINdetails', i, 'CINclosureDate'), at('Section47', j, 'DateOfInitialCPC', 'ICPCnotRequired')));
-        });
+        }
       }
       return out;
     },
@@ -342,10 +366,11 @@ export const cinDetailsRules: readonly CensusRule[] = [
     check(ctx: RuleContext): Finding[] {
       const { end } = period(ctx);
       const started = ctx.tables.Section47.map((r, j) => ({ r, j, start: d(r.S47ActualStartDate), cpc: d(r.DateOfInitialCPC) })).filter((x) => x.start);
+      const sameEpisode = rowsBy(started, (x) => ep(x.r));
       const out: Finding[] = [];
       for (const a of started) {
-        for (const b of started) {
-          if (ep(a.r) !== ep(b.r) || (a.start === b.start && a.cpc === b.cpc)) continue;
+        for (const { r: b } of sameEpisode(ep(a.r))) {
+          if (a.start === b.start && a.cpc === b.cpc) continue;
           const notRequired = ['1', 'true'].includes((b.r.ICPCnotRequired ?? '').toLowerCase());
           if (a.start! >= b.start! && ((b.cpc !== null && a.start! <= b.cpc) || (b.cpc === null && !notRequired && end !== null && a.start! <= end))) {
             out.push(finding(at('Section47', a.j, 'S47ActualStartDate'), at('Section47', b.j, 'S47ActualStartDate', 'DateOfInitialCPC')));
