@@ -126,6 +126,10 @@ describe('child identifier rules', () => {
     const c = census([kid('DIED', { PersonDeathDate: '2025-06-01' }), kid('ALIVE', {}), kid('JUNK', { PersonDeathDate: 'yesterday' })]);
     expect(flagged(rule('8545Q'), c)).toEqual(['DIED']);
   });
+  it('8545Q: a header Year written as a date gives the validator a census year, and a death inside it passes', () => {
+    const c = census([kid('INSIDE', { PersonDeathDate: '2025-06-01' }), kid('OUTSIDE', { PersonDeathDate: '2024-06-01' })], { Year: '2026/03/31' });
+    expect(flagged(rule('8545Q'), c)).toEqual(['OUTSIDE']);
+  });
 
   it('8590: a child with no CIN episode is flagged', () => {
     expect(flagged(rule('8590'), census([kid('NONE', {}, []), kid('ONE', {})]))).toEqual(['NONE']);

@@ -214,7 +214,7 @@ export const childIdentifiersRules: readonly CensusRule[] = [
     // is, so its census period is empty and every date of death is queried; we do the same.
     code: '8545Q',
     check: ({ tables }: RuleContext): Finding[] => {
-      const end = censusDate(tables.Header[0]?.Year);
+      const end = yearAsDate(tables.Header[0]?.Year ?? null);
       const start = end ? addDays(addYears(end, -1), 1) : null;
       return tables.ChildIdentifiers.flatMap((r, i) => {
         const died = censusDate(r.PersonDeathDate);
@@ -288,6 +288,13 @@ export const childIdentifiersRules: readonly CensusRule[] = [
     },
   },
 ];
+
+/** The header's Year read as the validator reads a census period's end: a date written YYYY/MM/DD or DD/MM/YYYY, else nothing. */
+function yearAsDate(year: string | null): string | null {
+  const v = year ?? '';
+  if (/^\d{4}\/\d{2}\/\d{2}$/.test(v)) return censusDate(v.replaceAll('/', '-'));
+  return /^\d{2}\/\d{2}\/\d{4}$/.test(v) ? censusDate(v) : null;
+}
 
 /** 4008 and 4009Q: a CIN plan date after the child's date of death, for each plan of a child who died. */
 function deathJoin(children: readonly ChildIdentifiersRow[], plans: readonly { LAchildID: string | null; CINPlanStartDate: string | null; CINPlanEndDate: string | null }[], column: 'CINPlanStartDate' | 'CINPlanEndDate'): Finding[] {
