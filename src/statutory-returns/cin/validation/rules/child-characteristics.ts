@@ -1,5 +1,5 @@
 import type { CensusRule, Finding, Location, RuleContext } from '../engine.ts';
-import { censusDate } from './child-identifiers.ts';
+import { censusDate, errorId } from './child-identifiers.ts';
 
 /**
  * The DfE's validation rules on the child's ethnicity and disabilities (see ../engine.ts), with the
@@ -35,15 +35,17 @@ export const childCharacteristicsRules: readonly CensusRule[] = [
       const episodes = groupByChild(tables.CINdetails);
       const disabilities = groupByChild(tables.Disabilities);
       return tables.ChildIdentifiers.flatMap((child, i) => {
-        if (censusDate(child.PersonBirthDate) === null) return [];
+        const born = censusDate(child.PersonBirthDate);
+        if (born === null) return [];
+        const id = errorId(child.LAchildID, born);
         const key = joinKey(child.LAchildID);
         const further = (episodes.get(key) ?? []).filter((j) => ['false', '0'].includes(tables.CINdetails[j]!.ReferralNFA ?? ''));
         if (further.length === 0) return [];
         const own = disabilities.get(key) ?? [];
         const invalid = own.filter((d) => !DISABILITIES.has(tables.Disabilities[d]!.Disability ?? ''));
         const base = (j: number): Location[] => [at('ChildIdentifiers', 'PersonBirthDate', i), at('CINdetails', 'ReferralNFA', j)];
-        if (own.length === 0) return further.map((j) => ({ locations: base(j) }));
-        return further.flatMap((j) => invalid.map((d) => ({ locations: [...base(j), at('Disabilities', 'Disability', d)] })));
+        if (own.length === 0) return further.map((j) => ({ locations: base(j), errorId: id }));
+        return further.flatMap((j) => invalid.map((d) => ({ locations: [...base(j), at('Disabilities', 'Disability', d)], errorId: id })));
       });
     },
   },

@@ -132,7 +132,9 @@ describe('child identifier rules', () => {
   });
 
   it('8590: a child with no CIN episode is flagged', () => {
-    expect(flagged(rule('8590'), census([kid('NONE', {}, []), kid('ONE', {})]))).toEqual(['NONE']);
+    const c = census([kid('NONE', {}, []), kid('ONE', {})]);
+    expect(flagged(rule('8590'), c)).toEqual(['NONE']);
+    expect(linesOf(rule('8590'), c).map((l) => l.ERROR_ID)).toEqual(["('NONE',)"]);
   });
 
   it('8750: an unborn child whose sex is not U is flagged, with sex and both birth dates', () => {
@@ -162,6 +164,7 @@ describe('child identifier rules', () => {
     ]);
     expect(flagged(rule('8772'), c)).toEqual(['FURTHER']);
     expect(cells('8772', c)).toEqual(['CINdetails.ReferralNFA', 'ChildIdentifiers.UPNunknown']);
+    expect(linesOf(rule('8772'), c).map((l) => l.ERROR_ID)).toEqual(["('FURTHER', 'UN7', '0')", "('FURTHER', 'UN7', '0')"]);
   });
 
   it('8775Q: a child over 25 with an open episode, or one closed after the 25th birthday, is queried', () => {

@@ -22,6 +22,13 @@ type Table = Location['table'];
 const at = (table: Table, column: string, row: number): Location => ({ table, column, row });
 const one = (table: Table, column: string, row: number): Finding => ({ locations: [at(table, column, row)] });
 
+/**
+ * The validator's ERROR_ID for rules that tie cells together: a Python tuple of the values that
+ * identify the breach, each as text, as its report prints one ('nan' for a missing value).
+ */
+export const errorId = (...parts: (string | number | null)[]): string =>
+  `(${parts.map((p) => `'${p === null ? 'nan' : String(p)}'`).join(', ')}${parts.length === 1 ? ',' : ''})`;
+
 /** The validator joins tables on LAchildID with pandas, which matches a missing id with another missing id. */
 const joinKey = (id: string | null): string => (id === null ? '\u0000absent' : `=${id}`);
 
@@ -182,7 +189,7 @@ export const childIdentifiersRules: readonly CensusRule[] = [
     code: '8525Q',
     check: ({ tables }: RuleContext): Finding[] => tables.ChildIdentifiers.flatMap((r, i) =>
       (censusDate(r.PersonBirthDate) === null) !== (censusDate(r.ExpectedPersonBirthDate) === null) ? []
-        : [{ locations: [at('ChildIdentifiers', 'PersonBirthDate', i), at('ChildIdentifiers', 'ExpectedPersonBirthDate', i)] }]),
+        : [{ locations: [at('ChildIdentifiers', 'PersonBirthDate', i), at('ChildIdentifiers', 'ExpectedPersonBirthDate', i)], errorId: errorId(r.LAchildID) }]),
   },
   {
     // Flagged on or outside the edges: on or before the reference date minus 30 days, on or after it plus 9 months.
@@ -193,7 +200,7 @@ export const childIdentifiersRules: readonly CensusRule[] = [
       const latest = addMonths(referenceDate, 9);
       return tables.ChildIdentifiers.flatMap((r, i) => {
         const expected = censusDate(r.ExpectedPersonBirthDate);
-        return expected && (expected >= latest || expected <= earliest) ? [one('ChildIdentifiers', 'ExpectedPersonBirthDate', i)] : [];
+        return expected && (expected >= latest || expected <= earliest) ? [{ ...one('ChildIdentifiers', 'ExpectedPersonBirthDate', i), errorId: errorId(r.LAchildID, expected) }] : [];
       });
     },
   },
@@ -206,7 +213,7 @@ export const childIdentifiersRules: readonly CensusRule[] = [
       const expected = censusDate(r.ExpectedPersonBirthDate);
       if (expected && expected > died) return [];
       const born = censusDate(r.PersonBirthDate);
-      return !born || born > died ? [{ locations: [at('ChildIdentifiers', 'PersonDeathDate', i), at('ChildIdentifiers', 'PersonBirthDate', i)] }] : [];
+      return !born || born > died ? [{ locations: [at('ChildIdentifiers', 'PersonDeathDate', i), at('ChildIdentifiers', 'PersonBirthDate', i)], errorId: errorId(r.LAchildID, died, born) }] : [];
     }),
   },
   {
@@ -226,7 +233,7 @@ export const childIdentifiersRules: readonly CensusRule[] = [
     code: '8590',
     check: ({ tables }: RuleContext): Finding[] => {
       const withEpisode = new Set(tables.CINdetails.map((c) => joinKey(c.LAchildID)));
-      return tables.ChildIdentifiers.flatMap((r, i) => (withEpisode.has(joinKey(r.LAchildID)) ? [] : [one('ChildIdentifiers', 'LAchildID', i)]));
+      return tables.ChildIdentifiers.flatMap((r, i) => (withEpisode.has(joinKey(r.LAchildID)) ? [] : [{ ...one('ChildIdentifiers', 'LAchildID', i), errorId: errorId(r.LAchildID) }]));
     },
   },
   {
@@ -234,7 +241,7 @@ export const childIdentifiersRules: readonly CensusRule[] = [
     code: '8750',
     check: ({ tables }: RuleContext): Finding[] => tables.ChildIdentifiers.flatMap((r, i) =>
       censusDate(r.PersonBirthDate) === null && censusDate(r.ExpectedPersonBirthDate) !== null && r.Sex !== 'U'
-        ? [{ locations: ['Sex', 'PersonBirthDate', 'ExpectedPersonBirthDate'].map((c) => at('ChildIdentifiers', c, i)) }] : []),
+        ? [{ locations: ['Sex', 'PersonBirthDate', 'ExpectedPersonBirthDate'].map((c) => at('ChildIdentifiers', c, i)), errorId: errorId(r.LAchildID, r.Sex, censusDate(r.ExpectedPersonBirthDate)) }] : []),
   },
   {
     // School age, as the 2024–25 validator reckons it: born on or before 31 August six years before the
@@ -249,7 +256,7 @@ export const childIdentifiersRules: readonly CensusRule[] = [
         const born = censusDate(r.PersonBirthDate);
         if (!born || born > cutoff || !furtherAction.has(joinKey(r.LAchildID))) return [];
         if (r.UPN !== null || (r.UPNunknown !== null && UPN_UNKNOWN_SCHOOL_AGE.has(r.UPNunknown.toUpperCase()))) return [];
-        return [{ locations: [at('ChildIdentifiers', 'UPN', i), at('ChildIdentifiers', 'UPNunknown', i)] }];
+        return [{ locations: [at('ChildIdentifiers', 'UPN', i), at('ChildIdentifiers', 'UPNunknown', i)], errorId: errorId(r.LAchildID) }];
       });
     },
   },
@@ -262,7 +269,7 @@ export const childIdentifiersRules: readonly CensusRule[] = [
       if (r.UPNunknown !== 'UN7') return [];
       return (episodes.get(joinKey(r.LAchildID)) ?? []).map((j) => ({ c: tables.CINdetails[j]!, j })).flatMap(({ c, j }) =>
         c.ReferralNFA !== null && !['true', '1'].includes(c.ReferralNFA.toLowerCase())
-          ? [{ locations: [at('ChildIdentifiers', 'UPNunknown', i), at('CINdetails', 'ReferralNFA', j)] }] : []);
+          ? [{ locations: [at('ChildIdentifiers', 'UPNunknown', i), at('CINdetails', 'ReferralNFA', j)], errorId: errorId(r.LAchildID, r.UPNunknown, c.ReferralNFA) }] : []);
       });
     },
   },
@@ -278,11 +285,12 @@ export const childIdentifiersRules: readonly CensusRule[] = [
         const born = censusDate(r.PersonBirthDate);
         if (!born || born >= limit) return [];
         const episodes = (byId.get(joinKey(r.LAchildID)) ?? []).map((j) => ({ c: tables.CINdetails[j]!, j }));
-        if (episodes.length === 0) return [one('ChildIdentifiers', 'PersonBirthDate', i)];
+        const id = errorId(r.LAchildID, born);
+        if (episodes.length === 0) return [{ ...one('ChildIdentifiers', 'PersonBirthDate', i), errorId: id }];
         const twentyFifth = addYears(born, 25);
         return episodes.flatMap(({ c, j }) => {
           const closed = censusDate(c.CINclosureDate);
-          return !closed || closed > twentyFifth ? [{ locations: [at('ChildIdentifiers', 'PersonBirthDate', i), at('CINdetails', 'CINclosureDate', j)] }] : [];
+          return !closed || closed > twentyFifth ? [{ locations: [at('ChildIdentifiers', 'PersonBirthDate', i), at('CINdetails', 'CINclosureDate', j)], errorId: id }] : [];
         });
       });
     },
@@ -305,7 +313,7 @@ function deathJoin(children: readonly ChildIdentifiersRow[], plans: readonly { L
     return (byId.get(joinKey(r.LAchildID)) ?? []).flatMap((j) => {
       const date = censusDate(plans[j]![column]);
       return date && died < date
-        ? [{ locations: [at('ChildIdentifiers', 'PersonDeathDate', i), at('CINplanDates', column, j)] }] : [];
+        ? [{ locations: [at('ChildIdentifiers', 'PersonDeathDate', i), at('CINplanDates', column, j)], errorId: errorId(r.LAchildID, died) }] : [];
     });
   });
 }
