@@ -50,9 +50,12 @@ const chars = (s: string): string[] => Array.from(s);
 /** Adds whole months as pandas' DateOffset does: the day is kept, or is the month's last day when the month is shorter. */
 export function addMonths(date: string, months: number): string {
   const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  const first = new Date(Date.UTC(y, m - 1 + months, 1));
-  const last = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + 1, 0)).getUTCDate();
-  first.setUTCDate(Math.min(d, last));
+  // setUTCFullYear, not Date.UTC, which reads years 0–99 as 1900–1999.
+  const first = new Date(0);
+  first.setUTCFullYear(y, m - 1 + months, 1);
+  const last = new Date(first);
+  last.setUTCMonth(last.getUTCMonth() + 1, 0);
+  first.setUTCDate(Math.min(d, last.getUTCDate()));
   return first.toISOString().slice(0, 10);
 }
 export const addYears = (date: string, years: number): string => addMonths(date, years * 12);
@@ -181,7 +184,8 @@ export const childIdentifiersRules: readonly CensusRule[] = [
     code: '8520',
     check: ({ tables, collectionEnd }: RuleContext): Finding[] => tables.ChildIdentifiers.flatMap((r, i) => {
       const born = censusDate(r.PersonBirthDate);
-      return collectionEnd && born && born > collectionEnd ? [one('ChildIdentifiers', 'PersonBirthDate', i)] : [];
+      const end = censusDate(collectionEnd);
+      return end && born && born > end ? [one('ChildIdentifiers', 'PersonBirthDate', i)] : [];
     }),
   },
   {
@@ -194,7 +198,9 @@ export const childIdentifiersRules: readonly CensusRule[] = [
   {
     // Flagged on or outside the edges: on or before the reference date minus 30 days, on or after it plus 9 months.
     code: '8530Q',
-    check: ({ tables, referenceDate }: RuleContext): Finding[] => {
+    check: ({ tables, referenceDate: given }: RuleContext): Finding[] => {
+      // A reference date pandas cannot hold is NaT in the validator, and nothing compares with it.
+      const referenceDate = censusDate(given);
       if (!referenceDate) return [];
       const earliest = addDays(referenceDate, -30);
       const latest = addMonths(referenceDate, 9);
@@ -248,7 +254,9 @@ export const childIdentifiersRules: readonly CensusRule[] = [
     // one after the reference date (reference date + 4 months + 31 days − 6 years), with a referral
     // going on to further action (ReferralNFA 0 or false), no UPN and no reason UN2–UN7.
     code: '8770Q',
-    check: ({ tables, referenceDate }: RuleContext): Finding[] => {
+    check: ({ tables, referenceDate: given }: RuleContext): Finding[] => {
+      // A reference date pandas cannot hold is NaT in the validator, and nothing compares with it.
+      const referenceDate = censusDate(given);
       if (!referenceDate) return [];
       const cutoff = addYears(addDays(addMonths(referenceDate, 4), 31), -6);
       const furtherAction = new Set(tables.CINdetails.filter((c) => c.ReferralNFA === '0' || c.ReferralNFA?.toLowerCase() === 'false').map((c) => joinKey(c.LAchildID)));
@@ -277,7 +285,9 @@ export const childIdentifiersRules: readonly CensusRule[] = [
     // Born more than 25 years before the reference date, with an episode open (no closure date) or closed
     // after the 25th birthday; a child with no episode at all is flagged too (the validator's left join).
     code: '8775Q',
-    check: ({ tables, referenceDate }: RuleContext): Finding[] => {
+    check: ({ tables, referenceDate: given }: RuleContext): Finding[] => {
+      // A reference date pandas cannot hold is NaT in the validator, and nothing compares with it.
+      const referenceDate = censusDate(given);
       if (!referenceDate) return [];
       const limit = addYears(referenceDate, -25);
       const byId = byChild(tables.CINdetails);
