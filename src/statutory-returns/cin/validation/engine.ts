@@ -68,7 +68,12 @@ export interface CensusRule {
   check(ctx: RuleContext): Finding[];
 }
 
-/** A date as the census writes it (YYYY-MM-DD, or DD/MM/YYYY as the validator also reads), as YYYY-MM-DD; null when absent or not a real date. */
+/**
+ * A date as the census writes it (YYYY-MM-DD, or DD/MM/YYYY as the validator also reads), as
+ * YYYY-MM-DD; null when absent or not a real date. Also null outside 22 September 1677 – 11 April
+ * 2262: the validator holds dates as pandas' nanosecond timestamps, which cannot hold them, and
+ * reads them as absent (the DfE's own example has a 1066 date of birth).
+ */
 export function censusDate(value: string | null | undefined): string | null {
   if (!value) return null;
   const v = value.trim();
@@ -79,7 +84,8 @@ export function censusDate(value: string | null | undefined): string | null {
   else return null;
   const date = new Date(Date.UTC(y, mo - 1, d));
   if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return null;
-  return date.toISOString().slice(0, 10);
+  const iso = `${String(y).padStart(4, '0')}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+  return iso >= '1677-09-22' && iso <= '2262-04-11' ? iso : null;
 }
 
 /** The same date a year earlier (29 February → 28 February, as pandas' DateOffset(years=1) does). */
@@ -143,6 +149,16 @@ export function validateTables(tables: CensusTables, options: ValidateOptions & 
     if (!entry) throw new Error(`Rule ${rule.code} is not in the DfE's catalogue`);
     const seen = new Set<string>();
     for (const finding of rule.check(ctx)) {
+      if (finding.authorityLevel && finding.locations.length === 0) {
+        // About the return as a whole, with no cell to point at: one line, on the header, for the page.
+        if (seen.has('authority')) continue;
+        seen.add('authority');
+        lines.push({
+          ERROR_ID: finding.errorId ?? '', LAchildID: null, rule_code: rule.code, rule_type: entry.type, tables_affected: 'Header',
+          columns_affected: '', ROW_ID: 0, value_flagged: null, rule_description: entry.message, authorityLevel: true,
+        });
+        continue;
+      }
       for (const loc of finding.locations) {
         const row = (tables[loc.table] as unknown as Record<string, unknown>[])[loc.row];
         if (!row) throw new Error(`Rule ${rule.code} flagged row ${loc.row} of ${loc.table}, which does not exist`);

@@ -21,7 +21,8 @@ function goldenPairs(file: string, code: string): string[] {
 
 function ourPairs(file: string, rule: CensusRule): string[] {
   const census = readCensusXml(readFileSync(referencePath(`cin/fake_data/${file}`), 'utf8'));
-  return [...new Set(validateCensus(census, { rules: [rule] }).map((l) => l.LAchildID ?? 'nan'))].sort();
+  // Findings about the whole return are listed apart, never in the validator's user_report.csv.
+  return [...new Set(validateCensus(census, { rules: [rule] }).filter((l) => !l.authorityLevel).map((l) => l.LAchildID ?? 'nan'))].sort();
 }
 
 describe('the census validation rules agree with the open-source validator on the fake census files', () => {

@@ -40,9 +40,12 @@ export const census = (children: CensusChild[], h: Partial<CensusHeader> = {}): 
 
 /** What one rule reports on a census. */
 export const linesOf = (rule: CensusRule, c: Census, options: ValidateOptions = {}): ReportLine[] => validateCensus(c, { ...options, rules: [rule] });
-/** The children one rule flags ('census' for a census-level line). */
+/** The children one rule flags ('census' for a line on the header); findings about the whole return are not a child's. */
 export const flagged = (rule: CensusRule, c: Census, options: ValidateOptions = {}): string[] =>
-  [...new Set(linesOf(rule, c, options).map((l) => l.LAchildID ?? 'census'))].sort();
+  [...new Set(linesOf(rule, c, options).filter((l) => !l.authorityLevel).map((l) => l.LAchildID ?? 'census'))].sort();
+/** The rules' findings about the whole return (their codes), listed apart from the children's. */
+export const aboutTheReturn = (rule: CensusRule, c: Census, options: ValidateOptions = {}): string[] =>
+  linesOf(rule, c, options).filter((l) => l.authorityLevel).map((l) => l.rule_code);
 /** The rule with that code from a list. */
 export const ruleOf = (rules: readonly CensusRule[], code: string): CensusRule => {
   const r = rules.find((x) => x.code === code);

@@ -38,7 +38,7 @@ describe('child characteristic rules', () => {
   it("2887Q is a query on the whole return, not a line for a child (the validator counts the NONE codes: 7 or fewer raise it)", () => {
     const few = census([withDisabilities('A', ['NONE']), withDisabilities('B', ['HAND'])]);
     expect(flagged(rule('2887Q'), few)).toEqual([]);
-    expect(findings('2887Q', few)).toEqual([{ locations: [], errorId: 'LA level: 2887Q' }]);
+    expect(findings('2887Q', few)).toEqual([{ locations: [], errorId: 'LA level: 2887Q', authorityLevel: true }]);
     const many = census(Array.from({ length: 8 }, (_, i) => withDisabilities(`N${i}`, ['NONE'])));
     expect(findings('2887Q', many)).toEqual([]);
   });

@@ -1,5 +1,5 @@
-import type { CensusRule, Finding, Location, RuleContext } from '../engine.ts';
-import { censusDate, errorId } from './child-identifiers.ts';
+import { censusDate, type CensusRule, type Finding, type Location, type RuleContext } from '../engine.ts';
+import { errorId } from './child-identifiers.ts';
 
 /**
  * The DfE's validation rules on the child's ethnicity and disabilities (see ../engine.ts), with the
@@ -15,9 +15,10 @@ const DISABILITIES = new Set(['NONE', 'MOB', 'HAND', 'PC', 'INC', 'COMM', 'LD', 
 
 /**
  * Rules the validator raises for the whole return, not for a child (2887Q, 2888Q): its report of
- * findings (user_report.csv) does not list them, so neither do we; the finding carries no cell.
+ * findings (user_report.csv) does not list them, so neither does ours: the finding carries no cell and
+ * is listed apart, as about the whole return.
  */
-const laLevel = (code: string): Finding[] => [{ locations: [], errorId: `LA level: ${code}` }];
+const laLevel = (code: string): Finding[] => [{ locations: [], errorId: `LA level: ${code}`, authorityLevel: true }];
 
 export const childCharacteristicsRules: readonly CensusRule[] = [
   {

@@ -39,7 +39,7 @@ describe('child identifier rules', () => {
     it('more than one child with the same UPN is a query on the whole return, not a line for a child', () => {
       const c = census([kid('ONE', { UPN: 'M931000000002' }), kid('TWO', { UPN: 'M931000000002' })]);
       expect(flagged(rule('1520'), c)).toEqual([]);
-      expect(rule('1520').check(ruleContext(censusTables(c)))).toEqual([{ locations: [], errorId: 'LA level: 1520' }]);
+      expect(rule('1520').check(ruleContext(censusTables(c)))).toEqual([{ locations: [], errorId: 'LA level: 1520', authorityLevel: true }]);
       expect(rule('1520').check(ruleContext(censusTables(census([kid('ONE', { UPN: 'M931000000002' })]))))).toEqual([]);
     });
   });

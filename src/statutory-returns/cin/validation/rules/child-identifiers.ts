@@ -1,4 +1,4 @@
-import { censusDate as readDate, type CensusRule, type Finding, type Location, type RuleContext } from '../engine.ts';
+import { censusDate, type CensusRule, type Finding, type Location, type RuleContext } from '../engine.ts';
 import type { ChildIdentifiersRow } from '../tables.ts';
 
 /**
@@ -7,16 +7,6 @@ import type { ChildIdentifiersRow } from '../tables.ts';
  * odd: those places say so. Dates are read with censusDate; one that is not a date counts as
  * absent, as the validator's reader makes it NaT, and comparisons with an absent date are false.
  */
-
-/**
- * A census date as the validator holds it: pandas keeps dates as nanosecond timestamps, so one
- * before 22 September 1677 or after 11 April 2262 cannot be held and is read as absent (NaT).
- * (The same limit belongs in censusDate for every rule; see the report of this branch.)
- */
-export function censusDate(value: string | null | undefined): string | null {
-  const d = readDate(value);
-  return d !== null && d >= '1677-09-22' && d <= '2262-04-11' ? d : null;
-}
 
 type Table = Location['table'];
 const at = (table: Table, column: string, row: number): Location => ({ table, column, row });
@@ -92,9 +82,10 @@ const SEXES = new Set(['M', 'F', 'U']);
 
 /**
  * Rules the validator raises for the whole return, not for a child (1520, 2886Q): its report of
- * findings (user_report.csv) does not list them, so neither do we; the finding carries no cell.
+ * findings (user_report.csv) does not list them, so neither does ours: the finding carries no cell and
+ * is listed apart, as about the whole return.
  */
-const laLevel = (code: string): Finding[] => [{ locations: [], errorId: `LA level: ${code}` }];
+const laLevel = (code: string): Finding[] => [{ locations: [], errorId: `LA level: ${code}`, authorityLevel: true }];
 
 export const childIdentifiersRules: readonly CensusRule[] = [
   {

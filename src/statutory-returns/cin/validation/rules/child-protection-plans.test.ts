@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Census } from '../../census.ts';
 import { validateCensus } from '../engine.ts';
-import { assessment, census, child, cinDetails, cinPlan, flagged, linesOf, protectionPlan, ruleOf, section47 } from '../test-census.ts';
+import { aboutTheReturn, assessment, census, child, cinDetails, cinPlan, flagged, linesOf, protectionPlan, ruleOf, section47 } from '../test-census.ts';
 import { childProtectionPlansRules } from './child-protection-plans.ts';
 
 const rule = (code: string) => ruleOf(childProtectionPlansRules, code);
@@ -15,10 +15,11 @@ describe('child protection plan rules', () => {
     expect(flagged(rule('1105'), census([withPlans([protectionPlan({ CPPstartDate: '2025-05-31' })], {}, 'EARLY'), withPlans([protectionPlan({ CPPstartDate: '2025-06-01' })], {}, 'SAMEDAY')]))).toEqual(['EARLY']);
   });
 
-  it('2883: more plans starting in the year than initial conferences is one line for the whole census', () => {
+  it('2883: more plans starting in the year than initial conferences is a finding about the whole return, not a child', () => {
     const noConference = child({ CINdetails: [cinDetails({ ChildProtectionPlans: [protectionPlan()] })] });
-    expect(flagged(rule('2883'), census([noConference]))).toEqual(['census']);
-    expect(flagged(rule('2883'), census([withPlans([protectionPlan()])]))).toEqual([]);
+    expect(aboutTheReturn(rule('2883'), census([noConference]))).toEqual(['2883']);
+    expect(flagged(rule('2883'), census([noConference]))).toEqual([]);
+    expect(aboutTheReturn(rule('2883'), census([withPlans([protectionPlan()])]))).toEqual([]);
   });
 
   describe('2885: a plan starting in the year starts on the day of its initial conference', () => {

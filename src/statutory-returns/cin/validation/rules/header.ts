@@ -1,5 +1,4 @@
-import type { CensusRule, Finding, RuleContext } from '../engine.ts';
-import { censusDate } from './child-identifiers.ts';
+import { censusDate, type CensusRule, type Finding, type RuleContext } from '../engine.ts';
 
 /** The DfE's validation rules on this part of the census (see ../engine.ts). */
 export const headerRules: readonly CensusRule[] = [
