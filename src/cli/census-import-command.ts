@@ -53,7 +53,7 @@ export function censusImportCommand(): Command {
       try {
         const r = await importCensus({ db, clock: systemClock }, { agencyId, practitionerId: who.id, census, source: basename(path) });
         io.out(`Loaded ${plural(r.children, 'child', 'children')} (${r.childrenCreated} new), ${plural(r.episodes, 'episode', 'episodes')} and ${plural(r.plans, 'child protection plan', 'child protection plans')} from ${basename(path)}.`);
-        if (r.episodesAlreadyHeld) io.out(`${plural(r.episodesAlreadyHeld, 'episode was', 'episodes were')} already held and left as they were.`);
+        if (r.episodesAlreadyHeld) io.out(`${r.episodesAlreadyHeld === 1 ? '1 episode was already held and was left as it was' : `${r.episodesAlreadyHeld} episodes were already held and were left as they were`}.`);
         if (r.problems.length) {
           io.out(`${plural(r.problems.length, 'thing', 'things')} not loaded as the census has them:`);
           for (const p of r.problems) io.out(`  ${p.child}, ${p.element}: ${p.why}`);

@@ -8,6 +8,7 @@ import { openEpisode, recordEpisodeAction } from '../../process/episodes.ts';
 import { episodePreviousHistory } from '../../process/previous-history.ts';
 import { RecordAction } from '../../process/schemas.ts';
 import { timescaleReport } from '../../process/timescales.ts';
+import { searchPeople } from '../../people/people.ts';
 import { fixedClock } from '../../shared/clock.ts';
 import { readCensusXml } from './census-xml-read.ts';
 import { CensusImportRefused, importCensus } from './census-import.ts';
@@ -98,6 +99,8 @@ describe('history that counts from the first day', () => {
     await a.load(planned);
     const childId = (await t.db().query<{ id: string }>("SELECT id FROM person WHERE la_child_id = 'LA123'")).rows[0]!.id;
     const m = { ...a.manager, clock: fixedClock('2026-12-06T10:00:00Z') };
+    // The census has no names: the child is found by the authority's own identifier, and named by it until a name is added.
+    expect((await searchPeople(m, { name: 'la123' })).map((p) => [p.id, p.names[0]?.familyName])).toEqual([[childId, 'Not known (census child LA123)']]);
     const e = await openEpisode(m, { idempotencyKey: 'new', childPersonId: childId, receivedAt: '2026-12-01T09:00:00Z', channel: 'written', allocatedWorkerId: m.actor.practitionerId });
     const told = await t.db().query<{ message: string }>("SELECT message FROM notification WHERE practitioner_id = $1 AND kind = 'person.previous-history'", [m.actor.practitionerId]);
     expect(told.rows.map((x) => x.message)).toEqual(['This child had an earlier child protection plan in your agency: see their previous history.']);
