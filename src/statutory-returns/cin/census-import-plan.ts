@@ -248,10 +248,16 @@ function planEpisode(d: CinDetails, h: Helpers): EpisodePlan | null {
       }));
     });
   };
+  // An enquiry the census says needed no conference ends before whatever the census records next (it has no date for its end).
+  let withoutConference = false;
   d.Section47.forEach((s, i) => {
     const at = (n: string): string => el(`Section47 ${i + 1} ${n}`);
     const started = inEpisode(at('S47ActualStartDate'), s.S47ActualStartDate);
-    add(started, 's47', at('S47ActualStartDate'), () => fail(at('S47ActualStartDate'), push(started!, { type: 'strategy_discussion_held', s47: true }, { note: 'Section 47 enquiries started (from the census).' })));
+    add(started, 's47', at('S47ActualStartDate'), () => {
+      const refused = push(started!, { type: 'strategy_discussion_held', s47: true }, { note: 'Section 47 enquiries started (from the census).' });
+      fail(at('S47ActualStartDate'), refused);
+      if (!refused && s.ICPCnotRequired !== null && BOOLEAN[s.ICPCnotRequired] === true) withoutConference = true;
+    });
     if (s.ICPCnotRequired !== null && !(s.ICPCnotRequired in BOOLEAN)) h.problem(at('ICPCnotRequired'), 'is not true or false: ignored');
     conference(inEpisode(at('DateOfInitialCPC'), s.DateOfInitialCPC), at('DateOfInitialCPC'));
   });
@@ -305,6 +311,10 @@ function planEpisode(d: CinDetails, h: Helpers): EpisodePlan | null {
     if (stage() === 'closed') {
       if (e.kind !== 'cin_plan' && e.kind !== 'closure') h.problem(e.element, nfa ? 'not loaded: the referral was decided no further action (ReferralNFA)' : 'not loaded: the episode had already ended');
       continue;
+    }
+    if (withoutConference && e.kind !== 'icpc' && e.kind !== 'cin_plan' && stage() === 's47_enquiry') {
+      implied(e.on, { type: 's47_concluded', outcome: 'not_substantiated' }, 'The census says no initial conference was needed; it has no date for the end of the enquiry, so the next date it records is used.');
+      withoutConference = false;
     }
     e.run();
   }
