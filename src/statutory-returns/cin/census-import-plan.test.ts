@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { workingDayCalendar } from '../../calendar/working-days.ts';
+import { reduce } from '../../process/engine.ts';
 import { planChild, upnProblem, type EpisodePlan } from './census-import-plan.ts';
 import { assessment, child, cinDetails, protectionPlan, section47 } from './validation/test-census.ts';
 
@@ -28,14 +30,18 @@ describe('what a census child becomes', () => {
     ]);
   });
 
-  it('a plan whose enquiry was in an earlier census: the enquiry is implied, and said to be', () => {
+  it('a plan still open whose enquiry was in an earlier census: the enquiry is implied, and said to be; only the next review is due', () => {
     const p = planChild(child({ CINdetails: [cinDetails({
       CINreferralDate: '2025-01-10', ChildProtectionPlans: [protectionPlan({ CPPstartDate: '2025-06-20', Reviews: ['2025-09-10'], InitialCategoryOfAbuse: 'EMO', LatestCategoryOfAbuse: 'MUL' })],
     })] }), 0, 'f.xml', 'initial_7_core_35', TODAY);
     expect(steps(p.episodes[0])).toEqual([
-      '2025-01-10 referral_received', '2025-01-10 referral_decided strategy_discussion', '2025-06-20 strategy_discussion_held s47 (implied)',
-      '2025-06-20 s47_concluded continuing_risk (implied)', '2025-06-20 conference_held initial plan=true', '2025-09-10 conference_held review plan=true',
+      '2025-01-10 referral_received', '2025-01-10 referral_acknowledged (implied)', '2025-01-10 referral_decided strategy_discussion',
+      '2025-06-20 strategy_discussion_held s47 (implied)', '2025-06-20 strategy_record_circulated (implied)', '2025-06-20 s47_concluded continuing_risk (implied)',
+      '2025-06-20 conference_held initial plan=true', '2025-06-20 core_group_met (implied)', '2025-09-10 conference_held review plan=true',
     ]);
+    // Carried on in Jigsaw: what is due is the next review (six months after the last), not steps the census never recorded.
+    const state = reduce(p.episodes[0]!.actions.map((a, i) => ({ seq: i + 1, at: a.at, facts: a.facts })), { calendar: workingDayCalendar(), nation: 'england-and-wales', model: 'initial_7_core_35' });
+    expect(state.steps.map((x) => [x.key, x.due])).toEqual([['review_conference', '2026-03-10']]);
     expect(p.episodes[0]!.actions.filter((a) => a.facts.type === 'conference_held').map((a) => a.details.planDetails)).toEqual([{ category: 'emotional_abuse' }, { category: 'multiple' }]);
     expect(p.episodes[0]!.plans).toBe(1);
   });

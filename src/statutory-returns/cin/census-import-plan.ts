@@ -162,6 +162,7 @@ type EventKind = 'assessment_start' | 'assessment_end' | 's47' | 'icpc' | 'cin_p
 const RANK: Record<EventKind, number> = { assessment_start: 1, assessment_end: 2, s47: 3, icpc: 4, cin_plan: 5, review: 6, plan_end: 7, closure: 8 };
 interface Event { on: string; kind: EventKind; element: string; run: () => void }
 
+const NOT_IN_CENSUS = 'The census does not record this step; the case is still open, so it is taken as done on the day rather than shown as overdue.';
 const noon = (d: string): string => `${d}T12:00:00.000Z`;
 // Only the stage matters here, which no calendar changes; the due dates are worked out again when the episode is projected.
 const settingsOf = (model: AssessmentModel): ProcessSettings => ({ calendar: workingDayCalendar(), nation: 'england-and-wales', model });
@@ -183,12 +184,18 @@ function planEpisode(d: CinDetails, h: Helpers): EpisodePlan | null {
   const tag = { imported: h.source };
   const actions: PlannedAction[] = [];
   const settings = settingsOf(h.model);
+  const carriedOn = closure === null;
   const facts = (): Action[] => actions.map((a, i) => ({ seq: i + 1, at: a.at, facts: a.facts }));
   const stage = (): Stage => reduce(facts(), settings).stage;
   const push = (on: string, f: ActionFacts, details: Record<string, unknown>, assessment?: PlannedAction['assessment']): string | undefined => {
     const refusal = next(facts(), f, h.model);
     if (refusal) return refusal.reason;
     actions.push({ at: noon(on), facts: f, details: { ...tag, ...f, ...details }, ...(assessment ? { assessment } : {}) });
+    // A case still open is carried on in Jigsaw: the steps the census never records (the record of a
+    // strategy discussion sent, the first core group) are taken as done on the day, so that the due
+    // list shows what is really waiting rather than years-old steps nobody can now do.
+    if (carriedOn && f.type === 'strategy_discussion_held') push(on, { type: 'strategy_record_circulated' }, { implied: NOT_IN_CENSUS });
+    if (carriedOn && f.type === 'conference_held' && f.kind === 'initial' && f.plan) push(on, { type: 'core_group_met' }, { implied: NOT_IN_CENSUS });
     return undefined;
   };
   /** An action the census implies but does not carry (the s47 before a plan whose enquiry was in an earlier year). */
@@ -305,6 +312,7 @@ function planEpisode(d: CinDetails, h: Helpers): EpisodePlan | null {
     channel: 'written',
     census: { ReferralSource: d.ReferralSource, PrimaryNeedCode: d.PrimaryNeedCode, CINPlanDates: d.CINPlanDates, Section47: d.Section47, ChildProtectionPlans: d.ChildProtectionPlans.map((p) => ({ LatestCategoryOfAbuse: p.LatestCategoryOfAbuse, NumberOfPreviousCPP: p.NumberOfPreviousCPP })) },
   });
+  if (carriedOn) push(referral, { type: 'referral_acknowledged' }, { implied: NOT_IN_CENSUS });
   push(referral, { type: 'referral_decided', outcome: nfa ? 'no_further_action' : first && ['s47', 'icpc'].includes(first.kind) ? 'strategy_discussion' : 'assessment' },
     { reasons: 'Decided as the census records; the census has no date for the decision, so the referral’s day is used.' });
   for (const e of events) {
