@@ -163,6 +163,16 @@ const RANK: Record<EventKind, number> = { assessment_start: 1, assessment_end: 2
 interface Event { on: string; kind: EventKind; element: string; run: () => void }
 
 const NOT_IN_CENSUS = 'The census does not record this step; the case is still open, so it is taken as done on the day rather than shown as overdue.';
+/** The texts a practitioner must write for each step (schemas.ts), said plainly to have come from the census. */
+const FROM_CENSUS = 'Not in the census: loaded from an earlier census, which records only the dates and codes.';
+const TEXTS: Partial<Record<ActionFacts['type'], Record<string, string>>> = {
+  referral_decided: { reasons: FROM_CENSUS },
+  assessment_completed: { summary: FROM_CENSUS },
+  strategy_discussion_held: { immediateSafety: FROM_CENSUS, familyToBeTold: FROM_CENSUS },
+  s47_concluded: { summary: FROM_CENSUS },
+  conference_held: { parentsParticipation: FROM_CENSUS },
+  case_closed: { reasons: FROM_CENSUS },
+};
 const noon = (d: string): string => `${d}T12:00:00.000Z`;
 // Only the stage matters here, which no calendar changes; the due dates are worked out again when the episode is projected.
 const settingsOf = (model: AssessmentModel): ProcessSettings => ({ calendar: workingDayCalendar(), nation: 'england-and-wales', model });
@@ -190,7 +200,7 @@ function planEpisode(d: CinDetails, h: Helpers): EpisodePlan | null {
   const push = (on: string, f: ActionFacts, details: Record<string, unknown>, assessment?: PlannedAction['assessment']): string | undefined => {
     const refusal = next(facts(), f, h.model);
     if (refusal) return refusal.reason;
-    actions.push({ at: noon(on), facts: f, details: { ...tag, ...f, ...details }, ...(assessment ? { assessment } : {}) });
+    actions.push({ at: noon(on), facts: f, details: { ...tag, ...f, ...TEXTS[f.type], ...details }, ...(assessment ? { assessment } : {}) });
     // A case still open is carried on in Jigsaw: the steps the census never records (the record of a
     // strategy discussion sent, the first core group) are taken as done on the day, so that the due
     // list shows what is really waiting rather than years-old steps nobody can now do.
@@ -230,7 +240,7 @@ function planEpisode(d: CinDetails, h: Helpers): EpisodePlan | null {
       const outcome = after?.kind === 'cin_plan' ? 'child_in_need_plan' : after && ['s47', 'icpc'].includes(after.kind) ? 'strategy_discussion'
         : !after || after.kind === 'closure' ? (closure ? 'no_further_action' : 'core_assessment') : 'core_assessment';
       fail(at('AssessmentAuthorisationDate'), push(completed!, { type: 'assessment_completed', kind, outcome },
-        { summary: 'Loaded from the census, which does not carry the assessment itself.' }, { factors: [...new Set(factors)], internalReviewOn: review }));
+        {}, { factors: [...new Set(factors)], internalReviewOn: review }));
     });
   });
   d.CINPlanDates.forEach((p, i) => add(inEpisode(el(`CINPlanDates ${i + 1} CINPlanStartDate`), p.CINPlanStartDate), 'cin_plan', '', () => undefined));
@@ -251,7 +261,7 @@ function planEpisode(d: CinDetails, h: Helpers): EpisodePlan | null {
       }
       const category = plan ? h.code(el(`ChildProtectionPlans ${plan.i + 1} InitialCategoryOfAbuse`), plan.p.InitialCategoryOfAbuse, { safeParse: (x) => ({ success: typeof x === 'string' && x in CATEGORY_OF_ABUSE }) }) : null;
       fail(element, push(on, { type: 'conference_held', kind: 'initial', plan: Boolean(plan) }, {
-        parentsParticipation: 'Not in the census.', ...(category ? { planDetails: { category: CATEGORY_OF_ABUSE[category] } } : {}),
+        ...(category ? { planDetails: { category: CATEGORY_OF_ABUSE[category] } } : {}),
       }));
     });
   };
@@ -284,7 +294,7 @@ function planEpisode(d: CinDetails, h: Helpers): EpisodePlan | null {
       return false;
     }).sort();
     [...new Set(reviews)].forEach((r, n, all) => add(r, 'review', at('CPPreviewDate'), () => fail(at('CPPreviewDate'), push(r, { type: 'conference_held', kind: 'review', plan: true }, {
-      parentsParticipation: 'Not in the census.', ...(n === all.length - 1 && latest ? { planDetails: { category: latest } } : {}),
+      ...(n === all.length - 1 && latest ? { planDetails: { category: latest } } : {}),
     }))));
     if (end) {
       const last = end === closure;

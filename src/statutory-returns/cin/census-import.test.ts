@@ -90,6 +90,11 @@ describe('history that counts from the first day', () => {
     ]);
     expect(rows.every((x) => x.details.imported === 'la123-2025.xml')).toBe(true);
     expect(rows[5]!.details).toMatchObject({ kind: 'initial', plan: true, planDetails: { category: 'neglect' } });
+    // What a practitioner would have written says where it came from.
+    for (const text of ['reasons', 'summary', 'immediateSafety', 'parentsParticipation']) {
+      expect(rows.filter((x) => text in x.details).every((x) => /census/.test(String(x.details[text])))).toBe(true);
+    }
+    expect(rows.find((x) => x.type === 's47_concluded')!.details).toMatchObject({ outcome: 'continuing_risk', summary: expect.stringMatching(/^Not in the census/) });
     expect((await t.db().query('SELECT factors FROM assessment_census')).rows).toEqual([{ factors: ['2A', '3B'] }]);
     expect((await t.db().query('SELECT stage, closed_at FROM episode')).rows).toEqual([{ stage: 'closed', closed_at: '2025-02-10T12:00:00.000Z' }]);
   });
