@@ -20,6 +20,7 @@ import { backupCommand, restoreCommand } from './backup-command.ts';
 import { Refusal } from '../backup/format.ts';
 import { scimCommands } from './scim-command.ts';
 import { userCommands } from './user-commands.ts';
+import { censusImportCommand } from './census-import-command.ts';
 
 /** Output goes through this so tests can capture it. */
 export interface Io {
@@ -76,6 +77,7 @@ const commands: Command[] = [
     },
   },
   matchCommand,
+  censusImportCommand(),
   backupCommand,
   restoreCommand,
   {

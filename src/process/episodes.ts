@@ -65,7 +65,7 @@ async function loadActions(tx: Tx, episodeId: string): Promise<(Action & { recor
 }
 
 /** Rewrites the projection from the state the actions fold to. */
-async function project(tx: Tx, episodeId: string, state: EpisodeState, at: string, count: number): Promise<void> {
+export async function project(tx: Tx, episodeId: string, state: EpisodeState, at: string, count: number): Promise<void> {
   await tx.query('UPDATE episode SET stage = $2, closed_at = CASE WHEN $3 THEN coalesce(closed_at, $4::timestamptz) ELSE NULL END, action_count = $5 WHERE id = $1',
     [episodeId, state.stage, !state.open, at, count]);
   await tx.query('DELETE FROM episode_step WHERE episode_id = $1', [episodeId]);
