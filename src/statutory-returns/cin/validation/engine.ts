@@ -76,6 +76,18 @@ export interface CensusRule {
  */
 export function censusDate(value: string | null | undefined): string | null {
   if (!value) return null;
+  // Remembered: a census repeats a few thousand dates across tens of thousands of rows and the
+  // rules read each several times. Cleared when it grows, so junk text cannot fill it.
+  const known = readDates.get(value);
+  if (known !== undefined) return known;
+  if (readDates.size > 20_000) readDates.clear();
+  const date = readDate(value);
+  readDates.set(value, date);
+  return date;
+}
+const readDates = new Map<string, string | null>();
+
+function readDate(value: string): string | null {
   const v = value.trim();
   let m = /^(\d{4})-(\d{2})-(\d{2})(?:T[\d:.]+Z?)?$/.exec(v);
   let y: number, mo: number, d: number;

@@ -1,5 +1,6 @@
 import { censusDate, type CensusRule, type Finding, type Location, type RuleContext } from '../engine.ts';
 import type { AssessmentRow, TableName } from '../tables.ts';
+import { errorId } from './joins.ts';
 
 /**
  * The DfE's rules on assessments, as the open-source validator (csc-validator-be-cin, 2025–26
@@ -33,9 +34,6 @@ export function indexBy<T>(rows: readonly T[], key: (row: T) => string): Map<str
   return m;
 }
 
-/** The validator's ERROR_ID: a Python tuple of the values that identify the breach, as its report prints one. */
-export const errorId = (...parts: (string | number | null)[]): string =>
-  `(${parts.map((p) => `'${p === null ? 'nan' : String(p)}'`).join(', ')})`;
 
 function addDays(date: string, n: number): string {
   const d = new Date(`${date}T00:00:00Z`);

@@ -1,5 +1,5 @@
 import { censusDate, type CensusRule, type Finding, type Location, type RuleContext } from '../engine.ts';
-import { errorId } from './child-identifiers.ts';
+import { errorId } from './joins.ts';
 
 /**
  * The DfE's validation rules on the child's ethnicity and disabilities (see ../engine.ts), with the

@@ -1,5 +1,6 @@
 import { censusDate, type CensusRule, type Finding, type Location, type RuleContext } from '../engine.ts';
 import type { ChildIdentifiersRow } from '../tables.ts';
+import { errorId } from './joins.ts';
 
 /**
  * The DfE's validation rules on the child's identifiers (see ../engine.ts). Semantics follow the
@@ -12,12 +13,6 @@ type Table = Location['table'];
 const at = (table: Table, column: string, row: number): Location => ({ table, column, row });
 const one = (table: Table, column: string, row: number): Finding => ({ locations: [at(table, column, row)] });
 
-/**
- * The validator's ERROR_ID for rules that tie cells together: a Python tuple of the values that
- * identify the breach, each as text, as its report prints one ('nan' for a missing value).
- */
-export const errorId = (...parts: (string | number | null)[]): string =>
-  `(${parts.map((p) => `'${p === null ? 'nan' : String(p)}'`).join(', ')}${parts.length === 1 ? ',' : ''})`;
 
 /** The validator joins tables on LAchildID with pandas, which matches a missing id with another missing id. */
 const joinKey = (id: string | null): string => (id === null ? '\u0000absent' : `=${id}`);

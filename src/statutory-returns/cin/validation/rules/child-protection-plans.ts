@@ -1,5 +1,5 @@
 import { censusDate, type CensusRule, type Finding, type Location, type RuleContext } from '../engine.ts';
-import type { TableName } from '../tables.ts';
+import { cells, finding, index, key } from './joins.ts';
 
 /**
  * The DfE's validation rules on child protection plans (see ../engine.ts), as the open-source
@@ -10,23 +10,7 @@ import type { TableName } from '../tables.ts';
  * working days.
  */
 
-/** Joins rows the way the validator's table merges do: an absent id matches an absent id. */
-const key = (...parts: unknown[]): string => JSON.stringify(parts.map((p) => p ?? null));
-
-/** A table's rows with their row numbers, grouped by a key. */
-function index<T>(rows: readonly T[], keyOf: (row: T) => string): Map<string, [number, T][]> {
-  const map = new Map<string, [number, T][]>();
-  rows.forEach((row, i) => {
-    const k = keyOf(row);
-    const list = map.get(k);
-    if (list) list.push([i, row]);
-    else map.set(k, [[i, row]]);
-  });
-  return map;
-}
-
-const at = (table: TableName, row: number, ...columns: string[]): Location[] => columns.map((column) => ({ table, column, row }));
-const finding = (...locations: Location[][]): Finding => ({ locations: locations.flat() });
+const at = cells;
 const within = (date: string | null, ctx: RuleContext): boolean =>
   date !== null && ctx.collectionStart !== null && ctx.collectionEnd !== null && date >= ctx.collectionStart && date <= ctx.collectionEnd;
 

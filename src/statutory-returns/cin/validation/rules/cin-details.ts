@@ -1,5 +1,5 @@
-import { censusDate, type CensusRule, type Finding, type Location, type RuleContext } from '../engine.ts';
-import type { TableName } from '../tables.ts';
+import { censusDate, type CensusRule, type Finding, type RuleContext } from '../engine.ts';
+import { cells, finding } from './joins.ts';
 
 /**
  * The DfE's validation rules on the CIN details part of the census (the episode: referral, primary
@@ -12,26 +12,11 @@ import type { TableName } from '../tables.ts';
  * tables are joined on the child's LAchildID (and the episode's position), and two absent ids join.
  */
 
-/**
- * censusDate, remembered: a census repeats the same few thousand dates across tens of thousands of
- * rows and the rules read each several times. Cleared when it grows, so junk text cannot fill it.
- */
-const seen = new Map<string, string | null>();
-function d(v: string | null): string | null {
-  if (v === null) return null;
-  let r = seen.get(v);
-  if (r === undefined) {
-    if (seen.size > 20000) seen.clear();
-    r = censusDate(v);
-    seen.set(v, r);
-  }
-  return r;
-}
+const d = censusDate;
 /** A join key: the validator joins rows whose LAchildIDs are both absent, so absent is a key too. */
 const key = (v: string | null): string => v ?? '\u0000absent';
 const ep = (r: { LAchildID: string | null; CINdetailsID: number }): string => `${key(r.LAchildID)}\u0000${r.CINdetailsID}`;
-const at = (table: TableName, row: number, ...columns: string[]): Location[] => columns.map((column) => ({ table, column, row }));
-const finding = (...locations: Location[][]): Finding => ({ locations: locations.flat() });
+const at = cells;
 
 /** ReferralNFA as the validator matches it: exact text, so "True" or " 1" is neither yes nor no. */
 const nfaYes = (v: string | null): boolean => v === 'true' || v === '1';

@@ -1,5 +1,5 @@
-import { censusDate, type CensusRule, type Finding, type Location, type RuleContext } from '../engine.ts';
-import type { TableName } from '../tables.ts';
+import { censusDate, type CensusRule, type Finding, type RuleContext } from '../engine.ts';
+import { cells, finding } from './joins.ts';
 
 /**
  * The DfE's validation rules on CIN plans, as the open-source validator (csc-validator-be-cin,
@@ -8,25 +8,10 @@ import type { TableName } from '../tables.ts';
  * the rule is about one episode, its position (CINdetailsID).
  */
 
-/**
- * censusDate, remembered: a census repeats the same few thousand dates across tens of thousands of
- * rows and the rules read each several times. Cleared when it grows, so junk text cannot fill it.
- */
-const seen = new Map<string, string | null>();
-function d(v: string | null): string | null {
-  if (v === null) return null;
-  let r = seen.get(v);
-  if (r === undefined) {
-    if (seen.size > 20000) seen.clear();
-    r = censusDate(v);
-    seen.set(v, r);
-  }
-  return r;
-}
+const d = censusDate;
 const key = (v: string | null): string => v ?? '\u0000absent';
 const ep = (r: { LAchildID: string | null; CINdetailsID: number }): string => `${key(r.LAchildID)}\u0000${r.CINdetailsID}`;
-const at = (table: TableName, row: number, ...columns: string[]): Location[] => columns.map((column) => ({ table, column, row }));
-const finding = (...locations: Location[][]): Finding => ({ locations: locations.flat() });
+const at = cells;
 
 const plans = (ctx: RuleContext) => ctx.tables.CINplanDates.map((r, i) => ({ r, i, start: d(r.CINPlanStartDate), end: d(r.CINPlanEndDate) }));
 const cpps = (ctx: RuleContext) => ctx.tables.ChildProtectionPlans.map((r, i) => ({ r, i, start: d(r.CPPstartDate), end: d(r.CPPendDate) }));

@@ -1,4 +1,5 @@
 import { censusDate, type CensusRule, type Finding } from '../engine.ts';
+import { index, key } from './joins.ts';
 
 /**
  * The DfE's validation rules on child protection reviews (see ../engine.ts), as the open-source
@@ -6,19 +7,6 @@ import { censusDate, type CensusRule, type Finding } from '../engine.ts';
  * working days.
  */
 
-/** Joins rows the way the validator's table merges do: an absent id matches an absent id. */
-const key = (...parts: unknown[]): string => JSON.stringify(parts.map((p) => p ?? null));
-
-function index<T>(rows: readonly T[], keyOf: (row: T) => string): Map<string, [number, T][]> {
-  const map = new Map<string, [number, T][]>();
-  rows.forEach((row, i) => {
-    const k = keyOf(row);
-    const list = map.get(k);
-    if (list) list.push([i, row]);
-    else map.set(k, [[i, row]]);
-  });
-  return map;
-}
 
 /**
  * A review held while a CIN plan was open, unless it is the plan's last day. As the validator runs

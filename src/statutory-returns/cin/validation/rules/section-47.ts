@@ -1,5 +1,6 @@
 import { censusDate, type CensusRule, type Finding } from '../engine.ts';
-import { at, errorId, indexBy, keyOf, workingDaysBefore } from './assessments.ts';
+import { at, indexBy, keyOf, workingDaysBefore } from './assessments.ts';
+import { errorId } from './joins.ts';
 
 /**
  * The DfE's rules on section 47 enquiries and initial child protection conferences, as the
