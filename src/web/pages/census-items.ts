@@ -178,3 +178,54 @@ export async function censusSummary(ctx: ActorContext, personId: string): Promis
     ],
   };
 }
+
+/** A question of an episode action's form (the shape process.ts describes its fields in). */
+export interface ActionField {
+  name: string;
+  type: 'select' | 'checkboxes' | 'date';
+  label: string;
+  hint?: string;
+  items?: readonly { value: string; text: string }[];
+  when?: (v: FormBody) => boolean;
+  section?: string;
+}
+
+/**
+ * The census items on the episode's action forms (issue 20): the primary need at the referral
+ * decision, the factors and internal review date of a completed assessment, the reason for closure
+ * on a form whose action can close the case. All optional: the data team's page lists what is
+ * missing, and the census details page corrects it later.
+ */
+type Asked = { fields: ActionField[]; build: (v: FormBody) => Record<string, unknown> };
+export function censusActionFields(): { primaryNeed: Asked; assessment: Asked; closure: (closes: (v: FormBody) => boolean) => Asked } {
+  const codes = (list: readonly Code[]) => list.map(choice);
+  const fields = (...f: ActionField[]): ActionField[] => f;
+  const given = (v: FormBody, name: string): string | undefined => str(v, name) || undefined;
+  return {
+    primaryNeed: {
+      fields: fields({ name: 'primaryNeed', type: 'select', label: 'Primary need (optional)', hint: 'The main reason the child needs children’s social care, for the Children in Need census', items: codes(PRIMARY_NEED_CODES) }),
+      build: (v) => ({ primaryNeed: given(v, 'primaryNeed') }),
+    },
+    assessment: {
+      fields: fields(
+        { name: 'factors', type: 'checkboxes', label: 'Factors identified at the assessment (optional)', hint: 'For the Children in Need census: select all that apply', items: codes(ASSESSMENT_FACTOR_CODES) },
+        { name: 'internalReviewOn', type: 'date', label: 'Date of the internal review (optional)', hint: 'When the assessment was authorised, for example 27 3 2026' },
+      ),
+      build: (v) => {
+        const day = calendarDate(dateParts(v, 'internalReviewOn'), 'The internal review date').value;
+        return { factors: list(v, 'factors').length ? list(v, 'factors') : undefined, internalReviewOn: day };
+      },
+    },
+    closure: (closes) => ({
+      fields: fields({ name: 'closureReason', type: 'select', label: 'If the case closes: the reason for closure (optional)', hint: 'For the Children in Need census', items: codes(CLOSURE_REASON_CODES), when: closes }),
+      build: (v) => (closes(v) ? { closureReason: given(v, 'closureReason') } : {}),
+    }),
+  };
+}
+
+/** Choices for the census items on the referral's page (accepting it, deciding it), in the DfE's words. */
+export const CENSUS_CHOICES = {
+  referralSources: [{ value: '', text: 'Choose where the referral came from' }, ...REFERRAL_SOURCE_CODES.map(choice)],
+  primaryNeeds: [{ value: '', text: NOT_RECORDED }, ...PRIMARY_NEED_CODES.map(choice)],
+  closureReasons: [{ value: '', text: 'The case stays open, or not recorded' }, ...CLOSURE_REASON_CODES.map(choice)],
+};
