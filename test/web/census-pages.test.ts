@@ -6,6 +6,7 @@ import { testApp } from '../api/helpers.ts';
 import { cinWorld } from '../cin-world.ts';
 import { useTestDb } from '../db.ts';
 import { practitioner } from '../fixtures.ts';
+import { getEpisodeCensus } from '../../src/statutory-returns/cin/census-items.ts';
 
 /** Issue 20: the census details pages, read from the rendered HTML; the data team's links land on each field by its id. */
 
@@ -19,8 +20,9 @@ describe('the census details pages', () => {
     app = undefined;
   });
 
-  async function setUp(assess = false) {
+  async function setUp(assess = false, now?: string) {
     const w = await cinWorld(t.db());
+    if (now) w.clock.set(now);
     // Before signing in: the assessment moves the clock on past a session's idle time.
     const assessed = assess ? await w.assessed() : undefined;
     const data = await practitioner(w.s, w.csc, ['data_officer'], 'Amir Noor');
@@ -36,7 +38,7 @@ describe('the census details pages', () => {
         for (const c of res.cookies) cookies[c.name] = c.value;
         expect(res.statusCode, url).toBe(status);
         token = /name="_csrf" value="([^"]+)"/.exec(res.body)?.[1] ?? token;
-        return res.body;
+        return status === 303 ? res.headers.location! : res.body;
       };
       const post = async (url: string, form: [string, string][]) => {
         const res = await app!.inject({ method: 'POST', url, cookies, headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }, payload: new URLSearchParams([['_csrf', token], ...form]).toString() });
@@ -96,5 +98,27 @@ describe('the census details pages', () => {
     await sarah.get(`/people/${w.leoAtSchool.id}/census`, 404);
     await sarah.get(`/episodes/${w.leoEpisode.id}/census`, 404);
     expect(text(await sarah.get(`/people/${w.leoAtSchool.id}`))).not.toContain('Census details');
+  });
+
+  it('the assessment form asks for the factors, the internal review date and, when it closes the case, the reason for closure; recording it keeps them', async () => {
+    const { w, rachel } = await setUp(false, '2026-11-30T12:00:00Z');
+    const formUrl = await rachel.get(`/episodes/${w.leoEpisode.id}/record/assessment_completed`, 303);
+    const form = text(await rachel.get(formUrl));
+    expect(form).toContain('Factors identified at the assessment (optional)');
+    expect(form).toContain('If the case closes: the reason for closure (optional)');
+    const answers: [string, string][] = [
+      ['occurred-day', '30'], ['occurred-month', '11'], ['occurred-year', '2026'], ['occurredTime', '10:00'],
+      ['kind', 'single'], ['outcome', 'no_further_action'], ['summary', 'Leo’s father has help with the mornings now'],
+      ['factors', '2B'], ['factors', '3A'], ['internalReviewOn-day', '30'], ['internalReviewOn-month', '11'], ['internalReviewOn-year', '2026'],
+      ['closureReason', 'RC8'], ['monitoringAgencyId', 'none'],
+    ];
+    const res = await rachel.post(formUrl, answers);
+    expect(res.status, text(res.body).slice(0, 500)).toBe(303);
+    const check = text(await rachel.get(res.location!));
+    expect(check).toContain('Date of the internal review (optional) 30 November 2026');
+    const recorded = await rachel.post(res.location!, []);
+    expect(recorded.location).toBe(`/episodes/${w.leoEpisode.id}?done=action-recorded`);
+    const census = await getEpisodeCensus(w.worker, w.leoEpisode.id);
+    expect(census).toMatchObject({ closureReason: 'RC8', assessments: [{ factors: ['2B', '3A'], internalReviewOn: '2026-11-30' }] });
   });
 });
