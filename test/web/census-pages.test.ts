@@ -7,6 +7,8 @@ import { cinWorld } from '../cin-world.ts';
 import { useTestDb } from '../db.ts';
 import { practitioner } from '../fixtures.ts';
 import { getEpisodeCensus } from '../../src/statutory-returns/cin/census-items.ts';
+import { NewReferral } from '../../src/process/referral-schemas.ts';
+import { makeReferral } from '../../src/process/referrals.ts';
 
 /** Issue 20: the census details pages, read from the rendered HTML; the data team's links land on each field by its id. */
 
@@ -120,5 +122,24 @@ describe('the census details pages', () => {
     expect(recorded.location).toBe(`/episodes/${w.leoEpisode.id}?done=action-recorded`);
     const census = await getEpisodeCensus(w.worker, w.leoEpisode.id);
     expect(census).toMatchObject({ closureReason: 'RC8', assessments: [{ factors: ['2B', '3A'], internalReviewOn: '2026-11-30' }] });
+  });
+
+  it("accepting a member of the public's referral asks where it came from, and the episode keeps the answer", async () => {
+    const { w, rachel } = await setUp();
+    const recorded = await makeReferral(w.worker, NewReferral.parse({
+      referrerIsMemberOfPublic: true, channel: 'phone',
+      referrer: { name: 'Pat Neighbour', contact: '07700 900123', relationshipToChild: 'Lives next door', consentToDisclose: false },
+      child: { kind: 'child', names: [{ givenNames: 'Mia', familyName: 'Stone' }], dateOfBirth: '2019-04-22', addresses: [{ line1: '5 Ashdown Road' }] },
+      concerns: 'The children are left alone in the evenings',
+    }));
+    const page = await rachel.get(`/referrals/${recorded.id}`);
+    expect(page).toContain('id="referralSource"');
+    const missing = await rachel.post(`/referrals/${recorded.id}/accept`, [['personId', 'new'], ['askedReferralSource', 'yes']]);
+    expect(missing.status).toBe(422);
+    expect(missing.body).toContain('href="#referralSource"');
+    const accepted = await rachel.post(`/referrals/${recorded.id}/accept`, [['personId', 'new'], ['askedReferralSource', 'yes'], ['referralSource', '9']]);
+    expect(accepted.status).toBe(303);
+    const episodeId = (await t.db().query<{ episode_id: string }>('SELECT episode_id FROM referral WHERE id = $1', [recorded.id])).rows[0]!.episode_id;
+    expect((await getEpisodeCensus(w.worker, episodeId)).referralSource).toBe('9');
   });
 });
