@@ -162,6 +162,18 @@ export function decidePerson(actor: Actor, action: PersonAction, person: PersonF
   }
 }
 
+/**
+ * The census items of a child in the agency's own index (issue 20): ethnicity, disability, UPN,
+ * the authority's child id, date of death, and the episode's referral source, primary need and
+ * reason for closure. Its casework staff record them as they work; its data team (RETURNS_ROLES)
+ * corrects them without reading the casework. The caller checks the agency is children's social care.
+ */
+export function decideCensusItems(actor: Actor, person: PersonFacts): Decision {
+  if (person.agencyId !== actor.agencyId) return deny('person is in another agency\'s index');
+  if (doesCasework(actor)) return allow('own agency index');
+  return hasAny(actor, RETURNS_ROLES) ? allow('corrects the census items') : deny('role neither does casework nor prepares the returns');
+}
+
 export type AgencyAction = 'create-person' | 'manage-practitioners' | 'manage-agency' | 'read-audit' | 'prepare-returns';
 
 export function decideAgency(actor: Actor, action: AgencyAction, agencyId: string): Decision {

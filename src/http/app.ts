@@ -16,6 +16,7 @@ import { registerAdministrationRoutes } from './routes/administration.routes.ts'
 import { registerPractitionerRoutes } from './routes/practitioners.routes.ts';
 import { registerTokenRoutes } from './routes/tokens.routes.ts';
 import { registerPeopleRoutes } from './routes/people.routes.ts';
+import { registerCensusItemRoutes } from './routes/census-items.routes.ts';
 import { registerRecordRoutes } from './routes/records.routes.ts';
 import { registerLeadAlertRoutes } from './routes/lead-alerts.routes.ts';
 import { registerSharingRoutes } from './routes/sharing.routes.ts';
@@ -217,6 +218,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       registerPractitionerRoutes(scopedApi);
       registerTokenRoutes(scopedApi);
       registerPeopleRoutes(scopedApi);
+      registerCensusItemRoutes(scopedApi);
       registerRecordRoutes(scopedApi);
       registerLeadAlertRoutes(scopedApi);
       registerSharingRoutes(scopedApi);

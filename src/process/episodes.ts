@@ -16,6 +16,7 @@ import { notifyAgency } from '../sharing/notify.ts';
 import { syncFlags } from '../flags/flags.ts';
 import { circulateStrategyRecord, type Circulation, type StrategyContent } from './strategy-record.ts';
 import { planFromAction, planReaders } from '../plans/plans.ts';
+import { recordCensusFromAction } from '../statutory-returns/cin/census-items.ts';
 
 /**
  * Episodes with children's social care: the service records actions (append-only, once per
@@ -132,8 +133,8 @@ export async function openEpisode(ctx: ActorContext, input: OpenEpisode): Promis
     if (existing) return view(ctx, tx, existing);
     const id = newId();
     const now = ctx.clock.now().toISOString();
-    await tx.query('INSERT INTO episode (id, agency_id, child_person_id, allocated_worker_id, team, opened_at, stage) VALUES ($1,$2,$3,$4,$5,$6,$7)', [
-      id, ctx.actor.agencyId, input.childPersonId, input.allocatedWorkerId ?? null, input.team ?? null, input.receivedAt, 'referral']);
+    await tx.query('INSERT INTO episode (id, agency_id, child_person_id, allocated_worker_id, team, opened_at, stage, referral_source) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)', [
+      id, ctx.actor.agencyId, input.childPersonId, input.allocatedWorkerId ?? null, input.team ?? null, input.receivedAt, 'referral', input.referralSource ?? null]);
     const facts: ActionFacts = { type: 'referral_received', channel: input.channel };
     await tx.query(
       `INSERT INTO episode_action (episode_id, seq, type, occurred_at, recorded_at, recorded_by, idempotency_key, facts, details) VALUES ($1,1,$2,$3,$4,$5,$6,$7,$8)`,
@@ -226,6 +227,8 @@ export async function recordEpisodeAction(ctx: ActorContext, episodeId: string, 
     // After the engine's answer: a child in need plan only on an action that leaves the child on one (the transaction undoes the action otherwise).
     await checkCinPlan(tx, e.agency_id, input.action, state.stage);
     await project(tx, episodeId, state, input.occurredAt, seq);
+    // Issue 20: the census items the action carries (primary need, assessment factors, reason for closure).
+    await recordCensusFromAction(ctx, tx, episodeId, seq, input.action, !state.open);
     await syncFlags(tx, episodeId, state);
     // The plan as a document the agencies in it read (src/plans): made, versioned or ended by this action.
     await planFromAction(ctx, tx, e, seq, input.occurredAt, input.action, state.steps.find((s) => s.key === 'first_core_group')?.due ?? null);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ChildSummary } from '../people/child-summary.ts';
 import { Candidate } from '../matching/schemas.ts';
 import { Text, Uuid } from '../shared/schemas.ts';
+import { ReferralSourceField } from '../statutory-returns/cin/census-items.schemas.ts';
 
 /**
  * Accepting a referral (issue 17): the duty social worker chooses the child's entry among the
@@ -17,6 +18,7 @@ export const AcceptReferral = z
       .meta({ description: "Your agency's entry for the child, chosen from GET /referrals/{id}/candidates; or 'new' when none of them is the child: a new entry is then made from the identity the referral carries, with its address and the parents or carers it names." }),
     allocatedWorkerId: Uuid.optional().meta({ description: 'The social worker who holds the case: told at once of earlier child protection plans of the child or the adults around them, with the team managers.' }),
     team: Text.trim().max(200).optional(),
+    referralSource: ReferralSourceField,
   })
   .meta({ id: 'AcceptReferral' });
 export type AcceptReferral = z.output<typeof AcceptReferral>;

@@ -10,6 +10,8 @@ import type { ActorContext, Tx } from '../shared/context.ts';
 import { conflict, invalid, type FieldProblem } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import { openEpisode } from './episodes.ts';
+import type { AgencyType } from '../partnership/schemas.ts';
+import { REFERRAL_SOURCE_BY_AGENCY_TYPE } from '../statutory-returns/cin/codes.ts';
 import { protectionHistoryIn, tellCaseHoldersOfHistory } from './previous-history.ts';
 import type { AcceptReferral, ReferralCandidate, ReferralCandidates } from './referral-acceptance.schemas.ts';
 import type { Referral, ReferralRelative, ReferralSubject } from './referral-schemas.ts';
@@ -203,7 +205,18 @@ async function linkSamePerson(ctx: ActorContext, tx: Tx, a: string, b: string): 
 
 type Placement =
   | { kind: 'done' }
-  | { kind: 'open'; personId: string; madeAt: string; channel: ReferralRow['channel']; allocatedWorkerId: string | undefined; team: string | undefined };
+  | { kind: 'open'; personId: string; madeAt: string; channel: ReferralRow['channel']; allocatedWorkerId: string | undefined; team: string | undefined; referralSource: string | undefined };
+
+/**
+ * The census's referral source (issue 20): what the worker chose, else — for a partner agency's
+ * referral — what the referring agency's type counts as. A public referral's is chosen (the page
+ * asks; the API may leave it for the data team to record).
+ */
+async function referralSourceOf(tx: Tx, r: ReferralRow, chosen: string | undefined): Promise<string | undefined> {
+  if (chosen || r.from_public || !r.from_agency_id) return chosen;
+  const type = (await tx.query<{ type: AgencyType }>('SELECT type FROM agency WHERE id = $1', [r.from_agency_id])).rows[0]?.type;
+  return type ? REFERRAL_SOURCE_BY_AGENCY_TYPE[type] : undefined;
+}
 
 /**
  * Accepts a referral to children's social care: the child is placed in the agency's own index
@@ -263,12 +276,12 @@ export async function acceptReferral(ctx: ActorContext, id: string, input: Accep
       await audit(ctx, tx, { action: 'referral.place', outcome: 'success', entityType: 'referral', entityId: id, personId, detail: { onto: chosen ? 'existing' : 'new' } });
     }
     await leadWorkerIfNone(ctx, tx, personId, input.allocatedWorkerId);
-    return { kind: 'open', personId, madeAt: r.made_at, channel: r.channel, allocatedWorkerId: input.allocatedWorkerId, team: input.team };
+    return { kind: 'open', personId, madeAt: r.made_at, channel: r.channel, allocatedWorkerId: input.allocatedWorkerId, team: input.team, referralSource: await referralSourceOf(tx, r, input.referralSource) };
   });
   if (placement.kind === 'open') {
     const episode = await openEpisode(ctx, {
       idempotencyKey: referralKey(id, ''), childPersonId: placement.personId, receivedAt: placement.madeAt, channel: placement.channel,
-      allocatedWorkerId: placement.allocatedWorkerId, team: placement.team,
+      allocatedWorkerId: placement.allocatedWorkerId, team: placement.team, referralSource: placement.referralSource,
     });
     await command(ctx, async (tx) => {
       await tx.query(`UPDATE referral SET handling = 'accepted', episode_id = $2, accepted_by = $3, accepted_at = $4 WHERE id = $1 AND handling = 'received'`,

@@ -4,6 +4,7 @@ import { NewPerson } from '../people/schemas.ts';
 import { Instant, requiredUuid, Text, textOf, Uuid } from '../shared/schemas.ts';
 import { KeyDate, KeyId, KeyTime, pageQuery } from '../shared/pagination.ts';
 import { NewShareDecision } from '../sharing/schemas.ts';
+import { ClosureReasonField, PrimaryNeedField } from '../statutory-returns/cin/census-items.schemas.ts';
 
 /**
  * Referrals (what-to-do-if-worried 10.6–12.5). Every field a referral must carry says, when it
@@ -161,6 +162,9 @@ export const DecideReferral = z
     occurredAt: Instant.optional().meta({ description: 'When it was decided; now if left out.' }),
     // Case example 8: a decision that ends the child's episode (no further action, advice, another agency) is a closure like any other.
     ...ClosureFields.shape,
+    // Issue 20: the census items found at the decision, recorded on the episode (children's social care only).
+    primaryNeed: PrimaryNeedField,
+    closureReason: ClosureReasonField,
   })
   .meta({ id: 'DecideReferral' });
 export type DecideReferral = z.output<typeof DecideReferral>;

@@ -620,12 +620,14 @@ export async function decideReferral(ctx: ActorContext, id: string, input: Decid
   if (r.handling === 'accepted' && r.episode_id && !(await episodeHas(ctx, r.episode_id, 'referral_decided', referralKey(id, 'decided')))) {
     await syncWrittenConfirmation(ctx, id, at);
     await recordEpisodeAction(ctx, r.episode_id, {
-      idempotencyKey: referralKey(id, 'decided'), occurredAt: at, action: { type: 'referral_decided', outcome: engineOutcome(input.outcome), reasons: input.reasons, ...monitoring },
+      idempotencyKey: referralKey(id, 'decided'), occurredAt: at, action: { type: 'referral_decided', outcome: engineOutcome(input.outcome), reasons: input.reasons, ...monitoring, primaryNeed: input.primaryNeed, closureReason: input.closureReason },
     }).catch((err: unknown) => {
       // The monitoring fields are at the top of this request, not under /action.
       if (err instanceof Problem) throw new Problem(err.status, err.type, err.title, err.detail, err.errors.map((e) => ({ ...e, pointer: e.pointer.replace(/^\/action\//, '/') })), err.extra);
       throw err;
     });
+  } else if (!(r.handling === 'accepted' && r.episode_id) && (input.primaryNeed !== undefined || input.closureReason !== undefined)) {
+    throw invalid('The census items are recorded on the episode the referral opened.', [{ pointer: input.primaryNeed !== undefined ? '/primaryNeed' : '/closureReason', detail: 'Leave this out: the referral has no episode' }]);
   } else if (!(r.handling === 'accepted' && r.episode_id) && Object.values(monitoring).some((v) => v !== undefined)) {
     throw invalid('This decision does not end an episode: monitoring after closure is named when it does.', [{ pointer: '/monitoringAgencyId', detail: 'Leave out the monitoring agency: there is no episode to close' }]);
   }

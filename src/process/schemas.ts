@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CalendarDate, Instant, Text, Uuid } from '../shared/schemas.ts';
 import { KeyDate, KeyId, KeyTime, pageQuery } from '../shared/pagination.ts';
 import { ClosureMonitoring } from './monitoring.schemas.ts';
+import { ClosureReasonField, FactorsField, InternalReviewField, PrimaryNeedField, ReferralSourceField } from '../statutory-returns/cin/census-items.schemas.ts';
 
 const kinds = z.enum(['single', 'initial', 'core']);
 
@@ -58,6 +59,9 @@ const closureFields = {
   alsoNotifyAgencyIds: z.array(Uuid).max(50).optional().meta({ description: 'Other agencies to tell (e.g. the referrer): linked agencies, conference invitees and the monitoring agency are told anyway.' }),
 };
 export const ClosureFields = z.strictObject(closureFields);
+
+/** The census's reason for closure (issue 20), asked on every action that can end the episode. */
+const censusClosure = { closureReason: ClosureReasonField };
 export type ClosureFields = z.output<typeof ClosureFields>;
 
 /** One action in a child's episode; `type` decides what else it carries. */
@@ -65,9 +69,9 @@ export const EpisodeActionInput = z
   .discriminatedUnion('type', [
     z.strictObject({ type: z.literal('referral_confirmed_in_writing') }),
     z.strictObject({ type: z.literal('referral_acknowledged') }),
-    z.strictObject({ type: z.literal('referral_decided'), outcome: z.enum(['assessment', 'other_agency', 'advice', 'no_further_action', 'strategy_discussion']), reasons: Text.trim().min(1, 'Give the reasons for the decision').max(5000), ...closureFields }),
+    z.strictObject({ type: z.literal('referral_decided'), outcome: z.enum(['assessment', 'other_agency', 'advice', 'no_further_action', 'strategy_discussion']), reasons: Text.trim().min(1, 'Give the reasons for the decision').max(5000), primaryNeed: PrimaryNeedField, ...closureFields, ...censusClosure }),
     z.strictObject({ type: z.literal('assessment_started'), kind: kinds }),
-    z.strictObject({ type: z.literal('assessment_completed'), kind: kinds, outcome: z.enum(['no_further_action', 'child_in_need_plan', 'strategy_discussion', 'core_assessment']), summary: Text.trim().min(1).max(20_000), cinPlan, ...closureFields }),
+    z.strictObject({ type: z.literal('assessment_completed'), kind: kinds, outcome: z.enum(['no_further_action', 'child_in_need_plan', 'strategy_discussion', 'core_assessment']), summary: Text.trim().min(1).max(20_000), cinPlan, factors: FactorsField, internalReviewOn: InternalReviewField, ...closureFields, ...censusClosure }),
     z.strictObject({ type: z.literal('urgent_protective_action'), kind: z.enum(['emergency_protection_order', 'police_protection', 'other']), otherChildrenConsidered: Text.trim().min(1, 'Say how siblings and other children in the household were considered (23.4)').max(5000) }),
     z.strictObject({
       type: z.literal('strategy_discussion_held'),
@@ -92,11 +96,12 @@ export const EpisodeActionInput = z
     }),
     z.strictObject({ type: z.literal('core_group_met'), attendees: z.array(Uuid).min(1).max(50) }),
     z.strictObject({ type: z.literal('cin_plan_reviewed'), summary: Text.trim().min(1).max(20_000), cinPlan }),
-    z.strictObject({ type: z.literal('plan_ended'), reason: z.enum(['review_decision', 'moved_authority', 'eighteenth_birthday', 'death', 'left_uk']), childInNeedPlan: z.boolean().default(false), cinPlan, ...closureFields }),
+    z.strictObject({ type: z.literal('plan_ended'), reason: z.enum(['review_decision', 'moved_authority', 'eighteenth_birthday', 'death', 'left_uk']), childInNeedPlan: z.boolean().default(false), cinPlan, ...closureFields, ...censusClosure }),
     z.strictObject({
       type: z.literal('case_closed'),
       reasons: Text.trim().min(1, 'Give the reasons for closing the case').max(5000),
       ...closureFields,
+      ...censusClosure,
     }),
   ])
   .meta({ id: 'EpisodeAction' });
@@ -122,6 +127,7 @@ export const OpenEpisode = z
     channel: z.enum(['phone', 'written', 'online']),
     allocatedWorkerId: Uuid.optional(),
     team: Text.trim().max(200).optional(),
+    referralSource: ReferralSourceField,
   })
   .meta({ id: 'OpenEpisode' });
 export type OpenEpisode = z.output<typeof OpenEpisode>;

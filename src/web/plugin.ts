@@ -22,6 +22,7 @@ import { registerFlagPages } from './pages/flags.ts';
 import { noticesView, registerLegalPages } from './pages/legal.ts';
 import { registerMonitoringPages } from './pages/monitoring.ts';
 import { registerPeoplePages } from './pages/people.ts';
+import { registerCensusItemPages } from './pages/census-items.ts';
 import { registerProcessPages } from './pages/process.ts';
 import { registerAllocationPages } from './pages/allocation.ts';
 import { registerRecordPages } from './pages/records.ts';
@@ -174,6 +175,7 @@ export async function webPlugin(app: FastifyInstance, opts: WebOptions & { notFo
     registerLeadAlertPages(web);
     registerCaseloadPages(web);
     registerPeoplePages(web);
+    registerCensusItemPages(web);
     registerRecordPages(web);
     registerChronologyPages(web);
     registerSharingPages(web);

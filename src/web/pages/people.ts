@@ -22,6 +22,7 @@ import { earlierPlanRows } from '../earlier-plans.ts';
 import { personName, ukDate } from '../view.ts';
 import { registerPersonDetailPages } from './person-details.ts';
 import { safely, type Web } from '../web.ts';
+import { censusSummary } from './census-items.ts';
 
 type IdParams = { id: string };
 
@@ -212,9 +213,11 @@ export function registerPeoplePages(web: Web): void {
     // Issue 17: earlier child protection plans, for children's social care's casework staff.
     const me = await web.me(request);
     const earlier = own && me?.agencyType === 'childrens_social_care' ? await earlierPlanRows(ctx, await safely(() => previousProtectionHistory(ctx, person.id)), me.agencyName) : undefined;
+    // Issue 20: the child's census items, for children's social care (the card links to where they are changed).
+    const census = own && me?.agencyType === 'childrens_social_care' && person.kind !== 'adult' ? await censusSummary(ctx, person.id) : undefined;
     return web.render(request, reply, 'people/person.njk', {
       pageTitle: 'A person’s page', person, own, name: personName(person), related, involved, consents, decisions, referrals: [...(outgoing ?? []), ...(incoming ?? [])], episodes,
-      flags, plans, safety, earlier, candidates: found?.candidates ?? [], matchNotice: found?.notice ?? ASK_YOUR_LEAD, errors: {}, errorList: [],
+      flags, plans, safety, earlier, census, candidates: found?.candidates ?? [], matchNotice: found?.notice ?? ASK_YOUR_LEAD, errors: {}, errorList: [],
     });
   });
 

@@ -20,6 +20,7 @@ import { earlierPlanRows } from '../earlier-plans.ts';
 import { safely, type Web } from '../web.ts';
 import { readBack } from '../episode-readback.ts';
 import { OUTCOME_TEXT } from './referrals.ts';
+import { censusActionFields } from './census-items.ts';
 
 type IdParams = { id: string };
 type DraftParams = { id: string; draft: string };
@@ -153,6 +154,11 @@ const CIN_FROM_ASSESSMENT = (v: FormBody): boolean => str(v, 'outcome') === 'chi
 const CIN_FROM_PLAN_END = (v: FormBody): boolean => str(v, 'reason') === 'review_decision' && yes(v, 'childInNeedPlan');
 const CIN_REVIEW = (): boolean => true;
 
+/** Issue 20: the census items asked at the moment of work (census-items.ts), as fields of these forms. */
+const census = censusActionFields();
+/** A plan's end closes the case unless a review moves the child onto a child in need plan (a death too: the census records it). */
+const CLOSING_PLAN = (v: FormBody): boolean => str(v, 'reason') !== '' && !(str(v, 'reason') === 'review_decision' && yes(v, 'childInNeedPlan'));
+
 const meetingId = (v: FormBody): string | undefined => (str(v, 'meetingId') && str(v, 'meetingId') !== 'none' ? str(v, 'meetingId') : undefined);
 
 /** The forms for the actions a duty social worker records, after the engine's action types (src/process/engine.ts). */
@@ -164,9 +170,10 @@ const ACTION_FORMS: Record<string, ActionForm> = {
     fields: [
       { name: 'outcome', type: 'radios', label: 'What happens next?', items: choices({ assessment: OUTCOME_TEXT.assessment!, strategy_discussion: OUTCOME_TEXT.strategy_discussion!, other_agency: OUTCOME_TEXT.other_agency!, advice: OUTCOME_TEXT.advice!, no_further_action: OUTCOME_TEXT.no_further_action! }), required: 'Choose the next course of action' },
       { name: 'reasons', type: 'textarea', label: 'Reasons', hint: 'They are fed back to the referrer (12.2)', required: 'Give the reasons for the decision' },
+      ...census.primaryNeed.fields, ...census.closure(ENDING_REFERRAL).fields,
       ...monitoringFields(ENDING_REFERRAL, 'If the decision closes the case: monitoring after closure'),
     ],
-    build: (v) => ({ outcome: str(v, 'outcome'), reasons: str(v, 'reasons'), ...monitoringOf(v, ENDING_REFERRAL) }),
+    build: (v) => ({ outcome: str(v, 'outcome'), reasons: str(v, 'reasons'), ...census.primaryNeed.build(v), ...census.closure(ENDING_REFERRAL).build(v), ...monitoringOf(v, ENDING_REFERRAL) }),
   },
   assessment_started: {
     title: 'Record the start of an assessment',
@@ -179,10 +186,14 @@ const ACTION_FORMS: Record<string, ActionForm> = {
       { name: 'kind', type: 'radios', label: 'Which assessment?', items: ASSESSMENT_KINDS, required: 'Choose which assessment was completed' },
       { name: 'outcome', type: 'radios', label: 'What was decided?', items: choices({ no_further_action: 'No further action', child_in_need_plan: 'A child in need plan', strategy_discussion: 'A strategy discussion: the child may be suffering significant harm', core_assessment: 'A core assessment' }), required: 'Choose what was decided' },
       { name: 'summary', type: 'textarea', label: 'Summary of the assessment', required: 'Write a summary of the assessment' },
+      ...census.assessment.fields, ...census.closure(ENDING_ASSESSMENT).fields,
       ...cinPlanFields(CIN_FROM_ASSESSMENT),
       ...monitoringFields(ENDING_ASSESSMENT, 'If no further action: monitoring after closure'),
     ],
-    build: (v) => ({ kind: str(v, 'kind'), outcome: str(v, 'outcome'), summary: str(v, 'summary'), ...cinPlanOf(v, CIN_FROM_ASSESSMENT), ...monitoringOf(v, ENDING_ASSESSMENT) }),
+    build: (v) => ({
+      kind: str(v, 'kind'), outcome: str(v, 'outcome'), summary: str(v, 'summary'), ...census.assessment.build(v), ...census.closure(ENDING_ASSESSMENT).build(v),
+      ...cinPlanOf(v, CIN_FROM_ASSESSMENT), ...monitoringOf(v, ENDING_ASSESSMENT),
+    }),
   },
   urgent_protective_action: {
     title: 'Record urgent protective action',
@@ -264,17 +275,22 @@ const ACTION_FORMS: Record<string, ActionForm> = {
       { name: 'reason', type: 'radios', label: 'Why has the plan ended?', items: PLAN_END_REASONS, required: 'Choose why the plan has ended' },
       { name: 'childInNeedPlan', type: 'yesno', label: 'Will the child have a child in need plan?', when: (v) => str(v, 'reason') === 'review_decision', required: 'Say whether the child will have a child in need plan' },
       ...cinPlanFields(CIN_FROM_PLAN_END),
+      ...census.closure(CLOSING_PLAN).fields,
       ...monitoringFields(ENDING_PLAN, 'If the case closes with the plan: monitoring after closure'),
     ],
-    build: (v) => ({ reason: str(v, 'reason'), childInNeedPlan: str(v, 'reason') === 'review_decision' && yes(v, 'childInNeedPlan'), ...cinPlanOf(v, CIN_FROM_PLAN_END), ...monitoringOf(v, ENDING_PLAN) }),
+    build: (v) => ({
+      reason: str(v, 'reason'), childInNeedPlan: str(v, 'reason') === 'review_decision' && yes(v, 'childInNeedPlan'), ...cinPlanOf(v, CIN_FROM_PLAN_END),
+      ...census.closure(CLOSING_PLAN).build(v), ...monitoringOf(v, ENDING_PLAN),
+    }),
   },
   case_closed: {
     title: 'Close the case',
     fields: [
       { name: 'reasons', type: 'textarea', label: 'Reasons for closing the case', required: 'Give the reasons for closing the case' },
+      ...census.closure(() => true).fields,
       ...monitoringFields(() => true),
     ],
-    build: (v) => ({ reasons: str(v, 'reasons'), ...monitoringOf(v, () => true) }),
+    build: (v) => ({ reasons: str(v, 'reasons'), ...census.closure(() => true).build(v), ...monitoringOf(v, () => true) }),
   },
 };
 

@@ -12,13 +12,14 @@ import {
 } from '../../process/referrals.ts';
 import { listMonitorCandidates } from '../../process/monitoring.ts';
 import { DecideReferral, NewReferral, REFERRAL_OUTCOMES, WrittenConfirmation } from '../../process/referral-schemas.ts';
-import { fieldProblems, notFound } from '../../shared/errors.ts';
+import { fieldProblems, invalid, notFound } from '../../shared/errors.ts';
 import { listDecisions } from '../../sharing/sharing.ts';
 import { answerRow, findFormDraft, startFormDraft, submitOnce, type FormDraft } from '../drafts.ts';
 import { calendarDate, dateParts, FormErrors, formOf, list, londonInstant, opt, parseForm, str, todayParts, validationProblem, yesNo, type FormBody } from '../forms.ts';
 import { earlierPlanRows } from '../earlier-plans.ts';
 import { childLabel, personName, ukDateTime } from '../view.ts';
 import { safely, type Web } from '../web.ts';
+import { CENSUS_CHOICES } from './census-items.ts';
 
 type IdParams = { id: string };
 type DraftParams = { id: string; draft: string };
@@ -260,7 +261,7 @@ export function registerReferralPages(web: Web): void {
       pageTitle: 'A referral', referral, receiving, needsAccept, placeItems, candidateCount: found.length, earlier, monitorPractitionerItems,
       placedHref: placed ? `/people/${placed}` : undefined,
       workerItems: [{ value: '', text: 'Not yet allocated' }, ...workers], outcomes: REFERRAL_OUTCOMES.map((o) => ({ value: o, text: OUTCOME_TEXT[o] ?? o })), outcomeText: OUTCOME_TEXT,
-      subjectName: personName(referral.subject), values, backLink: '/referrals', monitorItems, startedFrom,
+      subjectName: personName(referral.subject), values, backLink: '/referrals', monitorItems, startedFrom, census: CENSUS_CHOICES,
     };
     return errors?.any ? web.renderErrors(request, reply, 'referrals/referral.njk', errors, data) : web.render(request, reply, 'referrals/referral.njk', { ...data, errors: {}, errorList: [] });
   };
@@ -286,8 +287,10 @@ export function registerReferralPages(web: Web): void {
   app.post<{ Params: IdParams }>('/referrals/:id/accept', async (request, reply) => {
     const f = formOf(request.body);
     const personId = opt(f, 'personId');
-    const values = { personId, allocatedWorkerId: opt(f, 'allocatedWorkerId'), team: opt(f, 'team') };
-    return onReferralPage(request, reply, { '/personId': 'personId', '/allocatedWorkerId': 'allocatedWorkerId', '/team': 'team' }, 'personId', values, async () => {
+    const values = { personId, allocatedWorkerId: opt(f, 'allocatedWorkerId'), team: opt(f, 'team'), referralSource: opt(f, 'referralSource') };
+    return onReferralPage(request, reply, { '/personId': 'personId', '/allocatedWorkerId': 'allocatedWorkerId', '/team': 'team', '/referralSource': 'referralSource' }, 'personId', values, async () => {
+      // Issue 20: a public referral's source is chosen (the form asks only then); a partner's counts by the referring agency's type.
+      if (f.askedReferralSource && !values.referralSource) throw invalid('Say where the referral came from.', [{ pointer: '/referralSource', detail: 'Choose where the referral came from, for the Children in Need census' }]);
       const input = parseForm(AcceptReferral, values);
       await acceptReferral(web.ctx(request), request.params.id, input);
       return `/referrals/${request.params.id}?done=referral-accepted`;
@@ -309,14 +312,14 @@ export function registerReferralPages(web: Web): void {
 
   app.post<{ Params: IdParams }>('/referrals/:id/decide', async (request, reply) => {
     const f = formOf(request.body);
-    const values = { outcome: opt(f, 'outcome'), reasons: str(f, 'reasons') };
+    const values = { outcome: opt(f, 'outcome'), reasons: str(f, 'reasons'), primaryNeed: opt(f, 'primaryNeed'), closureReason: opt(f, 'closureReason') };
     // Monitoring after closure (case example 8), asked only when an agency is chosen to monitor.
     const monitor = opt(f, 'monitoringAgencyId');
     const endsOn = calendarDate(dateParts(f, 'endsOn'), 'The end');
     const monitorPractitioner = opt(f, 'monitoringPractitionerId');
     const shown = { ...values, monitoringAgencyId: monitor, monitoringPractitionerId: monitorPractitioner, checks: str(f, 'checks'), everyDays: str(f, 'everyDays'), endsOnParts: dateParts(f, 'endsOn') };
     const map = {
-      '/outcome': 'outcome', '/reasons': 'reasons', '/monitoringAgencyId': 'monitoringAgencyId', '/monitoringPractitionerId': 'monitoringPractitionerId',
+      '/outcome': 'outcome', '/reasons': 'reasons', '/primaryNeed': 'primaryNeed', '/closureReason': 'closureReason', '/monitoringAgencyId': 'monitoringAgencyId', '/monitoringPractitionerId': 'monitoringPractitionerId',
       '/arrangement/checks': 'checks', '/arrangement/everyDays': 'everyDays', '/arrangement/endsOn': 'endsOn-day', '/arrangement': 'checks',
     };
     return onReferralPage(request, reply, map, 'outcome', shown, async () => {
