@@ -76,6 +76,8 @@ function childProblems(now: Date, row: ChildRow, after: { upn: string | null; up
 }
 
 /** Records or corrects the child's census items: those given are set (null clears one), those left out stay as they are. */
+const LA_CHILD_ID_TAKEN = { pointer: '/laChildId', detail: "Another child in your agency's index has this identifier: each child's is their own" };
+
 export async function putChildCensus(ctx: ActorContext, personId: string, input: ChildCensusInput): Promise<ChildCensus> {
   return command(ctx, async (tx) => {
     const row = await childInReach(ctx, tx, personId, 'census.child.update', true);
@@ -93,12 +95,18 @@ export async function putChildCensus(ctx: ActorContext, personId: string, input:
     const problems = childProblems(ctx.clock.now(), row, after);
     if (after.laChildId && after.laChildId !== row.la_child_id) {
       const taken = (await tx.query('SELECT 1 FROM person WHERE agency_id = $1 AND la_child_id = $2 AND id <> $3', [row.agency_id, after.laChildId, personId])).rowCount;
-      if (taken) problems.push({ pointer: '/laChildId', detail: "Another child in your agency's index has this identifier: each child's is their own" });
+      if (taken) problems.push(LA_CHILD_ID_TAKEN);
     }
     if (problems.length) throw invalid('Some census items are not possible.', problems);
-    await tx.query(
-      `UPDATE person SET ethnicity = $2, disabilities = $3, upn = $4, former_upn = $5, upn_unknown = $6, la_child_id = $7, date_of_death = $8 WHERE id = $1`,
-      [personId, after.ethnicity, after.disabilities, after.upn, after.formerUpn, after.upnUnknown, after.laChildId, after.dateOfDeath]);
+    try {
+      await tx.query(
+        `UPDATE person SET ethnicity = $2, disabilities = $3, upn = $4, former_upn = $5, upn_unknown = $6, la_child_id = $7, date_of_death = $8 WHERE id = $1`,
+        [personId, after.ethnicity, after.disabilities, after.upn, after.formerUpn, after.upnUnknown, after.laChildId, after.dateOfDeath]);
+    } catch (e) {
+      // Two saves of the same identifier at once: the second meets the unique index, not the check above.
+      if ((e as { code?: unknown }).code === '23505') throw invalid('Some census items are not possible.', [LA_CHILD_ID_TAKEN]);
+      throw e;
+    }
     // Which items changed, never their values (the trail keeps no personal data beyond the ids).
     const changed = Object.keys(input).filter((k) => input[k as keyof ChildCensusInput] !== undefined).sort();
     await audit(ctx, tx, { action: 'census.child.update', outcome: 'success', entityType: 'person', entityId: personId, personId, detail: { items: changed.join(',') } });
