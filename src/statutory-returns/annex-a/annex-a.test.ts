@@ -1,0 +1,102 @@
+import ExcelJS from 'exceljs';
+import { describe, expect, it } from 'vitest';
+import { addRecord } from '../../records/records.ts';
+import { useTestDb } from '../../../test/db.ts';
+import { cinWorld } from '../../../test/cin-world.ts';
+import { concern, practitioner } from '../../../test/fixtures.ts';
+import { referencePath } from '../../../test/reference.ts';
+import { annexAFor } from './annex-a-service.ts';
+import { annexAWorkbook } from './annex-a-workbook.ts';
+import type { AnnexA } from './annex-a.ts';
+
+/** A list's rows as header → value, dates as YYYY-MM-DD. */
+const rowsOf = (a: AnnexA, sheet: string): Record<string, unknown>[] => {
+  const l = a.lists.find((x) => x.sheet === sheet)!;
+  return l.rows.map((r) => Object.fromEntries(l.headers.map((h, i) => {
+    const v = r[i];
+    return [h, typeof v === 'object' && v !== null ? v.date : v];
+  })));
+};
+
+/**
+ * Ava Reed (plan world: referral 2 November 2026, section 47 from 3 November, a plan from the initial
+ * conference on 19 November) and Leo Hart (cin world: referral 13 November, assessment to a child in
+ * need plan on 30 November), in the year to 31 March 2027.
+ */
+async function world(db: Parameters<typeof cinWorld>[0]) {
+  const w = await cinWorld(db);
+  await w.conference('2026-11-19T10:00:00Z', 'initial', [w.csc, w.school, w.hv, w.police], w.planDetails([w.dsl]));
+  await w.assessed(w.cinPlan([w.dsl]));
+  w.clock.set('2026-12-01T09:00:00Z');
+  await addRecord(w.worker, w.ava.id, concern({ kind: 'home_visit', outcome: 'seen', occurredAt: '2026-11-26T15:00:00Z', summary: 'Ava seen at home with her mother', categories: ['physical_abuse'] }));
+  await addRecord(w.worker, w.leo.id, concern({ kind: 'home_visit', outcome: 'seen', occurredAt: '2026-11-20T08:00:00Z', summary: 'Leo seen at breakfast' }));
+  await db.query(`UPDATE person SET sex = 'male', ethnicity = 'WBRI', disabilities = '{NONE}', la_child_id = 'LEO001' WHERE id = $1`, [w.leo.id]);
+  await db.query(`UPDATE person SET sex = 'female', ethnicity = 'APKN', la_child_id = 'AVA001' WHERE id = $1`, [w.ava.id]);
+  await db.query(`UPDATE episode SET referral_source = '2A', primary_need = 'N1' WHERE id = $1`, [w.episode.id]);
+  const dataOfficer = await practitioner(w.s, w.csc, ['data_officer'], 'Dana Data');
+  return { ...w, dataOfficer };
+}
+
+describe("Ofsted's Annex A lists", () => {
+  const t = useTestDb();
+  const period = { from: '2026-04-01', to: '2027-03-31' };
+
+  it('lists each child in the lists their case reached, with the dates the process recorded', async () => {
+    const w = await world(t.db());
+    const a = await annexAFor(w.dataOfficer, period, 'json');
+    const child = { Gender: 'b) Female', Ethnicity: 'k) APKN', 'Date of Birth': '2020-03-04', Age: 7 };
+    const leo = { 'Child Unique ID': 'LEO001', Gender: 'a) Male', Ethnicity: 'a) WBRI', 'Date of Birth': '2019-07-01', Age: 7 };
+
+    expect(rowsOf(a, 'List 1')).toEqual([
+      { 'Child Unique ID': 'AVA001', ...child, 'Date of Contact': '2026-11-02', 'Contact Source': 'e) 2A: Schools' },
+      { ...leo, 'Date of Contact': '2026-11-13', 'Contact Source': 'u) 10: Unknown' },
+    ]);
+    expect(rowsOf(a, 'List 3')).toEqual([
+      expect.objectContaining({ 'Child Unique ID': 'AVA001', 'Date of Referral': '2026-11-02', 'Referral NFA?': 'No', 'Number of Referrals in Last 12 Months': 0, 'Allocated Worker': 'Rachel Dunn' }),
+      expect.objectContaining({ 'Child Unique ID': 'LEO001', 'Date of Referral': '2026-11-13', 'Referral Source': 'u) 10: Unknown', 'Referral NFA?': 'No' }),
+    ]);
+    // Leo's assessment: seen at home on 20 November, authorised on 30 November, a child in need plan.
+    expect(rowsOf(a, 'List 4')).toEqual([{
+      ...leo, 'Does the Child have a Disability': 'b) No', 'Continuous Assessment Start Date': '2026-11-13', 'Child Seen During Continuous Assessment': 'Yes',
+      'Continuous Assessment Date of Authorisation': '2026-11-30', "Was the child assessed as requiring LA children's social care support?": 'Yes',
+      'Allocated Team': 'Not recorded', 'Allocated Worker': 'Rachel Dunn',
+    }]);
+    expect(rowsOf(a, 'List 5')).toEqual([expect.objectContaining({
+      'Child Unique ID': 'AVA001', 'Does the Child have a Disability': 'c) Unknown', 'Strategy discussion initiating Section 47 Enquiry Start Date': '2026-11-03',
+      'Was an Initial Child Protection Conference deemed unnecessary?': 'No', 'Date of Initial Child Protection Conference': '2026-11-19',
+      'Did the Initial Child Protection Conference Result in a Child Protection Plan': 'Yes', 'Number of Section 47 Enquiries in the last 12 months': 0, 'Number of ICPCs in the last 12 months': 0,
+    })]);
+    expect(rowsOf(a, 'List 6')).toEqual([
+      expect.objectContaining({ 'Child Unique ID': 'AVA001', 'CIN Start Date': '2026-11-02', 'Primary Need Code': 'N1 - Abuse, neglect and exploitation', 'Date Child Was Last Seen': '2026-11-26', 'CIN Closure Date': null, 'Case Status': 'b) Child Protection plan' }),
+      expect.objectContaining({ 'Child Unique ID': 'LEO001', 'CIN Start Date': '2026-11-13', 'Primary Need Code': 'N0 - Not stated', 'Date Child Was Last Seen': '2026-11-20', 'Case Status': 'c) Child in need plan' }),
+    ]);
+    expect(rowsOf(a, 'List 7')).toEqual([{
+      'Child Unique ID': 'AVA001', ...child, 'Does the Child have a Disability': 'c) Unknown', 'Child Protection Plan Start Date': '2026-11-19',
+      'Initial Category of Abuse': 'Physical abuse', 'Latest Category of Abuse': 'Physical abuse', 'Date of the Last Statutory Visit': '2026-11-26',
+      'Was the Child Seen Alone?': null, 'Date of latest review conference': null, 'Child Protection Plan End Date': null,
+      'Subject to Emergency Protection Order or Protected Under Police Powers in Last Six Months (Y/N)': 'b) No', 'Number of Previous Child Protection Plans': 0,
+      'Allocated Team': 'Not recorded', 'Allocated Worker': 'Rachel Dunn',
+    }]);
+    // A period before any of it: empty lists.
+    const before = await annexAFor(w.dataOfficer, { from: '2025-04-01', to: '2026-03-31' }, 'json');
+    expect(before.lists.every((l) => l.rows.length === 0)).toBe(true);
+  });
+
+  it("writes the template's sheets and headers, with dates as dates", async () => {
+    const w = await world(t.db());
+    const file = await annexAWorkbook(await annexAFor(w.dataOfficer, period));
+    const template = new ExcelJS.Workbook();
+    await template.xlsx.readFile(referencePath('annex-a/Annex_A_2024_Jan.xlsx'));
+    const ours = new ExcelJS.Workbook();
+    await ours.xlsx.load(file as unknown as ArrayBuffer);
+    const headers = (ws: ExcelJS.Worksheet): unknown[] => (ws.getRow(1).values as unknown[]).slice(1);
+    expect(ours.worksheets.map((s) => s.name)).toEqual(template.worksheets.map((s) => s.name));
+    for (const ws of template.worksheets) expect(headers(ours.getWorksheet(ws.name)!), ws.name).toEqual(headers(ws));
+    const list7 = ours.getWorksheet('List 7')!;
+    expect(list7.getRow(1).font?.bold).toBe(true);
+    const start = list7.getRow(2).getCell(7);
+    expect(start.value).toEqual(new Date('2026-11-19T00:00:00Z'));
+    expect(start.numFmt).toBe('dd/mm/yyyy');
+    expect(ours.getWorksheet('List 8')!.getCell('A2').value).toBe('Not held by Jigsaw: Jigsaw does not record children looked after.');
+  });
+});
