@@ -19,6 +19,7 @@ import { HEALTH_SETTING_TYPES, HealthSettingType } from '../flags/schemas.ts';
 import { backupCommand, restoreCommand } from './backup-command.ts';
 import { Refusal } from '../backup/format.ts';
 import { scimCommands } from './scim-command.ts';
+import { annexACommand } from './annex-a-command.ts';
 import { userCommands } from './user-commands.ts';
 
 /** Output goes through this so tests can capture it. */
@@ -244,6 +245,7 @@ const commands: Command[] = [
     },
   },
   ...scimCommands(),
+  annexACommand(),
   auditVerifyCommand,
   auditCheckpointCommand,
 ];
