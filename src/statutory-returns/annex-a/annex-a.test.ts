@@ -1,3 +1,9 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
 import { addRecord } from '../../records/records.ts';
@@ -98,5 +104,24 @@ describe("Ofsted's Annex A lists", () => {
     expect(start.value).toEqual(new Date('2026-11-19T00:00:00Z'));
     expect(start.numFmt).toBe('dd/mm/yyyy');
     expect(ours.getWorksheet('List 8')!.getCell('A2').value).toBe('Not held by Jigsaw: Jigsaw does not record children looked after.');
-  });
+
+    // LibreOffice opens it: every sheet as CSV (one conversion; its own profile so parallel runs do not collide),
+    // cells as shown (the filter's ninth token), so the dates read as the workbook shows them.
+    const dir = mkdtempSync(join(tmpdir(), 'jigsaw-annex-a-'));
+    try {
+      writeFileSync(join(dir, 'annex-a.xlsx'), file);
+      await promisify(execFile)('libreoffice', [`-env:UserInstallation=file://${join(dir, 'profile')}`, '--headless', '--convert-to',
+        'csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,-1', '--outdir', join(dir, 'csv'), join(dir, 'annex-a.xlsx')], { timeout: 180_000 });
+      const csvs = readdirSync(join(dir, 'csv')).sort();
+      expect(csvs).toHaveLength(11);
+      for (const ws of template.worksheets) {
+        const rows: string[][] = parse(readFileSync(join(dir, 'csv', `annex-a-${ws.name}.csv`), 'utf8'), { relax_column_count: true });
+        expect(rows[0], ws.name).toEqual(headers(ws));
+      }
+      const list7 = parse<Record<string, string>>(readFileSync(join(dir, 'csv', 'annex-a-List 7.csv'), 'utf8'), { columns: true });
+      expect(list7).toEqual([expect.objectContaining({ 'Child Unique ID': 'AVA001', 'Date of Birth': '04/03/2020', 'Child Protection Plan Start Date': '19/11/2026', 'Initial Category of Abuse': 'Physical abuse' })]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 240_000);
 });
