@@ -7,9 +7,15 @@ import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
 import { addRecord } from '../../records/records.ts';
+import { acceptReferral } from '../../process/referral-acceptance.ts';
+import { NewReferral } from '../../process/referral-schemas.ts';
+import { makeReferral } from '../../process/referrals.ts';
+import { fixedClock } from '../../shared/clock.ts';
+import { NewShareDecision } from '../../sharing/schemas.ts';
+import { makeDecision } from '../../sharing/sharing.ts';
 import { useTestDb } from '../../../test/db.ts';
 import { cinWorld } from '../../../test/cin-world.ts';
-import { concern, practitioner } from '../../../test/fixtures.ts';
+import { agency, concern, partnershipWith, person, practitioner, services } from '../../../test/fixtures.ts';
 import { referencePath } from '../../../test/reference.ts';
 import { annexAFor } from './annex-a-service.ts';
 import { annexAWorkbook } from './annex-a-workbook.ts';
@@ -86,6 +92,49 @@ describe("Ofsted's Annex A lists", () => {
     // A period before any of it: empty lists.
     const before = await annexAFor(w.dataOfficer, { from: '2025-04-01', to: '2026-03-31' }, 'json');
     expect(before.lists.every((l) => l.rows.length === 0)).toBe(true);
+  });
+
+  it("a school's referral waiting in the queue is a contact from a school; accepted, it is the referral too, and still one contact", async () => {
+    const s = services(t.db(), fixedClock('2026-12-04T16:30:00Z'));
+    const p = await partnershipWith(s);
+    const school = await agency(s, p, 'school', 'Riverside Primary');
+    const csc = await agency(s, p, 'childrens_social_care', "Northshire Children's Social Care");
+    const lead = await practitioner(s, school, ['safeguarding_lead'], 'Karen Doyle');
+    const duty = await practitioner(s, csc, ['social_worker'], 'Dev Patel');
+    const dataOfficer = await practitioner(s, csc, ['data_officer'], 'Dana Data');
+    const jack = await person(lead, { names: [{ givenNames: 'Jack', familyName: 'Carver' }], dateOfBirth: '2019-07-04' });
+    const bruise = await addRecord(lead, jack.id, concern({ occurredAt: '2026-12-04T13:30:00Z', summary: 'Bruise on his cheek' }));
+    const decision = await makeDecision(lead, NewShareDecision.parse({
+      personId: jack.id,
+      answers: {
+        purposeCode: 'child_protection_enquiry', purpose: 'Refer Jack', withinAgencyFunctions: true, legalObligation: 'none', identifiable: true, confidential: true,
+        consent: { status: 'not_sought', reason: 'increase_risk_of_harm', explanation: 'Asking could put Jack at risk' },
+        publicInterest: { harm: 'child_significant_harm', evidence: 'The bruise', necessityAndProportionality: 'They must know now', adultWithCapacityRiskingOnlyThemself: false },
+      },
+      outcome: 'share', reasons: 'Reasonable cause to suspect significant harm',
+      share: { recipients: [{ agencyId: csc }], items: [{ recordId: bruise.id, parts: ['summary'] }] },
+      subjectInformed: { informed: false, reason: 'It could increase the risk to Jack' },
+    }));
+    const referral = await makeReferral(lead, NewReferral.parse({
+      childPersonId: jack.id, toAgencyId: csc, channel: 'online', urgent: false, madeAt: '2026-12-04T14:05:00Z', shareDecisionId: decision.id,
+      concerns: 'Bruise on his cheek', domains: { developmentalNeeds: 'Not known', parentingCapacity: 'Not known', familyAndEnvironment: 'Not known' },
+      childsWishesAndFeelings: 'Not known', familyAgreement: { status: 'not_told', reason: 'It could increase the risk to Jack' },
+      familyToBeTold: { what: 'Agreed with the social worker', byWhom: 'The social worker', when: 'Later' },
+    }));
+    const waiting = await annexAFor(dataOfficer, period, 'json');
+    // Not yet the authority's child: identified by the referral, described as the school sent him.
+    expect(rowsOf(waiting, 'List 1')).toEqual([{
+      'Child Unique ID': referral.id.replace(/-/g, '').slice(0, 20).toUpperCase(), Gender: 'c) Not stated/recorded', Ethnicity: 's) NOBT', 'Date of Birth': '2019-07-04', Age: 7,
+      'Date of Contact': '2026-12-04', 'Contact Source': 'e) 2A: Schools',
+    }]);
+    expect(rowsOf(waiting, 'List 3')).toEqual([]);
+
+    const accepted = await acceptReferral(duty, referral.id, { personId: 'new' });
+    const later = await annexAFor(dataOfficer, period, 'json');
+    expect(rowsOf(later, 'List 1')).toEqual([expect.objectContaining({ 'Date of Contact': '2026-12-04', 'Contact Source': 'e) 2A: Schools' })]);
+    expect(rowsOf(later, 'List 1')[0]!['Child Unique ID']).not.toBe(rowsOf(waiting, 'List 1')[0]!['Child Unique ID']);
+    expect(rowsOf(later, 'List 3')).toEqual([expect.objectContaining({ 'Date of Referral': '2026-12-04', 'Referral Source': 'e) 2A: Schools', 'Referral NFA?': null, 'Number of Referrals in Last 12 Months': 0 })]);
+    expect(accepted.episodeId).toBeTruthy();
   });
 
   it("writes the template's sheets and headers, with dates as dates", async () => {
