@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { decideAgency } from '../../access/policy.ts';
-import { audit, auditAll, auditSystem, command, refuse, type AuditInput } from '../../audit/audit.ts';
+import { audit, auditAll, auditArguments, auditSystem, command, refuse, type AuditInput } from '../../audit/audit.ts';
 import type { ActorContext, Services, Tx } from '../../shared/context.ts';
 import { CalendarDate } from '../../shared/schemas.ts';
 import { annexA, type AnnexA } from './annex-a.ts';
@@ -52,7 +52,11 @@ export async function annexAForOperator(s: Services, agencyId: string, q: AnnexA
     const a = await annexA(tx, agencyId, q.from, q.to);
     const e = entries(agencyId, a, 'xlsx (command line)');
     await auditSystem(s, tx, e.summary);
-    for (const p of e.people) await auditSystem(s, tx, p);
+    // One statement for every child listed, chained as one entry each (as auditAll does for a practitioner).
+    const who = { requestId: s.requestId, at: s.clock.now() };
+    for (let i = 0; i < e.people.length; i += 5000) {
+      await tx.query('SELECT jigsaw_append_audit_many($1::jsonb)', [JSON.stringify(e.people.slice(i, i + 5000).map((p) => auditArguments(who, p)))]);
+    }
     return a;
   });
 }

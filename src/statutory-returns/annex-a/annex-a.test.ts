@@ -17,7 +17,7 @@ import { useTestDb } from '../../../test/db.ts';
 import { cinWorld } from '../../../test/cin-world.ts';
 import { agency, concern, partnershipWith, person, practitioner, services } from '../../../test/fixtures.ts';
 import { referencePath } from '../../../test/reference.ts';
-import { annexAFor } from './annex-a-service.ts';
+import { annexAFor, annexAForOperator } from './annex-a-service.ts';
 import { annexAWorkbook } from './annex-a-workbook.ts';
 import type { AnnexA } from './annex-a.ts';
 
@@ -134,7 +134,16 @@ describe("Ofsted's Annex A lists", () => {
     expect(rowsOf(later, 'List 1')).toEqual([expect.objectContaining({ 'Date of Contact': '2026-12-04', 'Contact Source': 'e) 2A: Schools' })]);
     expect(rowsOf(later, 'List 1')[0]!['Child Unique ID']).not.toBe(rowsOf(waiting, 'List 1')[0]!['Child Unique ID']);
     expect(rowsOf(later, 'List 3')).toEqual([expect.objectContaining({ 'Date of Referral': '2026-12-04', 'Referral Source': 'e) 2A: Schools', 'Referral NFA?': null, 'Number of Referrals in Last 12 Months': 0 })]);
-    expect(accepted.episodeId).toBeTruthy();
+    // The operator's command line lists the same, and the trail names each child listed (no practitioner).
+    const operator = await annexAForOperator(s, csc, period);
+    expect(operator.lists.map((l) => l.rows.length)).toEqual(later.lists.map((l) => l.rows.length));
+    const episodeChild = (await t.db().query<{ child_person_id: string }>('SELECT child_person_id FROM episode WHERE id = $1', [accepted.episodeId])).rows[0]!.child_person_id;
+    const trail = (await t.db().query<{ action: string; person_id: string | null; actor_practitioner_id: string | null }>(
+      `SELECT action, person_id, actor_practitioner_id FROM audit_event WHERE action LIKE 'returns.annex_a%' AND actor_practitioner_id IS NULL ORDER BY seq`)).rows;
+    expect(trail).toEqual([
+      { action: 'returns.annex_a', person_id: null, actor_practitioner_id: null },
+      { action: 'returns.annex_a.listed', person_id: episodeChild, actor_practitioner_id: null },
+    ]);
   });
 
   it("writes the template's sheets and headers, with dates as dates", async () => {
