@@ -33,7 +33,7 @@ describe("the data officer's Annex A, in Chromium", () => {
     const p = j.page;
     try {
       await j.signIn(dana.email);
-      await j.goto('/returns/annex-a');
+      await j.click('Annex A', 'link');
       expect(await j.heading()).toBe('Ofsted’s Annex A lists');
       const fill = async (legend: string, day: string, month: string, year: string) => {
         const g = p.getByRole('group', { name: legend });
