@@ -98,5 +98,13 @@ describe("Ofsted's Annex A for the data team", () => {
     expect((await get(dana, 'from=2026-04-01')).statusCode).toBe(422);
 
     expect((await get(w.worker, 'from=2026-04-01&to=2027-03-31')).statusCode).toBe(404);
+
+    // Described for integrators: its two dates, the workbook's media type, under a described tag.
+    const doc = (await app!.inject({ url: '/api/v1/openapi.json' })).json();
+    const op = doc.paths['/api/v1/returns/annex-a.xlsx'].get;
+    expect(op).toMatchObject({ operationId: 'getAnnexA', tags: ['Returns'] });
+    expect(op.parameters.map((p: { name: string; required: boolean }) => [p.name, p.required])).toEqual([['from', true], ['to', true], ['Jigsaw-Purpose', false]]);
+    expect(Object.keys(op.responses['200'].content)).toEqual([XLSX]);
+    expect(doc.tags.map((t: { name: string }) => t.name)).toContain('Returns');
   });
 });

@@ -15,8 +15,7 @@ export const AnnexAQuery = z
   // Compared only when both are real dates: a bad date is reported once, on its own field.
   .refine((q) => !(CalendarDate.safeParse(q.from).success && CalendarDate.safeParse(q.to).success) || q.from <= q.to, {
     path: ['from'], message: 'The period must start on or before its last day',
-  })
-  .meta({ id: 'AnnexAQuery' });
+  });
 export type AnnexAQuery = z.output<typeof AnnexAQuery>;
 
 /** What the trail keeps: the period and how many rows each list had; each child listed has an entry of their own. */
