@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,7 +55,8 @@ describe("Ofsted's Annex A lists", () => {
   const period = { from: '2026-04-01', to: '2027-03-31' };
 
   it('lists each child in the lists their case reached, with the dates the process recorded', async () => {
-    const w = await world(t.db());
+    const db = t.db();
+    const w = await world(db);
     const a = await annexAFor(w.dataOfficer, period, 'json');
     const child = { Gender: 'b) Female', Ethnicity: 'k) APKN', 'Date of Birth': '2020-03-04', Age: 7 };
     const leo = { 'Child Unique ID': 'LEO001', Gender: 'a) Male', Ethnicity: 'a) WBRI', 'Date of Birth': '2019-07-01', Age: 7 };
@@ -92,6 +94,23 @@ describe("Ofsted's Annex A lists", () => {
     // A period before any of it: empty lists.
     const before = await annexAFor(w.dataOfficer, { from: '2025-04-01', to: '2026-03-31' }, 'json');
     expect(before.lists.every((l) => l.rows.length === 0)).toBe(true);
+
+    // An earlier plan in history loaded from a census (actions, no plan document) counts as a previous plan.
+    const old = randomUUID();
+    await db.query(`INSERT INTO episode (id, agency_id, child_person_id, opened_at, stage, closed_at, imported_from) VALUES ($1,$2,$3,'2024-01-10T12:00:00Z','closed','2024-08-01T12:00:00Z','census 2024')`, [old, w.csc, w.ava.id]);
+    const steps: [string, string, object, object][] = [
+      ['referral_received', '2024-01-10', { type: 'referral_received', channel: 'written' }, {}],
+      ['conference_held', '2024-02-01', { type: 'conference_held', kind: 'initial', plan: true }, { planDetails: { category: 'neglect' } }],
+      ['plan_ended', '2024-08-01', { type: 'plan_ended', reason: 'review_decision', childInNeedPlan: false }, {}],
+    ];
+    for (const [i, [type, on, facts, details]] of steps.entries()) {
+      await db.query(`INSERT INTO episode_action (episode_id, seq, type, occurred_at, recorded_at, recorded_by, idempotency_key, facts, details) VALUES ($1,$2,$3,$4,$4,$5,$6,$7,$8)`,
+        [old, i + 1, type, `${on}T12:00:00Z`, w.worker.actor.practitionerId, `census:${i}`, JSON.stringify(facts), JSON.stringify(details)]);
+    }
+    expect(rowsOf(await annexAFor(w.dataOfficer, period, 'json'), 'List 7')).toEqual([expect.objectContaining({ 'Child Unique ID': 'AVA001', 'Number of Previous Child Protection Plans': 1 })]);
+    expect(rowsOf(await annexAFor(w.dataOfficer, { from: '2024-01-01', to: '2024-12-31' }, 'json'), 'List 7')).toEqual([expect.objectContaining({
+      'Child Protection Plan Start Date': '2024-02-01', 'Initial Category of Abuse': 'Neglect', 'Child Protection Plan End Date': '2024-08-01', 'Number of Previous Child Protection Plans': 0,
+    })]);
   });
 
   it("a school's referral waiting in the queue is a contact from a school; accepted, it is the referral too, and still one contact", async () => {

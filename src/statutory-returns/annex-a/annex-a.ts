@@ -165,8 +165,11 @@ async function childrenInNeed(tx: Tx, args: unknown[], to: string): Promise<Anne
     `SELECT ${CHILD_COLS}, ${ALLOCATION}, ${LD('e.opened_at')} AS started_on, e.primary_need,
             (SELECT ${LD('max(hv.occurred_at)')} ${SEEN} AND hv.occurred_at < $3) AS last_seen,
             CASE WHEN e.closed_at < $3 THEN ${LD('e.closed_at')} END AS closed_on, CASE WHEN e.closed_at < $3 THEN e.closure_reason END AS closure_reason,
-            EXISTS (SELECT 1 FROM plan pl WHERE pl.episode_id = e.id AND pl.kind = 'child_protection' AND pl.made_at < $3 AND (pl.ended_at IS NULL OR pl.ended_at >= $3)) AS on_cp,
-            EXISTS (SELECT 1 FROM plan pl WHERE pl.episode_id = e.id AND pl.kind = 'child_in_need' AND pl.made_at < $3 AND (pl.ended_at IS NULL OR pl.ended_at >= $3)) AS on_cin
+            EXISTS (SELECT 1 FROM episode_action made ${PLAN_END} WHERE made.episode_id = e.id AND ${MAKES_PLAN('made')} AND made.occurred_at < $3
+                AND (ended.occurred_at IS NULL OR ended.occurred_at >= $3)) AS on_cp,
+            -- The child in need plan as a document; history loaded from a census has none, and says where it stands by its stage.
+            (EXISTS (SELECT 1 FROM plan pl WHERE pl.episode_id = e.id AND pl.kind = 'child_in_need' AND pl.made_at < $3 AND (pl.ended_at IS NULL OR pl.ended_at >= $3))
+              OR (e.imported_from IS NOT NULL AND e.stage = 'child_in_need_plan')) AS on_cin
        FROM episode e JOIN person p ON p.id = e.child_person_id
        LEFT JOIN practitioner w ON w.id = e.allocated_worker_id
       WHERE e.agency_id = $1 AND e.opened_at < $3 AND (e.closed_at IS NULL OR e.closed_at >= $2)
@@ -177,24 +180,37 @@ async function childrenInNeed(tx: Tx, args: unknown[], to: string): Promise<Anne
     r.closed_on ? closureReason(r.closure_reason) ?? 'i) Not Stated' : null, status(r), ...allocation(r)]), rows);
 }
 
+/**
+ * A child protection plan, from the episode's actions (so that history loaded from an earlier census,
+ * which has the actions but no plan documents, counts too): made by an initial, pre-birth or
+ * transfer-in conference deciding on a plan; ended by the plan's end, a review deciding on no plan,
+ * or the case's closure.
+ */
+const MAKES_PLAN = (x: string): string => `${x}.type = 'conference_held' AND (${x}.facts->>'plan')::boolean AND ${x}.facts->>'kind' IN ('initial', 'pre_birth', 'transfer_in')`;
+const PLAN_END = `LEFT JOIN LATERAL (SELECT x.seq, x.occurred_at FROM episode_action x WHERE x.episode_id = made.episode_id AND x.seq > made.seq
+    AND (x.type IN ('plan_ended', 'case_closed') OR (x.type = 'conference_held' AND x.facts->>'kind' = 'review' AND NOT (x.facts->>'plan')::boolean))
+    ORDER BY x.seq LIMIT 1) ended ON true`;
+
 /** List 7: every child protection plan in force at some time in the period. */
 async function protectionPlans(tx: Tx, args: unknown[], to: string): Promise<AnnexAList> {
   const { rows } = await tx.query<ChildRow & Allocated & { started_on: string; ended_on: string | null; initial: string | null; latest: string | null; review_on: string | null; visit_on: string | null; protected_lately: boolean; previous: number }>(
-    `SELECT ${CHILD_COLS}, ${ALLOCATION}, ${LD('pl.made_at')} AS started_on, CASE WHEN pl.ended_at < $3 THEN ${LD('pl.ended_at')} END AS ended_on,
+    `SELECT ${CHILD_COLS}, ${ALLOCATION}, ${LD('made.occurred_at')} AS started_on, CASE WHEN ended.occurred_at < $3 THEN ${LD('ended.occurred_at')} END AS ended_on,
             made.details->'planDetails'->>'category' AS initial,
-            (SELECT x.details->'planDetails'->>'category' FROM episode_action x WHERE x.episode_id = pl.episode_id AND x.seq >= pl.made_seq AND x.occurred_at < $3
-                AND x.type = 'conference_held' AND x.details->'planDetails' IS NOT NULL ORDER BY x.seq DESC LIMIT 1) AS latest,
-            (SELECT ${LD('max(x.occurred_at)')} FROM episode_action x WHERE x.episode_id = pl.episode_id AND x.seq > pl.made_seq AND x.occurred_at < $3
-                AND x.type = 'conference_held' AND x.facts->>'kind' = 'review' AND (pl.ended_seq IS NULL OR x.seq <= pl.ended_seq)) AS review_on,
-            (SELECT ${LD('max(hv.occurred_at)')} ${SEEN} AND hv.occurred_at >= pl.made_at AND hv.occurred_at < LEAST(COALESCE(pl.ended_at, 'infinity'::timestamptz), $3)) AS visit_on,
-            EXISTS (SELECT 1 FROM episode o JOIN episode_action x ON x.episode_id = o.id WHERE o.child_person_id = pl.child_person_id AND x.type = 'urgent_protective_action'
+            (SELECT x.details->'planDetails'->>'category' FROM episode_action x WHERE x.episode_id = e.id AND x.seq >= made.seq AND x.occurred_at < $3
+                AND (ended.seq IS NULL OR x.seq < ended.seq) AND x.type = 'conference_held' AND x.details->'planDetails' IS NOT NULL ORDER BY x.seq DESC LIMIT 1) AS latest,
+            (SELECT ${LD('max(x.occurred_at)')} FROM episode_action x WHERE x.episode_id = e.id AND x.seq > made.seq AND x.occurred_at < $3
+                AND x.type = 'conference_held' AND x.facts->>'kind' = 'review' AND (ended.seq IS NULL OR x.seq <= ended.seq)) AS review_on,
+            (SELECT ${LD('max(hv.occurred_at)')} ${SEEN} AND hv.occurred_at >= made.occurred_at AND hv.occurred_at < LEAST(COALESCE(ended.occurred_at, 'infinity'::timestamptz), $3)) AS visit_on,
+            EXISTS (SELECT 1 FROM episode o JOIN episode_action x ON x.episode_id = o.id WHERE o.child_person_id = e.child_person_id AND x.type = 'urgent_protective_action'
                 AND x.facts->>'kind' IN ('emergency_protection_order', 'police_protection') AND x.occurred_at < $3 AND x.occurred_at >= $3 - interval '6 months') AS protected_lately,
-            (SELECT count(*) FROM plan o WHERE o.child_person_id = pl.child_person_id AND o.kind = 'child_protection' AND o.made_at < pl.made_at)::int AS previous
-       FROM plan pl JOIN episode e ON e.id = pl.episode_id JOIN person p ON p.id = pl.child_person_id
-       JOIN episode_action made ON made.episode_id = pl.episode_id AND made.seq = pl.made_seq
+            (SELECT count(*) FROM episode o JOIN episode_action x ON x.episode_id = o.id
+              WHERE o.child_person_id = e.child_person_id AND ${MAKES_PLAN('x')} AND x.occurred_at < made.occurred_at)::int AS previous
+       FROM episode e JOIN person p ON p.id = e.child_person_id
+       JOIN episode_action made ON made.episode_id = e.id AND ${MAKES_PLAN('made')}
+       ${PLAN_END}
        LEFT JOIN practitioner w ON w.id = e.allocated_worker_id
-      WHERE e.agency_id = $1 AND pl.kind = 'child_protection' AND pl.made_at < $3 AND (pl.ended_at IS NULL OR pl.ended_at >= $2)
-      ORDER BY pl.made_at, pl.id`, args);
+      WHERE e.agency_id = $1 AND made.occurred_at < $3 AND (ended.occurred_at IS NULL OR ended.occurred_at >= $2)
+      ORDER BY made.occurred_at, e.id, made.seq`, args);
   return list('list7', rows.map((r) => [...childCells(r, to, true), day(r.started_on), category(r.initial), category(r.latest ?? r.initial), day(r.visit_on),
     // Jigsaw's visit records do not say whether the child was seen alone: left blank, as the template allows.
     null, day(r.review_on), day(r.ended_on), lettered(r.protected_lately), r.previous, ...allocation(r)]), rows);
