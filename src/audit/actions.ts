@@ -72,6 +72,8 @@ export const ACTION_WORDS: Readonly<Record<string, string>> = {
   'fhir.token-revoke': 'Revoked a FHIR token',
   'caseload.list': 'Viewed a caseload',
   'report.sharing': 'Viewed the sharing board report',
+  'returns.annex_a': 'Downloaded Ofsted’s Annex A lists',
+  'returns.annex_a.listed': 'Listed a child in Ofsted’s Annex A',
   'audit.search': 'Searched the audit trail',
   'audit.export': 'Downloaded the audit trail',
   'audit.person-search': 'Looked for a person in the audit trail',

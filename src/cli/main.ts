@@ -19,6 +19,7 @@ import { HEALTH_SETTING_TYPES, HealthSettingType } from '../flags/schemas.ts';
 import { backupCommand, restoreCommand } from './backup-command.ts';
 import { Refusal } from '../backup/format.ts';
 import { scimCommands } from './scim-command.ts';
+import { annexACommand } from './annex-a-command.ts';
 import { userCommands } from './user-commands.ts';
 import { censusImportCommand } from './census-import-command.ts';
 
@@ -246,6 +247,7 @@ const commands: Command[] = [
     },
   },
   ...scimCommands(),
+  annexACommand(),
   auditVerifyCommand,
   auditCheckpointCommand,
 ];

@@ -23,6 +23,7 @@ import { registerSharingRoutes } from './routes/sharing.routes.ts';
 import { registerRequestRoutes } from './routes/requests.routes.ts';
 import { registerChronologyRoutes } from './routes/chronology.routes.ts';
 import { registerReportRoutes } from './routes/reports.routes.ts';
+import { registerAnnexARoutes } from './routes/annex-a.routes.ts';
 import { registerAuditRoutes } from './routes/audit.routes.ts';
 import { registerProcessRoutes } from './routes/process.routes.ts';
 import { registerReferralRoutes } from './routes/referrals.routes.ts';
@@ -225,6 +226,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       registerRequestRoutes(scopedApi);
       registerChronologyRoutes(scopedApi);
       registerReportRoutes(scopedApi);
+      registerAnnexARoutes(scopedApi);
       registerAuditRoutes(scopedApi);
       registerProcessRoutes(scopedApi);
       registerReferralRoutes(scopedApi);

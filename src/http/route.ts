@@ -6,6 +6,10 @@ import { badRequest, fieldProblems, invalid, unauthenticated } from '../shared/e
 import { cleanText, Uuid } from '../shared/schemas.ts';
 import type { ApiTag } from './tags.ts';
 
+/** The media types a route answers with besides JSON (CSV exports, printable pages, Excel workbooks). */
+export const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+type Produces = 'text/csv' | 'text/html' | 'text/css' | typeof XLSX;
+
 /**
  * One declaration per endpoint: the same zod schemas validate the request, type the handler
  * and describe the endpoint in the OpenAPI document. Handlers only translate to a service call.
@@ -28,7 +32,7 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   body?: B;
   response: R;
   /** The response's media type when it is not JSON (a CSV export, a printable page and its stylesheet). */
-  produces?: 'text/csv' | 'text/html' | 'text/css';
+  produces?: Produces;
   status?: number;
   /** false for the few endpoints used before signing in. */
   auth?: boolean;
@@ -46,7 +50,7 @@ export interface RegisteredRoute {
   query?: z.ZodType | undefined;
   body?: z.ZodType | undefined;
   response: z.ZodType;
-  produces?: 'text/csv' | 'text/html' | 'text/css' | undefined;
+  produces?: Produces | undefined;
   status: number;
   auth: boolean;
 }
