@@ -20,6 +20,7 @@ import { backupCommand, restoreCommand } from './backup-command.ts';
 import { Refusal } from '../backup/format.ts';
 import { scimCommands } from './scim-command.ts';
 import { userCommands } from './user-commands.ts';
+import { censusCommands } from './census-commands.ts';
 
 /** Output goes through this so tests can capture it. */
 export interface Io {
@@ -244,6 +245,7 @@ const commands: Command[] = [
     },
   },
   ...scimCommands(),
+  ...censusCommands(),
   auditVerifyCommand,
   auditCheckpointCommand,
 ];
