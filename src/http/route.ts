@@ -28,7 +28,7 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   body?: B;
   response: R;
   /** The response's media type when it is not JSON (a CSV export, a printable page and its stylesheet). */
-  produces?: 'text/csv' | 'text/html' | 'text/css';
+  produces?: 'text/csv' | 'text/html' | 'text/css' | 'application/xml';
   status?: number;
   /** false for the few endpoints used before signing in. */
   auth?: boolean;
@@ -46,7 +46,7 @@ export interface RegisteredRoute {
   query?: z.ZodType | undefined;
   body?: z.ZodType | undefined;
   response: z.ZodType;
-  produces?: 'text/csv' | 'text/html' | 'text/css' | undefined;
+  produces?: 'text/csv' | 'text/html' | 'text/css' | 'application/xml' | undefined;
   status: number;
   auth: boolean;
 }
