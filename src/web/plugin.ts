@@ -10,6 +10,7 @@ import { registerAccountPages } from './pages/account.ts';
 import { registerAdminPages } from './pages/admin.ts';
 import { registerAuditPages } from './pages/audit.ts';
 import { registerSharingReportPages } from './pages/sharing-report.ts';
+import { registerCensusPages } from './pages/census.ts';
 import { registerScimPages } from './pages/scim.ts';
 import { registerFhirTokenPages } from './pages/fhir-tokens.ts';
 import { registerFlagSettingsPages } from './pages/flag-settings.ts';
@@ -188,6 +189,7 @@ export async function webPlugin(app: FastifyInstance, opts: WebOptions & { notFo
     registerAdminPages(web);
     registerAuditPages(web);
     registerSharingReportPages(web);
+    registerCensusPages(web);
     registerScimPages(web);
     registerPartnershipPages(web);
     registerFhirTokenPages(web);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { CASEWORK_ROLES, type Role } from '../access/policy.ts';
+import { CASEWORK_ROLES, type Role, RETURNS_ROLES } from '../access/policy.ts';
 import { mayLookUpFlags } from '../flags/lookup.ts';
 import { BOARD_REPORT_ROLES } from '../reports/board.ts';
 import { readsSeenQueue } from '../notifications/seen.ts';
@@ -172,6 +172,8 @@ export class Web {
     // The auditor's pages (the services refuse the trail to anyone but the agency's auditors and administrators).
     if (roles.includes('auditor')) items.push({ href: '/audit', text: 'Audit trail' });
     if (roles.some((r) => BOARD_REPORT_ROLES.includes(r))) items.push({ href: '/reports/sharing', text: 'Sharing report' });
+    // The statutory returns, for the authority's data team and managers (issue 20).
+    if (agencyType === 'childrens_social_care' && roles.some((r) => RETURNS_ROLES.includes(r))) items.push({ href: '/returns/cin', text: 'Census' });
     // Administration: the agency's and the partnership's administrators, auditors, and the authority's managers (its flag contacts).
     if (roles.some((r) => r === 'administrator' || r === 'auditor' || r === 'partnership_administrator') || (agencyType === 'childrens_social_care' && roles.includes('manager'))) {
       items.push({ href: '/admin', text: 'Administration' });
