@@ -61,7 +61,7 @@ export async function censusXml(ctx: ActorContext, year: number): Promise<string
 }
 
 export const schemaSummary = (problems: readonly SchemaProblem[]): string =>
-  problems.slice(0, 5).map((p) => `${p.line ? `line ${p.line}: ` : ''}${p.message}`).join('; ') + (problems.length > 5 ? ` and ${problems.length - 5} more` : '');
+  problems.slice(0, 5).map((p) => `${p.line ? `line ${p.line}: ` : ''}${p.message.replace(/\.$/, '')}`).join('; ') + (problems.length > 5 ? ` and ${problems.length - 5} more` : '');
 
 /** The validation report (the open-source validator's user_report.csv columns). */
 export async function censusReportCsv(ctx: ActorContext, year: number): Promise<string> {
