@@ -43,6 +43,18 @@ describe('the census built from the episodes', () => {
     await db.query("UPDATE episode SET referral_source = '2A', primary_need = 'N1', closure_reason = 'RC7' WHERE id = $1", [w.episode.id]);
     await db.query("UPDATE episode SET referral_source = '2A', primary_need = 'N5' WHERE id = $1", [w.leoEpisode.id]);
 
+    // Ava's earlier plan, loaded from a previous census as history (cin import): it counts in NumberOfPreviousCPP.
+    const earlier = '7e57ab1e-0000-4000-8000-000000000001';
+    await db.query("INSERT INTO episode (id, agency_id, child_person_id, opened_at, stage, closed_at, imported_from) VALUES ($1,$2,$3,'2023-05-02T09:00:00Z','closed','2024-01-10T09:00:00Z','CIN_Census_2024.xml 2024-03-31')", [earlier, w.csc, w.ava.id]);
+    for (const [seq, type, at, facts] of [
+      [1, 'referral_received', '2023-05-02T09:00:00Z', { type: 'referral_received', channel: 'written' }],
+      [2, 'conference_held', '2023-06-01T10:00:00Z', { type: 'conference_held', kind: 'initial', plan: true }],
+      [3, 'plan_ended', '2024-01-10T09:00:00Z', { type: 'plan_ended', reason: 'review_decision', childInNeedPlan: false }],
+    ] as const) {
+      await db.query('INSERT INTO episode_action (episode_id, seq, type, occurred_at, recorded_at, recorded_by, idempotency_key, facts) VALUES ($1,$2,$3,$4,$4,$5,$6,$7)',
+        [earlier, seq, type, at, w.worker.actor.practitionerId, `import-${seq}`, JSON.stringify(facts)]);
+    }
+
     const built = await db.transaction((tx) => censusOfAgency(tx, w.csc, 2027, new Date('2027-04-10T09:00:00Z')));
     const xml = writeCensusXml(built.census, 2027);
     const schema = await checkCensusXml(xml, 2027);
@@ -63,7 +75,7 @@ describe('the census built from the episodes', () => {
     // The initial conference was due 15 working days after the strategy discussion of Tuesday 3 November.
     expect(avaEpisode!.Section47).toEqual([{ S47ActualStartDate: '2026-11-03', InitialCPCtarget: '2026-11-24', DateOfInitialCPC: '2026-11-20', ICPCnotRequired: '0' }]);
     expect(avaEpisode!.ChildProtectionPlans).toEqual([{
-      CPPstartDate: '2026-11-20', CPPendDate: '2027-03-05', InitialCategoryOfAbuse: 'PHY', LatestCategoryOfAbuse: 'EMO', NumberOfPreviousCPP: '0', Reviews: ['2027-02-19'],
+      CPPstartDate: '2026-11-20', CPPendDate: '2027-03-05', InitialCategoryOfAbuse: 'PHY', LatestCategoryOfAbuse: 'EMO', NumberOfPreviousCPP: '1', Reviews: ['2027-02-19'],
     }]);
     expect(avaEpisode!.Assessments).toEqual([]);
 
@@ -79,8 +91,11 @@ describe('the census built from the episodes', () => {
     expect(built.sources.children.map((c) => c.name).sort()).toEqual(['Ava Reed', 'Leo Hart']);
 
     // A year before any of it: nobody.
-    const earlier = await db.transaction((tx) => censusOfAgency(tx, w.csc, 2026, new Date('2026-04-10T09:00:00Z')));
-    expect(earlier.census.Children).toEqual([]);
+    const before = await db.transaction((tx) => censusOfAgency(tx, w.csc, 2026, new Date('2026-04-10T09:00:00Z')));
+    expect(before.census.Children).toEqual([]);
+    // The imported episode is the 2023–24 census's, with its plan.
+    const history = await db.transaction((tx) => censusOfAgency(tx, w.csc, 2024, new Date('2024-04-10T09:00:00Z')));
+    expect(history.census.Children[0]!.CINdetails[0]!.ChildProtectionPlans).toMatchObject([{ CPPstartDate: '2023-06-01', CPPendDate: '2024-01-10', NumberOfPreviousCPP: '0' }]);
   }, 60_000);
 
   it("the demo authority's census validates against CIN_schema_2026.xsd with the demo's census items", async () => {

@@ -162,8 +162,17 @@ function cinDetailsOf(e: EpisodeInput): { details: CinDetails; assessmentSeqs: (
     if (plan) plan.CPPendDate = closed;
   }
   // The initial conference's due date as the engine gave it: when it was held, or as it stands now.
-  const replay = replayEpisode(actions, e.settings);
-  const waiting = reduce(actions, e.settings).steps.find((s) => s.key === 'initial_conference');
+  // History loaded from an earlier census need not follow the engine's order: then there is no target.
+  let replay: ReturnType<typeof replayEpisode> = { completed: [], waitingAt: [], openAt: false };
+  let waiting: { due: string } | undefined;
+  if (s47s.length > 0) {
+    try {
+      replay = replayEpisode(actions, e.settings);
+      waiting = reduce(actions, e.settings).steps.find((s) => s.key === 'initial_conference');
+    } catch {
+      replay = { completed: [], waitingAt: [], openAt: false };
+    }
+  }
   for (const s of s47s) {
     const held = replay.completed.find((c) => c.key === 'initial_conference' && c.seq > s.seq);
     s.InitialCPCtarget = held?.due ?? (s.ICPCnotRequired === null ? waiting?.due ?? null : null);
