@@ -70,8 +70,10 @@ describe('the census built from the episodes', () => {
     const [avaEpisode] = ava.CINdetails;
     expect(avaEpisode).toMatchObject({
       CINreferralDate: '2026-11-02', ReferralSource: '2A', PrimaryNeedCode: 'N1', ReferralNFA: '0',
-      CINclosureDate: '2027-03-05', ReasonForClosure: 'RC7', DateOfInitialCPC: '2026-11-20',
+      CINclosureDate: '2027-03-05', ReasonForClosure: 'RC7',
     });
+    // The conference is recorded on the s47 that led to it, not twice (rule 2884).
+    expect(avaEpisode!.DateOfInitialCPC).toBeNull();
     // The initial conference was due 15 working days after the strategy discussion of Tuesday 3 November.
     expect(avaEpisode!.Section47).toEqual([{ S47ActualStartDate: '2026-11-03', InitialCPCtarget: '2026-11-24', DateOfInitialCPC: '2026-11-20', ICPCnotRequired: '0' }]);
     expect(avaEpisode!.ChildProtectionPlans).toEqual([{

@@ -70,6 +70,7 @@ interface EpisodeInput {
   earlierPlans: (start: string) => number;
   settings: Awaited<ReturnType<typeof processSettingsFor>>;
   referenceDate: string;
+  yearStart: string;
 }
 
 /** One episode as the census's CINdetails. */
@@ -178,20 +179,26 @@ function cinDetailsOf(e: EpisodeInput): { details: CinDetails; assessmentSeqs: (
     s.InitialCPCtarget = held?.due ?? (s.ICPCnotRequired === null ? waiting?.due ?? null : null);
     s.ICPCnotRequired ??= '0';
   }
+  // The census year's picture only (rules 8696, 8715, 4013, 8930): what ended before 1 April
+  // belongs to an earlier census; and an initial conference is recorded once, on its s47 where it
+  // has one, on the episode otherwise (rule 2884).
+  const inYear = (date: string | null): boolean => date === null || date >= e.yearStart;
+  const keptAssessments = assessments.filter((a) => inYear(a.AssessmentAuthorisationDate));
+  const keptS47 = s47s.filter((x) => x.S47ActualStartDate! >= e.yearStart || (x.DateOfInitialCPC ? inYear(x.DateOfInitialCPC) : x.ICPCnotRequired === '0'));
   const details: CinDetails = {
     CINreferralDate: day(row.opened_at),
     ReferralSource: row.referral_source,
     PrimaryNeedCode: row.primary_need,
     CINclosureDate: closed,
     ReasonForClosure: closed ? row.closure_reason : null,
-    DateOfInitialCPC: initialConference,
+    DateOfInitialCPC: initialConference && initialConference >= e.yearStart && !keptS47.some((x) => x.DateOfInitialCPC === initialConference) ? initialConference : null,
     ReferralNFA: referralNfa,
-    Assessments: assessments.map(({ kind: _k, done: _d, seq: _s, ...a }) => a),
-    CINPlanDates: cinPlans,
-    Section47: s47s.map(({ seq: _s, ...s }) => s),
-    ChildProtectionPlans: plans,
+    Assessments: keptAssessments.map(({ kind: _k, done: _d, seq: _s, ...a }) => a),
+    CINPlanDates: cinPlans.filter((p) => inYear(p.CINPlanEndDate)),
+    Section47: keptS47.map(({ seq: _s, ...x }) => x),
+    ChildProtectionPlans: plans.filter((p) => inYear(p.CPPendDate)).map((p) => ({ ...p, Reviews: p.Reviews.filter((r) => r !== null && r >= e.yearStart) })),
   };
-  return { details, assessmentSeqs: assessments.map((a) => a.seq) };
+  return { details, assessmentSeqs: keptAssessments.map((a) => a.seq) };
 }
 
 /** A year's census header: the authority's code as LEA, Jigsaw as the software. */
@@ -261,7 +268,7 @@ export async function censusOfAgency(tx: Tx, agencyId: string, year: number, now
     const starts = all.flatMap((e) => planStarts(actionsOf.get(e.id) ?? []));
     const inYear = all.filter((e) => day(e.opened_at) <= referenceDate && (!e.closed_at || day(e.closed_at) >= yearStart));
     const built = inYear.map((row) => cinDetailsOf({
-      row, actions: actionsOf.get(row.id) ?? [], factors: factorsOf.get(row.id) ?? new Map<number, { factors: string[]; internal_review_on: string | null }>(), settings, referenceDate,
+      row, actions: actionsOf.get(row.id) ?? [], factors: factorsOf.get(row.id) ?? new Map<number, { factors: string[]; internal_review_on: string | null }>(), settings, referenceDate, yearStart,
       earlierPlans: (start) => starts.filter((s) => s < start).length,
     }));
     const unborn = p.kind === 'unborn';
