@@ -101,11 +101,15 @@ export interface CensusCheck {
   schemaProblems: SchemaProblem[];
 }
 
+/** Each census's children by LAchildID (the first of any duplicates, as the report names them), built once per check. */
+const childIndex = new WeakMap<AgencyCensus, Map<string | null, number>>();
+
 /** The link that puts a finding right: the census item's field on the child's or the episode's census page. */
 export function fixLink(line: ReportLine, tables: CensusTables, c: AgencyCensus): string | null {
   if (line.tables_affected === 'Header') return null;
-  const index = c.census.Children.findIndex((x) => x.ChildIdentifiers.LAchildID === line.LAchildID);
-  const child = c.sources.children[index];
+  let index = childIndex.get(c);
+  if (!index) childIndex.set(c, (index = new Map(c.census.Children.map((x, i): [string | null, number] => [x.ChildIdentifiers.LAchildID, i]).reverse())));
+  const child = c.sources.children[index.get(line.LAchildID) ?? -1];
   if (!child) return null;
   const column = line.columns_affected;
   if (PERSON_FIELDS[column]) return `/people/${child.personId}/census#${PERSON_FIELDS[column]}`;
