@@ -92,6 +92,11 @@ describe('the census built from the episodes', () => {
     expect(census.Children).toHaveLength(2);
     expect(built.sources.children.map((c) => c.name).sort()).toEqual(['Ava Reed', 'Leo Hart']);
 
+    // The next year: Ava's closed episode belongs to this one; Leo's plan goes on, his finished assessment does not.
+    const next = await db.transaction((tx) => censusOfAgency(tx, w.csc, 2028, new Date('2028-04-10T09:00:00Z')));
+    expect(next.census.Children.map((c) => c.ChildIdentifiers.LAchildID)).toEqual([derivedChildId(w.leo.id)]);
+    expect(next.census.Children[0]!.CINdetails[0]).toMatchObject({ CINreferralDate: '2026-11-13', Assessments: [], CINPlanDates: [{ CINPlanStartDate: '2026-11-30', CINPlanEndDate: null }] });
+
     // A year before any of it: nobody.
     const before = await db.transaction((tx) => censusOfAgency(tx, w.csc, 2026, new Date('2026-04-10T09:00:00Z')));
     expect(before.census.Children).toEqual([]);
