@@ -22,6 +22,7 @@ import { scimCommands } from './scim-command.ts';
 import { annexACommand } from './annex-a-command.ts';
 import { userCommands } from './user-commands.ts';
 import { censusImportCommand } from './census-import-command.ts';
+import { censusCommands } from './census-commands.ts';
 
 /** Output goes through this so tests can capture it. */
 export interface Io {
@@ -248,6 +249,7 @@ const commands: Command[] = [
   },
   ...scimCommands(),
   annexACommand(),
+  ...censusCommands(),
   auditVerifyCommand,
   auditCheckpointCommand,
 ];

@@ -11,6 +11,8 @@ import type { AgencyPlan } from './story.ts';
 export const DEMO_AGENCIES: AgencyPlan[] = [
   {
     key: 'csc', name: "Northshire Children's Social Care", type: 'childrens_social_care', emailDomain: 'northshire-childrens-services.example',
+    // A real authority's code (the census's LEA must be one the DfE knows); the authority's name and people stay fictional.
+    localAuthorityCode: '931',
     staff: [
       { key: 'cscHead', name: 'Priya Raman', jobTitle: "Head of safeguarding and quality assurance, children's social care", roles: ['safeguarding_lead'] },
       { key: 'teamManager', name: 'Grace Okafor', jobTitle: "Team manager, assessment team: Maggie's case (case example 8)", roles: ['manager'] },
@@ -18,6 +20,8 @@ export const DEMO_AGENCIES: AgencyPlan[] = [
       { key: 'dutySocialWorker', name: 'Tom Haskins', jobTitle: "Duty social worker: Helen's and Natasha's referrals (case examples 6 and 7)", roles: ['social_worker'] },
       { key: 'hewittSocialWorker', name: 'Marcus Bell', jobTitle: 'Social worker who assessed Tony and Louise (case example 5)', roles: ['social_worker'] },
       { key: 'cscAdmin', name: 'Olu Adebayo', jobTitle: "Systems administrator, children's social care", roles: ['administrator'] },
+      // Prepares the statutory returns (issue 20): the Children in Need census and Annex A.
+      { key: 'cscDataOfficer', name: 'Imogen Marsh', jobTitle: "Performance and data officer, children's social care: the census and Annex A", roles: ['data_officer'] },
       { key: 'cscAuditor', name: 'Janet Frost', jobTitle: "Information governance auditor, children's social care", roles: ['auditor'] },
       // Sets up the partnership itself: its agencies and their codes, the health settings' FHIR tokens (issue 19).
       { key: 'partnershipAdmin', name: 'Owen Pritchard', jobTitle: 'Safeguarding partnership business manager', roles: ['partnership_administrator'] },

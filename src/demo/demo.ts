@@ -10,6 +10,7 @@ import { caseNatasha } from './cases/case7-natasha.ts';
 import { caseMaggieAndMark } from './cases/case8-maggie-and-mark.ts';
 import { Story, type DemoAccount } from './story.ts';
 import { updateFlagSettings } from '../flags/flags.ts';
+import { censusItems } from './census-items.ts';
 
 export type { DemoAccount } from './story.ts';
 
@@ -32,5 +33,7 @@ export async function loadDemo(s: Services, opts: { passwordHash: string }): Pro
     await updateFlagSettings(ctx, { officeHoursPhone: '01632 960400', outOfHoursPhone: '07700 900400' });
   });
   for (const tell of [caseKate, caseCathy, caseJackAndJenny, caseEstateFamily, caseJagFamilies, caseHelen, caseNatasha, caseMaggieAndMark]) tell(story);
+  // The children with an episode at children's social care (the story's key → given name).
+  censusItems(story, { natasha: 'Natasha' });
   return story.play(s, DEMO_PARTNERSHIP_NAME, story.day(GO_LIVE_WORKING_DAYS_AGO, '08:00'), opts.passwordHash);
 }

@@ -42,6 +42,8 @@ export interface AgencyPlan {
   /** Demo e-mail addresses are firstname.lastname@<domain>; always an .example domain. */
   emailDomain: string;
   staff: StaffMember[];
+  /** Children's social care: the DfE's three-digit local authority code, which the census carries as LEA. */
+  localAuthorityCode?: string;
 }
 
 /** A person as the story knows them. Each agency that meets them opens its own entry from this. */
@@ -263,7 +265,7 @@ export class Story {
     const partnership = await createPartnership(story, { name: partnershipName, nation: 'england-and-wales' });
     const accounts: DemoAccount[] = [];
     for (const plan of this.agencies.values()) {
-      const agency = await createAgency(story, { name: plan.name, type: plan.type, partnershipIds: [partnership.id] });
+      const agency = await createAgency(story, { name: plan.name, type: plan.type, partnershipIds: [partnership.id], ...(plan.localAuthorityCode ? { localAuthorityCode: plan.localAuthorityCode } : {}) });
       for (const m of plan.staff) {
         const email = `${m.name.toLowerCase().replace(/^dr /, '').replace(/[^a-z ]/g, '').trim().replace(/\s+/g, '.')}@${plan.emailDomain}`;
         const p = await addPractitionerAsSystem(story, { agencyId: agency.id, name: m.name, email, jobTitle: m.jobTitle, roles: m.roles }, { passwordHash });

@@ -28,6 +28,7 @@ import { registerAuditRoutes } from './routes/audit.routes.ts';
 import { registerProcessRoutes } from './routes/process.routes.ts';
 import { registerReferralRoutes } from './routes/referrals.routes.ts';
 import { registerOversightRoutes } from './routes/oversight.routes.ts';
+import { registerReturnsRoutes } from './routes/returns.routes.ts';
 import { registerMonitoringRoutes } from './routes/monitoring.routes.ts';
 import { registerMeetingRoutes } from './routes/meetings.routes.ts';
 import { registerMatchingRoutes } from './routes/matching.routes.ts';
@@ -231,6 +232,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       registerProcessRoutes(scopedApi);
       registerReferralRoutes(scopedApi);
       registerOversightRoutes(scopedApi);
+      registerReturnsRoutes(scopedApi);
       registerMonitoringRoutes(scopedApi);
       registerMeetingRoutes(scopedApi);
       registerCaseloadRoutes(scopedApi);

@@ -8,7 +8,7 @@ import type { ApiTag } from './tags.ts';
 
 /** The media types a route answers with besides JSON (CSV exports, printable pages, Excel workbooks). */
 export const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
-type Produces = 'text/csv' | 'text/html' | 'text/css' | typeof XLSX;
+type Produces = 'text/csv' | 'text/html' | 'text/css' | 'application/xml' | typeof XLSX;
 
 /**
  * One declaration per endpoint: the same zod schemas validate the request, type the handler

@@ -11,6 +11,7 @@ import { registerAdminPages } from './pages/admin.ts';
 import { registerAuditPages } from './pages/audit.ts';
 import { registerSharingReportPages } from './pages/sharing-report.ts';
 import { registerAnnexAPages } from './pages/annex-a.ts';
+import { registerCensusPages } from './pages/census.ts';
 import { registerScimPages } from './pages/scim.ts';
 import { registerFhirTokenPages } from './pages/fhir-tokens.ts';
 import { registerFlagSettingsPages } from './pages/flag-settings.ts';
@@ -192,6 +193,7 @@ export async function webPlugin(app: FastifyInstance, opts: WebOptions & { notFo
     registerAuditPages(web);
     registerSharingReportPages(web);
     registerAnnexAPages(web);
+    registerCensusPages(web);
     registerScimPages(web);
     registerPartnershipPages(web);
     registerFhirTokenPages(web);

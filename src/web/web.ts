@@ -172,8 +172,10 @@ export class Web {
     // The auditor's pages (the services refuse the trail to anyone but the agency's auditors and administrators).
     if (roles.includes('auditor')) items.push({ href: '/audit', text: 'Audit trail' });
     if (roles.some((r) => BOARD_REPORT_ROLES.includes(r))) items.push({ href: '/reports/sharing', text: 'Sharing report' });
-    // Statutory returns: the authority's data team and managers (decideAgency 'prepare-returns').
-    if (agencyType === 'childrens_social_care' && roles.some((r) => RETURNS_ROLES.includes(r))) items.push({ href: '/returns/annex-a', text: 'Annex A' });
+    // The statutory returns: the authority's data team and managers (decideAgency 'prepare-returns').
+    if (agencyType === 'childrens_social_care' && roles.some((r) => RETURNS_ROLES.includes(r))) {
+      items.push({ href: '/returns/cin', text: 'Census' }, { href: '/returns/annex-a', text: 'Annex A' });
+    }
     // Administration: the agency's and the partnership's administrators, auditors, and the authority's managers (its flag contacts).
     if (roles.some((r) => r === 'administrator' || r === 'auditor' || r === 'partnership_administrator') || (agencyType === 'childrens_social_care' && roles.includes('manager'))) {
       items.push({ href: '/admin', text: 'Administration' });

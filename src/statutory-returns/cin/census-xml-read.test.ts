@@ -30,6 +30,15 @@ describe('reading a census file', () => {
     expect(t.Reviews).toEqual([{ LAchildID: 'DfEX0000001', CINdetailsID: 1, CPPID: 1, CPPreviewDate: '2023-02-15' }]);
   });
 
+  it("keeps every review date of a plan, and gives the validator's tables the first of each Reviews element, as it reads them", () => {
+    const census = readCensusXml(`<Message><Header/><Children><Child><ChildIdentifiers><LAchildID>A1</LAchildID></ChildIdentifiers>
+      <CINdetails><ChildProtectionPlans><CPPstartDate>2025-06-01</CPPstartDate>
+      <Reviews><CPPreviewDate>2025-08-20</CPPreviewDate><CPPreviewDate>2026-02-18</CPPreviewDate></Reviews>
+      </ChildProtectionPlans></CINdetails></Child></Children></Message>`);
+    expect(census.Children[0]?.CINdetails[0]?.ChildProtectionPlans[0]?.Reviews).toEqual(['2025-08-20', '2026-02-18']);
+    expect(censusTables(census).Reviews.map((r) => r.CPPreviewDate)).toEqual(['2025-08-20']);
+  });
+
   it('answers a file that is not XML, or not a census, with a CensusFileError naming the line', () => {
     expect(() => readCensusXml('<Message><Children>')).toThrow(CensusFileError);
     expect(() => readCensusXml('not xml at all')).toThrow(CensusFileError);

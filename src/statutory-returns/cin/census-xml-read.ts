@@ -12,7 +12,7 @@ export class CensusFileError extends Error {
 }
 
 /** Elements that may repeat, wherever they are: read as lists even when there is only one. */
-const REPEATING = new Set(['Child', 'CINdetails', 'Assessments', 'CINPlanDates', 'Section47', 'ChildProtectionPlans', 'Reviews', 'Disability', 'AssessmentFactors']);
+const REPEATING = new Set(['Child', 'CINdetails', 'Assessments', 'CINPlanDates', 'Section47', 'ChildProtectionPlans', 'Reviews', 'CPPreviewDate', 'Disability', 'AssessmentFactors']);
 
 const parser = new XMLParser({
   ignoreAttributes: true,
@@ -71,7 +71,8 @@ function cinDetails(node: Node): CinDetails {
     Section47: list(node.Section47).map((s) => pick(s, SECTION_47_FIELDS)),
     ChildProtectionPlans: list(node.ChildProtectionPlans).map((p) => ({
       ...pick(p, PROTECTION_PLAN_FIELDS),
-      Reviews: list(p.Reviews).map((r) => text(r, 'CPPreviewDate')),
+      Reviews: list(p.Reviews).flatMap((r) => codes(r, 'CPPreviewDate') ?? []),
+      ReviewsAsValidatorReads: list(p.Reviews).map((r) => text(r, 'CPPreviewDate')),
     })),
   };
 }

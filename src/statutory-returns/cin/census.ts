@@ -60,8 +60,14 @@ export interface CensusProtectionPlan {
   InitialCategoryOfAbuse: Value;
   LatestCategoryOfAbuse: Value;
   NumberOfPreviousCPP: Value;
-  /** The review conferences' dates (one Reviews element each). */
+  /** The review conferences' dates: every CPPreviewDate of the plan (the XSD puts them all in one Reviews element). */
   Reviews: Value[];
+  /**
+   * As a file is read: the first CPPreviewDate of each Reviews element, which is all the DfE's
+   * open-source validator reads of them (one row per Reviews element), so its rules see the same.
+   * Absent on a census Jigsaw builds, where the validation sees every review.
+   */
+  ReviewsAsValidatorReads?: Value[];
 }
 
 export interface CinDetails {

@@ -60,6 +60,11 @@ export function adminSections(roles: readonly Role[], agencyType: string): { hea
       { href: '/admin/flag-settings', text: 'Flag contacts and notifications', hint: 'The numbers health settings see with your flags, and where “child was seen” notifications go.' },
     ] });
   }
+  if (agencyType === 'childrens_social_care' && has('manager')) {
+    sections.push({ heading: 'Statutory returns', links: [
+      { href: '/returns/cin', text: 'Children in Need census', hint: 'Download the census and its validation report; see each child’s census problems and where to put them right.' },
+    ] });
+  }
   if (has('auditor')) {
     sections.push({ heading: 'Audit', links: [
       { href: '/audit', text: 'Audit trail', hint: 'Who did what, who looked at a child, and the state of the chain.' },

@@ -58,9 +58,9 @@ export function censusTables(census: Census): CensusTables {
       for (const p of CINPlanDates) t.CINplanDates.push({ LAchildID, CINdetailsID, ...p });
       for (const s of Section47) t.Section47.push({ LAchildID, CINdetailsID, ...s });
       ChildProtectionPlans.forEach((p, j) => {
-        const { Reviews, ...plan } = p;
+        const { Reviews, ReviewsAsValidatorReads, ...plan } = p;
         t.ChildProtectionPlans.push({ LAchildID, CINdetailsID, CPPID: j + 1, ...plan });
-        for (const r of Reviews) t.Reviews.push({ LAchildID, CINdetailsID, CPPID: j + 1, CPPreviewDate: r });
+        for (const r of ReviewsAsValidatorReads ?? Reviews) t.Reviews.push({ LAchildID, CINdetailsID, CPPID: j + 1, CPPreviewDate: r });
       });
     });
   }
