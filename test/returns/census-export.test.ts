@@ -79,7 +79,7 @@ describe('the census built from the episodes', () => {
     // The initial conference was due 15 working days after the strategy discussion of Tuesday 3 November.
     expect(avaEpisode!.Section47).toEqual([{ S47ActualStartDate: '2026-11-03', InitialCPCtarget: '2026-11-24', DateOfInitialCPC: '2026-11-20', ICPCnotRequired: '0' }]);
     expect(avaEpisode!.ChildProtectionPlans).toEqual([{
-      CPPstartDate: '2026-11-20', CPPendDate: '2027-03-05', InitialCategoryOfAbuse: 'PHY', LatestCategoryOfAbuse: 'EMO', NumberOfPreviousCPP: '1', Reviews: ['2027-02-19'],
+      CPPstartDate: '2026-11-20', CPPendDate: '2027-03-05', InitialCategoryOfAbuse: 'PHY', LatestCategoryOfAbuse: 'EMO', NumberOfPreviousCPP: '1', Reviews: ['2027-02-19'], ReviewsAsValidatorReads: ['2027-02-19'],
     }]);
     expect(avaEpisode!.Assessments).toEqual([]);
 

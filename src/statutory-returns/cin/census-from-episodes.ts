@@ -33,7 +33,7 @@ const SEX_CODES: Readonly<Record<string, string>> = { male: 'M', female: 'F' };
 /** The census's LAchildID when the authority has not recorded its own: 20 letters and digits of the person's id, stable from year to year. */
 export const derivedChildId = (personId: string): string => personId.replace(/-/g, '').slice(0, 20).toUpperCase();
 
-interface EpisodeRow { id: string; child_person_id: string; opened_at: string; closed_at: string | null; referral_source: string | null; primary_need: string | null; closure_reason: string | null }
+interface EpisodeRow { id: string; child_person_id: string; opened_at: string; closed_at: string | null; referral_source: string | null; primary_need: string | null; closure_reason: string | null; imported_from: string | null }
 interface ActionRow { episode_id: string; seq: number; occurred_at: string; facts: ActionFacts | string; details: Record<string, unknown> | string | null }
 interface PersonRow {
   id: string; kind: string; date_of_birth: string | null; expected_date_of_delivery: string | null; sex: string; ethnicity: string | null; disabilities: string[] | null;
@@ -71,6 +71,23 @@ interface EpisodeInput {
   settings: Awaited<ReturnType<typeof processSettingsFor>>;
   referenceDate: string;
   yearStart: string;
+}
+
+/** The census items `cin import` kept on an imported episode's first action, with that file's reference date. */
+function censusAsLoaded(actions: readonly FullAction[], importedFrom: string | null): { CINPlanDates: CensusCinPlan[]; Section47: CensusSection47[]; referenceDate: string } | undefined {
+  const first = actions[0];
+  const kept = first?.details.census as { CINPlanDates?: CensusCinPlan[]; Section47?: CensusSection47[] } | undefined;
+  if (!first || !kept || importedFrom === null) return undefined;
+  const valid = (d: unknown): d is string => typeof d === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(d);
+  const referenceDate = /reference date (\d{4}-\d{2}-\d{2})/.exec(importedFrom)?.[1] ?? day(first.at);
+  return {
+    referenceDate,
+    CINPlanDates: (kept.CINPlanDates ?? []).filter((p) => valid(p.CINPlanStartDate)).map((p) => ({ CINPlanStartDate: p.CINPlanStartDate, CINPlanEndDate: valid(p.CINPlanEndDate) ? p.CINPlanEndDate : null })),
+    Section47: (kept.Section47 ?? []).filter((x) => valid(x.S47ActualStartDate)).map((x) => ({
+      S47ActualStartDate: x.S47ActualStartDate, InitialCPCtarget: valid(x.InitialCPCtarget) ? x.InitialCPCtarget : null,
+      DateOfInitialCPC: valid(x.DateOfInitialCPC) ? x.DateOfInitialCPC : null, ICPCnotRequired: x.ICPCnotRequired === '1' || x.ICPCnotRequired === 'true' ? '1' : '0',
+    })),
+  };
 }
 
 /** One episode as the census's CINdetails. */
@@ -183,6 +200,20 @@ function cinDetailsOf(e: EpisodeInput): { details: CinDetails; assessmentSeqs: (
   // belongs to an earlier census; and an initial conference is recorded once, on its s47 where it
   // has one, on the episode otherwise (rule 2884).
   const inYear = (date: string | null): boolean => date === null || date >= e.yearStart;
+  // History loaded from an earlier census (`cin import`) keeps that census's own CIN plan and
+  // section 47 dates: the process can only be replayed through the steps it knows, which place
+  // some of them differently (a CIN plan ending on the day its s47 starts, an enquiry implied
+  // before a plan whose enquiry was in an earlier census). What was worked in Jigsaw after the
+  // file's reference date is added from the actions as usual.
+  const loaded = censusAsLoaded(actions, row.imported_from);
+  if (loaded) {
+    const after = (date: string | null): boolean => date !== null && date > loaded.referenceDate;
+    const worked = cinPlans.filter((p) => after(p.CINPlanStartDate));
+    const ends = new Map(cinPlans.map((p) => [p.CINPlanStartDate, p.CINPlanEndDate]));
+    cinPlans.splice(0, cinPlans.length, ...loaded.CINPlanDates.map((p) => ({ ...p, CINPlanEndDate: p.CINPlanEndDate ?? ends.get(p.CINPlanStartDate) ?? null })), ...worked);
+    const workedS47 = s47s.filter((x) => after(x.S47ActualStartDate));
+    s47s.splice(0, s47s.length, ...loaded.Section47.map((x) => ({ ...x, seq: -1 })), ...workedS47);
+  }
   const keptAssessments = assessments.filter((a) => inYear(a.AssessmentAuthorisationDate));
   const keptS47 = s47s.filter((x) => x.S47ActualStartDate! >= e.yearStart || (x.DateOfInitialCPC ? inYear(x.DateOfInitialCPC) : x.ICPCnotRequired === '0'));
   const details: CinDetails = {
@@ -222,7 +253,7 @@ export async function censusOfAgency(tx: Tx, agencyId: string, year: number, now
   const settings = await processSettingsFor(tx, agencyId);
   // Every episode of every child with one open in the year (London days, as the census counts them).
   const episodes = (await tx.query<EpisodeRow>(
-    `SELECT e.id, e.child_person_id, e.opened_at, e.closed_at, e.referral_source, e.primary_need, e.closure_reason
+    `SELECT e.id, e.child_person_id, e.opened_at, e.closed_at, e.referral_source, e.primary_need, e.closure_reason, e.imported_from
        FROM episode e
       WHERE e.agency_id = $1 AND e.child_person_id IN (
         SELECT y.child_person_id FROM episode y WHERE y.agency_id = $1
