@@ -56,7 +56,8 @@ const PEOPLE_BY_AGENCY: Record<string, string[]> = {
     'Lorraine Maddox', 'Steve Maddox', 'Mark Tulley',
   ],
   "Northshire Children's Social Care": [
-    'Lily Fletcher', 'Maggie Fletcher', 'Dawn Hewitt', 'Louise Hewitt', 'Paul Hewitt', 'Tony Hewitt', 'Natasha Reid', 'Mark Tulley',
+    // Baby Fletcher: the unborn child's episode (the census counts unborn children); Lily is the same child after birth.
+    'Baby Fletcher', 'Lily Fletcher', 'Maggie Fletcher', 'Dawn Hewitt', 'Louise Hewitt', 'Paul Hewitt', 'Tony Hewitt', 'Natasha Reid', 'Mark Tulley',
     'Helen Whitfield', 'Sandra Whitfield',
   ],
   'Northshire Community Midwifery Team': ['Lily Fletcher', 'Maggie Fletcher', 'Kate Marlow', 'Rosie Marlow', 'Mark Tulley'],

@@ -27,6 +27,8 @@ interface ChildItems {
 /** By the story's name for the child. A child in need the table leaves out is given the defaults below. */
 const ITEMS: Record<string, ChildItems> = {
   natasha: { laChildId: 'NS0000701', ethnicity: 'WIRI', disabilities: ['NONE'], upn: upnWithCheckLetter('931', '20120047'), primaryNeed: 'N1', factors: ['11A', '19A'] },
+  // Maggie's baby before birth (case example 8): nothing about the child can be obtained yet.
+  unbornBaby: { laChildId: 'NS0000802', ethnicity: 'NOBT', disabilities: ['NONE'], upnUnknown: 'UN1', primaryNeed: 'N1', factors: ['3B'] },
 };
 const DEFAULTS: Omit<ChildItems, 'laChildId'> = { ethnicity: 'NOBT', disabilities: ['NONE'], upnUnknown: 'UN5', primaryNeed: 'N4', factors: ['20'] };
 
@@ -57,7 +59,8 @@ export function censusItems(d: Story, children: Record<string, string>): void {
         for (const e of episodes) {
           // Natasha's referral was the sexual health clinic's phone call, taken straight onto an episode.
           const source = e.from_type ? REFERRAL_SOURCE_BY_AGENCY_TYPE[e.from_type] : e.from_public ? '1A' : storyKey === 'natasha' ? '3D' : '10';
-          await tx.query('UPDATE episode SET referral_source = $2, primary_need = $3, closure_reason = CASE WHEN $4 THEN $5 ELSE NULL END WHERE id = $1',
+          // What was recorded as the work was done stays; the data officer fills in what was not.
+          await tx.query('UPDATE episode SET referral_source = COALESCE(referral_source, $2), primary_need = COALESCE(primary_need, $3), closure_reason = COALESCE(closure_reason, CASE WHEN $4 THEN $5 ELSE NULL END) WHERE id = $1',
             [e.id, source, items.primaryNeed, e.closed, 'RC7']);
           const completed = (await tx.query<{ seq: number }>("SELECT seq FROM episode_action WHERE episode_id = $1 AND type = 'assessment_completed'", [e.id])).rows;
           for (const c of completed) {

@@ -34,6 +34,6 @@ export async function loadDemo(s: Services, opts: { passwordHash: string }): Pro
   });
   for (const tell of [caseKate, caseCathy, caseJackAndJenny, caseEstateFamily, caseJagFamilies, caseHelen, caseNatasha, caseMaggieAndMark]) tell(story);
   // The children with an episode at children's social care (the story's key → given name).
-  censusItems(story, { natasha: 'Natasha' });
+  censusItems(story, { natasha: 'Natasha', unbornBaby: 'Baby' });
   return story.play(s, DEMO_PARTNERSHIP_NAME, story.day(GO_LIVE_WORKING_DAYS_AGO, '08:00'), opts.passwordHash);
 }

@@ -1,3 +1,5 @@
+import { openEpisode, recordEpisodeAction } from '../../process/episodes.ts';
+import { RecordAction } from '../../process/schemas.ts';
 import { fictionalNhsNumber, from, type Story } from '../story.ts';
 
 /**
@@ -159,6 +161,29 @@ export function caseMaggieAndMark(d: Story): void {
     by: 'maggiesSocialWorker', about: 'maggie', at: d.day(190, '16:00'), kind: 'observation',
     categories: ['neglect'], factOrOpinion: 'opinion', reportedOrWitnessed: 'witnessed', source: from.practitioner(), confidential: true,
     summary: 'Initial assessment complete: no further action; case closed',
+  });
+
+  // The same referral and assessment as an episode about the unborn child (what the Children in
+  // Need census counts: an unborn child, by the expected date of delivery): probation's referral,
+  // an initial assessment, no further action, closed. The notes above stay on the mother's entry.
+  d.opens({ by: 'teamManager', at: d.day(214, '10:50'), people: ['unbornBaby'] });
+  let babyEpisode = '';
+  const babyStep = (at: Date, by: string, key: string, action: Record<string, unknown>): void =>
+    d.act(at, by, `csc records ${key} for the unborn baby`, async (ctx) => {
+      await recordEpisodeAction(ctx, babyEpisode, RecordAction.parse({ idempotencyKey: `demo-baby-fletcher-${key}`, occurredAt: at.toISOString(), action }));
+    });
+  d.act(d.day(214, '10:55'), 'teamManager', "csc opens the unborn baby's episode", async (ctx, ref) => {
+    babyEpisode = (await openEpisode(ctx, {
+      idempotencyKey: 'demo-baby-fletcher-referral', childPersonId: ref.entry('unbornBaby'), receivedAt: referral.toISOString(), channel: 'phone',
+      allocatedWorkerId: ref.practitioner('maggiesSocialWorker'), referralSource: '7',
+    })).id;
+  });
+  babyStep(d.day(214, '11:20'), 'teamManager', 'acknowledged', { type: 'referral_acknowledged' });
+  babyStep(d.day(213, '09:00'), 'teamManager', 'decided', { type: 'referral_decided', outcome: 'assessment', reasons: 'Unborn baby; the father is known to probation for violence', primaryNeed: 'N1' });
+  babyStep(d.day(208, '13:00'), 'maggiesSocialWorker', 'assessment-started', { type: 'assessment_started', kind: 'single' });
+  babyStep(d.day(190, '16:00'), 'maggiesSocialWorker', 'assessment-completed', {
+    type: 'assessment_completed', kind: 'single', outcome: 'no_further_action', summary: 'Initial assessment complete: no further action; case closed',
+    factors: ['3B'], closureReason: 'RC8',
   });
 
   // The midwife books Maggie.
