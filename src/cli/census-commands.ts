@@ -37,7 +37,7 @@ async function exportingAgency(db: Database, given: string | undefined, io: Io):
 }
 
 const EXPORT_USAGE = 'jigsaw cin export --year 2026 --out census.xml [--agency ID] [--force]\n  --year: the census year (2026: 1 April 2025 to 31 March 2026; default the current one)\n  --agency: the children\'s social care agency (default: the only one with a local authority code)\n  --force: write the file even when the XSD rejects it';
-const VALIDATE_USAGE = "jigsaw cin validate census.xml --out report.csv [--year 2026]\n  Writes one line per finding in the columns of the open-source validator's user_report.csv. Exit 0 even with findings; 2 when the file cannot be read.";
+const VALIDATE_USAGE = "jigsaw cin validate census.xml --out report.csv\n  Runs the DfE's 2025–26 rules (the census year is the file's own ReferenceDate) and writes one line per finding in the columns of the open-source validator's user_report.csv; findings about the return as a whole are printed, as that report leaves them out. Exit 0 even with findings; 2 when the file cannot be read.";
 
 /**
  * A function (hoisted), not constants: main.ts and this file import each other, and whichever is
@@ -91,11 +91,9 @@ function validateCommand(): Command {
   name: 'cin validate',
   summary: "Run the DfE's Children in Need validation rules over a census file and write the findings as CSV.",
   usage: VALIDATE_USAGE,
-  options: { out: { type: 'string' }, year: { type: 'string' } },
+  options: { out: { type: 'string' } },
   allowPositionals: true,
   async run(args, _config, io, { positionals }) {
-    const year = yearOf(args.year, RULESET_YEAR);
-    if (typeof year === 'string') { io.err(year); return 2; }
     if (positionals.length !== 1 || typeof args.out !== 'string') { io.err(`Give one census file and --out.\nUsage: ${VALIDATE_USAGE}`); return 2; }
     let text: string;
     try {
@@ -114,11 +112,12 @@ function validateCommand(): Command {
       }
       throw err;
     }
-    const lines = validateCensus(census, { year, rules: CENSUS_RULES });
+    const lines = validateCensus(census, { rules: CENSUS_RULES });
     await writeFile(resolve(args.out), reportCsv(lines));
     const errors = lines.filter((l) => l.rule_type === 'ERROR').length;
     const children = new Set(lines.map((l) => l.LAchildID).filter((x) => x !== null)).size;
-    io.out(`${census.Children.length} children checked against the ${year} rules: ${errors} error${errors === 1 ? '' : 's'} and ${lines.length - errors} quer${lines.length - errors === 1 ? 'y' : 'ies'}${children ? ` for ${children} child${children === 1 ? '' : 'ren'}` : ''}. Report written to ${resolve(args.out)}.`);
+    io.out(`${census.Children.length} children checked against the DfE's ${RULESET_YEAR - 1}–${String(RULESET_YEAR).slice(2)} rules: ${errors} error${errors === 1 ? '' : 's'} and ${lines.length - errors} quer${lines.length - errors === 1 ? 'y' : 'ies'}${children ? ` for ${children} child${children === 1 ? '' : 'ren'}` : ''}. Report written to ${resolve(args.out)}.`);
+    for (const l of lines.filter((x) => x.authorityLevel)) io.out(`About the return as a whole (not in the report): ${l.rule_code} ${l.rule_type === 'ERROR' ? 'error' : 'query'}: ${l.rule_description}`);
     return 0;
   },
   };

@@ -160,7 +160,9 @@ describe('the census commands', () => {
       expect(await main(['cin', 'validate', file, '--out', join(dir, 'report.csv')], io, { JIGSAW_DATA_DIR: dir })).toBe(0);
       const rows: string[][] = parse(readFileSync(join(dir, 'report.csv'), 'utf8'));
       expect(rows[0]).toEqual(['', 'ERROR_ID', 'LAchildID', 'rule_code', 'tables_affected', 'columns_affected', 'ROW_ID', 'value_flagged', 'rule_description']);
-      expect(io.lines.at(-1)).toMatch(/^\d+ children checked against the 2026 rules: \d+ errors? and \d+ quer(y|ies)/);
+      expect(io.lines[0]).toMatch(/^2 children checked against the DfE's 2025–26 rules: \d+ errors? and \d+ quer(y|ies)/);
+      // What the validator's report leaves out is said on the screen: here, the return's disability codes.
+      expect(io.lines.slice(1)).toEqual([expect.stringMatching(/^About the return as a whole \(not in the report\): 2887Q query/), expect.stringMatching(/^About the return as a whole \(not in the report\): 2888Q query/)]);
 
       writeFileSync(join(dir, 'broken.xml'), '<Message>\n<Children>\n<Child></Children>\n</Message>\n');
       expect(await main(['cin', 'validate', join(dir, 'broken.xml'), '--out', join(dir, 'r2.csv')], io, { JIGSAW_DATA_DIR: dir })).toBe(2);

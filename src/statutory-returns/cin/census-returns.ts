@@ -65,7 +65,7 @@ export const schemaSummary = (problems: readonly SchemaProblem[]): string =>
 
 /** The validation report (the open-source validator's user_report.csv columns). */
 export async function censusReportCsv(ctx: ActorContext, year: number): Promise<string> {
-  return withCensus(ctx, year, 'csv', (c) => reportCsv(validateCensus(c.census, { year, rules: CENSUS_RULES })));
+  return withCensus(ctx, year, 'csv', (c) => reportCsv(validateCensus(c.census, { rules: CENSUS_RULES })));
 }
 
 /** Where on Jigsaw's pages each census item is recorded (census-items' pages). */
@@ -128,7 +128,7 @@ export function fixLink(line: ReportLine, tables: CensusTables, c: AgencyCensus)
 /** The live check: the census the authority would send now, through the same rules and the XSD, by child. */
 export async function censusCheck(ctx: ActorContext, year: number): Promise<CensusCheck> {
   return withCensus(ctx, year, 'problems', async (c) => {
-    const lines = validateCensus(c.census, { year, rules: CENSUS_RULES });
+    const lines = validateCensus(c.census, { rules: CENSUS_RULES });
     const tables = censusTables(c.census);
     const schema = c.census.Children.length > 0 && c.localAuthorityCode ? await checkCensusXml(writeCensusXml(c.census, year), year) : { problems: [] };
     const problem = (l: ReportLine): CensusProblem => ({

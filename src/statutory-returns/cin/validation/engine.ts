@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { stringify } from 'csv-stringify/sync';
 import { workingDayCalendar, type WorkingDayCalendar } from '../../../calendar/working-days.ts';
-import { referenceDateOf, type Census } from '../census.ts';
+import type { Census } from '../census.ts';
 import { censusTables, type CensusTables, type TableName } from './tables.ts';
 
 /**
@@ -50,8 +50,6 @@ export interface RuleContext {
    */
   collectionStart: string | null;
   collectionEnd: string | null;
-  /** The reference date the census must carry for the year being validated (31 March of that year). */
-  expectedReferenceDate: string;
   /** England's working days (weekends and England and Wales bank holidays off). */
   workingDays: {
     isWorkingDay(date: string): boolean;
@@ -106,8 +104,6 @@ function yearBefore(date: string): string {
 }
 
 export interface ValidateOptions {
-  /** The census year (2026 = the 2025–26 collection, reference date 2026-03-31). Default RULESET_YEAR. */
-  year?: number;
   calendar?: WorkingDayCalendar;
   /** Only these rules (codes); all when left out. */
   rules?: readonly CensusRule[];
@@ -121,7 +117,6 @@ export function ruleContext(tables: CensusTables, options: ValidateOptions = {})
     referenceDate,
     collectionStart: referenceDate ? yearBefore(referenceDate) : null,
     collectionEnd: referenceDate,
-    expectedReferenceDate: referenceDateOf(options.year ?? RULESET_YEAR),
     workingDays: {
       isWorkingDay: (date) => calendar.isWorkingDay('england-and-wales', date),
       add: (date, n) => calendar.addWorkingDays('england-and-wales', date, n),
