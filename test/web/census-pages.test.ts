@@ -72,8 +72,10 @@ describe('the census details pages', () => {
     expect(after).toMatch(/<option value="WBRI" selected>/);
     expect(after).toContain('value="Z213282605052"');
 
-    // The casework stays out of the data officer's reach.
+    // The casework stays out of the data officer's reach, and the page does not send her there.
     await amir.get(`/people/${w.leo.id}`, 404);
+    expect(page).toContain('href="/returns/cin"');
+    expect(page).not.toContain(`href="/people/${w.leo.id}"`);
   });
 
   it("the social worker finds the census details on the child's page and the episode's, with a field for each assessment's factors; the school finds nothing", async () => {

@@ -116,13 +116,14 @@ export function fixLink(line: ReportLine, tables: CensusTables, c: AgencyCensus)
   const row = (tables[line.tables_affected] as unknown as Record<string, unknown>[])[line.ROW_ID];
   const cinId = typeof row?.CINdetailsID === 'number' ? row.CINdetailsID : null;
   const episode = cinId ? child.episodes[cinId - 1] : undefined;
-  if (!episode) return `/people/${child.personId}`;
+  // The census pages, not the casework ones: the data officer reads the census items and nothing else.
+  if (!episode) return `/people/${child.personId}/census`;
   if (EPISODE_FIELDS[column]) return `/episodes/${episode.id}/census#${EPISODE_FIELDS[column]}`;
   if (line.tables_affected === 'Assessments' && (column === 'AssessmentFactors' || column === 'AssessmentInternalReviewDate')) {
     const seq = episode.assessmentSeqs[typeof row?.AssessmentID === 'number' ? row.AssessmentID - 1 : -1];
     if (seq) return `/episodes/${episode.id}/census#assessment-${seq}-factors`;
   }
-  return `/episodes/${episode.id}`;
+  return `/episodes/${episode.id}/census`;
 }
 
 /** The live check: the census the authority would send now, through the same rules and the XSD, by child. */

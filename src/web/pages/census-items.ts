@@ -1,3 +1,4 @@
+import { CASEWORK_ROLES } from '../../access/policy.ts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ActorContext } from '../../shared/context.ts';
 import { getChildCensus, getEpisodeCensus, putChildCensus, putEpisodeCensus } from '../../statutory-returns/cin/census-items.ts';
@@ -63,10 +64,12 @@ const CHILD_FIELDS: Record<string, string> = {
 
 export function registerCensusItemPages(web: Web): void {
   const { app } = web;
+  // Back to the casework page for those who do casework; the data officer reads none, so back to the census.
+  const back = (request: FastifyRequest, casework: string): string => (web.roles(request).some((r) => CASEWORK_ROLES.includes(r)) ? casework : '/returns/cin');
 
   const childPage = async (request: FastifyRequest, reply: FastifyReply, census: ChildCensus, values: FormBody, errors?: FormErrors): Promise<FastifyReply> => {
     const data = {
-      pageTitle: 'Census details', census, backLink: `/people/${census.personId}`,
+      pageTitle: 'Census details', census, backLink: back(request, `/people/${census.personId}`),
       ethnicities: select(ETHNICITY_CODES, str(values, 'ethnicity')),
       upnUnknownReasons: select(UPN_UNKNOWN_CODES, str(values, 'upn-unknown')).map((i) => (i.value === '' ? { ...i, text: 'Not recorded, or the child has a UPN' } : i)),
       // "No disability" first and on its own: the census refuses it beside another code (rule 8790).
@@ -109,7 +112,7 @@ export function registerCensusItemPages(web: Web): void {
 
   const episodePage = async (request: FastifyRequest, reply: FastifyReply, census: EpisodeCensus, values: FormBody, errors?: FormErrors): Promise<FastifyReply> => {
     const data = {
-      pageTitle: 'Census details of the episode', census, backLink: `/episodes/${census.episodeId}`,
+      pageTitle: 'Census details of the episode', census, backLink: back(request, `/episodes/${census.episodeId}`),
       referralSources: select(REFERRAL_SOURCE_CODES, str(values, 'referral-source')),
       primaryNeeds: select(PRIMARY_NEED_CODES, str(values, 'primary-need')),
       closureReasons: select(CLOSURE_REASON_CODES, str(values, 'closure-reason')),
