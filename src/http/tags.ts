@@ -23,7 +23,7 @@ export const API_TAGS = {
   Meetings: 'Strategy discussions, conferences, core groups and panels: invitations, contributions, outcomes and the actions they give practitioners.',
   Flags: "Child-protection and looked-after flags for health settings (CP-IS), the lookups, and the \"child was seen\" notifications to the responsible authority.",
   Reports: 'Counts for the safeguarding partnership board; no personal data.',
-  Returns: "Statutory returns for children's social care (Ofsted's Annex A): for the agency's data team and managers. They list children by identifier and date of birth; every child listed is in the audit trail.",
+  Returns: "Statutory returns for children's social care (the DfE's Children in Need census and its validation, Ofsted's Annex A): for the agency's data team and managers. They list children by identifier and date of birth; every child listed is in the audit trail.",
   Audit: "For an agency's auditors: its audit trail (entries its practitioners made, and entries anyone made about its own people and records), who looked at one of its children, and checks of the whole deployment's hash-chained trail. Every read is itself audited.",
 } as const;
 

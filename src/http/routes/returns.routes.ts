@@ -28,7 +28,7 @@ const WHO = "The data team and managers of children's social care (403 otherwise
 /** The Children in Need census: the XML, the validation report and the live check (issue 20). */
 export function registerReturnsRoutes(api: Api): void {
   api.route({
-    method: 'GET', url: '/returns/cin/census.xml', tag: 'Process',
+    method: 'GET', url: '/returns/cin/census.xml', tag: 'Returns',
     operationId: 'getCinCensusXml', summary: 'Download the Children in Need census (XML)',
     description: `The authority's census for the year as the DfE's XML, built from the episodes and the census items. Refused with 409 when the authority has no local authority code or the XML would break the year's XSD (the detail names the elements). ${WHO}`,
     query: CensusYearQuery, response: z.string().meta({ description: 'XML text, served as application/xml.' }), produces: 'application/xml',
@@ -39,7 +39,7 @@ export function registerReturnsRoutes(api: Api): void {
     },
   });
   api.route({
-    method: 'GET', url: '/returns/cin/report.csv', tag: 'Process',
+    method: 'GET', url: '/returns/cin/report.csv', tag: 'Returns',
     operationId: 'getCinValidationReportCsv', summary: 'Download the census validation report (CSV)',
     description: `The DfE's validation rules run over the authority's census for the year: one line per finding, in the columns of the open-source validator's user_report.csv. ${WHO}`,
     query: CensusYearQuery, response: z.string().meta({ description: 'CSV text, served as text/csv.' }), produces: 'text/csv',
@@ -50,7 +50,7 @@ export function registerReturnsRoutes(api: Api): void {
     },
   });
   api.route({
-    method: 'GET', url: '/returns/cin/problems', tag: 'Process',
+    method: 'GET', url: '/returns/cin/problems', tag: 'Returns',
     operationId: 'getCinCensusProblems', summary: "Check the authority's census",
     description: `The same rules and the year's XSD over the authority's data as it stands, by child, each problem with a link to where it is put right. ${WHO}`,
     query: CensusYearQuery, response: CensusCheckSchema,
