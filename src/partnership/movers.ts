@@ -18,7 +18,7 @@ import { Practitioner, Role } from './schemas.ts';
 export const Reason = Text.trim().min(1, 'Say why').max(2000);
 
 /** Roles an agency gives for running Jigsaw rather than for casework: they do not travel with a mover. */
-const ADMINISTRATIVE_ROLES: readonly string[] = ['administrator', 'auditor', 'partnership_administrator'];
+const ADMINISTRATIVE_ROLES: readonly string[] = ['administrator', 'auditor', 'partnership_administrator', 'data_officer'];
 
 export const PractitionerChange = z
   .strictObject({
