@@ -112,7 +112,10 @@ export function fixLink(line: ReportLine, tables: CensusTables, c: AgencyCensus)
   const child = c.sources.children[index.get(line.LAchildID) ?? -1];
   if (!child) return null;
   const column = line.columns_affected;
-  if (PERSON_FIELDS[column]) return `/people/${child.personId}/census#${PERSON_FIELDS[column]}`;
+  // The child's own items are fixed on the child; a rule that points at the LAchildID of an episode's
+  // part (an enquiry with no assessment, say) is about the episode.
+  const onChild = ['ChildIdentifiers', 'ChildCharacteristics', 'Disabilities'].includes(line.tables_affected);
+  if (PERSON_FIELDS[column] && (onChild || column !== 'LAchildID')) return `/people/${child.personId}/census#${PERSON_FIELDS[column]}`;
   const row = (tables[line.tables_affected] as unknown as Record<string, unknown>[])[line.ROW_ID];
   const cinId = typeof row?.CINdetailsID === 'number' ? row.CINdetailsID : null;
   const episode = cinId ? child.episodes[cinId - 1] : undefined;
