@@ -1,5 +1,6 @@
 import { audit } from '../audit/audit.ts';
 import { REFERRAL_SOURCE_BY_AGENCY_TYPE } from '../statutory-returns/cin/codes.ts';
+import { upnCheckLetter } from '../statutory-returns/cin/upn.ts';
 import type { AgencyType } from '../partnership/schemas.ts';
 import type { Story } from './story.ts';
 
@@ -32,16 +33,10 @@ const ITEMS: Record<string, ChildItems> = {
 };
 const DEFAULTS: Omit<ChildItems, 'laChildId'> = { ethnicity: 'NOBT', disabilities: ['NONE'], upnUnknown: 'UN5', primaryNeed: 'N4', factors: ['20'] };
 
-/**
- * A UPN: the check letter, the authority's code, then 8 digits of the school and pupil and a last
- * digit. The check letter is the DfE's: characters 2–13 weighted 2…13, summed, modulo 23, as a
- * letter of A–Z without I, O and S.
- */
+/** A fictional UPN: the check letter (upn.ts), the authority's code, 8 digits of the school and pupil, a last digit. */
 export function upnWithCheckLetter(laCode: string, serial: string): string {
   const body = `${laCode}${serial}0`;
-  const letters = 'ABCDEFGHJKLMNPQRTUVWXYZ';
-  const sum = [...body].reduce((n, ch, i) => n + Number(ch) * (i + 2), 0);
-  return `${letters[sum % 23]}${body}`;
+  return `${upnCheckLetter(body)}${body}`;
 }
 
 export function censusItems(d: Story, children: Record<string, string>): void {

@@ -1,4 +1,5 @@
 import { CLOSURE_REASON_CODES, PRIMARY_NEED_CODES, codeDescription } from '../cin/codes.ts';
+import { derivedChildId } from '../cin/census-from-episodes.ts';
 
 /**
  * Ofsted's Annex A workbook as its template (test/reference/annex-a/Annex_A_2024_Jan.xlsx) lays it
@@ -148,4 +149,5 @@ export function ageOn(dob: string | null | undefined, on: string): number | null
  * else one Jigsaw derives from its entry — stable, 20 letters and digits as the census allows, and
  * no personal data.
  */
-export const childId = (laChildId: string | null | undefined, entryId: string): string => laChildId ?? entryId.replace(/-/g, '').slice(0, 20).toUpperCase();
+/** The census's identifier for the child, so the lists and the census name a child alike. */
+export const childId = (laChildId: string | null | undefined, entryId: string): string => laChildId ?? derivedChildId(entryId);

@@ -4,6 +4,7 @@ import type { CensusChild, CinDetails, Value } from './census.ts';
 import {
   AssessmentFactorCode, ClosureReasonCode, DisabilityCode, EthnicityCode, PrimaryNeedCode, ReferralSourceCode, UpnUnknownCode,
 } from './codes.ts';
+import { upnCheckLetter } from './upn.ts';
 
 /**
  * What one child of an earlier census becomes in Jigsaw, worked out without the database: the
@@ -65,19 +66,11 @@ export interface ChildPlan {
 export const CATEGORY_OF_ABUSE: Readonly<Record<string, string>> = { NEG: 'neglect', PHY: 'physical_abuse', EMO: 'emotional_abuse', SAB: 'sexual_abuse', MUL: 'multiple' };
 
 const LA_CHILD_ID = /^[A-Za-z0-9]{1,20}$/;
-const UPN_LETTERS = 'ABCDEFGHJKLMNPQRTUVWXYZ';
-
-/** A UPN's form and check letter (the DfE's algorithm: weights 2–13 on characters 2–13, modulo 23). */
+/** What is wrong with a census UPN, as an import problem's words (the check letter is upn.ts's). */
 export function upnProblem(upn: string): string | undefined {
   if (!/^[A-Z][0-9]{11}[0-9A-Z]$/.test(upn)) return 'is not a UPN: a letter, eleven digits and a digit or letter';
-  let sum = 0;
-  for (let i = 1; i < 13; i++) {
-    const c = upn[i]!;
-    const v = /[0-9]/.test(c) ? Number(c) : UPN_LETTERS.indexOf(c);
-    if (v < 0) return 'is not a UPN: its last character is not one the DfE uses';
-    sum += v * (i + 1);
-  }
-  return UPN_LETTERS[sum % 23] === upn[0] ? undefined : 'has the wrong check letter';
+  if (/[IOS]/.test(upn[12]!)) return 'is not a UPN: its last character is not one the DfE uses';
+  return upnCheckLetter(upn.slice(1)) === upn[0] ? undefined : 'has the wrong check letter';
 }
 
 /** A real calendar date written YYYY-MM-DD, or undefined. */
