@@ -4,7 +4,7 @@ import { ruleContext, validateCensus } from '../engine.ts';
 import { censusTables } from '../tables.ts';
 import { assessment, census, child, cinDetails, flagged, ruleOf } from '../test-census.ts';
 import { assessmentsRules, dfeFactorChecks, workingDaysBefore } from './assessments.ts';
-import { arbitraryCensus } from './hostile-census.test-helper.ts';
+import { censusArb as arbitraryCensus } from './fuzz-census.ts';
 
 const rule = (code: string) => ruleOf(assessmentsRules, code);
 /** One child (CHILD1) with one episode referred on 1 June 2025 holding these assessments. */

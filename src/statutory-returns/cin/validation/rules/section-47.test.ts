@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { validateCensus } from '../engine.ts';
 import { census, child, cinDetails, flagged, ruleOf, section47 } from '../test-census.ts';
-import { arbitraryCensus } from './hostile-census.test-helper.ts';
+import { censusArb as arbitraryCensus } from './fuzz-census.ts';
 import { section47Rules } from './section-47.ts';
 
 const rule = (code: string) => ruleOf(section47Rules, code);
