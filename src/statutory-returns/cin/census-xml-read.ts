@@ -1,6 +1,6 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import {
-  ASSESSMENT_FIELDS, CIN_DETAILS_FIELDS, CIN_PLAN_FIELDS, HEADER_FIELDS, IDENTIFIER_FIELDS, PROTECTION_PLAN_FIELDS, SECTION_47_FIELDS,
+  ASSESSMENT_FIELDS, CIN_DETAILS_FIELDS, CIN_PLAN_FIELDS, IDENTIFIER_FIELDS, PROTECTION_PLAN_FIELDS, SECTION_47_FIELDS,
   type Census, type CensusChild, type CinDetails, type Value,
 } from './census.ts';
 
@@ -104,4 +104,3 @@ export function readCensusXml(xml: string): Census {
   };
 }
 
-export { HEADER_FIELDS };

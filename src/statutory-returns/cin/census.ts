@@ -97,7 +97,6 @@ export interface Census {
   Children: CensusChild[];
 }
 
-export const HEADER_FIELDS = ['Collection', 'Year', 'ReferenceDate', 'SourceLevel', 'LEA', 'SoftwareCode', 'Release', 'SerialNo', 'DateTime'] as const satisfies readonly (keyof CensusHeader)[];
 export const IDENTIFIER_FIELDS = ['LAchildID', 'UPN', 'FormerUPN', 'UPNunknown', 'PersonBirthDate', 'ExpectedPersonBirthDate', 'GenderCurrent', 'Sex', 'PersonDeathDate'] as const satisfies readonly (keyof ChildIdentifiers)[];
 export const CIN_DETAILS_FIELDS = ['CINreferralDate', 'ReferralSource', 'PrimaryNeedCode', 'CINclosureDate', 'ReasonForClosure', 'DateOfInitialCPC', 'ReferralNFA'] as const satisfies readonly (keyof CinDetails)[];
 export const ASSESSMENT_FIELDS = ['AssessmentActualStartDate', 'AssessmentInternalReviewDate', 'AssessmentAuthorisationDate'] as const satisfies readonly (keyof CensusAssessment)[];
