@@ -148,6 +148,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     reply.header('cache-control', 'no-store');
     // The request's ID on every answer, so a caller can quote it and an operator find its log lines and audit entries.
     reply.header(REQUEST_ID_HEADER, request.id);
+    // The server's own time for this answer (W3C Server-Timing), so a load generator in another
+    // process can tell the server's share of a latency from the queue's and the network's. A
+    // duration says nothing about a record.
+    reply.header('server-timing', `app;dur=${reply.elapsedTime.toFixed(1)}`);
     return payload;
   });
 
