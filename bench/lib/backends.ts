@@ -13,6 +13,8 @@ export interface Backend {
   /** Versions and settings that matter for the figures. */
   details: Record<string, string>;
   db: Database;
+  /** The database's address, for a server started in its own process (PostgreSQL only: PGlite is embedded). */
+  url?: string;
   dispose(): Promise<void>;
 }
 
@@ -83,6 +85,7 @@ export async function postgresBackend(baseUrl: string): Promise<Backend> {
         shared_buffers: await setting(db, 'shared_buffers'),
       },
       db,
+      url: url.toString(),
       async dispose() {
         await db.close();
         await drop();
