@@ -44,6 +44,8 @@ function send(base: URL, agent: Agent, r: LoadRequest, timeoutMs: number): Promi
       res.resume();
       res.on('end', () => finish({ status: res.statusCode ?? 0, ...(timing ? { serverMs: Number(timing[1]) } : {}) }));
       res.on('error', (err: NodeJS.ErrnoException) => finish({ error: err.code ?? 'response error' }));
+      // A connection closed part-way through the answer.
+      res.on('close', () => { if (!res.complete) finish({ error: 'aborted' }); });
     });
     // The whole exchange, not the socket's idleness: a server that trickles still times out.
     const timer = setTimeout(() => { finish({ error: 'timeout' }); req.destroy(); }, timeoutMs);
