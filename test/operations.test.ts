@@ -136,6 +136,8 @@ describe('operations: health, metrics, request IDs and security headers', () => 
       const res = await a.inject({ method: 'GET', url: `/api/v1/people/${w.childId}`, headers: { ...(await bearer(w.teacher)), 'X-Request-ID': 'abc-123' } });
       expect(res.statusCode).toBe(200);
       expect(res.headers['x-request-id']).toBe('abc-123');
+      // The server's own time for the answer, for load generators in another process (issue 21): a duration, never a record.
+      expect(String(res.headers['server-timing'])).toMatch(/^app;dur=\d+\.\d$/);
       expect(await auditOfRead(w.childId)).toEqual([{ requestId: 'abc-123' }]);
       expect((await verifyAuditChain(t.db())).ok).toBe(true);
     });
