@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { loadConfig, type Config } from '../config/config.ts';
+import { loadConfig, workersFrom, type Config } from '../config/config.ts';
 import { openDatabase, type Database } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
 import { signingKey, useAuditKey } from '../audit/key.ts';
@@ -57,7 +57,7 @@ export async function withDatabase<T>(config: Config, fn: (db: Database) => Prom
   }
 }
 
-const ENV_HELP = `Environment: DATABASE_URL (PostgreSQL server; default: embedded PGlite in JIGSAW_DATA_DIR, default ./.jigsaw), JIGSAW_MIGRATION_DATABASE_URL (the tables' owner, for migrations), JIGSAW_AUDIT_KEY or JIGSAW_AUDIT_KEY_FILE (the audit key), JIGSAW_SECRETS_KEY (seals client secrets and two-factor keys), PORT (3000), HOST (127.0.0.1).`;
+const ENV_HELP = `Environment: DATABASE_URL (PostgreSQL server; default: embedded PGlite in JIGSAW_DATA_DIR, default ./.jigsaw), JIGSAW_MIGRATION_DATABASE_URL (the tables' owner, for migrations), JIGSAW_AUDIT_KEY or JIGSAW_AUDIT_KEY_FILE (the audit key), JIGSAW_SECRETS_KEY (seals client secrets and two-factor keys), PORT (3000), HOST (127.0.0.1), JIGSAW_WORKERS (server processes; one per core on PostgreSQL).`;
 
 const commands: Command[] = [
   // Before `match`: the first command whose words begin the arguments is the one run.
@@ -85,15 +85,22 @@ const commands: Command[] = [
   {
     name: 'serve',
     summary: 'Start the Jigsaw server (applies migrations first).',
-    usage: 'jigsaw serve [--demo] [--port N] [--host H]',
-    options: { demo: { type: 'boolean' }, port: { type: 'string' }, host: { type: 'string' } },
+    usage: 'jigsaw serve [--demo] [--port N] [--host H] [--workers N]\n  --workers: server processes behind the one port (JIGSAW_WORKERS); by default one per core on a PostgreSQL server, and always one with the embedded database',
+    options: { demo: { type: 'boolean' }, port: { type: 'string' }, host: { type: 'string' }, workers: { type: 'string' } },
     async run(args, config, io) {
       const port = args.port ? Number(args.port) : config.port;
       if (!Number.isInteger(port) || port < 0 || port > 65535) {
         io.err('--port must be a whole number from 0 to 65535');
         return 2;
       }
-      await serve({ ...config, port, host: typeof args.host === 'string' ? args.host : config.host }, { demo: args.demo === true });
+      let workers: number | undefined;
+      try {
+        workers = workersFrom(typeof args.workers === 'string' ? args.workers : undefined, '--workers');
+      } catch (err) {
+        io.err((err as Error).message);
+        return 2;
+      }
+      await serve({ ...config, port, host: typeof args.host === 'string' ? args.host : config.host }, { demo: args.demo === true, workers });
       return 0;
     },
   },

@@ -1,21 +1,21 @@
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { sendCalendarWarningsTo } from '../calendar/working-days.ts';
 import type { Config } from '../config/config.ts';
 import { openPGlite, openPostgres, type Database } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
-import { reindexStaleEntries } from '../matching/reindex.ts';
 import { roleToAssume } from '../db/roles.ts';
 import { useAuditKey } from '../audit/key.ts';
 import { secretsSealed, useSecretsKeyFrom } from '../shared/secret-box.ts';
-import { sealerSettings, startAuditSealer } from '../audit/sealer.ts';
 import { buildApp } from '../http/app.ts';
+import { rateLimitsPerWorker } from '../http/rate-limits.ts';
+import { sealerSettings } from '../audit/sealer.ts';
+import { alertSweepMinutes, startBackgroundWork } from './background-work.ts';
+import { serveCluster } from './cluster.ts';
 import { singleSignOnSettings } from '../single-sign-on/providers.ts';
 import { govukStylesheet } from '../web/stylesheet.ts';
-import { raiseOverdueAlerts } from '../process/alerts.ts';
-import { raiseMissedCheckAlerts } from '../process/missed-checks.ts';
-import { chaseClosureNotices } from '../process/closure-notices.ts';
-import { deliverSeenNotifications, seenSettings } from '../notifications/seen.ts';
 import type { Services } from '../shared/context.ts';
 import { systemClock } from '../shared/clock.ts';
 import { demoIsLoaded, printDemoSignIn, runDemo } from './demo-command.ts';
@@ -40,11 +40,24 @@ function logLines(log: FastifyBaseLogger): Io {
   };
 }
 
+export interface StartOptions {
+  demo: boolean;
+  logStream?: { write(line: string): void };
+  /**
+   * Set in a worker of `serve --workers N` (src/cli/cluster.ts): the primary has migrated, loaded
+   * the demo, compiled the stylesheet and given the warnings, so the worker only opens the database
+   * and listens; its per-address limits are its share of the deployment's (rate-limits.ts).
+   */
+  worker?: { id: number; workers: number } | undefined;
+  /** Workers asked for that this database cannot have (PGlite is one process's): said once in the log. */
+  workersRefused?: number | undefined;
+}
+
 /** Opens the database, migrates, optionally loads the demo, and listens. */
-export async function startServer(config: Config, opts: { demo: boolean; logStream?: { write(line: string): void } }): Promise<Server> {
+export async function startServer(config: Config, opts: StartOptions): Promise<Server> {
   const sweepMinutes = alertSweepMinutes();
   const sealing = config.auditSealing ?? sealerSettings();
-  const { db, privileged, role } = await openForServing(config);
+  const { db, privileged, role } = opts.worker ? await openAsApp(config) : await openForServing(config);
   // Every entry this process writes is sealed with the key (src/audit/key.ts); none when unset.
   useAuditKey(config.auditKeys?.current);
   // Client secrets and TOTP keys are sealed with JIGSAW_SECRETS_KEY (src/shared/secret-box.ts).
@@ -52,53 +65,77 @@ export async function startServer(config: Config, opts: { demo: boolean; logStre
   const services = { db, clock: systemClock };
   const app = await buildApp({
     services, auth: config, secureCookies: config.secureCookies, logLevel: config.logLevel, logStream: opts.logStream, metricsToken: config.metricsToken, notices: config.notices, webhookHttpHosts: config.webhookHttpHosts,
-    rateLimits: config.rateLimits, trustProxy: config.trustProxy, singleSignOn: singleSignOnSettings(process.env),
+    rateLimits: opts.worker ? rateLimitsPerWorker(config.rateLimits, opts.worker.workers) : config.rateLimits, trustProxy: config.trustProxy, singleSignOn: singleSignOnSettings(process.env),
   });
-  const log = logLines(app.log);
-  if (opts.demo) {
-    // The demo's password is printed on purpose: it is random per data directory and signs in only fictional practitioners.
-    if (await demoIsLoaded(db)) await printDemoSignIn(config, log);
-    else await runDemo(services, config, log);
+  if (opts.workersRefused) {
+    app.log.warn({ code: 'JIGSAW_WORKERS_EMBEDDED', workersAsked: opts.workersRefused }, `${opts.workersRefused} workers asked for, but the embedded database (PGlite) belongs to one process: running one. Several workers need a PostgreSQL server (DATABASE_URL).`);
   }
-  // A due date beyond the bank-holidays feed is told once, as a JSON line in the server's log.
-  sendCalendarWarningsTo((message) => app.log.warn({ code: 'JIGSAW_BANK_HOLIDAYS_STALE' }, message));
-  // Compiled (or read from its cache) before listening: compiling blocks for seconds, and no request should wait on it.
-  await govukStylesheet();
-  if (!config.auditKeys) {
-    app.log.warn({ code: 'JIGSAW_AUDIT_UNSEALED' }, 'No audit key (JIGSAW_AUDIT_KEY or JIGSAW_AUDIT_KEY_FILE): audit entries are hash-chained but not sealed, so anyone who can write the database could rewrite the trail undetected. Fine for a demo; set a key in production (docs/operations.md).');
-  }
-  if (!secretsSealed()) {
-    app.log.warn({ code: 'JIGSAW_SECRETS_UNSEALED' }, 'No JIGSAW_SECRETS_KEY: identity providers\' client secrets and practitioners\' two-factor keys are stored unsealed, readable by anyone who can read the database or a backup. Fine for a demo; set a key in production (docs/operations.md).');
-  }
-  if (privileged) {
-    app.log.warn({ code: 'JIGSAW_DB_ROLE_PRIVILEGED' }, 'The server connects as the owner of the audit tables and cannot take the jigsaw_app role: it could change the trail\'s tables (the audit key still reveals it). Connect with a login that is a member of jigsaw_app (docs/operations.md).');
+  if (opts.worker) {
+    // Read from the cache the primary wrote: no request waits on it.
+    await govukStylesheet();
+  } else {
+    if (opts.demo) await loadDemoOnce(services, config, app.log);
+    await beforeListening(config, app.log, privileged);
   }
   const address = await app.listen({ port: config.port, host: config.host });
-  const stopSweep = startAlertSweep(services, sweepMinutes, app.log, config.webhookHttpHosts);
-  // Entries indexed by an older version of the matcher's keys are reindexed in the background: a
-  // large index must not hold the server back from listening, and a search meanwhile still finds
-  // them under the keys they have.
-  const stopReindexing = new AbortController();
-  const reindexing = reindexStaleEntries(db, () => systemClock.now(), { signal: stopReindexing.signal })
-    .then((r) => { if (r.reindexed) app.log.info({ reindexed: r.reindexed }, `Reindexed ${r.reindexed} people entries for the current search keys`); })
-    .catch((err: unknown) => app.log.error({ err: { name: err instanceof Error ? err.name : 'error' } }, 'Reindexing people entries failed; `jigsaw match reindex` runs it again.'));
-  const stopSealer = config.auditKeys ? startAuditSealer(services, config.auditKeys.current, app.log, sealing) : () => Promise.resolve();
+  const background = await startBackgroundWork(services, config, app.log, { sweepMinutes, sealing });
   const database = db.kind === 'pglite' ? `embedded, ${config.dataDir}` : 'PostgreSQL server';
-  app.log.info({ address, database: db.kind, ...(role ? { databaseRole: role } : {}), auditSealed: Boolean(config.auditKeys) }, `Jigsaw is running at ${address.replace('127.0.0.1', 'localhost')} (database: ${database})`);
+  if (opts.worker) app.log.info({ address, worker: opts.worker.id }, `Worker ${opts.worker.id} is serving`);
+  else app.log.info({ address, database: db.kind, ...(role ? { databaseRole: role } : {}), auditSealed: Boolean(config.auditKeys) }, `Jigsaw is running at ${address.replace('127.0.0.1', 'localhost')} (database: ${database})`);
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => (stopping ??= (async () => {
     app.markShuttingDown();
     app.log.info({ graceSeconds: config.shutdownGraceSeconds }, 'Stopping: /health/ready answers 503 from now on; finishing the requests under way');
     await delay(config.shutdownGraceSeconds * 1000);
-    await stopSweep();
-    stopReindexing.abort();
-    await reindexing;
+    await background.beforeClose();
     await app.close();
     // After the last request: the final seal covers everything this process wrote.
-    await stopSealer();
+    await background.afterClose();
     await db.close();
   })());
   return { app, address, stop };
+}
+
+/** The demo, loaded once (or its sign-in printed again), told through the server's log. */
+async function loadDemoOnce(services: Services, config: Config, log: FastifyBaseLogger): Promise<void> {
+  // The demo's password is printed on purpose: it is random per data directory and signs in only fictional practitioners.
+  if (await demoIsLoaded(services.db)) await printDemoSignIn(config, logLines(log));
+  else await runDemo(services, config, logLines(log));
+}
+
+/** What happens once before any process listens: the stylesheet, and the warnings about the set-up. */
+async function beforeListening(config: Config, log: FastifyBaseLogger, privileged: boolean): Promise<void> {
+  // A due date beyond the bank-holidays feed is told once, as a JSON line in the server's log.
+  sendCalendarWarningsTo((message) => log.warn({ code: 'JIGSAW_BANK_HOLIDAYS_STALE' }, message));
+  // Compiled (or read from its cache) before listening: compiling blocks for seconds, and no request should wait on it.
+  await govukStylesheet();
+  if (!config.auditKeys) {
+    log.warn({ code: 'JIGSAW_AUDIT_UNSEALED' }, 'No audit key (JIGSAW_AUDIT_KEY or JIGSAW_AUDIT_KEY_FILE): audit entries are hash-chained but not sealed, so anyone who can write the database could rewrite the trail undetected. Fine for a demo; set a key in production (docs/operations.md).');
+  }
+  if (!secretsSealed()) {
+    log.warn({ code: 'JIGSAW_SECRETS_UNSEALED' }, 'No JIGSAW_SECRETS_KEY: identity providers\' client secrets and practitioners\' two-factor keys are stored unsealed, readable by anyone who can read the database or a backup. Fine for a demo; set a key in production (docs/operations.md).');
+  }
+  if (privileged) {
+    log.warn({ code: 'JIGSAW_DB_ROLE_PRIVILEGED' }, 'The server connects as the owner of the audit tables and cannot take the jigsaw_app role: it could change the trail\'s tables (the audit key still reveals it). Connect with a login that is a member of jigsaw_app (docs/operations.md).');
+  }
+}
+
+/**
+ * The primary of `serve --workers N` does, once, what the workers must not each repeat: migrates
+ * as the owner, loads the demo (or prints its sign-in), compiles the stylesheet into its cache and
+ * gives the warnings. The workers then only open the database.
+ */
+export async function prepareForWorkers(config: Config, log: FastifyBaseLogger, opts: { demo: boolean }): Promise<{ role?: string | undefined }> {
+  const { db, privileged, role } = await openForServing(config);
+  try {
+    useAuditKey(config.auditKeys?.current);
+    useSecretsKeyFrom(process.env);
+    if (opts.demo) await loadDemoOnce({ db, clock: systemClock }, config, log);
+  } finally {
+    await db.close();
+  }
+  await beforeListening(config, log, privileged);
+  return { role };
 }
 
 /**
@@ -118,6 +155,12 @@ async function openForServing(config: Config): Promise<{ db: Database; privilege
   } finally {
     await owner.close();
   }
+  return openAsApp(config);
+}
+
+/** The server's database through DATABASE_URL, as jigsaw_app when the login may take it; no migration (a worker's). */
+async function openAsApp(config: Config): Promise<{ db: Database; privileged: boolean; role?: string | undefined }> {
+  if (!config.databaseUrl) throw new Error('Several workers need a PostgreSQL server (DATABASE_URL)');
   const probe = openPostgres(config.databaseUrl, { max: 1 });
   let found: Awaited<ReturnType<typeof roleToAssume>>;
   try {
@@ -128,9 +171,24 @@ async function openForServing(config: Config): Promise<{ db: Database; privilege
   return { db: openPostgres(config.databaseUrl, { role: found.role }), privileged: found.privileged && !found.role, role: found.role };
 }
 
-/** Serves until SIGINT/SIGTERM, then stops gracefully (see Server.stop). */
-export async function serve(config: Config, opts: { demo: boolean }): Promise<void> {
-  const server = await startServer(config, opts);
+/** How many server processes `serve` runs, and how many were asked for that cannot be had. */
+export function workerCount(config: Config, asked: number | undefined): { workers: number; refused?: number } {
+  const wanted = asked ?? config.workers;
+  // The embedded database belongs to one process: a second would corrupt it (src/db/database.ts).
+  if (!config.databaseUrl) return wanted !== undefined && wanted > 1 ? { workers: 1, refused: wanted } : { workers: 1 };
+  return { workers: wanted ?? availableParallelism() };
+}
+
+/**
+ * Serves until SIGINT/SIGTERM, then stops gracefully (see Server.stop). One worker: this process
+ * serves, as it always has. Several: this process is the primary of a cluster (src/cli/cluster.ts),
+ * and each worker it forks comes back here to serve.
+ */
+export async function serve(config: Config, opts: { demo: boolean; workers?: number | undefined }): Promise<void> {
+  const { workers, refused } = workerCount(config, opts.workers);
+  if (cluster.isWorker) return serveAsWorker(config, workers);
+  if (workers > 1) return serveCluster(config, { demo: opts.demo, workers }, prepareForWorkers);
+  const server = await startServer(config, { demo: opts.demo, workersRefused: refused });
   await new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
       server.app.log.info({ signal }, `Received ${signal}`);
@@ -142,46 +200,23 @@ export async function serve(config: Config, opts: { demo: boolean }): Promise<vo
   });
 }
 
-/** Minutes between sweeps for overdue statutory steps: JIGSAW_ALERT_SWEEP_MINUTES (default 5; 0 turns it off). */
-export function alertSweepMinutes(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.JIGSAW_ALERT_SWEEP_MINUTES;
-  if (raw === undefined || raw === '') return 5;
-  const value = Number(raw);
-  // setInterval takes at most 2^31 - 1 ms (about 24 days).
-  if (!Number.isFinite(value) || value < 0 || value > 24 * 24 * 60 || (value > 0 && value < 0.1)) {
-    throw new Error('JIGSAW_ALERT_SWEEP_MINUTES must be 0 (off) or a number of minutes from 0.1 to 34560');
-  }
-  return value;
-}
-
 /**
- * Raises managers' alerts for overdue statutory steps, and alerts for missed monitoring checks,
- * now and then every few minutes (one
- * transaction each; never two at once from this process). The timer does not keep the process
- * alive; the returned function stops it and waits for a sweep under way.
+ * A worker of the cluster: serves until the primary passes on a signal (or, from a terminal, the
+ * signal reaches the whole process group: the second one is then ignored, not fatal), or until
+ * the primary is gone; then stops gracefully and lets go of the primary so the process can end.
  */
-function startAlertSweep(services: Services, minutes: number, log: FastifyBaseLogger, webhookHttpHosts: readonly string[]): () => Promise<void> {
-  if (minutes === 0) return () => Promise.resolve();
-  let running: Promise<void> | undefined;
-  const sweep = (): void => {
-    if (running) return;
-    // Overdue statutory steps for managers, then missed monitoring checks (case example 8's lesson).
-    running = raiseOverdueAlerts(services)
-      .then(() => raiseMissedCheckAlerts(services, services.clock.now()))
-      // Closure notices not yet acknowledged: reminded, then escalated to the agency's safeguarding leads.
-      .then(() => chaseClosureNotices(services, services.clock.now()))
-      // "Child was seen" deliveries due for (re)try, and escalation of unacknowledged ones.
-      .then(() => deliverSeenNotifications(services, { settings: { ...seenSettings(), webhookHttpHosts } }))
-      .then(() => undefined)
-      // The error's kind only: a database message can quote values.
-      .catch((err: unknown) => log.error({ err: { name: err instanceof Error ? err.name : 'error' } }, `Alert sweep failed; it will run again in ${minutes} min.`))
-      .finally(() => { running = undefined; });
-  };
-  sweep();
-  const timer = setInterval(sweep, minutes * 60_000);
-  timer.unref();
-  return async () => {
-    clearInterval(timer);
-    await running;
-  };
+async function serveAsWorker(config: Config, workers: number): Promise<void> {
+  const id = cluster.worker?.id ?? 0;
+  const server = await startServer(config, { demo: false, worker: { id, workers } });
+  await new Promise<void>((resolve) => {
+    const onStop = (why: string): void => {
+      server.app.log.info({ signal: why, worker: id }, `Worker ${id} received ${why}`);
+      void server.stop().catch((err: unknown) => server.app.log.error({ err: { name: err instanceof Error ? err.name : 'error' } }, 'Stopping failed')).finally(resolve);
+    };
+    process.on('SIGINT', () => onStop('SIGINT'));
+    process.on('SIGTERM', () => onStop('SIGTERM'));
+    // The primary died without telling us: nobody would restart or stop this worker.
+    process.once('disconnect', () => onStop('disconnect'));
+  });
+  if (process.connected) process.disconnect();
 }

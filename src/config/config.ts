@@ -39,6 +39,11 @@ export interface Config extends ThrottleSettings {
   notices: ServiceNotices;
   /** Bearer token a Prometheus scraper sends for /metrics; unset, /metrics does not exist. */
   metricsToken: string | undefined;
+  /**
+   * JIGSAW_WORKERS: server processes behind the one port (`serve --workers N` overrides it). Unset:
+   * one per core on a PostgreSQL server; the embedded database (PGlite) always runs one.
+   */
+  workers?: number | undefined;
   /** Seconds between SIGTERM and closing: /health/ready answers 503 meanwhile, so a balancer stops sending traffic first. */
   shutdownGraceSeconds: number;
   /** Hosts a "child was seen" webhook may reach over plain http and at a private address (the operator's own receivers); none by default. */
@@ -150,6 +155,14 @@ export function webhookHttpHostsFrom(env: NodeJS.ProcessEnv = process.env): stri
   return hosts;
 }
 
+/** A number of server processes, 1 to 256; undefined when not given. */
+export function workersFrom(raw: string | undefined, name: string): number | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 256) throw new Error(`${name} must be a whole number of server processes from 1 to 256`);
+  return value;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port: intFrom(env, 'PORT', 3000),
@@ -185,6 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     metricsToken: tokenFrom(env, 'JIGSAW_METRICS_TOKEN'),
     shutdownGraceSeconds: intFrom(env, 'JIGSAW_SHUTDOWN_GRACE_SECONDS', 0),
+    workers: workersFrom(env.JIGSAW_WORKERS, 'JIGSAW_WORKERS'),
     webhookHttpHosts: webhookHttpHostsFrom(env),
     twoFactor: twoFactorSettingFrom(env),
   };

@@ -40,7 +40,8 @@ function perMinute(limits: RateLimits, area: Area): number {
 
 /**
  * Requests a minute from one address, with @fastify/rate-limit (in this process's memory: with
- * several processes behind a balancer each allows the limit). Three budgets per address: the API
+ * several processes behind a balancer each allows the limit; `serve --workers N` gives each worker
+ * its share, rateLimitsPerWorker). Three budgets per address: the API
  * and the pages together, the FHIR interface, and sign-in attempts, which get a small one of their
  * own because each costs a password check. Over a limit the answer is a 429 at once, with
  * Retry-After, in the caller's language: problem+json from the API, the "Too many attempts" page
@@ -50,6 +51,19 @@ function perMinute(limits: RateLimits, area: Area): number {
  * Registered before anything else looks at the request (sessions, tokens), so a flood is turned
  * away before it costs a database query.
  */
+/**
+ * One worker's share of the deployment's per-address limits under `serve --workers N`. The cluster
+ * hands connections (not requests) to the workers in turn, so a flood over many connections
+ * spreads evenly over them: each allowing limit / N (rounded up; never 0, which would mean "no
+ * limit") keeps the whole server's figure as configured rather than N times it. A client that keeps
+ * one connection open meets one worker's share: stricter than configured, never looser. A limit
+ * turned off (0) stays off.
+ */
+export function rateLimitsPerWorker(limits: RateLimits, workers: number): RateLimits {
+  const share = (perMinute: number): number => (perMinute <= 0 || workers <= 1 ? perMinute : Math.ceil(perMinute / workers));
+  return { apiPerMinute: share(limits.apiPerMinute), fhirPerMinute: share(limits.fhirPerMinute), signInPerMinute: share(limits.signInPerMinute) };
+}
+
 export async function registerRateLimits(app: FastifyInstance, limits: RateLimits = DEFAULT_RATE_LIMITS): Promise<void> {
   await app.register(rateLimit, {
     global: false,

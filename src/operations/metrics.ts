@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Database } from '../db/database.ts';
+import { clusterMetricsText, shareWithCluster } from './cluster-metrics.ts';
 
 /**
  * Prometheus metrics at /metrics, only when JIGSAW_METRICS_TOKEN is set and only for a scraper
@@ -10,6 +11,9 @@ import type { Database } from '../db/database.ts';
  * names or query strings, so nothing about a person can reach the monitoring system.
  *
  * One Registry per app (not prom-client's global one): the tests build many apps in one process.
+ * With several server processes (`serve --workers N`) the figures are the whole server's: the
+ * answering worker gathers every worker's through the primary (cluster-metrics.ts), then adds the
+ * figures read from the database, which are the same whoever reads them.
  */
 
 type PoolStats = ReturnType<NonNullable<Database['poolStats']>>;
@@ -21,6 +25,9 @@ export function registerMetrics(app: FastifyInstance, opts: { token: string; db:
   // Process metrics (CPU, memory, event loop lag, GC), once for this registry.
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  // Read from the database at scrape time, by the process answering: never summed across processes.
+  const fromDatabase = new Registry();
+  const inCluster = shareWithCluster([registry]);
 
   const requests = new Counter({
     name: 'jigsaw_http_requests_total',
@@ -49,6 +56,8 @@ export function registerMetrics(app: FastifyInstance, opts: { token: string; db:
     help: 'Which database this server uses: pglite (embedded, in this process, no pool) or postgres (a server, through a pool).',
     labelNames: ['kind'] as const,
     registers,
+    // 1 however many processes report it.
+    aggregator: 'max',
     collect() {
       this.set({ kind: db.kind }, 1);
     },
@@ -68,23 +77,23 @@ export function registerMetrics(app: FastifyInstance, opts: { token: string; db:
 
   // Read from the database at scrape time: cheap (a one-row table and a partial index) and right
   // whichever process did the work.
-  const up = new Gauge({ name: 'jigsaw_database_up', help: '1 when the scrape could read from the database, 0 when it could not.', registers });
+  const up = new Gauge({ name: 'jigsaw_database_up', help: '1 when the scrape could read from the database, 0 when it could not.', registers: [fromDatabase] });
   const auditEntries = new Gauge({
     name: 'jigsaw_audit_entries',
     help: "Entries appended to the audit trail so far (the chain head's number): use rate() for appends per second.",
-    registers,
+    registers: [fromDatabase],
   });
   const seenWaiting = new Gauge({
     name: 'jigsaw_seen_deliveries_waiting',
     help: '"Child was seen" deliveries not yet delivered, by channel.',
     labelNames: ['channel'] as const,
-    registers,
+    registers: [fromDatabase],
   });
   const seenFailing = new Gauge({
     name: 'jigsaw_seen_deliveries_failing',
     help: '"Child was seen" deliveries not yet delivered whose last attempt failed, by channel.',
     labelNames: ['channel'] as const,
-    registers,
+    registers: [fromDatabase],
   });
 
   async function readDatabase(): Promise<void> {
@@ -118,6 +127,7 @@ export function registerMetrics(app: FastifyInstance, opts: { token: string; db:
     const given = createHash('sha256').update(request.headers.authorization ?? '').digest();
     if (!timingSafeEqual(given, expected)) return reply.callNotFound();
     await readDatabase();
-    return reply.type(registry.contentType).send(await registry.metrics());
+    const own = inCluster ? await clusterMetricsText() : await registry.metrics();
+    return reply.type(registry.contentType).send(own + await fromDatabase.metrics());
   });
 }
