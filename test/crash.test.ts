@@ -120,7 +120,7 @@ class ExitedEarly extends Error {}
 
 async function startServerOnce(env: NodeJS.ProcessEnv): Promise<Server> {
   const port = await freePort();
-  const proc = spawn(process.execPath, [JIGSAW, 'serve', '--port', String(port), '--host', '127.0.0.1'], {
+  const proc = spawn(process.execPath, [JIGSAW, 'serve', '--workers', '1', '--port', String(port), '--host', '127.0.0.1'], {
     cwd: ROOT,
     env: { ...env, JIGSAW_LOG_LEVEL: 'silent' },
     stdio: ['ignore', 'pipe', 'pipe'],
