@@ -11,7 +11,8 @@ export interface EndedAccess {
  * the identity provider's SCIM request, the operator's command): the account is marked inactive —
  * which every session and token lookup checks on every request — and, so that nothing lingers if
  * the account is ever made active again, their open web sessions are ended, their API tokens
- * revoked and any unused set-password link withdrawn. The caller decides who may, and audits it.
+ * revoked, any unused set-password link withdrawn and their in-progress drafts (answers typed
+ * about people, src/web/drafts.ts) deleted. The caller decides who may, and audits it.
  */
 export async function endAccessInTx(s: Services, tx: Tx, practitionerId: string): Promise<EndedAccess> {
   const now = s.clock.now().toISOString();
@@ -19,5 +20,6 @@ export async function endAccessInTx(s: Services, tx: Tx, practitionerId: string)
   const sessionsEnded = await endAllSessions(s, tx, practitionerId);
   const tokens = await tx.query('UPDATE api_token SET revoked_at = $2 WHERE practitioner_id = $1 AND revoked_at IS NULL', [practitionerId, now]);
   await tx.query('UPDATE set_password_link SET superseded_at = $2 WHERE practitioner_id = $1 AND used_at IS NULL AND superseded_at IS NULL', [practitionerId, now]);
+  await tx.query('DELETE FROM web_draft WHERE practitioner_id = $1', [practitionerId]);
   return { sessionsEnded, tokensRevoked: tokens.rowCount ?? 0 };
 }

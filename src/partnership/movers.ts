@@ -165,6 +165,8 @@ export async function changePractitioner(ctx: ActorContext, id: string, change: 
       // Their sessions and tokens carried the old agency's access: they sign in again, and make new tokens.
       sessionsEnded = await endAllSessions(ctx, tx, id);
       tokensRevoked = (await tx.query('UPDATE api_token SET revoked_at = $2 WHERE practitioner_id = $1 AND revoked_at IS NULL', [id, now])).rowCount ?? 0;
+      // Their drafts hold answers about the old agency's people, which they no longer reach (src/web/drafts.ts).
+      await tx.query('DELETE FROM web_draft WHERE practitioner_id = $1', [id]);
     }
     await audit(ctx, tx, {
       action: 'practitioner.change', outcome: 'success', entityType: 'practitioner', entityId: id,

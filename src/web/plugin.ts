@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import csrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
@@ -40,6 +39,7 @@ import { registerCaseloadPages } from './pages/caseload.ts';
 import { registerPlanPages } from './pages/plans.ts';
 import { registerTwoFactorPages } from './pages/two-factor.ts';
 import { pageAllowedWithoutSecondFactor, SET_UP_PAGE } from '../auth/two-factor/enforce.ts';
+import { CsrfKey } from './server-keys.ts';
 import { govukStylesheet } from './stylesheet.ts';
 import { GOVUK_DIST, STATIC_DIR } from './view.ts';
 import { cookieName, CSRF_COOKIE } from '../http/cookies.ts';
@@ -103,13 +103,17 @@ export async function webPlugin(app: FastifyInstance, opts: WebOptions & { notFo
 
   await app.register(async (pages) => {
     await pages.register(formbody, { bodyLimit: 1_048_576 });
+    const csrfKey = new CsrfKey(opts.services.db);
+    // Before anything renders or checks a token, the deployment's key is in place (server-keys.ts).
+    pages.addHook('onRequest', async () => csrfKey.ready());
     await pages.register(csrf, {
       // The secret behind the forms' CSRF tokens; `__Host-` prefixed behind TLS (src/http/cookies.ts).
       cookieKey: cookieName(CSRF_COOKIE, opts.secureCookies),
       cookieOpts: { path: '/', sameSite: 'strict', httpOnly: true, secure: opts.secureCookies ?? false },
       getUserInfo: (req: FastifyRequest) => Web.userInfo(req, opts.sessionCookie),
-      // The secret's cookie is tied to the session by an HMAC under a key that lives as long as the process.
-      csrfOpts: { hmacKey: randomBytes(32) },
+      // The secret's cookie is tied to the session by an HMAC under the deployment's key, the same in
+      // every server process and across restarts (server-keys.ts), so any process accepts any form.
+      csrfOpts: { hmacKey: csrfKey.bytes },
     });
     const web = new Web(pages, opts, await noticesView(opts.notices));
     opts.notFound?.attach(web);

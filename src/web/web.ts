@@ -9,6 +9,7 @@ import type { ServiceNotices } from '../config/config.ts';
 import type { SingleSignOnSettings } from '../single-sign-on/providers.ts';
 import type { ActorContext, Services } from '../shared/context.ts';
 import { Problem } from '../shared/errors.ts';
+import { Drafts } from './drafts.ts';
 import type { FormErrors } from './forms.ts';
 import type { NoticesView } from './pages/legal.ts';
 import { sessionEndsAt, whoAmI, type WhoAmI } from './session-info.ts';
@@ -84,12 +85,17 @@ const BANNERS: Record<string, string> = {
 
 /** What every page handler works with: the services, the signed-in actor, and the page renderer. */
 export class Web {
+  /** The practitioners' in-progress answers, in the database (drafts.ts). */
+  readonly drafts: Drafts;
+
   constructor(
     readonly app: FastifyInstance,
     readonly opts: WebOptions,
     /** Who runs the service and how to reach them, for every page's banner and footer and the public pages. */
     readonly notices: NoticesView,
-  ) {}
+  ) {
+    this.drafts = new Drafts(opts.services);
+  }
 
   get services(): Services {
     return this.opts.services;

@@ -6,7 +6,7 @@ import { getPerson } from '../../people/people.ts';
 import { fieldProblems, notFound } from '../../shared/errors.ts';
 import { PURPOSE_LABELS } from '../../sharing/purposes.ts';
 import { calendarDate, dateParts, FormErrors, formOf, list, londonInstant, nowTime, opt, str, todayParts, validationProblem, type FormBody } from '../forms.ts';
-import { answerRow, findFormDraft, startFormDraft, submitOnce, type FormDraft } from '../drafts.ts';
+import { answerRow, type FormDraft } from '../drafts.ts';
 import { personName, ukDateTime } from '../view.ts';
 import { safely, type Web } from '../web.ts';
 import { LABELS } from './share-model.ts';
@@ -93,8 +93,8 @@ export function registerConsentPages(web: Web): void {
   // "Change" on the check page comes back here with the answers kept in the draft.
   app.get<{ Params: IdParams; Querystring: { draft?: string } }>('/people/:id/consents/new', async (request, reply) => {
     const ctx = web.ctx(request);
-    const d = findFormDraft(request.query.draft, ctx.actor.practitionerId, 'consent', request.params.id);
-    if (d?.submitted) return reply.redirect(await d.submitted, 303);
+    const d = await web.drafts.findForm(request.query.draft, ctx.actor.practitionerId, 'consent', request.params.id);
+    if (d?.result) return reply.redirect(d.result, 303);
     const now = ctx.clock.now();
     return renderForm(request, reply, request.params.id, d ? formValues(d.values, d.id) : { obtained: todayParts(now), obtainedTime: nowTime(now), recipientAgencyIds: [], competence: [] });
   });
@@ -103,15 +103,14 @@ export function registerConsentPages(web: Web): void {
     const ctx = web.ctx(request);
     const f = formOf(request.body);
     const { errors } = readConsent(f, ctx.clock.now());
-    const known = findFormDraft(str(f, 'draft'), ctx.actor.practitionerId, 'consent', request.params.id);
+    const known = await web.drafts.findForm(str(f, 'draft'), ctx.actor.practitionerId, 'consent', request.params.id);
     if (errors.any) return renderForm(request, reply, request.params.id, formValues(f, known?.id), errors);
-    const d = known && !known.submitted ? known : startFormDraft(ctx.actor.practitionerId, 'consent', request.params.id);
-    d.values = { ...f, _csrf: undefined, draft: undefined };
+    const d = await web.drafts.keepForm(known, ctx.actor.practitionerId, 'consent', request.params.id, { ...f, _csrf: undefined, draft: undefined });
     return reply.redirect(`/people/${request.params.id}/consents/new/${d.id}`, 303);
   });
 
-  const consentDraft = (request: FastifyRequest<{ Params: DraftParams }>): FormDraft => {
-    const d = findFormDraft(request.params.draft, web.ctx(request).actor.practitionerId, 'consent', request.params.id);
+  const consentDraft = async (request: FastifyRequest<{ Params: DraftParams }>): Promise<FormDraft> => {
+    const d = await web.drafts.findForm(request.params.draft, web.ctx(request).actor.practitionerId, 'consent', request.params.id);
     if (!d) throw notFound('draft');
     return d;
   };
@@ -152,20 +151,20 @@ export function registerConsentPages(web: Web): void {
   };
 
   app.get<{ Params: DraftParams }>('/people/:id/consents/new/:draft', async (request, reply) => {
-    const d = consentDraft(request);
-    if (d.submitted) return reply.redirect(await d.submitted, 303);
+    const d = await consentDraft(request);
+    if (d.result) return reply.redirect(d.result, 303);
     return checkPage(request, reply, d);
   });
 
   app.post<{ Params: DraftParams }>('/people/:id/consents/new/:draft', async (request, reply) => {
     const ctx = web.ctx(request);
-    const d = consentDraft(request);
-    if (d.submitted) return reply.redirect(await d.submitted, 303);
+    const d = await consentDraft(request);
+    if (d.result) return reply.redirect(d.result, 303);
     const { errors, parsed } = readConsent(d.values, ctx.clock.now());
     // Checked before this page; anything wrong now (time has passed) goes back to the form.
     if (errors.any || !parsed?.success) return reply.redirect(`/people/${request.params.id}/consents/new?draft=${d.id}`, 303);
     try {
-      const href = await submitOnce(d, async () => {
+      const href = await web.drafts.submitOnce(d, async () => {
         await recordConsent(ctx, request.params.id, parsed.data);
         return `/people/${request.params.id}?done=consent-recorded`;
       });

@@ -16,7 +16,7 @@ import { ASK_YOUR_LEAD } from '../../matching/disclosure.ts';
 import { MatchDecisionReason, type Candidates } from '../../matching/schemas.ts';
 import { fieldProblems, notFound, Problem } from '../../shared/errors.ts';
 import { calendarDate, dateParts, FormErrors, formOf, opt, parseForm, str, validationProblem, type FormBody } from '../forms.ts';
-import { answerRow, findFormDraft, startFormDraft, submitOnce, type FormDraft } from '../drafts.ts';
+import { answerRow, type FormDraft } from '../drafts.ts';
 import { peopleSharedWith } from '../session-info.ts';
 import { earlierPlanRows } from '../earlier-plans.ts';
 import { personName, ukDate } from '../view.ts';
@@ -114,8 +114,8 @@ export function registerPeoplePages(web: Web): void {
 
   // "Change" on the check page comes back here with the answers kept in the draft.
   app.get<{ Querystring: { draft?: string } }>('/people/new', async (request, reply) => {
-    const d = findFormDraft(request.query.draft, web.ctx(request).actor.practitionerId, 'person', 'new');
-    if (d?.submitted) return reply.redirect(await d.submitted, 303);
+    const d = await web.drafts.findForm(request.query.draft, web.ctx(request).actor.practitionerId, 'person', 'new');
+    if (d?.result) return reply.redirect(d.result, 303);
     return newPersonForm(request, reply, d ? formValues(d.values, d.id) : { kind: 'child' });
   });
 
@@ -125,10 +125,9 @@ export function registerPeoplePages(web: Web): void {
     const errors = new FormErrors();
     const parsed = NewPerson.safeParse(personInput(f, ctx.clock.now(), errors));
     if (!parsed.success) errors.addProblems(fieldProblems(parsed.error), PERSON_FIELDS, 'givenNames');
-    const known = findFormDraft(str(f, 'draft'), ctx.actor.practitionerId, 'person', 'new');
+    const known = await web.drafts.findForm(str(f, 'draft'), ctx.actor.practitionerId, 'person', 'new');
     if (errors.any) return newPersonForm(request, reply, formValues(f, known?.id), errors);
-    const d = known && !known.submitted ? known : startFormDraft(ctx.actor.practitionerId, 'person', 'new');
-    d.values = { ...f, _csrf: undefined, draft: undefined };
+    const d = await web.drafts.keepForm(known, ctx.actor.practitionerId, 'person', 'new', { ...f, _csrf: undefined, draft: undefined });
     return reply.redirect(`/people/new/${d.id}`, 303);
   });
 
@@ -154,28 +153,28 @@ export function registerPeoplePages(web: Web): void {
     return errors?.any ? web.renderErrors(request, reply, 'people/check.njk', errors, data) : web.render(request, reply, 'people/check.njk', { ...data, errors: {}, errorList: [] });
   };
 
-  const personDraft = (request: FastifyRequest, id: string): FormDraft => {
-    const d = findFormDraft(id, web.ctx(request).actor.practitionerId, 'person', 'new');
+  const personDraft = async (request: FastifyRequest, id: string): Promise<FormDraft> => {
+    const d = await web.drafts.findForm(id, web.ctx(request).actor.practitionerId, 'person', 'new');
     if (!d) throw notFound('draft');
     return d;
   };
 
   app.get<{ Params: { draft: string } }>('/people/new/:draft', async (request, reply) => {
-    const d = personDraft(request, request.params.draft);
-    if (d.submitted) return reply.redirect(await d.submitted, 303);
+    const d = await personDraft(request, request.params.draft);
+    if (d.result) return reply.redirect(d.result, 303);
     return personCheck(request, reply, d);
   });
 
   app.post<{ Params: { draft: string } }>('/people/new/:draft', async (request, reply) => {
     const ctx = web.ctx(request);
-    const d = personDraft(request, request.params.draft);
-    if (d.submitted) return reply.redirect(await d.submitted, 303);
+    const d = await personDraft(request, request.params.draft);
+    if (d.result) return reply.redirect(d.result, 303);
     const errors = new FormErrors();
     const parsed = NewPerson.safeParse(personInput(d.values, ctx.clock.now(), errors));
     // The answers were checked before this page; anything wrong now goes back to the form.
     if (errors.any || !parsed.success) return reply.redirect(`/people/new?draft=${d.id}`, 303);
     try {
-      const href = await submitOnce(d, async () => `/people/${(await createPerson(ctx, parsed.data)).id}?done=person-added`);
+      const href = await web.drafts.submitOnce(d, async () => `/people/${(await createPerson(ctx, parsed.data)).id}?done=person-added`);
       return reply.redirect(href, 303);
     } catch (err) {
       const p = validationProblem(err);

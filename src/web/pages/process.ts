@@ -12,7 +12,7 @@ import { CP_CATEGORIES, RecordAction } from '../../process/schemas.ts';
 import { getPerson } from '../../people/people.ts';
 import type { ActorContext } from '../../shared/context.ts';
 import { fieldProblems, notFound, Problem, type FieldProblem } from '../../shared/errors.ts';
-import { answerRow, findFormDraft, startFormDraft, submitOnce, type FormDraft } from '../drafts.ts';
+import { answerRow, type FormDraft } from '../drafts.ts';
 import { calendarDate, dateParts, FormErrors, formOf, list, londonInstant, nowTime, str, todayParts, validationProblem, type FormBody } from '../forms.ts';
 import { personName, ukDate, ukDateTime, words } from '../view.ts';
 import { aboutEach, withChildren } from '../children.ts';
@@ -451,19 +451,19 @@ export function registerProcessPages(web: Web): void {
     const now = ctx.clock.now();
     const form = ACTION_FORMS[type]!;
     const held = form.meetingKind ? await heldMeetingFor(ctx, episode, form.meetingKind) : undefined;
-    const d = startFormDraft(ctx.actor.practitionerId, 'episode-action', episode.id, {
+    const d = await web.drafts.startForm(ctx.actor.practitionerId, 'episode-action', episode.id, {
       type, 'occurred-day': todayParts(now).day, 'occurred-month': todayParts(now).month, 'occurred-year': todayParts(now).year, occurredTime: nowTime(now),
       ...(held ? prefillFrom(held, ctx.actor.agencyId, type) : {}),
     });
     return reply.redirect(`/episodes/${episode.id}/actions/${d.id}`, 303);
   });
 
-  const actionDraft = (request: FastifyRequest<{ Params: DraftParams }>): { d: FormDraft; type: string; form: ActionForm } => {
-    const d = findFormDraft(request.params.draft, web.ctx(request).actor.practitionerId, 'episode-action', request.params.id);
+  const actionDraft = async (request: FastifyRequest<{ Params: DraftParams }>): Promise<{ d: FormDraft; type: string; form: ActionForm }> => {
+    const d = await web.drafts.findForm(request.params.draft, web.ctx(request).actor.practitionerId, 'episode-action', request.params.id);
     if (!d) throw notFound('draft');
     const type = str(d.values, 'type');
     const form = ACTION_FORMS[type];
-    if (!form && !d.submitted) throw notFound('action');
+    if (!form && !d.result) throw notFound('action');
     return { d, type, form: form! };
   };
 
@@ -527,17 +527,18 @@ export function registerProcessPages(web: Web): void {
   };
 
   app.get<{ Params: DraftParams }>('/episodes/:id/actions/:draft', async (request, reply) => {
-    const { d, type, form } = actionDraft(request);
-    if (d.submitted) return reply.redirect(await d.submitted, 303);
+    const { d, type, form } = await actionDraft(request);
+    if (d.result) return reply.redirect(d.result, 303);
     return renderActionForm(request, reply, d, type, form);
   });
 
   app.post<{ Params: DraftParams }>('/episodes/:id/actions/:draft', async (request, reply) => {
     const ctx = web.ctx(request);
-    const { d, type, form } = actionDraft(request);
-    if (d.submitted) return reply.redirect(await d.submitted, 303);
+    const { d, type, form } = await actionDraft(request);
+    if (d.result) return reply.redirect(d.result, 303);
     // Everything typed is kept, whether or not it is complete; the type comes from the draft, not the form.
     d.values = { ...formOf(request.body), _csrf: undefined, type };
+    await web.drafts.saveForm(d);
     const { errors } = readAction(type, form, d.values, d.idempotencyKey, ctx.clock.now());
     if (errors.any) return renderActionForm(request, reply, d, type, form, errors);
     return reply.redirect(`/episodes/${request.params.id}/actions/${d.id}/check`, 303);
@@ -568,19 +569,19 @@ export function registerProcessPages(web: Web): void {
   };
 
   app.get<{ Params: DraftParams }>('/episodes/:id/actions/:draft/check', async (request, reply) => {
-    const { d, type, form } = actionDraft(request);
-    if (d.submitted) return reply.redirect(await d.submitted, 303);
+    const { d, type, form } = await actionDraft(request);
+    if (d.result) return reply.redirect(d.result, 303);
     return renderActionCheck(request, reply, d, type, form);
   });
 
   app.post<{ Params: DraftParams }>('/episodes/:id/actions/:draft/check', async (request, reply) => {
     const ctx = web.ctx(request);
-    const { d, type, form } = actionDraft(request);
-    if (d.submitted) return reply.redirect(await d.submitted, 303);
+    const { d, type, form } = await actionDraft(request);
+    if (d.result) return reply.redirect(d.result, 303);
     const { input } = readAction(type, form, d.values, d.idempotencyKey, ctx.clock.now());
     if (!input) return reply.redirect(`/episodes/${request.params.id}/actions/${d.id}`, 303);
     try {
-      const href = await submitOnce(d, async () => {
+      const href = await web.drafts.submitOnce(d, async () => {
         await recordEpisodeAction(ctx, request.params.id, input);
         return `/episodes/${request.params.id}?done=action-recorded`;
       });
@@ -605,14 +606,14 @@ export function registerProcessPages(web: Web): void {
     const episode = await getEpisode(ctx, request.params.id);
     const now = ctx.clock.now();
     const today = todayParts(now);
-    const d = startFormDraft(ctx.actor.practitionerId, 'meeting', episode.id, { 'scheduled-day': today.day, 'scheduled-month': today.month, 'scheduled-year': today.year, scheduledTime: nowTime(now) });
+    const d = await web.drafts.startForm(ctx.actor.practitionerId, 'meeting', episode.id, { 'scheduled-day': today.day, 'scheduled-month': today.month, 'scheduled-year': today.year, scheduledTime: nowTime(now) });
     return reply.redirect(`/episodes/${episode.id}/meetings/${d.id}`, 303);
   });
 
   const MEETING_FIELDS = { '/kind': 'kind', '/title': 'title', '/scheduledAt': 'scheduled-day', '/place': 'place', '/invitees': 'people' };
 
-  const meetingDraft = (request: FastifyRequest<{ Params: DraftParams }>): FormDraft => {
-    const d = findFormDraft(request.params.draft, web.ctx(request).actor.practitionerId, 'meeting', request.params.id);
+  const meetingDraft = async (request: FastifyRequest<{ Params: DraftParams }>): Promise<FormDraft> => {
+    const d = await web.drafts.findForm(request.params.draft, web.ctx(request).actor.practitionerId, 'meeting', request.params.id);
     if (!d) throw notFound('draft');
     return d;
   };
@@ -632,17 +633,18 @@ export function registerProcessPages(web: Web): void {
   };
 
   app.get<{ Params: DraftParams }>('/episodes/:id/meetings/:draft', async (request, reply) => {
-    const d = meetingDraft(request);
-    if (d.submitted) return reply.redirect(await d.submitted, 303);
+    const d = await meetingDraft(request);
+    if (d.result) return reply.redirect(d.result, 303);
     return renderMeetingForm(request, reply, d);
   });
 
   app.post<{ Params: DraftParams }>('/episodes/:id/meetings/:draft', async (request, reply) => {
     const ctx = web.ctx(request);
-    const d = meetingDraft(request);
-    if (d.submitted) return reply.redirect(await d.submitted, 303);
+    const d = await meetingDraft(request);
+    if (d.result) return reply.redirect(d.result, 303);
     const v = { ...formOf(request.body), _csrf: undefined };
     d.values = v;
+    await web.drafts.saveForm(d);
     const errors = new FormErrors();
     if (!str(v, 'kind')) errors.add('kind', 'Choose the kind of meeting');
     if (!str(v, 'title')) errors.add('title', 'Give the meeting a title');
@@ -662,7 +664,7 @@ export function registerProcessPages(web: Web): void {
     if (errors.any || !parsed.success) return renderMeetingForm(request, reply, d, errors);
     try {
       // The meetings service takes no idempotency key: the draft makes a double submit arrange it once.
-      const href = await submitOnce(d, async () => `/meetings/${(await scheduleMeeting(ctx, parsed.data)).id}?done=meeting-arranged`);
+      const href = await web.drafts.submitOnce(d, async () => `/meetings/${(await scheduleMeeting(ctx, parsed.data)).id}?done=meeting-arranged`);
       return reply.redirect(href, 303);
     } catch (err) {
       const p = validationProblem(err);
@@ -712,14 +714,14 @@ export function registerProcessPages(web: Web): void {
     const meeting = await getMeeting(ctx, request.params.id);
     const now = ctx.clock.now();
     const today = todayParts(now);
-    const d = startFormDraft(ctx.actor.practitionerId, 'meeting-outcome', meeting.id, { 'held-day': today.day, 'held-month': today.month, 'held-year': today.year, heldTime: nowTime(now) });
+    const d = await web.drafts.startForm(ctx.actor.practitionerId, 'meeting-outcome', meeting.id, { 'held-day': today.day, 'held-month': today.month, 'held-year': today.year, heldTime: nowTime(now) });
     return reply.redirect(`/meetings/${meeting.id}/outcome/${d.id}`, 303);
   });
 
   const ACTION_ROWS = 3;
 
-  const outcomeDraft = (request: FastifyRequest<{ Params: DraftParams }>): FormDraft => {
-    const d = findFormDraft(request.params.draft, web.ctx(request).actor.practitionerId, 'meeting-outcome', request.params.id);
+  const outcomeDraft = async (request: FastifyRequest<{ Params: DraftParams }>): Promise<FormDraft> => {
+    const d = await web.drafts.findForm(request.params.draft, web.ctx(request).actor.practitionerId, 'meeting-outcome', request.params.id);
     if (!d) throw notFound('draft');
     return d;
   };
@@ -740,17 +742,18 @@ export function registerProcessPages(web: Web): void {
   };
 
   app.get<{ Params: DraftParams }>('/meetings/:id/outcome/:draft', async (request, reply) => {
-    const d = outcomeDraft(request);
-    if (d.submitted) return reply.redirect(await d.submitted, 303);
+    const d = await outcomeDraft(request);
+    if (d.result) return reply.redirect(d.result, 303);
     return renderOutcomeForm(request, reply, d);
   });
 
   app.post<{ Params: DraftParams }>('/meetings/:id/outcome/:draft', async (request, reply) => {
     const ctx = web.ctx(request);
-    const d = outcomeDraft(request);
-    if (d.submitted) return reply.redirect(await d.submitted, 303);
+    const d = await outcomeDraft(request);
+    if (d.result) return reply.redirect(d.result, 303);
     const v = { ...formOf(request.body), _csrf: undefined };
     d.values = v;
+    await web.drafts.saveForm(d);
     const errors = new FormErrors();
     const heldAt = readWhen(v, 'held', 'the meeting was held', ctx.clock.now(), errors);
     const meeting = await getMeeting(ctx, request.params.id);
@@ -778,7 +781,7 @@ export function registerProcessPages(web: Web): void {
     if (!errors.any && !parsed.success) errors.addProblems(fieldProblems(parsed.error), fields, 'minutes');
     if (errors.any || !parsed.success) return renderOutcomeForm(request, reply, d, errors);
     try {
-      const href = await submitOnce(d, async () => `/meetings/${(await recordOutcome(ctx, meeting.id, parsed.data)).id}?done=meeting-recorded`);
+      const href = await web.drafts.submitOnce(d, async () => `/meetings/${(await recordOutcome(ctx, meeting.id, parsed.data)).id}?done=meeting-recorded`);
       return reply.redirect(href, 303);
     } catch (err) {
       const p = validationProblem(err);

@@ -14,7 +14,7 @@ import { listMonitorCandidates } from '../../process/monitoring.ts';
 import { DecideReferral, NewReferral, REFERRAL_OUTCOMES, WrittenConfirmation } from '../../process/referral-schemas.ts';
 import { fieldProblems, invalid, notFound } from '../../shared/errors.ts';
 import { listDecisions } from '../../sharing/sharing.ts';
-import { answerRow, findFormDraft, startFormDraft, submitOnce, type FormDraft } from '../drafts.ts';
+import { answerRow, type FormDraft } from '../drafts.ts';
 import { calendarDate, dateParts, FormErrors, formOf, list, londonInstant, opt, parseForm, str, todayParts, validationProblem, yesNo, type FormBody } from '../forms.ts';
 import { earlierPlanRows } from '../earlier-plans.ts';
 import { childLabel, personName, ukDateTime } from '../view.ts';
@@ -126,8 +126,8 @@ export function registerReferralPages(web: Web): void {
   // `from`: the records (e.g. a concern brought to the lead) the referral starts from; their text fills the concerns.
   app.get<{ Params: IdParams; Querystring: { decision?: string; to?: string; draft?: string; from?: string | string[] } }>('/people/:id/referrals/new', async (request, reply) => {
     const ctx = web.ctx(request);
-    const d = findFormDraft(request.query.draft, ctx.actor.practitionerId, 'referral', request.params.id);
-    if (d?.submitted) return reply.redirect(await d.submitted, 303);
+    const d = await web.drafts.findForm(request.query.draft, ctx.actor.practitionerId, 'referral', request.params.id);
+    if (d?.result) return reply.redirect(d.result, 303);
     if (d) return renderForm(request, reply, request.params.id, { ...d.values, phoned: dateParts(d.values, 'phoned'), draft: d.id });
     const from = await fromRecords(request, request.params.id, ([] as string[]).concat(request.query.from ?? []));
     const now = ctx.clock.now();
@@ -145,15 +145,14 @@ export function registerReferralPages(web: Web): void {
     if (call.error) errors.add(call.field!, call.error);
     const parsed = NewReferral.safeParse(referralInput(f, request.params.id, ctx.clock.now()));
     if (!parsed.success) errors.addProblems(fieldProblems(parsed.error).filter((p) => !(call.error && p.pointer === '/madeAt')), REFERRAL_FIELDS, 'concerns');
-    const known = findFormDraft(str(f, 'draft'), ctx.actor.practitionerId, 'referral', request.params.id);
+    const known = await web.drafts.findForm(str(f, 'draft'), ctx.actor.practitionerId, 'referral', request.params.id);
     if (errors.any) return renderForm(request, reply, request.params.id, { ...f, phoned: dateParts(f, 'phoned'), draft: known?.id }, errors);
-    const d = known && !known.submitted ? known : startFormDraft(ctx.actor.practitionerId, 'referral', request.params.id);
-    d.values = { ...f, _csrf: undefined, draft: undefined };
+    const d = await web.drafts.keepForm(known, ctx.actor.practitionerId, 'referral', request.params.id, { ...f, _csrf: undefined, draft: undefined });
     return reply.redirect(`/people/${request.params.id}/referrals/new/${d.id}`, 303);
   });
 
-  const referralDraft = (request: FastifyRequest<{ Params: DraftParams }>): FormDraft => {
-    const d = findFormDraft(request.params.draft, web.ctx(request).actor.practitionerId, 'referral', request.params.id);
+  const referralDraft = async (request: FastifyRequest<{ Params: DraftParams }>): Promise<FormDraft> => {
+    const d = await web.drafts.findForm(request.params.draft, web.ctx(request).actor.practitionerId, 'referral', request.params.id);
     if (!d) throw notFound('draft');
     return d;
   };
@@ -190,19 +189,19 @@ export function registerReferralPages(web: Web): void {
   };
 
   app.get<{ Params: DraftParams }>('/people/:id/referrals/new/:draft', async (request, reply) => {
-    const d = referralDraft(request);
-    if (d.submitted) return reply.redirect(await d.submitted, 303);
+    const d = await referralDraft(request);
+    if (d.result) return reply.redirect(d.result, 303);
     return checkPage(request, reply, d);
   });
 
   app.post<{ Params: DraftParams }>('/people/:id/referrals/new/:draft', async (request, reply) => {
     const ctx = web.ctx(request);
-    const d = referralDraft(request);
-    if (d.submitted) return reply.redirect(await d.submitted, 303);
+    const d = await referralDraft(request);
+    if (d.result) return reply.redirect(d.result, 303);
     const parsed = NewReferral.safeParse({ ...referralInput(d.values, request.params.id, ctx.clock.now()), idempotencyKey: d.idempotencyKey });
     if (!parsed.success || phoneCall(d.values, ctx.clock.now()).error) return reply.redirect(`/people/${request.params.id}/referrals/new?draft=${d.id}`, 303);
     try {
-      const href = await submitOnce(d, async () => `/referrals/${(await makeReferral(ctx, parsed.data)).id}?done=referral-made`);
+      const href = await web.drafts.submitOnce(d, async () => `/referrals/${(await makeReferral(ctx, parsed.data)).id}?done=referral-made`);
       return reply.redirect(href, 303);
     } catch (err) {
       const p = validationProblem(err);

@@ -10,7 +10,7 @@ import { Advice, Revocation } from '../../sharing/schemas.ts';
 import { assess } from '../../sharing/decision-rules.ts';
 import { PURPOSE_LABELS, type PurposeCode } from '../../sharing/purposes.ts';
 import { getDecision, makeDecision, previewDecision, revokeDecision } from '../../sharing/sharing.ts';
-import { dropDraft, findDraft, startDraft, type ShareDraft } from '../drafts.ts';
+import type { ShareDraft } from '../drafts.ts';
 import { calendarDate, dateParts, FormErrors, formOf, list, opt, parseForm, str, validationProblem, yesNo, type FormBody } from '../forms.ts';
 import { personName, ukDate } from '../view.ts';
 import { safely, type Web } from '../web.ts';
@@ -138,8 +138,9 @@ async function agenciesOtherThanMine(ctx: ActorContext): Promise<{ id: string; n
 export function registerSharingPages(web: Web): void {
   const { app } = web;
 
-  const draftOf = (request: FastifyRequest, id: string): ShareDraft => {
-    const d = findDraft(id, web.ctx(request).actor.practitionerId);
+  // A draft already recorded leads to its decision: every later submit or "back" ends where the first did.
+  const draftOf = async (request: FastifyRequest, id: string): Promise<ShareDraft> => {
+    const d = await web.drafts.findShare(id, web.ctx(request).actor.practitionerId);
     if (!d) throw notFound('draft');
     return d;
   };
@@ -198,7 +199,7 @@ export function registerSharingPages(web: Web): void {
     const follows = request.query.follows ? await safely(() => getDecision(ctx, request.query.follows!)) : undefined;
     // A decision that follows advice starts from the answers already given; the practitioner checks each one.
     const a = follows?.personId === person.id ? follows.answers : undefined;
-    const d = startDraft(ctx.actor.practitionerId, person.id, {
+    const d = await web.drafts.startShare(ctx.actor.practitionerId, person.id, {
       personLabel: personName(person),
       followsDecisionId: follows?.personId === person.id ? follows.id : undefined,
       informationRequestId: request.query.request,
@@ -220,17 +221,20 @@ export function registerSharingPages(web: Web): void {
   });
 
   app.get<{ Params: { draft: string } }>('/share/:draft/advice', async (request, reply) => {
-    const d = draftOf(request, request.params.draft);
+    const d = await draftOf(request, request.params.draft);
+    if (d.result) return reply.redirect(d.result, 303);
     return web.render(request, reply, 'share/advice.njk', { pageTitle: 'Seek advice', draft: d, values: d, labels: LABELS, personLabel: d.personLabel, errors: {}, errorList: [], backLink: `/share/${d.id}/purpose` });
   });
 
   app.post<{ Params: { draft: string } }>('/share/:draft/advice', async (request, reply) => {
     const ctx = web.ctx(request);
-    const d = draftOf(request, request.params.draft);
+    const d = await draftOf(request, request.params.draft);
+    if (d.result) return reply.redirect(d.result, 303);
     const f = formOf(request.body);
     d.adviserRole = opt(f, 'adviserRole'); d.adviceQuestion = opt(f, 'adviceQuestion'); d.revealIdentity = yesNo(f, 'revealIdentity'); d.adviceReasons = opt(f, 'adviceReasons');
     if (f.purposeCode !== undefined) d.purposeCode = opt(f, 'purposeCode');
     if (f.purpose !== undefined) d.purpose = opt(f, 'purpose');
+    await web.drafts.saveShare(d);
     const errors = new FormErrors();
     if (!d.purposeCode) errors.add('purposeCode', 'Choose the purpose of sharing');
     if (!d.purpose) errors.add('purpose', 'Describe the purpose in your own words');
@@ -241,10 +245,9 @@ export function registerSharingPages(web: Web): void {
     if (!errors.any) {
       const built = decisionOf(d, 'seek_advice');
       try {
-        if (!built.input) throw Object.assign(new Error('invalid'), { problems: built.problems });
-        const decision = await makeDecision(ctx, built.input);
-        dropDraft(d.id);
-        return reply.redirect(`/share-decisions/${decision.id}?done=advice-requested`, 303);
+        const input = built.input;
+        if (!input) throw Object.assign(new Error('invalid'), { problems: built.problems });
+        return reply.redirect(await web.drafts.submitOnce(d, async () => `/share-decisions/${(await makeDecision(ctx, input)).id}?done=advice-requested`), 303);
       } catch (err) {
         const p = validationProblem(err);
         const problems = p?.errors ?? (err as { problems?: { pointer: string; detail: string }[] }).problems;
@@ -256,18 +259,21 @@ export function registerSharingPages(web: Web): void {
   });
 
   app.get<{ Params: DraftParams }>('/share/:draft/:step', async (request, reply) => {
-    const d = draftOf(request, request.params.draft);
+    const d = await draftOf(request, request.params.draft);
+    if (d.result) return reply.redirect(d.result, 303);
     if (!isStep(request.params.step)) throw notFound('question');
     return renderStep(request, reply, d, request.params.step);
   });
 
   app.post<{ Params: DraftParams }>('/share/:draft/:step', async (request, reply) => {
     const ctx = web.ctx(request);
-    const d = draftOf(request, request.params.draft);
+    const d = await draftOf(request, request.params.draft);
+    if (d.result) return reply.redirect(d.result, 303);
     const step = request.params.step;
     if (!isStep(step)) throw notFound('question');
     const f = formOf(request.body);
     save(d, step, f);
+    await web.drafts.saveShare(d);
     // "Seek advice" is a way out at every question: what was typed is kept with the draft.
     if (str(f, 'action') === 'advice') return reply.redirect(`/share/${d.id}/advice`, 303);
     const errors = check(d, step, ctx.clock.now());
@@ -277,12 +283,11 @@ export function registerSharingPages(web: Web): void {
       const back = str(f, 'returnTo') === 'check' && pathOf(d).slice(0, -1).every((s) => s === 'check' || !check(d, s, ctx.clock.now()).any);
       return reply.redirect(`/share/${d.id}/${back ? 'check' : nextStep(d, step)}`, 303);
     }
-    const built = decisionOf(d, d.outcome ?? 'do_not_share');
-    if (!built.input) return renderStep(request, reply, d, 'check');
+    const input = decisionOf(d, d.outcome ?? 'do_not_share').input;
+    if (!input) return renderStep(request, reply, d, 'check');
     try {
-      const decision = await makeDecision(ctx, built.input);
-      dropDraft(d.id);
-      return reply.redirect(`/share-decisions/${decision.id}?done=decision-recorded`, 303);
+      // makeDecision takes no idempotency key: the draft makes a double submit record it once.
+      return reply.redirect(await web.drafts.submitOnce(d, async () => `/share-decisions/${(await makeDecision(ctx, input)).id}?done=decision-recorded`), 303);
     } catch (err) {
       const p = validationProblem(err);
       if (!p) throw err;
