@@ -7,7 +7,8 @@
  *   JIGSAW_BENCH_DATABASE_URL  server to create the throw-away database on
  *                              (default: JIGSAW_TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test)
  *   JIGSAW_BENCH_ONLY          pglite | postgres: run one backend only
- *   JIGSAW_BENCH_SUITE         foundation | chronology | process | flags: run one benchmark only (each gets its own fresh database)
+ *   JIGSAW_BENCH_SUITE         foundation | chronology | process | flags | writers: run one benchmark only (each gets its own fresh database)
+ *                              (writers: 64 concurrent writers, PostgreSQL only; prints its markdown instead of writing docs/performance.md)
  *   JIGSAW_BENCH_QUICK=1       tiny sizes, to check the benchmark itself; writes no results
  */
 import { dirname, join } from 'node:path';
@@ -20,6 +21,7 @@ import {
   chronologySection, DEFAULT_CHRONOLOGY_OPTIONS, QUICK_CHRONOLOGY_OPTIONS, runChronology, updateChronologyDoc, writeChronologyResults,
   type ChronologyReport, type ChronologyResult,
 } from './chronology.ts';
+import { DEFAULT_WRITERS_OPTIONS, QUICK_WRITERS_OPTIONS, runWriters, writersMarkdown, writeWritersResults, type WritersReport, type WritersResult } from './writers.ts';
 import { DEFAULT_FLAGS_OPTIONS, flagsMarkdown, QUICK_FLAGS_OPTIONS, runFlags, updateFlagsDoc, writeFlagsResults, type FlagsReport, type FlagsResult } from './flags.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -30,6 +32,7 @@ const runFoundationSuite = !suite || suite === 'foundation';
 const runChronologySuite = !suite || suite === 'chronology';
 const runProcessSuite = !suite || suite === 'process';
 const runFlagsSuite = !suite || suite === 'flags';
+const runWritersSuite = !suite || suite === 'writers';
 const chronologyOptions = quick ? QUICK_CHRONOLOGY_OPTIONS : DEFAULT_CHRONOLOGY_OPTIONS;
 const serverUrl = process.env.JIGSAW_BENCH_DATABASE_URL ?? process.env.JIGSAW_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -76,6 +79,7 @@ async function onFresh(b: (typeof backends)[number], run: (backend: Backend) => 
 
 for (const b of backends) {
   if (only && only !== b.kind) continue;
+  if (!runFoundationSuite && !runChronologySuite) continue;
   console.log(`\n${b.kind}`);
   let opened = true;
   if (runFoundationSuite) opened = await onFresh(b, async (backend) => { results.push(await runFoundation(backend, options)); }, skipped);
@@ -114,7 +118,7 @@ for (const r of chronologyResults) {
 }
 if (quick) {
   console.log('\nQuick run: no results written.');
-} else {
+} else if (runFoundationSuite || runChronologySuite) {
   const written: string[] = [];
   if (runFoundationSuite) {
     const jsonPath = await writeResults(ROOT, report);
@@ -194,5 +198,41 @@ if (runFlagsSuite) {
     const jsonPath = await writeFlagsResults(ROOT, flagsReport);
     await updateFlagsDoc(join(ROOT, 'docs', 'performance.md'), flagsMarkdown(flagsReport, jsonPath));
     console.log(`\nWrote ${jsonPath}, bench/results/latest-flags.json and docs/performance.md (${flagsReport.durationSeconds} s).`);
+  }
+}
+
+// The writers benchmark: 64 concurrent writers, service beside bare INSERTs (bench/writers.ts), PostgreSQL only.
+if (runWritersSuite) {
+  const writersOptions = quick ? QUICK_WRITERS_OPTIONS : DEFAULT_WRITERS_OPTIONS;
+  const writersStartedAt = new Date();
+  const writersResults: WritersResult[] = [];
+  const writersSkipped: WritersReport['skipped'] = [];
+  for (const b of backends) {
+    if (only && only !== b.kind) continue;
+    if (b.kind === 'pglite') {
+      writersSkipped.push({ kind: b.kind, reason: 'one connection: concurrent writers take turns, so the comparison means nothing there' });
+      continue;
+    }
+    console.log(`\nwriters, ${b.kind}`);
+    await onFresh(b, async (backend) => { writersResults.push(await runWriters(backend, serverUrl, writersOptions)); }, writersSkipped);
+  }
+  const writersReport: WritersReport = {
+    benchmark: 'writers',
+    startedAt: writersStartedAt.toISOString(),
+    durationSeconds: Math.round((Date.now() - writersStartedAt.getTime()) / 1000),
+    machine: machine(),
+    options: writersOptions,
+    results: writersResults,
+    skipped: writersSkipped,
+  };
+  console.log('');
+  for (const r of writersResults) {
+    console.log(`${r.backend.kind.padEnd(9)} ${r.writers} writers: bare ${r.baseline.median}/s, service ${r.service.median}/s, ratio ${r.ratio}; audit trail ${r.audit.ok ? 'intact' : 'BROKEN'} over ${r.audit.chainsUsed} chains (target ≥ ${r.target}: ${r.meetsTarget ? 'met' : 'MISSED'})`);
+  }
+  if (quick) {
+    console.log('\nQuick run: no writers results written.');
+  } else {
+    const jsonPath = await writeWritersResults(ROOT, writersReport);
+    console.log(`\nWrote ${jsonPath} and bench/results/latest-writers.json. For docs/performance.md:\n\n${writersMarkdown(writersReport, jsonPath)}`);
   }
 }

@@ -160,7 +160,8 @@ describe.runIf(onServer)('the audit trail against a DBA (PostgreSQL)', () => {
 
   it('3. reordered rows are found', async () => {
     const t = await trail();
-    await asDba(t, ['UPDATE audit_event SET seq = -1 WHERE seq = 5'], ['UPDATE audit_event SET seq = 5 WHERE seq = 6'], ['UPDATE audit_event SET seq = 6 WHERE seq = -1']);
+    // Swapped in the global order and in their chain, so neither shows as a gap.
+    await asDba(t, ['UPDATE audit_event SET seq = -1, pos = -1 WHERE seq = 5'], ['UPDATE audit_event SET seq = 5, pos = 5 WHERE seq = 6'], ['UPDATE audit_event SET seq = 6, pos = 6 WHERE seq = -1']);
     const r = await verify(t);
     expect(r.code).toBe(1);
     expect(r.text).toContain('#5 broken link: entry 5 does not link to entry 4.');
@@ -173,10 +174,10 @@ describe.runIf(onServer)('the audit trail against a DBA (PostgreSQL)', () => {
     const [fifth] = (await rows(t.dba)).filter((r) => r.seq === 5);
     const forged = { seq: 6, id: newId(), at: fifth!.at, actorPractitionerId: fifth!.actor_practitioner_id, actorAgencyId: fifth!.actor_agency_id, action: 'record.read', entityType: 'record', entityId: fifth!.entity_id, personId: fifth!.person_id, purpose: null, outcome: 'success' as const, detail: {} };
     await asDba(t,
-      ['UPDATE audit_event SET seq = seq + 1000000 WHERE seq > 5'],
-      ['UPDATE audit_event SET seq = seq - 999999 WHERE seq > 1000000'],
-      [`INSERT INTO audit_event (seq, id, at, actor_practitioner_id, actor_agency_id, action, entity_type, entity_id, person_id, purpose, outcome, detail, prev_hash, hash)
-        VALUES (6, $1, $2, $3, $4, $5, $6, $7, $8, NULL, 'success', '{}', $9, $10)`,
+      ['UPDATE audit_event SET seq = seq + 1000000, pos = pos + 1000000 WHERE seq > 5'],
+      ['UPDATE audit_event SET seq = seq - 999999, pos = pos - 999999 WHERE seq > 1000000'],
+      [`INSERT INTO audit_event (seq, chain, pos, id, at, actor_practitioner_id, actor_agency_id, action, entity_type, entity_id, person_id, purpose, outcome, detail, prev_hash, hash)
+        VALUES (6, 0, 6, $1, $2, $3, $4, $5, $6, $7, $8, NULL, 'success', '{}', $9, $10)`,
       [forged.id, forged.at, forged.actorPractitionerId, forged.actorAgencyId, forged.action, forged.entityType, forged.entityId, forged.personId, fifth!.hash, hashEntry(fifth!.hash, forged)]]);
     const r = await verify(t);
     expect(r.code).toBe(1);
@@ -190,7 +191,7 @@ describe.runIf(onServer)('the audit trail against a DBA (PostgreSQL)', () => {
     await asDba(t,
       ['DELETE FROM audit_event WHERE seq > $1', [cut]],
       ['DELETE FROM audit_seal WHERE seq > $1', [cut]],
-      ['UPDATE audit_head SET seq = $1, hash = $2', [cut, kept.hash]]);
+      ['UPDATE audit_head SET seq = $1, pos = $1, hash = $2 WHERE chain = 0', [cut, kept.hash]]);
     // Inside the database nothing is left to show it: what the DBA removed was all there was.
     expect((await verify(t)).code).toBe(0);
     // The checkpoint kept elsewhere still names the head that was cut away.
@@ -223,7 +224,7 @@ describe.runIf(onServer)('the audit trail against a DBA (PostgreSQL)', () => {
     const rewritten = all.map((r, i) => {
       const { hash: _h, prevHash: _p, ...fields } = toAuditEntry(r);
       void _h; void _p;
-      const entry = { ...fields, seq: i + 1 };
+      const entry = { ...fields, seq: i + 1, pos: i + 1 };
       const hash = hashEntry(prev, entry);
       const out = { seq: i + 1, id: r.id, prev, hash };
       prev = hash;
@@ -231,9 +232,9 @@ describe.runIf(onServer)('the audit trail against a DBA (PostgreSQL)', () => {
     });
     await asDba(t,
       ['DELETE FROM audit_event WHERE seq = 5'],
-      ['UPDATE audit_event SET seq = seq + 1000000'],
-      ...rewritten.map((w): [string, unknown[]] => ['UPDATE audit_event SET seq = $1, prev_hash = $2, hash = $3 WHERE id = $4', [w.seq, w.prev, w.hash, w.id]]),
-      ['UPDATE audit_head SET seq = $1, hash = $2', [rewritten.length, prev]]);
+      ['UPDATE audit_event SET seq = seq + 1000000, pos = pos + 1000000'],
+      ...rewritten.map((w): [string, unknown[]] => ['UPDATE audit_event SET seq = $1, pos = $1, prev_hash = $2, hash = $3 WHERE id = $4', [w.seq, w.prev, w.hash, w.id]]),
+      ['UPDATE audit_head SET seq = $1, pos = $1, hash = $2 WHERE chain = 0', [rewritten.length, prev]]);
     const sealsKept = await verify(t);
     expect(sealsKept.code).toBe(1);
     // Every entry is as Jigsaw wrote it, each link is right: only the seals of the chain show the rewrite.
@@ -328,7 +329,7 @@ describe.runIf(onServer)('entries broken by the old upper-case-id defect (Postgr
       const io = capture();
       expect(await main(['audit', 'checkpoint', '--accept-known-id-case-breaks', '--out', reviewed], io, t.env)).toBe(0);
       expect(io.stderr.join('\n')).toContain('accepting 1 upper-case-id break');
-      expect(JSON.parse(await readFile(reviewed, 'utf8'))).toMatchObject({ jigsawAuditCheckpoint: 1, seq: t.head, accepted: [1], mac: expect.stringMatching(new RegExp(`^${key.id}:[0-9a-f]{64}$`)) as unknown });
+      expect(JSON.parse(await readFile(reviewed, 'utf8'))).toMatchObject({ jigsawAuditCheckpoint: 2, seq: t.head, accepted: [1], mac: expect.stringMatching(new RegExp(`^${key.id}:[0-9a-f]{64}$`)) as unknown });
 
       const after = await verify(t, reviewed);
       expect(after.code).toBe(0);
@@ -377,7 +378,7 @@ describe.runIf(onServer)('the server and the audit key (PostgreSQL)', () => {
     expect(lines.find((l) => l.msg.startsWith('Jigsaw is running'))?.databaseRole).toBe(APP_ROLE);
     expect(lines.filter((l) => l.code === 'JIGSAW_AUDIT_UNSEALED')).toEqual([]);
     // JIGSAW_AUDIT_CHECKPOINT_MINUTES: the log shipped elsewhere holds sealed checkpoints.
-    expect(lines.filter((l) => l.checkpoint).at(-1)?.checkpoint).toMatchObject({ jigsawAuditCheckpoint: 1, mac: expect.stringMatching(new RegExp(`^${key.id}:`)) as unknown });
+    expect(lines.filter((l) => l.checkpoint).at(-1)?.checkpoint).toMatchObject({ jigsawAuditCheckpoint: 2, mac: expect.stringMatching(new RegExp(`^${key.id}:`)) as unknown });
 
     const io = capture();
     const checkpointLog = join((scratch ??= await mkdtemp(join(tmpdir(), 'jigsaw-tamper-'))), `${newId()}.log`);

@@ -46,7 +46,7 @@ describe('the audit trail hash chain', () => {
   const t = useTestDb();
 
   it('an empty trail verifies, with no head', async () => {
-    expect(await verifyAuditChain(t.db())).toEqual({ ok: true, entries: 0, head: null, problems: [] });
+    expect(await verifyAuditChain(t.db())).toEqual({ ok: true, entries: 0, head: null, chains: [], problems: [] });
   });
 
   it('verifies after a morning of creations, reads, corrections and refusals, whatever batch size it is read in', async () => {
@@ -91,6 +91,7 @@ describe('the audit trail hash chain', () => {
         ok: false,
         entries: before.entries,
         head: before.head,
+        chains: before.chains,
         firstBroken: { seq: k, problem: `entry ${k} has been altered` },
         problems: [{ seq: k, kind: 'altered', problem: `entry ${k} has been altered` }],
       });
@@ -113,7 +114,8 @@ describe('the audit trail hash chain', () => {
       await aMorningsWork(services(t.db()));
       const n = await count(t.db());
       await behindTheApplicationsBack(t.db(), 'DELETE FROM audit_event WHERE seq = 6');
-      await behindTheApplicationsBack(t.db(), 'UPDATE audit_event SET seq = seq - 1 WHERE seq > 6');
+      // Its number and its position in the chain both closed up.
+      await behindTheApplicationsBack(t.db(), 'UPDATE audit_event SET seq = seq - 1, pos = pos - 1 WHERE seq > 6');
       expect(await verifyAuditChain(t.db())).toMatchObject({
         ok: false,
         problems: [
@@ -145,12 +147,13 @@ describe('the audit trail hash chain', () => {
 
     it('an entry slipped in at the end with a made-up hash is reported as altered', async () => {
       await aMorningsWork(services(t.db()));
-      const head = (await verifyAuditChain(t.db())).head!;
+      const { head: found, chains } = await verifyAuditChain(t.db());
+      const head = found!;
       await behindTheApplicationsBack(
         t.db(),
-        `INSERT INTO audit_event (seq, id, at, action, outcome, detail, prev_hash, hash)
-         VALUES ($1, gen_random_uuid(), now(), 'record.read', 'success', '{}'::jsonb, $2, repeat('a', 64))`,
-        [head.seq + 1, head.hash],
+        `INSERT INTO audit_event (seq, chain, pos, id, at, action, outcome, detail, prev_hash, hash)
+         VALUES ($1, 0, $3, gen_random_uuid(), now(), 'record.read', 'success', '{}'::jsonb, $2, repeat('a', 64))`,
+        [head.seq + 1, head.hash, chains[0]!.pos + 1],
       );
       expect(await verifyAuditChain(t.db())).toMatchObject({
         ok: false,

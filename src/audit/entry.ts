@@ -4,7 +4,11 @@ import { canonicalJson } from './canonical.ts';
 export type AuditOutcome = 'success' | 'denied' | 'not_found' | 'failure';
 
 export interface AuditEntry {
+  /** The global order (display, export): rises along each chain, may have gaps (migration 035). */
   seq: number;
+  /** Which chain the entry is linked in, and its gap-free position there. */
+  chain: number;
+  pos: number;
   id: string;
   at: string;
   actorPractitionerId: string | null;
@@ -22,16 +26,32 @@ export interface AuditEntry {
 
 export const GENESIS_HASH = '0'.repeat(64);
 
-export type HashedFields = Omit<AuditEntry, 'hash' | 'prevHash'>;
+/** What the hash covers. Without chain and pos: chain 0 at position seq, as every entry before migration 035. */
+export type HashedFields = Omit<AuditEntry, 'hash' | 'prevHash' | 'chain' | 'pos'> & { chain?: number; pos?: number };
 
-/** SHA-256(prev_hash ‖ seq ‖ canonical JSON of the other fields), as jigsaw_append_audit computes it in SQL. */
+/**
+ * SHA-256(prev_hash ‖ seq ‖ [":" chain ":" pos] ‖ canonical JSON of the other fields), as
+ * jigsaw_append_audit computes it in SQL. The bracketed part is left out at chain 0 when the
+ * position is the number (it would add nothing): entries from before there were several chains keep
+ * their hashes.
+ */
 export function hashEntry(prevHash: string, entry: HashedFields): string {
-  const { seq, ...rest } = entry;
-  return createHash('sha256').update(prevHash).update(String(seq)).update(canonicalJson(rest)).digest('hex');
+  const { seq, chain = 0, pos = seq, ...rest } = entry;
+  const place = chain === 0 && pos === seq ? '' : `:${chain}:${pos}`;
+  return createHash('sha256').update(prevHash).update(String(seq)).update(place).update(canonicalJson(rest)).digest('hex');
+}
+
+/** The canonical JSON an entry's MAC covers: every hashed field but its place (number, chain, position). */
+export function entryCanonical(entry: HashedFields): string {
+  const { seq: _s, chain: _c, pos: _p, ...rest } = entry;
+  void _s; void _c; void _p;
+  return canonicalJson(rest);
 }
 
 export interface AuditRow {
   seq: number;
+  chain: number;
+  pos: number;
   id: string;
   at: string;
   actor_practitioner_id: string | null;
@@ -47,11 +67,13 @@ export interface AuditRow {
   hash: string;
 }
 
-export const AUDIT_COLUMNS = 'seq, id, at, actor_practitioner_id, actor_agency_id, action, entity_type, entity_id, person_id, purpose, outcome, detail, prev_hash, hash';
+export const AUDIT_COLUMNS = 'seq, chain, pos, id, at, actor_practitioner_id, actor_agency_id, action, entity_type, entity_id, person_id, purpose, outcome, detail, prev_hash, hash';
 
 export function toAuditEntry(r: AuditRow): AuditEntry {
   return {
-    seq: r.seq,
+    seq: Number(r.seq),
+    chain: Number(r.chain),
+    pos: Number(r.pos),
     id: r.id,
     at: r.at,
     actorPractitionerId: r.actor_practitioner_id,

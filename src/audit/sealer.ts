@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Services } from '../shared/context.ts';
-import { chainHead, checkpointJson, sealHead, type Checkpoint } from './checkpoint.ts';
+import { chainHeads, checkpointJson, makeCheckpoint, storeSeal, type Checkpoint } from './checkpoint.ts';
 import type { AuditKey } from './key.ts';
 
 function numberFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, max: number): number {
@@ -20,7 +20,7 @@ export function sealerSettings(env: NodeJS.ProcessEnv = process.env): { sealSeco
 }
 
 /**
- * Seals the chain's head every few seconds when it has moved (one small INSERT), at start and at
+ * Seals every chain's head every few seconds when any has moved (one small INSERT), at start and at
  * stop. Each entry already carries its own MAC; the seal adds their order and number, so entries
  * deleted or reordered up to the newest seal are found even after the hashes are recomputed. What
  * happens to the entries after the newest seal (at most sealSeconds of them) is not.
@@ -40,12 +40,15 @@ export function startAuditSealer(s: Services, key: AuditKey, log: FastifyBaseLog
   // `last`: the seal at stop, logged as a checkpoint whenever checkpoints are on, so the shipped log
   // ends with the head this process left (not only when an interval happened to pass).
   const seal = (force = false, last = false): Promise<void> => (running ??= (async () => {
-    const head = await chainHead(s.db);
+    // Every chain's head in one seal; the numbers rise across chains, so the newest moves when any chain does.
+    const heads = await chainHeads(s.db);
+    const newest = Math.max(0, ...heads.map((h) => h.seq));
     const due = opts.checkpointMinutes > 0 && (last || s.clock.now().getTime() - lastLogged >= opts.checkpointMinutes * 60_000);
-    if (head && (head.seq !== lastSealed || force || due)) {
-      const c = await sealHead(s.db, key, s.clock.now());
-      if (c) lastSealed = c.seq;
-      if (c && due) logCheckpoint(c);
+    if (heads.length && (newest !== lastSealed || force || due)) {
+      const c = makeCheckpoint(key, heads, s.clock.now());
+      await storeSeal(s.db, c);
+      lastSealed = c.seq;
+      if (due) logCheckpoint(c);
     }
   })()
     // The error's kind only: a database message can quote values.

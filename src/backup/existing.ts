@@ -61,7 +61,7 @@ export async function describeContents(db: Queryable): Promise<{ schemaVersion: 
   const { rows } = await db.query<{ version: number; seq: number | null; hash: string | null; pg: string }>(
     `SELECT (SELECT coalesce(max(version), 0) FROM schema_migration) AS version,
             h.seq, h.hash, current_setting('server_version') AS pg
-       FROM (SELECT 1) one LEFT JOIN audit_head h ON h.id = 1`);
+       FROM (SELECT 1) one LEFT JOIN (SELECT seq, hash FROM audit_head ORDER BY seq DESC LIMIT 1) h ON true`);
   const r = rows[0]!;
   return { schemaVersion: Number(r.version), auditHead: { seq: Number(r.seq ?? 0), hash: r.hash ?? '0'.repeat(64) }, postgresVersion: r.pg };
 }

@@ -104,7 +104,7 @@ export const auditCheckpointCommand: Command = {
         return 1;
       }
       const accepted = r.problems.filter((p) => p.kind === 'id-case').map((p) => p.seq);
-      const c = makeCheckpoint(config.auditKeys.current, r.head, systemClock.now(), accepted);
+      const c = makeCheckpoint(config.auditKeys.current, r.chains, systemClock.now(), accepted);
       await storeSeal(db, c);
       if (typeof args.out === 'string') {
         await writeFile(resolve(args.out), `${checkpointJson(c)}\n`, { flag: 'wx' });

@@ -34,6 +34,10 @@ BEGIN
   REVOKE ALL ON audit_event, audit_head, audit_seal, schema_migration FROM ${APP_ROLE};
   GRANT SELECT ON audit_event, audit_head, schema_migration TO ${APP_ROLE};
   GRANT SELECT, INSERT ON audit_seal TO ${APP_ROLE};
+  -- The audit numbers are taken by the append functions alone (migration 035).
+  IF to_regclass('audit_event_seq') IS NOT NULL THEN
+    REVOKE ALL ON SEQUENCE audit_event_seq FROM ${APP_ROLE};
+  END IF;
   -- So an owner that is not a superuser may SET ROLE to it (PostgreSQL 16 no longer grants that to a role's creator).
   IF NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AND NOT pg_has_role(current_user, '${APP_ROLE}', 'MEMBER') THEN
     BEGIN

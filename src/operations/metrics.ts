@@ -98,9 +98,10 @@ export function registerMetrics(app: FastifyInstance, opts: { token: string; db:
 
   async function readDatabase(): Promise<void> {
     try {
-      // The head row is the chain's end: the number of entries without counting them, and complete
-      // (every path appends through it: single entries, bulk appends, records added in one call).
-      const head = await db.query<{ seq: number }>('SELECT seq FROM audit_head WHERE id = 1');
+      // The head rows are the chains' ends: their positions add up to the number of entries without
+      // counting them, and complete (every path appends through them: single entries, bulk appends,
+      // records added in one call).
+      const head = await db.query<{ seq: number }>('SELECT coalesce(sum(pos), 0)::bigint AS seq FROM audit_head');
       const deliveries = await db.query<{ channel: string; waiting: number; failing: number }>(
         `SELECT channel, count(*)::int AS waiting, count(*) FILTER (WHERE last_error IS NOT NULL)::int AS failing
            FROM seen_delivery WHERE delivered_at IS NULL GROUP BY channel`,
