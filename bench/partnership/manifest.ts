@@ -75,6 +75,10 @@ export async function openSessions(db: Queryable, w: World, episodes: EpisodePla
       if (round < k && chosen.length < want) chosen.push(mine[round]!);
     });
   }
+  // Agencies with fewer staff than seats leave some over: the rest go to whoever is left, busiest agencies first.
+  const taken = new Set(chosen);
+  const spare = eligible.map(([, i]) => i).filter((i) => !taken.has(i)).sort((x, y) => entriesOf[w.staff[y]!.agency]!.length - entriesOf[w.staff[x]!.agency]!.length || x - y);
+  while (chosen.length < want && spare.length) chosen.push(spare.shift()!);
   const now = new Date();
   const out: ManifestUser[] = [];
   const sessions: (string | null)[][] = [];

@@ -47,17 +47,20 @@ const dateFields = (prefix: string, iso: string): Record<string, string> => ({
   [`${prefix}-day`]: String(Number(iso.slice(8, 10))), [`${prefix}-month`]: String(Number(iso.slice(5, 7))), [`${prefix}-year`]: iso.slice(0, 4),
 });
 
-/** The "record a concern" form as a practitioner fills it in: a concern about neglect, seen today at 10:30. */
-export function recordForm(today: string, n: number): Record<string, string> {
+/** The "record a concern" form as a practitioner fills it in: a concern about neglect, seen on `day` at 10:30. */
+export function recordForm(day: string, n: number): Record<string, string> {
   return {
-    kind: 'concern', ...dateFields('occurred', today), occurredTime: '10:30', categories: 'neglect', factOrOpinion: 'fact', reportedOrWitnessed: 'witnessed',
+    kind: 'concern', ...dateFields('occurred', day), occurredTime: '10:30', categories: 'neglect', factOrOpinion: 'fact', reportedOrWitnessed: 'witnessed',
     sourceType: 'practitioner', confidential: 'no', summary: `Came in hungry again and said there was no tea last night (benchmark ${n})`,
     details: 'Given breakfast at school. Spoke with the designated safeguarding lead the same morning.',
   };
 }
 
+// Yesterday: 10:30 today is still in the future early in the morning, and the form refuses a future time.
+const yesterday = (): string => new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+
 /** Every request each label can make for one user (empty when the user has nothing for it). */
-export function templatesFor(m: PartnershipManifest, userIndex: number, today = new Date().toISOString().slice(0, 10)): Record<MixLabel, RequestTemplate[]> {
+export function templatesFor(m: PartnershipManifest, userIndex: number, day = yesterday()): Record<MixLabel, RequestTemplate[]> {
   const u: ManifestUser = m.users[userIndex]!;
   return {
     person: u.people.map((p) => ({ label: 'person', method: 'GET', path: `/people/${p.id}`, userIndex, expectName: p.name })),
@@ -67,7 +70,7 @@ export function templatesFor(m: PartnershipManifest, userIndex: number, today = 
       formFields: { name: s.name, nhsNumber: '', 'dob-day': '', 'dob-month': '', 'dob-year': '' },
     })),
     record: u.recordTargets.map((p, i) => ({
-      label: 'record', method: 'POST', path: `/people/${p.id}/records/new`, csrfPage: `/people/${p.id}/records/new`, userIndex, formFields: recordForm(today, i),
+      label: 'record', method: 'POST', path: `/people/${p.id}/records/new`, csrfPage: `/people/${p.id}/records/new`, userIndex, formFields: recordForm(day, i),
     })),
   };
 }
@@ -81,9 +84,9 @@ export function episodeTemplates(m: PartnershipManifest): RequestTemplate[] {
  * An endless, reproducible sequence of the mix's requests: a label by its weight, then the next
  * user (round robin) who has a request of that kind, then one of theirs at random.
  */
-export function* mixRequests(m: PartnershipManifest, seed = 1, today?: string): Generator<RequestTemplate> {
+export function* mixRequests(m: PartnershipManifest, seed = 1, day?: string): Generator<RequestTemplate> {
   const rnd = rngFor(seed, 99);
-  const all = m.users.map((_, i) => templatesFor(m, i, today));
+  const all = m.users.map((_, i) => templatesFor(m, i, day));
   const labels = Object.keys(MIX_WEIGHTS) as MixLabel[];
   const cursor: Record<MixLabel, number> = { person: 0, chronology: 0, search: 0, record: 0 };
   if (!labels.some((l) => all.some((t) => t[l].length))) return;
