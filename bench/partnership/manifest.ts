@@ -105,7 +105,7 @@ export async function openSessions(db: Queryable, w: World, episodes: EpisodePla
     });
   }
   await insertRows(db, 'web_session', { token_hash: 'text', practitioner_id: 'uuid', created_at: 'timestamptz', last_seen_at: 'timestamptz', expires_at: 'timestamptz', method: 'text' }, sessions);
-  const byMeetings = [...episodes].sort((a, b) => b.meetings - a.meetings || a.id.localeCompare(b.id)).slice(0, 20);
+  const byMeetings = episodes.filter((e) => e.meetings > 0).sort((a, b) => b.meetings - a.meetings || a.id.localeCompare(b.id)).slice(0, 20);
   const episodeList = byMeetings.flatMap((e) => {
     const agency = w.entries[e.child]!.agency;
     const userIndex = out.findIndex((u) => u.agencyId === w.agencies[agency]!.id);
