@@ -73,8 +73,9 @@ env.addFilter('capitalizeFirst', (value: string) => value.charAt(0).toUpperCase(
 // GOV.UK Frontend's tag (components/tag/template.njk) for plain text, exactly as its macro renders
 // it: the macro includes its template on every call (about 0.1 ms each), and the chronology shows
 // several tags on each of thousands of entries.
+const escape = (value: unknown): string => String(env.getFilter('escape')(value ?? ''));
 env.addGlobal('tag', (text: string, classes?: string) =>
-  new nunjucks.runtime.SafeString(`<strong class="govuk-tag${classes ? ` ${nunjucks.lib.escape(classes)}` : ''}">\n  ${nunjucks.lib.escape(String(text ?? ''))}\n</strong>\n`));
+  new nunjucks.runtime.SafeString(`<strong class="govuk-tag${classes ? ` ${escape(classes)}` : ''}">\n  ${escape(text)}\n</strong>\n`));
 env.addFilter('personName', (p: { names?: { use: string; givenNames: string; familyName: string }[] } | null | undefined) => personName(p));
 
 /** The usual name of a person (or the first one recorded). */
