@@ -6,7 +6,7 @@
  * rest (Fastify, session and policy checks, shaping, audit hashing in JavaScript).
  *
  *   node bin/run-ts.mjs bench/pages-profile.ts [--pglite] [--requests 200] [--records 2000]
- *        [--agencies 8] [--meetings 50] [--siblings 3] [--json out.json]
+ *        [--agencies 8] [--meetings 50] [--siblings 3] [--json out.json] [--trace "person page"]
  *
  * PostgreSQL (default): JIGSAW_BENCH_DATABASE_URL, else JIGSAW_TEST_DATABASE_URL, else
  * postgres://postgres@127.0.0.1:5432/test; a throw-away database is created and dropped.
@@ -30,6 +30,8 @@ const { values: args } = parseArgs({
     meetings: { type: 'string', default: '50' },
     siblings: { type: 'string', default: '3' },
     json: { type: 'string' },
+    /** Print every statement of one request of this page (e.g. "person page"), in order, and stop. */
+    trace: { type: 'string' },
   },
 });
 const requests = Number(args.requests);
@@ -76,6 +78,17 @@ async function main(): Promise<void> {
     await b.signIn(world.worker);
     await b.get('/tasks');
     const results: PageProfile[] = [];
+    if (args.trace) {
+      const c = CASES.find((x) => x.page === args.trace);
+      if (!c) throw new Error(`no page called ${args.trace}: ${CASES.map((x) => x.page).join(', ')}`);
+      if (c.page.includes('POST')) await b.get(c.page.startsWith('record') ? `/people/${world.childId}/records/new` : '/people/find');
+      await c.run(b, world, 0);
+      p.reset();
+      await c.run(b, world, 1);
+      for (const s of p.timings()) console.log(`${String(s.calls).padStart(4)} × ${s.totalMs.toFixed(2).padStart(7)} ms  ${s.statement}`);
+      await app.close();
+      return;
+    }
     for (const c of CASES) {
       // A form's POST needs the CSRF token of its page; a warm-up also compiles the templates.
       if (c.page.includes('POST')) await b.get(c.page.startsWith('record') ? `/people/${world.childId}/records/new` : '/people/find');

@@ -133,7 +133,7 @@ export function counting(db: Database): { db: Database; count: () => number; res
   });
   const base = wrap(db);
   return {
-    db: { kind: db.kind, query: base.query, exec: base.exec, transaction: (fn) => db.transaction((tx) => fn(wrap(tx))), close: () => db.close() },
+    db: { kind: db.kind, query: (sql, params) => base.query(sql, params), exec: (sql) => base.exec(sql), transaction: (fn) => db.transaction((tx) => fn(wrap(tx))), close: () => db.close() },
     count: () => n,
     reset: () => { n = 0; },
   };
@@ -167,7 +167,7 @@ export class Browser {
     for (const [k, v] of Object.entries({ ...form, _csrf: this.csrfToken })) for (const x of [v].flat()) body.append(k, x);
     const res = await this.app.inject({ method: 'POST', url, headers: { ...HTML, 'content-type': 'application/x-www-form-urlencoded' }, cookies: this.cookies, payload: body.toString() });
     for (const c of res.cookies) this.cookies[c.name] = c.value;
-    return { status: res.statusCode, body: res.body, location: res.headers.location as string | undefined };
+    return { status: res.statusCode, body: res.body, location: res.headers.location };
   }
 }
 
