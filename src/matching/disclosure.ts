@@ -1,5 +1,5 @@
 import { decideMatchDisclosure, hasMatchingBasis, type MatchFacts } from '../access/policy.ts';
-import { audit, refuse } from '../audit/audit.ts';
+import { auditAll, refuse, type AuditInput } from '../audit/audit.ts';
 import type { Queryable } from '../db/database.ts';
 import { isSensitiveAgency } from '../partnership/schemas.ts';
 import type { ActorContext } from '../shared/context.ts';
@@ -34,8 +34,18 @@ export interface ScoredCandidate extends Omit<Candidate, 'ref' | 'heldBy' | 'per
   agencyFlaggedSensitive: boolean;
 }
 
+// An agency's type is fixed when it is made (administration changes its name and codes, never its
+// type), so each process keeps what it has read: no invalidation is needed, in one process or many.
+const AGENCY_TYPES = new Map<string, string>();
+
 export async function agencyTypeOf(tx: Queryable, agencyId: string): Promise<string> {
-  return (await tx.query<{ type: string }>('SELECT type FROM agency WHERE id = $1', [agencyId])).rows[0]?.type ?? 'other';
+  const known = AGENCY_TYPES.get(agencyId);
+  if (known) return known;
+  const type = (await tx.query<{ type: string }>('SELECT type FROM agency WHERE id = $1', [agencyId])).rows[0]?.type;
+  if (!type) return 'other';
+  if (AGENCY_TYPES.size > 10_000) AGENCY_TYPES.clear();
+  AGENCY_TYPES.set(agencyId, type);
+  return type;
 }
 
 /** Whether the caller may be shown any other agency's entry at all: decides the SQL's reach and the notice. */
@@ -49,17 +59,22 @@ const factsOf = (actorAgencyType: string, c: { agencyId: string; agencyType: str
   actorAgencyType, candidateAgencyId: c.agencyId, candidateAgencySensitive: isSensitiveAgency(c.agencyType, c.agencyFlaggedSensitive),
 });
 
-/** One offer per practitioner and entry: shown again, it keeps its reference and runs for another OFFER_HOURS. */
-async function offer(ctx: ActorContext, tx: Queryable, c: ScoredCandidate, named: boolean): Promise<string> {
+/**
+ * One offer per practitioner and entry: shown again, it keeps its reference and runs for another
+ * OFFER_HOURS. All of a list's offers in one statement, whatever its length.
+ */
+async function offers(ctx: ActorContext, tx: Queryable, wanted: readonly { c: ScoredCandidate; named: boolean }[]): Promise<Map<string, string>> {
+  if (wanted.length === 0) return new Map();
   const now = ctx.clock.now();
-  const { rows } = await tx.query<{ id: string }>(
+  const { rows } = await tx.query<{ id: string; candidate_person_id: string }>(
     `INSERT INTO match_offer (id, practitioner_id, agency_id, candidate_person_id, candidate_agency_id, named, offered_at, expires_at)
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8)
+     SELECT o.id, $1, $2, o.person_id, o.agency_id, o.named, $3, $4 FROM unnest($5::uuid[], $6::uuid[], $7::uuid[], $8::boolean[]) AS o(id, person_id, agency_id, named)
      ON CONFLICT (practitioner_id, candidate_person_id) DO UPDATE SET named = EXCLUDED.named, offered_at = EXCLUDED.offered_at, expires_at = EXCLUDED.expires_at, agency_id = EXCLUDED.agency_id
-     RETURNING id`,
-    [newId(), ctx.actor.practitionerId, ctx.actor.agencyId, c.personId, c.agencyId, named, now.toISOString(), new Date(now.getTime() + OFFER_HOURS * 3_600_000).toISOString()],
+     RETURNING id, candidate_person_id`,
+    [ctx.actor.practitionerId, ctx.actor.agencyId, now.toISOString(), new Date(now.getTime() + OFFER_HOURS * 3_600_000).toISOString(),
+      wanted.map(() => newId()), wanted.map((w) => w.c.personId), wanted.map((w) => w.c.agencyId), wanted.map((w) => w.named)],
   );
-  return rows[0]!.id;
+  return new Map(rows.map((r) => [r.candidate_person_id, r.id]));
 }
 
 /**
@@ -69,9 +84,14 @@ async function offer(ctx: ActorContext, tx: Queryable, c: ScoredCandidate, named
  */
 export async function disclose(ctx: ActorContext, tx: Queryable, scored: readonly ScoredCandidate[], forPersonId?: string): Promise<Candidate[]> {
   const actorAgencyType = await agencyTypeOf(tx, ctx.actor.agencyId);
+  const decided = scored.map((c) => ({ c, disclosure: decideMatchDisclosure(ctx.actor, factsOf(actorAgencyType, c)).disclosure }));
+  // Another agency's entries the caller may be told of, each once (an entry is one offer).
+  const offered = [...new Map(decided.filter((d) => d.disclosure === 'named' || d.disclosure === 'anonymous')
+    .map((d) => [d.c.personId, { c: d.c, named: d.disclosure === 'named' }])).values()];
+  const refs = await offers(ctx, tx, offered);
   const out: Candidate[] = [];
-  for (const c of scored) {
-    const { disclosure } = decideMatchDisclosure(ctx.actor, factsOf(actorAgencyType, c));
+  const disclosures: AuditInput[] = [];
+  for (const { c, disclosure } of decided) {
     const { personId, agencyId, agencyName, probability, matchWeight, confidence, explanation, contributions, conflicts } = c;
     const score = { probability, matchWeight, confidence, explanation, contributions, conflicts };
     switch (disclosure) {
@@ -83,8 +103,8 @@ export async function disclose(ctx: ActorContext, tx: Queryable, scored: readonl
       case 'named':
       case 'anonymous': {
         const named = disclosure === 'named';
-        const ref = await offer(ctx, tx, c, named);
-        await audit(ctx, tx, {
+        const ref = refs.get(personId)!;
+        disclosures.push({
           action: 'person.candidate-disclosure', outcome: 'success', entityType: 'match_offer', entityId: ref, personId,
           detail: { holdingAgencyId: agencyId, toAgencyId: ctx.actor.agencyId, named, forPersonId: forPersonId ?? null },
         });
@@ -99,6 +119,8 @@ export async function disclose(ctx: ActorContext, tx: Queryable, scored: readonl
       }
     }
   }
+  // Every disclosure audited, one entry each as before, in one statement.
+  await auditAll(ctx, tx, disclosures);
   return out;
 }
 

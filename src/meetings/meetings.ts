@@ -1,7 +1,7 @@
 import { plainDate } from '../calendar/uk-time.ts';
 import { decideView } from '../access/policy.ts';
 import { checkView } from '../access/views.ts';
-import { audit, command, refuse } from '../audit/audit.ts';
+import { audit, auditAll, command, refuse } from '../audit/audit.ts';
 import { londonDate } from '../calendar/working-days.ts';
 import { personInReach } from '../people/people.ts';
 import { childrenOfIn, refKey, type ChildSummary } from '../people/child-summary.ts';
@@ -127,39 +127,69 @@ const ACTION_SELECT = 'SELECT a.*, p.name AS owner_name FROM meeting_action a JO
  * the decisions or anyone else's actions, which stay the convening agency's record.
  */
 async function load(ctx: ActorContext, tx: Tx, m: MeetingRow, role: Role): Promise<Meeting> {
+  return (await loadAll(ctx, tx, [{ ...m, role }]))[0]!;
+}
+
+type ActionRow = Parameters<typeof toAction>[0];
+
+/** Rows of a query over many meetings, grouped by the meeting each belongs to (in the query's order). */
+function byMeeting<R extends { meeting_id: string }>(rows: R[]): Map<string, R[]> {
+  const out = new Map<string, R[]>();
+  for (const r of rows) {
+    const list = out.get(r.meeting_id);
+    if (list) list.push(r);
+    else out.set(r.meeting_id, [r]);
+  }
+  return out;
+}
+
+/**
+ * Several meetings as `load` shows each, in the same number of statements however many there are
+ * (a page listing an episode's fifty meetings used to read them one at a time).
+ */
+async function loadAll(ctx: ActorContext, tx: Tx, meetings: readonly (MeetingRow & { role: Role })[]): Promise<Meeting[]> {
+  if (meetings.length === 0) return [];
   const today = londonDate(ctx.clock.now());
-  const subjects = await tx.query<{ person_id: string; names: string; date_of_birth: string | null }>(
-    `SELECT s.person_id, (SELECT string_agg(trim(n.given_names || ' ' || n.family_name), ' / ' ORDER BY n.position) FROM person_name n WHERE n.person_id = s.person_id AND n.use = 'usual') AS names, p.date_of_birth
-       FROM meeting_subject s JOIN person p ON p.id = s.person_id WHERE s.meeting_id = $1 ORDER BY s.position`, [m.id]);
-  const invitees = await tx.query<{ agency_id: string; name: string; practitioner_id: string | null; practitioner_name: string | null; asked: string | null; attended: boolean | null; apologies: string | null }>(
-    `SELECT i.agency_id, a.name, i.practitioner_id, p.name AS practitioner_name, i.asked, i.attended, i.apologies
-       FROM meeting_invitee i JOIN agency a ON a.id = i.agency_id LEFT JOIN practitioner p ON p.id = i.practitioner_id WHERE i.meeting_id = $1 ORDER BY a.name, p.name`, [m.id]);
-  const contributions = await tx.query<{ agency_id: string; share_decision_id: string; added_at: string }>('SELECT agency_id, share_decision_id, added_at FROM meeting_contribution WHERE meeting_id = $1 ORDER BY added_at', [m.id]);
-  const decisions = await tx.query<{ text: string }>('SELECT text FROM meeting_decision WHERE meeting_id = $1 ORDER BY position', [m.id]);
-  const actions = await tx.query<Parameters<typeof toAction>[0]>(`${ACTION_SELECT} WHERE a.meeting_id = $1 ORDER BY a.due_on, a.id`, [m.id]);
-  const toReview = m.series
-    ? await tx.query<Parameters<typeof toAction>[0]>(
-        `${ACTION_SELECT} JOIN meeting prev ON prev.id = a.meeting_id
-          WHERE prev.series = $1 AND prev.convening_agency_id = $2 AND prev.id <> $3 AND prev.scheduled_at < $4 AND a.status = 'open' ORDER BY a.due_on`,
-        [m.series, m.convening_agency_id, m.id, m.scheduled_at])
-    : { rows: [] };
-  const own = role === 'convening' ? new Map<string, { id: string }>() : await ownEntries(tx, ctx.actor.agencyId, subjects.rows.map((s) => s.person_id));
-  const full = role === 'convening';
-  const mine = (a: { owner_id: string }): boolean => full || a.owner_id === ctx.actor.practitionerId;
-  return {
-    id: m.id, conveningAgencyId: m.convening_agency_id, kind: m.kind, title: m.title, series: m.series, episodeId: full ? m.episode_id : null, scheduledAt: m.scheduled_at,
-    place: m.place, chairId: m.chair_id, status: m.status, heldAt: m.held_at, view: role,
-    subjects: subjects.rows.map((s) => {
-      const o = own.get(s.person_id)?.id;
-      return { personId: s.person_id, names: s.names ?? '', dateOfBirth: s.date_of_birth, ownPersonId: full ? s.person_id : (o && o !== s.person_id ? o : null) };
-    }),
-    invitees: invitees.rows.map((i) => ({ agencyId: i.agency_id, agencyName: i.name, practitionerId: i.practitioner_id, practitionerName: i.practitioner_name, asked: i.asked, attended: i.attended, apologies: i.apologies })),
-    contributions: contributions.rows.filter((c) => full || c.agency_id === ctx.actor.agencyId).map((c) => ({ agencyId: c.agency_id, shareDecisionId: c.share_decision_id, addedAt: c.added_at })),
-    decisions: full ? decisions.rows.map((d) => d.text) : [],
-    actions: actions.rows.filter(mine).map((a) => toAction(a, today)),
-    actionsToReview: toReview.rows.filter(mine).map((a) => toAction(a, today)),
-    minutes: full ? m.minutes : null, familyTold: full ? m.family_told : null,
-  };
+  const ids = meetings.map((m) => m.id);
+  const subjects = byMeeting((await tx.query<{ meeting_id: string; person_id: string; names: string; date_of_birth: string | null }>(
+    `SELECT s.meeting_id, s.person_id, (SELECT string_agg(trim(n.given_names || ' ' || n.family_name), ' / ' ORDER BY n.position) FROM person_name n WHERE n.person_id = s.person_id AND n.use = 'usual') AS names, p.date_of_birth
+       FROM meeting_subject s JOIN person p ON p.id = s.person_id WHERE s.meeting_id = ANY($1::uuid[]) ORDER BY s.meeting_id, s.position`, [ids])).rows);
+  const invitees = byMeeting((await tx.query<{ meeting_id: string; agency_id: string; name: string; practitioner_id: string | null; practitioner_name: string | null; asked: string | null; attended: boolean | null; apologies: string | null }>(
+    `SELECT i.meeting_id, i.agency_id, a.name, i.practitioner_id, p.name AS practitioner_name, i.asked, i.attended, i.apologies
+       FROM meeting_invitee i JOIN agency a ON a.id = i.agency_id LEFT JOIN practitioner p ON p.id = i.practitioner_id WHERE i.meeting_id = ANY($1::uuid[]) ORDER BY i.meeting_id, a.name, p.name`, [ids])).rows);
+  const contributions = byMeeting((await tx.query<{ meeting_id: string; agency_id: string; share_decision_id: string; added_at: string }>(
+    'SELECT meeting_id, agency_id, share_decision_id, added_at FROM meeting_contribution WHERE meeting_id = ANY($1::uuid[]) ORDER BY meeting_id, added_at', [ids])).rows);
+  const decisions = byMeeting((await tx.query<{ meeting_id: string; text: string }>('SELECT meeting_id, text FROM meeting_decision WHERE meeting_id = ANY($1::uuid[]) ORDER BY meeting_id, position', [ids])).rows);
+  const actions = byMeeting((await tx.query<ActionRow>(`${ACTION_SELECT} WHERE a.meeting_id = ANY($1::uuid[]) ORDER BY a.meeting_id, a.due_on, a.id`, [ids])).rows);
+  // Open actions of the earlier meetings of each one's series, reviewed at it.
+  const inSeries = meetings.filter((m) => m.series).map((m) => m.id);
+  const toReview = inSeries.length
+    ? byMeeting((await tx.query<ActionRow & { for_meeting_id: string }>(
+        `SELECT cur.id AS for_meeting_id, a.*, p.name AS owner_name
+           FROM meeting cur JOIN meeting prev ON prev.series = cur.series AND prev.convening_agency_id = cur.convening_agency_id AND prev.id <> cur.id AND prev.scheduled_at < cur.scheduled_at
+           JOIN meeting_action a ON a.meeting_id = prev.id JOIN practitioner p ON p.id = a.owner_id
+          WHERE cur.id = ANY($1::uuid[]) AND a.status = 'open' ORDER BY cur.id, a.due_on`, [inSeries])).rows.map((r) => ({ ...r, meeting_id: r.for_meeting_id, of_meeting_id: r.meeting_id })))
+    : new Map<string, (ActionRow & { of_meeting_id: string })[]>();
+  const invitedTo = meetings.filter((m) => m.role !== 'convening').flatMap((m) => (subjects.get(m.id) ?? []).map((s) => s.person_id));
+  const own = await ownEntries(tx, ctx.actor.agencyId, invitedTo);
+  return meetings.map((m) => {
+    const full = m.role === 'convening';
+    const mine = (a: { owner_id: string }): boolean => full || a.owner_id === ctx.actor.practitionerId;
+    return {
+      id: m.id, conveningAgencyId: m.convening_agency_id, kind: m.kind, title: m.title, series: m.series, episodeId: full ? m.episode_id : null, scheduledAt: m.scheduled_at,
+      place: m.place, chairId: m.chair_id, status: m.status, heldAt: m.held_at, view: m.role,
+      subjects: (subjects.get(m.id) ?? []).map((s) => {
+        const o = full ? undefined : own.get(s.person_id)?.id;
+        return { personId: s.person_id, names: s.names ?? '', dateOfBirth: s.date_of_birth, ownPersonId: full ? s.person_id : (o && o !== s.person_id ? o : null) };
+      }),
+      invitees: (invitees.get(m.id) ?? []).map((i) => ({ agencyId: i.agency_id, agencyName: i.name, practitionerId: i.practitioner_id, practitionerName: i.practitioner_name, asked: i.asked, attended: i.attended, apologies: i.apologies })),
+      contributions: (contributions.get(m.id) ?? []).filter((c) => full || c.agency_id === ctx.actor.agencyId).map((c) => ({ agencyId: c.agency_id, shareDecisionId: c.share_decision_id, addedAt: c.added_at })),
+      decisions: full ? (decisions.get(m.id) ?? []).map((d) => d.text) : [],
+      actions: (actions.get(m.id) ?? []).filter(mine).map((a) => toAction(a, today)),
+      actionsToReview: (toReview.get(m.id) ?? []).filter(mine).map((a) => toAction({ ...a, meeting_id: a.of_meeting_id }, today)),
+      minutes: full ? m.minutes : null, familyTold: full ? m.family_told : null,
+    };
+  });
 }
 
 export async function scheduleMeeting(ctx: ActorContext, input: NewMeeting): Promise<Meeting> {
@@ -191,6 +221,19 @@ export async function scheduleMeeting(ctx: ActorContext, input: NewMeeting): Pro
     }
     await audit(ctx, tx, { action: 'meeting.schedule', outcome: 'success', entityType: 'meeting', entityId: id, detail: { subjects: input.subjectPersonIds.length, invitees: input.invitees.length } });
     return load(ctx, tx, (await tx.query<MeetingRow>('SELECT * FROM meeting WHERE id = $1', [id])).rows[0]!, 'convening');
+  });
+}
+
+/**
+ * The meetings of one of the caller's agency's episodes, soonest first, as getMeeting shows each
+ * (the convening agency's whole view): one audited read per meeting, as if each were opened.
+ */
+export async function episodeMeetings(ctx: ActorContext, episodeId: string): Promise<Meeting[]> {
+  return command(ctx, async (tx) => {
+    checkView(ctx, 'meetings', 'meeting.read');
+    const { rows } = await tx.query<MeetingRow>('SELECT * FROM meeting WHERE episode_id = $1 AND convening_agency_id = $2 ORDER BY scheduled_at, id LIMIT 200', [episodeId, ctx.actor.agencyId]);
+    if (rows.length) await auditAll(ctx, tx, rows.map((m) => ({ action: 'meeting.read', outcome: 'success', entityType: 'meeting', entityId: m.id })));
+    return loadAll(ctx, tx, rows.map((m) => ({ ...m, role: 'convening' as const })));
   });
 }
 

@@ -415,11 +415,14 @@ export interface DueStep {
 }
 
 /** What is due, and overdue, for the caller, a team, or the whole authority, soonest first (the first 1000: the pages show them at once). */
-export async function listDueSteps(ctx: ActorContext, scope: { worker?: 'me' | undefined; team?: string | undefined; overdueOnly?: boolean }): Promise<DueStep[]> {
+export async function listDueSteps(ctx: ActorContext, scope: DueStepScope): Promise<DueStep[]> {
   return (await listDueStepsPage(ctx, scope, { limit: 1000 })).items;
 }
 
-export async function listDueStepsPage(ctx: ActorContext, scope: { worker?: 'me' | undefined; team?: string | undefined; overdueOnly?: boolean }, req: PageRequest<DueStepKey>): Promise<Page<DueStep>> {
+/** Whose due steps: the caller's, a team's, only overdue ones, or one child's (the child's page: never the agency's whole list). */
+export interface DueStepScope { worker?: 'me' | undefined; team?: string | undefined; overdueOnly?: boolean; childPersonId?: string | undefined }
+
+export async function listDueStepsPage(ctx: ActorContext, scope: DueStepScope, req: PageRequest<DueStepKey>): Promise<Page<DueStep>> {
   return command(ctx, async (tx) => {
     await checkAuthority(ctx, tx);
     checkView(ctx, 'due-steps', 'episode.due-list');
@@ -431,9 +434,10 @@ export async function listDueStepsPage(ctx: ActorContext, scope: { worker?: 'me'
           AND ($2::uuid IS NULL OR e.allocated_worker_id = $2) AND ($3::text IS NULL OR e.team = $3)
           AND (NOT $4 OR s.due_date < $5::date OR (s.due_at IS NOT NULL AND s.due_at < $6))
           AND ($7::date IS NULL OR (s.due_date, s.key, s.episode_id) > ($7::date, $8::text, $9::uuid))
+          AND ($11::uuid IS NULL OR e.child_person_id = $11)
         ORDER BY s.due_date, s.key, s.episode_id LIMIT $10`,
       [ctx.actor.agencyId, scope.worker === 'me' ? ctx.actor.practitionerId : null, scope.team ?? null, scope.overdueOnly ?? false, today, ctx.clock.now().toISOString(),
-        after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, n])).rows, (r): DueStepKey => [r.due_date, r.key, r.episode_id]);
+        after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, n, scope.childPersonId ?? null])).rows, (r): DueStepKey => [r.due_date, r.key, r.episode_id]);
     await audit(ctx, tx, { action: 'episode.due-list', outcome: 'success', entityType: 'agency', entityId: ctx.actor.agencyId, detail: { count: rows.length } });
     // Which child each step is for (issue 17): a list of steps that names no one cannot be worked from.
     const about = await childrenOfIn(ctx, tx, rows.map((r) => ({ type: 'person', id: r.child_person_id })));

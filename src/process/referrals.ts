@@ -711,3 +711,29 @@ export async function listOutgoingReferralsPage(ctx: ActorContext, req: PageRequ
     return { items: out, nextCursor };
   });
 }
+
+/**
+ * The referrals about one person in the caller's agency's index, for the person's page: those the
+ * agency made about them (newest first) and those it received and placed on them (in the queue's
+ * order), shaped and audited as the two lists are, without reading the agency's whole lists.
+ */
+export async function referralsAbout(ctx: ActorContext, personId: string): Promise<{ outgoing: Referral[]; incoming: Referral[] }> {
+  return command(ctx, async (tx) => {
+    checkView(ctx, 'referrals', 'referral.list-outgoing', 'not-found');
+    const made = (await tx.query<ReferralRow>(`${SELECT_REFERRAL} WHERE r.from_agency_id = $1 AND r.child_person_id = $2 ORDER BY r.made_at DESC, r.id DESC LIMIT 1000`, [ctx.actor.agencyId, personId])).rows;
+    const received = (await tx.query<ReferralRow>(`${SELECT_REFERRAL} WHERE r.to_agency_id = $1 AND r.received_person_id = $2 ORDER BY r.made_at DESC, r.id LIMIT 1000`, [ctx.actor.agencyId, personId])).rows;
+    const settings = new Map<string, ProcessSettings>();
+    const settingsOf = async (agencyId: string): Promise<ProcessSettings> => {
+      if (!settings.has(agencyId)) settings.set(agencyId, await settingsFor(tx, agencyId));
+      return settings.get(agencyId)!;
+    };
+    const outgoing: Referral[] = [];
+    for (const r of made) outgoing.push(await toView(ctx, tx, r, 'outgoing', await settingsOf(r.to_agency_id)));
+    const incoming: Referral[] = [];
+    for (const r of received) incoming.push(await toView(ctx, tx, r, 'incoming', await settingsOf(ctx.actor.agencyId)));
+    incoming.sort((a, b) => compareKeys(queueKey(a), queueKey(b)));
+    await audit(ctx, tx, { action: 'referral.list-outgoing', outcome: 'success', entityType: 'person', entityId: personId, personId, detail: { count: outgoing.length } });
+    await audit(ctx, tx, { action: 'referral.list-incoming', outcome: 'success', entityType: 'person', entityId: personId, personId, detail: { count: incoming.length, status: 'all' } });
+    return { outgoing, incoming };
+  });
+}

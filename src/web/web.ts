@@ -12,7 +12,7 @@ import { Problem } from '../shared/errors.ts';
 import { Drafts } from './drafts.ts';
 import type { FormErrors } from './forms.ts';
 import type { NoticesView } from './pages/legal.ts';
-import { sessionEndsAt, whoAmI, type WhoAmI } from './session-info.ts';
+import { endsAt, signedIn, type SignedIn, type WhoAmI } from './session-info.ts';
 import { renderView } from './view.ts';
 
 export interface WebOptions {
@@ -107,17 +107,22 @@ export class Web {
     return { ...this.opts.services, actor: request.actor, purpose: undefined, requestId: request.id };
   }
 
-  private readonly signedIn = new WeakMap<FastifyRequest, Promise<WhoAmI | undefined>>();
+  private readonly signedIn = new WeakMap<FastifyRequest, Promise<SignedIn | undefined>>();
 
   /**
-   * Who is signed in (name, agency and its type), asked of the database once per request however
-   * many parts of a page want it: the navigation, the layout, a page deciding what to offer.
+   * Who is signed in (name, agency and its type) and their session's clock, asked of the database
+   * once per request however many parts of a page want it: the navigation, the layout, a page
+   * deciding what to offer, the session timeout warning.
    */
-  me(request: FastifyRequest): Promise<WhoAmI | undefined> {
+  private signedInNow(request: FastifyRequest): Promise<SignedIn | undefined> {
     if (!request.actor) return Promise.resolve(undefined);
     let found = this.signedIn.get(request);
-    if (!found) this.signedIn.set(request, (found = whoAmI(this.services.db, request.actor.practitionerId)));
+    if (!found) this.signedIn.set(request, (found = signedIn(this.services.db, request.actor.practitionerId, request.cookies[this.opts.sessionCookie])));
     return found;
+  }
+
+  async me(request: FastifyRequest): Promise<WhoAmI | undefined> {
+    return (await this.signedInNow(request))?.who;
   }
 
   roles(request: FastifyRequest): readonly Role[] {
@@ -132,12 +137,9 @@ export class Web {
 
   async render(request: FastifyRequest, reply: FastifyReply, template: string, data: Record<string, unknown> = {}, status = 200): Promise<FastifyReply> {
     const csrfToken = reply.generateCsrf({ userInfo: Web.userInfo(request, this.opts.sessionCookie) });
-    const me = await this.me(request);
-    let endsAt: Date | undefined;
-    if (request.actor) {
-      const token = request.cookies[this.opts.sessionCookie];
-      endsAt = token ? await sessionEndsAt(this.services.db, token, this.opts.auth.sessionIdleMinutes) : undefined;
-    }
+    const signed = await this.signedInNow(request);
+    const me = signed?.who;
+    const sessionEnds = signed?.session ? endsAt(signed.session, this.opts.auth.sessionIdleMinutes) : undefined;
     const path = request.url.split('?')[0] ?? '/';
     const query = request.query as Record<string, string | undefined> | undefined;
     const bannerCode = typeof query?.done === 'string' ? query.done : undefined;
@@ -146,7 +148,7 @@ export class Web {
       csrfToken,
       me: me ? { ...me, roles: request.actor?.roles ?? [] } : undefined,
       nav: me ? this.nav(path, request.actor?.roles ?? [], me.agencyType) : [],
-      sessionEndsAt: endsAt?.toISOString(),
+      sessionEndsAt: sessionEnds?.toISOString(),
       sessionWarnSeconds: 120,
       successBanner: data.successBanner ?? (bannerCode ? BANNERS[bannerCode] : undefined),
       notices: this.notices,

@@ -3,9 +3,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { childSafetyCounts } from '../../process/safe-closure.ts';
 import { getAgenciesInvolved } from '../../chronology/chronology.ts';
 import { listConsents } from '../../consent/consent.ts';
-import { createPerson, getPerson, searchPeople } from '../../people/people.ts';
+import { createPerson, getPerson, peopleNames, searchPeople } from '../../people/people.ts';
 import { NewPerson, PersonSearch, type Person } from '../../people/schemas.ts';
-import { listIncomingReferrals, listOutgoingReferrals } from '../../process/referrals.ts';
+import { referralsAbout } from '../../process/referrals.ts';
 import { listDueSteps } from '../../process/episodes.ts';
 import { previousProtectionHistory } from '../../process/previous-history.ts';
 import { listDecisions } from '../../sharing/sharing.ts';
@@ -192,17 +192,19 @@ export function registerPeoplePages(web: Web): void {
     const ctx = web.ctx(request);
     const person = await getPerson(ctx, request.params.id);
     const own = person.access === 'own';
-    const related: { id: string; type: string; name: string; validFrom: string | null; validTo: string | null }[] = [];
-    for (const r of person.relationships) {
-      const other = await safely(() => getPerson(ctx, r.relatedPersonId));
-      related.push({ id: r.relatedPersonId, type: r.type, name: other ? personName(other) : 'Someone you cannot see', validFrom: r.validFrom, validTo: r.validTo });
-    }
+    const names = await peopleNames(ctx, person.relationships.map((r) => r.relatedPersonId));
+    const related = person.relationships.map((r) => {
+      const other = names.get(r.relatedPersonId);
+      return { id: r.relatedPersonId, type: r.type, name: other ? personName(other) : 'Someone you cannot see', validFrom: r.validFrom, validTo: r.validTo };
+    });
     const involved = await safely(() => getAgenciesInvolved(ctx, person.id));
     const consents = own ? await safely(() => listConsents(ctx, person.id)) : undefined;
     const decisions = own ? await safely(() => listDecisions(ctx, person.id)) : undefined;
-    const outgoing = own ? (await safely(() => listOutgoingReferrals(ctx)))?.filter((r) => r.childPersonId === person.id) : undefined;
-    const incoming = own ? (await safely(() => listIncomingReferrals(ctx, { status: 'all' })))?.filter((r) => r.receivedPersonId === person.id) : undefined;
-    const steps = own ? (await safely(() => listDueSteps(ctx, {})))?.filter((s) => s.childPersonId === person.id) : undefined;
+    // This person's referrals and due steps only: never the agency's whole queues, filtered here.
+    const referrals = own ? await safely(() => referralsAbout(ctx, person.id)) : undefined;
+    const outgoing = referrals?.outgoing;
+    const incoming = referrals?.incoming;
+    const steps = own ? await safely(() => listDueSteps(ctx, { childPersonId: person.id })) : undefined;
     const episodes = [...new Set([...(steps ?? []).map((s) => s.episodeId), ...(incoming ?? []).flatMap((r) => (r.episodeId ? [r.episodeId] : []))])];
     const flags = (await optional(request, () => childFlags(ctx, person.id)))?.flags.filter((f) => f.status === 'active');
     // Issue 18: a plan this agency reads, through this entry or one linked to it as the same child.

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { endAddress, endRelationship, listAddresses } from '../../people/details.ts';
-import { addAddress, addName, addRelationship, getPerson, searchPeople } from '../../people/people.ts';
+import { addAddress, addName, addRelationship, getPerson, peopleNames, searchPeople } from '../../people/people.ts';
 import { EndPeriod, NewAddress, NewName, NewRelationship, PersonSearch, RELATIONSHIP_TYPES } from '../../people/schemas.ts';
 import { notFound, Problem } from '../../shared/errors.ts';
 import { calendarDate, dateParts, emptyDate, FormErrors, formOf, opt, parseForm, str, todayParts, validationProblem, type DateParts } from '../forms.ts';
@@ -46,11 +46,11 @@ export function registerPersonDetailPages(web: Web): void {
     const person = await getPerson(ctx, personId);
     if (person.access !== 'own') throw notFound('person');
     const addresses = await listAddresses(ctx, personId);
-    const related = [];
-    for (const r of person.relationships) {
-      const other = await safely(() => getPerson(ctx, r.relatedPersonId));
-      related.push({ ...r, name: other ? personName(other) : 'Someone you cannot see' });
-    }
+    const names = await peopleNames(ctx, person.relationships.map((r) => r.relatedPersonId));
+    const related = person.relationships.map((r) => {
+      const other = names.get(r.relatedPersonId);
+      return { ...r, name: other ? personName(other) : 'Someone you cannot see' };
+    });
     const done = (request.query as { done?: string } | undefined)?.done;
     const data = {
       pageTitle: 'Change a person’s details', person, name: personName(person), addresses, related, nameUses: NAME_USES, backLink: `/people/${personId}`,

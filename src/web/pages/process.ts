@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { addContribution, closeAction, contributionChoices, getMeeting, listMeetings, partnershipDirectory, recordOutcome, scheduleMeeting, type DirectoryEntry, type Meeting } from '../../meetings/meetings.ts';
+import { addContribution, closeAction, contributionChoices, episodeMeetings, getMeeting, listMeetings, partnershipDirectory, recordOutcome, scheduleMeeting, type DirectoryEntry, type Meeting } from '../../meetings/meetings.ts';
 import { MeetingOutcome, NewMeeting } from '../../meetings/schemas.ts';
 import { listAgencies, listAgencyPractitioners } from '../../partnership/partnership.ts';
 import { listAlerts as listOverdueAlerts } from '../../process/alerts.ts';
@@ -361,14 +361,9 @@ async function referralOf(ctx: ActorContext, episodeId: string): Promise<string 
   return (await safely(() => listIncomingReferrals(ctx, { status: 'all' })))?.find((r) => r.episodeId === episodeId)?.id;
 }
 
-/** The episode's meetings, newest last (the meetings service lists by agency, not by episode). */
-async function episodeMeetings(ctx: ActorContext, episodeId: string): Promise<Meeting[]> {
-  const meetings: Meeting[] = [];
-  for (const m of ((await safely(() => listMeetings(ctx))) ?? []).slice(0, 50)) {
-    const full = await safely(() => getMeeting(ctx, m.id));
-    if (full?.episodeId === episodeId) meetings.push(full);
-  }
-  return meetings;
+/** The episode's meetings, newest last: read together, not one at a time (src/meetings). */
+async function meetingsOf(ctx: ActorContext, episodeId: string): Promise<Meeting[]> {
+  return (await safely(() => episodeMeetings(ctx, episodeId))) ?? [];
 }
 
 /**
@@ -377,7 +372,7 @@ async function episodeMeetings(ctx: ActorContext, episodeId: string): Promise<Me
  */
 async function heldMeetingFor(ctx: ActorContext, episode: EpisodeView, kind: string): Promise<Meeting | undefined> {
   const used = new Set(episode.actions.map((a) => (a.details as { meetingId?: unknown } | null)?.meetingId).filter((x): x is string => typeof x === 'string'));
-  return (await episodeMeetings(ctx, episode.id)).filter((m) => m.kind === kind && m.status === 'held' && m.minutes !== null && !used.has(m.id)).at(-1);
+  return (await meetingsOf(ctx, episode.id)).filter((m) => m.kind === kind && m.status === 'held' && m.minutes !== null && !used.has(m.id)).at(-1);
 }
 
 /** Each fact typed once (issue 18): the step's answers from the meeting's recorded outcome, to check and complete. */
@@ -414,7 +409,7 @@ export function registerProcessPages(web: Web): void {
     const ctx = web.ctx(request);
     const episode = await getEpisode(ctx, request.params.id);
     const child = await safely(() => getPerson(ctx, episode.childPersonId));
-    const meetings = await episodeMeetings(ctx, episode.id);
+    const meetings = await meetingsOf(ctx, episode.id);
     const safety = await safely(() => episodeSafetySummary(ctx, episode.id));
     const referralId = episode.state.allowed.some((a) => REFERRAL_STEPS.has(a)) ? await referralOf(ctx, episode.id) : undefined;
     // Issue 17: earlier child protection plans of the child or the adults around them, for whoever holds the case.
@@ -481,7 +476,7 @@ export function registerProcessPages(web: Web): void {
       items.socialWorkers = staff.filter((p) => p.roles.includes('social_worker')).map((p) => ({ value: p.id, text: p.name }));
     }
     if (form.meetingKind) {
-      items.meetings = (await episodeMeetings(ctx, episode.id)).filter((m) => m.kind === form.meetingKind)
+      items.meetings = (await meetingsOf(ctx, episode.id)).filter((m) => m.kind === form.meetingKind)
         .map((m) => ({ value: m.id, text: `${m.title}, ${ukDateTime(m.heldAt ?? m.scheduledAt)}` }));
     }
     const child = await safely(() => getPerson(ctx, episode.childPersonId));

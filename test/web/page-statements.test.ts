@@ -1,0 +1,78 @@
+import type { FastifyInstance } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/http/app.ts';
+import { fixedClock } from '../../src/shared/clock.ts';
+import { AUTH_SETTINGS } from '../api/helpers.ts';
+import { useTestDb } from '../db.ts';
+import { Browser, counting, pageWorld, recordForm, SMALL_WORLD, type PageWorld, type PageWorldOptions } from './page-world.ts';
+
+/**
+ * Issue 21, item 2: a page runs the same number of statements however much there is to show. Each
+ * test opens a page over a small world and over a larger one (more records, agencies, meetings or
+ * relatives) and compares the statements each request ran: a read per row (an N+1) breaks it.
+ */
+describe('pages run as many statements for much data as for little', () => {
+  const t = useTestDb();
+  const clock = fixedClock('2026-12-01T09:00:00Z');
+  let app: FastifyInstance | undefined;
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+  });
+
+  /**
+   * Statements run by the second of two identical requests (the first warms what a process keeps),
+   * over a small world of the same shape (base: another agency linked, a relative) and a larger one.
+   */
+  async function statements(base: Partial<PageWorldOptions>, more: Partial<PageWorldOptions>, request: (b: Browser, w: PageWorld) => Promise<{ status: number; body: string }>): Promise<{ small: number; large: number; smallBody: string; largeBody: string }> {
+    const c = counting(t.db());
+    app = await buildApp({ services: { db: c.db, clock }, auth: AUTH_SETTINGS });
+    const measure = async (o: PageWorldOptions): Promise<{ n: number; body: string }> => {
+      const w = await pageWorld(t.db(), clock, o);
+      const b = new Browser(app!);
+      await b.signIn(w.worker);
+      await request(b, w);
+      c.reset();
+      const res = await request(b, w);
+      expect(res.status, res.body.slice(0, 500)).toBeLessThan(400);
+      return { n: c.count(), body: res.body };
+    };
+    const small = await measure({ ...SMALL_WORLD, ...base });
+    const large = await measure({ ...SMALL_WORLD, ...base, ...more });
+    return { small: small.n, large: large.n, smallBody: small.body, largeBody: large.body };
+  }
+
+  it('the episode page: 2 meetings or 10, and another child’s meetings left out', async () => {
+    const r = await statements({ agencies: 3 }, { meetings: 10 }, (b, w) => b.get(`/episodes/${w.episodeId}`));
+    expect(r.large).toBe(r.small);
+    // Every one of the episode's own meetings is shown, none of the other child's.
+    for (let i = 1; i <= 10; i++) expect(r.largeBody).toContain(`Core group ${i}<`);
+    expect(r.largeBody).not.toContain('Strategy discussion');
+  });
+
+  it('the person page: 1 record or 200, 1 brother or sister or 4, 2 agencies or 4', async () => {
+    const r = await statements({ agencies: 2, siblings: 1 }, { records: 200, siblings: 4, agencies: 4 }, (b, w) => b.get(`/people/${w.childId}`));
+    expect(r.large).toBe(r.small);
+    // The relatives are named (read through the policy, not left as "someone you cannot see").
+    for (let i = 1; i <= 4; i++) expect(r.largeBody).toContain(`Sibling${i} Pageworld`);
+    expect(r.largeBody).not.toContain('Someone you cannot see');
+  });
+
+  it('the chronology page: 2 agencies or 8, 1 record or 200', async () => {
+    const r = await statements({ agencies: 2 }, { agencies: 8, records: 200 }, (b, w) => b.get(`/people/${w.childId}/chronology`));
+    expect(r.large).toBe(r.small);
+    // Its own 200 and two shared by each of the seven others.
+    expect(r.largeBody).toContain('214 entries');
+  });
+
+  it('writing a record through the page: 1 record or 200 already', async () => {
+    let n = 0;
+    const r = await statements({}, { records: 200 }, async (b, w) => {
+      await b.get(`/people/${w.childId}/records/new`);
+      const posted = await b.post(`/people/${w.childId}/records/new`, recordForm(clock, `Written through the page ${++n}`));
+      expect(posted.location).toMatch(/chronology\?done=record-added/);
+      return posted;
+    });
+    expect(r.large).toBe(r.small);
+  });
+});
