@@ -109,6 +109,8 @@ export class Web {
    */
   me(request: FastifyRequest): Promise<WhoAmI | undefined> {
     if (!request.actor) return Promise.resolve(undefined);
+    // Resolved with the session itself (src/http/app.ts): no second statement.
+    if (request.webSession) return Promise.resolve(request.webSession.practitioner);
     let found = this.signedIn.get(request);
     if (!found) this.signedIn.set(request, (found = whoAmI(this.services.db, request.actor.practitionerId)));
     return found;
@@ -128,7 +130,8 @@ export class Web {
     const csrfToken = reply.generateCsrf({ userInfo: Web.userInfo(request, this.opts.sessionCookie) });
     const me = await this.me(request);
     let endsAt: Date | undefined;
-    if (request.actor) {
+    if (request.webSession) endsAt = request.webSession.endsAt;
+    else if (request.actor) {
       const token = request.cookies[this.opts.sessionCookie];
       endsAt = token ? await sessionEndsAt(this.services.db, token, this.opts.auth.sessionIdleMinutes) : undefined;
     }
