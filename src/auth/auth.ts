@@ -211,6 +211,8 @@ export interface ResolvedSession {
   owesSecondFactor: boolean;
   /** When the session ends if unused from now on: the earlier of the idle limit and its hard end. */
   endsAt: Date;
+  /** How the session was opened (web_session.method), for the account page. */
+  method: SignInMethod;
 }
 
 /**
@@ -235,7 +237,7 @@ export async function resolveWebSession(s: Services, settings: AuthSettings, tok
   const now = s.clock.now();
   const hash = sha256(token);
   const row = (await s.db.query<{
-    practitioner_id: string; last_seen_at: string; expires_at: string; ended_at: string | null; method: string;
+    practitioner_id: string; last_seen_at: string; expires_at: string; ended_at: string | null; method: SignInMethod;
     agency_id: string; active: boolean; name: string; job_title: string | null; agency_name: string; agency_type: string;
     roles: Role[] | null; partnership_requires: boolean;
   }>(RESOLVE_SESSION_SQL, [hash])).rows[0];
@@ -253,6 +255,7 @@ export async function resolveWebSession(s: Services, settings: AuthSettings, tok
     practitioner: { practitionerId: row.practitioner_id, name: row.name, jobTitle: row.job_title, agencyId: row.agency_id, agencyName: row.agency_name, agencyType: row.agency_type },
     owesSecondFactor: row.method === 'password' && (roleRequiresTwoFactor(roles) || row.partnership_requires),
     endsAt: new Date(Math.min((touched ? now.getTime() : lastSeen) + settings.sessionIdleMinutes * 60_000, expires)),
+    method: row.method,
   };
 }
 
