@@ -22,6 +22,7 @@ import { fixedClock } from '../src/shared/clock.ts';
 import type { ActorContext, Services } from '../src/shared/context.ts';
 import { agency, partnershipWith, practitioner, services } from '../test/fixtures.ts';
 import type { Backend } from './lib/backends.ts';
+import { profilePath, type PathProfile } from './lib/profile.ts';
 import type { Machine } from './lib/report.ts';
 import { median, now, round, timed } from './lib/stats.ts';
 
@@ -66,6 +67,8 @@ export interface ProcessResult {
   loadSeconds: number;
   dueSummary: Comparison & { targetMs: number; meetsTarget: boolean };
   overdueList: Comparison;
+  /** Where the overdue list's time goes, per statement (a few lists under the statement profiler). */
+  overdueListProfile?: { service: PathProfile; baseline: PathProfile };
   sweep: { firstMs: number; raised: number; steadyMs: Series; alertListMs: Series };
 }
 
@@ -163,13 +166,14 @@ const BARE_OVERDUE_SQL = `
 
 const log = (msg: string): void => console.log(`  ${msg}`);
 
-interface Loaded {
+export interface Loaded {
   manager: ActorContext;
   agencyId: string;
   size: ProcessResult['size'];
 }
 
-async function load(db: Database, s: Services, episodes: number, verifySample: number): Promise<Loaded> {
+/** Loads the authority (exported for profiling the services on their own). */
+export async function load(db: Database, s: Services, episodes: number, verifySample: number): Promise<Loaded> {
   const partnership = await partnershipWith(s, 'Benchmark Safeguarding Partnership');
   const agencyId = await agency(s, partnership, 'childrens_social_care', "Benchmark Children's Social Care");
   const policeId = await agency(s, partnership, 'police', 'Benchmark Police');
@@ -312,6 +316,10 @@ export async function runProcess(backend: Backend, opts: ProcessOptions): Promis
     async () => (await db.query(BARE_OVERDUE_SQL, [agencyId, null, null, true, today, clock.now().toISOString()])).rows.length,
     async () => (await listDueSteps(manager, { overdueOnly: true })).length,
     'overdue list');
+  const overdueListProfile = {
+    service: await profilePath(db, 3, (pdb) => listDueSteps({ ...manager, db: pdb }, { overdueOnly: true }), 2),
+    baseline: await profilePath(db, 3, (pdb) => pdb.query(BARE_OVERDUE_SQL, [agencyId, null, null, true, today, clock.now().toISOString()]), 2),
+  };
 
   // The sweep: the first raises an alert for every overdue step (and audits each); later ones find nothing new.
   let raised = 0;
@@ -333,6 +341,7 @@ export async function runProcess(backend: Backend, opts: ProcessOptions): Promis
     loadSeconds,
     dueSummary: { ...summary, targetMs: TARGET_MS, meetsTarget: summary.serviceMs.median < TARGET_MS },
     overdueList: overdue,
+    overdueListProfile,
     sweep: { firstMs: round(firstMs), raised, steadyMs: series(steady), alertListMs: series(lists) },
   };
 }
@@ -368,11 +377,34 @@ export function processMarkdown(report: ProcessReport, jsonPath: string): string
     '',
     ...report.results.map((r) => `- ${shortName(r)}: due summary ${r.dueSummary.baselineMs.perRound.map((x) => fmt(x)).join(', ')} / ${r.dueSummary.serviceMs.perRound.map((x) => fmt(x)).join(', ')}; overdue list ${r.overdueList.baselineMs.perRound.map((x) => fmt(x)).join(', ')} / ${r.overdueList.serviceMs.perRound.map((x) => fmt(x)).join(', ')}`),
     '',
+    ...overdueProfileRows(report.results),
     PROCESS_END,
   ].join('\n');
 }
 
 /** Replaces the generated section, or appends it if the markers are missing. */
+/** Where the overdue list's time goes: milliseconds per list under the statement profiler. */
+function overdueProfileRows(results: readonly ProcessResult[]): string[] {
+  const profiled = results.filter((r) => r.overdueListProfile);
+  if (profiled.length === 0) return [];
+  return [
+    'Where the overdue list\'s time goes (milliseconds per list of 1,000 under the statement profiler, 3 lists):',
+    '',
+    '| Database | Statement | Calls | ms |',
+    '|---|---|---:|---:|',
+    ...profiled.flatMap((r) => {
+      const p = r.overdueListProfile!;
+      return [
+        ...p.service.statements.map((s) => `| ${shortName(r)} | \`${s.statement.replace(/\|/g, '\\|')}\` | ${fmt(s.callsPerOp, s.callsPerOp % 1 ? 2 : 0)} | ${fmt(s.msPerOp, 1)} |`),
+        `| ${shortName(r)} | outside statements (BEGIN/COMMIT, JavaScript) | | ${fmt(p.service.outsideStatementsMsPerOp, 1)} |`,
+        `| ${shortName(r)} | **service total** | | **${fmt(p.service.msPerOp, 1)}** |`,
+        `| ${shortName(r)} | *bare baseline total* | | *${fmt(p.baseline.msPerOp, 1)}* |`,
+      ];
+    }),
+    '',
+  ];
+}
+
 export async function updateProcessDoc(docPath: string, section: string): Promise<void> {
   const current = await readFile(docPath, 'utf8').catch(() => '# Performance\n');
   const start = current.indexOf(PROCESS_START);

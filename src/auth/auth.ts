@@ -10,6 +10,7 @@ import { admit, released } from './throttle.ts';
 import { apiTokenDays } from './token-days.ts';
 import { verifyWithinBound } from './verifications.ts';
 import { hasSecondFactor, useRecoveryCode, useTotpCode } from './two-factor/totp.ts';
+import { partnershipRequiresSql, roleRequiresTwoFactor } from './two-factor/requirement.ts';
 
 /**
  * The session lifetimes and the sign-in throttle; the throttle's finer settings default as in config.ts.
@@ -189,21 +190,78 @@ export async function endAllSessions(s: Services, tx: Tx, practitionerId: string
   return rowCount ?? 0;
 }
 
-/** A session ends after sessionIdleMinutes without use or sessionMaxHours after sign-in. */
-export async function resolveSession(s: Services, settings: AuthSettings, token: string): Promise<Actor | undefined> {
+/** Who is signed in, as the pages show it: name, job title and agency. No personal data about service users. */
+export interface SignedInPractitioner {
+  practitionerId: string;
+  name: string;
+  jobTitle: string | null;
+  agencyId: string;
+  agencyName: string;
+  agencyType: string;
+}
+
+/** Everything a request with a live web session needs, resolved once (app.ts). */
+export interface ResolvedSession {
+  actor: Actor;
+  practitioner: SignedInPractitioner;
+  /**
+   * Opened with a password alone by someone who must use a second factor (two-factor/requirement.ts):
+   * whether JIGSAW_TWO_FACTOR enforces it is the caller's decision (two-factor/enforce.ts).
+   */
+  owesSecondFactor: boolean;
+  /** When the session ends if unused from now on: the earlier of the idle limit and its hard end. */
+  endsAt: Date;
+  /** How the session was opened (web_session.method), for the account page. */
+  method: SignInMethod;
+}
+
+/**
+ * One statement for the session, the practitioner, their agency and roles, and whether the session
+ * still owes a second factor: it runs on every signed-in request, where each further statement was
+ * a round trip (five per page before issue 21). The second-factor rule is two-factor/requirement.ts's:
+ * a role that always needs one, or a partnership of the agency that requires it.
+ */
+const RESOLVE_SESSION_SQL = `
+  SELECT ws.practitioner_id, ws.last_seen_at, ws.expires_at, ws.ended_at, ws.method,
+         p.agency_id, p.active, p.name, p.job_title, a.name AS agency_name, a.type AS agency_type,
+         (SELECT array_agg(r.role) FROM practitioner_role r WHERE r.practitioner_id = p.id) AS roles,
+         (ws.method = 'password' AND ${partnershipRequiresSql('p.agency_id')}) AS partnership_requires
+    FROM web_session ws JOIN practitioner p ON p.id = ws.practitioner_id JOIN agency a ON a.id = p.agency_id
+   WHERE ws.token_hash = $1`;
+
+/**
+ * A session ends after sessionIdleMinutes without use or sessionMaxHours after sign-in, when it is
+ * signed out, or when its practitioner is deactivated.
+ */
+export async function resolveWebSession(s: Services, settings: AuthSettings, token: string): Promise<ResolvedSession | undefined> {
   const now = s.clock.now();
-  const row = (await s.db.query<{ practitioner_id: string; last_seen_at: string; expires_at: string; ended_at: string | null }>(
-    'SELECT practitioner_id, last_seen_at, expires_at, ended_at FROM web_session WHERE token_hash = $1',
-    [sha256(token)],
-  )).rows[0];
+  const hash = sha256(token);
+  const row = (await s.db.query<{
+    practitioner_id: string; last_seen_at: string; expires_at: string; ended_at: string | null; method: SignInMethod;
+    agency_id: string; active: boolean; name: string; job_title: string | null; agency_name: string; agency_type: string;
+    roles: Role[] | null; partnership_requires: boolean;
+  }>(RESOLVE_SESSION_SQL, [hash])).rows[0];
   if (!row || row.ended_at) return undefined;
-  const idleLimit = new Date(row.last_seen_at).getTime() + settings.sessionIdleMinutes * 60_000;
-  if (now.getTime() >= new Date(row.expires_at).getTime() || now.getTime() >= idleLimit) return undefined;
+  const lastSeen = new Date(row.last_seen_at).getTime();
+  const expires = new Date(row.expires_at).getTime();
+  if (now.getTime() >= expires || now.getTime() >= lastSeen + settings.sessionIdleMinutes * 60_000) return undefined;
   // Touch at most once a minute: a page full of requests should not write on every one.
-  if (now.getTime() - new Date(row.last_seen_at).getTime() > 60_000) {
-    await s.db.query('UPDATE web_session SET last_seen_at = $2 WHERE token_hash = $1', [sha256(token), now.toISOString()]);
-  }
-  return loadActor(s.db, row.practitioner_id);
+  const touched = now.getTime() - lastSeen > 60_000;
+  if (touched) await s.db.query('UPDATE web_session SET last_seen_at = $2 WHERE token_hash = $1', [hash, now.toISOString()]);
+  if (!row.active) return undefined;
+  const roles = row.roles ?? [];
+  return {
+    actor: { practitionerId: row.practitioner_id, agencyId: row.agency_id, roles, grants: [] },
+    practitioner: { practitionerId: row.practitioner_id, name: row.name, jobTitle: row.job_title, agencyId: row.agency_id, agencyName: row.agency_name, agencyType: row.agency_type },
+    owesSecondFactor: row.method === 'password' && (roleRequiresTwoFactor(roles) || row.partnership_requires),
+    endsAt: new Date(Math.min((touched ? now.getTime() : lastSeen) + settings.sessionIdleMinutes * 60_000, expires)),
+    method: row.method,
+  };
+}
+
+/** The actor behind a web session (resolveWebSession, for callers that need no more). */
+export async function resolveSession(s: Services, settings: AuthSettings, token: string): Promise<Actor | undefined> {
+  return (await resolveWebSession(s, settings, token))?.actor;
 }
 
 export async function signOut(s: Services, token: string): Promise<void> {
@@ -247,17 +305,19 @@ export async function issueApiTokenInTx(s: Services, tx: Tx, practitionerId: str
   return { id, token, createdAt: now.toISOString(), expiresAt };
 }
 
+/** The token, its practitioner and their roles in one statement: it runs on every request a program makes. */
 export async function resolveApiToken(s: Services, token: string): Promise<Actor | undefined> {
-  const row = (await s.db.query<{ id: string; practitioner_id: string; expires_at: string | null; revoked_at: string | null; last_used_at: string | null }>(
-    'SELECT id, practitioner_id, expires_at, revoked_at, last_used_at FROM api_token WHERE token_hash = $1',
+  const row = (await s.db.query<{ id: string; practitioner_id: string; expires_at: string | null; revoked_at: string | null; last_used_at: string | null; agency_id: string; active: boolean; roles: Role[] | null }>(
+    `SELECT t.id, t.practitioner_id, t.expires_at, t.revoked_at, t.last_used_at, p.agency_id, p.active,
+            (SELECT array_agg(r.role) FROM practitioner_role r WHERE r.practitioner_id = p.id) AS roles
+       FROM api_token t JOIN practitioner p ON p.id = t.practitioner_id WHERE t.token_hash = $1`,
     [sha256(token)],
   )).rows[0];
   const now = s.clock.now();
-  if (!row || row.revoked_at || (row.expires_at && new Date(row.expires_at).getTime() <= now.getTime())) return undefined;
-  const actor = await loadActor(s.db, row.practitioner_id);
+  if (!row || row.revoked_at || (row.expires_at && new Date(row.expires_at).getTime() <= now.getTime()) || !row.active) return undefined;
   // Touched at most once a minute, as sessions are: a busy integration should not write on every request.
-  if (actor && (!row.last_used_at || now.getTime() - new Date(row.last_used_at).getTime() > 60_000)) {
+  if (!row.last_used_at || now.getTime() - new Date(row.last_used_at).getTime() > 60_000) {
     await s.db.query('UPDATE api_token SET last_used_at = $2 WHERE id = $1', [row.id, now.toISOString()]);
   }
-  return actor;
+  return { practitionerId: row.practitioner_id, agencyId: row.agency_id, roles: row.roles ?? [], grants: [] };
 }

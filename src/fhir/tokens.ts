@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { auditSystem } from '../audit/audit.ts';
 import type { HealthSettingType } from '../flags/schemas.ts';
+import { Batcher, perDatabase } from '../db/batching.ts';
 import type { Queryable } from '../db/database.ts';
 import type { Services, Tx } from '../shared/context.ts';
 import { newId } from '../shared/ids.ts';
@@ -91,7 +92,23 @@ export async function revokeFhirToken(s: Services, id: string): Promise<boolean>
   });
 }
 
-interface TokenRow { id: string; name: string; type: HealthSettingType; expires_at: string | null; revoked_at: string | null }
+interface TokenRow { token_hash: string; id: string; name: string; type: HealthSettingType; expires_at: string | null; revoked_at: string | null }
+
+/**
+ * Token checks arriving together are read by one statement (Batcher, src/db/batching.ts): at fifty
+ * concurrent lookups from an emergency department's systems, one read of a few token rows instead
+ * of one round trip each. Every check still reads the row after its request arrived (a request
+ * waiting for a batch goes in the next one, never an earlier one), so a revocation is still
+ * honoured by the next request, in every process.
+ */
+const tokenReader = perDatabase((db: Queryable) => new Batcher<string, TokenRow | undefined>(async (hashes) => {
+  const { rows } = await db.query<TokenRow>(
+    `SELECT t.token_hash, h.id, h.name, h.type, t.expires_at, t.revoked_at
+       FROM fhir_system_token t JOIN health_setting h ON h.id = t.health_setting_id WHERE t.token_hash = ANY($1::text[])`,
+    [[...new Set(hashes)]]);
+  const byHash = new Map(rows.map((r) => [r.token_hash, r]));
+  return hashes.map((h) => byHash.get(h));
+}));
 
 /**
  * The caller a token names, read from the database on every request. A cache here once saved a
@@ -102,9 +119,7 @@ interface TokenRow { id: string; name: string; type: HealthSettingType; expires_
 export async function resolveFhirToken(s: Services, token: string): Promise<FhirCaller | undefined> {
   // Only tokens made for this interface can match: a practitioner's API token has another prefix and table.
   if (!token.startsWith('jsf_')) return undefined;
-  const t = (await s.db.query<TokenRow>(
-    `SELECT h.id, h.name, h.type, t.expires_at, t.revoked_at FROM fhir_system_token t JOIN health_setting h ON h.id = t.health_setting_id WHERE t.token_hash = $1`,
-    [sha256(token)])).rows[0];
+  const t = await tokenReader(s.db).submit(sha256(token));
   if (!t || t.revoked_at) return undefined;
   if (t.expires_at && new Date(t.expires_at).getTime() <= s.clock.now().getTime()) return undefined;
   return { healthSettingId: t.id, settingName: t.name, settingType: t.type };

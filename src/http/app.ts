@@ -1,7 +1,7 @@
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
-import { resolveApiToken, resolveSession, type AuthSettings } from '../auth/auth.ts';
+import { resolveApiToken, resolveWebSession, type AuthSettings, type ResolvedSession } from '../auth/auth.ts';
 import type { RateLimits, ServiceNotices } from '../config/config.ts';
 import type { SingleSignOnSettings } from '../single-sign-on/providers.ts';
 import type { Services } from '../shared/context.ts';
@@ -47,6 +47,13 @@ import { registerMetrics } from '../operations/metrics.ts';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../operations/request-id.ts';
 
 export { SESSION_COOKIE } from './cookies.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The web session behind this request, as resolved once in onRequest: the pages read who is signed in and when the session ends from it. */
+    webSession?: ResolvedSession;
+  }
+}
 
 export interface AppOptions {
   services: Services;
@@ -189,10 +196,13 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     }
     const session = request.cookies[sessionCookie];
     if (session) {
-      const actor = await resolveSession(opts.services, opts.auth, session);
-      if (actor) request.actor = actor;
+      // One statement: the session, who it is (for the pages' header too), roles, and whether a second factor is owed.
+      const resolved = await resolveWebSession(opts.services, opts.auth, session);
+      if (!resolved) return;
+      request.actor = resolved.actor;
+      request.webSession = resolved;
       // Someone who must use a second factor and signed in with a password alone: the API refuses, the pages send them to set it up.
-      await checkSecondFactor(request, opts.services.db, opts.auth.twoFactor, session);
+      checkSecondFactor(request, opts.auth.twoFactor, resolved.owesSecondFactor);
     }
   });
 

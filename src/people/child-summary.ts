@@ -78,12 +78,20 @@ const SELECT_PEOPLE = `SELECT p.id, p.agency_id, p.kind, p.date_of_birth::text A
 
 /** The people among these ids the caller may read (decidePerson, with the shares naming them). */
 async function readable(ctx: ActorContext, tx: Queryable, ids: readonly string[]): Promise<Map<string, PersonRow>> {
-  if (ids.length === 0) return new Map();
+  return (await peopleAmong(ctx, tx, ids)).readable;
+}
+
+/** Which of these ids name a person at all, and which of those the caller may read. */
+async function peopleAmong(ctx: ActorContext, tx: Queryable, ids: readonly string[]): Promise<{ found: Set<string>; readable: Map<string, PersonRow> }> {
+  if (ids.length === 0) return { found: new Set(), readable: new Map() };
   const rows = (await tx.query<PersonRow>(SELECT_PEOPLE, [ids])).rows;
   const others = rows.filter((r) => r.agency_id !== ctx.actor.agencyId).map((r) => r.id);
-  const actor = withGrants(ctx.actor, await grantsFor(tx, ctx.actor, { personIds: others }));
+  const actor = others.length ? withGrants(ctx.actor, await grantsFor(tx, ctx.actor, { personIds: others })) : ctx.actor;
   const now = ctx.clock.now();
-  return new Map(rows.filter((r) => decidePerson(actor, 'read', { id: r.id, agencyId: r.agency_id }, now).allowed).map((r) => [r.id, r]));
+  return {
+    found: new Set(rows.map((r) => r.id)),
+    readable: new Map(rows.filter((r) => decidePerson(actor, 'read', { id: r.id, agencyId: r.agency_id }, now).allowed).map((r) => [r.id, r])),
+  };
 }
 
 /**
@@ -102,11 +110,20 @@ export async function childrenOfIn(ctx: ActorContext, tx: Tx, refs: readonly { t
   if (refs.length === 0) return out;
   const links: { key: string; personId: string }[] = [];
   const byType = new Map<string, string[]>();
-  for (const r of refs) if (CHILD_OF[r.type]) byType.set(r.type, [...(byType.get(r.type) ?? []), r.id]);
+  for (const r of refs) {
+    if (!CHILD_OF[r.type]) continue;
+    const ids = byType.get(r.type);
+    if (ids) ids.push(r.id);
+    else byType.set(r.type, [r.id]);
+  }
   for (const [type, ids] of byType) {
+    // A row about a person names its child directly: whether that person exists comes with reading them below.
+    if (type === 'person') continue;
     for (const row of (await tx.query<{ ref: string; person_id: string }>(CHILD_OF[type]!, [ids])).rows) links.push({ key: refKey(type, row.ref), personId: row.person_id });
   }
-  const people = await readable(ctx, tx, [...new Set(links.map((l) => l.personId))]);
+  const direct = byType.get('person') ?? [];
+  const { found, readable: people } = await peopleAmong(ctx, tx, [...new Set([...links.map((l) => l.personId), ...direct])]);
+  for (const id of new Set(direct)) if (found.has(id)) links.push({ key: refKey('person', id), personId: id });
   // A meeting names its child to those it invited and its actions' owners, of any agency (issue 18): the invitation is the disclosure.
   // Only the meeting's own rows name them so: a row about the same child of another kind stays as the policy decides.
   const invited = new Map((await invitedTo(ctx, tx, byType)).filter((p) => !people.has(p.id)).map((p) => [p.id, p]));

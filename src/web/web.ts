@@ -107,17 +107,22 @@ export class Web {
     return { ...this.opts.services, actor: request.actor, purpose: undefined, requestId: request.id };
   }
 
-  private readonly signedIn = new WeakMap<FastifyRequest, Promise<SignedIn | undefined>>();
+  private readonly signedIn = new WeakMap<FastifyRequest, Promise<{ who: WhoAmI; endsAt: Date | undefined } | undefined>>();
 
   /**
-   * Who is signed in (name, agency and its type) and their session's clock, asked of the database
-   * once per request however many parts of a page want it: the navigation, the layout, a page
-   * deciding what to offer, the session timeout warning.
+   * Who is signed in (name, agency and its type) and when their session ends if unused: resolved
+   * with the session itself on every signed-in request (src/http/app.ts), so no further statement;
+   * asked of the database once per request otherwise (a page built without the session hook).
    */
-  private signedInNow(request: FastifyRequest): Promise<SignedIn | undefined> {
+  private signedInNow(request: FastifyRequest): Promise<{ who: WhoAmI; endsAt: Date | undefined } | undefined> {
     if (!request.actor) return Promise.resolve(undefined);
+    if (request.webSession) return Promise.resolve({ who: request.webSession.practitioner, endsAt: request.webSession.endsAt });
     let found = this.signedIn.get(request);
-    if (!found) this.signedIn.set(request, (found = signedIn(this.services.db, request.actor.practitionerId, request.cookies[this.opts.sessionCookie])));
+    if (!found) {
+      found = signedIn(this.services.db, request.actor.practitionerId, request.cookies[this.opts.sessionCookie])
+        .then((s) => s && { who: s.who, endsAt: s.session ? endsAt(s.session, this.opts.auth.sessionIdleMinutes) : undefined });
+      this.signedIn.set(request, found);
+    }
     return found;
   }
 
@@ -139,7 +144,7 @@ export class Web {
     const csrfToken = reply.generateCsrf({ userInfo: Web.userInfo(request, this.opts.sessionCookie) });
     const signed = await this.signedInNow(request);
     const me = signed?.who;
-    const sessionEnds = signed?.session ? endsAt(signed.session, this.opts.auth.sessionIdleMinutes) : undefined;
+    const sessionEnds = signed?.endsAt;
     const path = request.url.split('?')[0] ?? '/';
     const query = request.query as Record<string, string | undefined> | undefined;
     const bannerCode = typeof query?.done === 'string' ? query.done : undefined;

@@ -1,7 +1,6 @@
 import type { FastifyRequest } from 'fastify';
-import type { Queryable } from '../../db/database.ts';
 import type { TwoFactorSetting } from '../../config/config.ts';
-import { sessionOwesSecondFactor, twoFactorRequired } from './requirement.ts';
+import { twoFactorRequired } from './requirement.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -21,11 +20,11 @@ const API_ALLOWED = (request: FastifyRequest): boolean =>
 /**
  * Called for every request with a web session (src/http/app.ts), when JIGSAW_TWO_FACTOR is
  * `required`: marks a session that owes a second factor (the pages send it to set one up,
- * src/web/plugin.ts) and refuses it the API (403 two-factor-required).
+ * src/web/plugin.ts) and refuses it the API (403 two-factor-required). Whether it owes one was
+ * resolved with the session itself (resolveWebSession, src/auth/auth.ts), in the same statement.
  */
-export async function checkSecondFactor(request: FastifyRequest, db: Queryable, setting: TwoFactorSetting | undefined, sessionToken: string): Promise<void> {
-  if (setting !== 'required' || !request.actor) return;
-  if (!(await sessionOwesSecondFactor(db, sessionToken, request.actor.practitionerId))) return;
+export function checkSecondFactor(request: FastifyRequest, setting: TwoFactorSetting | undefined, owesSecondFactor: boolean): void {
+  if (setting !== 'required' || !request.actor || !owesSecondFactor) return;
   request.secondFactorOwed = true;
   if (request.url.startsWith('/api/') && !API_ALLOWED(request)) throw twoFactorRequired();
 }
