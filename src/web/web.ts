@@ -12,7 +12,7 @@ import { Problem } from '../shared/errors.ts';
 import { Drafts } from './drafts.ts';
 import type { FormErrors } from './forms.ts';
 import type { NoticesView } from './pages/legal.ts';
-import { endsAt, signedIn, type SignedIn, type WhoAmI } from './session-info.ts';
+import { endsAt, signedIn, type WhoAmI } from './session-info.ts';
 import { renderView } from './view.ts';
 
 export interface WebOptions {
