@@ -156,7 +156,10 @@ export function openPostgres(connectionString: string, options: { max?: number; 
   // Sessions in UTC whatever the server's default, so timestamps read back the same everywhere; and,
   // given a role, every pooled connection takes it as it starts (no extra round trip; src/db/roles.ts).
   const role = options.role && /^[a-z_][a-z0-9_]*$/.test(options.role) ? ` -c role=${options.role}` : '';
-  const pool = new pg.Pool({ connectionString, max: options.max ?? 10, options: `-c TimeZone=UTC${role}` });
+  // JIT compilation off: Jigsaw's statements are short, and PostgreSQL's JIT fires on a misestimated
+  // cost (the chronology's recursive walk of same-person links is estimated at hundreds of rows
+  // where there are a few) and spends ~100 ms compiling a query that runs in one (issue 21).
+  const pool = new pg.Pool({ connectionString, max: options.max ?? 10, options: `-c TimeZone=UTC -c jit=off${role}` });
   // An idle client losing its connection must not crash the server; the next query reconnects.
   pool.on('error', () => undefined);
   const run = async <T>(client: pg.Pool | pg.PoolClient, sql: string, params?: readonly unknown[]) => {
