@@ -4,8 +4,8 @@
  * and what the seven others shared. The service (getChronology: reach, links, grants, the policy
  * on every row, shaping, contradictions, audit) beside one bare SELECT of the same rows.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { getChronology } from '../src/chronology/chronology.ts';
 import { ChronologyQuery } from '../src/chronology/schemas.ts';
 import type { Database } from '../src/db/database.ts';
@@ -18,7 +18,7 @@ import { makeDecision } from '../src/sharing/sharing.ts';
 import { agency, partnershipWith, person, practitioner, services } from '../test/fixtures.ts';
 import type { Backend } from './lib/backends.ts';
 import { profilePath, type PathProfile } from './lib/profile.ts';
-import type { Machine } from './lib/report.ts';
+import { updateSection, type Machine } from './lib/report.ts';
 import { median, now, round, timed } from './lib/stats.ts';
 
 export interface ChronologyOptions {
@@ -270,17 +270,7 @@ export function chronologySection(report: ChronologyReport, jsonPath: string): s
   ].join('\n');
 }
 
-/** Replaces the chronology section of the document, or appends it if its markers are missing. */
-export async function updateChronologyDoc(docPath: string, section: string): Promise<void> {
-  const current = await readFile(docPath, 'utf8').catch(() => '# Performance\n');
-  const start = current.indexOf(CHRONOLOGY_START_MARKER);
-  const end = current.indexOf(CHRONOLOGY_END_MARKER);
-  const next = start >= 0 && end > start
-    ? `${current.slice(0, start)}${section}${current.slice(end + CHRONOLOGY_END_MARKER.length)}`
-    : `${current.trimEnd()}\n\n${section}\n`;
-  await mkdir(dirname(docPath), { recursive: true });
-  await writeFile(docPath, next);
-}
+export const updateChronologyDoc = (docPath: string, section: string): Promise<void> => updateSection(docPath, CHRONOLOGY_START_MARKER, CHRONOLOGY_END_MARKER, section);
 
 export async function writeChronologyResults(rootDir: string, report: ChronologyReport): Promise<string> {
   const dir = join(rootDir, 'bench', 'results');

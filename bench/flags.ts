@@ -13,9 +13,9 @@
  * load generator in another (bench/flags-open-loop.ts): the target is that run's p99.
  */
 import { createServer, type Server } from 'node:http';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { createFhirToken } from '../src/fhir/tokens.ts';
 import { FLAGS_BY_NHS_NUMBERS_SQL } from '../src/flags/lookup.ts';
 import { buildApp } from '../src/http/app.ts';
@@ -24,7 +24,7 @@ import { agency, partnershipWith, practitioner, services } from '../test/fixture
 import { flagsOpenLoop, openLoopMeets, type FlagsOpenLoop, type OpenLoopOptions } from './flags-open-loop.ts';
 import type { Backend } from './lib/backends.ts';
 import { drive, loadGenerator, type Load } from './lib/load.ts';
-import type { Machine } from './lib/report.ts';
+import { updateSection, type Machine } from './lib/report.ts';
 import { median, now, round } from './lib/stats.ts';
 
 export interface FlagsOptions {
@@ -259,14 +259,7 @@ export function flagsMarkdown(report: FlagsReport, jsonPath: string): string {
   ].join('\n');
 }
 
-export async function updateFlagsDoc(docPath: string, section: string): Promise<void> {
-  const current = await readFile(docPath, 'utf8').catch(() => '# Performance\n');
-  const start = current.indexOf(FLAGS_START);
-  const end = current.indexOf(FLAGS_END);
-  const next = start >= 0 && end > start ? `${current.slice(0, start)}${section}${current.slice(end + FLAGS_END.length)}` : `${current.trimEnd()}\n\n${section}\n`;
-  await mkdir(dirname(docPath), { recursive: true });
-  await writeFile(docPath, next);
-}
+export const updateFlagsDoc = (docPath: string, section: string): Promise<void> => updateSection(docPath, FLAGS_START, FLAGS_END, section);
 
 export async function writeFlagsResults(rootDir: string, report: FlagsReport): Promise<string> {
   const dir = join(rootDir, 'bench', 'results');

@@ -11,8 +11,8 @@
  * templates), so every episode's projection is the engine's own answer for its actions. A sample of
  * episodes is read back and re-checked against the engine after loading.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { addDays, londonDate, workingDayCalendar } from '../src/calendar/working-days.ts';
 import type { Database } from '../src/db/database.ts';
 import { DUE_SUMMARY_SQL, dueSummary, listAlerts, raiseOverdueAlerts, weekEnding } from '../src/process/alerts.ts';
@@ -23,7 +23,7 @@ import type { ActorContext, Services } from '../src/shared/context.ts';
 import { agency, partnershipWith, practitioner, services } from '../test/fixtures.ts';
 import type { Backend } from './lib/backends.ts';
 import { profilePath, type PathProfile } from './lib/profile.ts';
-import type { Machine } from './lib/report.ts';
+import { updateSection, type Machine } from './lib/report.ts';
 import { median, now, round, timed } from './lib/stats.ts';
 
 export interface ProcessOptions {
@@ -405,16 +405,7 @@ function overdueProfileRows(results: readonly ProcessResult[]): string[] {
   ];
 }
 
-export async function updateProcessDoc(docPath: string, section: string): Promise<void> {
-  const current = await readFile(docPath, 'utf8').catch(() => '# Performance\n');
-  const start = current.indexOf(PROCESS_START);
-  const end = current.indexOf(PROCESS_END);
-  const next = start >= 0 && end > start
-    ? `${current.slice(0, start)}${section}${current.slice(end + PROCESS_END.length)}`
-    : `${current.trimEnd()}\n\n${section}\n`;
-  await mkdir(dirname(docPath), { recursive: true });
-  await writeFile(docPath, next);
-}
+export const updateProcessDoc = (docPath: string, section: string): Promise<void> => updateSection(docPath, PROCESS_START, PROCESS_END, section);
 
 export async function writeProcessResults(rootDir: string, report: ProcessReport): Promise<string> {
   const dir = join(rootDir, 'bench', 'results');

@@ -21,7 +21,7 @@ import {
   chronologySection, DEFAULT_CHRONOLOGY_OPTIONS, QUICK_CHRONOLOGY_OPTIONS, runChronology, updateChronologyDoc, writeChronologyResults,
   type ChronologyReport, type ChronologyResult,
 } from './chronology.ts';
-import { DEFAULT_WRITERS_OPTIONS, QUICK_WRITERS_OPTIONS, runWriters, writersMarkdown, writeWritersResults, type WritersReport, type WritersResult } from './writers.ts';
+import { DEFAULT_WRITERS_OPTIONS, QUICK_WRITERS_OPTIONS, runWriters, updateWritersDoc, writersMarkdown, writeWritersResults, type WritersReport, type WritersResult } from './writers.ts';
 import { DEFAULT_FLAGS_OPTIONS, flagsMarkdown, QUICK_FLAGS_OPTIONS, runFlags, updateFlagsDoc, writeFlagsResults, type FlagsReport, type FlagsResult } from './flags.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -233,6 +233,7 @@ if (runWritersSuite) {
     console.log('\nQuick run: no writers results written.');
   } else {
     const jsonPath = await writeWritersResults(ROOT, writersReport);
-    console.log(`\nWrote ${jsonPath} and bench/results/latest-writers.json. For docs/performance.md:\n\n${writersMarkdown(writersReport, jsonPath)}`);
+    await updateWritersDoc(join(ROOT, 'docs', 'performance.md'), writersMarkdown(writersReport, jsonPath));
+    console.log(`\nWrote ${jsonPath}, bench/results/latest-writers.json and docs/performance.md`);
   }
 }

@@ -85,17 +85,20 @@ export function markdownSection(report: FoundationReport, jsonPath: string): str
   return lines.join('\n');
 }
 
-/** Replaces the generated section of the document, or appends it if the markers are missing. */
-export async function updateDoc(docPath: string, section: string): Promise<void> {
+/** Replaces a generated section of the document (between its two markers), or appends it if they are missing. */
+export async function updateSection(docPath: string, startMarker: string, endMarker: string, section: string): Promise<void> {
   const current = await readFile(docPath, 'utf8').catch(() => '# Performance\n');
-  const start = current.indexOf(START_MARKER);
-  const end = current.indexOf(END_MARKER);
+  const start = current.indexOf(startMarker);
+  const end = current.indexOf(endMarker);
   const next = start >= 0 && end > start
-    ? `${current.slice(0, start)}${section}${current.slice(end + END_MARKER.length)}`
+    ? `${current.slice(0, start)}${section}${current.slice(end + endMarker.length)}`
     : `${current.trimEnd()}\n\n${section}\n`;
   await mkdir(dirname(docPath), { recursive: true });
   await writeFile(docPath, next);
 }
+
+/** The foundation benchmark's section. */
+export const updateDoc = (docPath: string, section: string): Promise<void> => updateSection(docPath, START_MARKER, END_MARKER, section);
 
 export async function writeResults(rootDir: string, report: FoundationReport): Promise<string> {
   const dir = join(rootDir, 'bench', 'results');

@@ -1,7 +1,7 @@
 /** The partnership benchmark's figures: JSON in bench/results and its section of docs/performance.md. */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import type { Machine } from '../lib/report.ts';
+import { updateSection, type Machine } from '../lib/report.ts';
 import type { LabelResult, LoadResult } from '../load/spec.ts';
 
 export interface PageFigures {
@@ -92,13 +92,7 @@ export function partnershipMarkdown(report: PartnershipReport, jsonPath: string)
   return lines.join('\n');
 }
 
-export async function updatePartnershipDoc(docPath: string, section: string): Promise<void> {
-  const doc = await readFile(docPath, 'utf8');
-  const start = doc.indexOf(PARTNERSHIP_START);
-  const end = doc.indexOf(PARTNERSHIP_END);
-  const next = start >= 0 && end > start ? doc.slice(0, start) + section + doc.slice(end + PARTNERSHIP_END.length) : `${doc.trimEnd()}\n\n${section}\n`;
-  await writeFile(docPath, next);
-}
+export const updatePartnershipDoc = (docPath: string, section: string): Promise<void> => updateSection(docPath, PARTNERSHIP_START, PARTNERSHIP_END, section);
 
 export async function writePartnershipResults(rootDir: string, report: PartnershipReport): Promise<string> {
   const dir = join(rootDir, 'bench', 'results');
