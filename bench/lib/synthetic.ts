@@ -19,7 +19,7 @@ const AREAS = ['LS', 'BD', 'S', 'YO', 'HU', 'DN', 'WF', 'HX', 'HD', 'HG'];
 const NICKNAMES: Record<string, string> = { william: 'bill', robert: 'bob', katherine: 'kate', elizabeth: 'liz', margaret: 'maggie', richard: 'dick', thomas: 'tom', james: 'jim', alexander: 'alex', benjamin: 'ben', samuel: 'sam', joseph: 'joe', daniel: 'dan', matthew: 'matt', edward: 'ted', rebecca: 'becky', victoria: 'vicky', jennifer: 'jenny', susan: 'sue', charlotte: 'lottie', isabella: 'bella', oliver: 'ollie', jacob: 'jake', harry: 'harold', florence: 'flo', sarah: 'sally' };
 
 /** Zipf-like choice: a few names are common, most are rare, as in a real population. */
-function zipf(rnd: () => number, n: number, s: number): () => number {
+export function zipf(rnd: () => number, n: number, s: number): () => number {
   const cdf = new Float64Array(n);
   let sum = 0;
   for (let k = 0; k < n; k++) cdf[k] = sum += 1 / (k + 1) ** s;

@@ -91,17 +91,8 @@ export interface LoadResult {
   schedule: { lagMs: { p50: number; p99: number; max: number }; lateSends: number; lateMs: number; fellBehind: boolean; maxInFlight: number } | null;
 }
 
-/** A small, fast, seedable generator (mulberry32): the same seed gives the same run of requests. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded generator the matcher trains with (mulberry32): the same seed gives the same run of requests. */
+export { seededRandom } from '../../src/matching/train.ts';
 
 /** Picks a label by weight, then one of its requests uniformly. */
 export function requestPicker(requests: readonly LoadRequest[], random: () => number): () => LoadRequest {

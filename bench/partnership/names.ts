@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { seededRandom } from '../../src/matching/train.ts';
+import { zipf } from '../lib/synthetic.ts';
 
 /**
  * Plausible British names, streets and places for the partnership benchmark, made up from small
@@ -46,23 +47,6 @@ export const AREAS = [
   ['Holmebridge', 'ZN6'], ['Castleford Green', 'ZN7'], ['Ravensthorpe', 'ZN8'], ['Millbrook', 'ZN9'], ['Ashworth', 'ZN10'],
 ] as const;
 
-/** Zipf-like choice over n items: a few common, most rare. */
-export function zipf(rnd: Rng, n: number, s: number): () => number {
-  const cdf = new Float64Array(n);
-  let sum = 0;
-  for (let k = 0; k < n; k++) cdf[k] = sum += 1 / (k + 1) ** s;
-  return () => {
-    const x = rnd() * sum;
-    let lo = 0;
-    let hi = n - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cdf[mid]! < x) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
-}
 
 export interface NameMaker {
   given(sex: 'female' | 'male'): string;
