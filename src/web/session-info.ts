@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { SignedInPractitioner } from '../auth/auth.ts';
 import type { Queryable } from '../db/database.ts';
 
 /**
@@ -6,14 +7,8 @@ import type { Queryable } from '../db/database.ts';
  * personal data about service users: who is signed in, their agency's name, when the session ends.
  */
 
-export interface WhoAmI {
-  practitionerId: string;
-  name: string;
-  jobTitle: string | null;
-  agencyId: string;
-  agencyName: string;
-  agencyType: string;
-}
+/** Who is signed in: the same facts the session resolves with (src/auth/auth.ts). */
+export type WhoAmI = SignedInPractitioner;
 
 export async function whoAmI(db: Queryable, practitionerId: string): Promise<WhoAmI | undefined> {
   const row = (await db.query<{ id: string; name: string; job_title: string | null; agency_id: string; agency_name: string; agency_type: string }>(
