@@ -39,7 +39,7 @@ export interface PartnershipReport {
 export const PARTNERSHIP_START = '<!-- bench:partnership:start -->';
 export const PARTNERSHIP_END = '<!-- bench:partnership:end -->';
 
-const fmt = (n: number, digits = 0): string => n.toLocaleString('en-GB', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toLocaleString('en-GB', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '–');
 const met = (ok: boolean): string => (ok ? 'met' : '**missed**');
 const PAGE_NAMES: Record<string, string> = { person: 'Person page', chronology: 'Chronology', search: 'People search', record: 'Write a record', episode: 'Episode page' };
 const name = (label: string): string => PAGE_NAMES[label] ?? label;
