@@ -4,8 +4,6 @@
  * and what the seven others shared. The service (getChronology: reach, links, grants, the policy
  * on every row, shaping, contradictions, audit) beside one bare SELECT of the same rows.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { getChronology } from '../src/chronology/chronology.ts';
 import { ChronologyQuery } from '../src/chronology/schemas.ts';
 import type { Database } from '../src/db/database.ts';
@@ -18,7 +16,7 @@ import { makeDecision } from '../src/sharing/sharing.ts';
 import { agency, partnershipWith, person, practitioner, services } from '../test/fixtures.ts';
 import type { Backend } from './lib/backends.ts';
 import { profilePath, type PathProfile } from './lib/profile.ts';
-import { updateSection, type Machine } from './lib/report.ts';
+import { updateSection, writeResultsFile, type Machine } from './lib/report.ts';
 import { median, now, round, timed } from './lib/stats.ts';
 
 export interface ChronologyOptions {
@@ -272,12 +270,4 @@ export function chronologySection(report: ChronologyReport, jsonPath: string): s
 
 export const updateChronologyDoc = (docPath: string, section: string): Promise<void> => updateSection(docPath, CHRONOLOGY_START_MARKER, CHRONOLOGY_END_MARKER, section);
 
-export async function writeChronologyResults(rootDir: string, report: ChronologyReport): Promise<string> {
-  const dir = join(rootDir, 'bench', 'results');
-  await mkdir(dir, { recursive: true });
-  const name = `${report.startedAt.slice(0, 10)}-chronology.json`;
-  const text = `${JSON.stringify(report, null, 2)}\n`;
-  await writeFile(join(dir, name), text);
-  await writeFile(join(dir, 'latest-chronology.json'), text);
-  return `bench/results/${name}`;
-}
+export const writeChronologyResults = (rootDir: string, report: ChronologyReport): Promise<string> => writeResultsFile(rootDir, 'chronology', report);

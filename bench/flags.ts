@@ -13,9 +13,7 @@
  * load generator in another (bench/flags-open-loop.ts): the target is that run's p99.
  */
 import { createServer, type Server } from 'node:http';
-import { mkdir, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { createFhirToken } from '../src/fhir/tokens.ts';
 import { FLAGS_BY_NHS_NUMBERS_SQL } from '../src/flags/lookup.ts';
 import { buildApp } from '../src/http/app.ts';
@@ -24,7 +22,7 @@ import { agency, partnershipWith, practitioner, services } from '../test/fixture
 import { flagsOpenLoop, openLoopMeets, type FlagsOpenLoop, type OpenLoopOptions } from './flags-open-loop.ts';
 import type { Backend } from './lib/backends.ts';
 import { drive, loadGenerator, type Load } from './lib/load.ts';
-import { updateSection, type Machine } from './lib/report.ts';
+import { updateSection, writeResultsFile, type Machine } from './lib/report.ts';
 import { median, now, round } from './lib/stats.ts';
 
 export interface FlagsOptions {
@@ -261,12 +259,4 @@ export function flagsMarkdown(report: FlagsReport, jsonPath: string): string {
 
 export const updateFlagsDoc = (docPath: string, section: string): Promise<void> => updateSection(docPath, FLAGS_START, FLAGS_END, section);
 
-export async function writeFlagsResults(rootDir: string, report: FlagsReport): Promise<string> {
-  const dir = join(rootDir, 'bench', 'results');
-  await mkdir(dir, { recursive: true });
-  const name = `${report.startedAt.slice(0, 10)}-flags.json`;
-  const text = `${JSON.stringify(report, null, 2)}\n`;
-  await writeFile(join(dir, name), text);
-  await writeFile(join(dir, 'latest-flags.json'), text);
-  return `bench/results/${name}`;
-}
+export const writeFlagsResults = (rootDir: string, report: FlagsReport): Promise<string> => writeResultsFile(rootDir, 'flags', report);

@@ -11,8 +11,6 @@
  * templates), so every episode's projection is the engine's own answer for its actions. A sample of
  * episodes is read back and re-checked against the engine after loading.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { addDays, londonDate, workingDayCalendar } from '../src/calendar/working-days.ts';
 import type { Database } from '../src/db/database.ts';
 import { DUE_SUMMARY_SQL, dueSummary, listAlerts, raiseOverdueAlerts, weekEnding } from '../src/process/alerts.ts';
@@ -23,7 +21,7 @@ import type { ActorContext, Services } from '../src/shared/context.ts';
 import { agency, partnershipWith, practitioner, services } from '../test/fixtures.ts';
 import type { Backend } from './lib/backends.ts';
 import { profilePath, type PathProfile } from './lib/profile.ts';
-import { updateSection, type Machine } from './lib/report.ts';
+import { updateSection, writeResultsFile, type Machine } from './lib/report.ts';
 import { median, now, round, timed } from './lib/stats.ts';
 
 export interface ProcessOptions {
@@ -407,12 +405,4 @@ function overdueProfileRows(results: readonly ProcessResult[]): string[] {
 
 export const updateProcessDoc = (docPath: string, section: string): Promise<void> => updateSection(docPath, PROCESS_START, PROCESS_END, section);
 
-export async function writeProcessResults(rootDir: string, report: ProcessReport): Promise<string> {
-  const dir = join(rootDir, 'bench', 'results');
-  await mkdir(dir, { recursive: true });
-  const name = `${report.startedAt.slice(0, 10)}-process.json`;
-  const text = `${JSON.stringify(report, null, 2)}\n`;
-  await writeFile(join(dir, name), text);
-  await writeFile(join(dir, 'latest-process.json'), text);
-  return `bench/results/${name}`;
-}
+export const writeProcessResults = (rootDir: string, report: ProcessReport): Promise<string> => writeResultsFile(rootDir, 'process', report);

@@ -9,8 +9,6 @@
  * PostgreSQL only: PGlite is one connection, so 64 writers there are one writer taking turns.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { sealHead } from '../src/audit/checkpoint.ts';
 import { auditKey, useAuditKey, type AuditKeyring } from '../src/audit/key.ts';
 import { verifyAuditChain } from '../src/audit/verify-chain.ts';
@@ -22,7 +20,7 @@ import type { ActorContext } from '../src/shared/context.ts';
 import { newId } from '../src/shared/ids.ts';
 import { agency, partnershipWith, person, practitioner, services } from '../test/fixtures.ts';
 import type { Backend } from './lib/backends.ts';
-import { updateSection, type Machine } from './lib/report.ts';
+import { updateSection, writeResultsFile, type Machine } from './lib/report.ts';
 import { median, now, round } from './lib/stats.ts';
 
 export interface WritersOptions {
@@ -188,12 +186,4 @@ export function writersMarkdown(report: WritersReport, jsonPath: string): string
   ].join('\n');
 }
 
-export async function writeWritersResults(rootDir: string, report: WritersReport): Promise<string> {
-  const dir = join(rootDir, 'bench', 'results');
-  await mkdir(dir, { recursive: true });
-  const name = `${report.startedAt.slice(0, 10)}-writers.json`;
-  const text = `${JSON.stringify(report, null, 2)}\n`;
-  await writeFile(join(dir, name), text);
-  await writeFile(join(dir, 'latest-writers.json'), text);
-  return `bench/results/${name}`;
-}
+export const writeWritersResults = (rootDir: string, report: WritersReport): Promise<string> => writeResultsFile(rootDir, 'writers', report);

@@ -100,12 +100,18 @@ export async function updateSection(docPath: string, startMarker: string, endMar
 /** The foundation benchmark's section. */
 export const updateDoc = (docPath: string, section: string): Promise<void> => updateSection(docPath, START_MARKER, END_MARKER, section);
 
-export async function writeResults(rootDir: string, report: FoundationReport): Promise<string> {
+/**
+ * Writes a benchmark's report as bench/results/<date>-<benchmark>.json and latest-<benchmark>.json;
+ * answers the dated file's path from the repository's root, for the docs' link.
+ */
+export async function writeResultsFile(rootDir: string, benchmark: string, report: { startedAt: string }): Promise<string> {
   const dir = join(rootDir, 'bench', 'results');
   await mkdir(dir, { recursive: true });
-  const name = `${report.startedAt.slice(0, 10)}-foundation.json`;
+  const name = `${report.startedAt.slice(0, 10)}-${benchmark}.json`;
   const text = `${JSON.stringify(report, null, 2)}\n`;
   await writeFile(join(dir, name), text);
-  await writeFile(join(dir, 'latest-foundation.json'), text);
+  await writeFile(join(dir, `latest-${benchmark}.json`), text);
   return `bench/results/${name}`;
 }
+
+export const writeResults = (rootDir: string, report: FoundationReport): Promise<string> => writeResultsFile(rootDir, 'foundation', report);

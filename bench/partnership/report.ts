@@ -1,7 +1,5 @@
 /** The partnership benchmark's figures: JSON in bench/results and its section of docs/performance.md. */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
-import { updateSection, type Machine } from '../lib/report.ts';
+import { updateSection, writeResultsFile, type Machine } from '../lib/report.ts';
 import type { LabelResult, LoadResult } from '../load/spec.ts';
 
 export interface PageFigures {
@@ -94,12 +92,4 @@ export function partnershipMarkdown(report: PartnershipReport, jsonPath: string)
 
 export const updatePartnershipDoc = (docPath: string, section: string): Promise<void> => updateSection(docPath, PARTNERSHIP_START, PARTNERSHIP_END, section);
 
-export async function writePartnershipResults(rootDir: string, report: PartnershipReport): Promise<string> {
-  const dir = join(rootDir, 'bench', 'results');
-  await mkdir(dir, { recursive: true });
-  const file = join(dir, `${report.startedAt.slice(0, 10)}-partnership.json`);
-  const text = `${JSON.stringify(report, null, 2)}\n`;
-  await writeFile(file, text);
-  await writeFile(join(dir, 'latest-partnership.json'), text);
-  return relative(rootDir, file);
-}
+export const writePartnershipResults = (rootDir: string, report: PartnershipReport): Promise<string> => writeResultsFile(rootDir, 'partnership', report);
