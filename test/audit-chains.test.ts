@@ -14,25 +14,14 @@ import { verifyAuditChain, type VerifyResult } from '../src/audit/verify-chain.t
 import { openPGlite, openPostgres, type Database } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { newId } from '../src/shared/ids.ts';
-import { createServerDatabase } from './db.ts';
+import { aPostgresServerAnswers, createServerDatabase, SERVER } from './db.ts';
 
 /**
  * Issue 21, item 4: the trail in several chains (migration 035). Concurrent transactions append to
  * different chains; every tampering the single chain showed is still shown within each chain, and
  * a trail, seals and checkpoints from before the migration still verify.
  */
-const SERVER = process.env.JIGSAW_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-async function serverAnswers(): Promise<boolean> {
-  const c = new pg.Client({ connectionString: SERVER, connectionTimeoutMillis: 2000 });
-  try {
-    await c.connect();
-    await c.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-const onServer = Boolean(process.env.JIGSAW_TEST_DATABASE_URL) || (await serverAnswers());
+const onServer = await aPostgresServerAnswers();
 
 const key = auditKey(`audit-key-${randomBytes(24).toString('hex')}`);
 const keys: AuditKeyring = { current: key, byId: new Map([[key.id, key]]) };

@@ -17,7 +17,7 @@ import { migrate } from '../src/db/migrate.ts';
 import { APP_ROLE } from '../src/db/roles.ts';
 import { addRecord, getRecord, getRecordHistory } from '../src/records/records.ts';
 import { newId } from '../src/shared/ids.ts';
-import { createServerDatabase } from './db.ts';
+import { aPostgresServerAnswers, createServerDatabase, SERVER } from './db.ts';
 import { agency, concern, partnershipWith, person, practitioner, services } from './fixtures.ts';
 
 /**
@@ -26,18 +26,7 @@ import { agency, concern, partnershipWith, person, practitioner, services } from
  * suite runs on PGlite. Every tampering is done as the superuser, the way a DBA would; the key is
  * only in the environment of `jigsaw audit verify`, never in the database.
  */
-const SERVER = process.env.JIGSAW_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-async function serverAnswers(): Promise<boolean> {
-  const c = new pg.Client({ connectionString: SERVER, connectionTimeoutMillis: 2000 });
-  try {
-    await c.connect();
-    await c.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-const onServer = Boolean(process.env.JIGSAW_TEST_DATABASE_URL) || (await serverAnswers());
+const onServer = await aPostgresServerAnswers();
 
 const KEY = `audit-key-${randomBytes(24).toString('hex')}`;
 const key = auditKey(KEY);

@@ -12,6 +12,25 @@ let shared: Promise<Database> | undefined;
 
 export const onPostgresServer = (): boolean => Boolean(process.env.JIGSAW_TEST_DATABASE_URL);
 
+/** The suite's PostgreSQL server, or the one on this machine when the suite runs on PGlite. */
+export const SERVER = process.env.JIGSAW_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/**
+ * Whether a PostgreSQL server is there for the tests that need one even on a PGlite run (roles,
+ * concurrent connections): the suite's own, or one answering on this machine.
+ */
+export async function aPostgresServerAnswers(): Promise<boolean> {
+  if (onPostgresServer()) return true;
+  const c = new pg.Client({ connectionString: SERVER, connectionTimeoutMillis: 2000 });
+  try {
+    await c.connect();
+    await c.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Creates an empty database on the test server (or the one named), named so the run's teardown drops it. */
 export async function createServerDatabase(base: string = process.env.JIGSAW_TEST_DATABASE_URL!): Promise<string> {
   const name = `jigsaw_test_${process.env.JIGSAW_TEST_RUN_ID ?? 'adhoc'}_${randomBytes(4).toString('hex')}`;
