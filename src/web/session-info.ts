@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
 import type { SignedInPractitioner } from '../auth/auth.ts';
 import type { Queryable } from '../db/database.ts';
 
 /**
  * Small read-only look-ups the pages need and the services do not offer. None of them returns
- * personal data about service users: who is signed in, their agency's name, when the session ends.
+ * personal data about service users: who is signed in and their agency's name, the people shared with them.
  */
 
 /** Who is signed in: the same facts the session resolves with (src/auth/auth.ts). */
@@ -17,46 +16,6 @@ export async function whoAmI(db: Queryable, practitionerId: string): Promise<Who
     [practitionerId],
   )).rows[0];
   return row && { practitionerId: row.id, name: row.name, jobTitle: row.job_title, agencyId: row.agency_id, agencyName: row.agency_name, agencyType: row.agency_type };
-}
-
-/** Who is signed in, and their web session's clock (when it was last used, its hard end), if it is still open. */
-export interface SignedIn {
-  who: WhoAmI;
-  session: { lastSeenAt: string; expiresAt: string } | undefined;
-}
-
-/**
- * whoAmI and the session's clock together: every page's header needs both, and one round trip is
- * cheaper than two on every page view.
- */
-export async function signedIn(db: Queryable, practitionerId: string, token: string | undefined): Promise<SignedIn | undefined> {
-  const row = (await db.query<{ id: string; name: string; job_title: string | null; agency_id: string; agency_name: string; agency_type: string; last_seen_at: string | null; expires_at: string | null }>(
-    `SELECT p.id, p.name, p.job_title, a.id AS agency_id, a.name AS agency_name, a.type AS agency_type, s.last_seen_at, s.expires_at
-       FROM practitioner p JOIN agency a ON a.id = p.agency_id
-       LEFT JOIN web_session s ON s.token_hash = $2 AND s.ended_at IS NULL
-      WHERE p.id = $1`,
-    [practitionerId, token ? createHash('sha256').update(token).digest('hex') : null],
-  )).rows[0];
-  if (!row) return undefined;
-  return {
-    who: { practitionerId: row.id, name: row.name, jobTitle: row.job_title, agencyId: row.agency_id, agencyName: row.agency_name, agencyType: row.agency_type },
-    session: row.last_seen_at && row.expires_at ? { lastSeenAt: row.last_seen_at, expiresAt: row.expires_at } : undefined,
-  };
-}
-
-/** When a web session ends if unused: the earlier of the idle limit and its hard end. */
-export function endsAt(session: { lastSeenAt: string; expiresAt: string }, idleMinutes: number): Date {
-  const idle = new Date(session.lastSeenAt).getTime() + idleMinutes * 60_000;
-  return new Date(Math.min(idle, new Date(session.expiresAt).getTime()));
-}
-
-/** When the web session ends if unused: the earlier of the idle limit and the session's hard end. */
-export async function sessionEndsAt(db: Queryable, token: string, idleMinutes: number): Promise<Date | undefined> {
-  const row = (await db.query<{ last_seen_at: string; expires_at: string }>(
-    'SELECT last_seen_at, expires_at FROM web_session WHERE token_hash = $1 AND ended_at IS NULL',
-    [createHash('sha256').update(token).digest('hex')],
-  )).rows[0];
-  return row && endsAt({ lastSeenAt: row.last_seen_at, expiresAt: row.expires_at }, idleMinutes);
 }
 
 /**
@@ -76,9 +35,4 @@ export async function peopleSharedWith(db: Queryable, agencyId: string, practiti
   );
   return rows.map((r) => ({ personId: r.person_id, sharedAt: r.shared_at, sharedByAgencyName: r.agency_name }))
     .sort((a, b) => b.sharedAt.localeCompare(a.sharedAt));
-}
-
-/** How the session was opened (web_session.method: password, password_totp, password_recovery_code, single_sign_on). */
-export async function sessionMethod(db: Queryable, token: string): Promise<string | undefined> {
-  return (await db.query<{ method: string }>('SELECT method FROM web_session WHERE token_hash = $1', [createHash('sha256').update(token).digest('hex')])).rows[0]?.method;
 }

@@ -12,7 +12,7 @@ import { Problem } from '../shared/errors.ts';
 import { Drafts } from './drafts.ts';
 import type { FormErrors } from './forms.ts';
 import type { NoticesView } from './pages/legal.ts';
-import { endsAt, signedIn, type WhoAmI } from './session-info.ts';
+import type { WhoAmI } from './session-info.ts';
 import { renderView } from './view.ts';
 
 export interface WebOptions {
@@ -107,23 +107,13 @@ export class Web {
     return { ...this.opts.services, actor: request.actor, purpose: undefined, requestId: request.id };
   }
 
-  private readonly signedIn = new WeakMap<FastifyRequest, Promise<{ who: WhoAmI; endsAt: Date | undefined } | undefined>>();
-
   /**
    * Who is signed in (name, agency and its type) and when their session ends if unused: resolved
-   * with the session itself on every signed-in request (src/http/app.ts), so no further statement;
-   * asked of the database once per request otherwise (a page built without the session hook).
+   * with the session itself on every signed-in request (src/http/app.ts), so no further statement.
    */
   private signedInNow(request: FastifyRequest): Promise<{ who: WhoAmI; endsAt: Date | undefined } | undefined> {
-    if (!request.actor) return Promise.resolve(undefined);
-    if (request.webSession) return Promise.resolve({ who: request.webSession.practitioner, endsAt: request.webSession.endsAt });
-    let found = this.signedIn.get(request);
-    if (!found) {
-      found = signedIn(this.services.db, request.actor.practitionerId, request.cookies[this.opts.sessionCookie])
-        .then((s) => s && { who: s.who, endsAt: s.session ? endsAt(s.session, this.opts.auth.sessionIdleMinutes) : undefined });
-      this.signedIn.set(request, found);
-    }
-    return found;
+    const session = request.actor ? request.webSession : undefined;
+    return Promise.resolve(session && { who: session.practitioner, endsAt: session.endsAt });
   }
 
   async me(request: FastifyRequest): Promise<WhoAmI | undefined> {

@@ -7,7 +7,6 @@ import { fieldProblems } from '../../shared/errors.ts';
 import { cleanText } from '../../shared/schemas.ts';
 import { FormErrors, formOf, str } from '../forms.ts';
 import type { Web } from '../web.ts';
-import { sessionMethod } from '../session-info.ts';
 import { hasSecondFactor } from '../../auth/two-factor/totp.ts';
 
 const SIGNED_IN_WITH: Record<string, string> = {
@@ -33,8 +32,7 @@ export function registerAccountPages(web: Web): void {
   // "Your account": who Jigsaw knows you as, how this session was opened, and where to change what you can.
   app.get('/account', async (request, reply) => {
     const me = await web.me(request);
-    const token = request.cookies[web.opts.sessionCookie];
-    const method = token ? await sessionMethod(web.services.db, token) : undefined;
+    const method = request.webSession?.method;
     return web.render(request, reply, 'account/index.njk', {
       pageTitle: 'Your account', me, roles: web.roles(request).map((r) => r.replace(/_/g, ' ').replace(/^./, (x) => x.toUpperCase())),
       twoFactorOn: await hasSecondFactor(web.services.db, web.ctx(request).actor.practitionerId),

@@ -6,7 +6,6 @@ import { SignIn } from '../../auth/schemas.ts';
 import { fieldProblems, Problem } from '../../shared/errors.ts';
 import { cleanText } from '../../shared/schemas.ts';
 import { FormErrors, formOf, str } from '../forms.ts';
-import { sessionEndsAt } from '../session-info.ts';
 import { sourceAddress } from '../../http/rate-limits.ts';
 import type { Web } from '../web.ts';
 import type { SingleSignOnPages } from './single-sign-on.ts';
@@ -73,8 +72,6 @@ export function registerAuthPages(web: Web, sso: SingleSignOnPages): void {
 
   // Used by the timeout warning's "Stay signed in": resolving the session (app.ts) has touched it.
   app.get('/session/keep-alive', { config: { withoutSecondFactor: true } }, async (request, reply) => {
-    const token = request.cookies[opts.sessionCookie];
-    const endsAt = token ? await sessionEndsAt(opts.services.db, token, opts.auth.sessionIdleMinutes) : undefined;
-    return reply.type('application/json').send({ endsAt: endsAt?.toISOString() ?? null });
+    return reply.type('application/json').send({ endsAt: request.webSession?.endsAt.toISOString() ?? null });
   });
 }
