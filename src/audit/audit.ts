@@ -5,6 +5,7 @@ import type { ActorContext, Services, Tx } from '../shared/context.ts';
 import { newId } from '../shared/ids.ts';
 import { canonicalJson } from './canonical.ts';
 import { signingKey, stamp } from './key.ts';
+import { ReadAudit } from './read-audit.ts';
 
 export { AUDIT_COLUMNS, GENESIS_HASH, hashEntry, toAuditEntry, type AuditEntry, type AuditOutcome, type AuditRow } from './entry.ts';
 export { verifyAuditChain, type VerifyResult } from './verify-chain.ts';
@@ -78,7 +79,13 @@ export function auditArguments(who: AuditWho, input: AuditInput): unknown[] {
 
 /** Records an action by the context's actor, in the caller's transaction. */
 export function audit(ctx: ActorContext, tx: Tx, input: AuditInput): Promise<void> {
-  return appendAudit(tx, { actor: ctx.actor, purpose: ctx.purpose, requestId: ctx.requestId, at: ctx.clock.now() }, input);
+  const who: AuditWho = { actor: ctx.actor, purpose: ctx.purpose, requestId: ctx.requestId, at: ctx.clock.now() };
+  // In a GET, a read's entry joins the request's one append before the answer is sent (read-audit.ts).
+  if (ctx.readAudit && ReadAudit.isRead(input.action)) {
+    ctx.readAudit.keep(auditArguments(who, input));
+    return Promise.resolve();
+  }
+  return appendAudit(tx, who, input);
 }
 
 /**
@@ -88,6 +95,11 @@ export function audit(ctx: ActorContext, tx: Tx, input: AuditInput): Promise<voi
  */
 export async function auditAll(ctx: ActorContext, tx: Tx, inputs: readonly AuditInput[]): Promise<void> {
   const who: AuditWho = { actor: ctx.actor, purpose: ctx.purpose, requestId: ctx.requestId, at: ctx.clock.now() };
+  const reads = ctx.readAudit;
+  if (reads && inputs.every((input) => ReadAudit.isRead(input.action))) {
+    for (const input of inputs) reads.keep(auditArguments(who, input));
+    return;
+  }
   for (let i = 0; i < inputs.length; i += 5000) {
     await tx.query('SELECT jigsaw_append_audit_many($1::jsonb)', [JSON.stringify(inputs.slice(i, i + 5000).map((input) => auditArguments(who, input)))]);
   }
@@ -117,11 +129,14 @@ export const refuse = (
 
 /** Runs one command as one transaction; a refusal is audited and answered as "not found". */
 export async function command<T>(ctx: ActorContext, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  const reads = ctx.readAudit;
   try {
-    return await ctx.db.transaction(fn);
+    // Reads kept for the request's one append are dropped if the command fails, as its own entries would be.
+    return await (reads ? reads.within(() => ctx.db.transaction(fn)) : ctx.db.transaction(fn));
   } catch (err) {
     if (err instanceof AccessRefused) {
-      await ctx.db.transaction((tx) => audit(ctx, tx, err.entry));
+      if (reads && ReadAudit.isRead(err.entry.action)) await audit(ctx, ctx.db, err.entry);
+      else await ctx.db.transaction((tx) => audit(ctx, tx, err.entry));
       throw err.answer ?? notFound(err.what);
     }
     throw err;

@@ -45,6 +45,7 @@ import { scimRoutes, sendScimError } from '../scim/plugin.ts';
 import { HEALTH_ROUTES, registerHealth } from '../operations/health.ts';
 import { registerMetrics } from '../operations/metrics.ts';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../operations/request-id.ts';
+import { ReadAudit } from '../audit/read-audit.ts';
 
 export { SESSION_COOKIE } from './cookies.ts';
 
@@ -52,6 +53,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The web session behind this request, as resolved once in onRequest: the pages read who is signed in and when the session ends from it. */
     webSession?: ResolvedSession;
+    /** In a GET or HEAD: what the request read, appended to the audit trail in one statement before the answer is sent. */
+    readAudit?: ReadAudit;
   }
 }
 
@@ -154,7 +157,16 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const receivedAt = new WeakMap<object, number>();
   app.addHook('onRequest', (request, _reply, done) => {
     receivedAt.set(request, performance.now());
+    // A GET or HEAD changes nothing: what it reads is audited in one append at the end (src/audit/read-audit.ts).
+    if (request.method === 'GET' || request.method === 'HEAD') request.readAudit = new ReadAudit();
     done();
+  });
+
+  app.addHook('onSend', async (request, _reply, payload) => {
+    // Before anything read leaves the server, its audit entries are in the trail; if they cannot be
+    // written this throws, and the practitioner gets the error page instead of what was read.
+    await request.readAudit?.flush(opts.services.db);
+    return payload;
   });
 
   app.addHook('onSend', async (request, reply, payload) => {

@@ -111,6 +111,7 @@ export class Api {
           // Kept in the audit trail: control characters and lone surrogates would fail there (or hide text), so they are dropped.
           purpose: typeof purposeHeader === 'string' ? cleanText(purposeHeader).slice(0, 500) : undefined,
           requestId: request.id,
+          readAudit: request.readAudit,
         };
         const result = await spec.handler({ ctx, params, query, body, request, reply });
         reply.code(status);

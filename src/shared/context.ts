@@ -1,5 +1,6 @@
 import type { Actor } from '../access/policy.ts';
 import type { Database, Queryable } from '../db/database.ts';
+import type { ReadAudit } from '../audit/read-audit.ts';
 import type { Clock } from './clock.ts';
 
 /** What every service needs: the database and the time (and, when a request is behind it, that request's ID). */
@@ -15,6 +16,8 @@ export interface ActorContext extends Services {
   actor: Actor;
   /** The purpose the caller gave for this access, kept in the audit trail. */
   purpose?: string | undefined;
+  /** In a GET or HEAD request: what it read, appended to the audit trail in one statement before the answer is sent (src/audit/read-audit.ts). */
+  readAudit?: ReadAudit | undefined;
 }
 
 export type Tx = Queryable;

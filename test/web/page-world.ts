@@ -154,12 +154,12 @@ export class Browser {
     for (const c of res.cookies) this.cookies[c.name] = c.value;
   }
 
-  async get(url: string): Promise<{ status: number; body: string }> {
+  async get(url: string): Promise<{ status: number; body: string; requestId: string }> {
     const res = await this.app.inject({ url, headers: HTML, cookies: this.cookies });
     for (const c of res.cookies) this.cookies[c.name] = c.value;
     const token = /name="_csrf" value="([^"]+)"/.exec(res.body)?.[1];
     if (token) this.csrfToken = token;
-    return { status: res.statusCode, body: res.body };
+    return { status: res.statusCode, body: res.body, requestId: String(res.headers['x-request-id']) };
   }
 
   async post(url: string, form: Record<string, string | string[]>): Promise<{ status: number; body: string; location?: string }> {

@@ -1,0 +1,75 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Queryable } from '../db/database.ts';
+
+/**
+ * What a page or API answer read, audited once for the whole request (issue 21).
+ *
+ * A person page calls a dozen services, and each used to append its "viewed" entry in its own
+ * transaction: a dozen appends, each committed (and flushed to disk) on its own, were a quarter of
+ * the page's time. In a GET or HEAD request — which by HTTP's definition changes nothing — entries
+ * for what was *read* are kept here, each made (numbered, timed, signed) when the service decides,
+ * and appended together in one statement before the answer leaves the server: the app's onSend hook
+ * calls flush(), and if the trail cannot take them the practitioner gets an error, not the page.
+ * So "every read is audited before it is disclosed" still holds. Entries for anything written stay
+ * in the writing transaction, committed with the write or not at all.
+ */
+export class ReadAudit {
+  private entries: unknown[][] = [];
+
+  /** True for an action that only reads: its code ends in a reading verb ("person.read", "referral.list-incoming"). */
+  static isRead(action: string): boolean {
+    // "notification.read" marks a notification read: a write, for all its verb.
+    return action !== 'notification.read' && READ_VERBS.has(action.slice(action.lastIndexOf('.') + 1));
+  }
+
+  /** Keeps an entry (its jigsaw_append_audit arguments, made by auditArguments) for the request's one append. */
+  keep(entry: unknown[]): void {
+    const command = commandReads.getStore();
+    (command?.owner === this ? command.entries : this.entries).push(entry);
+  }
+
+  /**
+   * Runs one command: the reads it keeps join the request's only if it succeeds, as its own entries
+   * would have been rolled back with its transaction. A page may run commands side by side, so
+   * each command's reads are held apart (AsyncLocalStorage) until it ends.
+   */
+  async within<T>(fn: () => Promise<T>): Promise<T> {
+    const outer = commandReads.getStore();
+    const mine: CommandReads = { owner: this, entries: [] };
+    const result = await commandReads.run(mine, fn);
+    (outer?.owner === this ? outer.entries : this.entries).push(...mine.entries);
+    return result;
+  }
+
+  /**
+   * Appends what the request read, in one statement (its own transaction). The entries are taken
+   * first, so an error answer that follows a failed append is not held up by the same entries again.
+   */
+  async flush(db: Queryable): Promise<void> {
+    const entries = this.entries;
+    this.entries = [];
+    for (let i = 0; i < entries.length; i += 5000) {
+      await db.query('SELECT jigsaw_append_audit_many($1::jsonb)', [JSON.stringify(entries.slice(i, i + 5000))]);
+    }
+  }
+}
+
+/**
+ * The last part of every action code that only reads (viewed, listed, searched, downloaded). Anything
+ * else — and any action added later until it is named here — is appended in its own transaction as
+ * before, which is always safe. "flags.lookup" is not here: a lookup also records who looked and tells
+ * the child's social worker, in its transaction.
+ */
+const READ_VERBS: ReadonlySet<string> = new Set([
+  'read', 'list', 'list-incoming', 'list-outgoing', 'summary', 'search', 'history', 'access-history', 'addresses',
+  'agencies-involved', 'previous-history', 'safety-counts', 'safety-summary', 'candidates', 'candidate-search',
+  'closure-notices', 'due-list', 'due-summary', 'timescales', 'my-actions', 'directory', 'contribution-choices',
+  'urgent-outstanding', 'preview', 'export', 'sharing', 'person-search', 'person-access', 'person-access-export',
+  'partnership-read', 'provider-list', 'token-list', 'token-read', 'user-list', 'user-read', 'verification-read',
+]);
+
+interface CommandReads {
+  owner: ReadAudit;
+  entries: unknown[][];
+}
+const commandReads = new AsyncLocalStorage<CommandReads>();
