@@ -190,24 +190,47 @@ export async function searchPeople(ctx: ActorContext, q: PersonSearch, req: Page
   return (await searchPeoplePage(ctx, q, req)).items;
 }
 
+/**
+ * The words of a searched name as the search compares them: lower-cased, each once. Each word is
+ * a LIKE pattern of its own (its % and _ match anything, as they always have).
+ */
+export function searchTerms(name: string | undefined): string[] {
+  return [...new Set((name ?? '').toLowerCase().split(/\s+/).filter(Boolean))];
+}
+
+/** That a name (n) holds every word: the expression the trigram index of migration 037 is built on. */
+export function nameWordsSql(terms: readonly string[], first: number): string {
+  return terms.map((_, i) => `lower(n.given_names || ' ' || n.family_name) LIKE '%' || $${first + i}::text || '%'`).join(' AND ');
+}
+
+/**
+ * The condition that a person (p) bears a searched name: one of their names holds every word, or
+ * they share a key with how the name sounds. One LIKE per word, so that the trigram index on the
+ * compared expression (migration 037) can answer it; PostgreSQL then looks up the matching names
+ * once and walks the agency's people in the list's order until a page is full, so the cost follows
+ * how many people match, not how many the agency holds. A word too short to hold a trigram (one or
+ * two letters) is still compared, against every name. The words are parameters from `first` on.
+ */
+export function nameMatchSql(terms: readonly string[], first: number, keysParam: number): string {
+  return `(EXISTS (SELECT 1 FROM person_name n WHERE n.person_id = p.id AND ${nameWordsSql(terms, first)})
+               -- A mistyped name ("Connor Madox" for Conor Maddox) is found by how it sounds (the matcher's keys).
+               OR EXISTS (SELECT 1 FROM person_match_key k WHERE k.person_id = p.id AND k.key = ANY($${keysParam}::text[])))`;
+}
+
 /** One page of a search; the cursor moves on past anyone the policy does not show. */
 export async function searchPeoplePage(ctx: ActorContext, q: PersonSearch, req: PageRequest<PersonSearchKey>): Promise<Page<Person>> {
   return command(ctx, async (tx) => {
     checkView(ctx, 'people', 'person.search', 'not-found');
-    const terms = (q.name ?? '').toLowerCase().split(/\s+/).filter(Boolean);
+    const terms = searchTerms(q.name);
     const { rows, nextCursor } = await keysetPage('people.search', req, async (after, n) => (await tx.query<{ id: string; key_at: string }>(
       `SELECT p.id, ${sqlKeyTime('p.created_at')} AS key_at FROM person p
         WHERE p.agency_id = $1
           AND ($2::text IS NULL OR p.nhs_number = $2)
           AND ($3::date IS NULL OR p.date_of_birth = $3)
-          AND (cardinality($4::text[]) = 0 OR EXISTS (
-                SELECT 1 FROM person_name n WHERE n.person_id = p.id
-                   AND (SELECT bool_and(lower(n.given_names || ' ' || n.family_name) LIKE '%' || t || '%') FROM unnest($4::text[]) t))
-               -- A mistyped name ("Connor Madox" for Conor Maddox) is found by how it sounds (the matcher's keys).
-               OR EXISTS (SELECT 1 FROM person_match_key k WHERE k.person_id = p.id AND k.key = ANY($8::text[])))
-          AND ($5::timestamptz IS NULL OR (p.created_at, p.id) > ($5::timestamptz, $6::uuid))
-        ORDER BY p.created_at, p.id LIMIT $7`,
-      [ctx.actor.agencyId, q.nhsNumber ?? null, q.dateOfBirth ?? null, terms, after?.[0] ?? null, after?.[1] ?? null, n, nameSearchKeys(q.name ?? '')],
+          ${terms.length > 0 ? `AND ${nameMatchSql(terms, 8, 7)}` : ''}
+          AND ($4::timestamptz IS NULL OR (p.created_at, p.id) > ($4::timestamptz, $5::uuid))
+        ORDER BY p.created_at, p.id LIMIT $6`,
+      [ctx.actor.agencyId, q.nhsNumber ?? null, q.dateOfBirth ?? null, after?.[0] ?? null, after?.[1] ?? null, n, ...(terms.length > 0 ? [nameSearchKeys(q.name ?? ''), ...terms] : [])],
     )).rows, (r): PersonSearchKey => [r.key_at, r.id], (r) => decidePerson(ctx.actor, 'read', { id: r.id, agencyId: ctx.actor.agencyId }).allowed);
     const people: Person[] = [];
     for (const r of rows) people.push(await loadPerson(tx, r.id));
