@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { nameSearchKeys } from '../src/matching/store.ts';
-import { nameWordsSql, searchPeople, searchPeoplePage, searchTerms } from '../src/people/people.ts';
+import { addAddress, addRelationship, getPerson, nameWordsSql, searchPeople, searchPeoplePage, searchTerms, setLeadWorker } from '../src/people/people.ts';
 import { PersonSearchKey, type Person } from '../src/people/schemas.ts';
 import { cursorOf } from '../src/shared/pagination.ts';
 import type { ActorContext } from '../src/shared/context.ts';
@@ -116,6 +116,20 @@ describe('the people search, answered from the name index', () => {
     const second = await searchPeoplePage(hv, { name: 'a' }, { limit: 3, after: cursorOf('people.search', PersonSearchKey).parse(first.nextCursor) });
     expect([...ids(first.items), ...ids(second.items)]).toEqual(inOrderAdded(withA));
     expect(second.nextCursor).toBeNull();
+  });
+
+  it('each person found is shown as opening them shows them: names, addresses, relationships and lead workers, each their own', async () => {
+    const { hv, people } = await setting();
+    await addAddress(hv, people.conor.id, { line1: '1 Mill Lane', postcode: 'NS1 1AA', validFrom: '2025-01-01' });
+    await addAddress(hv, people.conor.id, { line1: '2 Hostel Road', postcode: 'NS1 2BB', validFrom: '2026-01-01' });
+    await addAddress(hv, people.aisha.id, { line1: '3 Park View' });
+    await addRelationship(hv, people.conor.id, { relatedPersonId: people.aisha.id, type: 'parent' });
+    await setLeadWorker(hv, people.aisha.id, { practitionerId: hv.actor.practitionerId, validFrom: '2026-01-01' });
+    // "a" finds Conor, Zoë, Łukasz and Aisha: one page of several people, read together.
+    const found = await searchPeople(hv, { name: 'a' });
+    expect(found).toHaveLength(4);
+    for (const p of found) expect(p, p.names[0]!.givenNames).toEqual(await getPerson(hv, p.id));
+    expect(found.find((p) => p.id === people.conor.id)!.addresses.map((a) => a.line1)).toEqual(['1 Mill Lane', '2 Hostel Road']);
   });
 
   it('a name with a date of birth finds only the person born that day', async () => {
