@@ -233,11 +233,17 @@ export function nameWordsSql(terms: readonly string[], first: number): string {
  * they share a key with how the name sounds. One LIKE per word, so that the trigram index on the
  * compared expression (migration 037) can answer it; PostgreSQL then looks up the matching names
  * once and walks the agency's people in the list's order until a page is full, so the cost follows
- * how many people match, not how many the agency holds. A word too short to hold a trigram (one or
- * two letters) is still compared, against every name. The words are parameters from `first` on.
+ * how many people match, not how many the agency holds. Words too short to hold a trigram (one or
+ * two letters) alone are compared person by person, in the list's order, until the page is full:
+ * quick for a common pair of letters, the whole agency for a rare one. The words are parameters
+ * from `first` on.
  */
 export function nameMatchSql(terms: readonly string[], first: number, keysParam: number): string {
-  return `(EXISTS (SELECT 1 FROM person_name n WHERE n.person_id = p.id AND ${nameWordsSql(terms, first)})
+  // With no word of three letters the index has nothing to look up, and reading every name in the
+  // partnership (what PostgreSQL would otherwise do) costs far more than reading the names of the
+  // agency's people in order until the page is full: OFFSET 0 keeps the check person by person.
+  const perPerson = terms.some((t) => /[\p{L}\p{N}]{3}/u.test(t)) ? '' : ' OFFSET 0';
+  return `(EXISTS (SELECT 1 FROM person_name n WHERE n.person_id = p.id AND ${nameWordsSql(terms, first)}${perPerson})
                -- A mistyped name ("Connor Madox" for Conor Maddox) is found by how it sounds (the matcher's keys).
                OR EXISTS (SELECT 1 FROM person_match_key k WHERE k.person_id = p.id AND k.key = ANY($${keysParam}::text[])))`;
 }
