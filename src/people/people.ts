@@ -231,9 +231,10 @@ export function nameWordsSql(terms: readonly string[], first: number): string {
 /**
  * The condition that a person (p) bears a searched name: one of their names holds every word, or
  * they share a key with how the name sounds. One LIKE per word, so that the trigram index on the
- * compared expression (migration 037) can answer it; PostgreSQL then looks up the matching names
- * once and walks the agency's people in the list's order until a page is full, so the cost follows
- * how many people match, not how many the agency holds. Words too short to hold a trigram (one or
+ * compared expression (migration 037) can answer it: PostgreSQL looks up the names holding the words
+ * once (in the index, partnership-wide), then walks the agency's people in the list's order (index
+ * person_agency_added, no table rows read) until a page is full, so the cost follows how many
+ * people match rather than reading every name the agency holds. Words too short to hold a trigram (one or
  * two letters) alone are compared person by person, in the list's order, until the page is full:
  * quick for a common pair of letters, the whole agency for a rare one. The words are parameters
  * from `first` on.
