@@ -1,5 +1,6 @@
 import type { Queryable } from '../../src/db/database.ts';
 import { nameSearchKeys } from '../../src/matching/store.ts';
+import { nameMatchSql, searchTerms } from '../../src/people/people.ts';
 import type { MixLabel } from './mix.ts';
 
 /**
@@ -66,14 +67,13 @@ async function person(db: Queryable, v: Viewer, id: string): Promise<BareCounts>
 }
 
 async function search(db: Queryable, v: Viewer, name: string): Promise<BareCounts> {
-  const terms = name.toLowerCase().split(/\s+/).filter(Boolean);
+  // The service's own name condition (one LIKE per word, which the trigram index answers).
+  const terms = searchTerms(name);
+  if (terms.length === 0) return { results: 0, names: 0 };
   const { rows } = await db.query<{ id: string }>(
-    `SELECT p.id FROM person p WHERE p.agency_id = $1
-        AND (EXISTS (SELECT 1 FROM person_name n WHERE n.person_id = p.id
-                AND (SELECT bool_and(lower(n.given_names || ' ' || n.family_name) LIKE '%' || t || '%') FROM unnest($2::text[]) t))
-             OR EXISTS (SELECT 1 FROM person_match_key k WHERE k.person_id = p.id AND k.key = ANY($3::text[])))
-      ORDER BY p.created_at, p.id LIMIT 50`,
-    [v.agencyId, terms, nameSearchKeys(name)],
+    `SELECT p.id FROM person p WHERE p.agency_id = $1 AND ${nameMatchSql(terms, 4, 3)}
+      ORDER BY p.created_at, p.id LIMIT $2`,
+    [v.agencyId, 50, nameSearchKeys(name), ...terms],
   );
   const names = await db.query('SELECT * FROM person_name WHERE person_id = ANY($1::uuid[])', [rows.map((r) => r.id)]);
   return { results: rows.length, names: names.rows.length };

@@ -1,4 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import pg from 'pg';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -103,6 +104,8 @@ export async function openPGlite(dataDir: string | undefined, opts: { loadDataDi
   const unlock = dataDir ? lockDataDir(dataDir) : () => undefined;
   const db = await PGlite.create(dataDir ?? 'memory://', {
     ...(opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {}),
+    // The people search's trigram index (migration 037) needs pg_trgm, which a server ships in contrib.
+    extensions: { pg_trgm },
     parsers: {
       [DATE_OID]: (v: string) => v,
       [TIMESTAMPTZ_OID]: toIso,

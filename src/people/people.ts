@@ -97,32 +97,57 @@ export async function createPerson(ctx: ActorContext, input: NewPersonParsed): P
 }
 
 async function loadPerson(tx: Queryable, id: string): Promise<Person> {
-  const row = (await tx.query<PersonRow>('SELECT * FROM person WHERE id = $1', [id])).rows[0]!;
+  return (await loadPeople(tx, [id]))[0]!;
+}
+
+/** Groups rows by person, keeping the order the query gave them in. */
+function byPerson<R extends { person_id: string }>(rows: R[]): Map<string, R[]> {
+  const out = new Map<string, R[]>();
+  for (const r of rows) {
+    const list = out.get(r.person_id);
+    if (list) list.push(r);
+    else out.set(r.person_id, [r]);
+  }
+  return out;
+}
+
+/**
+ * These people, in the order given, each as loadPerson gives them: five statements however many
+ * (a search's page of 50 was 250 before).
+ */
+async function loadPeople(tx: Queryable, ids: readonly string[]): Promise<Person[]> {
+  if (ids.length === 0) return [];
+  const persons = new Map((await tx.query<PersonRow>('SELECT * FROM person WHERE id = ANY($1::uuid[])', [ids])).rows.map((r) => [r.id, r]));
   // One after another: a transaction is one connection, and pg does not queue queries on it.
-  const names = await tx.query<{ use: string; given_names: string; family_name: string }>('SELECT use, given_names, family_name FROM person_name WHERE person_id = $1 ORDER BY position', [id]);
-  const addresses = await tx.query<{ line1: string; line2: string | null; town: string | null; postcode: string | null; valid_from: string | null; valid_to: string | null }>(
-    'SELECT line1, line2, town, postcode, valid_from, valid_to FROM person_address WHERE person_id = $1 ORDER BY position', [id]);
-  const relationships = await tx.query<{ id: string; person_id: string; related_person_id: string; type: Relationship['type']; valid_from: string | null; valid_to: string | null }>(
-    'SELECT id, person_id, related_person_id, type, valid_from, valid_to FROM relationship WHERE person_id = $1 ORDER BY created_at, type, valid_from, id', [id]);
-  const leads = await tx.query<{ id: string; practitioner_id: string; name: string; valid_from: string; valid_to: string | null }>(
-    'SELECT l.id, l.practitioner_id, p.name, l.valid_from, l.valid_to FROM lead_worker l JOIN practitioner p ON p.id = l.practitioner_id WHERE l.person_id = $1 ORDER BY l.valid_from, l.created_at', [id]);
-  return {
-    id: row.id,
-    agencyId: row.agency_id,
-    kind: row.kind,
-    names: names.rows.map((n) => ({ use: n.use, givenNames: n.given_names, familyName: n.family_name })),
-    dateOfBirth: row.date_of_birth,
-    expectedDateOfDelivery: row.expected_date_of_delivery,
-    sex: row.sex,
-    nhsNumber: row.nhs_number,
-    addresses: addresses.rows.map((a) => ({ line1: a.line1, line2: a.line2, town: a.town, postcode: a.postcode, validFrom: a.valid_from, validTo: a.valid_to })),
-    preferredLanguage: row.preferred_language,
-    communicationNeeds: row.communication_needs,
-    relationships: relationships.rows.map((r) => ({ id: r.id, personId: r.person_id, relatedPersonId: r.related_person_id, type: r.type, validFrom: r.valid_from, validTo: r.valid_to })),
-    leadWorkers: leads.rows.map((l): LeadWorker => ({ id: l.id, practitionerId: l.practitioner_id, practitionerName: l.name, validFrom: l.valid_from, validTo: l.valid_to })),
-    access: 'own',
-    createdAt: row.created_at,
-  };
+  const names = byPerson((await tx.query<{ person_id: string; use: string; given_names: string; family_name: string }>(
+    'SELECT person_id, use, given_names, family_name FROM person_name WHERE person_id = ANY($1::uuid[]) ORDER BY person_id, position', [ids])).rows);
+  const addresses = byPerson((await tx.query<{ person_id: string; line1: string; line2: string | null; town: string | null; postcode: string | null; valid_from: string | null; valid_to: string | null }>(
+    'SELECT person_id, line1, line2, town, postcode, valid_from, valid_to FROM person_address WHERE person_id = ANY($1::uuid[]) ORDER BY person_id, position', [ids])).rows);
+  const relationships = byPerson((await tx.query<{ id: string; person_id: string; related_person_id: string; type: Relationship['type']; valid_from: string | null; valid_to: string | null }>(
+    'SELECT id, person_id, related_person_id, type, valid_from, valid_to FROM relationship WHERE person_id = ANY($1::uuid[]) ORDER BY person_id, created_at, type, valid_from, id', [ids])).rows);
+  const leads = byPerson((await tx.query<{ person_id: string; id: string; practitioner_id: string; name: string; valid_from: string; valid_to: string | null }>(
+    `SELECT l.person_id, l.id, l.practitioner_id, p.name, l.valid_from, l.valid_to FROM lead_worker l JOIN practitioner p ON p.id = l.practitioner_id
+      WHERE l.person_id = ANY($1::uuid[]) ORDER BY l.person_id, l.valid_from, l.created_at`, [ids])).rows);
+  return ids.map((id): Person => {
+    const row = persons.get(id)!;
+    return {
+      id: row.id,
+      agencyId: row.agency_id,
+      kind: row.kind,
+      names: (names.get(id) ?? []).map((n) => ({ use: n.use, givenNames: n.given_names, familyName: n.family_name })),
+      dateOfBirth: row.date_of_birth,
+      expectedDateOfDelivery: row.expected_date_of_delivery,
+      sex: row.sex,
+      nhsNumber: row.nhs_number,
+      addresses: (addresses.get(id) ?? []).map((a) => ({ line1: a.line1, line2: a.line2, town: a.town, postcode: a.postcode, validFrom: a.valid_from, validTo: a.valid_to })),
+      preferredLanguage: row.preferred_language,
+      communicationNeeds: row.communication_needs,
+      relationships: (relationships.get(id) ?? []).map((r) => ({ id: r.id, personId: r.person_id, relatedPersonId: r.related_person_id, type: r.type, validFrom: r.valid_from, validTo: r.valid_to })),
+      leadWorkers: (leads.get(id) ?? []).map((l): LeadWorker => ({ id: l.id, practitionerId: l.practitioner_id, practitionerName: l.name, validFrom: l.valid_from, validTo: l.valid_to })),
+      access: 'own',
+      createdAt: row.created_at,
+    };
+  });
 }
 
 export async function getPerson(ctx: ActorContext, id: string): Promise<Person> {
@@ -190,27 +215,56 @@ export async function searchPeople(ctx: ActorContext, q: PersonSearch, req: Page
   return (await searchPeoplePage(ctx, q, req)).items;
 }
 
+/**
+ * The words of a searched name as the search compares them: lower-cased, each once. Each word is
+ * a LIKE pattern of its own (its % and _ match anything, as they always have).
+ */
+export function searchTerms(name: string | undefined): string[] {
+  return [...new Set((name ?? '').toLowerCase().split(/\s+/).filter(Boolean))];
+}
+
+/** That a name (n) holds every word: the expression the trigram index of migration 037 is built on. */
+export function nameWordsSql(terms: readonly string[], first: number): string {
+  return terms.map((_, i) => `lower(n.given_names || ' ' || n.family_name) LIKE '%' || $${first + i}::text || '%'`).join(' AND ');
+}
+
+/**
+ * The condition that a person (p) bears a searched name: one of their names holds every word, or
+ * they share a key with how the name sounds. One LIKE per word, so that the trigram index on the
+ * compared expression (migration 037) can answer it: PostgreSQL looks up the names holding the words
+ * once (in the index, partnership-wide), then walks the agency's people in the list's order (index
+ * person_agency_added, no table rows read) until a page is full, so the cost follows how many
+ * people match rather than reading every name the agency holds. Words too short to hold a trigram (one or
+ * two letters) alone are compared person by person, in the list's order, until the page is full:
+ * quick for a common pair of letters, the whole agency for a rare one. The words are parameters
+ * from `first` on.
+ */
+export function nameMatchSql(terms: readonly string[], first: number, keysParam: number): string {
+  // With no word of three letters the index has nothing to look up, and reading every name in the
+  // partnership (what PostgreSQL would otherwise do) costs far more than reading the names of the
+  // agency's people in order until the page is full: OFFSET 0 keeps the check person by person.
+  const perPerson = terms.some((t) => /[\p{L}\p{N}]{3}/u.test(t)) ? '' : ' OFFSET 0';
+  return `(EXISTS (SELECT 1 FROM person_name n WHERE n.person_id = p.id AND ${nameWordsSql(terms, first)}${perPerson})
+               -- A mistyped name ("Connor Madox" for Conor Maddox) is found by how it sounds (the matcher's keys).
+               OR EXISTS (SELECT 1 FROM person_match_key k WHERE k.person_id = p.id AND k.key = ANY($${keysParam}::text[])))`;
+}
+
 /** One page of a search; the cursor moves on past anyone the policy does not show. */
 export async function searchPeoplePage(ctx: ActorContext, q: PersonSearch, req: PageRequest<PersonSearchKey>): Promise<Page<Person>> {
   return command(ctx, async (tx) => {
     checkView(ctx, 'people', 'person.search', 'not-found');
-    const terms = (q.name ?? '').toLowerCase().split(/\s+/).filter(Boolean);
+    const terms = searchTerms(q.name);
     const { rows, nextCursor } = await keysetPage('people.search', req, async (after, n) => (await tx.query<{ id: string; key_at: string }>(
       `SELECT p.id, ${sqlKeyTime('p.created_at')} AS key_at FROM person p
         WHERE p.agency_id = $1
           AND ($2::text IS NULL OR p.nhs_number = $2)
           AND ($3::date IS NULL OR p.date_of_birth = $3)
-          AND (cardinality($4::text[]) = 0 OR EXISTS (
-                SELECT 1 FROM person_name n WHERE n.person_id = p.id
-                   AND (SELECT bool_and(lower(n.given_names || ' ' || n.family_name) LIKE '%' || t || '%') FROM unnest($4::text[]) t))
-               -- A mistyped name ("Connor Madox" for Conor Maddox) is found by how it sounds (the matcher's keys).
-               OR EXISTS (SELECT 1 FROM person_match_key k WHERE k.person_id = p.id AND k.key = ANY($8::text[])))
-          AND ($5::timestamptz IS NULL OR (p.created_at, p.id) > ($5::timestamptz, $6::uuid))
-        ORDER BY p.created_at, p.id LIMIT $7`,
-      [ctx.actor.agencyId, q.nhsNumber ?? null, q.dateOfBirth ?? null, terms, after?.[0] ?? null, after?.[1] ?? null, n, nameSearchKeys(q.name ?? '')],
+          ${terms.length > 0 ? `AND ${nameMatchSql(terms, 8, 7)}` : ''}
+          AND ($4::timestamptz IS NULL OR (p.created_at, p.id) > ($4::timestamptz, $5::uuid))
+        ORDER BY p.created_at, p.id LIMIT $6`,
+      [ctx.actor.agencyId, q.nhsNumber ?? null, q.dateOfBirth ?? null, after?.[0] ?? null, after?.[1] ?? null, n, ...(terms.length > 0 ? [nameSearchKeys(q.name ?? ''), ...terms] : [])],
     )).rows, (r): PersonSearchKey => [r.key_at, r.id], (r) => decidePerson(ctx.actor, 'read', { id: r.id, agencyId: ctx.actor.agencyId }).allowed);
-    const people: Person[] = [];
-    for (const r of rows) people.push(await loadPerson(tx, r.id));
+    const people = await loadPeople(tx, rows.map((r) => r.id));
     await audit(ctx, tx, { action: 'person.search', outcome: 'success', detail: { results: people.length } });
     return { items: people, nextCursor };
   });
