@@ -56,3 +56,13 @@ export function perDatabase<K extends object, B>(make: (key: K) => B): (key: K) 
     return b;
   };
 }
+
+/**
+ * How many batches a hot path keeps on their way at once. On a PostgreSQL server, a few: a request
+ * arriving while a batch is on its way then starts its own at once on another pooled connection,
+ * instead of waiting for that batch's round trip (and, for a write, its commit) and then for its
+ * own; only when they are all busy do requests queue, and then coalesce as before. PGlite runs one
+ * statement at a time, so a second batch would only wait in its queue: one, and coalescing is the
+ * whole benefit.
+ */
+export const batchesInFlight = (db: object, onServer: number): number => ((db as { kind?: unknown }).kind === 'postgres' ? onServer : 1);

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { auditSystem } from '../audit/audit.ts';
 import type { HealthSettingType } from '../flags/schemas.ts';
-import { Batcher, perDatabase } from '../db/batching.ts';
+import { Batcher, batchesInFlight, perDatabase } from '../db/batching.ts';
 import type { Queryable } from '../db/database.ts';
 import type { Services, Tx } from '../shared/context.ts';
 import { newId } from '../shared/ids.ts';
@@ -99,7 +99,8 @@ interface TokenRow { token_hash: string; id: string; name: string; type: HealthS
  * concurrent lookups from an emergency department's systems, one read of a few token rows instead
  * of one round trip each. Every check still reads the row after its request arrived (a request
  * waiting for a batch goes in the next one, never an earlier one), so a revocation is still
- * honoured by the next request, in every process.
+ * honoured by the next request, in every process. Two batches on their way at once on a server
+ * (batchesInFlight): a check does not wait for another's read before its own is sent.
  */
 const tokenReader = perDatabase((db: Queryable) => new Batcher<string, TokenRow | undefined>(async (hashes) => {
   const { rows } = await db.query<TokenRow>(
@@ -108,7 +109,7 @@ const tokenReader = perDatabase((db: Queryable) => new Batcher<string, TokenRow 
     [[...new Set(hashes)]]);
   const byHash = new Map(rows.map((r) => [r.token_hash, r]));
   return hashes.map((h) => byHash.get(h));
-}));
+}, batchesInFlight(db, 2)));
 
 /**
  * The caller a token names, read from the database on every request. A cache here once saved a

@@ -136,6 +136,23 @@ describe('flags derived from the process', () => {
     expect((await verifyAuditChain(t.db())).ok).toBe(true);
   });
 
+  it('attendances of one child arriving together are each counted in the notifications, as if recorded one after another', async () => {
+    const c = await authority();
+    const child = await person(c.worker, { names: [{ givenNames: 'Child', familyName: 'Attending' }], nhsNumber: '9990000018' });
+    await childOnPlan(c.worker, c.clock, child.id, { cscId: c.csc });
+    const ed = { kind: 'system' as const, healthSettingId: (await createFhirToken(c.s, { settingName: 'Northshire General ED', settingType: 'emergency_department' })).healthSettingId, settingName: 'Northshire General ED', settingType: 'emergency_department' };
+    // All at the same instant (the clock is fixed): each notification counts the attendances
+    // recorded before its batch and those in it. On a server several batches are written at once.
+    const attendances = 24;
+    await Promise.all(Array.from({ length: attendances }, () => flagsByNhsNumber(c.s, ed, '9990000018', { unscheduled: true, via: 'fhir', resource: 'CareTeam' })));
+    const counts = (await t.db().query<{ n: number }>('SELECT attendances_12_months::int AS n FROM seen_notification WHERE person_id = $1', [child.id])).rows.map((r) => r.n);
+    expect(counts).toHaveLength(attendances);
+    expect(Math.max(...counts)).toBe(attendances);
+    // Batches one after another: a count of n shared by the batch that took it from the one before (m) to n, so by n - m notifications.
+    const distinct = [...new Set(counts)].sort((a, b) => a - b);
+    distinct.forEach((n, i) => expect(counts.filter((x) => x === n).length, `notifications saying ${n} attendances`).toBe(n - (distinct[i - 1] ?? 0)));
+  });
+
   it("an unborn child's plan is flagged on the mother's NHS number until birth, then moves to the child", async () => {
     const c = await authority();
     const mother = await person(c.worker, { kind: 'adult', sex: 'female', names: [{ givenNames: 'Maggie', familyName: 'Fletcher' }], dateOfBirth: '2002-01-10', nhsNumber: '9434765919' });

@@ -1,6 +1,6 @@
 import { decideAgency, CASEWORK_ROLES, type Role } from '../access/policy.ts';
 import { auditArguments, command, refuse, type AuditInput, type AuditWho } from '../audit/audit.ts';
-import { Batcher, perDatabase } from '../db/batching.ts';
+import { Batcher, batchesInFlight, perDatabase } from '../db/batching.ts';
 import type { Database } from '../db/database.ts';
 import { withinOneEdit } from '../matching/comparisons.ts';
 import { normaliseNhsNumber } from '../people/nhs-number.ts';
@@ -42,14 +42,16 @@ export const FLAGS_BY_NHS_NUMBERS_SQL = 'SELECT * FROM jigsaw_flags_by_nhs_numbe
 
 /**
  * Lookups arriving together are answered by one statement (Batcher): at 50 concurrent lookups,
- * one query for twenty NHS numbers costs the database a sixth of twenty queries.
+ * one query for twenty NHS numbers costs the database a sixth of twenty queries. Two reads on their
+ * way at once on a server (batchesInFlight), so that at a hospital's rate a lookup does not wait
+ * for another's read before its own is sent.
  */
 const flagReader = perDatabase((db: Database) => new Batcher<{ nhs: string; since: string }, FoundFlag[]>(async (asks) => {
   const { rows } = await db.query<FoundFlag & { request: number }>(FLAGS_BY_NHS_NUMBERS_SQL, [JSON.stringify(asks)]);
   const answers = asks.map((): FoundFlag[] => []);
   for (const { request, ...flag } of rows) answers[request - 1]!.push(flag);
   return answers;
-}));
+}, batchesInFlight(db, 2)));
 
 /** Everything a batch of lookups writes, in one statement (migration 013). */
 const RECORD_LOOKUPS = 'SELECT jigsaw_record_flag_lookups($1::jsonb, $2::jsonb, $3::jsonb)';
@@ -71,7 +73,12 @@ interface LookupWrites {
  * notification) before it is answered; at 50 concurrent lookups one transaction per lookup would
  * queue on the audit chain's head row. Lookups arriving while a batch commits are written together
  * in the next batch: one statement, jigsaw_record_flag_lookups, its own transaction (the audit
- * entries by jigsaw_append_audit_many: same chain, one head update).
+ * entries by jigsaw_append_audit_many: same chain, one head update). On a server up to four
+ * batches commit at once (batchesInFlight): at a steady rate, a lookup arriving while a batch
+ * commits would otherwise wait for that commit's WAL flush and then for its own, so a slow flush
+ * delayed every lookup behind it twice; concurrent batches take different audit chains (migration
+ * 035), PostgreSQL flushes their commits together, and two counting the same child's attendances
+ * go one after the other (migration 038).
  */
 const lookupWriter = perDatabase((db: Database) => new Batcher<LookupWrites, void>(async (batch) => {
   await db.query(RECORD_LOOKUPS, [
@@ -80,7 +87,7 @@ const lookupWriter = perDatabase((db: Database) => new Batcher<LookupWrites, voi
     JSON.stringify(batch.flatMap((b) => b.audits)),
   ]);
   return batch.map(() => undefined);
-}));
+}, batchesInFlight(db, 4)));
 
 function auditWho(s: Services, who: Looker): AuditWho {
   return who.kind === 'practitioner'
