@@ -206,8 +206,9 @@ export function openPostgres(connectionString: string, options: { max?: number; 
   // where there are a few) and spends ~100 ms compiling a query that runs in one (issue 21).
   // Idle connections are kept five minutes, not pg's ten seconds: a burst (flag lookups keep several
   // statements in flight) would otherwise reopen connections — 5 to 40 ms each, and a cold
-  // connection's first statements plan afresh — just as the next burst arrives (issue 21).
-  const pool = new pg.Pool({ connectionString, max: options.max ?? 10, idleTimeoutMillis: 300_000, options: `-c TimeZone=UTC -c jit=off${role}` });
+  // connection's first statements plan afresh — just as the next burst arrives (issue 21). Idle
+  // connections do not keep a process alive (allowExitOnIdle): a command-line run still ends at once.
+  const pool = new pg.Pool({ connectionString, max: options.max ?? 10, idleTimeoutMillis: 300_000, allowExitOnIdle: true, options: `-c TimeZone=UTC -c jit=off${role}` });
   // An idle client losing its connection must not crash the server; the next query reconnects.
   pool.on('error', () => undefined);
   const run = async <T>(client: pg.Pool | pg.PoolClient, sql: string, params?: readonly unknown[]) => {
