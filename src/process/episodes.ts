@@ -17,6 +17,7 @@ import { syncFlags } from '../flags/flags.ts';
 import { circulateStrategyRecord, type Circulation, type StrategyContent } from './strategy-record.ts';
 import { planFromAction, planReaders } from '../plans/plans.ts';
 import { recordCensusFromAction } from '../statutory-returns/cin/census-items.ts';
+import { agencyTypeOf } from '../shared/agency-types.ts';
 
 /**
  * Episodes with children's social care: the service records actions (append-only, once per
@@ -55,7 +56,7 @@ async function settingsFor(tx: Tx, agencyId: string): Promise<ProcessSettings> {
 
 /** Only children's social care holds episodes, and only its casework staff act on them. */
 async function checkAuthority(ctx: ActorContext, tx: Tx): Promise<void> {
-  const a = (await tx.query<{ type: string }>('SELECT type FROM agency WHERE id = $1', [ctx.actor.agencyId])).rows[0];
+  const a = { type: await agencyTypeOf(tx, ctx.actor.agencyId) };
   if (a?.type !== 'childrens_social_care') throw forbidden("Only children's social care records the child protection process.");
 }
 

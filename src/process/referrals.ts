@@ -18,6 +18,7 @@ import type {
   AcknowledgeReferral, DecideReferral, IncomingReferralKey, NewReferral, OutgoingReferralKey, ProfessionalReferral, PublicReferral, Referral, ReferralOutcome, ReferralRelative, ReferralSubject,
   WrittenConfirmation,
 } from './referral-schemas.ts';
+import { agencyTypeOf } from '../shared/agency-types.ts';
 
 /**
  * Referrals to children's social care or the police (what-to-do-if-worried 10.6–12.5).
@@ -456,7 +457,7 @@ async function referChild(ctx: ActorContext, input: ProfessionalReferral): Promi
 async function recordPublicReferral(ctx: ActorContext, input: PublicReferral): Promise<Referral> {
   return command(ctx, async (tx) => {
     const action = 'referral.record-public';
-    const own = (await tx.query<{ type: string }>('SELECT type FROM agency WHERE id = $1', [ctx.actor.agencyId])).rows[0];
+    const own = { type: await agencyTypeOf(tx, ctx.actor.agencyId) };
     if (!doesCasework(ctx) || !own || !(RECEIVING_TYPES as readonly string[]).includes(own.type)) {
       throw refuse('agency', { action, entityType: 'agency', entityId: ctx.actor.agencyId },
         forbidden("A referral from a member of the public is recorded by the children's social care or police agency that receives it."));

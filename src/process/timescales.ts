@@ -8,6 +8,7 @@ import type { ActorContext, Tx } from '../shared/context.ts';
 import { forbidden } from '../shared/errors.ts';
 import { CalendarDate } from '../shared/schemas.ts';
 import { isOverdue, reduce, type Action, type ActionFacts, type AssessmentModel, type ProcessSettings, type Step, type StepKey } from './engine.ts';
+import { agencyTypeOf } from '../shared/agency-types.ts';
 
 /**
  * How the authority kept to the statutory timescales (what-to-do-if-worried 10–80): the figures
@@ -23,7 +24,7 @@ import { isOverdue, reduce, type Action, type ActionFacts, type AssessmentModel,
  * these are about the caller's own authority, so there is nothing to hide by pretending otherwise.
  */
 export async function checkOverseer(ctx: ActorContext, tx: Tx, action: string, view: 'overdue-alerts' | 'due-summary' | 'timescales'): Promise<void> {
-  const a = (await tx.query<{ type: string }>('SELECT type FROM agency WHERE id = $1', [ctx.actor.agencyId])).rows[0];
+  const a = { type: await agencyTypeOf(tx, ctx.actor.agencyId) };
   if (a?.type !== 'childrens_social_care') {
     throw refuse('authority', { action, entityType: 'agency', entityId: ctx.actor.agencyId },
       forbidden("Only managers and auditors of children's social care see the authority's oversight of the process."));
