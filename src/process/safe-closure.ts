@@ -53,7 +53,7 @@ const SEEN = (kind: string, outcome: string | null): boolean => (kind === 'home_
  * (the episode opened): the ones before are what the episode was opened to look into.
  */
 export async function childSafetyRecords(ctx: ActorContext, tx: Tx, childPersonId: string, since: string): Promise<SafetyRecords> {
-  const entries = [childPersonId, ...(await linkedEntries(tx, childPersonId)).map((e) => e.personId)];
+  const entries = [childPersonId, ...(await linkedEntries(tx, childPersonId, ctx.reads)).map((e) => e.personId)];
   const { rows } = await tx.query<{ id: string; person_id: string; agency_id: string; restricted: boolean; created_by: string; named: string[] | null; kind: string; outcome: string | null; occurred_at: string }>(
     `SELECT r.id, r.person_id, r.agency_id, r.restricted, r.created_by,
             CASE WHEN r.restricted THEN (SELECT array_agg(n.practitioner_id) FROM record_named_practitioner n WHERE n.record_id = r.id) END AS named,

@@ -1,6 +1,7 @@
 import type { Actor } from '../access/policy.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import type { Clock } from './clock.ts';
+import type { RequestReads } from './request-reads.ts';
 
 /** What every service needs: the database and the time (and, when a request is behind it, that request's ID). */
 export interface Services {
@@ -15,6 +16,11 @@ export interface ActorContext extends Services {
   actor: Actor;
   /** The purpose the caller gave for this access, kept in the audit trail. */
   purpose?: string | undefined;
+  /**
+   * What this request has already read (src/shared/request-reads.ts): made once per request by its
+   * caller, and only for a request that changes nothing (a page's GET); absent, every read is fresh.
+   */
+  reads?: RequestReads | undefined;
 }
 
 export type Tx = Queryable;

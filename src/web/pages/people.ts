@@ -23,6 +23,7 @@ import { personName, ukDate } from '../view.ts';
 import { registerPersonDetailPages } from './person-details.ts';
 import { safely, type Web } from '../web.ts';
 import { censusSummary } from './census-items.ts';
+import { RequestReads } from '../../shared/request-reads.ts';
 
 type IdParams = { id: string };
 
@@ -189,7 +190,8 @@ export function registerPeoplePages(web: Web): void {
   });
 
   app.get<{ Params: IdParams }>('/people/:id', async (request, reply) => {
-    const ctx = web.ctx(request);
+    // A page changes nothing: the dozen services below share what each has read (the person, their links).
+    const ctx = { ...web.ctx(request), reads: new RequestReads() };
     const person = await getPerson(ctx, request.params.id);
     const own = person.access === 'own';
     const names = await peopleNames(ctx, person.relationships.map((r) => r.relatedPersonId));
