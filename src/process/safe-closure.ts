@@ -15,6 +15,7 @@ import {
 import type { ClosureMonitoring, EpisodeSafetySummary, MonitoringArrangement, RecordPointer } from './monitoring.schemas.ts';
 import { SELECT_NOTICE, toNotice, type NoticeRow } from './closure-notices.ts';
 import type { ClosureFields } from './schemas.ts';
+import { readOnce } from '../shared/request-reads.ts';
 
 /**
  * Safe closure, the lesson of case example 8: a case is not closed after visits with no access,
@@ -233,7 +234,8 @@ interface EpisodeFacts {
 
 /** An episode of the caller's own authority, or refused as not found (as episodes.ts does). */
 export async function episodeOfAuthority(ctx: ActorContext, tx: Tx, id: string, action: string): Promise<EpisodeFacts> {
-  const e = (await tx.query<EpisodeFacts>('SELECT id, agency_id, child_person_id, opened_at, closed_at FROM episode WHERE id = $1', [id])).rows[0];
+  const e = await readOnce(ctx.reads, `episode:${id}`, async () =>
+    (await tx.query<EpisodeFacts>('SELECT id, agency_id, child_person_id, opened_at, closed_at FROM episode WHERE id = $1', [id])).rows[0]);
   if (!e) throw refuse('episode', { action, entityType: 'episode', entityId: id, outcome: 'not_found' });
   const denied = refuse('episode', { action, entityType: 'episode', entityId: id, personId: e.child_person_id });
   if (e.agency_id !== ctx.actor.agencyId) throw denied;

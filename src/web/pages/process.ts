@@ -21,6 +21,7 @@ import { safely, type Web } from '../web.ts';
 import { readBack } from '../episode-readback.ts';
 import { OUTCOME_TEXT } from './referrals.ts';
 import { censusActionFields } from './census-items.ts';
+import { RequestReads } from '../../shared/request-reads.ts';
 
 type IdParams = { id: string };
 type DraftParams = { id: string; draft: string };
@@ -406,7 +407,8 @@ export function registerProcessPages(web: Web): void {
   });
 
   app.get<{ Params: IdParams }>('/episodes/:id', async (request, reply) => {
-    const ctx = web.ctx(request);
+    // A page changes nothing: the services below share what each has read (the episode, the child, their links).
+    const ctx = { ...web.ctx(request), reads: new RequestReads() };
     const episode = await getEpisode(ctx, request.params.id);
     const child = await safely(() => getPerson(ctx, episode.childPersonId));
     const meetings = await meetingsOf(ctx, episode.id);
