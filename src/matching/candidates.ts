@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { decideAgency } from '../access/policy.ts';
 import { audit, command, refuse } from '../audit/audit.ts';
-import { clustersOf } from '../chronology/links.ts';
+import { linkedEntries } from '../process/linked-entries.ts';
 import type { Queryable } from '../db/database.ts';
 import { personInReach } from '../people/people.ts';
 import type { ActorContext } from '../shared/context.ts';
@@ -182,7 +182,8 @@ export async function candidatesFor(ctx: ActorContext, personId: string, minProb
   return command(ctx, async (tx) => {
     await personInReach(ctx, tx, personId, 'update', 'person.candidates');
     const loaded = await loadMatchInput(tx, personId);
-    const cluster = (await clustersOf(tx, [personId])).map((m) => m.id);
+    // The person's same-person links, as the page's other sections walk them (read once per page).
+    const cluster = [personId, ...(await linkedEntries(tx, personId, ctx.reads)).map((e) => e.personId)];
     const exclude = [...cluster, ...(await notSameIds(tx, personId))];
     const basis = await callerHasBasis(ctx, tx);
     const scored = loaded ? await scoreCandidates(ctx, tx, loaded.input, loaded.postcodes, exclude, minProbability, !basis) : [];
