@@ -29,7 +29,9 @@ export async function clustersOf(tx: Queryable, seeds: readonly string[]): Promi
        SELECT c.seed, CASE WHEN l.person_id = c.id THEN l.other_person_id ELSE l.person_id END
          FROM c JOIN person_link l ON (l.person_id = c.id OR l.other_person_id = c.id) AND l.unlinked_at IS NULL
      )
-     SELECT c.seed, p.id, p.agency_id, p.date_of_birth FROM c JOIN person p ON p.id = c.id ORDER BY c.seed, p.created_at, p.id`,
+     SELECT c.seed, p.id, p.agency_id, p.date_of_birth FROM c JOIN person p ON p.id = c.id
+      WHERE p.id = ANY(ARRAY(SELECT id FROM c)) -- by id: else the planner hashes the whole person table (linked-entries.ts)
+      ORDER BY c.seed, p.created_at, p.id`,
     [seeds],
   );
   return rows.map((r) => ({ seed: r.seed, id: r.id, agencyId: r.agency_id, dateOfBirth: r.date_of_birth }));

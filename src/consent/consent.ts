@@ -8,6 +8,7 @@ import { newId } from '../shared/ids.ts';
 import { notifyAgency, notifyPractitioners } from '../sharing/notify.ts';
 import type { PurposeCode } from '../sharing/purposes.ts';
 import type { CompetenceAssessment, Consent, NewConsent, Withdrawal } from './schemas.ts';
+import { agencyTypeOf } from '../shared/agency-types.ts';
 
 interface ConsentRow {
   id: string;
@@ -74,7 +75,7 @@ async function checkWhoConsents(ctx: ActorContext, tx: Tx, subject: { id: string
       return;
     }
     case 'local_authority': {
-      const agency = (await tx.query<{ type: string }>('SELECT type FROM agency WHERE id = $1', [ctx.actor.agencyId])).rows[0];
+      const agency = { type: await agencyTypeOf(tx, ctx.actor.agencyId) };
       if (agency?.type !== 'childrens_social_care') {
         throw invalid('Only the local authority holding a care order shares parental responsibility (3.27).', [{ pointer: '/givenBy/capacity', detail: "Only children's social care can record this" }]);
       }

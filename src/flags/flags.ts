@@ -10,6 +10,7 @@ import { newId } from '../shared/ids.ts';
 import { webhookAddressProblem } from '../notifications/webhook-address.ts';
 import { episodeFlags, flagId, isActive, planPeriods, PLAN_TYPE, type DerivedFlag, type FlagKind } from './derive.ts';
 import type { Birth, ChildFlags, EndLookedAfter, FlagSettings, FlagSettingsInput, FlagView, LookedAfter, NewBirth, NewLookedAfter } from './schemas.ts';
+import { agencyTypeOf } from '../shared/agency-types.ts';
 
 /**
  * Flags for health settings, derived from what the authority records: the episode's plan, a
@@ -52,7 +53,7 @@ export async function syncFlags(tx: Tx, episodeId: string, state?: EpisodeState)
 
 /** Only children's social care holds flags, and only its casework staff record what they derive from. */
 async function checkAuthority(ctx: ActorContext, tx: Tx, action: string, alsoRoles: readonly Role[] = []): Promise<void> {
-  const a = (await tx.query<{ type: string }>('SELECT type FROM agency WHERE id = $1', [ctx.actor.agencyId])).rows[0];
+  const a = { type: await agencyTypeOf(tx, ctx.actor.agencyId) };
   if (a?.type !== 'childrens_social_care') throw forbidden("Only children's social care records what health settings are shown.");
   // An administrator manages the authority's connections without doing casework.
   if (!ctx.actor.roles.some((r) => CASEWORK_ROLES.includes(r) || alsoRoles.includes(r))) {

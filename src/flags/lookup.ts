@@ -10,6 +10,7 @@ import { newId } from '../shared/ids.ts';
 import { isActive } from './derive.ts';
 import { FLAG_COLUMNS, FLAG_JOINS, toFlagView, type FlagRow } from './flags.ts';
 import type { FlagLookup, LookupResult } from './schemas.ts';
+import { agencyTypeOf } from '../shared/agency-types.ts';
 
 /**
  * What a health setting sees: the flags and the authority's contacts, never the child's records.
@@ -223,7 +224,7 @@ export function nameAgreement(given: { givenNames: string; familyName: string },
  */
 export async function lookupFlags(ctx: ActorContext, q: FlagLookup): Promise<LookupResult> {
   await command(ctx, async (tx) => {
-    const a = (await tx.query<{ type: string }>('SELECT type FROM agency WHERE id = $1', [ctx.actor.agencyId])).rows[0];
+    const a = { type: await agencyTypeOf(tx, ctx.actor.agencyId) };
     if (!a || !mayLookUpFlags(a.type, ctx.actor.roles) || !decideAgency(ctx.actor, 'create-person', ctx.actor.agencyId).allowed) {
       throw refuse('agency', { action: 'flags.lookup', entityType: 'agency', entityId: ctx.actor.agencyId }, forbidden('Flags are shown to health practitioners looking a child up in a care setting.'));
     }

@@ -46,6 +46,7 @@ import { HEALTH_ROUTES, registerHealth } from '../operations/health.ts';
 import { registerMetrics } from '../operations/metrics.ts';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../operations/request-id.ts';
 import { ReadAudit } from '../audit/read-audit.ts';
+import { RequestReads } from '../shared/request-reads.ts';
 
 export { SESSION_COOKIE } from './cookies.ts';
 
@@ -55,6 +56,8 @@ declare module 'fastify' {
     webSession?: ResolvedSession;
     /** In a GET or HEAD: what the request read, appended to the audit trail in one statement before the answer is sent. */
     readAudit?: ReadAudit;
+    /** In a GET or HEAD: the facts its services have read, shared among them (src/shared/request-reads.ts). */
+    reads?: RequestReads;
   }
 }
 
@@ -158,7 +161,12 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.addHook('onRequest', (request, _reply, done) => {
     receivedAt.set(request, performance.now());
     // A GET or HEAD changes nothing: what it reads is audited in one append at the end (src/audit/read-audit.ts).
-    if (request.method === 'GET' || request.method === 'HEAD') request.readAudit = new ReadAudit();
+    // Its services also share the facts they read (a person, their grants, their same-person links):
+    // nothing changes between them, and a write (a POST) never reads through it.
+    if (request.method === 'GET' || request.method === 'HEAD') {
+      request.readAudit = new ReadAudit();
+      request.reads = new RequestReads();
+    }
     done();
   });
 

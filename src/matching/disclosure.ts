@@ -1,4 +1,5 @@
 import { decideMatchDisclosure, hasMatchingBasis, type MatchFacts } from '../access/policy.ts';
+import { agencyTypeOf } from '../shared/agency-types.ts';
 import { auditAll, refuse, type AuditInput } from '../audit/audit.ts';
 import type { Queryable } from '../db/database.ts';
 import { isSensitiveAgency } from '../partnership/schemas.ts';
@@ -34,19 +35,7 @@ export interface ScoredCandidate extends Omit<Candidate, 'ref' | 'heldBy' | 'per
   agencyFlaggedSensitive: boolean;
 }
 
-// An agency's type is fixed when it is made (administration changes its name and codes, never its
-// type), so each process keeps what it has read: no invalidation is needed, in one process or many.
-const AGENCY_TYPES = new Map<string, string>();
-
-export async function agencyTypeOf(tx: Queryable, agencyId: string): Promise<string> {
-  const known = AGENCY_TYPES.get(agencyId);
-  if (known) return known;
-  const type = (await tx.query<{ type: string }>('SELECT type FROM agency WHERE id = $1', [agencyId])).rows[0]?.type;
-  if (!type) return 'other';
-  if (AGENCY_TYPES.size > 10_000) AGENCY_TYPES.clear();
-  AGENCY_TYPES.set(agencyId, type);
-  return type;
-}
+export { agencyTypeOf };
 
 /** Whether the caller may be shown any other agency's entry at all: decides the SQL's reach and the notice. */
 export async function callerHasBasis(ctx: ActorContext, tx: Queryable): Promise<boolean> {

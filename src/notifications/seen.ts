@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { KeyId, KeyTime, keysetPage, sqlKeyTime, type Page, type PageRequest } from '../shared/pagination.ts';
 import { webhookHttpHostsFrom } from '../config/config.ts';
 import { postWebhook, type ResolveHost } from './webhook-address.ts';
+import { agencyTypeOf } from '../shared/agency-types.ts';
 
 /**
  * "Child was seen": each unscheduled lookup of a flagged child puts a notification in the
@@ -219,7 +220,7 @@ export const readsSeenQueue = (agencyType: string, roles: readonly Role[]): bool
 
 /** The authority's own queue: casework staff of children's social care only. */
 async function checkQueueReader(ctx: ActorContext, action: string, tx: Tx): Promise<void> {
-  const a = (await tx.query<{ type: string }>('SELECT type FROM agency WHERE id = $1', [ctx.actor.agencyId])).rows[0];
+  const a = { type: await agencyTypeOf(tx, ctx.actor.agencyId) };
   if (a?.type !== 'childrens_social_care') throw forbidden('"Child was seen" notifications go to the responsible authority.');
   checkView(ctx, 'seen-notifications', action, 'not-found');
   if (!ctx.actor.roles.some((r) => SEEN_QUEUE_ROLES.includes(r))) {

@@ -9,6 +9,7 @@ import { newId } from '../shared/ids.ts';
 import { grantsFor, liveGrants, withGrants, type GrantInfo } from '../sharing/grants.ts';
 import { indexPerson, nameSearchKeys } from '../matching/store.ts';
 import type { LeadWorker, NewAddress, NewLeadWorker, NewName, NewPersonParsed, NewRelationship, Person, PersonSearch, PersonSearchKey, Relationship } from './schemas.ts';
+import { readOnce, type RequestReads } from '../shared/request-reads.ts';
 import { keysetPage, sqlKeyTime, type Page, type PageRequest } from '../shared/pagination.ts';
 
 interface PersonRow {
@@ -30,16 +31,28 @@ export type PersonFactsRow = Pick<PersonRow, 'id' | 'agency_id' | 'kind' | 'date
 };
 
 /**
+ * Who holds a person and what kind of person they are, undefined for an id that names no one: facts
+ * for a policy decision, not a decision. Given the request's reads (a page), read once per request.
+ */
+export function personFacts(tx: Queryable, personId: string, reads?: RequestReads): Promise<Omit<PersonFactsRow, 'grants'> | undefined> {
+  return readOnce(reads, `person:${personId}`, async () =>
+    (await tx.query<Omit<PersonFactsRow, 'grants'>>('SELECT id, agency_id, kind, date_of_birth FROM person WHERE id = $1', [personId])).rows[0]);
+}
+
+/**
  * Loads a person the actor may act on, or refuses exactly as if the person did not exist.
  * Every path into a person's data starts here. Another agency's person can be read (never
  * changed) while a live share about them names the actor.
  */
 export async function personInReach(ctx: ActorContext, tx: Queryable, personId: string, action: 'read' | 'update' | 'add-record', auditAction: string): Promise<PersonFactsRow> {
-  const row = (await tx.query<Omit<PersonFactsRow, 'grants'>>('SELECT id, agency_id, kind, date_of_birth FROM person WHERE id = $1', [personId])).rows[0];
+  // Read once per page (ctx.reads): the policy below still decides on them for every service that asks.
+  const row = await personFacts(tx, personId, ctx.reads);
   // Grants are looked up for any person not the caller's own, and for an id that names no one: a person
   // another agency holds is then refused after the same queries as an id that exists nowhere, so the
   // time to answer cannot tell them apart ("out of reach looks like it does not exist").
-  const grants = action === 'read' && row?.agency_id !== ctx.actor.agencyId ? await grantsFor(tx, ctx.actor, { personIds: [personId] }) : [];
+  const grants = action === 'read' && row?.agency_id !== ctx.actor.agencyId
+    ? await readOnce(ctx.reads, `grants:${personId}`, () => grantsFor(tx, ctx.actor, { personIds: [personId] }))
+    : [];
   if (!row) throw refuse('person', { action: auditAction, entityType: 'person', entityId: personId, outcome: 'not_found' });
   if (!decidePerson(withGrants(ctx.actor, grants), action, { id: row.id, agencyId: row.agency_id }, ctx.clock.now()).allowed) {
     throw refuse('person', { action: auditAction, entityType: 'person', entityId: personId, personId });

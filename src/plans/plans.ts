@@ -302,7 +302,7 @@ export async function listEpisodePlans(ctx: ActorContext, episodeId: string): Pr
  * entries joined to it by same-person links (the authority's, where the plan is held).
  */
 export async function plansForChild(ctx: ActorContext, tx: Tx, personId: string): Promise<PlanSummary[]> {
-  const ids = [personId, ...(await linkedEntries(tx, personId)).map((e) => e.personId)];
+  const ids = [personId, ...(await linkedEntries(tx, personId, ctx.reads)).map((e) => e.personId)];
   const rows = (await tx.query<PlanRow>(`${SELECT_PLAN} WHERE p.child_person_id = ANY($1::uuid[]) ORDER BY p.made_seq DESC`, [ids])).rows;
   const readable: PlanRow[] = [];
   for (const p of rows) if (p.episode_agency_id === ctx.actor.agencyId || await mayRead(tx, ctx.actor.agencyId, p.id, ctx.clock.now())) readable.push(p);

@@ -4,6 +4,7 @@ import { conflict, forbidden, invalid } from '../shared/errors.ts';
 import { tellCaseHoldersOfHistory } from './previous-history.ts';
 import { episodeOfAuthority } from './safe-closure.ts';
 import type { AllocateEpisode, EpisodeSummary } from './schemas.ts';
+import { agencyTypeOf } from '../shared/agency-types.ts';
 
 /**
  * Allocating an open episode to a social worker (and a team). A new allocated worker, and the
@@ -14,7 +15,7 @@ import type { AllocateEpisode, EpisodeSummary } from './schemas.ts';
 export async function allocateEpisode(ctx: ActorContext, episodeId: string, input: AllocateEpisode): Promise<EpisodeSummary> {
   return command(ctx, async (tx) => {
     const action = 'episode.allocate';
-    const own = (await tx.query<{ type: string }>('SELECT type FROM agency WHERE id = $1', [ctx.actor.agencyId])).rows[0];
+    const own = { type: await agencyTypeOf(tx, ctx.actor.agencyId) };
     if (own?.type !== 'childrens_social_care') throw forbidden("Only children's social care allocates episodes.");
     const e = await episodeOfAuthority(ctx, tx, episodeId, action);
     if (e.closed_at) throw conflict('This episode has closed: it is no longer allocated.');

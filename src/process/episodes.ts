@@ -1,11 +1,11 @@
 import { audit, command, refuse } from '../audit/audit.ts';
-import { londonDate, workingDayCalendar, type CalendarNation } from '../calendar/working-days.ts';
+import { londonDate } from '../calendar/working-days.ts';
 import { personInReach } from '../people/people.ts';
 import { childrenOfIn, refKey, type ChildSummary } from '../people/child-summary.ts';
 import type { ActorContext, Tx } from '../shared/context.ts';
 import { forbidden, invalid } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
-import { isOverdue, next, reduce, type Action, type ActionFacts, type AssessmentModel, type EpisodeState, type PlanEndReason, type ProcessSettings, type Step } from './engine.ts';
+import { isOverdue, next, reduce, type Action, type ActionFacts, type EpisodeState, type PlanEndReason, type Step } from './engine.ts';
 import type { ClosureFields, DueStepKey, EpisodeActionInput, EpisodeKey, EpisodeSummary, OpenEpisode, RecordAction } from './schemas.ts';
 import { keysetPage, sqlKeyTime, type Page, type PageRequest } from '../shared/pagination.ts';
 import { decidePerson } from '../access/policy.ts';
@@ -17,6 +17,8 @@ import { syncFlags } from '../flags/flags.ts';
 import { circulateStrategyRecord, type Circulation, type StrategyContent } from './strategy-record.ts';
 import { planFromAction, planReaders } from '../plans/plans.ts';
 import { recordCensusFromAction } from '../statutory-returns/cin/census-items.ts';
+import { agencyTypeOf } from '../shared/agency-types.ts';
+import { processSettingsFor } from './timescales.ts';
 
 /**
  * Episodes with children's social care: the service records actions (append-only, once per
@@ -46,16 +48,9 @@ export interface EpisodeView {
   actions: { seq: number; type: string; occurredAt: string; recordedAt: string; recordedBy: string; details: unknown }[];
 }
 
-async function settingsFor(tx: Tx, agencyId: string): Promise<ProcessSettings> {
-  const p = (await tx.query<{ nation: CalendarNation; assessment_model: AssessmentModel }>(
-    'SELECT p.nation, p.assessment_model FROM partnership p JOIN partnership_agency pa ON pa.partnership_id = p.id WHERE pa.agency_id = $1 ORDER BY p.created_at LIMIT 1',
-    [agencyId])).rows[0];
-  return { calendar: workingDayCalendar(), nation: p?.nation ?? 'england-and-wales', model: p?.assessment_model ?? 'single_45' };
-}
-
 /** Only children's social care holds episodes, and only its casework staff act on them. */
 async function checkAuthority(ctx: ActorContext, tx: Tx): Promise<void> {
-  const a = (await tx.query<{ type: string }>('SELECT type FROM agency WHERE id = $1', [ctx.actor.agencyId])).rows[0];
+  const a = { type: await agencyTypeOf(tx, ctx.actor.agencyId) };
   if (a?.type !== 'childrens_social_care') throw forbidden("Only children's social care records the child protection process.");
 }
 
@@ -103,7 +98,7 @@ function factsOf(a: EpisodeActionInput): ActionFacts {
 
 async function view(ctx: ActorContext, tx: Tx, e: EpisodeRow): Promise<EpisodeView> {
   const actions = await loadActions(tx, e.id);
-  const state = reduce(actions, await settingsFor(tx, e.agency_id));
+  const state = reduce(actions, await processSettingsFor(tx, e.agency_id, ctx.reads));
   const now = ctx.clock.now();
   return {
     id: e.id, agencyId: e.agency_id, childPersonId: e.child_person_id, allocatedWorkerId: e.allocated_worker_id, team: e.team, openedAt: e.opened_at,
@@ -139,7 +134,7 @@ export async function openEpisode(ctx: ActorContext, input: OpenEpisode): Promis
     await tx.query(
       `INSERT INTO episode_action (episode_id, seq, type, occurred_at, recorded_at, recorded_by, idempotency_key, facts, details) VALUES ($1,1,$2,$3,$4,$5,$6,$7,$8)`,
       [id, facts.type, input.receivedAt, now, ctx.actor.practitionerId, input.idempotencyKey, JSON.stringify(facts), JSON.stringify({ channel: input.channel })]);
-    const state = reduce(await loadActions(tx, id), await settingsFor(tx, ctx.actor.agencyId));
+    const state = reduce(await loadActions(tx, id), await processSettingsFor(tx, ctx.actor.agencyId, ctx.reads));
     await project(tx, id, state, input.receivedAt, 1);
     // Earlier plans of the child or the adults around them reach whoever holds the case (issue 17).
     const earlierPlans = await tellCaseHoldersOfHistory(tx, ctx.actor.agencyId, input.childPersonId, input.allocatedWorkerId ?? null, ctx.clock.now());
@@ -178,7 +173,7 @@ export async function openTransferredEpisode(ctx: ActorContext, input: OpenTrans
     await tx.query(
       `INSERT INTO episode_action (episode_id, seq, type, occurred_at, recorded_at, recorded_by, idempotency_key, facts, details) VALUES ($1,1,$2,$3,$4,$5,$6,$7,$8)`,
       [id, facts.type, input.transferredAt, now, ctx.actor.practitionerId, input.idempotencyKey, JSON.stringify(facts), JSON.stringify({ fromAuthority: input.fromAuthority })]);
-    const state = reduce(await loadActions(tx, id), await settingsFor(tx, ctx.actor.agencyId));
+    const state = reduce(await loadActions(tx, id), await processSettingsFor(tx, ctx.actor.agencyId, ctx.reads));
     await project(tx, id, state, input.transferredAt, 1);
     const earlierPlans = await tellCaseHoldersOfHistory(tx, ctx.actor.agencyId, input.childPersonId, input.allocatedWorkerId ?? null, ctx.clock.now());
     await audit(ctx, tx, { action: 'episode.transfer-in', outcome: 'success', entityType: 'episode', entityId: id, personId: input.childPersonId, detail: { earlierPlans } });
@@ -208,7 +203,7 @@ export async function recordEpisodeAction(ctx: ActorContext, episodeId: string, 
       throw invalid('Actions are recorded in the order they happened.', [{ pointer: '/occurredAt', detail: `This is before the last recorded action (${last.facts.type.replace(/_/g, ' ')} at ${last.at})` }]);
     }
     const facts = factsOf(input.action);
-    const refusal = next(actions, facts, (await settingsFor(tx, e.agency_id)).model);
+    const refusal = next(actions, facts, (await processSettingsFor(tx, e.agency_id, ctx.reads)).model);
     if (refusal) {
       throw invalid(`${refusal.reason}.`, [{ pointer: '/action/type', detail: refusal.allowed.length ? `Allowed now: ${refusal.allowed.join(', ')}` : 'Nothing more can be recorded in this episode' }]);
     }
@@ -223,7 +218,7 @@ export async function recordEpisodeAction(ctx: ActorContext, episodeId: string, 
       `INSERT INTO episode_action (episode_id, seq, type, occurred_at, recorded_at, recorded_by, idempotency_key, facts, details) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
       [episodeId, seq, facts.type, input.occurredAt, ctx.clock.now().toISOString(), ctx.actor.practitionerId, input.idempotencyKey, JSON.stringify(facts),
         JSON.stringify({ ...input.action, ...(input.meetingId ? { meetingId: input.meetingId } : {}), ...(sent ?? {}) })]);
-    const state = reduce(await loadActions(tx, episodeId), await settingsFor(tx, e.agency_id));
+    const state = reduce(await loadActions(tx, episodeId), await processSettingsFor(tx, e.agency_id, ctx.reads));
     // After the engine's answer: a child in need plan only on an action that leaves the child on one (the transaction undoes the action otherwise).
     await checkCinPlan(tx, e.agency_id, input.action, state.stage);
     await project(tx, episodeId, state, input.occurredAt, seq);
@@ -262,7 +257,7 @@ function closureFieldsOf(a: EpisodeActionInput): ClosureFields {
  * monitoring fields on an action that does not end the episode are refused rather than ignored.
  */
 async function closeSafely(ctx: ActorContext, tx: Tx, e: EpisodeRow, actions: readonly Action[], action: Action, input: EpisodeActionInput): Promise<void> {
-  const settings = await settingsFor(tx, e.agency_id);
+  const settings = await processSettingsFor(tx, e.agency_id, ctx.reads);
   const fields = closureFieldsOf(input);
   const ends = reduce(actions, settings).open && !reduce([...actions, action], settings).open;
   const exempt = input.type === 'plan_ended' && input.reason === 'death';

@@ -1,6 +1,7 @@
 import { decidePerson } from '../access/policy.ts';
 import { audit, command } from '../audit/audit.ts';
-import { personInReach } from '../people/people.ts';
+import { personFacts, personInReach } from '../people/people.ts';
+import type { RequestReads } from '../shared/request-reads.ts';
 import type { ActorContext, Tx } from '../shared/context.ts';
 import { notifyAgency, notifyPractitioners, type Notice } from '../sharing/notify.ts';
 import { linkedEntries } from './linked-entries.ts';
@@ -55,7 +56,7 @@ async function relationsFrom(tx: Tx, agencyId: string, ids: readonly string[], t
  */
 export async function findPreviousProtection(ctx: ActorContext, tx: Tx, personId: string): Promise<PreviousProtection[]> {
   const now = ctx.clock.now();
-  const { found } = await protectionHistoryIn(tx, ctx.actor.agencyId, personId);
+  const { found } = await protectionHistoryIn(tx, ctx.actor.agencyId, personId, ctx.reads);
   return found.filter((f) => decidePerson(ctx.actor, 'read', { id: f.earlierChildPersonId, agencyId: ctx.actor.agencyId }, now).allowed);
 }
 
@@ -68,9 +69,9 @@ export const THEMSELF_CHILD = 'the child themself';
  * used as the agency itself when a referral arrives or another agency shares about someone, so
  * that the agency's social workers are pointed to the history (nothing goes back to the sender).
  */
-export async function protectionHistoryIn(tx: Tx, own: string, personId: string): Promise<{ subjectEntries: string[]; found: PreviousProtection[] }> {
-  const ownLinked = async (id: string): Promise<string[]> => (await linkedEntries(tx, id)).filter((e) => e.agencyId === own).map((e) => e.personId);
-  const person = (await tx.query<{ agency_id: string; kind: string }>('SELECT agency_id, kind FROM person WHERE id = $1', [personId])).rows[0];
+export async function protectionHistoryIn(tx: Tx, own: string, personId: string, reads?: RequestReads): Promise<{ subjectEntries: string[]; found: PreviousProtection[] }> {
+  const ownLinked = async (id: string): Promise<string[]> => (await linkedEntries(tx, id, reads)).filter((e) => e.agencyId === own).map((e) => e.personId);
+  const person = await personFacts(tx, personId, reads);
   const subject = new Set([...(person?.agency_id === own ? [personId] : []), ...(await ownLinked(personId))]);
   if (!person || subject.size === 0) return { subjectEntries: [], found: [] };
 

@@ -2,7 +2,6 @@ import { checkView } from '../access/views.ts';
 import { CASEWORK_ROLES, decideAgency, decideRecord } from '../access/policy.ts';
 import { facts as recordFacts, SELECT_RECORD, type RecordRow } from '../records/records.ts';
 import { audit, command, refuse } from '../audit/audit.ts';
-import { workingDayCalendar, type CalendarNation } from '../calendar/working-days.ts';
 import type { Queryable } from '../db/database.ts';
 import type { NewPersonParsed } from '../people/schemas.ts';
 import { birthDateProblems } from '../people/people.ts';
@@ -12,12 +11,14 @@ import { newId } from '../shared/ids.ts';
 import { compareKeys, keysetPage, sortedPage, sqlKeyTime, type Page, type PageRequest } from '../shared/pagination.ts';
 import { notifyAgency, notifyPractitioners, type Notice } from '../sharing/notify.ts';
 import { makeDecisionInTx } from '../sharing/sharing.ts';
-import { isOverdue, reduce, type Action, type AssessmentModel, type ProcessSettings, type ReferralOutcome as EngineOutcome, type StepKey } from './engine.ts';
+import { isOverdue, reduce, type Action, type ProcessSettings, type ReferralOutcome as EngineOutcome, type StepKey } from './engine.ts';
 import { recordEpisodeAction } from './episodes.ts';
 import type {
   AcknowledgeReferral, DecideReferral, IncomingReferralKey, NewReferral, OutgoingReferralKey, ProfessionalReferral, PublicReferral, Referral, ReferralOutcome, ReferralRelative, ReferralSubject,
   WrittenConfirmation,
 } from './referral-schemas.ts';
+import { agencyTypeOf } from '../shared/agency-types.ts';
+import { processSettingsFor } from './timescales.ts';
 
 /**
  * Referrals to children's social care or the police (what-to-do-if-worried 10.6–12.5).
@@ -147,13 +148,6 @@ export function receivingOnly(ctx: ActorContext, side: Side, r: ReferralRow, act
   throw refuse('referral', { action, entityType: 'referral', entityId: r.id, personId: auditPersonId(side, r) }, forbidden(`Only the agency the referral was made to can ${what}.`));
 }
 
-async function settingsFor(tx: Queryable, agencyId: string): Promise<ProcessSettings> {
-  const p = (await tx.query<{ nation: CalendarNation; assessment_model: AssessmentModel }>(
-    'SELECT p.nation, p.assessment_model FROM partnership p JOIN partnership_agency pa ON pa.partnership_id = p.id WHERE pa.agency_id = $1 ORDER BY p.created_at LIMIT 1',
-    [agencyId])).rows[0];
-  return { calendar: workingDayCalendar(), nation: p?.nation ?? 'england-and-wales', model: p?.assessment_model ?? 'single_45' };
-}
-
 /** The engine decides only between these; the police's criminal investigation ends the referral stage like any other agency's action. */
 const engineOutcome = (o: ReferralOutcome): EngineOutcome => (o === 'criminal_investigation' ? 'other_agency' : o);
 
@@ -243,7 +237,7 @@ async function toView(ctx: ActorContext, tx: Queryable, r: ReferralRow, side: Si
 
 async function view(ctx: ActorContext, tx: Queryable, id: string): Promise<Referral> {
   const r = (await loadRow(tx, id))!;
-  return toView(ctx, tx, r, sideOf(ctx, r)!, await settingsFor(tx, r.to_agency_id));
+  return toView(ctx, tx, r, sideOf(ctx, r)!, await processSettingsFor(tx, r.to_agency_id, ctx.reads));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -456,7 +450,7 @@ async function referChild(ctx: ActorContext, input: ProfessionalReferral): Promi
 async function recordPublicReferral(ctx: ActorContext, input: PublicReferral): Promise<Referral> {
   return command(ctx, async (tx) => {
     const action = 'referral.record-public';
-    const own = (await tx.query<{ type: string }>('SELECT type FROM agency WHERE id = $1', [ctx.actor.agencyId])).rows[0];
+    const own = { type: await agencyTypeOf(tx, ctx.actor.agencyId) };
     if (!doesCasework(ctx) || !own || !(RECEIVING_TYPES as readonly string[]).includes(own.type)) {
       throw refuse('agency', { action, entityType: 'agency', entityId: ctx.actor.agencyId },
         forbidden("A referral from a member of the public is recorded by the children's social care or police agency that receives it."));
@@ -650,7 +644,7 @@ export async function getReferral(ctx: ActorContext, id: string): Promise<Referr
   return command(ctx, async (tx) => {
     const { r, side } = await referralInReach(ctx, tx, id, 'referral.read');
     await audit(ctx, tx, { action: 'referral.read', outcome: 'success', entityType: 'referral', entityId: id, personId: auditPersonId(side, r) });
-    return toView(ctx, tx, r, side, await settingsFor(tx, r.to_agency_id));
+    return toView(ctx, tx, r, side, await processSettingsFor(tx, r.to_agency_id, ctx.reads));
   });
 }
 
@@ -675,7 +669,7 @@ export async function listIncomingReferralsPage(ctx: ActorContext, q: { status: 
     const { rows } = await tx.query<ReferralRow>(
       `${SELECT_REFERRAL} WHERE r.to_agency_id = $1 AND ($2::text = 'all' OR ($2::text = 'open') = (r.decided_at IS NULL)) ORDER BY r.made_at DESC, r.id LIMIT 1000`,
       [ctx.actor.agencyId, q.status]);
-    const settings = await settingsFor(tx, ctx.actor.agencyId);
+    const settings = await processSettingsFor(tx, ctx.actor.agencyId, ctx.reads);
     const out: Referral[] = [];
     for (const r of rows) out.push(await toView(ctx, tx, r, 'incoming', settings));
     const shown = out
@@ -704,7 +698,7 @@ export async function listOutgoingReferralsPage(ctx: ActorContext, req: PageRequ
     const settings = new Map<string, ProcessSettings>();
     const out: Referral[] = [];
     for (const r of rows) {
-      if (!settings.has(r.to_agency_id)) settings.set(r.to_agency_id, await settingsFor(tx, r.to_agency_id));
+      if (!settings.has(r.to_agency_id)) settings.set(r.to_agency_id, await processSettingsFor(tx, r.to_agency_id, ctx.reads));
       out.push(await toView(ctx, tx, r, 'outgoing', settings.get(r.to_agency_id)!));
     }
     await audit(ctx, tx, { action, outcome: 'success', entityType: 'agency', entityId: ctx.actor.agencyId, detail: { count: out.length } });
@@ -724,7 +718,7 @@ export async function referralsAbout(ctx: ActorContext, personId: string): Promi
     const received = (await tx.query<ReferralRow>(`${SELECT_REFERRAL} WHERE r.to_agency_id = $1 AND r.received_person_id = $2 ORDER BY r.made_at DESC, r.id LIMIT 1000`, [ctx.actor.agencyId, personId])).rows;
     const settings = new Map<string, ProcessSettings>();
     const settingsOf = async (agencyId: string): Promise<ProcessSettings> => {
-      if (!settings.has(agencyId)) settings.set(agencyId, await settingsFor(tx, agencyId));
+      if (!settings.has(agencyId)) settings.set(agencyId, await processSettingsFor(tx, agencyId, ctx.reads));
       return settings.get(agencyId)!;
     };
     const outgoing: Referral[] = [];

@@ -15,6 +15,7 @@ import {
 import type { ClosureMonitoring, EpisodeSafetySummary, MonitoringArrangement, RecordPointer } from './monitoring.schemas.ts';
 import { SELECT_NOTICE, toNotice, type NoticeRow } from './closure-notices.ts';
 import type { ClosureFields } from './schemas.ts';
+import { readOnce } from '../shared/request-reads.ts';
 
 /**
  * Safe closure, the lesson of case example 8: a case is not closed after visits with no access,
@@ -53,7 +54,7 @@ const SEEN = (kind: string, outcome: string | null): boolean => (kind === 'home_
  * (the episode opened): the ones before are what the episode was opened to look into.
  */
 export async function childSafetyRecords(ctx: ActorContext, tx: Tx, childPersonId: string, since: string): Promise<SafetyRecords> {
-  const entries = [childPersonId, ...(await linkedEntries(tx, childPersonId)).map((e) => e.personId)];
+  const entries = [childPersonId, ...(await linkedEntries(tx, childPersonId, ctx.reads)).map((e) => e.personId)];
   const { rows } = await tx.query<{ id: string; person_id: string; agency_id: string; restricted: boolean; created_by: string; named: string[] | null; kind: string; outcome: string | null; occurred_at: string }>(
     `SELECT r.id, r.person_id, r.agency_id, r.restricted, r.created_by,
             CASE WHEN r.restricted THEN (SELECT array_agg(n.practitioner_id) FROM record_named_practitioner n WHERE n.record_id = r.id) END AS named,
@@ -233,7 +234,8 @@ interface EpisodeFacts {
 
 /** An episode of the caller's own authority, or refused as not found (as episodes.ts does). */
 export async function episodeOfAuthority(ctx: ActorContext, tx: Tx, id: string, action: string): Promise<EpisodeFacts> {
-  const e = (await tx.query<EpisodeFacts>('SELECT id, agency_id, child_person_id, opened_at, closed_at FROM episode WHERE id = $1', [id])).rows[0];
+  const e = await readOnce(ctx.reads, `episode:${id}`, async () =>
+    (await tx.query<EpisodeFacts>('SELECT id, agency_id, child_person_id, opened_at, closed_at FROM episode WHERE id = $1', [id])).rows[0]);
   if (!e) throw refuse('episode', { action, entityType: 'episode', entityId: id, outcome: 'not_found' });
   const denied = refuse('episode', { action, entityType: 'episode', entityId: id, personId: e.child_person_id });
   if (e.agency_id !== ctx.actor.agencyId) throw denied;

@@ -8,6 +8,8 @@ import type { ActorContext, Tx } from '../shared/context.ts';
 import { forbidden } from '../shared/errors.ts';
 import { CalendarDate } from '../shared/schemas.ts';
 import { isOverdue, reduce, type Action, type ActionFacts, type AssessmentModel, type ProcessSettings, type Step, type StepKey } from './engine.ts';
+import { agencyTypeOf } from '../shared/agency-types.ts';
+import { readOnce, type RequestReads } from '../shared/request-reads.ts';
 
 /**
  * How the authority kept to the statutory timescales (what-to-do-if-worried 10–80): the figures
@@ -23,7 +25,7 @@ import { isOverdue, reduce, type Action, type ActionFacts, type AssessmentModel,
  * these are about the caller's own authority, so there is nothing to hide by pretending otherwise.
  */
 export async function checkOverseer(ctx: ActorContext, tx: Tx, action: string, view: 'overdue-alerts' | 'due-summary' | 'timescales'): Promise<void> {
-  const a = (await tx.query<{ type: string }>('SELECT type FROM agency WHERE id = $1', [ctx.actor.agencyId])).rows[0];
+  const a = { type: await agencyTypeOf(tx, ctx.actor.agencyId) };
   if (a?.type !== 'childrens_social_care') {
     throw refuse('authority', { action, entityType: 'agency', entityId: ctx.actor.agencyId },
       forbidden("Only managers and auditors of children's social care see the authority's oversight of the process."));
@@ -31,11 +33,14 @@ export async function checkOverseer(ctx: ActorContext, tx: Tx, action: string, v
   checkView(ctx, view, action);
 }
 
-/** The calendar and assessment model of the authority's partnership (as the episodes service reads them). */
-export async function processSettingsFor(tx: Tx, agencyId: string): Promise<ProcessSettings> {
-  const p = (await tx.query<{ nation: CalendarNation; assessment_model: AssessmentModel }>(
+/**
+ * The calendar and assessment model of the authority's partnership, for episodes, referrals and
+ * timescales alike. Given the request's reads (a page showing an episode and its referral), read once.
+ */
+export async function processSettingsFor(tx: Tx, agencyId: string, reads?: RequestReads): Promise<ProcessSettings> {
+  const p = await readOnce(reads, `process-settings:${agencyId}`, async () => (await tx.query<{ nation: CalendarNation; assessment_model: AssessmentModel }>(
     'SELECT p.nation, p.assessment_model FROM partnership p JOIN partnership_agency pa ON pa.partnership_id = p.id WHERE pa.agency_id = $1 ORDER BY p.created_at LIMIT 1',
-    [agencyId])).rows[0];
+    [agencyId])).rows[0]);
   return { calendar: workingDayCalendar(), nation: p?.nation ?? 'england-and-wales', model: p?.assessment_model ?? 'single_45' };
 }
 

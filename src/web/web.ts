@@ -104,7 +104,7 @@ export class Web {
   /** The practitioner's context for a service call. Pages only reach here when signed in. */
   ctx(request: FastifyRequest): ActorContext {
     if (!request.actor) throw new Problem(401, 'https://jigsaw.example/problems/unauthenticated', 'Not signed in');
-    return { ...this.opts.services, actor: request.actor, purpose: undefined, requestId: request.id, readAudit: request.readAudit };
+    return { ...this.opts.services, actor: request.actor, purpose: undefined, requestId: request.id, readAudit: request.readAudit, reads: request.reads };
   }
 
   /**

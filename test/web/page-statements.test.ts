@@ -11,6 +11,14 @@ import { Browser, counting, pageWorld, recordForm, SMALL_WORLD, type PageWorld, 
  * test opens a page over a small world and over a larger one (more records, agencies, meetings or
  * relatives) and compares the statements each request ran: a read per row (an N+1) breaks it.
  */
+/**
+ * The most statements a request for the page may run over the larger world (issue 21): at most what
+ * it ran once each fact was read once per page, audit entries one statement each. A repeated read
+ * coming back breaks it (and the counts of the repeated reads below say which).
+ */
+const PERSON_PAGE_CEILING = 54;
+const EPISODE_PAGE_CEILING = 42;
+
 describe('pages run as many statements for much data as for little', () => {
   const t = useTestDb();
   const clock = fixedClock('2026-12-01T09:00:00Z');
@@ -24,10 +32,10 @@ describe('pages run as many statements for much data as for little', () => {
    * Statements run by the second of two identical requests (the first warms what a process keeps),
    * over a small world of the same shape (base: another agency linked, a relative) and a larger one.
    */
-  async function statements(base: Partial<PageWorldOptions>, more: Partial<PageWorldOptions>, request: (b: Browser, w: PageWorld) => Promise<{ status: number; body: string }>): Promise<{ small: number; large: number; smallBody: string; largeBody: string }> {
+  async function statements(base: Partial<PageWorldOptions>, more: Partial<PageWorldOptions>, request: (b: Browser, w: PageWorld) => Promise<{ status: number; body: string }>): Promise<{ small: number; large: number; smallBody: string; largeBody: string; run: readonly string[] }> {
     const c = counting(t.db());
     app = await buildApp({ services: { db: c.db, clock }, auth: AUTH_SETTINGS });
-    const measure = async (o: PageWorldOptions): Promise<{ n: number; body: string }> => {
+    const measure = async (o: PageWorldOptions): Promise<{ n: number; body: string; run: readonly string[] }> => {
       const w = await pageWorld(t.db(), clock, o);
       const b = new Browser(app!);
       await b.signIn(w.worker);
@@ -35,16 +43,33 @@ describe('pages run as many statements for much data as for little', () => {
       c.reset();
       const res = await request(b, w);
       expect(res.status, res.body.slice(0, 500)).toBeLessThan(400);
-      return { n: c.count(), body: res.body };
+      return { n: c.count(), body: res.body, run: c.statements() };
     };
     const small = await measure({ ...SMALL_WORLD, ...base });
     const large = await measure({ ...SMALL_WORLD, ...base, ...more });
-    return { small: small.n, large: large.n, smallBody: small.body, largeBody: large.body };
+    return { small: small.n, large: large.n, smallBody: small.body, largeBody: large.body, run: large.run };
   }
+
+  /** How many of a request's statements read this (whitespace aside). */
+  const times = (run: readonly string[], sql: RegExp): number => run.filter((x) => sql.test(x.replace(/\s+/g, ' '))).length;
+  const PERSON_FACTS = /^SELECT id, agency_id, kind, date_of_birth FROM person WHERE id = \$1$/;
+  const LINK_WALK = /^WITH RECURSIVE (linked|c)\(/;
+  const EPISODE_FACTS = /^SELECT id, agency_id, child_person_id, opened_at, closed_at FROM episode WHERE id = \$1$/;
+  const AGENCY_TYPE = /^SELECT type FROM agency WHERE id = \$1$/;
+  const PROCESS_SETTINGS = /^SELECT p\.nation, p\.assessment_model FROM partnership/;
 
   it('the episode page: 2 meetings or 10, and another child’s meetings left out', async () => {
     const r = await statements({ agencies: 3 }, { meetings: 10 }, (b, w) => b.get(`/episodes/${w.episodeId}`));
     expect(r.large).toBe(r.small);
+    // Issue 21: the episode, the child and the partnership's settings are read once for the page,
+    // not by each service it calls (49 statements before); every service's audit entry stays.
+    expect(r.large).toBeLessThanOrEqual(EPISODE_PAGE_CEILING);
+    expect(times(r.run, PERSON_FACTS)).toBe(1);
+    expect(times(r.run, EPISODE_FACTS)).toBe(1);
+    expect(times(r.run, PROCESS_SETTINGS)).toBe(1);
+    expect(times(r.run, AGENCY_TYPE)).toBe(0);
+    // The child's own links, and an adult's around them for the earlier plans: each walked once.
+    expect(times(r.run, LINK_WALK)).toBeLessThanOrEqual(2);
     // Every one of the episode's own meetings is shown, none of the other child's.
     for (let i = 1; i <= 10; i++) expect(r.largeBody).toContain(`Core group ${i}<`);
     expect(r.largeBody).not.toContain('Strategy discussion');
@@ -53,6 +78,13 @@ describe('pages run as many statements for much data as for little', () => {
   it('the person page: 1 record or 200, 1 brother or sister or 4, 2 agencies or 4', async () => {
     const r = await statements({ agencies: 2, siblings: 1 }, { records: 200, siblings: 4, agencies: 4 }, (b, w) => b.get(`/people/${w.childId}`));
     expect(r.large).toBe(r.small);
+    // Issue 21: the person and their same-person links are read once for the page, not by each of
+    // its dozen services (67 statements before: the person 8 times, the links 4 and 2 more).
+    expect(r.large).toBeLessThanOrEqual(PERSON_PAGE_CEILING);
+    expect(times(r.run, PERSON_FACTS)).toBe(1);
+    expect(times(r.run, AGENCY_TYPE)).toBe(0);
+    // The child's links once for the page, the chronology's agencies and an adult's for the earlier plans (6 before).
+    expect(times(r.run, LINK_WALK)).toBeLessThanOrEqual(3);
     // The relatives are named (read through the policy, not left as "someone you cannot see").
     for (let i = 1; i <= 4; i++) expect(r.largeBody).toContain(`Sibling${i} Pageworld`);
     expect(r.largeBody).not.toContain('Someone you cannot see');

@@ -122,11 +122,13 @@ export async function pageWorld(db: Database, clock: Clock, o: PageWorldOptions)
 }
 
 /** Counts the statements run through a database (also inside its transactions). */
-export function counting(db: Database): { db: Database; count: () => number; reset: () => void } {
+export function counting(db: Database): { db: Database; count: () => number; statements: () => readonly string[]; reset: () => void } {
   let n = 0;
+  let run: string[] = [];
   const wrap = (q: Queryable): Queryable => ({
     query: <T>(sql: string, params?: readonly unknown[]) => {
       n += 1;
+      run.push(sql);
       return q.query<T>(sql, params);
     },
     exec: (sql: string) => q.exec(sql),
@@ -135,7 +137,8 @@ export function counting(db: Database): { db: Database; count: () => number; res
   return {
     db: { kind: db.kind, query: (sql, params) => base.query(sql, params), exec: (sql) => base.exec(sql), transaction: (fn) => db.transaction((tx) => fn(wrap(tx))), close: () => db.close() },
     count: () => n,
-    reset: () => { n = 0; },
+    statements: () => run,
+    reset: () => { n = 0; run = []; },
   };
 }
 

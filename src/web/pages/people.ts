@@ -189,6 +189,7 @@ export function registerPeoplePages(web: Web): void {
   });
 
   app.get<{ Params: IdParams }>('/people/:id', async (request, reply) => {
+    // A page changes nothing: the dozen services below share what each has read (the person, their links).
     const ctx = web.ctx(request);
     const person = await getPerson(ctx, request.params.id);
     const own = person.access === 'own';

@@ -406,6 +406,7 @@ export function registerProcessPages(web: Web): void {
   });
 
   app.get<{ Params: IdParams }>('/episodes/:id', async (request, reply) => {
+    // A page changes nothing: the services below share what each has read (the episode, the child, their links).
     const ctx = web.ctx(request);
     const episode = await getEpisode(ctx, request.params.id);
     const child = await safely(() => getPerson(ctx, episode.childPersonId));
