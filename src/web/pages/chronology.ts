@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { getChronology, getChronologyCsv, getChronologyPrint } from '../../chronology/chronology.ts';
+import { chronologyEntriesHtml } from './chronology-entries.ts';
 import { ChronologyQuery } from '../../chronology/schemas.ts';
 import { getPerson } from '../../people/people.ts';
 import { CATEGORIES } from '../../records/schemas.ts';
@@ -49,7 +50,8 @@ export function registerChronologyPages(web: Web): void {
     const agencies = [...new Map(chronology.entries.map((e) => [e.agencyId, e.agencyName])).entries()].map(([value, text]) => ({ value, text }));
     const contradicted = new Set(chronology.contradictions.flatMap((c) => (c.mark ? [c.mark.recordId, c.mark.contradictsRecordId] : [])));
     const data = {
-      pageTitle: 'Chronology', person, name: personName(person), chronology, values: f.values, search: f.search, contradicted: [...contradicted],
+      pageTitle: 'Chronology', person, name: personName(person), chronology, values: f.values, search: f.search,
+      entriesHtml: chronologyEntriesHtml(chronology.entries, contradicted),
       categories: [{ value: '', text: 'All categories' }, ...CATEGORIES.map((c) => ({ value: c, text: c.replace(/_/g, ' ').replace(/^./, (x) => x.toUpperCase()), selected: f.values.category === c }))],
       agencies: [{ value: '', text: 'All agencies' }, ...agencies.map((a) => ({ ...a, selected: f.values.agencyId === a.value }))],
       backLink: `/people/${person.id}`,
