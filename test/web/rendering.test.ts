@@ -3,7 +3,7 @@ import { ukLocalIso } from '../../src/calendar/uk-time.ts';
 import { chronologyCsv, CSV_HEADER } from '../../src/chronology/render.ts';
 import type { Chronology } from '../../src/chronology/schemas.ts';
 import { parse } from 'csv-parse/sync';
-import { childLabel, renderView, ukDate, ukDateTime, ukTime } from '../../src/web/view.ts';
+import { childLabel, escapeHtml, govukTag, renderView, ukDate, ukDateTime, ukTime } from '../../src/web/view.ts';
 
 /** Issue 17, item 10: times and dates as people in the UK read them; text escaped once. */
 
@@ -71,6 +71,15 @@ describe('text escaped exactly once', () => {
     expect(html).not.toContain('&amp;#39;');
     expect(html).not.toContain('<b>Bold</b>');
     expect(html).toContain('1 July 2026 at midday');
+  });
+});
+
+describe('markup built in code', () => {
+  it('escapes text exactly as the templates do, and writes a tag as the GOV.UK macro does', () => {
+    const text = `Tom & Jerry's "<b>bold</b>" \\ 'quoted' – ok`;
+    expect(escapeHtml(text)).toBe(renderView('chronology/print.njk', { cssHref: text }).match(/<link rel="stylesheet" href="([^"]*)">/)![1]);
+    expect(escapeHtml(null)).toBe('');
+    expect(govukTag('Shared by <A & B>', 'govuk-tag--turquoise')).toBe('<strong class="govuk-tag govuk-tag--turquoise">\n  Shared by &lt;A &amp; B&gt;\n</strong>\n');
   });
 });
 
