@@ -84,6 +84,13 @@ describe('the chronology page, entry by entry', () => {
       // Corrected: the current version's words, and its opinion and reported tags.
       { text: `1 June 2026 at midday · ${agencyName} · Rachel Dunn Corrected summary Concern Opinion Reported Back-dated`, href: `/records/${corrected.id}`, contradicted: false },
     ]);
+    // Reading the page is audited as reading the person and their chronology, nothing more or less.
+    const trail = (await t.db().query<{ action: string; outcome: string; person_id: string }>(
+      `SELECT action, outcome, person_id FROM audit_event WHERE action IN ('person.read', 'chronology.read') ORDER BY seq DESC LIMIT 2`)).rows;
+    expect(trail.reverse()).toEqual([{ action: 'person.read', outcome: 'success', person_id: w.childId }, { action: 'chronology.read', outcome: 'success', person_id: w.childId }]);
+    // Someone the viewer cannot reach is not found, and the refusal is audited as a person read.
+    expect((await b.get('/people/00000000-0000-4000-8000-000000000000/chronology')).status).toBe(404);
+    expect((await t.db().query<{ action: string; outcome: string }>('SELECT action, outcome FROM audit_event ORDER BY seq DESC LIMIT 1')).rows).toEqual([{ action: 'person.read', outcome: 'not_found' }]);
     // The details keep their line break (the paragraph shows it as written).
     expect(page.body).toContain('>First line\nSecond line &lt;i&gt;not markup&lt;/i&gt;</p>');
   });

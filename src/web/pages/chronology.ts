@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { getChronology, getChronologyCsv, getChronologyPrint } from '../../chronology/chronology.ts';
 import { chronologyEntriesHtml } from './chronology-entries.ts';
 import { ChronologyQuery } from '../../chronology/schemas.ts';
-import { getPerson } from '../../people/people.ts';
+import { getPersonNames } from '../../people/people.ts';
 import { CATEGORIES } from '../../records/schemas.ts';
 import { fieldProblems } from '../../shared/errors.ts';
 import { calendarDate, FormErrors, type FormBody } from '../forms.ts';
@@ -44,7 +44,8 @@ export function registerChronologyPages(web: Web): void {
 
   app.get<{ Params: IdParams }>('/people/:id/chronology', async (request, reply) => {
     const ctx = web.ctx(request);
-    const person = await getPerson(ctx, request.params.id);
+    // Only whom the chronology is about: its heading shows their name, and nothing else of the person.
+    const person = await getPersonNames(ctx, request.params.id);
     const f = filters(request);
     const chronology = await getChronology(ctx, person.id, f.query);
     const agencies = [...new Map(chronology.entries.map((e) => [e.agencyId, e.agencyName])).entries()].map(([value, text]) => ({ value, text }));
