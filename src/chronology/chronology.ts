@@ -205,6 +205,8 @@ interface Built {
   chronology: Chronology;
   /** How many entries the viewer may see before the filters: for the audit entry. */
   visibleCount: number;
+  /** The usual (else the first) name of the entry asked about, if any is recorded. */
+  subjectName: string | null;
 }
 
 const normalisePostcode = (p: string): string => p.toUpperCase().replace(/\s+/g, '');
@@ -317,8 +319,8 @@ function toMark(ctx: ActorContext, r: MarkRow, agencyName: ReadonlyMap<string, s
   };
 }
 
-async function build(ctx: ActorContext, tx: Queryable, personId: string, q: ChronologyQuery, auditAction: string): Promise<Built> {
-  await personInReach(ctx, tx, personId, 'read', auditAction);
+async function build(ctx: ActorContext, tx: Queryable, personId: string, q: ChronologyQuery, auditAction: string, reachChecked = false): Promise<Built> {
+  if (!reachChecked) await personInReach(ctx, tx, personId, 'read', auditAction);
   const now = ctx.clock.now();
   const today = londonDate(now);
   const reach = await loadReach(ctx, tx, personId, q.household, today);
@@ -398,20 +400,39 @@ async function build(ctx: ActorContext, tx: Queryable, personId: string, q: Chro
       contradictions,
     },
     visibleCount: decided.length,
+    subjectName: names.byPerson.get(personId) ?? null,
   };
 }
 
 type Format = 'json' | 'csv' | 'html';
 
+async function builtAndAudited(ctx: ActorContext, tx: Queryable, personId: string, q: ChronologyQuery, format: Format, reachChecked = false): Promise<Built> {
+  const built = await build(ctx, tx, personId, q, 'chronology.read', reachChecked);
+  const { chronology, visibleCount } = built;
+  const filtered = Boolean(q.category || q.agencyId || q.from || q.to);
+  await audit(ctx, tx, {
+    action: 'chronology.read', outcome: 'success', entityType: 'person', entityId: personId, personId,
+    detail: { format, household: q.household, filtered, entries: chronology.entries.length, visible: visibleCount, contradictions: chronology.contradictions.length },
+  });
+  return built;
+}
+
 async function chronologyAs(ctx: ActorContext, personId: string, q: ChronologyQuery, format: Format): Promise<Chronology> {
+  return command(ctx, async (tx) => (await builtAndAudited(ctx, tx, personId, q, format)).chronology);
+}
+
+/**
+ * The chronology page's answer: whom it is about (their name for the heading) and their chronology,
+ * in one transaction. Read and audited as the page read them before, by getPerson then
+ * getChronology (a person.read entry, refused as getPerson refuses, then a chronology.read entry),
+ * without the second transaction, the second reach check or a read of the whole person.
+ */
+export async function getChronologyPage(ctx: ActorContext, personId: string, q: ChronologyQuery): Promise<{ subject: { id: string; name: string | null }; chronology: Chronology }> {
   return command(ctx, async (tx) => {
-    const { chronology, visibleCount } = await build(ctx, tx, personId, q, 'chronology.read');
-    const filtered = Boolean(q.category || q.agencyId || q.from || q.to);
-    await audit(ctx, tx, {
-      action: 'chronology.read', outcome: 'success', entityType: 'person', entityId: personId, personId,
-      detail: { format, household: q.household, filtered, entries: chronology.entries.length, visible: visibleCount, contradictions: chronology.contradictions.length },
-    });
-    return chronology;
+    const { id } = await personInReach(ctx, tx, personId, 'read', 'person.read');
+    await audit(ctx, tx, { action: 'person.read', outcome: 'success', entityType: 'person', entityId: personId, personId });
+    const { subjectName, chronology } = await builtAndAudited(ctx, tx, personId, q, 'json', true);
+    return { subject: { id, name: subjectName }, chronology };
   });
 }
 

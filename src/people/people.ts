@@ -135,21 +135,6 @@ export async function getPerson(ctx: ActorContext, id: string): Promise<Person> 
 }
 
 /**
- * A person's names only, read and audited exactly as getPerson reads them (the same refusal, the
- * same person.read entry), for a page that shows whom it is about and nothing else of them: the
- * chronology's heading. Four statements fewer than the whole person (addresses, relationships and
- * lead workers are not read); names are kept for a recipient of shared records as getPerson keeps them.
- */
-export async function getPersonNames(ctx: ActorContext, id: string): Promise<Pick<Person, 'id' | 'names'>> {
-  return command(ctx, async (tx) => {
-    await personInReach(ctx, tx, id, 'read', 'person.read');
-    await audit(ctx, tx, { action: 'person.read', outcome: 'success', entityType: 'person', entityId: id, personId: id });
-    const names = await tx.query<{ use: string; given_names: string; family_name: string }>('SELECT use, given_names, family_name FROM person_name WHERE person_id = $1 ORDER BY position', [id]);
-    return { id, names: names.rows.map((n) => ({ use: n.use, givenNames: n.given_names, familyName: n.family_name })) };
-  });
-}
-
-/**
  * The names of these people, for a page that lists them (a person's relationships): those
  * the caller may read, each audited as read exactly as getPerson audits it; anyone out of reach is
  * left out and audited as refused, as getPerson's refusal is. Three statements however many.
