@@ -233,6 +233,7 @@ function valuesOf(held: ReadonlyMap<string, ValueHolder[]>, names: ReadonlyMap<s
  */
 async function derivedContradictions(
   ctx: ActorContext, tx: Queryable, reach: Reach, visible: ReadonlySet<string>, today: string, agencyName: ReadonlyMap<string, string>, now: Date,
+  relatedNames: ReadonlyMap<string, string>,
 ): Promise<Contradiction[]> {
   const out: Contradiction[] = [];
   const bySeed = groupBy([...reach.members.values()].map((m) => m.member).filter((m) => visible.has(m.id)), (m) => m.seed);
@@ -245,8 +246,6 @@ async function derivedContradictions(
   const addresses = addressVisible.length === 0 ? [] : (await tx.query<{ person_id: string; postcode: string | null; valid_from: string | null; valid_to: string | null }>(
     'SELECT person_id, postcode, valid_from, valid_to FROM person_address WHERE person_id = ANY($1::uuid[])', [addressVisible])).rows;
   const postcodesOf = groupBy(addresses.filter((a) => a.postcode && currentOn(today, a.valid_from, a.valid_to)), (a) => a.person_id);
-  const relatedIds = [...new Set(reach.relationships.flatMap((r) => [r.person_id, r.related_person_id]))];
-  const relatedNames = (await loadNames(tx, relatedIds)).byPerson;
 
   for (const [seed, members] of bySeed) {
     if (members.length < 2) continue;
@@ -342,7 +341,8 @@ async function build(ctx: ActorContext, tx: Queryable, personId: string, q: Chro
   });
 
   const visible = visiblePeople(ctx, reach, now);
-  const names = await loadNames(tx, [...visible]);
+  // The names the entries show (people the viewer may see) and those the relationships compare, in one read.
+  const names = await loadNames(tx, [...new Set([...visible, ...reach.relationships.flatMap((r) => [r.person_id, r.related_person_id])])]);
   const agencyName = await agencyNames(tx, [ctx.actor.agencyId, ...[...reach.members.values()].map((m) => m.member.agencyId), ...decided.map((r) => r.agency_id)]);
 
   // Marks of contradiction between two records the viewer may see: candidates by the people involved, decided here.
@@ -378,7 +378,7 @@ async function build(ctx: ActorContext, tx: Queryable, personId: string, q: Chro
   });
 
   const contradictions: Contradiction[] = [
-    ...await derivedContradictions(ctx, tx, reach, visible, today, agencyName, now),
+    ...await derivedContradictions(ctx, tx, reach, visible, today, agencyName, now, names.byPerson),
     ...marks.map((m): Contradiction => ({
       id: m.id,
       kind: 'marked',
@@ -400,7 +400,7 @@ async function build(ctx: ActorContext, tx: Queryable, personId: string, q: Chro
       contradictions,
     },
     visibleCount: decided.length,
-    subjectName: names.byPerson.get(personId) ?? null,
+    subjectName: visible.has(personId) ? (names.byPerson.get(personId) ?? null) : null,
   };
 }
 
