@@ -31,3 +31,50 @@ export function plainDate(value: string): string {
   const d = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T12:00:00Z`) : new Date(value);
   return Number.isNaN(d.getTime()) ? value : PLAIN_DATE.format(d);
 }
+
+/** An instant's date and time on a clock in the UK: month 1–12, hour 0–23. */
+export interface UkWallClock {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+}
+
+const DAY_MS = 86_400_000;
+
+const FIELDS = new Intl.DateTimeFormat('en-GB', {
+  timeZone: LONDON, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+});
+
+/** How far UK clocks are ahead of UTC at this instant (whole seconds), read from Intl. */
+function offsetAt(ms: number): number {
+  const p = { year: 0, month: 1, day: 1, hour: 0, minute: 0, second: 0 };
+  for (const x of FIELDS.formatToParts(ms)) if (x.type in p) p[x.type as keyof typeof p] = Number(x.value);
+  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(ms / 1000) * 1000;
+}
+
+/**
+ * The UK offset for each UTC day the clocks do not change on (null on a change day), asked of Intl
+ * once per day rather than once per instant: Intl's formatting was most of the time of rendering a
+ * long chronology. UK clocks change at most once in a day, so the same offset at a day's first and
+ * last millisecond is its offset all day. Bounded: a process shows a few decades of days at most.
+ */
+const OFFSET_BY_DAY = new Map<number, number | null>();
+
+export function ukWallClock(d: Date): UkWallClock | null {
+  const ms = d.getTime();
+  // Outside four-digit years Intl's own formatting (eras, padding) is left to decide.
+  if (!(ms >= -2_208_988_800_000 && ms < 253_402_300_800_000)) return null;
+  const day = Math.floor(ms / DAY_MS);
+  let offset = OFFSET_BY_DAY.get(day);
+  if (offset === undefined) {
+    const first = offsetAt(day * DAY_MS);
+    offset = first === offsetAt(day * DAY_MS + DAY_MS - 1) ? first : null;
+    if (OFFSET_BY_DAY.size >= 100_000) OFFSET_BY_DAY.clear();
+    OFFSET_BY_DAY.set(day, offset);
+  }
+  if (offset === null) return null;
+  const local = new Date(ms + offset);
+  return { year: local.getUTCFullYear(), month: local.getUTCMonth() + 1, day: local.getUTCDate(), hour: local.getUTCHours(), minute: local.getUTCMinutes() };
+}

@@ -205,6 +205,8 @@ interface Built {
   chronology: Chronology;
   /** How many entries the viewer may see before the filters: for the audit entry. */
   visibleCount: number;
+  /** The usual (else the first) name of the entry asked about, if any is recorded. */
+  subjectName: string | null;
 }
 
 const normalisePostcode = (p: string): string => p.toUpperCase().replace(/\s+/g, '');
@@ -231,6 +233,7 @@ function valuesOf(held: ReadonlyMap<string, ValueHolder[]>, names: ReadonlyMap<s
  */
 async function derivedContradictions(
   ctx: ActorContext, tx: Queryable, reach: Reach, visible: ReadonlySet<string>, today: string, agencyName: ReadonlyMap<string, string>, now: Date,
+  relatedNames: ReadonlyMap<string, string>,
 ): Promise<Contradiction[]> {
   const out: Contradiction[] = [];
   const bySeed = groupBy([...reach.members.values()].map((m) => m.member).filter((m) => visible.has(m.id)), (m) => m.seed);
@@ -243,8 +246,6 @@ async function derivedContradictions(
   const addresses = addressVisible.length === 0 ? [] : (await tx.query<{ person_id: string; postcode: string | null; valid_from: string | null; valid_to: string | null }>(
     'SELECT person_id, postcode, valid_from, valid_to FROM person_address WHERE person_id = ANY($1::uuid[])', [addressVisible])).rows;
   const postcodesOf = groupBy(addresses.filter((a) => a.postcode && currentOn(today, a.valid_from, a.valid_to)), (a) => a.person_id);
-  const relatedIds = [...new Set(reach.relationships.flatMap((r) => [r.person_id, r.related_person_id]))];
-  const relatedNames = (await loadNames(tx, relatedIds)).byPerson;
 
   for (const [seed, members] of bySeed) {
     if (members.length < 2) continue;
@@ -317,8 +318,8 @@ function toMark(ctx: ActorContext, r: MarkRow, agencyName: ReadonlyMap<string, s
   };
 }
 
-async function build(ctx: ActorContext, tx: Queryable, personId: string, q: ChronologyQuery, auditAction: string): Promise<Built> {
-  await personInReach(ctx, tx, personId, 'read', auditAction);
+async function build(ctx: ActorContext, tx: Queryable, personId: string, q: ChronologyQuery, auditAction: string, reachChecked = false): Promise<Built> {
+  if (!reachChecked) await personInReach(ctx, tx, personId, 'read', auditAction);
   const now = ctx.clock.now();
   const today = londonDate(now);
   const reach = await loadReach(ctx, tx, personId, q.household, today);
@@ -340,7 +341,8 @@ async function build(ctx: ActorContext, tx: Queryable, personId: string, q: Chro
   });
 
   const visible = visiblePeople(ctx, reach, now);
-  const names = await loadNames(tx, [...visible]);
+  // The names the entries show (people the viewer may see) and those the relationships compare, in one read.
+  const names = await loadNames(tx, [...new Set([...visible, ...reach.relationships.flatMap((r) => [r.person_id, r.related_person_id])])]);
   const agencyName = await agencyNames(tx, [ctx.actor.agencyId, ...[...reach.members.values()].map((m) => m.member.agencyId), ...decided.map((r) => r.agency_id)]);
 
   // Marks of contradiction between two records the viewer may see: candidates by the people involved, decided here.
@@ -376,7 +378,7 @@ async function build(ctx: ActorContext, tx: Queryable, personId: string, q: Chro
   });
 
   const contradictions: Contradiction[] = [
-    ...await derivedContradictions(ctx, tx, reach, visible, today, agencyName, now),
+    ...await derivedContradictions(ctx, tx, reach, visible, today, agencyName, now, names.byPerson),
     ...marks.map((m): Contradiction => ({
       id: m.id,
       kind: 'marked',
@@ -398,20 +400,39 @@ async function build(ctx: ActorContext, tx: Queryable, personId: string, q: Chro
       contradictions,
     },
     visibleCount: decided.length,
+    subjectName: visible.has(personId) ? (names.byPerson.get(personId) ?? null) : null,
   };
 }
 
 type Format = 'json' | 'csv' | 'html';
 
+async function builtAndAudited(ctx: ActorContext, tx: Queryable, personId: string, q: ChronologyQuery, format: Format, reachChecked = false): Promise<Built> {
+  const built = await build(ctx, tx, personId, q, 'chronology.read', reachChecked);
+  const { chronology, visibleCount } = built;
+  const filtered = Boolean(q.category || q.agencyId || q.from || q.to);
+  await audit(ctx, tx, {
+    action: 'chronology.read', outcome: 'success', entityType: 'person', entityId: personId, personId,
+    detail: { format, household: q.household, filtered, entries: chronology.entries.length, visible: visibleCount, contradictions: chronology.contradictions.length },
+  });
+  return built;
+}
+
 async function chronologyAs(ctx: ActorContext, personId: string, q: ChronologyQuery, format: Format): Promise<Chronology> {
+  return command(ctx, async (tx) => (await builtAndAudited(ctx, tx, personId, q, format)).chronology);
+}
+
+/**
+ * The chronology page's answer: whom it is about (their name for the heading) and their chronology,
+ * in one transaction. Read and audited as the page read them before, by getPerson then
+ * getChronology (a person.read entry, refused as getPerson refuses, then a chronology.read entry),
+ * without the second transaction, the second reach check or a read of the whole person.
+ */
+export async function getChronologyPage(ctx: ActorContext, personId: string, q: ChronologyQuery): Promise<{ subject: { id: string; name: string | null }; chronology: Chronology }> {
   return command(ctx, async (tx) => {
-    const { chronology, visibleCount } = await build(ctx, tx, personId, q, 'chronology.read');
-    const filtered = Boolean(q.category || q.agencyId || q.from || q.to);
-    await audit(ctx, tx, {
-      action: 'chronology.read', outcome: 'success', entityType: 'person', entityId: personId, personId,
-      detail: { format, household: q.household, filtered, entries: chronology.entries.length, visible: visibleCount, contradictions: chronology.contradictions.length },
-    });
-    return chronology;
+    const { id } = await personInReach(ctx, tx, personId, 'read', 'person.read');
+    await audit(ctx, tx, { action: 'person.read', outcome: 'success', entityType: 'person', entityId: personId, personId });
+    const { subjectName, chronology } = await builtAndAudited(ctx, tx, personId, q, 'json', true);
+    return { subject: { id, name: subjectName }, chronology };
   });
 }
 

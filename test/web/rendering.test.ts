@@ -3,7 +3,7 @@ import { ukLocalIso } from '../../src/calendar/uk-time.ts';
 import { chronologyCsv, CSV_HEADER } from '../../src/chronology/render.ts';
 import type { Chronology } from '../../src/chronology/schemas.ts';
 import { parse } from 'csv-parse/sync';
-import { childLabel, renderView, ukDate, ukDateTime, ukTime } from '../../src/web/view.ts';
+import { childLabel, escapeHtml, govukTag, renderView, ukDate, ukDateTime, ukTime } from '../../src/web/view.ts';
 
 /** Issue 17, item 10: times and dates as people in the UK read them; text escaped once. */
 
@@ -31,6 +31,25 @@ describe('times and dates on the pages', () => {
     expect(ukDate('2026-07-01')).toBe('1 July 2026');
   });
 
+  it('reads the clock as Intl does, instant by instant, though Intl is asked only once a day (every 7 minutes 13 seconds of 2026, and 1900–2099 at random)', () => {
+    // The words as they were made before, from Intl for every instant: the reference.
+    const day = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/London' });
+    const clock = new Intl.DateTimeFormat('en-GB', { hour: 'numeric', minute: '2-digit', hourCycle: 'h12', timeZone: 'Europe/London' });
+    const intl = (ms: number): string => {
+      const p = Object.fromEntries(clock.formatToParts(ms).map((x) => [x.type, x.value]));
+      const pm = String(p.dayPeriod).toLowerCase().startsWith('p');
+      const time = p.hour === '12' && p.minute === '00' ? (pm ? 'midday' : 'midnight') : `${p.hour}${p.minute === '00' ? '' : `:${p.minute}`}${pm ? 'pm' : 'am'}`;
+      return `${day.format(ms)} at ${time}`;
+    };
+    const instants: number[] = [];
+    for (let ms = Date.UTC(2026, 0, 1); ms < Date.UTC(2027, 0, 1); ms += 433_000) instants.push(ms);
+    let seed = 21;
+    const random = (): number => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    for (let i = 0; i < 20_000; i++) instants.push(Math.floor(Date.UTC(1900, 0, 1) + random() * (Date.UTC(2100, 0, 1) - Date.UTC(1900, 0, 1))));
+    const wrong = instants.map((ms) => new Date(ms).toISOString()).filter((iso) => ukDateTime(iso) !== intl(Date.parse(iso)));
+    expect(wrong).toEqual([]);
+  });
+
   it('a worklist row names the child, or the unborn baby by its mother and expected date', () => {
     expect(childLabel({ name: 'Ava Reed', unborn: false, dateOfBirth: '2022-04-04', expectedDate: null, motherName: null })).toBe('Ava Reed, born 4 April 2022');
     expect(childLabel({ name: 'Baby of Natasha', unborn: true, dateOfBirth: null, expectedDate: '2027-02-20', motherName: 'Natasha Reed' })).toBe('Unborn baby of Natasha Reed, due 20 February 2027');
@@ -52,6 +71,15 @@ describe('text escaped exactly once', () => {
     expect(html).not.toContain('&amp;#39;');
     expect(html).not.toContain('<b>Bold</b>');
     expect(html).toContain('1 July 2026 at midday');
+  });
+});
+
+describe('markup built in code', () => {
+  it('escapes text exactly as the templates do, and writes a tag as the GOV.UK macro does', () => {
+    const text = `Tom & Jerry's "<b>bold</b>" \\ 'quoted' – ok`;
+    expect(escapeHtml(text)).toBe(renderView('chronology/print.njk', { cssHref: text }).match(/<link rel="stylesheet" href="([^"]*)">/)![1]);
+    expect(escapeHtml(null)).toBe('');
+    expect(govukTag('Shared by <A & B>', 'govuk-tag--turquoise')).toBe('<strong class="govuk-tag govuk-tag--turquoise">\n  Shared by &lt;A &amp; B&gt;\n</strong>\n');
   });
 });
 

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
-import { getChronology, getChronologyCsv, getChronologyPrint } from '../../chronology/chronology.ts';
+import { getChronologyCsv, getChronologyPage, getChronologyPrint } from '../../chronology/chronology.ts';
+import { chronologyEntriesHtml } from './chronology-entries.ts';
 import { ChronologyQuery } from '../../chronology/schemas.ts';
-import { getPerson } from '../../people/people.ts';
 import { CATEGORIES } from '../../records/schemas.ts';
 import { fieldProblems } from '../../shared/errors.ts';
 import { calendarDate, FormErrors, type FormBody } from '../forms.ts';
@@ -43,13 +43,14 @@ export function registerChronologyPages(web: Web): void {
 
   app.get<{ Params: IdParams }>('/people/:id/chronology', async (request, reply) => {
     const ctx = web.ctx(request);
-    const person = await getPerson(ctx, request.params.id);
     const f = filters(request);
-    const chronology = await getChronology(ctx, person.id, f.query);
+    // Whom it is about (the heading shows their name, nothing else of them) and the chronology, in one read.
+    const { subject: person, chronology } = await getChronologyPage(ctx, request.params.id, f.query);
     const agencies = [...new Map(chronology.entries.map((e) => [e.agencyId, e.agencyName])).entries()].map(([value, text]) => ({ value, text }));
     const contradicted = new Set(chronology.contradictions.flatMap((c) => (c.mark ? [c.mark.recordId, c.mark.contradictsRecordId] : [])));
     const data = {
-      pageTitle: 'Chronology', person, name: personName(person), chronology, values: f.values, search: f.search, contradicted: [...contradicted],
+      pageTitle: 'Chronology', person, name: person.name ?? personName(null), chronology, values: f.values, search: f.search,
+      entriesHtml: chronologyEntriesHtml(chronology.entries, contradicted),
       categories: [{ value: '', text: 'All categories' }, ...CATEGORIES.map((c) => ({ value: c, text: c.replace(/_/g, ' ').replace(/^./, (x) => x.toUpperCase()), selected: f.values.category === c }))],
       agencies: [{ value: '', text: 'All agencies' }, ...agencies.map((a) => ({ ...a, selected: f.values.agencyId === a.value }))],
       backLink: `/people/${person.id}`,
