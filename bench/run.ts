@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { pgliteBackend, postgresBackend, type Backend } from './lib/backends.ts';
 import { DEFAULT_OPTIONS, runFoundation, type FoundationOptions, type FoundationResult } from './foundation.ts';
 import { machine, markdownSection, updateDoc, writeResults, type FoundationReport } from './lib/report.ts';
-import { DEFAULT_PROCESS_OPTIONS, processMarkdown, QUICK_PROCESS_OPTIONS, runProcess, updateProcessDoc, writeProcessResults, type ProcessReport, type ProcessResult } from './process.ts';
+import { DEFAULT_PROCESS_OPTIONS, processMarkdown, QUICK_PROCESS_OPTIONS, runProcess, updateProcessDoc, writeProcessResults, type ProcessOptions, type ProcessReport, type ProcessResult } from './process.ts';
 import {
   chronologySection, DEFAULT_CHRONOLOGY_OPTIONS, QUICK_CHRONOLOGY_OPTIONS, runChronology, updateChronologyDoc, writeChronologyResults,
   type ChronologyReport, type ChronologyResult,
@@ -133,107 +133,97 @@ if (quick) {
   console.log(`\nWrote ${written.join(', ')} and docs/performance.md (${durationSeconds} s).`);
 }
 
-// The process benchmark: due and overdue steps over 100,000 open episodes (bench/process.ts), on its own fresh databases.
-if (runProcessSuite) {
-  const processOptions = quick ? QUICK_PROCESS_OPTIONS : DEFAULT_PROCESS_OPTIONS;
-  const processStartedAt = new Date();
-  const processResults: ProcessResult[] = [];
-  const processSkipped: ProcessReport['skipped'] = [];
+/** What runSuite needs of one benchmark that gets its own fresh database per backend. */
+interface Suite<O, R extends { backend: { kind: string } }, Rep> {
+  name: 'process' | 'flags' | 'writers';
+  options: O;
+  run: (backend: Backend) => Promise<R>;
+  /** Why a backend is left out (the writers' comparison means nothing on one connection). */
+  skips?: (kind: Backend['kind']) => string | undefined;
+  report: (base: { startedAt: string; durationSeconds: number; machine: ReturnType<typeof machine>; options: O; results: R[]; skipped: { kind: string; reason: string }[] }) => Rep;
+  summary: (r: R) => string[];
+  write: (root: string, report: Rep) => Promise<string>;
+  updateDoc: (docPath: string, report: Rep, jsonPath: string) => Promise<void>;
+}
+
+/** Runs one benchmark on each backend asked for, prints its summary and (unless quick) writes its results and section. */
+async function runSuite<O, R extends { backend: { kind: string } }, Rep>(suite: Suite<O, R, Rep>): Promise<void> {
+  const startedAt = new Date();
+  const suiteResults: R[] = [];
+  const suiteSkipped: { kind: string; reason: string }[] = [];
   for (const b of backends) {
     if (only && only !== b.kind) continue;
-    console.log(`\nprocess, ${b.kind}`);
-    await onFresh(b, async (backend) => { processResults.push(await runProcess(backend, processOptions)); }, processSkipped);
+    const reason = suite.skips?.(b.kind);
+    if (reason) {
+      suiteSkipped.push({ kind: b.kind, reason });
+      continue;
+    }
+    console.log(`\n${suite.name}, ${b.kind}`);
+    await onFresh(b, async (backend) => { suiteResults.push(await suite.run(backend)); }, suiteSkipped);
   }
-  const processReport: ProcessReport = {
-    benchmark: 'process',
-    startedAt: processStartedAt.toISOString(),
-    durationSeconds: Math.round((Date.now() - processStartedAt.getTime()) / 1000),
+  const suiteReport = suite.report({
+    startedAt: startedAt.toISOString(),
+    durationSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
     machine: machine(),
-    options: processOptions,
-    results: processResults,
-    skipped: processSkipped,
-  };
+    options: suite.options,
+    results: suiteResults,
+    skipped: suiteSkipped,
+  });
   console.log('');
-  for (const r of processResults) {
-    console.log(`${r.backend.kind.padEnd(9)} ${r.size.episodes} open episodes: due summary bare ${r.dueSummary.baselineMs.median} ms, service ${r.dueSummary.serviceMs.median} ms (target < ${r.dueSummary.targetMs} ms: ${r.dueSummary.meetsTarget ? 'met' : 'MISSED'}); overdue list bare ${r.overdueList.baselineMs.median} ms, service ${r.overdueList.serviceMs.median} ms`);
-  }
+  for (const r of suiteResults) for (const line of suite.summary(r)) console.log(line);
   if (quick) {
-    console.log('\nQuick run: no process results written.');
-  } else {
-    const jsonPath = await writeProcessResults(ROOT, processReport);
-    await updateProcessDoc(join(ROOT, 'docs', 'performance.md'), processMarkdown(processReport, jsonPath));
-    console.log(`\nWrote ${jsonPath}, bench/results/latest-process.json and docs/performance.md (${processReport.durationSeconds} s).`);
+    console.log(`\nQuick run: no ${suite.name} results written.`);
+    return;
   }
+  const jsonPath = await suite.write(ROOT, suiteReport);
+  await suite.updateDoc(join(ROOT, 'docs', 'performance.md'), suiteReport, jsonPath);
+  console.log(`\nWrote ${jsonPath}, bench/results/latest-${suite.name}.json and docs/performance.md (${Math.round((Date.now() - startedAt.getTime()) / 1000)} s).`);
+}
+
+// The process benchmark: due and overdue steps over 100,000 open episodes (bench/process.ts), on its own fresh databases.
+if (runProcessSuite) {
+  await runSuite<ProcessOptions, ProcessResult, ProcessReport>({
+    name: 'process',
+    options: quick ? QUICK_PROCESS_OPTIONS : DEFAULT_PROCESS_OPTIONS,
+    run: (backend) => runProcess(backend, quick ? QUICK_PROCESS_OPTIONS : DEFAULT_PROCESS_OPTIONS),
+    report: (base) => ({ benchmark: 'process', ...base }),
+    summary: (r) => [`${r.backend.kind.padEnd(9)} ${r.size.episodes} open episodes: due summary bare ${r.dueSummary.baselineMs.median} ms, service ${r.dueSummary.serviceMs.median} ms (target < ${r.dueSummary.targetMs} ms: ${r.dueSummary.meetsTarget ? 'met' : 'MISSED'}); overdue list bare ${r.overdueList.baselineMs.median} ms, service ${r.overdueList.serviceMs.median} ms`],
+    write: writeProcessResults,
+    updateDoc: (doc, report, jsonPath) => updateProcessDoc(doc, processMarkdown(report, jsonPath)),
+  });
 }
 
 // The flags benchmark: CareTeam lookups over HTTP with 1,000,000 children loaded (bench/flags.ts), on its own fresh databases.
 if (runFlagsSuite) {
   const flagsOptions = quick ? QUICK_FLAGS_OPTIONS : DEFAULT_FLAGS_OPTIONS;
-  const flagsStartedAt = new Date();
-  const flagsResults: FlagsResult[] = [];
-  const flagsSkipped: FlagsReport['skipped'] = [];
-  for (const b of backends) {
-    if (only && only !== b.kind) continue;
-    console.log(`\nflags, ${b.kind}`);
-    await onFresh(b, async (backend) => { flagsResults.push(await runFlags(backend, flagsOptions)); }, flagsSkipped);
-  }
-  const flagsReport: FlagsReport = {
-    benchmark: 'flags',
-    startedAt: flagsStartedAt.toISOString(),
-    durationSeconds: Math.round((Date.now() - flagsStartedAt.getTime()) / 1000),
-    machine: machine(),
+  await runSuite<typeof flagsOptions, FlagsResult, FlagsReport>({
+    name: 'flags',
     options: flagsOptions,
-    results: flagsResults,
-    skipped: flagsSkipped,
-  };
-  console.log('');
-  for (const r of flagsResults) {
-    const open = r.openLoop.service;
-    console.log(`${r.backend.kind.padEnd(9)} CareTeam lookups at saturation, ${r.clients} clients: bare ${r.baseline.requestsPerSecond}/s, service ${r.service.requestsPerSecond}/s, ratio ${r.ratio} (target ≥ ${r.targetRatio})`);
-    console.log(`${''.padEnd(9)} at ${r.openLoop.options.rate}/s open loop: service p50 ${open.overall.latencyMs?.p50} ms, p99 ${open.overall.latencyMs?.p99} ms, ${open.overall.errors} failed${open.schedule?.fellBehind ? ' (the generator fell behind schedule)' : ''} (target p99 < ${r.targetP99Ms} ms, none failed${r.backend.kind === 'postgres' ? `; both targets: ${r.meetsTarget ? 'met' : 'MISSED'}` : ', applies on PostgreSQL'})`);
-  }
-  if (quick) {
-    console.log('\nQuick run: no flags results written.');
-  } else {
-    const jsonPath = await writeFlagsResults(ROOT, flagsReport);
-    await updateFlagsDoc(join(ROOT, 'docs', 'performance.md'), flagsMarkdown(flagsReport, jsonPath));
-    console.log(`\nWrote ${jsonPath}, bench/results/latest-flags.json and docs/performance.md (${flagsReport.durationSeconds} s).`);
-  }
+    run: (backend) => runFlags(backend, flagsOptions),
+    report: (base) => ({ benchmark: 'flags', ...base }),
+    summary: (r) => {
+      const open = r.openLoop.service;
+      return [
+        `${r.backend.kind.padEnd(9)} CareTeam lookups at saturation, ${r.clients} clients: bare ${r.baseline.requestsPerSecond}/s, service ${r.service.requestsPerSecond}/s, ratio ${r.ratio} (target ≥ ${r.targetRatio})`,
+        `${''.padEnd(9)} at ${r.openLoop.options.rate}/s open loop: service p50 ${open.overall.latencyMs?.p50} ms, p99 ${open.overall.latencyMs?.p99} ms, ${open.overall.errors} failed${open.schedule?.fellBehind ? ' (the generator fell behind schedule)' : ''} (target p99 < ${r.targetP99Ms} ms, none failed${r.backend.kind === 'postgres' ? `; both targets: ${r.meetsTarget ? 'met' : 'MISSED'}` : ', applies on PostgreSQL'})`,
+      ];
+    },
+    write: writeFlagsResults,
+    updateDoc: (doc, report, jsonPath) => updateFlagsDoc(doc, flagsMarkdown(report, jsonPath)),
+  });
 }
 
 // The writers benchmark: 64 concurrent writers, service beside bare INSERTs (bench/writers.ts), PostgreSQL only.
 if (runWritersSuite) {
   const writersOptions = quick ? QUICK_WRITERS_OPTIONS : DEFAULT_WRITERS_OPTIONS;
-  const writersStartedAt = new Date();
-  const writersResults: WritersResult[] = [];
-  const writersSkipped: WritersReport['skipped'] = [];
-  for (const b of backends) {
-    if (only && only !== b.kind) continue;
-    if (b.kind === 'pglite') {
-      writersSkipped.push({ kind: b.kind, reason: 'one connection: concurrent writers take turns, so the comparison means nothing there' });
-      continue;
-    }
-    console.log(`\nwriters, ${b.kind}`);
-    await onFresh(b, async (backend) => { writersResults.push(await runWriters(backend, serverUrl, writersOptions)); }, writersSkipped);
-  }
-  const writersReport: WritersReport = {
-    benchmark: 'writers',
-    startedAt: writersStartedAt.toISOString(),
-    durationSeconds: Math.round((Date.now() - writersStartedAt.getTime()) / 1000),
-    machine: machine(),
+  await runSuite<typeof writersOptions, WritersResult, WritersReport>({
+    name: 'writers',
     options: writersOptions,
-    results: writersResults,
-    skipped: writersSkipped,
-  };
-  console.log('');
-  for (const r of writersResults) {
-    console.log(`${r.backend.kind.padEnd(9)} ${r.writers} writers: bare ${r.baseline.median}/s, service ${r.service.median}/s, ratio ${r.ratio}; audit trail ${r.audit.ok ? 'intact' : 'BROKEN'} over ${r.audit.chainsUsed} chains (target ≥ ${r.target}: ${r.meetsTarget ? 'met' : 'MISSED'})`);
-  }
-  if (quick) {
-    console.log('\nQuick run: no writers results written.');
-  } else {
-    const jsonPath = await writeWritersResults(ROOT, writersReport);
-    await updateWritersDoc(join(ROOT, 'docs', 'performance.md'), writersMarkdown(writersReport, jsonPath));
-    console.log(`\nWrote ${jsonPath}, bench/results/latest-writers.json and docs/performance.md`);
-  }
+    run: (backend) => runWriters(backend, serverUrl, writersOptions),
+    skips: (kind) => (kind === 'pglite' ? 'one connection: concurrent writers take turns, so the comparison means nothing there' : undefined),
+    report: (base) => ({ benchmark: 'writers', ...base }),
+    summary: (r) => [`${r.backend.kind.padEnd(9)} ${r.writers} writers: bare ${r.baseline.median}/s, service ${r.service.median}/s, ratio ${r.ratio}; audit trail ${r.audit.ok ? 'intact' : 'BROKEN'} over ${r.audit.chainsUsed} chains (target ≥ ${r.target}: ${r.meetsTarget ? 'met' : 'MISSED'})`],
+    write: writeWritersResults,
+    updateDoc: (doc, report, jsonPath) => updateWritersDoc(doc, writersMarkdown(report, jsonPath)),
+  });
 }
