@@ -14,7 +14,7 @@ import { verifyAuditChain, type VerifyResult } from '../src/audit/verify-chain.t
 import { openPGlite, openPostgres, type Database } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { newId } from '../src/shared/ids.ts';
-import { aPostgresServerAnswers, createServerDatabase, SERVER } from './db.ts';
+import { aPostgresServerAnswers, createMigratedServerDatabase, SERVER } from './db.ts';
 
 /**
  * Issue 21, item 4: the trail in several chains (migration 035). Concurrent transactions append to
@@ -44,11 +44,10 @@ const entry = (at = new Date('2026-03-02T09:00:00Z')): unknown[] =>
 const APPEND = 'SELECT jigsaw_append_audit($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)';
 
 async function freshServerDatabase(): Promise<{ url: string; db: Database }> {
-  const url = await createServerDatabase(SERVER);
+  const url = await createMigratedServerDatabase(SERVER);
   made.push(url);
   const db = openPostgres(url, { max: 2 });
   open.push(db);
-  await migrate(db);
   return { url, db };
 }
 

@@ -13,11 +13,10 @@ import { main, type Io } from '../src/cli/main.ts';
 import { startServer } from '../src/cli/serve.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { openPostgres, type Database } from '../src/db/database.ts';
-import { migrate } from '../src/db/migrate.ts';
 import { APP_ROLE } from '../src/db/roles.ts';
 import { addRecord, getRecord, getRecordHistory } from '../src/records/records.ts';
 import { newId } from '../src/shared/ids.ts';
-import { aPostgresServerAnswers, createServerDatabase, SERVER } from './db.ts';
+import { aPostgresServerAnswers, createMigratedServerDatabase, createServerDatabase, SERVER } from './db.ts';
 import { agency, concern, partnershipWith, person, practitioner, services } from './fixtures.ts';
 
 /**
@@ -54,11 +53,10 @@ interface Trail {
  * process, sealed by the server's sealer, and a checkpoint exported for safe keeping.
  */
 async function aSealedTrail(opts: { before?: (app: Database) => Promise<void>; checkpoint?: boolean } = {}): Promise<Trail> {
-  const url = await createServerDatabase(SERVER);
+  const url = await createMigratedServerDatabase(SERVER);
   made.push(url);
   scratch ??= await mkdtemp(join(tmpdir(), 'jigsaw-tamper-'));
   const dba = openPostgres(url, { max: 2 });
-  await migrate(dba);
   const app = openPostgres(url, { max: 3, role: APP_ROLE });
   await opts.before?.(app);
   useAuditKey(key);
@@ -337,11 +335,10 @@ describe.runIf(onServer)('entries broken by the old upper-case-id defect (Postgr
 
 describe.runIf(onServer)('ids typed in upper case (PostgreSQL)', () => {
   it('are hashed as the database stores them, so the trail stays intact', async () => {
-    const url = await createServerDatabase(SERVER);
+    const url = await createMigratedServerDatabase(SERVER);
     made.push(url);
     const db = openPostgres(url, { max: 1 });
     try {
-      await migrate(db);
       await appendAudit(db, { at: new Date('2026-03-02T09:00:00Z') }, { action: 'person.read', outcome: 'not_found', entityType: 'person', entityId: newId().toUpperCase() });
       const io = capture();
       expect(await main(['audit', 'verify'], io, { DATABASE_URL: url })).toBe(0);

@@ -43,6 +43,65 @@ export async function createServerDatabase(base: string = process.env.JIGSAW_TES
   return url.toString();
 }
 
+// Any constant will do: it only has to be the same for every worker of a run.
+const TEMPLATE_LOCK_KEY = 7_345_002;
+const templates = new Map<string, Promise<string>>();
+
+/**
+ * A migrated database on the server to copy from, made once per run (the first worker to need it
+ * makes it under an advisory lock; the others wait and find it). The run's teardown drops it with
+ * the rest: it has the run's prefix.
+ */
+async function migratedTemplate(base: string): Promise<string> {
+  const name = `jigsaw_test_${process.env.JIGSAW_TEST_RUN_ID ?? 'adhoc'}_template`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  try {
+    await admin.query('SELECT pg_advisory_lock($1)', [TEMPLATE_LOCK_KEY]);
+    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (!rowCount) {
+      await admin.query(`CREATE DATABASE "${name}"`);
+      const url = new URL(base);
+      url.pathname = `/${name}`;
+      const db = openPostgres(url.toString(), { max: 1 });
+      try {
+        await migrate(db);
+      } catch (err) {
+        await db.close();
+        // Half migrated, it must not be copied by the next test that asks.
+        await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+        throw err;
+      }
+      await db.close();
+    }
+    await admin.query('SELECT pg_advisory_unlock($1)', [TEMPLATE_LOCK_KEY]);
+    return name;
+  } finally {
+    await admin.end();
+  }
+}
+
+/**
+ * Like createServerDatabase, with every migration already applied: a copy of a template migrated
+ * once per run (CREATE DATABASE … TEMPLATE), so a test that needs a database of its own does not
+ * run all the migrations again. For tests of something else than migrating.
+ */
+export async function createMigratedServerDatabase(base: string = process.env.JIGSAW_TEST_DATABASE_URL!): Promise<string> {
+  let template = templates.get(base);
+  if (!template) templates.set(base, (template = migratedTemplate(base)));
+  const name = `jigsaw_test_${process.env.JIGSAW_TEST_RUN_ID ?? 'adhoc'}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${await template}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
 async function open(): Promise<Database> {
   const db = onPostgresServer() ? openPostgres(await createServerDatabase(), { max: 4 }) : await openPGlite(undefined);
   await migrate(db);

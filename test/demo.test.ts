@@ -9,12 +9,12 @@ import { hashPassword } from '../src/auth/passwords.ts';
 import { runDemo } from '../src/cli/demo-command.ts';
 import { loadConfig } from '../src/config/config.ts';
 import type { Database } from '../src/db/database.ts';
-import { DEMO_PARTNERSHIP_NAME, loadDemo } from '../src/demo/demo.ts';
+import { DEMO_PARTNERSHIP_NAME, loadDemo, type DemoAccount } from '../src/demo/demo.ts';
 import { buildApp } from '../src/http/app.ts';
 import { getRecord, listPersonRecords } from '../src/records/records.ts';
 import { fixedClock } from '../src/shared/clock.ts';
 import type { ActorContext, Services } from '../src/shared/context.ts';
-import { useTestDb } from './db.ts';
+import { resetDb, testDb, useTestDb } from './db.ts';
 import { services } from './fixtures.ts';
 
 const AUTH = { sessionIdleMinutes: 30, sessionMaxHours: 12, signInMaxFailures: 5, signInWindowMinutes: 15 };
@@ -109,22 +109,56 @@ async function personIn(s: Services, agencyName: string, givenNames: string): Pr
   return rows[0]!;
 }
 
+/** The children are the ages the case examples give on the day the demo was loaded, and nothing is recorded after it. */
+async function expectAgesOn(db: Database, now: string): Promise<void> {
+  const at = new Date(now);
+  const s = services(db, fixedClock(now));
+  const years = async (agency: string, given: string): Promise<number> => age((await personIn(s, agency, given)).date_of_birth!, at).years;
+  expect(await years('Riverside Primary School', 'Jenny')).toBe(6);
+  expect(await years('Riverside Primary School', 'Jack')).toBe(4);
+  expect(age((await personIn(s, 'Northshire Health Visiting Service', 'Mia')).date_of_birth!, at).months).toBe(12);
+  expect(await years('Home-Start Northshire', 'Ben')).toBe(3);
+  expect(age((await personIn(s, 'Home-Start Northshire', 'Jake')).date_of_birth!, at).months).toBe(6);
+  expect(await years('Northgate Academy', 'Jackie')).toBe(15);
+  expect(await years('Northgate Academy', 'Brett')).toBe(14);
+  expect(await years('Eastfield Primary School', 'Connor')).toBe(10);
+  expect(await years('Connexions Northshire', 'Louise')).toBe(14);
+  expect(await years('Connexions Northshire', 'Charlie')).toBe(17);
+  expect(await years('Northshire Homes Housing Trust', 'Jordan')).toBe(14);
+  expect(await years('Northshire Homes Housing Trust', 'Ellie')).toBe(11);
+  expect(await years('Northshire Homes Housing Trust', 'Sam')).toBe(9);
+  expect(await years('Northshire Police', 'Tony')).toBe(17);
+  expect(await years('Northshire General Hospital', 'Helen')).toBe(7);
+  expect(await years('Northshire Sexual Health Clinic', 'Natasha')).toBe(14);
+  const unborn = await personIn(s, 'Northshire Probation Delivery Unit', 'Baby');
+  expect(unborn).toMatchObject({ kind: 'unborn', date_of_birth: null });
+  expect(unborn.expected_date_of_delivery).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+  const { rows } = await db.query<{ late: number; total: number }>(
+    `SELECT count(*) FILTER (WHERE occurred_at > $1::timestamptz OR recorded_at > $1::timestamptz)::int AS late, count(*)::int AS total FROM agency_record_version`,
+    [now],
+  );
+  expect(rows[0]).toMatchObject({ late: 0 });
+  expect(rows[0]!.total).toBeGreaterThan(150);
+  expect((await verifyAuditChain(db)).ok).toBe(true);
+}
+
 describe('the demo partnership', () => {
-  const t = useTestDb();
-  let passwordHash: string;
+  // Loaded once, on NOW, for every test here: a load is most of this file's time. These tests read
+  // it; what they write (the audit entries of their reads, a session) changes nothing another asserts.
+  let db: Database;
+  let accounts: DemoAccount[];
   beforeAll(async () => {
-    // argon2 is deliberately slow: hash once for the whole file.
-    passwordHash = await hashPassword(PASSWORD);
+    db = await testDb();
+    await resetDb(db);
+    // No timing here: how fast the demo loads is not something a test on a busy machine can judge.
+    accounts = await loadDemo(services(db, fixedClock(NOW)), { passwordHash: await hashPassword(PASSWORD) });
   });
 
   it('loads the people of all eight case examples into the agencies that know them, each agency with its own entry', async () => {
-    const s = services(t.db(), fixedClock(NOW));
-    // No timing here: how fast the demo loads is not something a test on a busy machine can judge.
-    await loadDemo(s, { passwordHash });
     const expected = Object.fromEntries(Object.entries(PEOPLE_BY_AGENCY).map(([a, names]) => [a, [...names].sort(byName)]));
-    expect(await peopleByAgency(t.db())).toEqual(expected);
+    expect(await peopleByAgency(db)).toEqual(expected);
     // Every agency has staff, including a safeguarding lead.
-    const { rows } = await t.db().query<{ name: string; roles: string[] }>(
+    const { rows } = await db.query<{ name: string; roles: string[] }>(
       `SELECT a.name, array_agg(DISTINCT r.role) AS roles FROM agency a
          JOIN practitioner p ON p.agency_id = a.id JOIN practitioner_role r ON r.practitioner_id = p.id GROUP BY a.name`,
     );
@@ -135,45 +169,10 @@ describe('the demo partnership', () => {
     expect(rows.find((r) => r.name === 'Northshire General Hospital')!.roles).toContain('caldicott_guardian');
   });
 
-  it.each([NOW, '2028-02-29T18:30:00Z', '2027-01-02T08:00:00Z'])(
-    'children are the ages the case examples give on the day the demo is loaded (%s), and nothing is recorded in the future',
-    async (now) => {
-      const at = new Date(now);
-      const s = services(t.db(), fixedClock(now));
-      await loadDemo(s, { passwordHash });
-      const years = async (agency: string, given: string): Promise<number> => age((await personIn(s, agency, given)).date_of_birth!, at).years;
-      expect(await years('Riverside Primary School', 'Jenny')).toBe(6);
-      expect(await years('Riverside Primary School', 'Jack')).toBe(4);
-      expect(age((await personIn(s, 'Northshire Health Visiting Service', 'Mia')).date_of_birth!, at).months).toBe(12);
-      expect(await years('Home-Start Northshire', 'Ben')).toBe(3);
-      expect(age((await personIn(s, 'Home-Start Northshire', 'Jake')).date_of_birth!, at).months).toBe(6);
-      expect(await years('Northgate Academy', 'Jackie')).toBe(15);
-      expect(await years('Northgate Academy', 'Brett')).toBe(14);
-      expect(await years('Eastfield Primary School', 'Connor')).toBe(10);
-      expect(await years('Connexions Northshire', 'Louise')).toBe(14);
-      expect(await years('Connexions Northshire', 'Charlie')).toBe(17);
-      expect(await years('Northshire Homes Housing Trust', 'Jordan')).toBe(14);
-      expect(await years('Northshire Homes Housing Trust', 'Ellie')).toBe(11);
-      expect(await years('Northshire Homes Housing Trust', 'Sam')).toBe(9);
-      expect(await years('Northshire Police', 'Tony')).toBe(17);
-      expect(await years('Northshire General Hospital', 'Helen')).toBe(7);
-      expect(await years('Northshire Sexual Health Clinic', 'Natasha')).toBe(14);
-      const unborn = await personIn(s, 'Northshire Probation Delivery Unit', 'Baby');
-      expect(unborn).toMatchObject({ kind: 'unborn', date_of_birth: null });
-      expect(unborn.expected_date_of_delivery).toMatch(/^\d{4}-\d{2}-\d{2}$/);
-      const { rows } = await t.db().query<{ late: number; total: number }>(
-        `SELECT count(*) FILTER (WHERE occurred_at > $1::timestamptz OR recorded_at > $1::timestamptz)::int AS late, count(*)::int AS total FROM agency_record_version`,
-        [now],
-      );
-      expect(rows[0]).toMatchObject({ late: 0 });
-      expect(rows[0]!.total).toBeGreaterThan(150);
-      expect((await verifyAuditChain(t.db())).ok).toBe(true);
-    },
-  );
+  it(`children are the ages the case examples give on the day the demo is loaded (${NOW}), and nothing is recorded in the future`, () => expectAgesOn(db, NOW));
 
   it('the records carry what the case examples teach: not brought, no access, restricted, protected sources, sensitive data, the child\'s words', async () => {
-    const s = services(t.db(), fixedClock(NOW));
-    await loadDemo(s, { passwordHash });
+    const s = services(db, fixedClock(NOW));
 
     // Ben was not brought to his hearing checks as a baby (case example 2).
     const hv = await practitionerByEmail(s, 'ruth.adeyemi@northshire-health-visiting.example');
@@ -223,8 +222,7 @@ describe('the demo partnership', () => {
   });
 
   it('a demo account signs in through the HTTP API with the demo password and sees who they are in the story', async () => {
-    const s = services(t.db(), fixedClock(NOW));
-    const accounts = await loadDemo(s, { passwordHash });
+    const s = services(db, fixedClock(NOW));
     const teacher = accounts.find((a) => a.jobTitle.startsWith("Jack's class teacher"))!;
     expect(teacher).toMatchObject({ email: 'amira.shah@riverside-primary.example', agencyName: 'Riverside Primary School', roles: ['practitioner'] });
     expect(accounts.every((a) => /@[a-z-]+\.example$/.test(a.email))).toBe(true);
@@ -246,39 +244,8 @@ describe('the demo partnership', () => {
     expect(search.json().items.map((p: { names: { givenNames: string; familyName: string }[] }) => `${p.names[0]!.givenNames} ${p.names[0]!.familyName}`)).toEqual(['Jack Carver']);
   });
 
-  it('loading twice with the demo command does not duplicate anything', async () => {
-    const s = services(t.db(), fixedClock(NOW));
-    const dataDir = await mkdtemp(join(tmpdir(), 'jigsaw-demo-'));
-    onTestFinished(() => rm(dataDir, { recursive: true, force: true }));
-    const config = { ...loadConfig({}), dataDir };
-    const out: string[] = [];
-    const io = { out: (l: string) => out.push(l), err: (l: string) => out.push(l) };
-    const counts = async (): Promise<Record<string, number>> => {
-      const c: Record<string, number> = {};
-      for (const table of ['partnership', 'agency', 'practitioner', 'person', 'relationship', 'lead_worker', 'agency_record', 'agency_record_version']) {
-        c[table] = (await t.db().query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`)).rows[0]!.n;
-      }
-      return c;
-    };
-
-    expect(await runDemo(s, config, io, PASSWORD)).toBe(0);
-    const first = await counts();
-    expect(first).toMatchObject({ partnership: 1, agency: 19 });
-    expect(out.join('\n')).toContain(`Demo partnership loaded: ${DEMO_PARTNERSHIP_NAME}`);
-    expect(out.join('\n')).toMatch(/amira\.shah@riverside-primary\.example +Amira Shah, Jack's class teacher \(case example 3\) — Riverside Primary School \[practitioner\]/);
-
-    out.length = 0;
-    expect(await runDemo(s, config, io, 'a-different-password')).toBe(0);
-    expect(await counts()).toEqual(first);
-    expect(out[0]).toBe('The demo partnership is already loaded.');
-    // The sign-in details from the first load are printed again: the password did not change.
-    expect(out.join('\n')).toContain(PASSWORD);
-  });
-
   it("no agency can read another agency's demo records", async () => {
-    const s = services(t.db(), fixedClock(NOW));
-    await loadDemo(s, { passwordHash });
-    const db = t.db();
+    const s = services(db, fixedClock(NOW));
     const records = (await db.query<{ id: string; agency_id: string; restricted: boolean; created_by: string; named: string[] | null }>(
       `SELECT r.id, r.agency_id, r.restricted, r.created_by,
               (SELECT array_agg(n.practitioner_id) FROM record_named_practitioner n WHERE n.record_id = r.id) AS named
@@ -323,4 +290,51 @@ describe('the demo partnership', () => {
       expect(seen, `${lead.agency}'s safeguarding lead sees all of the agency's records`).toBe(records.filter((r) => r.agency_id === agencyId).length);
     }
   });
+});
+
+describe('the demo partnership loaded afresh', () => {
+  const t = useTestDb();
+  let passwordHash: string;
+  beforeAll(async () => {
+    // argon2 is deliberately slow: hash once for the whole file.
+    passwordHash = await hashPassword(PASSWORD);
+  });
+
+  it.each(['2028-02-29T18:30:00Z', '2027-01-02T08:00:00Z'])(
+    'children are the ages the case examples give on the day the demo is loaded (%s), and nothing is recorded in the future',
+    async (now) => {
+      await loadDemo(services(t.db(), fixedClock(now)), { passwordHash });
+      await expectAgesOn(t.db(), now);
+    },
+  );
+
+  it('loading twice with the demo command does not duplicate anything', async () => {
+    const s = services(t.db(), fixedClock(NOW));
+    const dataDir = await mkdtemp(join(tmpdir(), 'jigsaw-demo-'));
+    onTestFinished(() => rm(dataDir, { recursive: true, force: true }));
+    const config = { ...loadConfig({}), dataDir };
+    const out: string[] = [];
+    const io = { out: (l: string) => out.push(l), err: (l: string) => out.push(l) };
+    const counts = async (): Promise<Record<string, number>> => {
+      const c: Record<string, number> = {};
+      for (const table of ['partnership', 'agency', 'practitioner', 'person', 'relationship', 'lead_worker', 'agency_record', 'agency_record_version']) {
+        c[table] = (await t.db().query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`)).rows[0]!.n;
+      }
+      return c;
+    };
+
+    expect(await runDemo(s, config, io, PASSWORD)).toBe(0);
+    const first = await counts();
+    expect(first).toMatchObject({ partnership: 1, agency: 19 });
+    expect(out.join('\n')).toContain(`Demo partnership loaded: ${DEMO_PARTNERSHIP_NAME}`);
+    expect(out.join('\n')).toMatch(/amira\.shah@riverside-primary\.example +Amira Shah, Jack's class teacher \(case example 3\) — Riverside Primary School \[practitioner\]/);
+
+    out.length = 0;
+    expect(await runDemo(s, config, io, 'a-different-password')).toBe(0);
+    expect(await counts()).toEqual(first);
+    expect(out[0]).toBe('The demo partnership is already loaded.');
+    // The sign-in details from the first load are printed again: the password did not change.
+    expect(out.join('\n')).toContain(PASSWORD);
+  });
+
 });

@@ -5,7 +5,20 @@ import * as english from '@zxcvbn-ts/language-en';
 import { invalid } from '../shared/errors.ts';
 
 // argon2id with the library's defaults (64 MiB, 3 passes): OWASP's recommended hash for passwords.
-export const hashPassword = (password: string): Promise<string> => argon2.hash(password, { type: argon2.argon2id });
+let hashOptions: argon2.HashOptions = { type: argon2.argon2id };
+export const hashPassword = (password: string): Promise<string> => argon2.hash(password, hashOptions);
+
+/**
+ * Test seam, called only by the test suite's setup (test/setup.ts): its fixtures' passwords are
+ * hashed at argon2id's lowest cost, because at the production cost the suite's few hundred
+ * sign-ins spent minutes of CI on two cores. A stored hash names its own cost and verifying reads
+ * it from there, so production's hashes, and how they are checked, are unchanged. It refuses
+ * outside a vitest run, so a stray call cannot weaken a server's hashes.
+ */
+export function hashPasswordsCheaplyInTests(): void {
+  if (!process.env.VITEST) throw new Error('cheap password hashing is for the test suite only');
+  hashOptions = { type: argon2.argon2id, memoryCost: 1024, timeCost: 1, parallelism: 1 };
+}
 
 export async function verifyPassword(hash: string, password: string): Promise<boolean> {
   try {
