@@ -12,9 +12,11 @@ const shared = { testTimeout: 180_000, hookTimeout: 180_000, setupFiles: ['test/
 export default defineConfig({
   test: {
     globalSetup: ['test/global-setup.ts'],
-    // One forked worker per core; the browser project keeps to one of them (singleFork).
+    // One forked worker per core; the browser project keeps to one of them (singleFork). isolate:false
+    // here, at the top: vitest 3 did not take it from the projects' own poolOptions, so every test
+    // file started a fresh worker, PGlite and all 38 migrations (issue 21's CI time).
     pool: 'forks',
-    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    poolOptions: { forks: { maxForks: 2, minForks: 1, isolate: false } },
     projects: [
       {
         extends: true,
