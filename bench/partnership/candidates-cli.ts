@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { loadActor } from '../../src/auth/auth.ts';
 import { openDatabase, type Database, type Queryable } from '../../src/db/database.ts';
 import { searchCandidates } from '../../src/matching/candidates.ts';
+import { Scorer } from '../../src/matching/model.ts';
 import { systemClock } from '../../src/shared/clock.ts';
 import type { PartnershipManifest } from './manifest.ts';
 
@@ -15,6 +16,13 @@ const manifest = JSON.parse(readFileSync(arg('manifest')!, 'utf8')) as Partnersh
 const base = await openDatabase({ databaseUrl: arg('database-url') });
 let sqlMs = 0;
 let rowsRead = 0;
+// Entries scored in full (explained), the JavaScript cost that grows with what is read.
+let explained = 0;
+const explain: (this: Scorer, ...args: Parameters<Scorer['explain']>) => ReturnType<Scorer['explain']> = Reflect.get(Scorer.prototype, 'explain');
+Scorer.prototype.explain = function (this: Scorer, ...args: Parameters<Scorer['explain']>) {
+  explained++;
+  return explain.apply(this, args);
+};
 const timed = (q: Queryable): Queryable => ({
   exec: (sql) => q.exec(sql),
   async query(sql, params) {
@@ -54,18 +62,21 @@ for (const name of names) {
   let shown = 0;
   let sql = 0;
   let read = 0;
+  let full = 0;
   for (let i = 0; i < repeat; i++) {
     sqlMs = 0;
     rowsRead = 0;
+    explained = 0;
     const t = performance.now();
     const found = await searchCandidates({ db, clock: systemClock, actor }, { givenNames: words.length > 1 ? words.slice(0, -1).join(' ') : undefined, familyName: words.at(-1), minProbability: 0.2 });
     times.push(performance.now() - t);
     shown = found.candidates.length;
     sql = sqlMs;
     read = rowsRead;
+    full = explained;
   }
   const first = times[0]!;
   times.sort((a, b) => a - b);
-  console.log(`${name.padEnd(24)} rows ${String(read).padStart(5)}  shown ${String(shown).padStart(2)}  first ${first.toFixed(1).padStart(6)} ms  median ${times[Math.floor(times.length / 2)]!.toFixed(1).padStart(6)} ms  (sql ${sql.toFixed(1)} ms, last run)`);
+  console.log(`${name.padEnd(24)} rows ${String(read).padStart(5)}  explained ${String(full).padStart(5)}  shown ${String(shown).padStart(2)}  first ${first.toFixed(1).padStart(6)} ms  median ${times[Math.floor(times.length / 2)]!.toFixed(1).padStart(6)} ms  (sql ${sql.toFixed(1)} ms, last run)`);
 }
 await base.close();
