@@ -9,8 +9,11 @@ import { prepare, type MatchInput, type Prepared } from './record.ts';
  * ever scored). Prepared entries are never changed by the scorer, so sharing them is safe.
  */
 
-/** Enough for the entries under the commonest keys of a large partnership, bounded for memory (~1 kB each). */
-export const PREPARED_CACHE_SIZE = 50_000;
+/**
+ * Room for the entries of several of the commonest surnames of a large partnership (a search reads
+ * at most 3,000), bounded for memory: ~0.8 kB prepared plus ~0.4 kB of text each, so ~25 MB full.
+ */
+export const PREPARED_CACHE_SIZE = 20_000;
 
 interface Cached {
   features: string;
