@@ -8,6 +8,7 @@ import type { ActorContext } from '../shared/context.ts';
 import { DEFAULT_HOUSEHOLD, defaultModel, Scorer, weightOf, type MatchModel, type PairScore, type TermFrequencies } from './model.ts';
 import { DATE_OF_BIRTH } from './comparisons.ts';
 import { prepare, type MatchInput, type Prepared } from './record.ts';
+import { preparedEntry } from './prepared-cache.ts';
 import { callerHasBasis, disclose, noticeFor, type ScoredCandidate } from './disclosure.ts';
 import type { Candidate, Candidates, CandidateSearch } from './schemas.ts';
 import { loadMatchInput, queryKeys } from './store.ts';
@@ -78,6 +79,7 @@ interface Row {
   agency_name: string;
   agency_type: string;
   agency_sensitive: boolean;
+  /** As text: an entry seen before is reused without parsing it again (prepared-cache.ts). */
   features: MatchInput | string;
 }
 
@@ -124,7 +126,7 @@ export async function scoreCandidates(ctx: ActorContext, tx: Queryable, input: M
   const q = prepare(input);
   const tf = await termFrequenciesFor(tx, q);
   const { rows } = await tx.query<Row>(
-    `SELECT m.person_id, m.agency_id, a.name AS agency_name, a.type AS agency_type, a.sensitive AS agency_sensitive, m.features
+    `SELECT m.person_id, m.agency_id, a.name AS agency_name, a.type AS agency_type, a.sensitive AS agency_sensitive, m.features::text AS features
        FROM (SELECT DISTINCT k.person_id FROM person_match_key k ${ownAgencyOnly ? 'JOIN person_match o ON o.person_id = k.person_id AND o.agency_id = $2' : ''}
               WHERE k.key = ANY($1::text[]) LIMIT ${MAX_ROWS}) k
        JOIN person_match m ON m.person_id = k.person_id
@@ -133,17 +135,21 @@ export async function scoreCandidates(ctx: ActorContext, tx: Queryable, input: M
         AND m.person_id <> ALL($3::uuid[])`,
     [keys, ctx.actor.agencyId, exclude],
   );
-  const entries = rows.map((r) => prepare(typeof r.features === 'string' ? (JSON.parse(r.features) as MatchInput) : r.features));
+  const entries = rows.map((r) => preparedEntry(r.person_id, r.features));
   countPeopleOnce(tf, q, entries);
   const scorer = productScorer(tf);
   // Most entries sharing a key (a common surname's sound, a postcode) are strangers: the scorer's
   // quick weight, which gives up once a pair cannot reach the threshold, sets them aside without
   // the explanation. With a margin well beyond any rounding between the two, an entry the full
   // score would offer is never set aside: the same candidates, explained, at a fraction of the work.
-  const setAsideBelow = namesOnly ? -Infinity : weightOf(minProbability) - QUICK_WEIGHT_MARGIN;
+  // A search by name alone also lists the caller's own agency's entries whose names agree, whatever
+  // the probability (namesAgree): those are all scored in full; other agencies' entries still need
+  // the probability asked for, so they are set aside as in any search.
+  const setAsideBelow = weightOf(minProbability) - QUICK_WEIGHT_MARGIN;
   const out: ScoredCandidate[] = [];
   for (const [i, r] of rows.entries()) {
-    if (scorer.weight(q, entries[i]!, setAsideBelow) < setAsideBelow) continue;
+    const listedWhateverProbability = namesOnly && r.agency_id === ctx.actor.agencyId;
+    if (!listedWhateverProbability && scorer.weight(q, entries[i]!, setAsideBelow) < setAsideBelow) continue;
     const score = scorer.explain(q, entries[i]!);
     if (score.probability < minProbability && !(namesOnly && r.agency_id === ctx.actor.agencyId && namesAgree(score))) continue;
     out.push({
