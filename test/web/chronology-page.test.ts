@@ -1,13 +1,9 @@
-import type { FastifyInstance } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { markContradiction } from '../../src/chronology/chronology.ts';
-import { buildApp } from '../../src/http/app.ts';
 import { addRecord, correctRecord } from '../../src/records/records.ts';
-import { fixedClock } from '../../src/shared/clock.ts';
-import { AUTH_SETTINGS } from '../api/helpers.ts';
-import { useTestDb } from '../db.ts';
 import { concern, practitioner } from '../fixtures.ts';
 import { Browser, pageWorld } from './page-world.ts';
+import { usePageApp } from './page-app.ts';
 
 /**
  * What a practitioner reads on the chronology page, entry by entry, for a record of each kind:
@@ -16,13 +12,7 @@ import { Browser, pageWorld } from './page-world.ts';
  * template (src/web/pages/chronology-entries.ts): the words, links and order must be as they were.
  */
 describe('the chronology page, entry by entry', () => {
-  const t = useTestDb();
-  const clock = fixedClock('2026-12-01T09:00:00Z');
-  let app: FastifyInstance | undefined;
-  afterEach(async () => {
-    await app?.close();
-    app = undefined;
-  });
+  const { t, clock, start } = usePageApp();
 
   const ENTITIES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'", '&#92;': '\\' };
   /** Each entry of the page's list as a screen reader would read it (tags gone, spaces collapsed), with its link. */
@@ -58,7 +48,7 @@ describe('the chronology page, entry by entry', () => {
     const colleague = await practitioner(me, me.actor.agencyId, ['social_worker'], 'Colleague');
     await addRecord(colleague, w.childId, concern({ summary: 'Colleague’s restricted note', restricted: true, occurredAt: '2026-04-01T10:00:00Z' }));
 
-    app = await buildApp({ services: { db: t.db(), clock }, auth: AUTH_SETTINGS });
+    const app = await start();
     const b = new Browser(app);
     await b.signIn(me);
     const page = await b.get(`/people/${w.childId}/chronology?household=true`);

@@ -1,10 +1,6 @@
-import type { FastifyInstance } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/http/app.ts';
-import { fixedClock } from '../../src/shared/clock.ts';
-import { AUTH_SETTINGS } from '../api/helpers.ts';
-import { useTestDb } from '../db.ts';
+import { describe, expect, it } from 'vitest';
 import { Browser, counting, pageWorld, recordForm, SMALL_WORLD, type PageWorld, type PageWorldOptions } from './page-world.ts';
+import { usePageApp } from './page-app.ts';
 
 /**
  * Issue 21, item 2: a page runs the same number of statements however much there is to show. Each
@@ -20,13 +16,7 @@ const PERSON_PAGE_CEILING = 41;
 const EPISODE_PAGE_CEILING = 34;
 
 describe('pages run as many statements for much data as for little', () => {
-  const t = useTestDb();
-  const clock = fixedClock('2026-12-01T09:00:00Z');
-  let app: FastifyInstance | undefined;
-  afterEach(async () => {
-    await app?.close();
-    app = undefined;
-  });
+  const { t, clock, start } = usePageApp();
 
   /**
    * Statements run by the second of two identical requests (the first warms what a process keeps),
@@ -34,10 +24,10 @@ describe('pages run as many statements for much data as for little', () => {
    */
   async function statements(base: Partial<PageWorldOptions>, more: Partial<PageWorldOptions>, request: (b: Browser, w: PageWorld) => Promise<{ status: number; body: string }>): Promise<{ small: number; large: number; smallBody: string; largeBody: string; run: readonly string[] }> {
     const c = counting(t.db());
-    app = await buildApp({ services: { db: c.db, clock }, auth: AUTH_SETTINGS });
+    const app = await start(c.db);
     const measure = async (o: PageWorldOptions): Promise<{ n: number; body: string; run: readonly string[] }> => {
       const w = await pageWorld(t.db(), clock, o);
-      const b = new Browser(app!);
+      const b = new Browser(app);
       await b.signIn(w.worker);
       await request(b, w);
       c.reset();

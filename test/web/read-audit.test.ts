@@ -1,12 +1,8 @@
-import type { FastifyInstance } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../../src/audit/audit.ts';
 import { ReadAudit } from '../../src/audit/read-audit.ts';
-import { buildApp } from '../../src/http/app.ts';
-import { fixedClock } from '../../src/shared/clock.ts';
-import { AUTH_SETTINGS } from '../api/helpers.ts';
-import { useTestDb } from '../db.ts';
 import { Browser, pageWorld, recordForm, SMALL_WORLD } from './page-world.ts';
+import { usePageApp } from './page-app.ts';
 
 /**
  * Issue 21: a GET's reads are audited in one append at the end of the request, before the answer
@@ -14,13 +10,7 @@ import { Browser, pageWorld, recordForm, SMALL_WORLD } from './page-world.ts';
  * when each service appended its own entry; and a page whose reads cannot be audited is not shown.
  */
 describe('the reads of a page, audited once before the page is sent', () => {
-  const t = useTestDb();
-  const clock = fixedClock('2026-12-01T09:00:00Z');
-  let app: FastifyInstance | undefined;
-  afterEach(async () => {
-    await app?.close();
-    app = undefined;
-  });
+  const { t, clock, start } = usePageApp();
 
   const entriesOf = async (requestId: string): Promise<{ action: string; outcome: string; person_id: string | null }[]> =>
     (await t.db().query<{ action: string; outcome: string; person_id: string | null }>(
@@ -28,7 +18,7 @@ describe('the reads of a page, audited once before the page is sent', () => {
 
   it('the person page’s reads are all in the trail, with the request’s ID, the child and the practitioner, and the chain verifies', async () => {
     const w = await pageWorld(t.db(), clock, { ...SMALL_WORLD, agencies: 2, siblings: 1 });
-    app = await buildApp({ services: { db: t.db(), clock }, auth: AUTH_SETTINGS });
+    const app = await start();
     const b = new Browser(app);
     await b.signIn(w.worker);
     const res = await b.get(`/people/${w.childId}`);
@@ -47,7 +37,7 @@ describe('the reads of a page, audited once before the page is sent', () => {
 
   it('a page whose reads cannot go into the trail is not shown: the practitioner gets the error page, without the child’s name', async () => {
     const w = await pageWorld(t.db(), clock, { ...SMALL_WORLD });
-    app = await buildApp({ services: { db: t.db(), clock }, auth: AUTH_SETTINGS });
+    const app = await start();
     const b = new Browser(app);
     await b.signIn(w.worker);
     const childName = `Ava ${w.familyName}`;
@@ -66,7 +56,7 @@ describe('the reads of a page, audited once before the page is sent', () => {
 
   it('writing stays in its own transaction: a record written through the page is audited with the write', async () => {
     const w = await pageWorld(t.db(), clock, { ...SMALL_WORLD });
-    app = await buildApp({ services: { db: t.db(), clock }, auth: AUTH_SETTINGS });
+    const app = await start();
     const b = new Browser(app);
     await b.signIn(w.worker);
     const before = (await t.db().query<{ n: number }>("SELECT count(*)::int AS n FROM audit_event WHERE action = 'record.create'")).rows[0]!.n;
