@@ -105,7 +105,10 @@ export async function createMigratedServerDatabase(base: string = process.env.JI
 async function open(): Promise<Database> {
   const db = onPostgresServer() ? openPostgres(await createServerDatabase(), { max: 4 }) : await openPGlite(undefined);
   await migrate(db);
-  return db;
+  // The worker's database outlives each test file (isolate:false, vitest.config.ts): a file that
+  // closes it, directly or through something built over it, must not close it for the next file.
+  // It goes when the worker does (the run's teardown drops a server's databases).
+  return { ...db, close: async () => undefined };
 }
 
 export function testDb(): Promise<Database> {
