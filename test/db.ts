@@ -108,7 +108,7 @@ async function open(): Promise<Database> {
   // The worker's database outlives each test file (isolate:false, vitest.config.ts): a file that
   // closes it, directly or through something built over it, must not close it for the next file.
   // It goes when the worker does (the run's teardown drops a server's databases).
-  return { ...db, close: async () => undefined };
+  return { ...db, close: () => Promise.resolve() };
 }
 
 export function testDb(): Promise<Database> {
