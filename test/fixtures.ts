@@ -23,7 +23,9 @@ export async function agency(s: Services, partnershipId: string, type: AgencyTyp
 
 /** A practitioner and the context they act in. No password: tests act through services or tokens. */
 export async function practitioner(s: Services, agencyId: string, roles: Role[] = ['practitioner'], name = `Practitioner ${++seq}`): Promise<ActorContext> {
-  const p = await addPractitionerAsSystem(s, { agencyId, name, email: `p${seq}.${Date.now()}@example.org`, roles });
+  // A number of its own for every practitioner: given a name, the counter above did not move, and
+  // two made in the same millisecond (quick now that tests hash cheaply) shared an address.
+  const p = await addPractitionerAsSystem(s, { agencyId, name, email: `p${++seq}.${process.pid}.${Date.now()}@example.org`, roles });
   const actor = (await loadActor(s.db, p.id)) as Actor;
   return { ...s, actor };
 }
