@@ -196,7 +196,10 @@ export function readsOnly(sql: string): boolean {
 const LEAVES_SOMETHING = /\b(INSERT|UPDATE|DELETE|MERGE|FOR\s+(NO\s+KEY\s+)?UPDATE|FOR\s+(KEY\s+)?SHARE|INTO|jigsaw_\w+|nextval|setval|pg_advisory\w*|pg_try_advisory\w*|set_config|pg_notify|txid_current|pg_current_xact_id|lo_\w+)\b/i;
 const readsOnlyCache = new Map<string, boolean>();
 
-export function openPostgres(connectionString: string, options: { max?: number; role?: string | undefined } = {}): Database {
+export function openPostgres(connectionString: string, options: { max?: number; role?: string | undefined; prepare?: boolean } = {}): Database {
+  // JIGSAW_DB_PREPARED_STATEMENTS=false behind a pooler in transaction mode that cannot keep named
+  // prepared statements (PgBouncer before 1.21, or without max_prepared_statements).
+  const prepare = options.prepare ?? process.env.JIGSAW_DB_PREPARED_STATEMENTS !== 'false';
   setPgTypes();
   // Sessions in UTC whatever the server's default, so timestamps read back the same everywhere; and,
   // given a role, every pooled connection takes it as it starts (no extra round trip; src/db/roles.ts).
@@ -212,7 +215,7 @@ export function openPostgres(connectionString: string, options: { max?: number; 
   // An idle client losing its connection must not crash the server; the next query reconnects.
   pool.on('error', () => undefined);
   const run = async <T>(client: pg.Pool | pg.PoolClient, sql: string, params?: readonly unknown[]) => {
-    const name = params ? preparedNames.nameFor(sql) : undefined;
+    const name = prepare && params ? preparedNames.nameFor(sql) : undefined;
     const res = name ? await client.query({ name, text: sql, values: params as unknown[] }) : await client.query(sql, params as unknown[] | undefined);
     return { rows: res.rows as T[], rowCount: res.rowCount ?? 0 };
   };

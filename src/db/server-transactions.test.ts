@@ -100,6 +100,17 @@ describe.skipIf(!server)('transactions on the PostgreSQL server', () => {
     expect((await other.query<{ label: string }>('SELECT label FROM thing WHERE id = 1')).rows[0]!.label).toBe('changed');
   });
 
+  it('behind a pooler that cannot keep prepared statements (JIGSAW_DB_PREPARED_STATEMENTS=false) the same statements answer alike, naming none', async () => {
+    const plain = openPostgres(url, { max: 1, prepare: false });
+    try {
+      for (let i = 0; i < 3; i++) expect((await plain.query<{ next: number }>('SELECT $1::int + 1 AS next', [i])).rows[0]!.next).toBe(i + 1);
+      const named = await plain.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_prepared_statements');
+      expect(named.rows[0]!.n).toBe(0);
+    } finally {
+      await plain.close();
+    }
+  });
+
   it('a prepared statement answers with each call’s own values, in and out of transactions', async () => {
     for (let i = 0; i < 8; i++) {
       const sql = 'SELECT $1::int + 1 AS next';
