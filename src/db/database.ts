@@ -214,9 +214,18 @@ export function openPostgres(connectionString: string, options: { max?: number; 
   const pool = new pg.Pool({ connectionString, max: options.max ?? 10, idleTimeoutMillis: 300_000, allowExitOnIdle: true, options: `-c TimeZone=UTC -c jit=off${role}` });
   // An idle client losing its connection must not crash the server; the next query reconnects.
   pool.on('error', () => undefined);
-  const run = async <T>(client: pg.Pool | pg.PoolClient, sql: string, params?: readonly unknown[]) => {
+  const run = async <T>(client: pg.Pool | pg.PoolClient, sql: string, params?: readonly unknown[], inTransaction = false) => {
     const name = prepare && params ? preparedNames.nameFor(sql) : undefined;
-    const res = name ? await client.query({ name, text: sql, values: params as unknown[] }) : await client.query(sql, params as unknown[] | undefined);
+    let res: pg.QueryResult;
+    try {
+      res = name ? await client.query({ name, text: sql, values: params as unknown[] }) : await client.query(sql, params as unknown[] | undefined);
+    } catch (err) {
+      // A migration run by a newer version changed a table this connection's prepared statement
+      // reads (a rolling upgrade, until this process is replaced): outside a transaction the
+      // statement is simply run unprepared; inside one the command fails as any other would.
+      if (!name || inTransaction || (err as { code?: string }).code !== '0A000') throw err;
+      res = await client.query(sql, params as unknown[]);
+    }
     return { rows: res.rows as T[], rowCount: res.rowCount ?? 0 };
   };
   return {
@@ -239,7 +248,7 @@ export function openPostgres(connectionString: string, options: { max?: number; 
         const result = await fn({
           query: async (sql, params) => {
             if (!begun && !readsOnly(sql)) await begin();
-            return run(client, sql, params);
+            return run(client, sql, params, begun);
           },
           exec: async (sql) => {
             await begin();

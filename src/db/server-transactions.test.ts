@@ -100,6 +100,17 @@ describe.skipIf(!server)('transactions on the PostgreSQL server', () => {
     expect((await other.query<{ label: string }>('SELECT label FROM thing WHERE id = 1')).rows[0]!.label).toBe('changed');
   });
 
+  it('a table changed by a newer version’s migration is still read by a statement this process prepared before', async () => {
+    const sql = 'SELECT * FROM thing WHERE id = $1';
+    // Prepared on every connection of the pool (two).
+    await Promise.all([db.query(sql, [1]), db.query(sql, [1]), db.query(sql, [1])]);
+    await other.query('ALTER TABLE thing ADD COLUMN note text');
+    for (let i = 0; i < 3; i++) {
+      const row = (await db.query<{ id: number; note: string | null }>(sql, [1])).rows[0]!;
+      expect(row).toMatchObject({ id: 1, note: null });
+    }
+  });
+
   it('behind a pooler that cannot keep prepared statements (JIGSAW_DB_PREPARED_STATEMENTS=false) the same statements answer alike, naming none', async () => {
     const plain = openPostgres(url, { max: 1, prepare: false });
     try {
