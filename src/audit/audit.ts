@@ -5,7 +5,7 @@ import type { ActorContext, Services, Tx } from '../shared/context.ts';
 import { newId } from '../shared/ids.ts';
 import { canonicalJson } from './canonical.ts';
 import { signingKey, stamp } from './key.ts';
-import { ReadAudit } from './read-audit.ts';
+import { appendAuditArguments, ReadAudit } from './read-audit.ts';
 
 export { AUDIT_COLUMNS, GENESIS_HASH, hashEntry, toAuditEntry, type AuditEntry, type AuditOutcome, type AuditRow } from './entry.ts';
 export { verifyAuditChain, type VerifyResult } from './verify-chain.ts';
@@ -100,9 +100,7 @@ export async function auditAll(ctx: ActorContext, tx: Tx, inputs: readonly Audit
     for (const input of inputs) reads.keep(auditArguments(who, input));
     return;
   }
-  for (let i = 0; i < inputs.length; i += 5000) {
-    await tx.query('SELECT jigsaw_append_audit_many($1::jsonb)', [JSON.stringify(inputs.slice(i, i + 5000).map((input) => auditArguments(who, input)))]);
-  }
+  await appendAuditArguments(tx, inputs.map((input) => auditArguments(who, input)));
 }
 
 /**

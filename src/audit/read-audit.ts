@@ -48,9 +48,17 @@ export class ReadAudit {
   async flush(db: Queryable): Promise<void> {
     const entries = this.entries;
     this.entries = [];
-    for (let i = 0; i < entries.length; i += 5000) {
-      await db.query('SELECT jigsaw_append_audit_many($1::jsonb)', [JSON.stringify(entries.slice(i, i + 5000))]);
-    }
+    await appendAuditArguments(db, entries);
+  }
+}
+
+/**
+ * Appends entries made by auditArguments, chained as one append each would chain them, in one
+ * statement per 5,000 (jigsaw_append_audit_many): for a request's reads and for auditAll.
+ */
+export async function appendAuditArguments(q: Queryable, entries: readonly unknown[][]): Promise<void> {
+  for (let i = 0; i < entries.length; i += 5000) {
+    await q.query('SELECT jigsaw_append_audit_many($1::jsonb)', [JSON.stringify(entries.slice(i, i + 5000))]);
   }
 }
 

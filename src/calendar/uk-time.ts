@@ -47,7 +47,7 @@ const FIELDS = new Intl.DateTimeFormat('en-GB', {
   timeZone: LONDON, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
 });
 
-/** How far UK clocks are ahead of UTC at this instant (whole seconds), read from Intl. */
+/** How far UK clocks are ahead of UTC at this instant (whole seconds, in milliseconds), read from Intl. */
 function offsetAt(ms: number): number {
   const p = { year: 0, month: 1, day: 1, hour: 0, minute: 0, second: 0 };
   for (const x of FIELDS.formatToParts(ms)) if (x.type in p) p[x.type as keyof typeof p] = Number(x.value);
@@ -77,4 +77,9 @@ export function ukWallClock(d: Date): UkWallClock | null {
   if (offset === null) return null;
   const local = new Date(ms + offset);
   return { year: local.getUTCFullYear(), month: local.getUTCMonth() + 1, day: local.getUTCDate(), hour: local.getUTCHours(), minute: local.getUTCMinutes() };
+}
+
+/** How many minutes UK clocks are ahead of UTC at this instant (0 or 60), with the process's one formatter. */
+export function ukOffsetMinutes(at: Date): number {
+  return Math.round(offsetAt(at.getTime()) / 60_000);
 }

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { ukOffsetMinutes } from '../calendar/uk-time.ts';
 import type { FieldProblem } from '../shared/errors.ts';
 import { fieldProblems, invalid, Problem } from '../shared/errors.ts';
 
@@ -61,14 +62,6 @@ export function calendarDate(p: DateParts, what: string): { value?: string; erro
   return { value: `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}` };
 }
 
-/** The offset of London from UTC at a moment, in minutes (60 in summer time). */
-function londonOffsetMinutes(at: Date): number {
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }).formatToParts(at);
-  const get = (t: string): number => Number(parts.find((p) => p.type === t)?.value);
-  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'));
-  return Math.round((asUtc - Math.floor(at.getTime() / 60_000) * 60_000) / 60_000);
-}
-
 /** A UK wall-clock date and time ("14:30") as an instant. */
 export function londonInstant(date: string, time: string): { value?: string; error?: string } {
   const m = /^(\d{1,2})[:.](\d{2})\s*(am|pm)?$/i.exec(time.trim());
@@ -81,9 +74,9 @@ export function londonInstant(date: string, time: string): { value?: string; err
   if (hour > 23 || minute > 59) return { error: 'Enter a real time, like 14:30' };
   const [y, mo, d] = date.split('-').map(Number) as [number, number, number];
   const guess = Date.UTC(y, mo - 1, d, hour, minute);
-  const first = londonOffsetMinutes(new Date(guess));
+  const first = ukOffsetMinutes(new Date(guess));
   let at = guess - first * 60_000;
-  const second = londonOffsetMinutes(new Date(at));
+  const second = ukOffsetMinutes(new Date(at));
   if (second !== first) at = guess - second * 60_000;
   return { value: new Date(at).toISOString() };
 }
