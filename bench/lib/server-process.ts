@@ -48,10 +48,10 @@ async function ready(baseUrl: string, child: ChildProcess, log: () => string): P
  * sweep off (it runs every few minutes in production, not once per lookup) and warnings only in
  * its log. Resolves once /health/ready answers.
  */
-export async function startServerProcess(databaseUrl: string, opts: { workers: number; env?: Record<string, string> }): Promise<ServerProcess> {
+export async function startServerProcess(databaseUrl: string, opts: { workers: number; env?: Record<string, string>; nodeArgs?: string[] }): Promise<ServerProcess> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'jigsaw.mjs'), 'serve', '--port', String(port), '--host', '127.0.0.1'], {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), join(ROOT, 'bin', 'jigsaw.mjs'), 'serve', '--port', String(port), '--host', '127.0.0.1'], {
     cwd: ROOT,
     env: {
       ...process.env,

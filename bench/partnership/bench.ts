@@ -35,11 +35,11 @@ import { runLoad, type LoadResult } from '../load/run-load.ts';
 import type { LoadRequest } from '../load/spec.ts';
 import { barePage, type BareArgs } from './bare.ts';
 import { loadPartnership } from './load.ts';
-import { episodeTemplates, formBody, MIX_WEIGHTS, templatesFor, type MixLabel, type RequestTemplate } from './mix.ts';
+import { episodeTemplates, MIX_WEIGHTS, templatesFor, type MixLabel, type RequestTemplate } from './mix.ts';
+import { asRequests } from './requests.ts';
 import type { PartnershipManifest } from './manifest.ts';
 import { partnershipMarkdown, updatePartnershipDoc, writePartnershipResults, type PageFigures, type PartnershipReport, type SizeResult } from './report.ts';
 import { startServerProcess } from '../lib/server-process.ts';
-import { formToken } from './form-token.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const env = process.env;
@@ -71,24 +71,6 @@ async function createDatabase(): Promise<{ url: string; drop: () => Promise<void
       await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).finally(() => c.end());
     },
   };
-}
-
-/** Every template as the load generator's request, with the user's cookies and form token. */
-async function asRequests(baseUrl: string, m: PartnershipManifest, templates: readonly RequestTemplate[]): Promise<LoadRequest[]> {
-  const tokens = new Map<number, Promise<{ cookie: string; token: string }>>();
-  const session = (i: number): string => `${m.sessionCookie}=${m.users[i]!.sessionToken}`;
-  const out: LoadRequest[] = [];
-  for (const t of templates) {
-    const weight = t.label === 'episode' ? 1 : Math.round(MIX_WEIGHTS[t.label] * 100);
-    if (t.method === 'GET') {
-      out.push({ label: t.label, weight, method: 'GET', path: t.path, headers: { cookie: session(t.userIndex), accept: 'text/html' } });
-      continue;
-    }
-    if (!tokens.has(t.userIndex)) tokens.set(t.userIndex, formToken(baseUrl, session(t.userIndex), '/people/find'));
-    const { cookie, token } = await tokens.get(t.userIndex)!;
-    out.push({ label: t.label, weight, method: 'POST', path: t.path, headers: { cookie, accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' }, body: formBody(t.formFields ?? {}, token) });
-  }
-  return out;
 }
 
 /** What the bare baseline needs for a template: the viewer and the person, name or episode. */

@@ -100,7 +100,7 @@ describe('flags for health settings, in Chromium', () => {
       expect(await focused(j)).toBe('input#nhsNumber');
       // No personal data in the address.
       expect(new URL(p.url()).pathname).toBe('/flags/lookup');
-      expect(p.url()).not.toMatch(/999/);
+      expect(new URL(p.url()).search + new URL(p.url()).hash).not.toMatch(/999/);
 
       await p.getByLabel('NHS number').fill('999 000 0018');
       await j.click('Look up flags');
