@@ -28,6 +28,8 @@ const { values } = parseArgs({
     rate: { type: 'string' },
     only: { type: 'string' },
     'cpu-prof': { type: 'string' },
+    /** Extra node options for the server processes, e.g. --node-args=--max-semi-space-size=64 */
+    'node-args': { type: 'string' },
   },
 });
 const url = values['database-url'];
@@ -37,7 +39,7 @@ const db = openPostgres(url, { max: 1 });
 await refreshSessions(db, m);
 await db.close();
 const prof = values['cpu-prof'];
-const server = await startServerProcess(url, { workers: Number(values.workers), env: { JIGSAW_SESSION_IDLE_MINUTES: '1440' }, ...(prof ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${prof}`] } : {}) });
+const server = await startServerProcess(url, { workers: Number(values.workers), env: { JIGSAW_SESSION_IDLE_MINUTES: '1440' }, nodeArgs: [...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), ...(values['node-args']?.split(' ').filter(Boolean) ?? [])] });
 try {
   const labels = (Object.keys(MIX_WEIGHTS) as MixLabel[]).filter((l) => !values.only || l === values.only);
   const templates = m.users.flatMap((_, i) => { const t = templatesFor(m, i); return labels.flatMap((l) => t[l]); });
