@@ -19,6 +19,8 @@ export interface ServerProcess {
   baseUrl: string;
   /** What ran, for the report. */
   description: string;
+  /** The server's process ID (the primary, when it runs workers). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -87,5 +89,5 @@ export async function startServerProcess(databaseUrl: string, opts: { workers: n
     await stop();
     throw err;
   }
-  return { baseUrl, description: `jigsaw serve in its own process, JIGSAW_WORKERS=${opts.workers}`, stop };
+  return { baseUrl, description: `jigsaw serve in its own process, JIGSAW_WORKERS=${opts.workers}`, pid: child.pid!, stop };
 }

@@ -39,6 +39,8 @@ export interface PageWorld {
   episodeId: string;
   /** The child's family name, to search for. */
   familyName: string;
+  /** The other agencies' entries for the same child, linked to the worker's and each sharing two records with her agency. */
+  linkedEntryIds: string[];
 }
 
 const PASSWORD = 'blue-kettle-orchard-51';
@@ -118,7 +120,7 @@ export async function pageWorld(db: Database, clock: Clock, o: PageWorldOptions)
     await scheduleMeeting(worker, { kind: 'strategy_discussion', title: `Strategy discussion ${i + 1}`, scheduledAt: at, subjectPersonIds: [other.id], invitees: [] });
   }
   await db.exec('ANALYZE');
-  return { worker, childId: child.id, episodeId: episode.id, familyName };
+  return { worker, childId: child.id, episodeId: episode.id, familyName, linkedEntryIds: entries.map((e) => e.personId) };
 }
 
 /** Counts the statements run through a database (also inside its transactions). */

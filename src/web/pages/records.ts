@@ -67,7 +67,10 @@ export function registerRecordPages(web: Web): void {
 
   app.post<{ Params: IdParams }>('/people/:id/records/new', async (request, reply) => {
     const ctx = web.ctx(request);
-    const person = await getPerson(ctx, request.params.id);
+    // The person is read only to show the form again: adding the record checks that they are in reach
+    // (addRecord refuses anyone out of reach as not found, as reading them would), and a record that
+    // is added goes straight to the chronology (issue 21: a fifth of the partnership's requests).
+    const personId = request.params.id;
     const f = formOf(request.body);
     const errors = new FormErrors();
     const kind = opt(f, 'kind');
@@ -110,14 +113,15 @@ export function registerRecordPages(web: Web): void {
     }
     if (!errors.any && parsed.success) {
       try {
-        const added = await addRecord(ctx, person.id, parsed.data);
-        return reply.redirect(`/people/${person.id}/chronology?done=${added.leadAlerted ? 'record-added-lead-told' : 'record-added'}`, 303);
+        const added = await addRecord(ctx, personId, parsed.data);
+        return reply.redirect(`/people/${added.personId}/chronology?done=${added.leadAlerted ? 'record-added-lead-told' : 'record-added'}`, 303);
       } catch (err) {
         const p = validationProblem(err);
         if (!p) throw err;
         errors.addProblems(p.errors, RECORD_FIELDS, 'summary');
       }
     }
+    const person = await getPerson(ctx, personId);
     return web.renderErrors(request, reply, 'records/new.njk', errors, {
       pageTitle: 'Record a concern or other record', person, name: personName(person), choices, values: recordValues(f), backLink: `/people/${person.id}`,
       leadAlwaysText: await leadAlwaysText(web, request),
