@@ -1,5 +1,5 @@
 /**
- * The person page and the episode page, two builds of the app side by side in one run (issue 21):
+ * The person, episode and chronology pages, two builds of the app side by side in one run (issue 21):
  * requests alternate between the build in this tree and another (`--before`, a directory holding
  * an earlier `src`, e.g. from `git archive <commit> src | tar -x -C .before`), over the same
  * database, so the machine's noise falls on both. Per page and build: statements per request and
@@ -36,7 +36,7 @@ type BuildApp = (opts: { services: { db: Database; clock: typeof systemClock }; 
 interface Build { label: string; app: FastifyInstance; p: ReturnType<typeof profiled>; browsers: Browser[] }
 
 /** Who asks for which page: a page world's social worker, or a loaded partnership's users and their people. */
-interface Visit { user: number; url: string; page: 'person page' | 'episode page' }
+interface Visit { user: number; url: string; page: 'person page' | 'episode page' | 'chronology page' }
 
 async function loadBuild(label: string, srcDir: string, db: Database): Promise<Omit<Build, 'browsers'>> {
   const { buildApp } = (await import(resolve(srcDir, 'http/app.ts'))) as { buildApp: BuildApp };
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   if (args.manifest) {
     const m = JSON.parse(await readFile(args.manifest, 'utf8')) as {
       sessionCookie: string;
-      users: { agencyType: string; sessionToken: string; people: { id: string }[] }[];
+      users: { agencyType: string; sessionToken: string; people: { id: string }[]; chronologyChildren: { id: string }[] }[];
       episodes: { id: string; userIndex: number }[];
     };
     // Children's social care's users: they see every part of the person page (plans, census, history).
@@ -60,10 +60,12 @@ async function main(): Promise<void> {
     for (const x of m.users) sessions.push({ cookies: { [m.sessionCookie]: x.sessionToken } });
     for (const x of csc) for (const p of x.u.people.slice(0, 5)) visits.push({ user: x.i, url: `/people/${p.id}`, page: 'person page' });
     for (const e of m.episodes) visits.push({ user: e.userIndex, url: `/episodes/${e.id}`, page: 'episode page' });
+    // The mix's chronologies: children with records shared by other agencies, as each user's agency sees them.
+    m.users.forEach((u, i) => { for (const c of u.chronologyChildren.slice(0, 2)) visits.push({ user: i, url: `/people/${c.id}/chronology`, page: 'chronology page' }); });
   } else {
     const w = await pageWorld(db, systemClock, { records: 2000, agencies: 8, meetings: 50, siblings: 3 });
     sessions.push({ signIn: w.worker });
-    visits.push({ user: 0, url: `/people/${w.childId}`, page: 'person page' }, { user: 0, url: `/episodes/${w.episodeId}`, page: 'episode page' });
+    visits.push({ user: 0, url: `/people/${w.childId}`, page: 'person page' }, { user: 0, url: `/episodes/${w.episodeId}`, page: 'episode page' }, { user: 0, url: `/people/${w.childId}/chronology`, page: 'chronology page' });
   }
   const builds: Build[] = [];
   const sources = [...(args.before ? [['before', resolve(args.before, 'src')] as const] : []), ['after', resolve(import.meta.dirname, '../src')] as const];
@@ -78,7 +80,7 @@ async function main(): Promise<void> {
     }
     builds.push({ ...b, browsers });
   }
-  for (const page of ['person page', 'episode page'] as const) {
+  for (const page of ['person page', 'episode page', 'chronology page'] as const) {
     const mine = visits.filter((v) => v.page === page);
     const times = new Map(builds.map((b) => [b.label, [] as number[]]));
     const counts = new Map(builds.map((b) => [b.label, new Map<string, number>()]));

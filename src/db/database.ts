@@ -196,7 +196,7 @@ export function readsOnly(sql: string): boolean {
 const LEAVES_SOMETHING = /\b(INSERT|UPDATE|DELETE|MERGE|FOR\s+(NO\s+KEY\s+)?UPDATE|FOR\s+(KEY\s+)?SHARE|INTO|jigsaw_\w+|nextval|setval|pg_advisory\w*|pg_try_advisory\w*|set_config|pg_notify|txid_current|pg_current_xact_id|lo_\w+)\b/i;
 const readsOnlyCache = new Map<string, boolean>();
 
-export function openPostgres(connectionString: string, options: { max?: number; role?: string | undefined; prepare?: boolean } = {}): Database {
+export function openPostgres(connectionString: string, options: { max?: number; role?: string | undefined; prepare?: boolean; genericPlans?: boolean } = {}): Database {
   // JIGSAW_DB_PREPARED_STATEMENTS=false behind a pooler in transaction mode that cannot keep named
   // prepared statements (PgBouncer before 1.21, or without max_prepared_statements).
   const prepare = options.prepare ?? process.env.JIGSAW_DB_PREPARED_STATEMENTS !== 'false';
@@ -211,7 +211,14 @@ export function openPostgres(connectionString: string, options: { max?: number; 
   // statements in flight) would otherwise reopen connections — 5 to 40 ms each, and a cold
   // connection's first statements plan afresh — just as the next burst arrives (issue 21). Idle
   // connections do not keep a process alive (allowExitOnIdle): a command-line run still ends at once.
-  const pool = new pg.Pool({ connectionString, max: options.max ?? 10, idleTimeoutMillis: 300_000, allowExitOnIdle: true, options: `-c TimeZone=UTC -c jit=off${role}` });
+  // Generic plans for prepared statements (JIGSAW_DB_GENERIC_PLANS=true; off by default): PostgreSQL
+  // plans a prepared statement afresh on every run until a generic plan looks as cheap as the custom
+  // ones, which for Jigsaw's `= ANY($1::uuid[])` lists (estimated at ten ids where there is one) it
+  // never does — a three-table join spent ten times longer being planned than run (0.7 ms against
+  // 0.07). Generic plans would suit the statements that ask for "this filter, if given"
+  // (`$2::text IS NULL OR …`) badly, so they are not the default (issue 21; docs/performance.md).
+  const genericPlans = (options.genericPlans ?? process.env.JIGSAW_DB_GENERIC_PLANS === 'true') && prepare ? ' -c plan_cache_mode=force_generic_plan' : '';
+  const pool = new pg.Pool({ connectionString, max: options.max ?? 10, idleTimeoutMillis: 300_000, allowExitOnIdle: true, options: `-c TimeZone=UTC -c jit=off${genericPlans}${role}` });
   // An idle client losing its connection must not crash the server; the next query reconnects.
   pool.on('error', () => undefined);
   const run = async <T>(client: pg.Pool | pg.PoolClient, sql: string, params?: readonly unknown[], inTransaction = false) => {
