@@ -168,7 +168,7 @@ async function openAsApp(config: Config): Promise<{ db: Database; privileged: bo
   } finally {
     await probe.close();
   }
-  return { db: openPostgres(config.databaseUrl, { role: found.role }), privileged: found.privileged && !found.role, role: found.role };
+  return { db: openPostgres(config.databaseUrl, { role: found.role, max: config.databasePoolSize }), privileged: found.privileged && !found.role, role: found.role };
 }
 
 /** How many server processes `serve` runs, and how many were asked for that cannot be had. */

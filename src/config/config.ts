@@ -12,6 +12,11 @@ export interface Config extends ThrottleSettings {
   databaseUrl: string | undefined;
   /** The audit tables' owner, for migrations (JIGSAW_MIGRATION_DATABASE_URL); DATABASE_URL when unset. */
   migrationDatabaseUrl?: string | undefined;
+  /**
+   * Connections to a PostgreSQL server per server process (JIGSAW_DB_POOL_SIZE, default 10): each
+   * `serve` worker has its own pool, so the server sees workers × this many.
+   */
+  databasePoolSize?: number | undefined;
   /** The audit key(s), JIGSAW_AUDIT_KEY or JIGSAW_AUDIT_KEY_FILE: never stored in the database, never logged. */
   auditKeys?: AuditKeyring | undefined;
   /** How often the server seals the audit chain, and writes a checkpoint to its log (src/audit/sealer.ts). */
@@ -129,6 +134,12 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   return value;
 }
 
+function positiveIntFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = intFrom(env, name, fallback);
+  if (value < 1) throw new Error(`${name} must be a whole number of at least 1`);
+  return value;
+}
+
 function emailFrom(env: NodeJS.ProcessEnv, name: string): string | undefined {
   const raw = env[name]?.trim();
   if (!raw) return undefined;
@@ -169,6 +180,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST ?? '127.0.0.1',
     databaseUrl: env.DATABASE_URL || undefined,
     migrationDatabaseUrl: env.JIGSAW_MIGRATION_DATABASE_URL || undefined,
+    databasePoolSize: positiveIntFrom(env, 'JIGSAW_DB_POOL_SIZE', 10),
     auditKeys: auditKeyringFrom(env),
     auditSealing: sealerSettings(env),
     dataDir: resolve(env.JIGSAW_DATA_DIR ?? './.jigsaw'),
