@@ -132,8 +132,15 @@ const PEOPLE_SQL = `SELECT p.id, p.agency_id, p.kind, p.date_of_birth, p.expecte
        FROM relationship r WHERE r.person_id = p.id) AS relationships,
     (SELECT json_agg(json_build_object('id', l.id, 'practitionerId', l.practitioner_id, 'practitionerName', pr.name, 'validFrom', l.valid_from, 'validTo', l.valid_to)
                      ORDER BY l.valid_from, l.created_at)
-       FROM lead_worker l JOIN practitioner pr ON pr.id = l.practitioner_id WHERE l.person_id = p.id) AS lead_workers
-  FROM person p WHERE p.id = ANY($1::uuid[])`;
+       FROM lead_worker l JOIN practitioner pr ON pr.id = l.practitioner_id WHERE l.person_id = p.id) AS lead_workers`;
+
+/** The people named in one person's relationships, each as peopleNames reads them (id, agency, names in order). */
+const RELATED_SQL = `(SELECT json_agg(json_build_object('id', q.id, 'agency_id', q.agency_id, 'names',
+        (SELECT json_agg(json_build_object('use', n.use, 'givenNames', n.given_names, 'familyName', n.family_name) ORDER BY n.position) FROM person_name n WHERE n.person_id = q.id)))
+       FROM person q WHERE q.id IN (SELECT r.related_person_id FROM relationship r WHERE r.person_id = p.id)) AS related`;
+
+type NamesRow = { id: string; agency_id: string; names: NameJson[] | null };
+type LoadedRow = PersonRow & { names: NameJson[] | null; addresses: AddressJson[] | null; relationships: RelationshipJson[] | null; lead_workers: LeadWorker[] | null; related?: NamesRow[] | null };
 
 /**
  * These people, in the order given, each as loadPerson gives them: one statement however many
@@ -141,10 +148,11 @@ const PEOPLE_SQL = `SELECT p.id, p.agency_id, p.kind, p.date_of_birth, p.expecte
  */
 async function loadPeople(tx: Queryable, ids: readonly string[]): Promise<Person[]> {
   if (ids.length === 0) return [];
-  const persons = new Map((await tx.query<PersonRow & { names: NameJson[] | null; addresses: AddressJson[] | null; relationships: RelationshipJson[] | null; lead_workers: LeadWorker[] | null }>(
-    PEOPLE_SQL, [ids])).rows.map((r) => [r.id, r]));
-  return ids.map((id): Person => {
-    const row = persons.get(id)!;
+  const persons = new Map((await tx.query<LoadedRow>(`${PEOPLE_SQL} FROM person p WHERE p.id = ANY($1::uuid[])`, [ids])).rows.map((r) => [r.id, r]));
+  return ids.map((id) => toPerson(persons.get(id)!));
+}
+
+function toPerson(row: LoadedRow): Person {
     return {
       id: row.id,
       agencyId: row.agency_id,
@@ -162,15 +170,27 @@ async function loadPeople(tx: Queryable, ids: readonly string[]): Promise<Person
       access: 'own',
       createdAt: row.created_at,
     };
-  });
 }
+
+/** The request's key for peopleNames' rows for these people (whatever their order or repeats). */
+const namesKey = (ids: readonly string[]): string => `names:${[...new Set(ids)].sort().join(',')}`;
 
 export async function getPerson(ctx: ActorContext, id: string): Promise<Person> {
   return command(ctx, async (tx) => {
     const facts = await personInReach(ctx, tx, id, 'read', 'person.read');
     await audit(ctx, tx, { action: 'person.read', outcome: 'success', entityType: 'person', entityId: id, personId: id });
-    const person = await loadPerson(tx, id);
-    return facts.agency_id === ctx.actor.agencyId ? person : asRecipientSees(person, liveGrants(facts.grants, ctx.clock.now()));
+    if (facts.agency_id !== ctx.actor.agencyId || !ctx.reads) {
+      const person = await loadPerson(tx, id);
+      return facts.agency_id === ctx.actor.agencyId ? person : asRecipientSees(person, liveGrants(facts.grants, ctx.clock.now()));
+    }
+    // A page (ctx.reads) names the people in an own person's relationships (peopleNames): the rows
+    // it reads for them come with the person, a round trip fewer (issue 21). peopleNames still
+    // decides and audits each of them; only their reading moved.
+    const row = (await tx.query<LoadedRow>(`${PEOPLE_SQL}, ${RELATED_SQL} FROM person p WHERE p.id = $1`, [id])).rows[0]!;
+    const person = toPerson(row);
+    const related = row.related ?? [];
+    void ctx.reads.once(namesKey(person.relationships.map((r) => r.relatedPersonId)), () => Promise.resolve(related));
+    return person;
   });
 }
 
@@ -183,10 +203,11 @@ export async function peopleNames(ctx: ActorContext, ids: readonly string[]): Pr
   const unique = [...new Set(ids)];
   if (unique.length === 0) return new Map();
   return command(ctx, async (tx) => {
-    const { rows } = await tx.query<{ id: string; agency_id: string; names: { use: string; givenNames: string; familyName: string }[] | null }>(
+    // Given the request's reads, the person's page has read these with the person (getPerson).
+    const rows = await readOnce(ctx.reads, namesKey(unique), async () => (await tx.query<NamesRow>(
       `SELECT p.id, p.agency_id,
               (SELECT json_agg(json_build_object('use', n.use, 'givenNames', n.given_names, 'familyName', n.family_name) ORDER BY n.position) FROM person_name n WHERE n.person_id = p.id) AS names
-         FROM person p WHERE p.id = ANY($1::uuid[])`, [unique]);
+         FROM person p WHERE p.id = ANY($1::uuid[])`, [unique])).rows);
     const found = new Map(rows.map((r) => [r.id, r]));
     // As personInReach: grants are looked up for anyone not the caller's own and for ids naming no one.
     const others = unique.filter((id) => found.get(id)?.agency_id !== ctx.actor.agencyId);
