@@ -10,6 +10,7 @@ import { grantsFor, liveGrants, withGrants, type GrantInfo } from '../sharing/gr
 import { indexPerson, nameSearchKeys } from '../matching/store.ts';
 import type { LeadWorker, NewAddress, NewLeadWorker, NewName, NewPersonParsed, NewRelationship, Person, PersonSearch, PersonSearchKey, Relationship } from './schemas.ts';
 import { readOnce, type RequestReads } from '../shared/request-reads.ts';
+import { SUMMARY_NAME_SQL, summaryKey, type PersonRow as SummaryRow } from './child-summary.ts';
 import { keysetPage, sqlKeyTime, type Page, type PageRequest } from '../shared/pagination.ts';
 
 interface PersonRow {
@@ -183,13 +184,16 @@ export async function getPerson(ctx: ActorContext, id: string): Promise<Person> 
       const person = await loadPerson(tx, id);
       return facts.agency_id === ctx.actor.agencyId ? person : asRecipientSees(person, liveGrants(facts.grants, ctx.clock.now()));
     }
-    // A page (ctx.reads) names the people in an own person's relationships (peopleNames): the rows
-    // it reads for them come with the person, a round trip fewer (issue 21). peopleNames still
-    // decides and audits each of them; only their reading moved.
-    const row = (await tx.query<LoadedRow>(`${PEOPLE_SQL}, ${RELATED_SQL} FROM person p WHERE p.id = $1`, [id])).rows[0]!;
+    // A page (ctx.reads) names the people in an own person's relationships (peopleNames) and the
+    // person in its worklists (childrenOf): the rows those read come with the person, round trips
+    // fewer (issue 21). Each still decides and audits on them; only their reading moved.
+    const row = (await tx.query<LoadedRow & { summary_name: string | null }>(
+      `${PEOPLE_SQL}, ${RELATED_SQL}, ${SUMMARY_NAME_SQL} AS summary_name FROM person p WHERE p.id = $1`, [id])).rows[0]!;
     const person = toPerson(row);
     const related = row.related ?? [];
     void ctx.reads.once(namesKey(person.relationships.map((r) => r.relatedPersonId)), () => Promise.resolve(related));
+    const summary: SummaryRow = { id: row.id, agency_id: row.agency_id, kind: row.kind, date_of_birth: row.date_of_birth, expected_date_of_delivery: row.expected_date_of_delivery, name: row.summary_name };
+    void ctx.reads.once(summaryKey([id]), () => Promise.resolve([summary]));
     return person;
   });
 }
