@@ -9,6 +9,7 @@ import { NewShareDecision } from '../sharing/schemas.ts';
 import { makeDecision, revokeDecision } from '../sharing/sharing.ts';
 import { grantsFor } from '../sharing/grants.ts';
 import { getAgenciesInvolved, getChronology, grantsAbout, markContradiction } from './chronology.ts';
+import { RequestReads } from '../shared/request-reads.ts';
 import { linkPeople, unlinkPeople } from './links.ts';
 import { ChronologyQuery } from './schemas.ts';
 
@@ -212,7 +213,14 @@ describe('the multi-agency chronology (what-to-do-if-worried 10.10, 45.3)', () =
         yourAgency: false, holdsEntry: true, recordsSharedWithYou: 2,
       },
     ]);
-    expect(involved.links).toEqual([expect.objectContaining({ id: c.link.id, personAgencyId: c.hvService, otherPersonAgencyId: c.school })]);
+    // The link exactly as it was made (its time as the driver gives a timestamp), the school's entry not named to her.
+    expect(involved.links).toEqual([{
+      id: c.link.id, personId: c.link.personId === c.jackAtHv.id ? c.jackAtHv.id : null, otherPersonId: c.link.otherPersonId === c.jackAtHv.id ? c.jackAtHv.id : null,
+      personAgencyId: c.link.personId === c.jackAtHv.id ? c.hvService : c.school, otherPersonAgencyId: c.link.otherPersonId === c.jackAtHv.id ? c.hvService : c.school,
+      decidedAt: c.link.decidedAt, decidedByAgencyId: expect.any(String),
+    }]);
+    // For a page, the walk of the links is the request's (other services follow it too): the same answer.
+    expect(await getAgenciesInvolved({ ...c.hv, reads: new RequestReads() }, c.jackAtHv.id)).toEqual(involved);
     // The link alone shows the school the health visitor is involved; it shows none of her records.
     const forSchool = await getAgenciesInvolved(c.teacher, c.jackAtSchool.id);
     expect(forSchool.agencies.map((a) => [a.name, a.holdsEntry, a.recordsSharedWithYou])).toEqual([['Riverside Primary', true, 0], ['Northshire Health Visiting', true, 0]]);
@@ -222,6 +230,7 @@ describe('the multi-agency chronology (what-to-do-if-worried 10.10, 45.3)', () =
     const undone = await unlinkPeople(c.teacher, c.link.id, 'Different child: the dates of birth differ');
     expect(undone).toMatchObject({ unlinkedAt: '2026-03-02T09:10:00.000Z', unlinkedBy: c.teacher.actor.practitionerId, reason: 'Same name, address history and GP; confirmed with the school', unlinkReason: 'Different child: the dates of birth differ' });
     expect((await getAgenciesInvolved(c.hv, c.jackAtHv.id)).agencies.map((a) => a.name)).toEqual(['Northshire Health Visiting']);
+    expect(await getAgenciesInvolved({ ...c.hv, reads: new RequestReads() }, c.jackAtHv.id)).toMatchObject({ agencies: [{ name: 'Northshire Health Visiting' }], links: [] });
     expect((await getAgenciesInvolved(c.teacher, c.jackAtSchool.id)).agencies.map((a) => a.name)).toEqual(['Riverside Primary']);
     // Her chronology for her own entry is back to her own records; the school's shares still show under the school's entry.
     expect((await getChronology(c.hv, c.jackAtHv.id, q())).entries.map((e) => e.id)).toEqual([c.weight.id, c.noAccess.id]);

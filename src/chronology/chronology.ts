@@ -10,6 +10,7 @@ import { conflict, invalid } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import { grantsFor, liveGrants, withGrants, type GrantInfo } from '../sharing/grants.ts';
 import { clustersOf, type ClusterMember } from './links.ts';
+import { linkedEntries } from '../process/linked-entries.ts';
 import { chronologyCsv, chronologyHtml } from './render.ts';
 import {
   HOUSEHOLD_TYPES,
@@ -74,33 +75,28 @@ async function ownRelationships(tx: Queryable, actor: Actor, personIds: readonly
 export async function grantsAbout(tx: Queryable, actor: Actor, personIds: readonly string[]): Promise<GrantInfo[]> {
   if (personIds.length === 0) return [];
   // One row per decision and grant shape, with its records as text: a few rows to parse instead
-  // of one per record (a decision typically grants thousands of records the same way).
+  // of one per record (a decision typically grants thousands of records the same way). The
+  // decision's details are joined to those few rows, in the same statement (one round trip: issue 21).
   const { rows } = await tx.query<{
     grantee_agency_id: string; grantee_practitioner_id: string | null; valid_from: string;
     valid_until: string | null; revoked_at: string | null; parts: string; decision_id: string; records: string;
-  }>(
-    `SELECT g.grantee_agency_id, g.grantee_practitioner_id,
-            to_char(g.valid_from AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS valid_from, g.valid_until, g.revoked_at,
-            array_to_string(g.parts, ',') AS parts, g.decision_id, string_agg(g.record_id::text || g.person_id::text, '')  AS records
-       FROM share_grant g
-      WHERE g.grantee_agency_id = $2 AND (g.grantee_practitioner_id IS NULL OR g.grantee_practitioner_id = $3) AND g.person_id = ANY($1::uuid[])
-      GROUP BY g.decision_id, g.grantee_agency_id, g.grantee_practitioner_id, g.valid_from, g.valid_until, g.revoked_at, g.parts`,
-    [personIds, actor.agencyId, actor.practitionerId],
-  );
-  if (rows.length === 0) return [];
-  const decisions = new Map((await tx.query<{
-    id: string; agency_id: string; agency_name: string; decided_by_name: string; decided_at: string; purpose: string;
+    agency_id: string; agency_name: string; decided_by_name: string; decided_at: string; purpose: string;
     legal_basis: GrantInfo['legalBasis']; onward_sharing: GrantInfo['onwardSharing']; onward_conditions: string | null; include_address: boolean;
   }>(
-    `SELECT d.id, d.agency_id, a.name AS agency_name, p.name AS decided_by_name, d.decided_at, d.purpose, d.legal_basis,
+    `WITH g AS (
+       SELECT g.grantee_agency_id, g.grantee_practitioner_id,
+              to_char(g.valid_from AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS valid_from, g.valid_until, g.revoked_at,
+              array_to_string(g.parts, ',') AS parts, g.decision_id, string_agg(g.record_id::text || g.person_id::text, '')  AS records
+         FROM share_grant g
+        WHERE g.grantee_agency_id = $2 AND (g.grantee_practitioner_id IS NULL OR g.grantee_practitioner_id = $3) AND g.person_id = ANY($1::uuid[])
+        GROUP BY g.decision_id, g.grantee_agency_id, g.grantee_practitioner_id, g.valid_from, g.valid_until, g.revoked_at, g.parts)
+     SELECT g.*, d.agency_id, a.name AS agency_name, p.name AS decided_by_name, d.decided_at, d.purpose, d.legal_basis,
             d.onward_sharing, d.onward_conditions, d.include_address
-       FROM share_decision d JOIN agency a ON a.id = d.agency_id JOIN practitioner p ON p.id = d.decided_by
-      WHERE d.id = ANY($1::uuid[])`,
-    [[...new Set(rows.map((r) => r.decision_id))]],
-  )).rows.map((d) => [d.id, d]));
+       FROM g JOIN share_decision d ON d.id = g.decision_id JOIN agency a ON a.id = d.agency_id JOIN practitioner p ON p.id = d.decided_by`,
+    [personIds, actor.agencyId, actor.practitionerId],
+  );
   const out: GrantInfo[] = [];
   for (const r of rows) {
-    const d = decisions.get(r.decision_id)!;
     // Grants of the same shape share one parts list (toRecord builds its set once per list).
     const parts = r.parts.split(',') as GrantInfo['parts'];
     // Each record is its id and its person's id, 36 characters each, back to back.
@@ -115,15 +111,15 @@ export async function grantsAbout(tx: Queryable, actor: Actor, personIds: readon
         revokedAt: r.revoked_at,
         parts,
         decisionId: r.decision_id,
-        sharedByAgencyId: d.agency_id,
-        sharedByAgencyName: d.agency_name,
-        sharedByName: d.decided_by_name,
-        sharedAt: d.decided_at,
-        purpose: d.purpose,
-        legalBasis: d.legal_basis,
-        onwardSharing: d.onward_sharing,
-        onwardConditions: d.onward_conditions,
-        includeAddress: d.include_address,
+        sharedByAgencyId: r.agency_id,
+        sharedByAgencyName: r.agency_name,
+        sharedByName: r.decided_by_name,
+        sharedAt: r.decided_at,
+        purpose: r.purpose,
+        legalBasis: r.legal_basis,
+        onwardSharing: r.onward_sharing,
+        onwardConditions: r.onward_conditions,
+        includeAddress: r.include_address,
       });
     }
   }
@@ -462,28 +458,42 @@ export async function getChronologyPrint(ctx: ActorContext, personId: string, q:
  */
 export async function getAgenciesInvolved(ctx: ActorContext, personId: string): Promise<AgenciesInvolved> {
   return command(ctx, async (tx) => {
-    await personInReach(ctx, tx, personId, 'read', 'person.agencies-involved');
+    const facts = await personInReach(ctx, tx, personId, 'read', 'person.agencies-involved');
     const now = ctx.clock.now();
     const today = londonDate(now);
-    const cluster = await clustersOf(tx, [personId]);
+    // The person's same-person cluster: the request's walk of their links (a page's other services
+    // follow the same one), the person first. The same entries as clustersOf([personId]).
+    const cluster = [{ id: personId, agencyId: facts.agency_id }, ...(await linkedEntries(tx, personId, ctx.reads)).map((e) => ({ id: e.personId, agencyId: e.agencyId }))];
     const ids = cluster.map((m) => m.id);
-    const grants = liveGrants(await grantsAbout(tx, ctx.actor, ids.filter((id) => cluster.find((m) => m.id === id)!.agencyId !== ctx.actor.agencyId)), now);
+    const grants = liveGrants(await grantsAbout(tx, ctx.actor, cluster.filter((m) => m.agencyId !== ctx.actor.agencyId).map((m) => m.id)), now);
     const sharedBy = new Map<string, Set<string>>();
     for (const g of grants) sharedBy.set(g.sharedByAgencyId, (sharedBy.get(g.sharedByAgencyId) ?? new Set()).add(g.recordId));
     const holders = new Set(cluster.map((m) => m.agencyId));
     const agencyIds = [...new Set([...holders, ...sharedBy.keys()])];
-    const agencies = (await tx.query<{ id: string; name: string; type: string; contact_phone: string | null; contact_email: string | null; out_of_hours_phone: string | null }>(
-      'SELECT id, name, type, contact_phone, contact_email, out_of_hours_phone FROM agency WHERE id = ANY($1::uuid[])', [agencyIds])).rows;
-    // Each agency's lead worker for its own entry: the current one, the latest to start if several.
-    const leads = (await tx.query<{ person_id: string; practitioner_id: string; name: string; phone: string | null; email: string; agency_id: string; valid_from: string; valid_to: string | null }>(
-      `SELECT l.person_id, l.practitioner_id, pr.name, pr.phone, pr.email, pr.agency_id, l.valid_from, l.valid_to
-         FROM lead_worker l JOIN practitioner pr ON pr.id = l.practitioner_id JOIN person p ON p.id = l.person_id
-        WHERE l.person_id = ANY($1::uuid[]) AND pr.agency_id = p.agency_id
-        ORDER BY l.valid_from DESC, l.created_at DESC`, [ids])).rows.filter((l) => currentOn(today, l.valid_from, l.valid_to));
-    const links = (await tx.query<{ id: string; person_id: string; other_person_id: string; person_agency_id: string; other_agency_id: string; decided_at: string; decided_by_agency_id: string }>(
-      `SELECT l.id, l.person_id, l.other_person_id, p.agency_id AS person_agency_id, o.agency_id AS other_agency_id, l.decided_at, d.agency_id AS decided_by_agency_id
-         FROM person_link l JOIN person p ON p.id = l.person_id JOIN person o ON o.id = l.other_person_id JOIN practitioner d ON d.id = l.decided_by
-        WHERE l.unlinked_at IS NULL AND l.person_id = ANY($1::uuid[]) AND l.other_person_id = ANY($1::uuid[]) ORDER BY l.decided_at, l.id`, [ids])).rows;
+    // The agencies, their lead workers and the links between the entries in one statement (three
+    // round trips before, issue 21). Each agency's lead worker for its own entry: the current one,
+    // the latest to start if several. A link's time as the driver gives a timestamp (ISO, milliseconds, UTC).
+    const read = (await tx.query<{
+      agencies: { id: string; name: string; type: string; contact_phone: string | null; contact_email: string | null; out_of_hours_phone: string | null }[] | null;
+      leads: { person_id: string; practitioner_id: string; name: string; phone: string | null; email: string; agency_id: string; valid_from: string; valid_to: string | null }[] | null;
+      links: { id: string; person_id: string; other_person_id: string; person_agency_id: string; other_agency_id: string; decided_at: string; decided_by_agency_id: string }[] | null;
+    }>(
+      `SELECT (SELECT json_agg(json_build_object('id', a.id, 'name', a.name, 'type', a.type, 'contact_phone', a.contact_phone, 'contact_email', a.contact_email,
+                                                 'out_of_hours_phone', a.out_of_hours_phone))
+                 FROM agency a WHERE a.id = ANY($1::uuid[])) AS agencies,
+              (SELECT json_agg(json_build_object('person_id', l.person_id, 'practitioner_id', l.practitioner_id, 'name', pr.name, 'phone', pr.phone, 'email', pr.email,
+                                                 'agency_id', pr.agency_id, 'valid_from', l.valid_from, 'valid_to', l.valid_to) ORDER BY l.valid_from DESC, l.created_at DESC)
+                 FROM lead_worker l JOIN practitioner pr ON pr.id = l.practitioner_id JOIN person p ON p.id = l.person_id
+                WHERE l.person_id = ANY($2::uuid[]) AND pr.agency_id = p.agency_id) AS leads,
+              (SELECT json_agg(json_build_object('id', l.id, 'person_id', l.person_id, 'other_person_id', l.other_person_id, 'person_agency_id', p.agency_id,
+                                                 'other_agency_id', o.agency_id, 'decided_at', to_char(l.decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                                                 'decided_by_agency_id', d.agency_id) ORDER BY l.decided_at, l.id)
+                 FROM person_link l JOIN person p ON p.id = l.person_id JOIN person o ON o.id = l.other_person_id JOIN practitioner d ON d.id = l.decided_by
+                WHERE l.unlinked_at IS NULL AND l.person_id = ANY($2::uuid[]) AND l.other_person_id = ANY($2::uuid[])) AS links`,
+      [agencyIds, ids])).rows[0]!;
+    const agencies = read.agencies ?? [];
+    const leads = (read.leads ?? []).filter((l) => currentOn(today, l.valid_from, l.valid_to));
+    const links = read.links ?? [];
     const result: AgencyInvolved[] = agencies.map((a) => {
       const lead = leads.find((l) => l.agency_id === a.id);
       return {

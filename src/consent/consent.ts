@@ -7,6 +7,7 @@ import { conflict, invalid } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import { notifyAgency, notifyPractitioners } from '../sharing/notify.ts';
 import type { PurposeCode } from '../sharing/purposes.ts';
+import { ownRegisters } from '../sharing/registers.ts';
 import type { CompetenceAssessment, Consent, NewConsent, Withdrawal } from './schemas.ts';
 import { agencyTypeOf } from '../shared/agency-types.ts';
 
@@ -173,8 +174,7 @@ const toConsent = (r: ConsentRow, reliedOnBy: Consent['reliedOnBy']): Consent =>
 export async function listConsents(ctx: ActorContext, personId: string): Promise<Consent[]> {
   return command(ctx, async (tx) => {
     await personInReach(ctx, tx, personId, 'read', 'consent.list');
-    const { rows } = await tx.query<{ id: string; agency_id: string }>(
-      'SELECT id, agency_id FROM consent WHERE person_id = $1 AND agency_id = $2 ORDER BY obtained_at, recorded_at', [personId, ctx.actor.agencyId]);
+    const rows = (await ownRegisters(tx, personId, ctx.actor.agencyId, ctx.reads)).consents;
     const out: Consent[] = [];
     for (const r of rows) {
       // The query narrows to the caller's agency; the policy still decides every row.

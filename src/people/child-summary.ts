@@ -5,6 +5,7 @@ import type { Queryable } from '../db/database.ts';
 import type { ActorContext, Tx } from '../shared/context.ts';
 import { Uuid } from '../shared/schemas.ts';
 import { grantsFor, withGrants } from '../sharing/grants.ts';
+import { readOnce } from '../shared/request-reads.ts';
 
 /**
  * Which child a row in a worklist is about ("Ava Reed, born 4 March 2024", or "unborn baby of
@@ -70,10 +71,16 @@ export const refKey = (type: string, id: string): string => `${type}:${id}`;
  */
 const SAME_CHILD = new Set(['monitoring_arrangement', 'monitoring_alert', 'closure_notice', 'plan']);
 
-interface PersonRow { id: string; agency_id: string; kind: string; date_of_birth: string | null; expected_date_of_delivery: string | null; name: string | null }
+export interface PersonRow { id: string; agency_id: string; kind: string; date_of_birth: string | null; expected_date_of_delivery: string | null; name: string | null }
+
+/** The name a summary gives a person (the usual one, else the first), as an expression on a person `p`. */
+export const SUMMARY_NAME_SQL = "(SELECT trim(n.given_names || ' ' || n.family_name) FROM person_name n WHERE n.person_id = p.id ORDER BY (n.use = 'usual') DESC, n.position LIMIT 1)";
+
+/** The request's key for SELECT_PEOPLE's rows for these people (whatever their order or repeats). */
+export const summaryKey = (ids: readonly string[]): string => `summary:${[...new Set(ids)].sort().join(',')}`;
 
 const SELECT_PEOPLE = `SELECT p.id, p.agency_id, p.kind, p.date_of_birth::text AS date_of_birth, p.expected_date_of_delivery::text AS expected_date_of_delivery,
-    (SELECT trim(n.given_names || ' ' || n.family_name) FROM person_name n WHERE n.person_id = p.id ORDER BY (n.use = 'usual') DESC, n.position LIMIT 1) AS name
+    ${SUMMARY_NAME_SQL} AS name
   FROM person p WHERE p.id = ANY($1::uuid[])`;
 
 /** The people among these ids the caller may read (decidePerson, with the shares naming them). */
@@ -84,7 +91,8 @@ async function readable(ctx: ActorContext, tx: Queryable, ids: readonly string[]
 /** Which of these ids name a person at all, and which of those the caller may read. */
 async function peopleAmong(ctx: ActorContext, tx: Queryable, ids: readonly string[]): Promise<{ found: Set<string>; readable: Map<string, PersonRow> }> {
   if (ids.length === 0) return { found: new Set(), readable: new Map() };
-  const rows = (await tx.query<PersonRow>(SELECT_PEOPLE, [ids])).rows;
+  // Given the request's reads, a person's page has read its person's row with the person (getPerson).
+  const rows = await readOnce(ctx.reads, summaryKey(ids), async () => (await tx.query<PersonRow>(SELECT_PEOPLE, [ids])).rows);
   const others = rows.filter((r) => r.agency_id !== ctx.actor.agencyId).map((r) => r.id);
   const actor = others.length ? withGrants(ctx.actor, await grantsFor(tx, ctx.actor, { personIds: others })) : ctx.actor;
   const now = ctx.clock.now();

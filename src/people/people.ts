@@ -10,6 +10,7 @@ import { grantsFor, liveGrants, withGrants, type GrantInfo } from '../sharing/gr
 import { indexPerson, nameSearchKeys } from '../matching/store.ts';
 import type { LeadWorker, NewAddress, NewLeadWorker, NewName, NewPersonParsed, NewRelationship, Person, PersonSearch, PersonSearchKey, Relationship } from './schemas.ts';
 import { readOnce, type RequestReads } from '../shared/request-reads.ts';
+import { SUMMARY_NAME_SQL, summaryKey, type PersonRow as SummaryRow } from './child-summary.ts';
 import { keysetPage, sqlKeyTime, type Page, type PageRequest } from '../shared/pagination.ts';
 
 interface PersonRow {
@@ -113,62 +114,87 @@ async function loadPerson(tx: Queryable, id: string): Promise<Person> {
   return (await loadPeople(tx, [id]))[0]!;
 }
 
-/** Groups rows by person, keeping the order the query gave them in. */
-function byPerson<R extends { person_id: string }>(rows: R[]): Map<string, R[]> {
-  const out = new Map<string, R[]>();
-  for (const r of rows) {
-    const list = out.get(r.person_id);
-    if (list) list.push(r);
-    else out.set(r.person_id, [r]);
-  }
-  return out;
-}
+type NameJson = { use: string; givenNames: string; familyName: string };
+type AddressJson = { line1: string; line2: string | null; town: string | null; postcode: string | null; validFrom: string | null; validTo: string | null };
+type RelationshipJson = { id: string; relatedPersonId: string; type: Relationship['type']; validFrom: string | null; validTo: string | null };
 
 /**
- * These people, in the order given, each as loadPerson gives them: five statements however many
- * (a search's page of 50 was 250 before).
+ * A person's row with their names, addresses, relationships and lead workers, each list built in
+ * the order it was read in when these were five statements (a page's round trips, issue 21). The
+ * lists' dates are SQL dates, which JSON gives as the same 'YYYY-MM-DD' text the driver gives.
+ */
+const PEOPLE_SQL = `SELECT p.id, p.agency_id, p.kind, p.date_of_birth, p.expected_date_of_delivery, p.sex, p.nhs_number, p.preferred_language, p.communication_needs, p.created_at,
+    (SELECT json_agg(json_build_object('use', n.use, 'givenNames', n.given_names, 'familyName', n.family_name) ORDER BY n.position)
+       FROM person_name n WHERE n.person_id = p.id) AS names,
+    (SELECT json_agg(json_build_object('line1', a.line1, 'line2', a.line2, 'town', a.town, 'postcode', a.postcode, 'validFrom', a.valid_from, 'validTo', a.valid_to) ORDER BY a.position)
+       FROM person_address a WHERE a.person_id = p.id) AS addresses,
+    (SELECT json_agg(json_build_object('id', r.id, 'relatedPersonId', r.related_person_id, 'type', r.type, 'validFrom', r.valid_from, 'validTo', r.valid_to)
+                     ORDER BY r.created_at, r.type, r.valid_from, r.id)
+       FROM relationship r WHERE r.person_id = p.id) AS relationships,
+    (SELECT json_agg(json_build_object('id', l.id, 'practitionerId', l.practitioner_id, 'practitionerName', pr.name, 'validFrom', l.valid_from, 'validTo', l.valid_to)
+                     ORDER BY l.valid_from, l.created_at)
+       FROM lead_worker l JOIN practitioner pr ON pr.id = l.practitioner_id WHERE l.person_id = p.id) AS lead_workers`;
+
+/** The people named in one person's relationships, each as peopleNames reads them (id, agency, names in order). */
+const RELATED_SQL = `(SELECT json_agg(json_build_object('id', q.id, 'agency_id', q.agency_id, 'names',
+        (SELECT json_agg(json_build_object('use', n.use, 'givenNames', n.given_names, 'familyName', n.family_name) ORDER BY n.position) FROM person_name n WHERE n.person_id = q.id)))
+       FROM person q WHERE q.id IN (SELECT r.related_person_id FROM relationship r WHERE r.person_id = p.id)) AS related`;
+
+type NamesRow = { id: string; agency_id: string; names: NameJson[] | null };
+type LoadedRow = PersonRow & { names: NameJson[] | null; addresses: AddressJson[] | null; relationships: RelationshipJson[] | null; lead_workers: LeadWorker[] | null; related?: NamesRow[] | null };
+
+/**
+ * These people, in the order given, each as loadPerson gives them: one statement however many
+ * (a search's page of 50 was 250 before, then five).
  */
 async function loadPeople(tx: Queryable, ids: readonly string[]): Promise<Person[]> {
   if (ids.length === 0) return [];
-  const persons = new Map((await tx.query<PersonRow>('SELECT * FROM person WHERE id = ANY($1::uuid[])', [ids])).rows.map((r) => [r.id, r]));
-  // One after another: a transaction is one connection, and pg does not queue queries on it.
-  const names = byPerson((await tx.query<{ person_id: string; use: string; given_names: string; family_name: string }>(
-    'SELECT person_id, use, given_names, family_name FROM person_name WHERE person_id = ANY($1::uuid[]) ORDER BY person_id, position', [ids])).rows);
-  const addresses = byPerson((await tx.query<{ person_id: string; line1: string; line2: string | null; town: string | null; postcode: string | null; valid_from: string | null; valid_to: string | null }>(
-    'SELECT person_id, line1, line2, town, postcode, valid_from, valid_to FROM person_address WHERE person_id = ANY($1::uuid[]) ORDER BY person_id, position', [ids])).rows);
-  const relationships = byPerson((await tx.query<{ id: string; person_id: string; related_person_id: string; type: Relationship['type']; valid_from: string | null; valid_to: string | null }>(
-    'SELECT id, person_id, related_person_id, type, valid_from, valid_to FROM relationship WHERE person_id = ANY($1::uuid[]) ORDER BY person_id, created_at, type, valid_from, id', [ids])).rows);
-  const leads = byPerson((await tx.query<{ person_id: string; id: string; practitioner_id: string; name: string; valid_from: string; valid_to: string | null }>(
-    `SELECT l.person_id, l.id, l.practitioner_id, p.name, l.valid_from, l.valid_to FROM lead_worker l JOIN practitioner p ON p.id = l.practitioner_id
-      WHERE l.person_id = ANY($1::uuid[]) ORDER BY l.person_id, l.valid_from, l.created_at`, [ids])).rows);
-  return ids.map((id): Person => {
-    const row = persons.get(id)!;
+  const persons = new Map((await tx.query<LoadedRow>(`${PEOPLE_SQL} FROM person p WHERE p.id = ANY($1::uuid[])`, [ids])).rows.map((r) => [r.id, r]));
+  return ids.map((id) => toPerson(persons.get(id)!));
+}
+
+function toPerson(row: LoadedRow): Person {
     return {
       id: row.id,
       agencyId: row.agency_id,
       kind: row.kind,
-      names: (names.get(id) ?? []).map((n) => ({ use: n.use, givenNames: n.given_names, familyName: n.family_name })),
+      names: (row.names ?? []).map((n) => ({ use: n.use, givenNames: n.givenNames, familyName: n.familyName })),
       dateOfBirth: row.date_of_birth,
       expectedDateOfDelivery: row.expected_date_of_delivery,
       sex: row.sex,
       nhsNumber: row.nhs_number,
-      addresses: (addresses.get(id) ?? []).map((a) => ({ line1: a.line1, line2: a.line2, town: a.town, postcode: a.postcode, validFrom: a.valid_from, validTo: a.valid_to })),
+      addresses: (row.addresses ?? []).map((a) => ({ line1: a.line1, line2: a.line2, town: a.town, postcode: a.postcode, validFrom: a.validFrom, validTo: a.validTo })),
       preferredLanguage: row.preferred_language,
       communicationNeeds: row.communication_needs,
-      relationships: (relationships.get(id) ?? []).map((r) => ({ id: r.id, personId: r.person_id, relatedPersonId: r.related_person_id, type: r.type, validFrom: r.valid_from, validTo: r.valid_to })),
-      leadWorkers: (leads.get(id) ?? []).map((l): LeadWorker => ({ id: l.id, practitionerId: l.practitioner_id, practitionerName: l.name, validFrom: l.valid_from, validTo: l.valid_to })),
+      relationships: (row.relationships ?? []).map((r) => ({ id: r.id, personId: row.id, relatedPersonId: r.relatedPersonId, type: r.type, validFrom: r.validFrom, validTo: r.validTo })),
+      leadWorkers: (row.lead_workers ?? []).map((l): LeadWorker => ({ id: l.id, practitionerId: l.practitionerId, practitionerName: l.practitionerName, validFrom: l.validFrom, validTo: l.validTo })),
       access: 'own',
       createdAt: row.created_at,
     };
-  });
 }
+
+/** The request's key for peopleNames' rows for these people (whatever their order or repeats). */
+const namesKey = (ids: readonly string[]): string => `names:${[...new Set(ids)].sort().join(',')}`;
 
 export async function getPerson(ctx: ActorContext, id: string): Promise<Person> {
   return command(ctx, async (tx) => {
     const facts = await personInReach(ctx, tx, id, 'read', 'person.read');
     await audit(ctx, tx, { action: 'person.read', outcome: 'success', entityType: 'person', entityId: id, personId: id });
-    const person = await loadPerson(tx, id);
-    return facts.agency_id === ctx.actor.agencyId ? person : asRecipientSees(person, liveGrants(facts.grants, ctx.clock.now()));
+    if (facts.agency_id !== ctx.actor.agencyId || !ctx.reads) {
+      const person = await loadPerson(tx, id);
+      return facts.agency_id === ctx.actor.agencyId ? person : asRecipientSees(person, liveGrants(facts.grants, ctx.clock.now()));
+    }
+    // A page (ctx.reads) names the people in an own person's relationships (peopleNames) and the
+    // person in its worklists (childrenOf): the rows those read come with the person, round trips
+    // fewer (issue 21). Each still decides and audits on them; only their reading moved.
+    const row = (await tx.query<LoadedRow & { summary_name: string | null }>(
+      `${PEOPLE_SQL}, ${RELATED_SQL}, ${SUMMARY_NAME_SQL} AS summary_name FROM person p WHERE p.id = $1`, [id])).rows[0]!;
+    const person = toPerson(row);
+    const related = row.related ?? [];
+    void ctx.reads.once(namesKey(person.relationships.map((r) => r.relatedPersonId)), () => Promise.resolve(related));
+    const summary: SummaryRow = { id: row.id, agency_id: row.agency_id, kind: row.kind, date_of_birth: row.date_of_birth, expected_date_of_delivery: row.expected_date_of_delivery, name: row.summary_name };
+    void ctx.reads.once(summaryKey([id]), () => Promise.resolve([summary]));
+    return person;
   });
 }
 
@@ -181,10 +207,11 @@ export async function peopleNames(ctx: ActorContext, ids: readonly string[]): Pr
   const unique = [...new Set(ids)];
   if (unique.length === 0) return new Map();
   return command(ctx, async (tx) => {
-    const { rows } = await tx.query<{ id: string; agency_id: string; names: { use: string; givenNames: string; familyName: string }[] | null }>(
+    // Given the request's reads, the person's page has read these with the person (getPerson).
+    const rows = await readOnce(ctx.reads, namesKey(unique), async () => (await tx.query<NamesRow>(
       `SELECT p.id, p.agency_id,
               (SELECT json_agg(json_build_object('use', n.use, 'givenNames', n.given_names, 'familyName', n.family_name) ORDER BY n.position) FROM person_name n WHERE n.person_id = p.id) AS names
-         FROM person p WHERE p.id = ANY($1::uuid[])`, [unique]);
+         FROM person p WHERE p.id = ANY($1::uuid[])`, [unique])).rows);
     const found = new Map(rows.map((r) => [r.id, r]));
     // As personInReach: grants are looked up for anyone not the caller's own and for ids naming no one.
     const others = unique.filter((id) => found.get(id)?.agency_id !== ctx.actor.agencyId);

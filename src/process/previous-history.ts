@@ -94,13 +94,23 @@ export async function protectionHistoryIn(tx: Tx, own: string, personId: string,
     for (const e of await ownLinked(adult)) if (!matched.has(e) && (person.kind === 'adult' || !subject.has(e))) matched.set(e, adult);
   }
   // Other children those entries are related to.
-  const earlier = (await relationsFrom(tx, own, [...matched.keys()], ADULT_RELATIONSHIPS.filter((t) => (SYMMETRIC as readonly string[]).includes(t))))
-    .map((r) => ({ child: r.to, entry: r.from, type: r.type }));
-  const { rows: parentOf } = await tx.query<{ child: string; entry: string; type: string }>(
-    `SELECT r.person_id AS child, r.related_person_id AS entry, r.type FROM relationship r JOIN person c ON c.id = r.person_id
-      WHERE r.related_person_id = ANY($1::uuid[]) AND r.type = ANY($2::text[]) AND c.agency_id = $3 ORDER BY r.created_at, r.id`,
-    [[...matched.keys()], ADULT_RELATIONSHIPS, own]);
-  earlier.push(...parentOf);
+  // Their partners and household members (as relationsFrom finds them), then the children who
+  // name them as an adult around them: one statement, each part in its own order (issue 21).
+  const { rows: related } = await tx.query<{ part: number; n: number; child: string; entry: string; type: string }>(
+    `SELECT 1 AS part, row_number() OVER (ORDER BY x.created_at, x.from_id, x.to_id) AS n, x.to_id AS child, x.from_id AS entry, x.type
+       FROM (SELECT r.person_id AS from_id, r.related_person_id AS to_id, r.type, r.created_at
+               FROM relationship r JOIN person a ON a.id = r.person_id JOIN person b ON b.id = r.related_person_id
+              WHERE r.person_id = ANY($1::uuid[]) AND r.type = ANY($2::text[]) AND a.agency_id = $3 AND b.agency_id = $3
+             UNION ALL
+             SELECT r.related_person_id, r.person_id, r.type, r.created_at
+               FROM relationship r JOIN person a ON a.id = r.person_id JOIN person b ON b.id = r.related_person_id
+              WHERE r.related_person_id = ANY($1::uuid[]) AND r.type = ANY($2::text[]) AND r.type = ANY($4::text[]) AND a.agency_id = $3 AND b.agency_id = $3) x
+     UNION ALL
+     SELECT 2, row_number() OVER (ORDER BY r.created_at, r.id), r.person_id, r.related_person_id, r.type FROM relationship r JOIN person c ON c.id = r.person_id
+      WHERE r.related_person_id = ANY($1::uuid[]) AND r.type = ANY($5::text[]) AND c.agency_id = $3
+     ORDER BY part, n`,
+    [[...matched.keys()], ADULT_RELATIONSHIPS.filter((t) => (SYMMETRIC as readonly string[]).includes(t)), own, SYMMETRIC, ADULT_RELATIONSHIPS]);
+  const earlier = related.map((r) => ({ child: r.child, entry: r.entry, type: r.type }));
   const candidates = earlier.filter((e) => !subject.has(e.child) && !matched.has(e.child));
   // The child's own earlier plans (issue 17): an episode of theirs that made them the subject of a plan and has closed.
   if (person.kind !== 'adult') for (const id of subject) candidates.push({ child: id, entry: id, type: THEMSELF_CHILD });

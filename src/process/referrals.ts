@@ -714,8 +714,17 @@ export async function listOutgoingReferralsPage(ctx: ActorContext, req: PageRequ
 export async function referralsAbout(ctx: ActorContext, personId: string): Promise<{ outgoing: Referral[]; incoming: Referral[] }> {
   return command(ctx, async (tx) => {
     checkView(ctx, 'referrals', 'referral.list-outgoing', 'not-found');
-    const made = (await tx.query<ReferralRow>(`${SELECT_REFERRAL} WHERE r.from_agency_id = $1 AND r.child_person_id = $2 ORDER BY r.made_at DESC, r.id DESC LIMIT 1000`, [ctx.actor.agencyId, personId])).rows;
-    const received = (await tx.query<ReferralRow>(`${SELECT_REFERRAL} WHERE r.to_agency_id = $1 AND r.received_person_id = $2 ORDER BY r.made_at DESC, r.id LIMIT 1000`, [ctx.actor.agencyId, personId])).rows;
+    // Both lists in one statement (a round trip fewer for the page, issue 21), each in its own order:
+    // `list` says which a row belongs to (a referral the agency made to itself is in both, as before).
+    const both = (await tx.query<ReferralRow & { list: number; n: number }>(
+      `SELECT 1 AS list, row_number() OVER (ORDER BY k.made_at DESC, k.id DESC) AS n, k.*
+         FROM (${SELECT_REFERRAL} WHERE r.from_agency_id = $1 AND r.child_person_id = $2 ORDER BY r.made_at DESC, r.id DESC LIMIT 1000) k
+       UNION ALL
+       SELECT 2, row_number() OVER (ORDER BY k.made_at DESC, k.id), k.*
+         FROM (${SELECT_REFERRAL} WHERE r.to_agency_id = $1 AND r.received_person_id = $2 ORDER BY r.made_at DESC, r.id LIMIT 1000) k
+       ORDER BY list, n`, [ctx.actor.agencyId, personId])).rows;
+    const made = both.filter((r) => r.list === 1);
+    const received = both.filter((r) => r.list === 2);
     const settings = new Map<string, ProcessSettings>();
     const settingsOf = async (agencyId: string): Promise<ProcessSettings> => {
       if (!settings.has(agencyId)) settings.set(agencyId, await processSettingsFor(tx, agencyId, ctx.reads));

@@ -12,6 +12,7 @@ import { assess, decisionProblems } from './decision-rules.ts';
 import { notifyAgency, notifyPractitioners } from './notify.ts';
 import { pointToPreviousHistory } from '../process/previous-history.ts';
 import type { PurposeCode } from './purposes.ts';
+import { ownRegisters } from './registers.ts';
 import type { Answers, Assessment, CompleteUrgentDecision, NewShareDecision, RecordPart, ShareDecision, Warning } from './schemas.ts';
 
 interface CandidateRecord {
@@ -343,9 +344,9 @@ export async function getDecision(ctx: ActorContext, id: string): Promise<ShareD
 export async function listDecisions(ctx: ActorContext, personId: string): Promise<ShareDecision[]> {
   return command(ctx, async (tx) => {
     await personInReach(ctx, tx, personId, 'read', 'share.list');
-    const { rows } = await tx.query<{ id: string }>('SELECT id FROM share_decision WHERE person_id = $1 AND agency_id = $2 ORDER BY decided_at', [personId, ctx.actor.agencyId]);
+    const ids = (await ownRegisters(tx, personId, ctx.actor.agencyId, ctx.reads)).decisions;
     const out: ShareDecision[] = [];
-    for (const r of rows) out.push(await loadDecision(tx, r.id));
+    for (const id of ids) out.push(await loadDecision(tx, id));
     await audit(ctx, tx, { action: 'share.list', outcome: 'success', entityType: 'person', entityId: personId, personId, detail: { count: out.length } });
     return out;
   });
