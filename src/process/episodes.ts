@@ -5,7 +5,7 @@ import { childrenOfIn, refKey, type ChildSummary } from '../people/child-summary
 import type { ActorContext, Tx } from '../shared/context.ts';
 import { forbidden, invalid } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
-import { isOverdue, next, reduce, type Action, type ActionFacts, type EpisodeState, type PlanEndReason, type Step } from './engine.ts';
+import { isOverdue, next, reduce, type Action, type ActionFacts, type EpisodeState, type PlanEndReason, type ProcessSettings, type Step } from './engine.ts';
 import type { ClosureFields, DueStepKey, EpisodeActionInput, EpisodeKey, EpisodeSummary, OpenEpisode, RecordAction } from './schemas.ts';
 import { keysetPage, sqlKeyTime, type Page, type PageRequest } from '../shared/pagination.ts';
 import { decidePerson } from '../access/policy.ts';
@@ -19,7 +19,7 @@ import { circulateStrategyRecord, type Circulation, type StrategyContent } from 
 import { planFromAction, planReaders } from '../plans/plans.ts';
 import { recordCensusFromAction } from '../statutory-returns/cin/census-items.ts';
 import { agencyTypeOf } from '../shared/agency-types.ts';
-import { processSettingsFor } from './timescales.ts';
+import { processSettingsColumn, processSettingsFor, processSettingsRead } from './timescales.ts';
 
 /**
  * Episodes with children's social care: the service records actions (append-only, once per
@@ -67,19 +67,21 @@ async function loadActions(tx: Tx, episodeId: string): Promise<LoadedAction[]> {
 }
 
 /**
- * The episode with its actions (as loadActions gives them) in one statement, for a read that
- * changes nothing (getEpisode): two before. A write still reads the row locked, then its actions.
+ * The episode with its actions (as loadActions gives them) and its partnership's settings (as
+ * processSettingsFor gives them) in one statement, for a read that changes nothing (getEpisode):
+ * three before. A write still reads the row locked, then its actions.
  */
-async function episodeWithActions(tx: Tx, id: string): Promise<{ e: EpisodeRow; actions: LoadedAction[] } | undefined> {
-  const row = (await tx.query<EpisodeRow & { actions: ActionRow[] | null }>(
+async function episodeWithActions(ctx: ActorContext, tx: Tx, id: string): Promise<{ e: EpisodeRow; actions: LoadedAction[]; settings: ProcessSettings } | undefined> {
+  const row = (await tx.query<EpisodeRow & { actions: ActionRow[] | null; process_settings: Parameters<typeof processSettingsRead>[1] }>(
     `SELECT e.*,
             (SELECT json_agg(json_build_object('seq', a.seq, 'occurred_at', ${jsonInstant('a.occurred_at')}, 'recorded_at', ${jsonInstant('a.recorded_at')},
                       'recorded_by', a.recorded_by, 'facts', a.facts, 'details', a.details, 'idempotency_key', a.idempotency_key) ORDER BY a.seq)
-               FROM episode_action a WHERE a.episode_id = e.id) AS actions
+               FROM episode_action a WHERE a.episode_id = e.id) AS actions,
+            ${processSettingsColumn('e.agency_id')}
        FROM episode e WHERE e.id = $1`, [id])).rows[0];
   if (!row) return undefined;
-  const { actions, ...e } = row;
-  return { e, actions: (actions ?? []).map(loadedAction) };
+  const { actions, process_settings: settings, ...e } = row;
+  return { e, actions: (actions ?? []).map(loadedAction), settings: processSettingsRead(e.agency_id, settings, ctx.reads) };
 }
 
 /** Rewrites the projection from the state the actions fold to. */
@@ -118,9 +120,9 @@ function factsOf(a: EpisodeActionInput): ActionFacts {
   }
 }
 
-async function view(ctx: ActorContext, tx: Tx, e: EpisodeRow, read?: readonly LoadedAction[]): Promise<EpisodeView> {
-  const actions = read ?? await loadActions(tx, e.id);
-  const state = reduce(actions, await processSettingsFor(tx, e.agency_id, ctx.reads));
+async function view(ctx: ActorContext, tx: Tx, e: EpisodeRow, read?: { actions: readonly LoadedAction[]; settings: ProcessSettings }): Promise<EpisodeView> {
+  const actions = read?.actions ?? await loadActions(tx, e.id);
+  const state = reduce(actions, read?.settings ?? await processSettingsFor(tx, e.agency_id, ctx.reads));
   const now = ctx.clock.now();
   return {
     id: e.id, agencyId: e.agency_id, childPersonId: e.child_person_id, allocatedWorkerId: e.allocated_worker_id, team: e.team, openedAt: e.opened_at,
@@ -414,12 +416,12 @@ async function checkCinPlan(tx: Tx, episodeAgencyId: string, action: EpisodeActi
 
 export async function getEpisode(ctx: ActorContext, id: string): Promise<EpisodeView> {
   return command(ctx, async (tx) => {
-    const read = await episodeWithActions(tx, id);
+    const read = await episodeWithActions(ctx, tx, id);
     // The services a page calls after this one (its safety summary, earlier plans) take the episode from the request's reads.
     if (read) rememberEpisode(ctx.reads, read.e);
     const e = await checkInReach(ctx, tx, id, 'episode.read', read?.e);
     await audit(ctx, tx, { action: 'episode.read', outcome: 'success', entityType: 'episode', entityId: id, personId: e.child_person_id });
-    return view(ctx, tx, e, read?.actions);
+    return view(ctx, tx, e, read);
   });
 }
 
