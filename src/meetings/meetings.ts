@@ -149,6 +149,9 @@ const actionJson = (a: string, p: string): string =>
   `json_build_object('id', ${a}.id, 'meeting_id', ${a}.meeting_id, 'owner_id', ${a}.owner_id, 'owner_name', ${p}.name, 'description', ${a}.description,
                      'due_on', ${a}.due_on, 'status', ${a}.status, 'reviewed_at_meeting_id', ${a}.reviewed_at_meeting_id)`;
 
+/** Meeting `m`'s own actions, soonest due first, as an array of JSON objects (null: none). */
+const ACTIONS_PART = `(SELECT json_agg(${actionJson('a', 'p')} ORDER BY a.due_on, a.id) FROM meeting_action a JOIN practitioner p ON p.id = a.owner_id WHERE a.meeting_id = m.id) AS actions`;
+
 /**
  * The parts of meeting `m`, each an array of JSON objects in the order the meeting shows them: one
  * statement for any number of meetings (it was six, one per part). Everything is read for every
@@ -165,7 +168,7 @@ const MEETING_PARTS = `
   (SELECT json_agg(json_build_object('agency_id', c.agency_id, 'share_decision_id', c.share_decision_id, 'added_at', ${jsonInstant('c.added_at')}) ORDER BY c.added_at)
      FROM meeting_contribution c WHERE c.meeting_id = m.id) AS contributions,
   (SELECT json_agg(d.text ORDER BY d.position) FROM meeting_decision d WHERE d.meeting_id = m.id) AS decisions,
-  (SELECT json_agg(${actionJson('a', 'p')} ORDER BY a.due_on, a.id) FROM meeting_action a JOIN practitioner p ON p.id = a.owner_id WHERE a.meeting_id = m.id) AS actions,
+  ${ACTIONS_PART},
   CASE WHEN m.series IS NOT NULL THEN
     (SELECT json_agg(${actionJson('a', 'p')} ORDER BY a.due_on, a.id)
        FROM meeting prev JOIN meeting_action a ON a.meeting_id = prev.id JOIN practitioner p ON p.id = a.owner_id
@@ -251,6 +254,27 @@ export async function episodeMeetings(ctx: ActorContext, episodeId: string): Pro
       `SELECT m.*, ${MEETING_PARTS} FROM meeting m WHERE m.episode_id = $1 AND m.convening_agency_id = $2 ORDER BY m.scheduled_at, m.id LIMIT 200`, [episodeId, ctx.actor.agencyId]);
     if (rows.length) await auditAll(ctx, tx, rows.map((m) => ({ action: 'meeting.read', outcome: 'success', entityType: 'meeting', entityId: m.id })));
     return loadAll(ctx, tx, rows.map((m) => ({ ...m, role: 'convening' as const })), new Map(rows.map((m) => [m.id, m])));
+  });
+}
+
+/** One of an episode's meetings as the episode's page lists it: when, what, and its actions. */
+export type EpisodeMeetingItem = Pick<Meeting, 'id' | 'kind' | 'title' | 'scheduledAt' | 'status' | 'actions'>;
+
+/**
+ * The meetings of one of the caller's agency's episodes as the episode's page lists them, audited
+ * exactly as episodeMeetings (one read per meeting): the same meetings and actions, without the
+ * parts the list does not show (subjects, invitees, contributions, decisions, earlier actions to
+ * review, which for a long series meant every earlier meeting of it for each one).
+ */
+export async function episodeMeetingList(ctx: ActorContext, episodeId: string): Promise<EpisodeMeetingItem[]> {
+  return command(ctx, async (tx) => {
+    checkView(ctx, 'meetings', 'meeting.read');
+    const { rows } = await tx.query<MeetingRow & Pick<MeetingParts, 'actions'>>(
+      `SELECT m.*, ${ACTIONS_PART} FROM meeting m WHERE m.episode_id = $1 AND m.convening_agency_id = $2 ORDER BY m.scheduled_at, m.id LIMIT 200`, [episodeId, ctx.actor.agencyId]);
+    if (rows.length) await auditAll(ctx, tx, rows.map((m) => ({ action: 'meeting.read', outcome: 'success', entityType: 'meeting', entityId: m.id })));
+    const today = londonDate(ctx.clock.now());
+    // The convening agency's view: every action of its meetings (loadAll's, for the convening role).
+    return rows.map((m) => ({ id: m.id, kind: m.kind, title: m.title, scheduledAt: m.scheduled_at, status: m.status, actions: (m.actions ?? []).map((a) => toAction(a, today)) }));
   });
 }
 

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { addContribution, closeAction, contributionChoices, episodeMeetings, getMeeting, listMeetings, partnershipDirectory, recordOutcome, scheduleMeeting, type DirectoryEntry, type Meeting } from '../../meetings/meetings.ts';
+import { addContribution, closeAction, contributionChoices, episodeMeetingList, episodeMeetings, getMeeting, listMeetings, partnershipDirectory, recordOutcome, scheduleMeeting, type DirectoryEntry, type Meeting } from '../../meetings/meetings.ts';
 import { MeetingOutcome, NewMeeting } from '../../meetings/schemas.ts';
 import { listAgencies, listAgencyPractitioners } from '../../partnership/partnership.ts';
 import { listAlerts as listOverdueAlerts } from '../../process/alerts.ts';
@@ -420,7 +420,8 @@ export function registerProcessPages(web: Web): void {
     const ctx = web.ctx(request);
     const episode = await getEpisode(ctx, request.params.id);
     const name = await childName(ctx, episode.childPersonId);
-    const meetings = await meetingsOf(ctx, episode.id);
+    // The list shows each meeting's time, title and actions: read without the parts a meeting's own page shows.
+    const meetings = (await safely(() => episodeMeetingList(ctx, episode.id))) ?? [];
     const safety = await safely(() => episodeSafetySummary(ctx, episode.id));
     const referralId = episode.state.allowed.some((a) => REFERRAL_STEPS.has(a)) ? await referralOf(ctx, episode.id) : undefined;
     // Issue 17: earlier child protection plans of the child or the adults around them, for whoever holds the case.
