@@ -52,6 +52,13 @@ describe('a joint action group (case example 5)', () => {
       minutes: 'Discussed family 1.', familyTold: 'The chair writes to the parents this week',
     }));
     expect(held).toMatchObject({ status: 'held', contributions: [{ agencyId: police, shareDecisionId: share.id }] });
+    // Each part of the meeting read with the others (one statement): its times as the driver gives a column's, in order.
+    expect((await getMeeting(chair, m1.id)).contributions).toEqual([{ agencyId: police, shareDecisionId: share.id, addedAt: '2026-03-02T09:00:00.000Z' }]);
+    expect((await getMeeting(chair, m1.id)).invitees.map((i) => [i.agencyName, i.attended, i.apologies])).toEqual([['Housing trust', false, 'Sickness'], ['Police', true, null]]);
+    // The police see their own contribution and no one else's actions or the decisions; the housing officer only her action.
+    expect(await getMeeting(officer, m1.id)).toMatchObject({ view: 'invited', decisions: [], actions: [], minutes: null, contributions: [{ agencyId: police }] });
+    expect((await getMeeting(housingOfficer, m1.id)).actions.map((a) => a.description)).toEqual(['Remind the family of the tenancy terms']);
+    expect((await getMeeting(housingOfficer, m1.id)).contributions).toEqual([]);
     // The action lands in the housing officer's list and is overdue after its date.
     clock.set('2026-03-23T09:00:00Z');
     expect(await myActions(housingOfficer)).toEqual([expect.objectContaining({ description: 'Remind the family of the tenancy terms', status: 'open', overdue: true })]);
@@ -60,6 +67,9 @@ describe('a joint action group (case example 5)', () => {
     const m2 = await scheduleMeeting(chair, { kind: 'standing_panel', title: 'North JAG, April', series: 'North JAG', scheduledAt: '2026-04-14T10:00:00Z', subjectPersonIds: [tony.id], invitees: [{ agencyId: police }, { agencyId: housing }] });
     const toReview = (await getMeeting(chair, m2.id)).actionsToReview;
     expect(toReview.map((a) => a.description)).toEqual(['Remind the family of the tenancy terms']);
+    // Each with the earlier meeting it came from; the new meeting has nothing of its own yet.
+    expect(toReview).toEqual([expect.objectContaining({ meetingId: m1.id, ownerId: housingOfficer.actor.practitionerId, dueOn: '2026-03-20', status: 'open', overdue: true, reviewedAtMeetingId: null })]);
+    expect(await getMeeting(chair, m2.id)).toMatchObject({ actions: [], decisions: [], contributions: [] });
     clock.set('2026-04-14T12:00:00Z');
     await recordOutcome(chair, m2.id, MeetingOutcome.parse({ heldAt: '2026-04-14T10:00:00Z', attendance: [], reviewedActions: [{ actionId: toReview[0]!.id, status: 'done', note: 'Letter sent 18 March' }], minutes: 'Reviewed.', familyTold: 'No change' }));
     expect((await myActions(housingOfficer))[0]).toMatchObject({ status: 'done' });

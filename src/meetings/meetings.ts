@@ -11,6 +11,7 @@ import { newId } from '../shared/ids.ts';
 import { notifyAgency, notifyPractitioners } from '../sharing/notify.ts';
 import { ownEntries } from '../caseload/sources.ts';
 import type { MeetingOutcome, NewMeeting } from './schemas.ts';
+import { jsonInstant } from '../shared/sql-json.ts';
 
 /**
  * Multi-agency meetings. The convening agency owns the meeting; invited agencies (or named
@@ -132,61 +133,78 @@ async function load(ctx: ActorContext, tx: Tx, m: MeetingRow, role: Role): Promi
 
 type ActionRow = Parameters<typeof toAction>[0];
 
-/** Rows of a query over many meetings, grouped by the meeting each belongs to (in the query's order). */
-function byMeeting<R extends { meeting_id: string }>(rows: R[]): Map<string, R[]> {
-  const out = new Map<string, R[]>();
-  for (const r of rows) {
-    const list = out.get(r.meeting_id);
-    if (list) list.push(r);
-    else out.set(r.meeting_id, [r]);
-  }
-  return out;
+/** What a meeting holds besides its own row, each part in the order the meeting shows it (read by MEETING_PARTS). */
+interface MeetingParts {
+  subjects: { person_id: string; names: string | null; date_of_birth: string | null }[] | null;
+  invitees: { agency_id: string; name: string; practitioner_id: string | null; practitioner_name: string | null; asked: string | null; attended: boolean | null; apologies: string | null }[] | null;
+  contributions: { agency_id: string; share_decision_id: string; added_at: string }[] | null;
+  decisions: string[] | null;
+  actions: ActionRow[] | null;
+  /** Open actions of the earlier meetings of its series, reviewed at it (each with the meeting it came from). */
+  to_review: ActionRow[] | null;
 }
+
+/** One meeting action inside JSON, with its owner's name: the columns toAction reads. */
+const actionJson = (a: string, p: string): string =>
+  `json_build_object('id', ${a}.id, 'meeting_id', ${a}.meeting_id, 'owner_id', ${a}.owner_id, 'owner_name', ${p}.name, 'description', ${a}.description,
+                     'due_on', ${a}.due_on, 'status', ${a}.status, 'reviewed_at_meeting_id', ${a}.reviewed_at_meeting_id)`;
+
+/** Meeting `m`'s own actions, soonest due first, as an array of JSON objects (null: none). */
+const ACTIONS_PART = `(SELECT json_agg(${actionJson('a', 'p')} ORDER BY a.due_on, a.id) FROM meeting_action a JOIN practitioner p ON p.id = a.owner_id WHERE a.meeting_id = m.id) AS actions`;
+
+/**
+ * The parts of meeting `m`, each an array of JSON objects in the order the meeting shows them: one
+ * statement for any number of meetings (it was six, one per part). Everything is read for every
+ * meeting, as before; what the caller may see of it is decided in loadAll.
+ */
+const MEETING_PARTS = `
+  (SELECT json_agg(json_build_object('person_id', s.person_id, 'date_of_birth', p.date_of_birth,
+            'names', (SELECT string_agg(trim(n.given_names || ' ' || n.family_name), ' / ' ORDER BY n.position) FROM person_name n WHERE n.person_id = s.person_id AND n.use = 'usual'))
+          ORDER BY s.position)
+     FROM meeting_subject s JOIN person p ON p.id = s.person_id WHERE s.meeting_id = m.id) AS subjects,
+  (SELECT json_agg(json_build_object('agency_id', i.agency_id, 'name', a.name, 'practitioner_id', i.practitioner_id, 'practitioner_name', p.name,
+            'asked', i.asked, 'attended', i.attended, 'apologies', i.apologies) ORDER BY a.name, p.name)
+     FROM meeting_invitee i JOIN agency a ON a.id = i.agency_id LEFT JOIN practitioner p ON p.id = i.practitioner_id WHERE i.meeting_id = m.id) AS invitees,
+  (SELECT json_agg(json_build_object('agency_id', c.agency_id, 'share_decision_id', c.share_decision_id, 'added_at', ${jsonInstant('c.added_at')}) ORDER BY c.added_at)
+     FROM meeting_contribution c WHERE c.meeting_id = m.id) AS contributions,
+  (SELECT json_agg(d.text ORDER BY d.position) FROM meeting_decision d WHERE d.meeting_id = m.id) AS decisions,
+  ${ACTIONS_PART},
+  CASE WHEN m.series IS NOT NULL THEN
+    (SELECT json_agg(${actionJson('a', 'p')} ORDER BY a.due_on, a.id)
+       FROM meeting prev JOIN meeting_action a ON a.meeting_id = prev.id JOIN practitioner p ON p.id = a.owner_id
+      WHERE prev.series = m.series AND prev.convening_agency_id = m.convening_agency_id AND prev.id <> m.id AND prev.scheduled_at < m.scheduled_at AND a.status = 'open')
+  END AS to_review`;
 
 /**
  * Several meetings as `load` shows each, in the same number of statements however many there are
- * (a page listing an episode's fifty meetings used to read them one at a time).
+ * (a page listing an episode's fifty meetings used to read them one at a time). Given their parts
+ * (read with the rows, as episodeMeetings does), no statement at all for an episode's own meetings.
  */
-async function loadAll(ctx: ActorContext, tx: Tx, meetings: readonly (MeetingRow & { role: Role })[]): Promise<Meeting[]> {
+async function loadAll(ctx: ActorContext, tx: Tx, meetings: readonly (MeetingRow & { role: Role })[], read?: ReadonlyMap<string, MeetingParts>): Promise<Meeting[]> {
   if (meetings.length === 0) return [];
   const today = londonDate(ctx.clock.now());
-  const ids = meetings.map((m) => m.id);
-  const subjects = byMeeting((await tx.query<{ meeting_id: string; person_id: string; names: string; date_of_birth: string | null }>(
-    `SELECT s.meeting_id, s.person_id, (SELECT string_agg(trim(n.given_names || ' ' || n.family_name), ' / ' ORDER BY n.position) FROM person_name n WHERE n.person_id = s.person_id AND n.use = 'usual') AS names, p.date_of_birth
-       FROM meeting_subject s JOIN person p ON p.id = s.person_id WHERE s.meeting_id = ANY($1::uuid[]) ORDER BY s.meeting_id, s.position`, [ids])).rows);
-  const invitees = byMeeting((await tx.query<{ meeting_id: string; agency_id: string; name: string; practitioner_id: string | null; practitioner_name: string | null; asked: string | null; attended: boolean | null; apologies: string | null }>(
-    `SELECT i.meeting_id, i.agency_id, a.name, i.practitioner_id, p.name AS practitioner_name, i.asked, i.attended, i.apologies
-       FROM meeting_invitee i JOIN agency a ON a.id = i.agency_id LEFT JOIN practitioner p ON p.id = i.practitioner_id WHERE i.meeting_id = ANY($1::uuid[]) ORDER BY i.meeting_id, a.name, p.name`, [ids])).rows);
-  const contributions = byMeeting((await tx.query<{ meeting_id: string; agency_id: string; share_decision_id: string; added_at: string }>(
-    'SELECT meeting_id, agency_id, share_decision_id, added_at FROM meeting_contribution WHERE meeting_id = ANY($1::uuid[]) ORDER BY meeting_id, added_at', [ids])).rows);
-  const decisions = byMeeting((await tx.query<{ meeting_id: string; text: string }>('SELECT meeting_id, text FROM meeting_decision WHERE meeting_id = ANY($1::uuid[]) ORDER BY meeting_id, position', [ids])).rows);
-  const actions = byMeeting((await tx.query<ActionRow>(`${ACTION_SELECT} WHERE a.meeting_id = ANY($1::uuid[]) ORDER BY a.meeting_id, a.due_on, a.id`, [ids])).rows);
-  // Open actions of the earlier meetings of each one's series, reviewed at it.
-  const inSeries = meetings.filter((m) => m.series).map((m) => m.id);
-  const toReview = inSeries.length
-    ? byMeeting((await tx.query<ActionRow & { for_meeting_id: string }>(
-        `SELECT cur.id AS for_meeting_id, a.*, p.name AS owner_name
-           FROM meeting cur JOIN meeting prev ON prev.series = cur.series AND prev.convening_agency_id = cur.convening_agency_id AND prev.id <> cur.id AND prev.scheduled_at < cur.scheduled_at
-           JOIN meeting_action a ON a.meeting_id = prev.id JOIN practitioner p ON p.id = a.owner_id
-          WHERE cur.id = ANY($1::uuid[]) AND a.status = 'open' ORDER BY cur.id, a.due_on`, [inSeries])).rows.map((r) => ({ ...r, meeting_id: r.for_meeting_id, of_meeting_id: r.meeting_id })))
-    : new Map<string, (ActionRow & { of_meeting_id: string })[]>();
-  const invitedTo = meetings.filter((m) => m.role !== 'convening').flatMap((m) => (subjects.get(m.id) ?? []).map((s) => s.person_id));
+  const parts = read ?? new Map((await tx.query<MeetingParts & { id: string }>(
+    `SELECT m.id, ${MEETING_PARTS} FROM meeting m WHERE m.id = ANY($1::uuid[])`, [meetings.map((m) => m.id)])).rows.map((r) => [r.id, r]));
+  const partsOf = (id: string): MeetingParts | undefined => parts.get(id);
+  const invitedTo = meetings.filter((m) => m.role !== 'convening').flatMap((m) => (partsOf(m.id)?.subjects ?? []).map((s) => s.person_id));
   const own = await ownEntries(tx, ctx.actor.agencyId, invitedTo);
   return meetings.map((m) => {
     const full = m.role === 'convening';
     const mine = (a: { owner_id: string }): boolean => full || a.owner_id === ctx.actor.practitionerId;
+    const p = partsOf(m.id);
     return {
       id: m.id, conveningAgencyId: m.convening_agency_id, kind: m.kind, title: m.title, series: m.series, episodeId: full ? m.episode_id : null, scheduledAt: m.scheduled_at,
       place: m.place, chairId: m.chair_id, status: m.status, heldAt: m.held_at, view: m.role,
-      subjects: (subjects.get(m.id) ?? []).map((s) => {
+      subjects: (p?.subjects ?? []).map((s) => {
         const o = full ? undefined : own.get(s.person_id)?.id;
         return { personId: s.person_id, names: s.names ?? '', dateOfBirth: s.date_of_birth, ownPersonId: full ? s.person_id : (o && o !== s.person_id ? o : null) };
       }),
-      invitees: (invitees.get(m.id) ?? []).map((i) => ({ agencyId: i.agency_id, agencyName: i.name, practitionerId: i.practitioner_id, practitionerName: i.practitioner_name, asked: i.asked, attended: i.attended, apologies: i.apologies })),
-      contributions: (contributions.get(m.id) ?? []).filter((c) => full || c.agency_id === ctx.actor.agencyId).map((c) => ({ agencyId: c.agency_id, shareDecisionId: c.share_decision_id, addedAt: c.added_at })),
-      decisions: full ? (decisions.get(m.id) ?? []).map((d) => d.text) : [],
-      actions: (actions.get(m.id) ?? []).filter(mine).map((a) => toAction(a, today)),
-      actionsToReview: (toReview.get(m.id) ?? []).filter(mine).map((a) => toAction({ ...a, meeting_id: a.of_meeting_id }, today)),
+      invitees: (p?.invitees ?? []).map((i) => ({ agencyId: i.agency_id, agencyName: i.name, practitionerId: i.practitioner_id, practitionerName: i.practitioner_name, asked: i.asked, attended: i.attended, apologies: i.apologies })),
+      contributions: (p?.contributions ?? []).filter((c) => full || c.agency_id === ctx.actor.agencyId).map((c) => ({ agencyId: c.agency_id, shareDecisionId: c.share_decision_id, addedAt: c.added_at })),
+      decisions: full ? (p?.decisions ?? []) : [],
+      actions: (p?.actions ?? []).filter(mine).map((a) => toAction(a, today)),
+      // Each with the earlier meeting it came from.
+      actionsToReview: (p?.to_review ?? []).filter(mine).map((a) => toAction(a, today)),
       minutes: full ? m.minutes : null, familyTold: full ? m.family_told : null,
     };
   });
@@ -231,9 +249,32 @@ export async function scheduleMeeting(ctx: ActorContext, input: NewMeeting): Pro
 export async function episodeMeetings(ctx: ActorContext, episodeId: string): Promise<Meeting[]> {
   return command(ctx, async (tx) => {
     checkView(ctx, 'meetings', 'meeting.read');
-    const { rows } = await tx.query<MeetingRow>('SELECT * FROM meeting WHERE episode_id = $1 AND convening_agency_id = $2 ORDER BY scheduled_at, id LIMIT 200', [episodeId, ctx.actor.agencyId]);
+    // The meetings with their parts in one statement (seven before: the meetings, then each part of all of them).
+    const { rows } = await tx.query<MeetingRow & MeetingParts>(
+      `SELECT m.*, ${MEETING_PARTS} FROM meeting m WHERE m.episode_id = $1 AND m.convening_agency_id = $2 ORDER BY m.scheduled_at, m.id LIMIT 200`, [episodeId, ctx.actor.agencyId]);
     if (rows.length) await auditAll(ctx, tx, rows.map((m) => ({ action: 'meeting.read', outcome: 'success', entityType: 'meeting', entityId: m.id })));
-    return loadAll(ctx, tx, rows.map((m) => ({ ...m, role: 'convening' as const })));
+    return loadAll(ctx, tx, rows.map((m) => ({ ...m, role: 'convening' as const })), new Map(rows.map((m) => [m.id, m])));
+  });
+}
+
+/** One of an episode's meetings as the episode's page lists it: when, what, and its actions. */
+export type EpisodeMeetingItem = Pick<Meeting, 'id' | 'kind' | 'title' | 'scheduledAt' | 'status' | 'actions'>;
+
+/**
+ * The meetings of one of the caller's agency's episodes as the episode's page lists them, audited
+ * exactly as episodeMeetings (one read per meeting): the same meetings and actions, without the
+ * parts the list does not show (subjects, invitees, contributions, decisions, earlier actions to
+ * review, which for a long series meant every earlier meeting of it for each one).
+ */
+export async function episodeMeetingList(ctx: ActorContext, episodeId: string): Promise<EpisodeMeetingItem[]> {
+  return command(ctx, async (tx) => {
+    checkView(ctx, 'meetings', 'meeting.read');
+    const { rows } = await tx.query<MeetingRow & Pick<MeetingParts, 'actions'>>(
+      `SELECT m.*, ${ACTIONS_PART} FROM meeting m WHERE m.episode_id = $1 AND m.convening_agency_id = $2 ORDER BY m.scheduled_at, m.id LIMIT 200`, [episodeId, ctx.actor.agencyId]);
+    if (rows.length) await auditAll(ctx, tx, rows.map((m) => ({ action: 'meeting.read', outcome: 'success', entityType: 'meeting', entityId: m.id })));
+    const today = londonDate(ctx.clock.now());
+    // The convening agency's view: every action of its meetings (loadAll's, for the convening role).
+    return rows.map((m) => ({ id: m.id, kind: m.kind, title: m.title, scheduledAt: m.scheduled_at, status: m.status, actions: (m.actions ?? []).map((a) => toAction(a, today)) }));
   });
 }
 
@@ -353,12 +394,13 @@ export interface DirectoryEntry { id: string; name: string; jobTitle: string | n
 export async function partnershipDirectory(ctx: ActorContext): Promise<DirectoryEntry[]> {
   return command(ctx, async (tx) => {
     checkView(ctx, 'meetings', 'meeting.directory');
-    const partners = await partnerAgencies(tx, ctx.actor.agencyId);
+    // The caller's agency and those sharing a partnership with it (partnerAgencies), in the same statement.
     const { rows } = await tx.query<{ id: string; name: string; job_title: string | null; agency_id: string; agency_name: string }>(
       `SELECT p.id, p.name, p.job_title, p.agency_id, a.name AS agency_name FROM practitioner p JOIN agency a ON a.id = p.agency_id
-        WHERE p.active AND p.agency_id = ANY($1::uuid[])
+        WHERE p.active
+          AND (p.agency_id = $1 OR p.agency_id IN (SELECT y.agency_id FROM partnership_agency x JOIN partnership_agency y ON y.partnership_id = x.partnership_id WHERE x.agency_id = $1))
           AND EXISTS (SELECT 1 FROM practitioner_role r WHERE r.practitioner_id = p.id AND r.role NOT IN ('administrator', 'auditor'))
-        ORDER BY a.name, p.name LIMIT 2000`, [[...partners]]);
+        ORDER BY a.name, p.name LIMIT 2000`, [ctx.actor.agencyId]);
     await audit(ctx, tx, { action: 'meeting.directory', outcome: 'success', detail: { count: rows.length } });
     return rows.map((r) => ({ id: r.id, name: r.name, jobTitle: r.job_title, agencyId: r.agency_id, agencyName: r.agency_name }));
   });

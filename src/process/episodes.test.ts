@@ -56,6 +56,8 @@ describe("a child's episode with children's social care", () => {
       planDetails: { category: 'physical_abuse', leadAgencyId: c.csc, keyWorkerId: c.worker.actor.practitionerId, coreGroup: [c.worker.actor.practitionerId], outlinePlan: 'Weekly visits', contingencyPlan: 'Strategy discussion if Mark returns' },
     }));
     expect(e.state).toMatchObject({ stage: 'child_protection_plan', onPlan: true });
+    // Read for a page (the episode, its actions and settings in one statement, the times built in JSON), it is the episode the write returned.
+    expect(await getEpisode(c.worker, e.id)).toEqual(e);
     expect(e.state.steps.map((s) => [s.key, s.due])).toEqual([['first_core_group', '2027-01-19'], ['review_conference', '2027-04-05']]);
     // What is due appears in the worker's list, and nothing is overdue yet.
     expect((await listDueSteps(c.worker, { worker: 'me' })).map((d) => d.key)).toEqual(['first_core_group', 'review_conference']);

@@ -5,12 +5,13 @@ import { childrenOfIn, refKey, type ChildSummary } from '../people/child-summary
 import type { ActorContext, Tx } from '../shared/context.ts';
 import { forbidden, invalid } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
-import { isOverdue, next, reduce, type Action, type ActionFacts, type EpisodeState, type PlanEndReason, type Step } from './engine.ts';
+import { isOverdue, next, reduce, type Action, type ActionFacts, type EpisodeState, type PlanEndReason, type ProcessSettings, type Step } from './engine.ts';
 import type { ClosureFields, DueStepKey, EpisodeActionInput, EpisodeKey, EpisodeSummary, OpenEpisode, RecordAction } from './schemas.ts';
 import { keysetPage, sqlKeyTime, type Page, type PageRequest } from '../shared/pagination.ts';
 import { decidePerson } from '../access/policy.ts';
 import { checkView } from '../access/views.ts';
-import { checkSafeClosure } from './safe-closure.ts';
+import { checkSafeClosure, rememberEpisode } from './safe-closure.ts';
+import { jsonInstant } from '../shared/sql-json.ts';
 import { tellCaseHoldersOfHistory } from './previous-history.ts';
 import { notifyAgency } from '../sharing/notify.ts';
 import { syncFlags } from '../flags/flags.ts';
@@ -18,7 +19,7 @@ import { circulateStrategyRecord, type Circulation, type StrategyContent } from 
 import { planFromAction, planReaders } from '../plans/plans.ts';
 import { recordCensusFromAction } from '../statutory-returns/cin/census-items.ts';
 import { agencyTypeOf } from '../shared/agency-types.ts';
-import { processSettingsFor } from './timescales.ts';
+import { processSettingsColumn, processSettingsFor, processSettingsRead } from './timescales.ts';
 
 /**
  * Episodes with children's social care: the service records actions (append-only, once per
@@ -54,10 +55,33 @@ async function checkAuthority(ctx: ActorContext, tx: Tx): Promise<void> {
   if (a?.type !== 'childrens_social_care') throw forbidden("Only children's social care records the child protection process.");
 }
 
-async function loadActions(tx: Tx, episodeId: string): Promise<(Action & { recorded_at: string; recorded_by: string; details: unknown; idempotency_key: string })[]> {
-  const { rows } = await tx.query<{ seq: number; occurred_at: string; recorded_at: string; recorded_by: string; facts: ActionFacts; details: unknown; idempotency_key: string }>(
+type ActionRow = { seq: number; occurred_at: string; recorded_at: string; recorded_by: string; facts: ActionFacts; details: unknown; idempotency_key: string };
+type LoadedAction = Action & { recorded_at: string; recorded_by: string; details: unknown; idempotency_key: string };
+
+const loadedAction = (r: ActionRow): LoadedAction => ({ seq: r.seq, at: r.occurred_at, facts: r.facts, recorded_at: r.recorded_at, recorded_by: r.recorded_by, details: r.details, idempotency_key: r.idempotency_key });
+
+async function loadActions(tx: Tx, episodeId: string): Promise<LoadedAction[]> {
+  const { rows } = await tx.query<ActionRow>(
     'SELECT seq, occurred_at, recorded_at, recorded_by, facts, details, idempotency_key FROM episode_action WHERE episode_id = $1 ORDER BY seq', [episodeId]);
-  return rows.map((r) => ({ seq: r.seq, at: r.occurred_at, facts: r.facts, recorded_at: r.recorded_at, recorded_by: r.recorded_by, details: r.details, idempotency_key: r.idempotency_key }));
+  return rows.map(loadedAction);
+}
+
+/**
+ * The episode with its actions (as loadActions gives them) and its partnership's settings (as
+ * processSettingsFor gives them) in one statement, for a read that changes nothing (getEpisode):
+ * three before. A write still reads the row locked, then its actions.
+ */
+async function episodeWithActions(ctx: ActorContext, tx: Tx, id: string): Promise<{ e: EpisodeRow; actions: LoadedAction[]; settings: ProcessSettings } | undefined> {
+  const row = (await tx.query<EpisodeRow & { actions: ActionRow[] | null; process_settings: Parameters<typeof processSettingsRead>[1] }>(
+    `SELECT e.*,
+            (SELECT json_agg(json_build_object('seq', a.seq, 'occurred_at', ${jsonInstant('a.occurred_at')}, 'recorded_at', ${jsonInstant('a.recorded_at')},
+                      'recorded_by', a.recorded_by, 'facts', a.facts, 'details', a.details, 'idempotency_key', a.idempotency_key) ORDER BY a.seq)
+               FROM episode_action a WHERE a.episode_id = e.id) AS actions,
+            ${processSettingsColumn('e.agency_id')}
+       FROM episode e WHERE e.id = $1`, [id])).rows[0];
+  if (!row) return undefined;
+  const { actions, process_settings: settings, ...e } = row;
+  return { e, actions: (actions ?? []).map(loadedAction), settings: processSettingsRead(e.agency_id, settings, ctx.reads) };
 }
 
 /** Rewrites the projection from the state the actions fold to. */
@@ -96,9 +120,9 @@ function factsOf(a: EpisodeActionInput): ActionFacts {
   }
 }
 
-async function view(ctx: ActorContext, tx: Tx, e: EpisodeRow): Promise<EpisodeView> {
-  const actions = await loadActions(tx, e.id);
-  const state = reduce(actions, await processSettingsFor(tx, e.agency_id, ctx.reads));
+async function view(ctx: ActorContext, tx: Tx, e: EpisodeRow, read?: { actions: readonly LoadedAction[]; settings: ProcessSettings }): Promise<EpisodeView> {
+  const actions = read?.actions ?? await loadActions(tx, e.id);
+  const state = reduce(actions, read?.settings ?? await processSettingsFor(tx, e.agency_id, ctx.reads));
   const now = ctx.clock.now();
   return {
     id: e.id, agencyId: e.agency_id, childPersonId: e.child_person_id, allocatedWorkerId: e.allocated_worker_id, team: e.team, openedAt: e.opened_at,
@@ -108,7 +132,11 @@ async function view(ctx: ActorContext, tx: Tx, e: EpisodeRow): Promise<EpisodeVi
 }
 
 async function episodeInReach(ctx: ActorContext, tx: Tx, id: string, action: string, lock = false): Promise<EpisodeRow> {
-  const e = (await tx.query<EpisodeRow>(`SELECT * FROM episode WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id])).rows[0];
+  return checkInReach(ctx, tx, id, action, (await tx.query<EpisodeRow>(`SELECT * FROM episode WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id])).rows[0]);
+}
+
+/** The episode read (undefined: none with that id), if the caller may act on its child; refused as not found otherwise. */
+async function checkInReach(ctx: ActorContext, tx: Tx, id: string, action: string, e: EpisodeRow | undefined): Promise<EpisodeRow> {
   if (!e) throw refuse('episode', { action, entityType: 'episode', entityId: id, outcome: 'not_found' });
   await personInReach(ctx, tx, e.child_person_id, 'update', action).catch(() => {
     throw refuse('episode', { action, entityType: 'episode', entityId: id, personId: e.child_person_id });
@@ -388,9 +416,12 @@ async function checkCinPlan(tx: Tx, episodeAgencyId: string, action: EpisodeActi
 
 export async function getEpisode(ctx: ActorContext, id: string): Promise<EpisodeView> {
   return command(ctx, async (tx) => {
-    const e = await episodeInReach(ctx, tx, id, 'episode.read');
+    const read = await episodeWithActions(ctx, tx, id);
+    // The services a page calls after this one (its safety summary, earlier plans) take the episode from the request's reads.
+    if (read) rememberEpisode(ctx.reads, read.e);
+    const e = await checkInReach(ctx, tx, id, 'episode.read', read?.e);
     await audit(ctx, tx, { action: 'episode.read', outcome: 'success', entityType: 'episode', entityId: id, personId: e.child_person_id });
-    return view(ctx, tx, e);
+    return view(ctx, tx, e, read);
   });
 }
 

@@ -28,20 +28,45 @@ interface Edge {
   type: string;
 }
 
+/**
+ * The statement of relationsFrom, from the entries `from` names (an array expression), of the types
+ * in parameter `types`; $3 is the agency, $4 the symmetric types. Unordered: its callers order it.
+ */
+const relationsSql = (from: string, types: string): string => `
+     SELECT r.person_id AS from_id, r.related_person_id AS to_id, r.type, r.created_at
+       FROM relationship r JOIN person a ON a.id = r.person_id JOIN person b ON b.id = r.related_person_id
+      WHERE r.person_id = ANY(${from}) AND r.type = ANY(${types}::text[]) AND a.agency_id = $3 AND b.agency_id = $3
+     UNION ALL
+     SELECT r.related_person_id, r.person_id, r.type, r.created_at
+       FROM relationship r JOIN person a ON a.id = r.person_id JOIN person b ON b.id = r.related_person_id
+      WHERE r.related_person_id = ANY(${from}) AND r.type = ANY(${types}::text[]) AND r.type = ANY($4::text[]) AND a.agency_id = $3 AND b.agency_id = $3`;
+
+const edge = (r: { from_id: string; to_id: string; type: string }): Edge => ({ from: r.from_id, to: r.to_id, type: r.type });
+
 /** Relationships in the agency's own index from these entries, of these types (symmetric ones both ways). */
 async function relationsFrom(tx: Tx, agencyId: string, ids: readonly string[], types: readonly string[]): Promise<Edge[]> {
   if (ids.length === 0) return [];
   const { rows } = await tx.query<{ from_id: string; to_id: string; type: string }>(
-    `SELECT r.person_id AS from_id, r.related_person_id AS to_id, r.type, r.created_at
-       FROM relationship r JOIN person a ON a.id = r.person_id JOIN person b ON b.id = r.related_person_id
-      WHERE r.person_id = ANY($1::uuid[]) AND r.type = ANY($2::text[]) AND a.agency_id = $3 AND b.agency_id = $3
+    `${relationsSql('$1::uuid[]', '$2')} ORDER BY created_at, from_id, to_id`, [ids, types, agencyId, SYMMETRIC]);
+  return rows.map(edge);
+}
+
+/**
+ * The adults around a child in one statement (two before): the child's entries' relationships of
+ * the adult types (`first`, as relationsFrom gives them), and the symmetric ones of the adults found
+ * there that are not the child's own entries (`second`, as relationsFrom gives them for those).
+ */
+async function adultsAroundChild(tx: Tx, agencyId: string, subject: readonly string[]): Promise<{ first: Edge[]; second: Edge[] }> {
+  if (subject.length === 0) return { first: [], second: [] };
+  const { rows } = await tx.query<{ hop: number; from_id: string; to_id: string; type: string }>(
+    `WITH hop1 AS (${relationsSql('$1::uuid[]', '$2')}),
+          around AS (SELECT coalesce(array_agg(DISTINCT to_id), '{}') AS ids FROM hop1 WHERE to_id <> ALL($1::uuid[]))
+     SELECT 1 AS hop, from_id, to_id, type, created_at FROM hop1
      UNION ALL
-     SELECT r.related_person_id, r.person_id, r.type, r.created_at
-       FROM relationship r JOIN person a ON a.id = r.person_id JOIN person b ON b.id = r.related_person_id
-      WHERE r.related_person_id = ANY($1::uuid[]) AND r.type = ANY($2::text[]) AND r.type = ANY($4::text[]) AND a.agency_id = $3 AND b.agency_id = $3
-     ORDER BY created_at, from_id, to_id`,
-    [ids, types, agencyId, SYMMETRIC]);
-  return rows.map((r) => ({ from: r.from_id, to: r.to_id, type: r.type }));
+     SELECT 2, s.from_id, s.to_id, s.type, s.created_at FROM (${relationsSql('(SELECT ids FROM around)::uuid[]', '$4')}) s
+     ORDER BY hop, created_at, from_id, to_id`,
+    [subject, ADULT_RELATIONSHIPS, agencyId, SYMMETRIC]);
+  return { first: rows.filter((r) => r.hop === 1).map(edge), second: rows.filter((r) => r.hop === 2).map(edge) };
 }
 
 /**
@@ -77,13 +102,17 @@ export async function protectionHistoryIn(tx: Tx, own: string, personId: string,
 
   // The adults around the child, and how: 'parent', then 'partner of parent'. An adult is their own starting point.
   const adults = new Map<string, string>();
-  if (person.kind === 'adult') for (const id of subject) adults.set(id, THEMSELF);
-  else {
-    for (const r of await relationsFrom(tx, own, [...subject], ADULT_RELATIONSHIPS)) {
-      if (!subject.has(r.to) && !adults.has(r.to)) adults.set(r.to, r.type);
-    }
+  let partners: Edge[];
+  if (person.kind === 'adult') {
+    for (const id of subject) adults.set(id, THEMSELF);
+    partners = await relationsFrom(tx, own, [...adults.keys()], SYMMETRIC);
+  } else {
+    // A child's adults and their partners and household members together: the second hop starts from exactly the adults the first finds.
+    const { first, second } = await adultsAroundChild(tx, own, [...subject]);
+    for (const r of first) if (!subject.has(r.to) && !adults.has(r.to)) adults.set(r.to, r.type);
+    partners = second;
   }
-  for (const r of await relationsFrom(tx, own, [...adults.keys()], SYMMETRIC)) {
+  for (const r of partners) {
     const via = adults.get(r.from)!;
     if (!subject.has(r.to) && !adults.has(r.to)) adults.set(r.to, via === THEMSELF ? r.type : `${r.type.replace(/_/g, ' ')} of ${via.replace(/_/g, ' ')}`);
   }
@@ -94,22 +123,16 @@ export async function protectionHistoryIn(tx: Tx, own: string, personId: string,
     for (const e of await ownLinked(adult)) if (!matched.has(e) && (person.kind === 'adult' || !subject.has(e))) matched.set(e, adult);
   }
   // Other children those entries are related to.
-  // Their partners and household members (as relationsFrom finds them), then the children who
-  // name them as an adult around them: one statement, each part in its own order (issue 21).
-  const { rows: related } = await tx.query<{ part: number; n: number; child: string; entry: string; type: string }>(
-    `SELECT 1 AS part, row_number() OVER (ORDER BY x.created_at, x.from_id, x.to_id) AS n, x.to_id AS child, x.from_id AS entry, x.type
-       FROM (SELECT r.person_id AS from_id, r.related_person_id AS to_id, r.type, r.created_at
-               FROM relationship r JOIN person a ON a.id = r.person_id JOIN person b ON b.id = r.related_person_id
-              WHERE r.person_id = ANY($1::uuid[]) AND r.type = ANY($2::text[]) AND a.agency_id = $3 AND b.agency_id = $3
-             UNION ALL
-             SELECT r.related_person_id, r.person_id, r.type, r.created_at
-               FROM relationship r JOIN person a ON a.id = r.person_id JOIN person b ON b.id = r.related_person_id
-              WHERE r.related_person_id = ANY($1::uuid[]) AND r.type = ANY($2::text[]) AND r.type = ANY($4::text[]) AND a.agency_id = $3 AND b.agency_id = $3) x
+  // In one statement (two before): the symmetric adult relationships of those entries (as relationsFrom
+  // gives them: the other person as the child), then the children who name them as an adult, each part in its own order.
+  const { rows: related } = await tx.query<{ child: string; entry: string; type: string }>(
+    `SELECT 1 AS part, e.to_id AS child, e.from_id AS entry, e.type, e.created_at, e.from_id AS from_id, e.to_id AS to_id, NULL::uuid AS id
+       FROM (${relationsSql('$1::uuid[]', '$5')}) e
      UNION ALL
-     SELECT 2, row_number() OVER (ORDER BY r.created_at, r.id), r.person_id, r.related_person_id, r.type FROM relationship r JOIN person c ON c.id = r.person_id
-      WHERE r.related_person_id = ANY($1::uuid[]) AND r.type = ANY($5::text[]) AND c.agency_id = $3
-     ORDER BY part, n`,
-    [[...matched.keys()], ADULT_RELATIONSHIPS.filter((t) => (SYMMETRIC as readonly string[]).includes(t)), own, SYMMETRIC, ADULT_RELATIONSHIPS]);
+     SELECT 2, r.person_id, r.related_person_id, r.type, r.created_at, NULL, NULL, r.id FROM relationship r JOIN person c ON c.id = r.person_id
+      WHERE r.related_person_id = ANY($1::uuid[]) AND r.type = ANY($2::text[]) AND c.agency_id = $3
+     ORDER BY part, created_at, from_id, to_id, id`,
+    [[...matched.keys()], ADULT_RELATIONSHIPS, own, SYMMETRIC, ADULT_RELATIONSHIPS.filter((t) => (SYMMETRIC as readonly string[]).includes(t))]);
   const earlier = related.map((r) => ({ child: r.child, entry: r.entry, type: r.type }));
   const candidates = earlier.filter((e) => !subject.has(e.child) && !matched.has(e.child));
   // The child's own earlier plans (issue 17): an episode of theirs that made them the subject of a plan and has closed.

@@ -278,6 +278,11 @@ describe('referrals to children’s social care and the police', () => {
     expect(recorded.otherChildren).toEqual([expect.objectContaining({ relationship: 'sibling', identity: expect.objectContaining({ names: [{ use: 'usual', givenNames: 'Lily', familyName: 'Carver' }] }) })]);
     expect((await getReferral(c.manager, recorded.id)).referrer).toEqual({ name: 'Pat Neighbour', contact: '07700 900123', relationshipToChild: 'Lives next door', consentToDisclose: false });
     expect((await getReferral(c.allocated, recorded.id)).referrer).toBeNull();
+    // The queue (read for many referrals at once) shows the same: who they are to the manager alone.
+    expect((await listIncomingReferrals(c.manager, { status: 'all' })).find((r) => r.id === recorded.id)).toMatchObject({
+      referrer: { name: 'Pat Neighbour', contact: '07700 900123', relationshipToChild: 'Lives next door', consentToDisclose: false }, referrerProtected: false, sharedRecordIds: [],
+    });
+    expect((await listIncomingReferrals(c.allocated, { status: 'all' })).find((r) => r.id === recorded.id)).toMatchObject({ referrer: null, referrerProtected: true });
     // Anyone outside children's social care, including the school that knows Jack, cannot see it.
     await expect(getReferral(c.teacher, recorded.id)).rejects.toMatchObject({ status: 404 });
 

@@ -189,12 +189,51 @@ async function sharedRecordIds(ctx: ActorContext, tx: Queryable, r: ReferralRow,
   return rows.map((g) => g.record_id);
 }
 
-async function toView(ctx: ActorContext, tx: Queryable, r: ReferralRow, side: Side, settings: ProcessSettings): Promise<Referral> {
+type ProtectedSource = { details: Record<string, string> | string; consent_to_disclose: boolean };
+
+/** Who may read a member of the public's details as the referrer gave them. */
+const readsProtectedSource = (ctx: ActorContext): boolean => ctx.actor.roles.some((role) => role === 'safeguarding_lead' || role === 'manager');
+
+/** What toView reads about one referral beyond its row: the records shared with the reader and, for a lead, a member of the public's details. */
+interface ViewFacts { shared: string[]; source: ProtectedSource | undefined }
+
+/**
+ * toView's facts for a list of incoming referrals, in two statements however many there are (two
+ * a referral before: the queue, which the episode page also reads, ran one or two per referral).
+ * The same conditions as sharedRecordIds' and toView's own reads, for many at once.
+ */
+async function incomingViewFacts(ctx: ActorContext, tx: Queryable, rows: readonly ReferralRow[]): Promise<(r: ReferralRow) => ViewFacts> {
+  const decisions = [...new Set(rows.map((r) => r.share_decision_id).filter((id): id is string => id !== null))];
+  const shared = new Map<string, string[]>();
+  if (decisions.length) {
+    const { rows: grants } = await tx.query<{ decision_id: string; record_id: string }>(
+      `SELECT DISTINCT decision_id, record_id FROM share_grant
+        WHERE decision_id = ANY($1::uuid[]) AND grantee_agency_id = $2 AND (grantee_practitioner_id IS NULL OR grantee_practitioner_id = $3)
+          AND revoked_at IS NULL AND valid_from <= $4 AND (valid_until IS NULL OR valid_until > $4)
+        ORDER BY decision_id, record_id`,
+      [decisions, ctx.actor.agencyId, ctx.actor.practitionerId, ctx.clock.now().toISOString()]);
+    for (const g of grants) {
+      const list = shared.get(g.decision_id);
+      if (list) list.push(g.record_id);
+      else shared.set(g.decision_id, [g.record_id]);
+    }
+  }
+  const fromPublic = readsProtectedSource(ctx) ? rows.filter((r) => r.from_public).map((r) => r.id) : [];
+  const sources = new Map<string, ProtectedSource>();
+  if (fromPublic.length) {
+    const { rows: found } = await tx.query<ProtectedSource & { referral_id: string }>(
+      'SELECT referral_id, details, consent_to_disclose FROM referral_protected_source WHERE referral_id = ANY($1::uuid[])', [fromPublic]);
+    for (const f of found) sources.set(f.referral_id, f);
+  }
+  return (r) => ({ shared: r.share_decision_id ? [...(shared.get(r.share_decision_id) ?? [])] : [], source: sources.get(r.id) });
+}
+
+async function toView(ctx: ActorContext, tx: Queryable, r: ReferralRow, side: Side, settings: ProcessSettings, facts?: ViewFacts): Promise<Referral> {
   const incoming = side === 'incoming';
-  const shared = await sharedRecordIds(ctx, tx, r, side);
+  const shared = facts ? facts.shared : await sharedRecordIds(ctx, tx, r, side);
   let referrer: Referral['referrer'] = null;
-  if (incoming && r.from_public && ctx.actor.roles.some((role) => role === 'safeguarding_lead' || role === 'manager')) {
-    const source = (await tx.query<{ details: Record<string, string> | string; consent_to_disclose: boolean }>(
+  if (incoming && r.from_public && readsProtectedSource(ctx)) {
+    const source = facts ? facts.source : (await tx.query<ProtectedSource>(
       'SELECT details, consent_to_disclose FROM referral_protected_source WHERE referral_id = $1', [r.id])).rows[0];
     if (source) referrer = { ...json(source.details), consentToDisclose: source.consent_to_disclose };
   }
@@ -671,7 +710,8 @@ export async function listIncomingReferralsPage(ctx: ActorContext, q: { status: 
       [ctx.actor.agencyId, q.status]);
     const settings = await processSettingsFor(tx, ctx.actor.agencyId, ctx.reads);
     const out: Referral[] = [];
-    for (const r of rows) out.push(await toView(ctx, tx, r, 'incoming', settings));
+    const factsOf = await incomingViewFacts(ctx, tx, rows);
+    for (const r of rows) out.push(await toView(ctx, tx, r, 'incoming', settings, factsOf(r)));
     const shown = out
       .filter((v) => !q.overdueOnly || v.steps.some((s) => s.overdue))
       .sort((a, b) => compareKeys(queueKey(a), queueKey(b)));

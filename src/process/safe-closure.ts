@@ -15,7 +15,7 @@ import {
 import type { ClosureMonitoring, EpisodeSafetySummary, MonitoringArrangement, RecordPointer } from './monitoring.schemas.ts';
 import { SELECT_NOTICE, toNotice, type NoticeRow } from './closure-notices.ts';
 import type { ClosureFields } from './schemas.ts';
-import { readOnce } from '../shared/request-reads.ts';
+import { readOnce, type RequestReads } from '../shared/request-reads.ts';
 
 /**
  * Safe closure, the lesson of case example 8: a case is not closed after visits with no access,
@@ -232,17 +232,29 @@ interface EpisodeFacts {
   closed_at: string | null;
 }
 
+const episodeKey = (id: string): string => `episode:${id}`;
+
+/**
+ * Hands an episode already read in this request (getEpisode, first on the episode's page) to the
+ * services after it, which read it through episodeOfAuthority: a fact, not a decision (each still
+ * decides on it). Without the request's reads (a write, the API) it does nothing.
+ */
+export function rememberEpisode(reads: RequestReads | undefined, e: EpisodeFacts): void {
+  void reads?.once(episodeKey(e.id), () => Promise.resolve({ id: e.id, agency_id: e.agency_id, child_person_id: e.child_person_id, opened_at: e.opened_at, closed_at: e.closed_at }));
+}
+
 /** An episode of the caller's own authority, or refused as not found (as episodes.ts does). */
 export async function episodeOfAuthority(ctx: ActorContext, tx: Tx, id: string, action: string): Promise<EpisodeFacts> {
-  const e = await readOnce(ctx.reads, `episode:${id}`, async () =>
+  const e = await readOnce(ctx.reads, episodeKey(id), async () =>
     (await tx.query<EpisodeFacts>('SELECT id, agency_id, child_person_id, opened_at, closed_at FROM episode WHERE id = $1', [id])).rows[0]);
   if (!e) throw refuse('episode', { action, entityType: 'episode', entityId: id, outcome: 'not_found' });
-  const denied = refuse('episode', { action, entityType: 'episode', entityId: id, personId: e.child_person_id });
-  if (e.agency_id !== ctx.actor.agencyId) throw denied;
+  // Made only when refusing: an error (and its stack) per call was a page's cost for nothing.
+  const denied = (): AccessRefused => refuse('episode', { action, entityType: 'episode', entityId: id, personId: e.child_person_id });
+  if (e.agency_id !== ctx.actor.agencyId) throw denied();
   try {
     await personInReach(ctx, tx, e.child_person_id, 'update', action);
   } catch (err) {
-    if (err instanceof AccessRefused) throw denied;
+    if (err instanceof AccessRefused) throw denied();
     throw err;
   }
   return e;

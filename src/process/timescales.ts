@@ -38,10 +38,28 @@ export async function checkOverseer(ctx: ActorContext, tx: Tx, action: string, v
  * timescales alike. Given the request's reads (a page showing an episode and its referral), read once.
  */
 export async function processSettingsFor(tx: Tx, agencyId: string, reads?: RequestReads): Promise<ProcessSettings> {
-  const p = await readOnce(reads, `process-settings:${agencyId}`, async () => (await tx.query<{ nation: CalendarNation; assessment_model: AssessmentModel }>(
+  const p = await readOnce(reads, settingsKey(agencyId), async () => (await tx.query<SettingsRow>(
     'SELECT p.nation, p.assessment_model FROM partnership p JOIN partnership_agency pa ON pa.partnership_id = p.id WHERE pa.agency_id = $1 ORDER BY p.created_at LIMIT 1',
     [agencyId])).rows[0]);
-  return { calendar: workingDayCalendar(), nation: p?.nation ?? 'england-and-wales', model: p?.assessment_model ?? 'single_45' };
+  return settingsOf(p);
+}
+
+type SettingsRow = { nation: CalendarNation; assessment_model: AssessmentModel };
+const settingsKey = (agencyId: string): string => `process-settings:${agencyId}`;
+const settingsOf = (p: SettingsRow | undefined): ProcessSettings => ({ calendar: workingDayCalendar(), nation: p?.nation ?? 'england-and-wales', model: p?.assessment_model ?? 'single_45' });
+
+/**
+ * processSettingsFor's read as a column of another statement (the episode's, for its page): the
+ * agency's partnership's settings as JSON, null when it has none. Named process_settings.
+ */
+export const processSettingsColumn = (agencyColumn: string): string =>
+  `(SELECT json_build_object('nation', p.nation, 'assessment_model', p.assessment_model) FROM partnership p JOIN partnership_agency pa ON pa.partnership_id = p.id
+     WHERE pa.agency_id = ${agencyColumn} ORDER BY p.created_at LIMIT 1) AS process_settings`;
+
+/** The settings read by processSettingsColumn, kept in the request's reads for the services after (as processSettingsFor keeps its own). */
+export function processSettingsRead(agencyId: string, row: SettingsRow | null, reads?: RequestReads): ProcessSettings {
+  void reads?.once(settingsKey(agencyId), () => Promise.resolve(row ?? undefined));
+  return settingsOf(row ?? undefined);
 }
 
 /**

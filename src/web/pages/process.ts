@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { addContribution, closeAction, contributionChoices, episodeMeetings, getMeeting, listMeetings, partnershipDirectory, recordOutcome, scheduleMeeting, type DirectoryEntry, type Meeting } from '../../meetings/meetings.ts';
+import { addContribution, closeAction, contributionChoices, episodeMeetingList, episodeMeetings, getMeeting, listMeetings, partnershipDirectory, recordOutcome, scheduleMeeting, type DirectoryEntry, type Meeting } from '../../meetings/meetings.ts';
 import { MeetingOutcome, NewMeeting } from '../../meetings/schemas.ts';
 import { listAgencies, listAgencyPractitioners } from '../../partnership/partnership.ts';
 import { listAlerts as listOverdueAlerts } from '../../process/alerts.ts';
@@ -9,7 +9,7 @@ import { listIncomingReferrals } from '../../process/referrals.ts';
 import { episodeSafetySummary } from '../../process/safe-closure.ts';
 import { episodePreviousHistory } from '../../process/previous-history.ts';
 import { CP_CATEGORIES, RecordAction } from '../../process/schemas.ts';
-import { getPerson } from '../../people/people.ts';
+import { peopleNames } from '../../people/people.ts';
 import type { ActorContext } from '../../shared/context.ts';
 import { fieldProblems, notFound, Problem, type FieldProblem } from '../../shared/errors.ts';
 import { answerRow, type FormDraft } from '../drafts.ts';
@@ -356,6 +356,16 @@ function addActionProblems(errors: FormErrors, form: ActionForm, problems: reado
 /** Steps of a referral made through Jigsaw: taken on the referral's page, which also tells the referrer (12.2). */
 const REFERRAL_STEPS = new Set(['referral_confirmed_in_writing', 'referral_acknowledged', 'referral_decided']);
 
+/**
+ * The child's name as the caller may read it, undefined when out of reach: read and audited as
+ * getPerson reads it ("person.read"), in one statement instead of getPerson's whole person (five),
+ * of which these pages show only the name.
+ */
+async function childName(ctx: ActorContext, personId: string): Promise<string | undefined> {
+  const child = (await safely(() => peopleNames(ctx, [personId])))?.get(personId);
+  return child ? personName(child) : undefined;
+}
+
 /** The referral an episode was opened from, if it came through Jigsaw. */
 async function referralOf(ctx: ActorContext, episodeId: string): Promise<string | undefined> {
   return (await safely(() => listIncomingReferrals(ctx, { status: 'all' })))?.find((r) => r.episodeId === episodeId)?.id;
@@ -409,8 +419,9 @@ export function registerProcessPages(web: Web): void {
     // A page changes nothing: the services below share what each has read (the episode, the child, their links).
     const ctx = web.ctx(request);
     const episode = await getEpisode(ctx, request.params.id);
-    const child = await safely(() => getPerson(ctx, episode.childPersonId));
-    const meetings = await meetingsOf(ctx, episode.id);
+    const name = await childName(ctx, episode.childPersonId);
+    // The list shows each meeting's time, title and actions: read without the parts a meeting's own page shows.
+    const meetings = (await safely(() => episodeMeetingList(ctx, episode.id))) ?? [];
     const safety = await safely(() => episodeSafetySummary(ctx, episode.id));
     const referralId = episode.state.allowed.some((a) => REFERRAL_STEPS.has(a)) ? await referralOf(ctx, episode.id) : undefined;
     // Issue 17: earlier child protection plans of the child or the adults around them, for whoever holds the case.
@@ -427,12 +438,12 @@ export function registerProcessPages(web: Web): void {
       practitioner: (id) => people.get(id) ?? 'A practitioner of another agency',
     });
     return web.render(request, reply, 'process/episode.njk', {
-      pageTitle: 'A child’s process', episode, child, name: child ? personName(child) : 'The child', meetings, safety, earlier, allocatedName, history,
+      pageTitle: 'A child’s process', episode, name: name ?? 'The child', meetings, safety, earlier, allocatedName, history,
       allowed: episode.state.allowed.map((a) => ({
         type: a, text: ACTION_TEXT[a] ?? words(a), recordable: a in ACTION_FORMS,
         href: referralId && REFERRAL_STEPS.has(a) ? `/referrals/${referralId}` : `/episodes/${episode.id}/record/${a}`,
       })),
-      actionText: ACTION_TEXT, backLink: child ? `/people/${child.id}` : '/process',
+      actionText: ACTION_TEXT, backLink: name !== undefined ? `/people/${episode.childPersonId}` : '/process',
     });
   });
 
@@ -480,8 +491,7 @@ export function registerProcessPages(web: Web): void {
       items.meetings = (await meetingsOf(ctx, episode.id)).filter((m) => m.kind === form.meetingKind)
         .map((m) => ({ value: m.id, text: `${m.title}, ${ukDateTime(m.heldAt ?? m.scheduledAt)}` }));
     }
-    const child = await safely(() => getPerson(ctx, episode.childPersonId));
-    return { name: child ? personName(child) : 'The child', items };
+    return { name: (await childName(ctx, episode.childPersonId)) ?? 'The child', items };
   };
 
   /** The fields as the template shows them, with their choices, grouped by section. */
@@ -617,9 +627,9 @@ export function registerProcessPages(web: Web): void {
   const renderMeetingForm = async (request: FastifyRequest<{ Params: DraftParams }>, reply: FastifyReply, d: FormDraft, errors?: FormErrors): Promise<FastifyReply> => {
     const ctx = web.ctx(request);
     const episode = await getEpisode(ctx, request.params.id);
-    const child = await safely(() => getPerson(ctx, episode.childPersonId));
+    const name = await childName(ctx, episode.childPersonId);
     const data = {
-      pageTitle: 'Arrange a meeting', name: child ? personName(child) : 'The child', episode, draft: d, kinds: MEETING_KINDS,
+      pageTitle: 'Arrange a meeting', name: name ?? 'The child', episode, draft: d, kinds: MEETING_KINDS,
       agencies: (await listAgencies(ctx)).map((a) => ({ value: a.id, text: a.name })),
       // Shown for choosing invitees only (issue 18): the partnership's practitioners, by agency.
       people: ((await safely(() => partnershipDirectory(ctx))) ?? []).filter((p) => p.id !== ctx.actor.practitionerId).map(directoryChoice),
