@@ -81,13 +81,15 @@ interface Row {
   agency_sensitive: boolean;
   /** As text: an entry seen before is reused without parsing it again (prepared-cache.ts). */
   features: MatchInput | string;
+  /** The query's term frequencies (termsSql), on the first row only. */
+  terms: string | null;
 }
 
-export async function termFrequenciesFor(tx: Queryable, q: Prepared): Promise<TermFrequencies> {
-  const { rows } = await tx.query<{ field: string; value: string; n: number }>(
-    `SELECT field, value, n FROM person_match_term WHERE (field = '*' AND value = '*') OR (field = 'first' AND value = $1) OR (field = 'last' AND value = $2)`,
-    [q.first, q.last],
-  );
+/** How many entries bear the query's first name and surname, and how many there are ($first and $last: the query's names). */
+const termsSql = (first: number, last: number): string =>
+  `SELECT field, value, n FROM person_match_term WHERE (field = '*' AND value = '*') OR (field = 'first' AND value = $${first}) OR (field = 'last' AND value = $${last})`;
+
+function termFrequenciesOf(rows: readonly { field: string; value: string; n: number | string }[]): TermFrequencies {
   const tf: TermFrequencies = { total: 1, first: new Map(), last: new Map() };
   for (const r of rows) {
     // The model's u describe a population of at least MIN_PRIOR_POPULATION (as the prior does): in a
@@ -96,6 +98,10 @@ export async function termFrequenciesFor(tx: Queryable, q: Prepared): Promise<Te
     else (r.field === 'first' ? tf.first : tf.last).set(r.value, Number(r.n));
   }
   return tf;
+}
+
+export async function termFrequenciesFor(tx: Queryable, q: Prepared): Promise<TermFrequencies> {
+  return termFrequenciesOf((await tx.query<{ field: string; value: string; n: number }>(termsSql(1, 2), [q.first, q.last])).rows);
 }
 
 /**
@@ -120,21 +126,35 @@ export function countPeopleOnce(tf: TermFrequencies, q: Prepared, entries: reado
  * for a caller with no basis to learn of other agencies' entries, in their own agency only (so
  * that neither the answer nor the time it takes depends on what other agencies hold).
  */
-export async function scoreCandidates(ctx: ActorContext, tx: Queryable, input: MatchInput, postcodes: readonly string[], exclude: readonly string[], minProbability: number, ownAgencyOnly: boolean, namesOnly = false): Promise<ScoredCandidate[]> {
+export async function scoreCandidates(ctx: ActorContext, tx: Queryable, input: MatchInput, postcodes: readonly string[], exclude: readonly string[], minProbability: number, ownAgencyOnly: boolean, namesOnly = false, notSameAs?: string): Promise<ScoredCandidate[]> {
   const keys = queryKeys(input, postcodes);
   if (keys.length === 0) return [];
   const q = prepare(input);
-  const tf = await termFrequenciesFor(tx, q);
+  // One statement: the people sharing a key, and the query's term frequencies on the first row.
+  // At most MAX_ROWS people are read, and always the same ones, those that matter most first: the
+  // caller's own agency's entries (a search by name lists them whatever the probability), then
+  // those sharing the most keys with the query (the likeliest to score), then by id. Only people
+  // of the caller's partnerships (or own agency) and not excluded take a place: the entries left
+  // out (the person's cluster, `exclude`) and those recorded as not the same as `notSameAs`.
+  // (Before, the first MAX_ROWS people the plan happened to give were read, and then filtered: for
+  // the commonest names which of the caller's own entries were scored varied between runs.)
   const { rows } = await tx.query<Row>(
-    `SELECT m.person_id, m.agency_id, a.name AS agency_name, a.type AS agency_type, a.sensitive AS agency_sensitive, m.features::text AS features
-       FROM (SELECT DISTINCT k.person_id FROM person_match_key k ${ownAgencyOnly ? 'JOIN person_match o ON o.person_id = k.person_id AND o.agency_id = $2' : ''}
-              WHERE k.key = ANY($1::text[]) LIMIT ${MAX_ROWS}) k
-       JOIN person_match m ON m.person_id = k.person_id
-       JOIN agency a ON a.id = m.agency_id
-      WHERE m.agency_id IN (SELECT pb.agency_id FROM partnership_agency pa JOIN partnership_agency pb ON pb.partnership_id = pa.partnership_id WHERE pa.agency_id = $2)
-        AND m.person_id <> ALL($3::uuid[])`,
-    [keys, ctx.actor.agencyId, exclude],
+    `WITH found AS (SELECT k.person_id, count(*) AS shared FROM person_match_key k WHERE k.key = ANY($1::text[]) GROUP BY k.person_id),
+          ranked AS (
+            SELECT m.person_id, m.agency_id, m.features FROM found f JOIN person_match m ON m.person_id = f.person_id
+             WHERE ${ownAgencyOnly ? 'm.agency_id = $2' : 'm.agency_id IN (SELECT pb.agency_id FROM partnership_agency pa JOIN partnership_agency pb ON pb.partnership_id = pa.partnership_id WHERE pa.agency_id = $2)'}
+               AND m.person_id <> ALL($3::uuid[] || ARRAY(
+                     SELECT CASE WHEN ns.person_id = $6::uuid THEN ns.other_person_id ELSE ns.person_id END
+                       FROM person_not_same ns WHERE (ns.person_id = $6::uuid OR ns.other_person_id = $6::uuid) AND ns.undone_at IS NULL))
+             ORDER BY m.agency_id = $2 DESC, f.shared DESC, m.person_id
+             LIMIT ${MAX_ROWS})
+     SELECT r.person_id, r.agency_id, a.name AS agency_name, a.type AS agency_type, a.sensitive AS agency_sensitive, r.features::text AS features,
+            CASE WHEN row_number() OVER () = 1 THEN (SELECT coalesce(json_agg(t), '[]')::text FROM (${termsSql(4, 5)}) t) END AS terms
+       FROM ranked r JOIN agency a ON a.id = r.agency_id`,
+    [keys, ctx.actor.agencyId, exclude, q.first, q.last, notSameAs ?? null],
   );
+  if (rows.length === 0) return [];
+  const tf = termFrequenciesOf(JSON.parse(rows.find((r) => r.terms !== null)!.terms!) as { field: string; value: string; n: number }[]);
   const entries = rows.map((r) => preparedEntry(r.person_id, r.features));
   countPeopleOnce(tf, q, entries);
   const scorer = productScorer(tf);
@@ -196,11 +216,11 @@ export async function candidatesFor(ctx: ActorContext, personId: string, minProb
   return command(ctx, async (tx) => {
     await personInReach(ctx, tx, personId, 'update', 'person.candidates');
     const loaded = await loadMatchInput(tx, personId);
-    // The person's same-person links, as the page's other sections walk them (read once per page).
-    const cluster = [personId, ...(await linkedEntries(tx, personId, ctx.reads)).map((e) => e.personId)];
-    const exclude = [...cluster, ...(await notSameIds(tx, personId))];
+    // The person's same-person links, as the page's other sections walk them (read once per page);
+    // the entries recorded as not the same person are left out by the candidates' own statement.
+    const exclude = [personId, ...(await linkedEntries(tx, personId, ctx.reads)).map((e) => e.personId)];
     const basis = await callerHasBasis(ctx, tx);
-    const scored = loaded ? await scoreCandidates(ctx, tx, loaded.input, loaded.postcodes, exclude, minProbability, !basis) : [];
+    const scored = loaded ? await scoreCandidates(ctx, tx, loaded.input, loaded.postcodes, exclude, minProbability, !basis, false, personId) : [];
     const candidates = await disclose(ctx, tx, scored, personId);
     await audit(ctx, tx, { action: 'person.candidates', outcome: 'success', entityType: 'person', entityId: personId, personId, detail: { candidates: candidates.length } });
     return { candidates, notice: noticeFor(basis) };
