@@ -6,7 +6,7 @@ import type { Queryable } from '../db/database.ts';
 import { personInReach } from '../people/people.ts';
 import type { ActorContext } from '../shared/context.ts';
 import { DEFAULT_HOUSEHOLD, defaultModel, Scorer, weightOf, type MatchModel, type PairScore, type TermFrequencies } from './model.ts';
-import { DATE_OF_BIRTH } from './comparisons.ts';
+import { COMPARISONS, DATE_OF_BIRTH, FIELD_INDEX } from './comparisons.ts';
 import { prepare, type MatchInput, type Prepared } from './record.ts';
 import { preparedEntry } from './prepared-cache.ts';
 import { callerHasBasis, disclose, noticeFor, type ScoredCandidate } from './disclosure.ts';
@@ -141,8 +141,11 @@ export async function scoreCandidates(ctx: ActorContext, tx: Queryable, input: M
   const { rows } = await tx.query<Row>(
     `WITH found AS (SELECT k.person_id, count(*) AS shared FROM person_match_key k WHERE k.key = ANY($1::text[]) GROUP BY k.person_id),
           ranked AS (
-            SELECT m.person_id, m.agency_id, m.features FROM found f JOIN person_match m ON m.person_id = f.person_id
-             WHERE ${ownAgencyOnly ? 'm.agency_id = $2' : 'm.agency_id IN (SELECT pb.agency_id FROM partnership_agency pa JOIN partnership_agency pb ON pb.partnership_id = pa.partnership_id WHERE pa.agency_id = $2)'}
+            -- Looked up by id from an array of the found ids, and the partnership's agencies as an array:
+            -- joined directly, the planner (guessing too many rows) read the whole of person_match.
+            SELECT m.person_id, m.agency_id, m.features FROM person_match m JOIN found f ON f.person_id = m.person_id
+             WHERE m.person_id = ANY(ARRAY(SELECT person_id FROM found))
+               AND ${ownAgencyOnly ? 'm.agency_id = $2' : 'm.agency_id = ANY(ARRAY(SELECT pb.agency_id FROM partnership_agency pa JOIN partnership_agency pb ON pb.partnership_id = pa.partnership_id WHERE pa.agency_id = $2))'}
                AND m.person_id <> ALL($3::uuid[] || ARRAY(
                      SELECT CASE WHEN ns.person_id = $6::uuid THEN ns.other_person_id ELSE ns.person_id END
                        FROM person_not_same ns WHERE (ns.person_id = $6::uuid OR ns.other_person_id = $6::uuid) AND ns.undone_at IS NULL))
@@ -168,9 +171,11 @@ export async function scoreCandidates(ctx: ActorContext, tx: Queryable, input: M
   const setAsideBelow = weightOf(minProbability) - QUICK_WEIGHT_MARGIN;
   const out: ScoredCandidate[] = [];
   for (const [i, r] of rows.entries()) {
-    const listedWhateverProbability = namesOnly && r.agency_id === ctx.actor.agencyId;
-    if (!listedWhateverProbability && scorer.weight(q, entries[i]!, setAsideBelow) < setAsideBelow) continue;
-    const score = scorer.explain(q, entries[i]!);
+    const entry = entries[i]!;
+    // Set aside below the quick weight, the full score cannot reach minProbability: only an own
+    // entry of a search by name whose names agree is still listed, and two comparisons tell.
+    if (scorer.weight(q, entry, setAsideBelow) < setAsideBelow && !(namesOnly && r.agency_id === ctx.actor.agencyId && namesAgreeOf(q, entry))) continue;
+    const score = scorer.explain(q, entry);
     if (score.probability < minProbability && !(namesOnly && r.agency_id === ctx.actor.agencyId && namesAgree(score))) continue;
     out.push({
       personId: r.person_id,
@@ -199,6 +204,18 @@ export async function scoreCandidates(ctx: ActorContext, tx: Queryable, input: M
 function namesAgree(score: PairScore): boolean {
   const names = score.contributions.filter((c) => c.field === 'first_name' || c.field === 'last_name');
   return names.length > 0 && names.every((c) => c.level !== 'different');
+}
+
+const FIRST_NAME = COMPARISONS[FIELD_INDEX.first_name!]!;
+const LAST_NAME = COMPARISONS[FIELD_INDEX.last_name!]!;
+const FIRST_NAME_DIFFERENT = FIRST_NAME.levels.indexOf('different');
+const LAST_NAME_DIFFERENT = LAST_NAME.levels.indexOf('different');
+
+/** namesAgree of the pair's score, from the two name comparisons alone (level 0: missing, no contribution). */
+function namesAgreeOf(q: Prepared, e: Prepared): boolean {
+  const first = FIRST_NAME.compare(q, e);
+  const last = LAST_NAME.compare(q, e);
+  return (first !== 0 || last !== 0) && first !== FIRST_NAME_DIFFERENT && last !== LAST_NAME_DIFFERENT;
 }
 
 export async function notSameIds(tx: Queryable, personId: string): Promise<string[]> {
