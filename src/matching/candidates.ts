@@ -76,13 +76,16 @@ export function confidenceOf(score: PairScore): Candidate['confidence'] {
 interface Row {
   person_id: string;
   agency_id: string;
-  agency_name: string;
-  agency_type: string;
-  agency_sensitive: boolean;
   /** As text: an entry seen before is reused without parsing it again (prepared-cache.ts). */
   features: MatchInput | string;
-  /** The query's term frequencies (termsSql), on the first row only. */
-  terms: string | null;
+  /** On the first row only, as JSON text: the query's term frequencies (termsSql) and the rows' agencies. */
+  meta: string | null;
+}
+
+interface Meta {
+  terms: { field: string; value: string; n: number }[];
+  /** Each agency of the rows once (not on every one of up to MAX_ROWS rows): its name, type and whether it is flagged sensitive. */
+  agencies: Record<string, [name: string, type: string, sensitive: boolean]>;
 }
 
 /** How many entries bear the query's first name and surname, and how many there are ($first and $last: the query's names). */
@@ -151,13 +154,16 @@ export async function scoreCandidates(ctx: ActorContext, tx: Queryable, input: M
                        FROM person_not_same ns WHERE (ns.person_id = $6::uuid OR ns.other_person_id = $6::uuid) AND ns.undone_at IS NULL))
              ORDER BY m.agency_id = $2 DESC, f.shared DESC, m.person_id
              LIMIT ${MAX_ROWS})
-     SELECT r.person_id, r.agency_id, a.name AS agency_name, a.type AS agency_type, a.sensitive AS agency_sensitive, r.features::text AS features,
-            CASE WHEN row_number() OVER () = 1 THEN (SELECT coalesce(json_agg(t), '[]')::text FROM (${termsSql(4, 5)}) t) END AS terms
-       FROM ranked r JOIN agency a ON a.id = r.agency_id`,
+     SELECT r.person_id, r.agency_id, r.features::text AS features,
+            CASE WHEN row_number() OVER () = 1 THEN json_build_object(
+              'terms', (SELECT coalesce(json_agg(t), '[]') FROM (${termsSql(4, 5)}) t),
+              'agencies', (SELECT json_object_agg(a.id, json_build_array(a.name, a.type, a.sensitive)) FROM agency a WHERE a.id IN (SELECT agency_id FROM ranked)))::text END AS meta
+       FROM ranked r`,
     [keys, ctx.actor.agencyId, exclude, q.first, q.last, notSameAs ?? null],
   );
   if (rows.length === 0) return [];
-  const tf = termFrequenciesOf(JSON.parse(rows.find((r) => r.terms !== null)!.terms!) as { field: string; value: string; n: number }[]);
+  const meta = JSON.parse(rows.find((r) => r.meta !== null)!.meta!) as Meta;
+  const tf = termFrequenciesOf(meta.terms);
   const entries = rows.map((r) => preparedEntry(r.person_id, r.features));
   countPeopleOnce(tf, q, entries);
   const scorer = productScorer(tf);
@@ -177,12 +183,13 @@ export async function scoreCandidates(ctx: ActorContext, tx: Queryable, input: M
     if (scorer.weight(q, entry, setAsideBelow) < setAsideBelow && !(namesOnly && r.agency_id === ctx.actor.agencyId && namesAgreeOf(q, entry))) continue;
     const score = scorer.explain(q, entry);
     if (score.probability < minProbability && !(namesOnly && r.agency_id === ctx.actor.agencyId && namesAgree(score))) continue;
+    const [agencyName, agencyType, agencyFlaggedSensitive] = meta.agencies[r.agency_id]!;
     out.push({
       personId: r.person_id,
       agencyId: r.agency_id,
-      agencyName: r.agency_name,
-      agencyType: r.agency_type,
-      agencyFlaggedSensitive: r.agency_sensitive,
+      agencyName,
+      agencyType,
+      agencyFlaggedSensitive,
       probability: Math.round(score.probability * 10000) / 10000,
       matchWeight: score.matchWeight,
       confidence: confidenceOf(score),
