@@ -8,7 +8,7 @@ import type { ActorContext } from '../shared/context.ts';
 import { DEFAULT_HOUSEHOLD, defaultModel, Scorer, weightOf, type MatchModel, type PairScore, type TermFrequencies } from './model.ts';
 import { COMPARISONS, DATE_OF_BIRTH, FIELD_INDEX } from './comparisons.ts';
 import { prepare, type MatchInput, type Prepared } from './record.ts';
-import { preparedEntry } from './prepared-cache.ts';
+import { holdsOnlyNames, preparedEntry } from './prepared-cache.ts';
 import { callerHasBasis, disclose, noticeFor, type ScoredCandidate } from './disclosure.ts';
 import type { Candidate, Candidates, CandidateSearch } from './schemas.ts';
 import { loadMatchInput, queryKeys } from './store.ts';
@@ -164,7 +164,9 @@ export async function scoreCandidates(ctx: ActorContext, tx: Queryable, input: M
   if (rows.length === 0) return [];
   const meta = JSON.parse(rows.find((r) => r.meta !== null)!.meta!) as Meta;
   const tf = termFrequenciesOf(meta.terms);
-  const entries = rows.map((r) => preparedEntry(r.person_id, r.features));
+  // A query of names alone compares nothing else: its entries are prepared from their names (prepared-cache.ts).
+  const byNames = holdsOnlyNames(q);
+  const entries = rows.map((r) => preparedEntry(r.person_id, r.features, byNames));
   countPeopleOnce(tf, q, entries);
   const scorer = productScorer(tf);
   // Most entries sharing a key (a common surname's sound, a postcode) are strangers: the scorer's
@@ -181,7 +183,8 @@ export async function scoreCandidates(ctx: ActorContext, tx: Queryable, input: M
     // Set aside below the quick weight, the full score cannot reach minProbability: only an own
     // entry of a search by name whose names agree is still listed, and two comparisons tell.
     if (scorer.weight(q, entry, setAsideBelow) < setAsideBelow && !(namesOnly && r.agency_id === ctx.actor.agencyId && namesAgreeOf(q, entry))) continue;
-    const score = scorer.explain(q, entry);
+    // Explained from the whole entry, whatever the query holds (the few entries that get this far).
+    const score = scorer.explain(q, byNames ? preparedEntry(r.person_id, r.features) : entry);
     if (score.probability < minProbability && !(namesOnly && r.agency_id === ctx.actor.agencyId && namesAgree(score))) continue;
     const [agencyName, agencyType, agencyFlaggedSensitive] = meta.agencies[r.agency_id]!;
     out.push({

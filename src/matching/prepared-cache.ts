@@ -18,6 +18,8 @@ export const PREPARED_CACHE_SIZE = 20_000;
 interface Cached {
   features: string;
   prepared: Prepared;
+  /** Prepared from the names alone (namesOnly below): enough for a query of names alone, not for any other. */
+  namesOnly: boolean;
 }
 
 /*
@@ -41,19 +43,34 @@ function remember(personId: string, entry: Cached): void {
   }
 }
 
-/** The prepared entry for a person's stored features (jsonb as text, or already parsed). */
-export function preparedEntry(personId: string, features: string | MatchInput): Prepared {
-  if (typeof features !== 'string') return prepare(features);
+/**
+ * The prepared entry for a person's stored features (jsonb as text, or already parsed). With
+ * namesOnly, the entry may be prepared from its names alone (first, middle and last names, other
+ * names): all that a query holding nothing but names compares, since every other comparison is
+ * "missing" when the query has no value for it. A search by name reads thousands of entries sharing
+ * a surname's sound and sets nearly all of them aside on their names; preparing their addresses,
+ * postcodes and dates too was half the work. Such an entry is never given to a caller asking
+ * without namesOnly: that one is prepared in full.
+ */
+export function preparedEntry(personId: string, features: string | MatchInput, namesOnly = false): Prepared {
+  if (typeof features !== 'string') return prepare(namesOnly ? namesOf(features) : features);
   const recent = young.get(personId);
-  if (recent && recent.features === features) return recent.prepared;
-  const earlier = recent ? undefined : old.get(personId);
-  if (earlier && earlier.features === features) {
-    remember(personId, earlier);
-    return earlier.prepared;
+  const found = recent ?? old.get(personId);
+  if (found && found.features === features && (namesOnly || !found.namesOnly)) {
+    if (!recent) remember(personId, found);
+    return found.prepared;
   }
-  const prepared = prepare(JSON.parse(features) as MatchInput);
-  remember(personId, { features, prepared });
+  const input = JSON.parse(features) as MatchInput;
+  const prepared = prepare(namesOnly ? namesOf(input) : input);
+  remember(personId, { features, prepared, namesOnly });
   return prepared;
+}
+
+const namesOf = (input: MatchInput): MatchInput => ({ firstName: input.firstName, middleNames: input.middleNames, lastName: input.lastName, otherNames: input.otherNames });
+
+/** Whether a prepared query holds nothing but names (see preparedEntry's namesOnly). */
+export function holdsOnlyNames(q: Prepared): boolean {
+  return !q.dob && !q.edd && q.sex === 0 && !q.nhs && !q.addr && !q.pc && !q.town && q.parents === null;
 }
 
 /** How many entries are held, at most PREPARED_CACHE_SIZE (for tests). */
