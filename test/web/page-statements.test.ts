@@ -14,7 +14,7 @@ import { usePageApp } from './page-app.ts';
  * The person page: 28 until the matcher read the person in one statement (four before) and its
  * not-same decisions and term frequencies with its candidates.
  */
-const PERSON_PAGE_CEILING = 28;
+const PERSON_PAGE_CEILING = 23;
 const EPISODE_PAGE_CEILING = 34;
 
 describe('pages run as many statements for much data as for little', () => {
