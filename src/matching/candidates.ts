@@ -6,9 +6,9 @@ import type { Queryable } from '../db/database.ts';
 import { personInReach } from '../people/people.ts';
 import type { ActorContext } from '../shared/context.ts';
 import { DEFAULT_HOUSEHOLD, defaultModel, Scorer, weightOf, type MatchModel, type PairScore, type TermFrequencies } from './model.ts';
-import { DATE_OF_BIRTH } from './comparisons.ts';
+import { COMPARISONS, DATE_OF_BIRTH, FIELD_INDEX } from './comparisons.ts';
 import { prepare, type MatchInput, type Prepared } from './record.ts';
-import { preparedEntry } from './prepared-cache.ts';
+import { holdsOnlyNames, preparedEntry } from './prepared-cache.ts';
 import { callerHasBasis, disclose, noticeFor, type ScoredCandidate } from './disclosure.ts';
 import type { Candidate, Candidates, CandidateSearch } from './schemas.ts';
 import { loadMatchInput, queryKeys } from './store.ts';
@@ -76,18 +76,23 @@ export function confidenceOf(score: PairScore): Candidate['confidence'] {
 interface Row {
   person_id: string;
   agency_id: string;
-  agency_name: string;
-  agency_type: string;
-  agency_sensitive: boolean;
   /** As text: an entry seen before is reused without parsing it again (prepared-cache.ts). */
   features: MatchInput | string;
+  /** On the first row only, as JSON text: the query's term frequencies (termsSql) and the rows' agencies. */
+  meta: string | null;
 }
 
-export async function termFrequenciesFor(tx: Queryable, q: Prepared): Promise<TermFrequencies> {
-  const { rows } = await tx.query<{ field: string; value: string; n: number }>(
-    `SELECT field, value, n FROM person_match_term WHERE (field = '*' AND value = '*') OR (field = 'first' AND value = $1) OR (field = 'last' AND value = $2)`,
-    [q.first, q.last],
-  );
+interface Meta {
+  terms: { field: string; value: string; n: number }[];
+  /** Each agency of the rows once (not on every one of up to MAX_ROWS rows): its name, type and whether it is flagged sensitive. */
+  agencies: Record<string, [name: string, type: string, sensitive: boolean]>;
+}
+
+/** How many entries bear the query's first name and surname, and how many there are ($first and $last: the query's names). */
+const termsSql = (first: number, last: number): string =>
+  `SELECT field, value, n FROM person_match_term WHERE (field = '*' AND value = '*') OR (field = 'first' AND value = $${first}) OR (field = 'last' AND value = $${last})`;
+
+function termFrequenciesOf(rows: readonly { field: string; value: string; n: number | string }[]): TermFrequencies {
   const tf: TermFrequencies = { total: 1, first: new Map(), last: new Map() };
   for (const r of rows) {
     // The model's u describe a population of at least MIN_PRIOR_POPULATION (as the prior does): in a
@@ -96,6 +101,10 @@ export async function termFrequenciesFor(tx: Queryable, q: Prepared): Promise<Te
     else (r.field === 'first' ? tf.first : tf.last).set(r.value, Number(r.n));
   }
   return tf;
+}
+
+export async function termFrequenciesFor(tx: Queryable, q: Prepared): Promise<TermFrequencies> {
+  return termFrequenciesOf((await tx.query<{ field: string; value: string; n: number }>(termsSql(1, 2), [q.first, q.last])).rows);
 }
 
 /**
@@ -120,22 +129,44 @@ export function countPeopleOnce(tf: TermFrequencies, q: Prepared, entries: reado
  * for a caller with no basis to learn of other agencies' entries, in their own agency only (so
  * that neither the answer nor the time it takes depends on what other agencies hold).
  */
-export async function scoreCandidates(ctx: ActorContext, tx: Queryable, input: MatchInput, postcodes: readonly string[], exclude: readonly string[], minProbability: number, ownAgencyOnly: boolean, namesOnly = false): Promise<ScoredCandidate[]> {
+export async function scoreCandidates(ctx: ActorContext, tx: Queryable, input: MatchInput, postcodes: readonly string[], exclude: readonly string[], minProbability: number, ownAgencyOnly: boolean, namesOnly = false, notSameAs?: string): Promise<ScoredCandidate[]> {
   const keys = queryKeys(input, postcodes);
   if (keys.length === 0) return [];
   const q = prepare(input);
-  const tf = await termFrequenciesFor(tx, q);
+  // One statement: the people sharing a key, and the query's term frequencies on the first row.
+  // At most MAX_ROWS people are read, and always the same ones, those that matter most first: the
+  // caller's own agency's entries (a search by name lists them whatever the probability), then
+  // those sharing the most keys with the query (the likeliest to score), then by id. Only people
+  // of the caller's partnerships (or own agency) and not excluded take a place: the entries left
+  // out (the person's cluster, `exclude`) and those recorded as not the same as `notSameAs`.
+  // (Before, the first MAX_ROWS people the plan happened to give were read, and then filtered: for
+  // the commonest names which of the caller's own entries were scored varied between runs.)
   const { rows } = await tx.query<Row>(
-    `SELECT m.person_id, m.agency_id, a.name AS agency_name, a.type AS agency_type, a.sensitive AS agency_sensitive, m.features::text AS features
-       FROM (SELECT DISTINCT k.person_id FROM person_match_key k ${ownAgencyOnly ? 'JOIN person_match o ON o.person_id = k.person_id AND o.agency_id = $2' : ''}
-              WHERE k.key = ANY($1::text[]) LIMIT ${MAX_ROWS}) k
-       JOIN person_match m ON m.person_id = k.person_id
-       JOIN agency a ON a.id = m.agency_id
-      WHERE m.agency_id IN (SELECT pb.agency_id FROM partnership_agency pa JOIN partnership_agency pb ON pb.partnership_id = pa.partnership_id WHERE pa.agency_id = $2)
-        AND m.person_id <> ALL($3::uuid[])`,
-    [keys, ctx.actor.agencyId, exclude],
+    `WITH found AS (SELECT k.person_id, count(*) AS shared FROM person_match_key k WHERE k.key = ANY($1::text[]) GROUP BY k.person_id),
+          ranked AS (
+            -- Looked up by id from an array of the found ids, and the partnership's agencies as an array:
+            -- joined directly, the planner (guessing too many rows) read the whole of person_match.
+            SELECT m.person_id, m.agency_id, m.features FROM person_match m JOIN found f ON f.person_id = m.person_id
+             WHERE m.person_id = ANY(ARRAY(SELECT person_id FROM found))
+               AND ${ownAgencyOnly ? 'm.agency_id = $2' : 'm.agency_id = ANY(ARRAY(SELECT pb.agency_id FROM partnership_agency pa JOIN partnership_agency pb ON pb.partnership_id = pa.partnership_id WHERE pa.agency_id = $2))'}
+               AND m.person_id <> ALL($3::uuid[] || ARRAY(
+                     SELECT CASE WHEN ns.person_id = $6::uuid THEN ns.other_person_id ELSE ns.person_id END
+                       FROM person_not_same ns WHERE (ns.person_id = $6::uuid OR ns.other_person_id = $6::uuid) AND ns.undone_at IS NULL))
+             ORDER BY m.agency_id = $2 DESC, f.shared DESC, m.person_id
+             LIMIT ${MAX_ROWS})
+     SELECT r.person_id, r.agency_id, r.features::text AS features,
+            CASE WHEN row_number() OVER () = 1 THEN json_build_object(
+              'terms', (SELECT coalesce(json_agg(t), '[]') FROM (${termsSql(4, 5)}) t),
+              'agencies', (SELECT json_object_agg(a.id, json_build_array(a.name, a.type, a.sensitive)) FROM agency a WHERE a.id IN (SELECT agency_id FROM ranked)))::text END AS meta
+       FROM ranked r`,
+    [keys, ctx.actor.agencyId, exclude, q.first, q.last, notSameAs ?? null],
   );
-  const entries = rows.map((r) => preparedEntry(r.person_id, r.features));
+  if (rows.length === 0) return [];
+  const meta = JSON.parse(rows.find((r) => r.meta !== null)!.meta!) as Meta;
+  const tf = termFrequenciesOf(meta.terms);
+  // A query of names alone compares nothing else: its entries are prepared from their names (prepared-cache.ts).
+  const byNames = holdsOnlyNames(q);
+  const entries = rows.map((r) => preparedEntry(r.person_id, r.features, byNames));
   countPeopleOnce(tf, q, entries);
   const scorer = productScorer(tf);
   // Most entries sharing a key (a common surname's sound, a postcode) are strangers: the scorer's
@@ -148,16 +179,20 @@ export async function scoreCandidates(ctx: ActorContext, tx: Queryable, input: M
   const setAsideBelow = weightOf(minProbability) - QUICK_WEIGHT_MARGIN;
   const out: ScoredCandidate[] = [];
   for (const [i, r] of rows.entries()) {
-    const listedWhateverProbability = namesOnly && r.agency_id === ctx.actor.agencyId;
-    if (!listedWhateverProbability && scorer.weight(q, entries[i]!, setAsideBelow) < setAsideBelow) continue;
-    const score = scorer.explain(q, entries[i]!);
+    const entry = entries[i]!;
+    // Set aside below the quick weight, the full score cannot reach minProbability: only an own
+    // entry of a search by name whose names agree is still listed, and two comparisons tell.
+    if (scorer.weight(q, entry, setAsideBelow) < setAsideBelow && !(namesOnly && r.agency_id === ctx.actor.agencyId && namesAgreeOf(q, entry))) continue;
+    // Explained from the whole entry, whatever the query holds (the few entries that get this far).
+    const score = scorer.explain(q, byNames ? preparedEntry(r.person_id, r.features) : entry);
     if (score.probability < minProbability && !(namesOnly && r.agency_id === ctx.actor.agencyId && namesAgree(score))) continue;
+    const [agencyName, agencyType, agencyFlaggedSensitive] = meta.agencies[r.agency_id]!;
     out.push({
       personId: r.person_id,
       agencyId: r.agency_id,
-      agencyName: r.agency_name,
-      agencyType: r.agency_type,
-      agencyFlaggedSensitive: r.agency_sensitive,
+      agencyName,
+      agencyType,
+      agencyFlaggedSensitive,
       probability: Math.round(score.probability * 10000) / 10000,
       matchWeight: score.matchWeight,
       confidence: confidenceOf(score),
@@ -181,6 +216,18 @@ function namesAgree(score: PairScore): boolean {
   return names.length > 0 && names.every((c) => c.level !== 'different');
 }
 
+const FIRST_NAME = COMPARISONS[FIELD_INDEX.first_name!]!;
+const LAST_NAME = COMPARISONS[FIELD_INDEX.last_name!]!;
+const FIRST_NAME_DIFFERENT = FIRST_NAME.levels.indexOf('different');
+const LAST_NAME_DIFFERENT = LAST_NAME.levels.indexOf('different');
+
+/** namesAgree of the pair's score, from the two name comparisons alone (level 0: missing, no contribution). */
+function namesAgreeOf(q: Prepared, e: Prepared): boolean {
+  const first = FIRST_NAME.compare(q, e);
+  const last = LAST_NAME.compare(q, e);
+  return (first !== 0 || last !== 0) && first !== FIRST_NAME_DIFFERENT && last !== LAST_NAME_DIFFERENT;
+}
+
 export async function notSameIds(tx: Queryable, personId: string): Promise<string[]> {
   const { rows } = await tx.query<{ other: string }>(
     `SELECT CASE WHEN person_id = $1 THEN other_person_id ELSE person_id END AS other
@@ -196,11 +243,11 @@ export async function candidatesFor(ctx: ActorContext, personId: string, minProb
   return command(ctx, async (tx) => {
     await personInReach(ctx, tx, personId, 'update', 'person.candidates');
     const loaded = await loadMatchInput(tx, personId);
-    // The person's same-person links, as the page's other sections walk them (read once per page).
-    const cluster = [personId, ...(await linkedEntries(tx, personId, ctx.reads)).map((e) => e.personId)];
-    const exclude = [...cluster, ...(await notSameIds(tx, personId))];
+    // The person's same-person links, as the page's other sections walk them (read once per page);
+    // the entries recorded as not the same person are left out by the candidates' own statement.
+    const exclude = [personId, ...(await linkedEntries(tx, personId, ctx.reads)).map((e) => e.personId)];
     const basis = await callerHasBasis(ctx, tx);
-    const scored = loaded ? await scoreCandidates(ctx, tx, loaded.input, loaded.postcodes, exclude, minProbability, !basis) : [];
+    const scored = loaded ? await scoreCandidates(ctx, tx, loaded.input, loaded.postcodes, exclude, minProbability, !basis, false, personId) : [];
     const candidates = await disclose(ctx, tx, scored, personId);
     await audit(ctx, tx, { action: 'person.candidates', outcome: 'success', entityType: 'person', entityId: personId, personId, detail: { candidates: candidates.length } });
     return { candidates, notice: noticeFor(basis) };
