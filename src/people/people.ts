@@ -303,12 +303,15 @@ export async function searchPeoplePage(ctx: ActorContext, q: PersonSearch, req: 
     checkView(ctx, 'people', 'person.search', 'not-found');
     const terms = searchTerms(q.name);
     const { rows, nextCursor } = await keysetPage('people.search', req, async (after, n) => (await tx.query<{ id: string; key_at: string }>(
+      // Only the filters given are in the statement (a filter not given is `$n IS NULL`, which
+      // PostgreSQL settles once): each combination is its own prepared statement with a plan that
+      // suits it whether it was planned for these values or generically (JIGSAW_DB_GENERIC_PLANS).
       `SELECT p.id, ${sqlKeyTime('p.created_at')} AS key_at FROM person p
         WHERE p.agency_id = $1
-          AND ($2::text IS NULL OR p.nhs_number = $2)
-          AND ($3::date IS NULL OR p.date_of_birth = $3)
+          AND ${q.nhsNumber ? 'p.nhs_number = $2' : '$2::text IS NULL'}
+          AND ${q.dateOfBirth ? 'p.date_of_birth = $3' : '$3::date IS NULL'}
           ${terms.length > 0 ? `AND ${nameMatchSql(terms, 8, 7)}` : ''}
-          AND ($4::timestamptz IS NULL OR (p.created_at, p.id) > ($4::timestamptz, $5::uuid))
+          AND ${after ? '(p.created_at, p.id) > ($4::timestamptz, $5::uuid)' : '$4::timestamptz IS NULL AND $5::uuid IS NULL'}
         ORDER BY p.created_at, p.id LIMIT $6`,
       [ctx.actor.agencyId, q.nhsNumber ?? null, q.dateOfBirth ?? null, after?.[0] ?? null, after?.[1] ?? null, n, ...(terms.length > 0 ? [nameSearchKeys(q.name ?? ''), ...terms] : [])],
     )).rows, (r): PersonSearchKey => [r.key_at, r.id], (r) => decidePerson(ctx.actor, 'read', { id: r.id, agencyId: ctx.actor.agencyId }).allowed);
