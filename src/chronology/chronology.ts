@@ -8,7 +8,7 @@ import { facts, SELECT_RECORD, toRecord, type RecordRow } from '../records/recor
 import type { ActorContext } from '../shared/context.ts';
 import { conflict, invalid } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
-import { grantsFor, liveGrants, withGrants, type GrantInfo } from '../sharing/grants.ts';
+import { grantInfoOf, grantsFor, liveGrants, withGrants, type GrantInfo } from '../sharing/grants.ts';
 import { clustersOf, type ClusterMember } from './links.ts';
 import { linkedEntries } from '../process/linked-entries.ts';
 import { chronologyCsv, chronologyHtml } from './render.ts';
@@ -98,30 +98,9 @@ export async function grantsAbout(tx: Queryable, actor: Actor, personIds: readon
   const out: GrantInfo[] = [];
   for (const r of rows) {
     // Grants of the same shape share one parts list (toRecord builds its set once per list).
-    const parts = r.parts.split(',') as GrantInfo['parts'];
+    const shape = { ...r, parts: r.parts.split(',') as GrantInfo['parts'] };
     // Each record is its id and its person's id, 36 characters each, back to back.
-    for (let i = 0; i < r.records.length; i += 72) {
-      out.push({
-        recordId: r.records.slice(i, i + 36),
-        personId: r.records.slice(i + 36, i + 72),
-        granteeAgencyId: r.grantee_agency_id,
-        granteePractitionerId: r.grantee_practitioner_id,
-        validFrom: r.valid_from,
-        validUntil: r.valid_until,
-        revokedAt: r.revoked_at,
-        parts,
-        decisionId: r.decision_id,
-        sharedByAgencyId: r.agency_id,
-        sharedByAgencyName: r.agency_name,
-        sharedByName: r.decided_by_name,
-        sharedAt: r.decided_at,
-        purpose: r.purpose,
-        legalBasis: r.legal_basis,
-        onwardSharing: r.onward_sharing,
-        onwardConditions: r.onward_conditions,
-        includeAddress: r.include_address,
-      });
-    }
+    for (let i = 0; i < r.records.length; i += 72) out.push(grantInfoOf(shape, r.records.slice(i, i + 36), r.records.slice(i + 36, i + 72)));
   }
   return out;
 }

@@ -24,7 +24,7 @@ export interface GrantInfo {
   includeAddress: boolean;
 }
 
-interface Row {
+export interface GrantRow {
   record_id: string;
   person_id: string;
   grantee_agency_id: string;
@@ -55,9 +55,10 @@ const SELECT = `
     JOIN practitioner p ON p.id = d.decided_by
    WHERE g.grantee_agency_id = $2 AND (g.grantee_practitioner_id IS NULL OR g.grantee_practitioner_id = $3)`;
 
-const toInfo = (r: Row): GrantInfo => ({
-  recordId: r.record_id,
-  personId: r.person_id,
+/** A grant as the policy reads it, from its row's decision and grant columns and the record it names. */
+export const grantInfoOf = (r: Omit<GrantRow, 'record_id' | 'person_id'>, recordId: string, personId: string): GrantInfo => ({
+  recordId,
+  personId,
   granteeAgencyId: r.grantee_agency_id,
   granteePractitionerId: r.grantee_practitioner_id,
   validFrom: r.valid_from,
@@ -76,6 +77,8 @@ const toInfo = (r: Row): GrantInfo => ({
   includeAddress: r.include_address,
 });
 
+const toInfo = (r: GrantRow): GrantInfo => grantInfoOf(r, r.record_id, r.person_id);
+
 /**
  * Every grant (live or not: the policy decides which count) naming this actor or their agency,
  * for the given records or for records about the given people.
@@ -84,7 +87,7 @@ export async function grantsFor(tx: Queryable, actor: Actor, where: { recordIds:
   const byRecord = 'recordIds' in where;
   const ids = byRecord ? where.recordIds : where.personIds;
   if (ids.length === 0) return [];
-  const { rows } = await tx.query<Row>(`${SELECT} AND g.${byRecord ? 'record_id' : 'person_id'} = ANY($1::uuid[])`, [ids, actor.agencyId, actor.practitionerId]);
+  const { rows } = await tx.query<GrantRow>(`${SELECT} AND g.${byRecord ? 'record_id' : 'person_id'} = ANY($1::uuid[])`, [ids, actor.agencyId, actor.practitionerId]);
   return rows.map(toInfo);
 }
 
