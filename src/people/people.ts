@@ -1,3 +1,4 @@
+import { ifGiven } from '../db/filters.ts';
 import { checkView } from '../access/views.ts';
 import { decideAgency, decidePerson } from '../access/policy.ts';
 import { audit, auditAll, command, refuse, type AuditInput } from '../audit/audit.ts';
@@ -303,15 +304,13 @@ export async function searchPeoplePage(ctx: ActorContext, q: PersonSearch, req: 
     checkView(ctx, 'people', 'person.search', 'not-found');
     const terms = searchTerms(q.name);
     const { rows, nextCursor } = await keysetPage('people.search', req, async (after, n) => (await tx.query<{ id: string; key_at: string }>(
-      // Only the filters given are in the statement (a filter not given is `$n IS NULL`, which
-      // PostgreSQL settles once): each combination is its own prepared statement with a plan that
-      // suits it whether it was planned for these values or generically (JIGSAW_DB_GENERIC_PLANS).
+      // Only the filters given are in the statement (src/db/filters.ts).
       `SELECT p.id, ${sqlKeyTime('p.created_at')} AS key_at FROM person p
         WHERE p.agency_id = $1
-          AND ${q.nhsNumber ? 'p.nhs_number = $2' : '$2::text IS NULL'}
-          AND ${q.dateOfBirth ? 'p.date_of_birth = $3' : '$3::date IS NULL'}
+          AND ${ifGiven((q.nhsNumber ?? null) !== null, 'p.nhs_number = $2', '$2::text')}
+          AND ${ifGiven((q.dateOfBirth ?? null) !== null, 'p.date_of_birth = $3', '$3::date')}
           ${terms.length > 0 ? `AND ${nameMatchSql(terms, 8, 7)}` : ''}
-          AND ${after ? '(p.created_at, p.id) > ($4::timestamptz, $5::uuid)' : '$4::timestamptz IS NULL AND $5::uuid IS NULL'}
+          AND ${ifGiven((after ?? null) !== null, '(p.created_at, p.id) > ($4::timestamptz, $5::uuid)', '$4::timestamptz', '$5::uuid')}
         ORDER BY p.created_at, p.id LIMIT $6`,
       [ctx.actor.agencyId, q.nhsNumber ?? null, q.dateOfBirth ?? null, after?.[0] ?? null, after?.[1] ?? null, n, ...(terms.length > 0 ? [nameSearchKeys(q.name ?? ''), ...terms] : [])],
     )).rows, (r): PersonSearchKey => [r.key_at, r.id], (r) => decidePerson(ctx.actor, 'read', { id: r.id, agencyId: ctx.actor.agencyId }).allowed);

@@ -1,3 +1,4 @@
+import { ifGiven } from '../db/filters.ts';
 import { audit, command, refuse } from '../audit/audit.ts';
 import { londonDate } from '../calendar/working-days.ts';
 import { personInReach } from '../people/people.ts';
@@ -453,17 +454,22 @@ export async function listDueStepsPage(ctx: ActorContext, scope: DueStepScope, r
     await checkAuthority(ctx, tx);
     checkView(ctx, 'due-steps', 'episode.due-list');
     const today = londonDate(ctx.clock.now());
+    const worker = scope.worker === 'me' ? ctx.actor.practitionerId : null;
+    const team = scope.team ?? null;
+    const child = scope.childPersonId ?? null;
+    // Only the filters given are in the statement (src/db/filters.ts): the child's page asks for one
+    // child's steps, which the child's index finds, however the statement was planned.
     const { rows, nextCursor } = await keysetPage('due-steps', req, async (after, n) => (await tx.query<{ episode_id: string; child_person_id: string; allocated_worker_id: string | null; team: string | null; key: string; label: string; due_date: string; due_at: string | null; paragraph: string }>(
       `SELECT s.episode_id, e.child_person_id, e.allocated_worker_id, e.team, s.key, s.label, s.due_date, s.due_at, s.paragraph
          FROM episode_step s JOIN episode e ON e.id = s.episode_id
         WHERE e.agency_id = $1 AND e.closed_at IS NULL AND NOT s.prompt
-          AND ($2::uuid IS NULL OR e.allocated_worker_id = $2) AND ($3::text IS NULL OR e.team = $3)
+          AND ${ifGiven(worker !== null, 'e.allocated_worker_id = $2', '$2::uuid')} AND ${ifGiven(team !== null, 'e.team = $3', '$3::text')}
           AND (NOT $4 OR s.due_date < $5::date OR (s.due_at IS NOT NULL AND s.due_at < $6))
-          AND ($7::date IS NULL OR (s.due_date, s.key, s.episode_id) > ($7::date, $8::text, $9::uuid))
-          AND ($11::uuid IS NULL OR e.child_person_id = $11)
+          AND ${ifGiven((after ?? null) !== null, '(s.due_date, s.key, s.episode_id) > ($7::date, $8::text, $9::uuid)', '$7::date', '$8::text', '$9::uuid')}
+          AND ${ifGiven(child !== null, 'e.child_person_id = $11', '$11::uuid')}
         ORDER BY s.due_date, s.key, s.episode_id LIMIT $10`,
-      [ctx.actor.agencyId, scope.worker === 'me' ? ctx.actor.practitionerId : null, scope.team ?? null, scope.overdueOnly ?? false, today, ctx.clock.now().toISOString(),
-        after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, n, scope.childPersonId ?? null])).rows, (r): DueStepKey => [r.due_date, r.key, r.episode_id]);
+      [ctx.actor.agencyId, worker, team, scope.overdueOnly ?? false, today, ctx.clock.now().toISOString(),
+        after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, n, child])).rows, (r): DueStepKey => [r.due_date, r.key, r.episode_id]);
     await audit(ctx, tx, { action: 'episode.due-list', outcome: 'success', entityType: 'agency', entityId: ctx.actor.agencyId, detail: { count: rows.length } });
     // Which child each step is for (issue 17): a list of steps that names no one cannot be worked from.
     const about = await childrenOfIn(ctx, tx, rows.map((r) => ({ type: 'person', id: r.child_person_id })));
@@ -489,9 +495,9 @@ export async function listEpisodesPage(ctx: ActorContext, q: { status?: 'open' |
     const { rows, nextCursor } = await keysetPage('episodes', req, async (after, n) => (await tx.query<EpisodeRow & { child_agency_id: string; key_at: string }>(
       `SELECT e.*, p.agency_id AS child_agency_id, ${sqlKeyTime('e.opened_at')} AS key_at
          FROM episode e JOIN person p ON p.id = e.child_person_id
-        WHERE e.agency_id = $1 AND ($2::text IS NULL OR ($2::text = 'open') = (e.closed_at IS NULL))
-          AND ($3::uuid IS NULL OR e.child_person_id = $3)
-          AND ($4::timestamptz IS NULL OR (e.opened_at, e.id) < ($4::timestamptz, $5::uuid))
+        WHERE e.agency_id = $1 AND ${ifGiven((q.status ?? null) !== null, "($2::text = 'open') = (e.closed_at IS NULL)", '$2::text')}
+          AND ${ifGiven((q.personId ?? null) !== null, 'e.child_person_id = $3', '$3::uuid')}
+          AND ${ifGiven((after ?? null) !== null, '(e.opened_at, e.id) < ($4::timestamptz, $5::uuid)', '$4::timestamptz', '$5::uuid')}
         ORDER BY e.opened_at DESC, e.id DESC LIMIT $6`,
       [ctx.actor.agencyId, q.status ?? null, q.personId ?? null, after?.[0] ?? null, after?.[1] ?? null, n])).rows,
     (r): EpisodeKey => [r.key_at, r.id],
