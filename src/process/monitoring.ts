@@ -1,3 +1,4 @@
+import { ifGiven } from '../db/filters.ts';
 import { checkView } from '../access/views.ts';
 import { CASEWORK_ROLES, decidePerson, type Actor } from '../access/policy.ts';
 import { audit, command, refuse } from '../audit/audit.ts';
@@ -332,7 +333,7 @@ export async function listArrangements(ctx: ActorContext, filter: { responsible?
       `${SELECT_ARRANGEMENT}
         WHERE (a.recording_agency_id = $1 OR a.responsible_agency_id = $1 OR $1 = ANY(a.agreed_agency_ids)
                OR EXISTS (SELECT 1 FROM closure_notice n WHERE n.arrangement_id = a.id AND n.agency_id = $1))
-          AND ($2::uuid IS NULL OR a.responsible_practitioner_id = $2)
+          AND ${ifGiven(filter.responsible === 'me', 'a.responsible_practitioner_id = $2', '$2::uuid')}
           AND ($3::boolean OR (a.ended_at IS NULL AND a.ends_on >= $4::date))
         ORDER BY a.created_at, a.id LIMIT 1000`,
       [ctx.actor.agencyId, filter.responsible === 'me' ? ctx.actor.practitionerId : null, filter.status === 'all', londonDate(ctx.clock.now())],
