@@ -80,14 +80,29 @@ describe('single sign-on, in Chromium', () => {
       // A registered practitioner: matched by her verified e-mail address, lands on My tasks.
       const sj = await journey();
       // The callback's "You are signed in" page moves on at once: keep it to check it with axe too.
-      let signedInPage: Promise<string> = Promise.resolve('');
-      sj.page.on('response', (r) => {
-        if (r.url().includes('/sign-in/sso/callback') && r.status() === 200) signedInPage = r.text();
+      // Taken as it arrives, before the browser acts on it (Chromium's Fetch domain, which also sees
+      // the request a redirect from the provider leads to): a response's body read after the page
+      // has moved on is sometimes gone already.
+      let signedInPage = '';
+      const cdp = await sj.page.context().newCDPSession(sj.page);
+      await cdp.send('Fetch.enable', { patterns: [{ urlPattern: '*/sign-in/sso/callback*', requestStage: 'Response' }] });
+      cdp.on('Fetch.requestPaused', (e: { requestId: string; responseStatusCode?: number }) => {
+        void (async () => {
+          try {
+            if (e.responseStatusCode === 200) {
+              const { body, base64Encoded } = await cdp.send('Fetch.getResponseBody', { requestId: e.requestId });
+              signedInPage = base64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
+            }
+          } finally {
+            // Whatever happened above, the browser gets its answer (a paused request would hang the journey).
+            await cdp.send('Fetch.continueRequest', { requestId: e.requestId });
+          }
+        })();
       });
       await signInWithProvider(sj, 'entra-sue', /\/tasks$/);
       expect(await sj.heading()).toBe('My tasks');
       expect(await sj.page.locator('body').innerText()).toContain('Sue Social');
-      const signedInHtml = await signedInPage;
+      const signedInHtml = signedInPage;
       expect(signedInHtml).toContain('You are signed in');
       const kept = await journey();
       await kept.goto('/sign-in');
