@@ -211,13 +211,13 @@ export function openPostgres(connectionString: string, options: { max?: number; 
   // statements in flight) would otherwise reopen connections — 5 to 40 ms each, and a cold
   // connection's first statements plan afresh — just as the next burst arrives (issue 21). Idle
   // connections do not keep a process alive (allowExitOnIdle): a command-line run still ends at once.
-  // Generic plans for prepared statements (JIGSAW_DB_GENERIC_PLANS=true; off by default): PostgreSQL
-  // plans a prepared statement afresh on every run until a generic plan looks as cheap as the custom
-  // ones, which for Jigsaw's `= ANY($1::uuid[])` lists (estimated at ten ids where there is one) it
-  // never does — a three-table join spent ten times longer being planned than run (0.7 ms against
-  // 0.07). Generic plans would suit the statements that ask for "this filter, if given"
-  // (`$2::text IS NULL OR …`) badly, so they are not the default (issue 21; docs/performance.md).
-  const genericPlans = (options.genericPlans ?? process.env.JIGSAW_DB_GENERIC_PLANS === 'true') && prepare ? ' -c plan_cache_mode=force_generic_plan' : '';
+  // Generic plans for prepared statements (JIGSAW_DB_GENERIC_PLANS, on by default): PostgreSQL plans
+  // a prepared statement afresh on every run until a generic plan looks as cheap as the custom ones,
+  // which for Jigsaw's `= ANY($1::uuid[])` lists (estimated at ten ids where there is one) it never
+  // does — a three-table join spent ten times longer being planned than run (0.7 ms against 0.07),
+  // a quarter of the database's CPU under load (issue 21). A filter that may or may not be given is
+  // written into the statement only when it is (src/db/filters.ts), so each plan suits its statement.
+  const genericPlans = (options.genericPlans ?? process.env.JIGSAW_DB_GENERIC_PLANS !== 'false') && prepare ? ' -c plan_cache_mode=force_generic_plan' : '';
   const pool = new pg.Pool({ connectionString, max: options.max ?? 10, idleTimeoutMillis: 300_000, allowExitOnIdle: true, options: `-c TimeZone=UTC -c jit=off${genericPlans}${role}` });
   // An idle client losing its connection must not crash the server; the next query reconnects.
   pool.on('error', () => undefined);

@@ -122,6 +122,24 @@ describe.skipIf(!server)('transactions on the PostgreSQL server', () => {
     }
   });
 
+  it('prepared statements run with generic plans unless JIGSAW_DB_GENERIC_PLANS=false, and answer alike either way', async () => {
+    const mode = async (d: Database): Promise<string> => (await d.query<{ m: string }>("SELECT current_setting('plan_cache_mode') AS m", [])).rows[0]!.m;
+    const custom = openPostgres(url, { max: 1, genericPlans: false });
+    const generic = openPostgres(url, { max: 1 });
+    try {
+      expect(await mode(generic)).toBe(process.env.JIGSAW_DB_GENERIC_PLANS === 'false' ? 'auto' : 'force_generic_plan');
+      expect(await mode(custom)).toBe('auto');
+      for (let i = 0; i < 8; i++) {
+        const sql = 'SELECT $1::int + 1 AS next';
+        expect((await generic.query<{ next: number }>(sql, [i])).rows[0]!.next).toBe(i + 1);
+        expect((await custom.query<{ next: number }>(sql, [i])).rows[0]!.next).toBe(i + 1);
+      }
+    } finally {
+      await custom.close();
+      await generic.close();
+    }
+  });
+
   it('a prepared statement answers with each call’s own values, in and out of transactions', async () => {
     for (let i = 0; i < 8; i++) {
       const sql = 'SELECT $1::int + 1 AS next';
