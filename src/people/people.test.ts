@@ -70,24 +70,24 @@ describe('people in an agency index', () => {
 
     for (const who of [jake, bare]) {
       const page = { ...organiser, reads: new RequestReads() };
-      const read = await getPerson(page, who.id);
+      const read = await getPerson(page, who.id, { forPersonPage: true });
       expect(read).toEqual(await getPerson(organiser, who.id));
       const related = read.relationships.map((r) => r.relatedPersonId);
       expect(await peopleNames(page, related)).toEqual(await peopleNames(organiser, related));
       const refs = [{ type: 'person', id: who.id }];
       expect(await childrenOf(page, refs)).toEqual(await childrenOf(organiser, refs));
     }
-    const jakeRead = await getPerson({ ...organiser, reads: new RequestReads() }, jake.id);
+    const jakeRead = await getPerson({ ...organiser, reads: new RequestReads() }, jake.id, { forPersonPage: true });
     expect(jakeRead.addresses.map((a) => [a.line1, a.town, a.validFrom, a.validTo])).toEqual([['3 Station Road', null, '2025-09-01', null], ['12 Mill Lane', 'Northtown', null, null]]);
     // Added at the same time (the test's clock): in the order of their types, as before.
     expect(jakeRead.relationships.map((r) => [r.relatedPersonId, r.type, r.validTo])).toEqual([
       [dan.id, 'parent', '2026-01-01'], [cathy.id, 'parental_responsibility', null], [cathy.id, 'primary_carer', null],
     ]);
     expect(jakeRead.leadWorkers.map((l) => l.practitionerName)).toEqual(['Organiser', 'Volunteer']);
-    const bareRead = await getPerson({ ...organiser, reads: new RequestReads() }, bare.id);
+    const bareRead = await getPerson({ ...organiser, reads: new RequestReads() }, bare.id, { forPersonPage: true });
     expect([bareRead.addresses, bareRead.relationships, bareRead.leadWorkers]).toEqual([[], [], []]);
     // Another agency is refused as before, the page's reads or not.
-    await expect(getPerson({ ...nurse, reads: new RequestReads() }, jake.id)).rejects.toMatchObject({ status: 404 });
+    await expect(getPerson({ ...nurse, reads: new RequestReads() }, jake.id, { forPersonPage: true })).rejects.toMatchObject({ status: 404 });
     expect(await peopleNames({ ...nurse, reads: new RequestReads() }, [cathy.id])).toEqual(new Map());
   });
 

@@ -177,11 +177,15 @@ function toPerson(row: LoadedRow): Person {
 /** The request's key for peopleNames' rows for these people (whatever their order or repeats). */
 const namesKey = (ids: readonly string[]): string => `names:${[...new Set(ids)].sort().join(',')}`;
 
-export async function getPerson(ctx: ActorContext, id: string): Promise<Person> {
+/**
+ * A person as the caller may see them. `forPersonPage`: the person's own page, which also names the
+ * person's relatives and shows their worklist row: those rows are read with the person.
+ */
+export async function getPerson(ctx: ActorContext, id: string, opts: { forPersonPage?: boolean } = {}): Promise<Person> {
   return command(ctx, async (tx) => {
     const facts = await personInReach(ctx, tx, id, 'read', 'person.read');
     await audit(ctx, tx, { action: 'person.read', outcome: 'success', entityType: 'person', entityId: id, personId: id });
-    if (facts.agency_id !== ctx.actor.agencyId || !ctx.reads) {
+    if (facts.agency_id !== ctx.actor.agencyId || !ctx.reads || !opts.forPersonPage) {
       const person = await loadPerson(tx, id);
       return facts.agency_id === ctx.actor.agencyId ? person : asRecipientSees(person, liveGrants(facts.grants, ctx.clock.now()));
     }

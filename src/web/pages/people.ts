@@ -191,7 +191,7 @@ export function registerPeoplePages(web: Web): void {
   app.get<{ Params: IdParams }>('/people/:id', async (request, reply) => {
     // A page changes nothing: the dozen services below share what each has read (the person, their links).
     const ctx = web.ctx(request);
-    const person = await getPerson(ctx, request.params.id);
+    const person = await getPerson(ctx, request.params.id, { forPersonPage: true });
     const own = person.access === 'own';
     const names = await peopleNames(ctx, person.relationships.map((r) => r.relatedPersonId));
     const related = person.relationships.map((r) => {
