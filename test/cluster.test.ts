@@ -141,8 +141,12 @@ describe.runIf(onPostgresServer())('serve --workers 2 on a PostgreSQL server', (
       const server = start(['serve', '--workers', '2', '--port', '0'], env);
       const running = await server.waitFor((l) => l.msg?.includes('with 2 workers') === true, 'the cluster running');
       const base = running.address!.replace('localhost', '127.0.0.1');
-      const serving = server.lines().filter((l) => /^Worker \d+ is serving$/.test(l.msg ?? ''));
-      expect(serving.map((l) => l.worker).sort()).toEqual([1, 2]);
+      // Each worker logs through its own pipe, so its line may arrive after the primary's: wait for both.
+      const serving = [
+        await server.waitFor((l) => l.msg === 'Worker 1 is serving', 'worker 1 serving'),
+        await server.waitFor((l) => l.msg === 'Worker 2 is serving', 'worker 2 serving'),
+      ];
+      expect(serving.map((l) => l.worker)).toEqual([1, 2]);
       const workerPids = serving.map((l) => l.pid);
 
       // Signed in once, through the API.
