@@ -62,6 +62,7 @@ export const ACTION_WORDS: Readonly<Record<string, string>> = {
   'plan.read': 'Viewed a plan',
   'plan.share': 'Shared a plan',
   'meeting.read': 'Viewed a meeting',
+  'meeting.list': 'Viewed a list of meetings',
   'meeting.schedule': 'Scheduled a meeting',
   'practitioner.create': 'Added a practitioner',
   'practitioner.list': 'Viewed the practitioners',

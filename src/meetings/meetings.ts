@@ -7,7 +7,7 @@ import { personInReach } from '../people/people.ts';
 import { childrenOfIn, refKey, type ChildSummary } from '../people/child-summary.ts';
 import type { ActorContext, Tx } from '../shared/context.ts';
 import { conflict, invalid, type FieldProblem } from '../shared/errors.ts';
-import { newId } from '../shared/ids.ts';
+import { isId, newId } from '../shared/ids.ts';
 import { notifyAgency, notifyPractitioners } from '../sharing/notify.ts';
 import { ownEntries } from '../caseload/sources.ts';
 import type { MeetingOutcome, NewMeeting } from './schemas.ts';
@@ -261,17 +261,19 @@ export async function episodeMeetings(ctx: ActorContext, episodeId: string): Pro
 export type EpisodeMeetingItem = Pick<Meeting, 'id' | 'kind' | 'title' | 'scheduledAt' | 'status' | 'actions'>;
 
 /**
- * The meetings of one of the caller's agency's episodes as the episode's page lists them, audited
- * exactly as episodeMeetings (one read per meeting): the same meetings and actions, without the
- * parts the list does not show (subjects, invitees, contributions, decisions, earlier actions to
- * review, which for a long series meant every earlier meeting of it for each one).
+ * The meetings of one of the caller's agency's episodes as the episode's page lists them: the same
+ * meetings and actions as episodeMeetings, without the parts the list does not show (subjects,
+ * invitees, contributions, decisions, minutes, earlier actions to review). A list of when, what and
+ * who must act is audited as one list entry naming the episode and how many meetings it showed, as
+ * every other list is; opening a meeting (getMeeting) is audited as a read of that meeting. One
+ * entry per meeting listed was up to 200 entries, most of the episode page's time (issue 21).
  */
 export async function episodeMeetingList(ctx: ActorContext, episodeId: string): Promise<EpisodeMeetingItem[]> {
   return command(ctx, async (tx) => {
-    checkView(ctx, 'meetings', 'meeting.read');
+    checkView(ctx, 'meetings', 'meeting.list');
     const { rows } = await tx.query<MeetingRow & Pick<MeetingParts, 'actions'>>(
       `SELECT m.*, ${ACTIONS_PART} FROM meeting m WHERE m.episode_id = $1 AND m.convening_agency_id = $2 ORDER BY m.scheduled_at, m.id LIMIT 200`, [episodeId, ctx.actor.agencyId]);
-    if (rows.length) await auditAll(ctx, tx, rows.map((m) => ({ action: 'meeting.read', outcome: 'success', entityType: 'meeting', entityId: m.id })));
+    await audit(ctx, tx, { action: 'meeting.list', outcome: 'success', entityType: 'episode', entityId: episodeId, detail: { count: rows.length } });
     const today = londonDate(ctx.clock.now());
     // The convening agency's view: every action of its meetings (loadAll's, for the convening role).
     return rows.map((m) => ({ id: m.id, kind: m.kind, title: m.title, scheduledAt: m.scheduled_at, status: m.status, actions: (m.actions ?? []).map((a) => toAction(a, today)) }));
@@ -389,18 +391,21 @@ export interface DirectoryEntry { id: string; name: string; jobTitle: string | n
 
 /**
  * The partnership's active practitioners (name, job title, agency), for choosing a meeting's
- * invitees and action owners only: casework roles of the convening side, audited as read.
+ * invitees and action owners only: casework roles of the convening side, audited as read. Given
+ * `only`, just those of them (an episode's history naming its core group): the same people are
+ * within reach, without reading a partnership's thousands to name a handful.
  */
-export async function partnershipDirectory(ctx: ActorContext): Promise<DirectoryEntry[]> {
+export async function partnershipDirectory(ctx: ActorContext, only?: readonly string[]): Promise<DirectoryEntry[]> {
+  if (only && only.length === 0) return [];
   return command(ctx, async (tx) => {
     checkView(ctx, 'meetings', 'meeting.directory');
     // The caller's agency and those sharing a partnership with it (partnerAgencies), in the same statement.
     const { rows } = await tx.query<{ id: string; name: string; job_title: string | null; agency_id: string; agency_name: string }>(
       `SELECT p.id, p.name, p.job_title, p.agency_id, a.name AS agency_name FROM practitioner p JOIN agency a ON a.id = p.agency_id
-        WHERE p.active
+        WHERE p.active${only ? ' AND p.id = ANY($2::uuid[])' : ''}
           AND (p.agency_id = $1 OR p.agency_id IN (SELECT y.agency_id FROM partnership_agency x JOIN partnership_agency y ON y.partnership_id = x.partnership_id WHERE x.agency_id = $1))
           AND EXISTS (SELECT 1 FROM practitioner_role r WHERE r.practitioner_id = p.id AND r.role NOT IN ('administrator', 'auditor'))
-        ORDER BY a.name, p.name LIMIT 2000`, [ctx.actor.agencyId]);
+        ORDER BY a.name, p.name LIMIT 2000`, [ctx.actor.agencyId, ...(only ? [only.filter(isId)] : [])]);
     await audit(ctx, tx, { action: 'meeting.directory', outcome: 'success', detail: { count: rows.length } });
     return rows.map((r) => ({ id: r.id, name: r.name, jobTitle: r.job_title, agencyId: r.agency_id, agencyName: r.agency_name }));
   });

@@ -4,7 +4,7 @@ import { assertStrongPassword, hashPassword } from '../auth/passwords.ts';
 import type { Queryable } from '../db/database.ts';
 import type { ActorContext, Services } from '../shared/context.ts';
 import { conflict, invalid } from '../shared/errors.ts';
-import { newId } from '../shared/ids.ts';
+import { isId, newId } from '../shared/ids.ts';
 import type { Role } from '../access/policy.ts';
 import { issueLinkInTx, setPasswordSettings, type SetPasswordSettings } from '../auth/set-password.ts';
 import { isSensitiveAgency, type AgencySensitivity } from './schemas.ts';
@@ -130,10 +130,16 @@ export async function findPractitionerByEmail(db: Queryable, email: string): Pro
   return rows[0] && toPractitioner(rows[0]);
 }
 
-/** The practitioners of the caller's own agency (a directory, not personal data about service users). */
-export async function listAgencyPractitioners(ctx: ActorContext): Promise<Practitioner[]> {
+/**
+ * The practitioners of the caller's own agency (a directory, not personal data about service users);
+ * given `only`, just those of them (the names a page shows, without reading the whole agency's staff).
+ */
+export async function listAgencyPractitioners(ctx: ActorContext, only?: readonly string[]): Promise<Practitioner[]> {
+  if (only && only.length === 0) return [];
   return command(ctx, async (tx) => {
-    const { rows } = await tx.query<PractitionerRow>(`${PRACTITIONER_SELECT} WHERE p.agency_id = $1 ORDER BY p.name`, [ctx.actor.agencyId]);
+    const { rows } = await tx.query<PractitionerRow>(
+      `${PRACTITIONER_SELECT} WHERE p.agency_id = $1${only ? ' AND p.id = ANY($2::uuid[])' : ''} ORDER BY p.name`,
+      [ctx.actor.agencyId, ...(only ? [only.filter(isId)] : [])]);
     await audit(ctx, tx, { action: 'practitioner.list', outcome: 'success', entityType: 'agency', entityId: ctx.actor.agencyId, detail: { count: rows.length } });
     return rows.map(toPractitioner);
   });

@@ -426,12 +426,16 @@ export function registerProcessPages(web: Web): void {
     const referralId = episode.state.allowed.some((a) => REFERRAL_STEPS.has(a)) ? await referralOf(ctx, episode.id) : undefined;
     // Issue 17: earlier child protection plans of the child or the adults around them, for whoever holds the case.
     const earlier = await earlierPlanRows(ctx, await safely(() => episodePreviousHistory(ctx, episode.id)), (await web.me(request))?.agencyName ?? '');
-    const staff = (await safely(() => listAgencyPractitioners(ctx))) ?? [];
-    const allocatedName = episode.allocatedWorkerId ? staff.find((w) => w.id === episode.allocatedWorkerId)?.name : undefined;
     // Issue 18: what each step said, read back (agency and practitioner names from the directories the caller may read;
-    // another agency's core group members from the partnership's directory, named with their agency).
+    // another agency's core group members from the partnership's directory, named with their agency). The
+    // practitioners are looked up by the ids the page names, not by reading the agency's or the partnership's whole list.
+    const named = new Set<string>(episode.allocatedWorkerId ? [episode.allocatedWorkerId] : []);
+    readBack(episode, { agency: () => '', practitioner: (id) => (named.add(id), '') });
+    const staff = (await safely(() => listAgencyPractitioners(ctx, [...named]))) ?? [];
+    const allocatedName = episode.allocatedWorkerId ? staff.find((w) => w.id === episode.allocatedWorkerId)?.name : undefined;
+    const others = [...named].filter((id) => !staff.some((w) => w.id === id));
     const agencies = new Map(((await safely(() => listAgencies(ctx))) ?? []).map((a) => [a.id, a.name]));
-    const partnership = (await safely(() => partnershipDirectory(ctx))) ?? [];
+    const partnership = (await safely(() => partnershipDirectory(ctx, others))) ?? [];
     const people = new Map([...partnership.map((p) => [p.id, `${p.name}, ${p.agencyName}`] as const), ...staff.map((p) => [p.id, p.name] as const)]);
     const history = readBack(episode, {
       agency: (id) => agencies.get(id) ?? 'An agency no longer in the partnership',
