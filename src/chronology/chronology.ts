@@ -57,9 +57,12 @@ interface RelationshipRow {
 async function ownRelationships(tx: Queryable, actor: Actor, personIds: readonly string[], today: string): Promise<RelationshipRow[]> {
   if (personIds.length === 0) return [];
   const { rows } = await tx.query<RelationshipRow>(
+    // The agency of each relationship's entry looked up per relationship (a handful): joined, the
+    // planner's plan for any ids (a generic plan) read every entry of the agency (issue 21).
     `SELECT r.person_id, r.related_person_id, r.type, r.valid_from, r.valid_to
-       FROM relationship r JOIN person p ON p.id = r.person_id
-      WHERE (r.person_id = ANY($1::uuid[]) OR r.related_person_id = ANY($1::uuid[])) AND p.agency_id = $2`,
+       FROM relationship r
+      WHERE (r.person_id = ANY($1::uuid[]) OR r.related_person_id = ANY($1::uuid[]))
+        AND (SELECT p.agency_id FROM person p WHERE p.id = r.person_id) = $2`,
     [personIds, actor.agencyId],
   );
   return rows.filter((r) => currentOn(today, r.valid_from, r.valid_to));
@@ -301,11 +304,14 @@ async function build(ctx: ActorContext, tx: Queryable, personId: string, q: Chro
   const people = [...reach.members.keys()];
 
   // The SQL narrows to candidates — the viewer's agency's records, or records named in its live
-  // grants — and the policy decides on every row, with that record's grants only.
-  // (Candidates by EXISTS rather than a list of granted ids: thousands of identifiers cost more to send and parse than the probe.)
+  // grants — and the policy decides on every row, with that record's grants only (loadReach's, read
+  // by the grant's person, which is its record's). The granted records are found by the same people
+  // (the grantee index): probed per record, the planner hashed every grant the agency has ever been
+  // given, a cost that grew with the partnership rather than the child (issue 21). (A subquery rather
+  // than a list of granted ids: thousands of identifiers cost more to send and parse.)
   const { rows } = await tx.query<RecordRow>(
     `${SELECT_RECORD} WHERE r.person_id = ANY($1::uuid[]) AND v.version = r.current_version
-       AND (r.agency_id = $2 OR EXISTS (SELECT 1 FROM share_grant g WHERE g.record_id = r.id AND g.grantee_agency_id = $2
+       AND (r.agency_id = $2 OR r.id IN (SELECT g.record_id FROM share_grant g WHERE g.grantee_agency_id = $2 AND g.person_id = ANY($1::uuid[])
                                           AND (g.grantee_practitioner_id IS NULL OR g.grantee_practitioner_id = $3) AND g.revoked_at IS NULL))
      ORDER BY v.occurred_at, r.created_at, r.id`,
     [people, ctx.actor.agencyId, ctx.actor.practitionerId],

@@ -305,8 +305,10 @@ export async function childSafetyCounts(ctx: ActorContext, personId: string): Pr
     await personInReach(ctx, tx, personId, 'read', 'person.safety-counts');
     const found = await childSafetyRecords(ctx, tx, personId, ctx.clock.now().toISOString());
     const rows = (await tx.query<ArrangementRow>(
-      `${SELECT_ARRANGEMENT} WHERE a.child_person_id = $1 OR a.responsible_person_id = $1
-          OR EXISTS (SELECT 1 FROM closure_notice n WHERE n.arrangement_id = a.id AND n.person_id = $1) ORDER BY a.created_at, a.id`, [personId])).rows;
+      // Each way of being about the person asked through its own index (one OR over all three read every arrangement).
+      `${SELECT_ARRANGEMENT} WHERE a.id IN (SELECT id FROM monitoring_arrangement WHERE child_person_id = $1
+            UNION ALL SELECT id FROM monitoring_arrangement WHERE responsible_person_id = $1
+            UNION ALL SELECT arrangement_id FROM closure_notice WHERE person_id = $1) ORDER BY a.created_at, a.id`, [personId])).rows;
     const arrangements: MonitoringArrangement[] = [];
     for (const r of rows) {
       const role = roleIn(ctx.actor, r);
