@@ -19,6 +19,14 @@ function primaryLog(config: Config): FastifyBaseLogger {
   return Fastify({ logger: config.logLevel !== 'silent' ? { level: config.logLevel } : false }).log;
 }
 
+/**
+ * The node options a worker starts with: the primary's own (the TypeScript loader), with the young
+ * generation's semi-space set (JIGSAW_WORKER_SEMI_SPACE_MB) in place of any given before.
+ */
+export function workerExecArgv(primary: readonly string[], semiSpaceMb: number): string[] {
+  return [...primary.filter((a) => !a.startsWith('--max-semi-space-size')), `--max-semi-space-size=${semiSpaceMb}`];
+}
+
 const addressText = (host: string, port: number): string =>
   `http://${host === '127.0.0.1' ? 'localhost' : host.includes(':') ? `[${host}]` : host}:${port}`;
 
@@ -39,6 +47,7 @@ export async function serveCluster(config: Config, opts: { demo: boolean; worker
   cluster.setupPrimary({
     exec: JIGSAW_BIN,
     args: ['serve', '--workers', String(opts.workers), '--port', String(config.port), '--host', config.host],
+    execArgv: workerExecArgv(process.execArgv, config.workerSemiSpaceMb),
     silent: false,
   });
   const stopMetrics = serveClusterMetrics();
