@@ -35,6 +35,19 @@ describe('the reads of a page, audited once before the page is sent', () => {
     expect((await verifyAuditChain(t.db())).ok).toBe(true);
   });
 
+  it('the episode page’s list of meetings is one list entry naming the episode and how many it listed, not a read of each meeting', async () => {
+    const w = await pageWorld(t.db(), clock, { ...SMALL_WORLD, meetings: 3 });
+    const app = await start();
+    const b = new Browser(app);
+    await b.signIn(w.worker);
+    const res = await b.get(`/episodes/${w.episodeId}`);
+    expect(res.status).toBe(200);
+    const listed = (await t.db().query<{ action: string; entity_type: string; entity_id: string; count: string }>(
+      "SELECT action, entity_type, entity_id, detail->>'count' AS count FROM audit_event WHERE detail->>'requestId' = $1 AND action LIKE 'meeting.%'", [res.requestId])).rows;
+    expect(listed).toEqual([{ action: 'meeting.list', entity_type: 'episode', entity_id: w.episodeId, count: '3' }]);
+    expect((await verifyAuditChain(t.db())).ok).toBe(true);
+  });
+
   it('a page whose reads cannot go into the trail is not shown: the practitioner gets the error page, without the child’s name', async () => {
     const w = await pageWorld(t.db(), clock, { ...SMALL_WORLD });
     const app = await start();
