@@ -167,6 +167,7 @@ describe.runIf(onPostgresServer())('serve --workers 2 on a PostgreSQL server', (
       expect([...servedBy].sort()).toEqual([...workerPids].sort());
 
       // The background work is one worker's: sealed once at start, not once per worker.
+      await server.waitFor((l) => l.backgroundWork === true, 'the background work taken');
       expect(server.lines().filter((l) => l.backgroundWork === true)).toHaveLength(1);
       expect(await seals()).toBe(sealsBefore + 1);
 
