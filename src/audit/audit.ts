@@ -2,7 +2,7 @@ import type { Actor } from '../access/policy.ts';
 import type { Queryable } from '../db/database.ts';
 import { notFound, type Problem } from '../shared/errors.ts';
 import type { ActorContext, Services, Tx } from '../shared/context.ts';
-import { newId } from '../shared/ids.ts';
+import { isId, newId } from '../shared/ids.ts';
 import { canonicalJson } from './canonical.ts';
 import { signingKey, stamp } from './key.ts';
 import { appendAuditArguments, ReadAudit } from './read-audit.ts';
@@ -42,12 +42,11 @@ export async function appendAudit(
   await tx.query('SELECT jigsaw_append_audit($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)', auditArguments(who, input));
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /**
  * PostgreSQL stores a uuid in lower case whatever case it was sent in; the hash must cover the
  * value as stored, or the entry reads as altered for ever after (issue 16, defect 3).
  */
-const canonicalId = (v: string | null | undefined): string | null => (v == null ? null : UUID.test(v) ? v.toLowerCase() : v);
+const canonicalId = (v: string | null | undefined): string | null => (v == null ? null : isId(v) ? v.toLowerCase() : v);
 
 /**
  * The 13 arguments of jigsaw_append_audit for this entry (also passed on by jigsaw_add_record and,

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { systemClock } from '../shared/clock.ts';
+import { isId } from '../shared/ids.ts';
 import { readCensusXml, CensusFileError } from '../statutory-returns/cin/census-xml-read.ts';
 import type { Census } from '../statutory-returns/cin/census.ts';
 import { CensusImportRefused, importCensus } from '../statutory-returns/cin/census-import.ts';
 import { withDatabase, type Command } from './main.ts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
 
 /**
@@ -28,7 +28,7 @@ export function censusImportCommand(): Command {
     const email = typeof args.as === 'string' ? args.as.trim() : '';
     const problems = [
       positionals.length !== 1 && 'Give one census file',
-      !UUID.test(agencyId) && '--agency is required: the authority\'s identifier (`jigsaw agency list` shows it)',
+      !isId(agencyId) && '--agency is required: the authority\'s identifier (`jigsaw agency list` shows it)',
       !email && '--as is required: the e-mail address of the data officer or manager the history is recorded by',
     ].filter((p): p is string => typeof p === 'string');
     if (problems.length) {

@@ -7,6 +7,7 @@
  * given still names its parameters (`$2::uuid IS NULL`), so their types are known and the values
  * passed stay the same; PostgreSQL settles such a condition once, before reading anything.
  */
-export function ifGiven(given: boolean, condition: string, ...params: readonly string[]): string {
-  return given ? condition : params.map((p) => `${p} IS NULL`).join(' AND ');
+export function ifGiven(value: unknown, condition: string, ...params: readonly string[]): string {
+  // The filter's value (or whether it applies): null, undefined and false mean not given.
+  return value !== null && value !== undefined && value !== false ? condition : params.map((p) => `${p} IS NULL`).join(' AND ');
 }

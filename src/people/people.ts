@@ -311,10 +311,10 @@ export async function searchPeoplePage(ctx: ActorContext, q: PersonSearch, req: 
       // Only the filters given are in the statement (src/db/filters.ts).
       `SELECT p.id, ${sqlKeyTime('p.created_at')} AS key_at FROM person p
         WHERE p.agency_id = $1
-          AND ${ifGiven((q.nhsNumber ?? null) !== null, 'p.nhs_number = $2', '$2::text')}
-          AND ${ifGiven((q.dateOfBirth ?? null) !== null, 'p.date_of_birth = $3', '$3::date')}
+          AND ${ifGiven(q.nhsNumber, 'p.nhs_number = $2', '$2::text')}
+          AND ${ifGiven(q.dateOfBirth, 'p.date_of_birth = $3', '$3::date')}
           ${terms.length > 0 ? `AND ${nameMatchSql(terms, 8, 7)}` : ''}
-          AND ${ifGiven((after ?? null) !== null, '(p.created_at, p.id) > ($4::timestamptz, $5::uuid)', '$4::timestamptz', '$5::uuid')}
+          AND ${ifGiven(after, '(p.created_at, p.id) > ($4::timestamptz, $5::uuid)', '$4::timestamptz', '$5::uuid')}
         ORDER BY p.created_at, p.id LIMIT $6`,
       [ctx.actor.agencyId, q.nhsNumber ?? null, q.dateOfBirth ?? null, after?.[0] ?? null, after?.[1] ?? null, n, ...(terms.length > 0 ? [nameSearchKeys(q.name ?? ''), ...terms] : [])],
     )).rows, (r): PersonSearchKey => [r.key_at, r.id], (r) => decidePerson(ctx.actor, 'read', { id: r.id, agencyId: ctx.actor.agencyId }).allowed);

@@ -75,7 +75,7 @@ async function refreshAlerts(tx: Tx, now: Date, agencyId: string | null): Promis
     `WITH due AS (
        SELECT e.agency_id, s.episode_id, e.child_person_id, s.key, s.label, s.paragraph, s.due_date, s.due_at
          FROM episode_step s JOIN episode e ON e.id = s.episode_id
-        WHERE NOT s.prompt AND e.closed_at IS NULL AND ${ifGiven(agencyId !== null, 'e.agency_id = $1', '$1::uuid')}
+        WHERE NOT s.prompt AND e.closed_at IS NULL AND ${ifGiven(agencyId, 'e.agency_id = $1', '$1::uuid')}
           AND (s.due_date < $2::date OR (s.due_at IS NOT NULL AND s.due_at < $3::timestamptz))
           AND NOT EXISTS (SELECT 1 FROM overdue_alert a WHERE a.episode_id = s.episode_id AND a.step_key = s.key AND a.due_date = s.due_date)
         ORDER BY s.episode_id, s.key),
@@ -107,7 +107,7 @@ async function resolveAlerts(tx: Tx, at: string, agencyId: string | null): Promi
   const gone = (await tx.query<{ id: string; agency_id: string; episode_id: string; child_person_id: string; step_key: string; due_date: string; closed: boolean }>(
     `SELECT a.id, a.agency_id, a.episode_id, e.child_person_id, a.step_key, a.due_date, (e.closed_at IS NOT NULL) AS closed
        FROM overdue_alert a JOIN episode e ON e.id = a.episode_id
-      WHERE a.resolved_at IS NULL AND ${ifGiven(agencyId !== null, 'a.agency_id = $1', '$1::uuid')}
+      WHERE a.resolved_at IS NULL AND ${ifGiven(agencyId, 'a.agency_id = $1', '$1::uuid')}
         AND (e.closed_at IS NOT NULL OR NOT EXISTS (
               SELECT 1 FROM episode_step s WHERE s.episode_id = a.episode_id AND s.key = a.step_key AND s.due_date = a.due_date))
       ORDER BY a.id`, [agencyId])).rows;

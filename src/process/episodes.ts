@@ -463,10 +463,10 @@ export async function listDueStepsPage(ctx: ActorContext, scope: DueStepScope, r
       `SELECT s.episode_id, e.child_person_id, e.allocated_worker_id, e.team, s.key, s.label, s.due_date, s.due_at, s.paragraph
          FROM episode_step s JOIN episode e ON e.id = s.episode_id
         WHERE e.agency_id = $1 AND e.closed_at IS NULL AND NOT s.prompt
-          AND ${ifGiven(worker !== null, 'e.allocated_worker_id = $2', '$2::uuid')} AND ${ifGiven(team !== null, 'e.team = $3', '$3::text')}
+          AND ${ifGiven(worker, 'e.allocated_worker_id = $2', '$2::uuid')} AND ${ifGiven(team, 'e.team = $3', '$3::text')}
           AND (NOT $4 OR s.due_date < $5::date OR (s.due_at IS NOT NULL AND s.due_at < $6))
-          AND ${ifGiven((after ?? null) !== null, '(s.due_date, s.key, s.episode_id) > ($7::date, $8::text, $9::uuid)', '$7::date', '$8::text', '$9::uuid')}
-          AND ${ifGiven(child !== null, 'e.child_person_id = $11', '$11::uuid')}
+          AND ${ifGiven(after, '(s.due_date, s.key, s.episode_id) > ($7::date, $8::text, $9::uuid)', '$7::date', '$8::text', '$9::uuid')}
+          AND ${ifGiven(child, 'e.child_person_id = $11', '$11::uuid')}
         ORDER BY s.due_date, s.key, s.episode_id LIMIT $10`,
       [ctx.actor.agencyId, worker, team, scope.overdueOnly ?? false, today, ctx.clock.now().toISOString(),
         after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, n, child])).rows, (r): DueStepKey => [r.due_date, r.key, r.episode_id]);
@@ -495,9 +495,9 @@ export async function listEpisodesPage(ctx: ActorContext, q: { status?: 'open' |
     const { rows, nextCursor } = await keysetPage('episodes', req, async (after, n) => (await tx.query<EpisodeRow & { child_agency_id: string; key_at: string }>(
       `SELECT e.*, p.agency_id AS child_agency_id, ${sqlKeyTime('e.opened_at')} AS key_at
          FROM episode e JOIN person p ON p.id = e.child_person_id
-        WHERE e.agency_id = $1 AND ${ifGiven((q.status ?? null) !== null, "($2::text = 'open') = (e.closed_at IS NULL)", '$2::text')}
-          AND ${ifGiven((q.personId ?? null) !== null, 'e.child_person_id = $3', '$3::uuid')}
-          AND ${ifGiven((after ?? null) !== null, '(e.opened_at, e.id) < ($4::timestamptz, $5::uuid)', '$4::timestamptz', '$5::uuid')}
+        WHERE e.agency_id = $1 AND ${ifGiven(q.status, "($2::text = 'open') = (e.closed_at IS NULL)", '$2::text')}
+          AND ${ifGiven(q.personId, 'e.child_person_id = $3', '$3::uuid')}
+          AND ${ifGiven(after, '(e.opened_at, e.id) < ($4::timestamptz, $5::uuid)', '$4::timestamptz', '$5::uuid')}
         ORDER BY e.opened_at DESC, e.id DESC LIMIT $6`,
       [ctx.actor.agencyId, q.status ?? null, q.personId ?? null, after?.[0] ?? null, after?.[1] ?? null, n])).rows,
     (r): EpisodeKey => [r.key_at, r.id],

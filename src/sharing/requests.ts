@@ -276,8 +276,8 @@ export async function listIncomingRequestsPage(ctx: ActorContext, status: Reques
     checkView(ctx, 'information-requests', 'information-request.list-incoming', 'not-found');
     const { rows, nextCursor } = await keysetPage('information-requests.incoming', req, async (after, n) => (await tx.query<RequestRow & { open_rank: number; urgent_rank: number; key_at: string }>(
       `SELECT k.* FROM (SELECT q.*, (q.status <> 'open')::int AS open_rank, (NOT q.urgent)::int AS urgent_rank, ${sqlKeyTime('q.requested_at')} AS key_at
-                          FROM (${SELECT_REQUEST} WHERE r.to_agency_id = $1 AND ${ifGiven((status ?? null) !== null, 'r.status = $2', '$2::text')}) q) k
-        WHERE ${ifGiven((after ?? null) !== null, '(k.open_rank, k.urgent_rank, k.requested_at, k.id) > ($3::int, $4::int, $5::timestamptz, $6::uuid)', '$3::int', '$4::int', '$5::timestamptz', '$6::uuid')}
+                          FROM (${SELECT_REQUEST} WHERE r.to_agency_id = $1 AND ${ifGiven(status, 'r.status = $2', '$2::text')}) q) k
+        WHERE ${ifGiven(after, '(k.open_rank, k.urgent_rank, k.requested_at, k.id) > ($3::int, $4::int, $5::timestamptz, $6::uuid)', '$3::int', '$4::int', '$5::timestamptz', '$6::uuid')}
         ORDER BY k.open_rank, k.urgent_rank, k.requested_at, k.id LIMIT $7`,
       [ctx.actor.agencyId, status ?? null, after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, after?.[3] ?? null, n],
     )).rows, (r): IncomingRequestKey => [r.open_rank, r.urgent_rank, r.key_at, r.id]);

@@ -131,6 +131,16 @@ const TITLES: Record<string, string> = {
   core_group_met: 'Core group meeting', cin_plan_reviewed: 'Child in need plan reviewed', plan_ended: 'Child protection plan ended', case_closed: 'Case closed',
 };
 
+/**
+ * The practitioners the episode's history names (key workers, core groups, …), found by reading it
+ * back once with names that only collect: the page looks up just these, not a whole directory.
+ */
+export function practitionersNamedIn(episode: Pick<EpisodeView, 'actions'>): string[] {
+  const named = new Set<string>();
+  readBack(episode, { agency: () => '', practitioner: (id) => (named.add(id), '') });
+  return [...named];
+}
+
 /** Each step recorded in the episode, oldest first, with what it said. */
 export function readBack(episode: Pick<EpisodeView, 'actions'>, n: Names): ReadbackStep[] {
   return episode.actions.map((a) => {

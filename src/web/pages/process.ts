@@ -18,7 +18,7 @@ import { personName, ukDate, ukDateTime, words } from '../view.ts';
 import { aboutEach, withChildren } from '../children.ts';
 import { earlierPlanRows } from '../earlier-plans.ts';
 import { safely, type Web } from '../web.ts';
-import { readBack } from '../episode-readback.ts';
+import { practitionersNamedIn, readBack } from '../episode-readback.ts';
 import { OUTCOME_TEXT } from './referrals.ts';
 import { censusActionFields } from './census-items.ts';
 
@@ -429,8 +429,7 @@ export function registerProcessPages(web: Web): void {
     // Issue 18: what each step said, read back (agency and practitioner names from the directories the caller may read;
     // another agency's core group members from the partnership's directory, named with their agency). The
     // practitioners are looked up by the ids the page names, not by reading the agency's or the partnership's whole list.
-    const named = new Set<string>(episode.allocatedWorkerId ? [episode.allocatedWorkerId] : []);
-    readBack(episode, { agency: () => '', practitioner: (id) => (named.add(id), '') });
+    const named = new Set([...(episode.allocatedWorkerId ? [episode.allocatedWorkerId] : []), ...practitionersNamedIn(episode)]);
     const staff = (await safely(() => listAgencyPractitioners(ctx, [...named]))) ?? [];
     const allocatedName = episode.allocatedWorkerId ? staff.find((w) => w.id === episode.allocatedWorkerId)?.name : undefined;
     const others = [...named].filter((id) => !staff.some((w) => w.id === id));
