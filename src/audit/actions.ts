@@ -22,6 +22,7 @@ export const ACTION_WORDS: Readonly<Record<string, string>> = {
   'person.previous-history': 'Viewed previous history',
   'person.safety-counts': 'Viewed safety counts',
   'person.candidates': 'Viewed possible matches',
+  'person.suggestions': 'Viewed how many possible matches there are',
   'person.candidate-search': 'Searched for possible matches',
   'relationship.create': 'Added a relationship',
   'relationship.end': 'Ended a relationship',

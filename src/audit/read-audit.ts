@@ -70,7 +70,7 @@ export async function appendAuditArguments(q: Queryable, entries: readonly unkno
  */
 const READ_VERBS: ReadonlySet<string> = new Set([
   'read', 'list', 'list-incoming', 'list-outgoing', 'summary', 'search', 'history', 'access-history', 'addresses',
-  'agencies-involved', 'previous-history', 'safety-counts', 'safety-summary', 'candidates', 'candidate-search',
+  'agencies-involved', 'previous-history', 'safety-counts', 'safety-summary', 'candidates', 'suggestions', 'candidate-search',
   'closure-notices', 'due-list', 'due-summary', 'timescales', 'my-actions', 'directory', 'contribution-choices',
   'urgent-outstanding', 'preview', 'export', 'sharing', 'person-search', 'person-access', 'person-access-export',
   'partnership-read', 'provider-list', 'token-list', 'token-read', 'user-list', 'user-read', 'verification-read',

@@ -125,11 +125,11 @@ export function countPeopleOnce(tf: TermFrequencies, q: Prepared, entries: reado
 }
 
 /**
- * Scores every person sharing a blocking key with the query, in the caller's partnerships — or,
- * for a caller with no basis to learn of other agencies' entries, in their own agency only (so
- * that neither the answer nor the time it takes depends on what other agencies hold).
+ * Scores every person sharing a blocking key with the query, in the partnerships of `agencyId` (the
+ * caller's, or the holder's for suggestions.ts) — or, for a caller with no basis to learn of other
+ * agencies' entries, in their own agency only (so that neither the answer nor the time it takes depends on what other agencies hold).
  */
-export async function scoreCandidates(ctx: ActorContext, tx: Queryable, input: MatchInput, postcodes: readonly string[], exclude: readonly string[], minProbability: number, ownAgencyOnly: boolean, namesOnly = false, notSameAs?: string): Promise<ScoredCandidate[]> {
+export async function scoreCandidates(agencyId: string, tx: Queryable, input: MatchInput, postcodes: readonly string[], exclude: readonly string[], minProbability: number, ownAgencyOnly: boolean, namesOnly = false, notSameAs?: string): Promise<ScoredCandidate[]> {
   const keys = queryKeys(input, postcodes);
   if (keys.length === 0) return [];
   const q = prepare(input);
@@ -159,7 +159,7 @@ export async function scoreCandidates(ctx: ActorContext, tx: Queryable, input: M
               'terms', (SELECT coalesce(json_agg(t), '[]') FROM (${termsSql(4, 5)}) t),
               'agencies', (SELECT json_object_agg(a.id, json_build_array(a.name, a.type, a.sensitive)) FROM agency a WHERE a.id IN (SELECT agency_id FROM ranked)))::text END AS meta
        FROM ranked r`,
-    [keys, ctx.actor.agencyId, exclude, q.first, q.last, notSameAs ?? null],
+    [keys, agencyId, exclude, q.first, q.last, notSameAs ?? null],
   );
   if (rows.length === 0) return [];
   const meta = JSON.parse(rows.find((r) => r.meta !== null)!.meta!) as Meta;
@@ -182,10 +182,10 @@ export async function scoreCandidates(ctx: ActorContext, tx: Queryable, input: M
     const entry = entries[i]!;
     // Set aside below the quick weight, the full score cannot reach minProbability: only an own
     // entry of a search by name whose names agree is still listed, and two comparisons tell.
-    if (scorer.weight(q, entry, setAsideBelow) < setAsideBelow && !(namesOnly && r.agency_id === ctx.actor.agencyId && namesAgreeOf(q, entry))) continue;
+    if (scorer.weight(q, entry, setAsideBelow) < setAsideBelow && !(namesOnly && r.agency_id === agencyId && namesAgreeOf(q, entry))) continue;
     // Explained from the whole entry, whatever the query holds (the few entries that get this far).
     const score = scorer.explain(q, byNames ? preparedEntry(r.person_id, r.features) : entry);
-    if (score.probability < minProbability && !(namesOnly && r.agency_id === ctx.actor.agencyId && namesAgree(score))) continue;
+    if (score.probability < minProbability && !(namesOnly && r.agency_id === agencyId && namesAgree(score))) continue;
     const [agencyName, agencyType, agencyFlaggedSensitive] = meta.agencies[r.agency_id]!;
     out.push({
       personId: r.person_id,
@@ -247,7 +247,7 @@ export async function candidatesFor(ctx: ActorContext, personId: string, minProb
     // the entries recorded as not the same person are left out by the candidates' own statement.
     const exclude = [personId, ...(await linkedEntries(tx, personId, ctx.reads)).map((e) => e.personId)];
     const basis = await callerHasBasis(ctx, tx);
-    const scored = loaded ? await scoreCandidates(ctx, tx, loaded.input, loaded.postcodes, exclude, minProbability, !basis, false, personId) : [];
+    const scored = loaded ? await scoreCandidates(ctx.actor.agencyId, tx, loaded.input, loaded.postcodes, exclude, minProbability, !basis, false, personId) : [];
     const candidates = await disclose(ctx, tx, scored, personId);
     await audit(ctx, tx, { action: 'person.candidates', outcome: 'success', entityType: 'person', entityId: personId, personId, detail: { candidates: candidates.length } });
     return { candidates, notice: noticeFor(basis) };
@@ -266,7 +266,7 @@ export async function searchCandidates(ctx: ActorContext, q: CandidateSearch): P
     };
     const basis = await callerHasBasis(ctx, tx);
     const namesOnly = !q.dateOfBirth && !q.nhsNumber;
-    const candidates = await disclose(ctx, tx, await scoreCandidates(ctx, tx, input, [], [], q.minProbability, !basis, namesOnly));
+    const candidates = await disclose(ctx, tx, await scoreCandidates(ctx.actor.agencyId, tx, input, [], [], q.minProbability, !basis, namesOnly));
     await audit(ctx, tx, { action: 'person.candidate-search', outcome: 'success', detail: { candidates: candidates.length } });
     return { candidates, notice: noticeFor(basis) };
   });

@@ -1,5 +1,6 @@
 import type { Database } from '../db/database.ts';
-import { indexPerson, MATCH_INDEX_VERSION } from './store.ts';
+import { MATCH_INDEX_VERSION } from './store.ts';
+import { indexAndSuggest } from './suggestions.ts';
 
 // Any constant will do; it only has to be the same for every Jigsaw process (two servers starting
 // together must not both reindex the same entries).
@@ -31,7 +32,7 @@ export async function reindexStaleEntries(db: Database, at: () => Date, opts: { 
       if (!locked) return -1;
       const ids = (await tx.query<{ person_id: string }>(
         'SELECT person_id FROM person_match WHERE index_version < $1 ORDER BY person_id LIMIT $2 FOR UPDATE SKIP LOCKED', [MATCH_INDEX_VERSION, batch])).rows;
-      for (const { person_id } of ids) await indexPerson(tx, person_id, at());
+      for (const { person_id } of ids) await indexAndSuggest(tx, person_id, at());
       return ids.length;
     });
     if (done < 0) return { reindexed, ran: reindexed > 0 };

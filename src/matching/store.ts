@@ -152,10 +152,15 @@ async function adjustTerms(tx: Queryable, terms: { first: string; last: string }
  */
 export const MATCH_INDEX_VERSION = 2;
 
-/** (Re)indexes one person after it was created or changed. */
-export async function indexPerson(tx: Queryable, personId: string, at: Date): Promise<void> {
+export type MatchEntry = NonNullable<Awaited<ReturnType<typeof loadMatchInput>>>;
+
+/**
+ * (Re)indexes one person after it was created or changed; what it indexed, for the suggestions
+ * (src/matching/suggestions.ts, which the services call: indexAndSuggest).
+ */
+export async function indexPerson(tx: Queryable, personId: string, at: Date): Promise<MatchEntry | undefined> {
   const loaded = await loadMatchInput(tx, personId);
-  if (!loaded) return;
+  if (!loaded) return undefined;
   const old = (await tx.query<{ features: MatchInput | string }>('SELECT features FROM person_match WHERE person_id = $1', [personId])).rows[0];
   if (old) {
     const features = typeof old.features === 'string' ? (JSON.parse(old.features) as MatchInput) : old.features;
@@ -169,4 +174,5 @@ export async function indexPerson(tx: Queryable, personId: string, at: Date): Pr
   );
   await tx.query('DELETE FROM person_match_key WHERE person_id = $1', [personId]);
   await tx.query('INSERT INTO person_match_key (key, person_id) SELECT k, $2 FROM unnest($1::text[]) AS k', [[...matchKeys(loaded.input, loaded.postcodes), ...searchKeys(loaded.input)], personId]);
+  return loaded;
 }

@@ -1,5 +1,5 @@
 import { audit, command, refuse } from '../audit/audit.ts';
-import { indexPerson } from '../matching/store.ts';
+import { indexAndSuggest } from '../matching/suggestions.ts';
 import type { ActorContext } from '../shared/context.ts';
 import { conflict, invalid } from '../shared/errors.ts';
 import { personInReach } from './people.ts';
@@ -31,7 +31,7 @@ async function endPeriod(ctx: ActorContext, personId: string, id: string, input:
     if (row.valid_to) throw conflict(`This ${what.noun} has already ended.`);
     if (row.valid_from && input.validTo < row.valid_from) throw invalid(`The ${what.noun} cannot end before it started.`, [{ pointer: '/validTo', detail: 'The end date must not be before the start date' }]);
     await tx.query(`UPDATE ${what.table} SET valid_to = $2 WHERE id = $1`, [id, input.validTo]);
-    await indexPerson(tx, personId, ctx.clock.now());
+    await indexAndSuggest(tx, personId, ctx.clock.now());
     await audit(ctx, tx, { action: what.action, outcome: 'success', entityType: what.entityType, entityId: id, personId });
   });
 }

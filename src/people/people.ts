@@ -8,7 +8,8 @@ import { invalid, type FieldProblem } from '../shared/errors.ts';
 import { londonDate } from '../calendar/working-days.ts';
 import { newId } from '../shared/ids.ts';
 import { grantsFor, liveGrants, withGrants, type GrantInfo } from '../sharing/grants.ts';
-import { indexPerson, nameSearchKeys } from '../matching/store.ts';
+import { nameSearchKeys } from '../matching/store.ts';
+import { indexAndSuggest } from '../matching/suggestions.ts';
 import type { LeadWorker, NewAddress, NewLeadWorker, NewName, NewPersonParsed, NewRelationship, Person, PersonSearch, PersonSearchKey, Relationship } from './schemas.ts';
 import { readOnce, type RequestReads } from '../shared/request-reads.ts';
 import { SUMMARY_NAME_SQL, summaryKey, type PersonRow as SummaryRow } from './child-summary.ts';
@@ -105,7 +106,7 @@ export async function createPerson(ctx: ActorContext, input: NewPersonParsed): P
         [newId(), id, a.line1, a.line2 ?? null, a.town ?? null, a.postcode ?? null, a.validFrom ?? null, a.validTo ?? null, i],
       );
     }
-    await indexPerson(tx, id, ctx.clock.now());
+    await indexAndSuggest(tx, id, ctx.clock.now());
     await audit(ctx, tx, { action: 'person.create', outcome: 'success', entityType: 'person', entityId: id, personId: id });
     return loadPerson(tx, id);
   });
@@ -343,7 +344,7 @@ export async function addRelationship(ctx: ActorContext, personId: string, input
       'INSERT INTO relationship (id, person_id, related_person_id, type, valid_from, valid_to, created_by, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)',
       [id, personId, input.relatedPersonId, input.type, input.validFrom ?? null, input.validTo ?? null, ctx.actor.practitionerId, ctx.clock.now().toISOString()],
     );
-    await indexPerson(tx, personId, ctx.clock.now());
+    await indexAndSuggest(tx, personId, ctx.clock.now());
     await audit(ctx, tx, { action: 'relationship.create', outcome: 'success', entityType: 'relationship', entityId: id, personId });
     return { id, personId, relatedPersonId: input.relatedPersonId, type: input.type, validFrom: input.validFrom ?? null, validTo: input.validTo ?? null };
   });
@@ -382,7 +383,7 @@ export async function addName(ctx: ActorContext, personId: string, input: NewNam
       'INSERT INTO person_name (id, person_id, use, given_names, family_name, position) VALUES ($1,$2,$3,$4,$5,(SELECT coalesce(max(position) + 1, 0) FROM person_name WHERE person_id = $2))',
       [newId(), personId, input.use, input.givenNames, input.familyName],
     );
-    await indexPerson(tx, personId, ctx.clock.now());
+    await indexAndSuggest(tx, personId, ctx.clock.now());
     await audit(ctx, tx, { action: 'person.add-name', outcome: 'success', entityType: 'person', entityId: personId, personId });
     return loadPerson(tx, personId);
   });
@@ -403,7 +404,7 @@ export async function addAddress(ctx: ActorContext, personId: string, input: New
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,(SELECT coalesce(max(position) + 1, 0) FROM person_address WHERE person_id = $2))`,
       [newId(), personId, input.line1, input.line2 ?? null, input.town ?? null, input.postcode ?? null, input.validFrom ?? null, input.validTo ?? null],
     );
-    await indexPerson(tx, personId, ctx.clock.now());
+    await indexAndSuggest(tx, personId, ctx.clock.now());
     await audit(ctx, tx, { action: 'person.add-address', outcome: 'success', entityType: 'person', entityId: personId, personId });
     return loadPerson(tx, personId);
   });

@@ -4,7 +4,7 @@ import { OFFER_THRESHOLD, scoreCandidates } from '../matching/candidates.ts';
 import { disclose } from '../matching/disclosure.ts';
 import type { MatchInput } from '../matching/record.ts';
 import type { Candidate } from '../matching/schemas.ts';
-import { indexPerson } from '../matching/store.ts';
+import { indexAndSuggest } from '../matching/suggestions.ts';
 import { childrenOfIn, refKey } from '../people/child-summary.ts';
 import type { ActorContext, Tx } from '../shared/context.ts';
 import { conflict, invalid, type FieldProblem } from '../shared/errors.ts';
@@ -86,7 +86,7 @@ async function candidatesIn(ctx: ActorContext, tx: Tx, r: ReferralRow): Promise<
   const namesOnly = !input.dateOfBirth && !input.nhsNumber && !input.expectedDelivery;
   // A baby known before birth has no name or date of birth of its own: the mother and the expected
   // date are the evidence, and the agency's own entry sharing both is worth a look whatever the probability.
-  const scored = (await scoreCandidates(ctx, tx, input, postcodes, [], MIN_SCORED, true, namesOnly))
+  const scored = (await scoreCandidates(ctx.actor.agencyId, tx, input, postcodes, [], MIN_SCORED, true, namesOnly))
     .filter((c) => c.probability >= OFFER_THRESHOLD || (levelOf(c, 'parents') === 'share_a_parent' && ['exact', 'day_month_swapped', 'one_digit_different'].includes(levelOf(c, 'date_of_birth') ?? '')));
   const own = (await disclose(ctx, tx, scored.filter((c) => c.agencyId === ctx.actor.agencyId)))
     .filter((c): c is Candidate & { personId: string } => c.heldBy === 'your_agency' && c.personId !== null);
@@ -148,14 +148,14 @@ async function relativeEntry(ctx: ActorContext, tx: Tx, rel: ReferralRelative): 
     firstName: usual?.givenNames ?? null, lastName: usual?.familyName ?? null, dateOfBirth: rel.dateOfBirth, sex: rel.sex,
     address: rel.addresses[0] ? [rel.addresses[0].line1, rel.addresses[0].line2].filter(Boolean).join(' ') : null, postcode: rel.addresses[0]?.postcode ?? null,
   };
-  const scored = (await scoreCandidates(ctx, tx, input, [], [], 0.95, true)).filter((c) => c.agencyId === ctx.actor.agencyId && c.confidence === 'confident');
+  const scored = (await scoreCandidates(ctx.actor.agencyId, tx, input, [], [], 0.95, true)).filter((c) => c.agencyId === ctx.actor.agencyId && c.confidence === 'confident');
   if (scored.length) {
     const adults = (await tx.query<{ id: string }>("SELECT id FROM person WHERE id = ANY($1::uuid[]) AND agency_id = $2 AND kind = 'adult'", [scored.map((c) => c.personId), ctx.actor.agencyId])).rows;
     const best = scored.find((c) => adults.some((a) => a.id === c.personId));
     if (best) return { id: best.personId, created: false };
   }
   const id = await insertPerson(ctx, tx, 'adult', rel, { expectedDateOfDelivery: null, nhsNumber: null });
-  await indexPerson(tx, id, ctx.clock.now());
+  await indexAndSuggest(tx, id, ctx.clock.now());
   await audit(ctx, tx, { action: 'person.create', outcome: 'success', entityType: 'person', entityId: id, personId: id, detail: { fromReferral: true } });
   return { id, created: true };
 }
@@ -174,7 +174,7 @@ async function createEntry(ctx: ActorContext, tx: Tx, s: ReferralSubject): Promi
     await audit(ctx, tx, { action: 'relationship.create', outcome: 'success', entityType: 'relationship', entityId: relId, personId: id, detail: { fromReferral: true } });
   }
   // Indexed after its relationships: the parents are what tells two same-named children apart.
-  await indexPerson(tx, id, now);
+  await indexAndSuggest(tx, id, now);
   await audit(ctx, tx, {
     action: 'person.create', outcome: 'success', entityType: 'person', entityId: id, personId: id,
     detail: { fromReferral: true, relatives: relatives.length, relativesAdded: relatives.filter((r) => r.created).length },

@@ -162,13 +162,19 @@ describe('who learns that an agency knows a child', () => {
     for (const leak of ['Health Visiting', 'Sexual Health', 'Social Care', 'Another service', x.entries.hv.id, x.entries.clinic.id]) expect(page.body).not.toContain(leak);
   });
 
-  it('the person page for a social worker names the health visiting service, and the clinic and the refuge only as "another service"', async () => {
+  it('the candidates page for a social worker names the health visiting service, and the clinic and the refuge only as "another service"', async () => {
     const x = await setUp();
     const password = 'violet-lantern-harbour-92';
     const sw = await addPractitionerAsSystem(x.s, { agencyId: x.ids.csc, name: 'Sam Okoro', email: 'sam.okoro@csc.example', roles: ['social_worker'], password });
     const signIn = await app!.inject({ method: 'POST', url: '/api/v1/session', payload: { email: sw.email, password } });
     const cookies = { jigsaw_session: signIn.cookies.find((c) => c.name === 'jigsaw_session')!.value };
-    const page = await app!.inject({ method: 'GET', url: `/people/${x.entries.csc.id}`, cookies });
+    // Issue 21: the person page counts the suggestions kept when the entries were written, naming no agency…
+    const personPage = await app!.inject({ method: 'GET', url: `/people/${x.entries.csc.id}`, cookies });
+    expect(personPage.statusCode).toBe(200);
+    expect(personPage.body).toMatch(/\d+ entries may be this person: 0 in your agency, \d+ held by other agencies/);
+    for (const leak of ['Health Visiting', 'Sexual Health', 'Refuge', x.entries.hv.id, x.entries.clinic.id, x.entries.refuge.id]) expect(personPage.body).not.toContain(leak);
+    // …and the candidates page works them out now, as the policy allows them to be told.
+    const page = await app!.inject({ method: 'GET', url: `/people/${x.entries.csc.id}/candidates`, cookies });
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('Northshire Health Visiting Service: ');
     expect(page.body.match(/Another service holds a possible match: /g)).toHaveLength(2);

@@ -13,7 +13,8 @@ import { childFlags } from '../../flags/flags.ts';
 import { candidatesFor, searchCandidates } from '../../matching/candidates.ts';
 import { confirmSamePerson, recordNotSamePerson } from '../../matching/decisions.ts';
 import { ASK_YOUR_LEAD } from '../../matching/disclosure.ts';
-import { MatchDecisionReason, type Candidates } from '../../matching/schemas.ts';
+import { MatchDecisionReason } from '../../matching/schemas.ts';
+import { suggestionsFor } from '../../matching/suggestions.ts';
 import { fieldProblems, notFound, Problem } from '../../shared/errors.ts';
 import { calendarDate, dateParts, FormErrors, formOf, opt, parseForm, str, validationProblem, type FormBody } from '../forms.ts';
 import { answerRow, type FormDraft } from '../drafts.ts';
@@ -210,7 +211,9 @@ export function registerPeoplePages(web: Web): void {
     const flags = (await optional(request, () => childFlags(ctx, person.id)))?.flags.filter((f) => f.status === 'active');
     // Issue 18: a plan this agency reads, through this entry or one linked to it as the same child.
     const plans = own && person.kind !== 'adult' ? await safely(() => childPlans(ctx, person.id)) : undefined;
-    const found: Candidates | undefined = own ? await optional(request, () => candidatesFor(ctx, person.id)) : undefined;
+    // Issue 21: how many possible same-person entries were found when this or another entry was last
+    // written (suggestions.ts), not the matcher run on every view; the list is on the candidates page.
+    const suggestions = own ? await optional(request, () => suggestionsFor(ctx, person.id)) : undefined;
     const safety = own && person.kind !== 'adult' ? await safely(() => childSafetyCounts(ctx, person.id)) : undefined;
     // Issue 17: earlier child protection plans, for children's social care's casework staff.
     const me = await web.me(request);
@@ -219,7 +222,9 @@ export function registerPeoplePages(web: Web): void {
     const census = own && me?.agencyType === 'childrens_social_care' && person.kind !== 'adult' ? await censusSummary(ctx, person.id) : undefined;
     return web.render(request, reply, 'people/person.njk', {
       pageTitle: 'A person’s page', person, own, name: personName(person), related, involved, consents, decisions, referrals: [...(outgoing ?? []), ...(incoming ?? [])], episodes,
-      flags, plans, safety, earlier, census, candidates: found?.candidates ?? [], matchNotice: found?.notice ?? ASK_YOUR_LEAD, errors: {}, errorList: [],
+      flags, plans, safety, earlier, census, suggestions, matchesFound: suggestions ? suggestions.yourAgency + (suggestions.otherAgencies ?? 0) : 0,
+      // Someone told nothing of other agencies' entries is told whom to ask, as on the candidates page.
+      matchNotice: suggestions && suggestions.otherAgencies === undefined ? ASK_YOUR_LEAD : undefined, errors: {}, errorList: [],
     });
   });
 
@@ -235,7 +240,19 @@ export function registerPeoplePages(web: Web): void {
       if ((await confirmSamePerson(ctx, request.params.id, request.params.otherId, { reason })).outcome === 'requested') done = 'match-requested';
     } else if (request.params.verdict === 'not-same') await recordNotSamePerson(ctx, request.params.id, request.params.otherId, reason);
     else throw notFound('page');
-    return reply.redirect(`/people/${request.params.id}?done=${done}`, 303);
+    return reply.redirect(`/people/${request.params.id}/candidates?done=${done}`, 303);
+  });
+
+  // The possible same-person entries themselves, worked out now (the person page gives their count):
+  // each with its explanation, what may be said of the agency holding it, and the decisions.
+  app.get<{ Params: IdParams }>('/people/:id/candidates', async (request, reply) => {
+    const ctx = web.ctx(request);
+    const person = await getPerson(ctx, request.params.id);
+    if (person.access !== 'own') throw notFound('person');
+    const found = await candidatesFor(ctx, person.id);
+    return web.render(request, reply, 'people/candidates.njk', {
+      pageTitle: 'Possible same person', person, name: personName(person), candidates: found.candidates, matchNotice: found.notice, backLink: `/people/${person.id}`,
+    });
   });
 
   app.get('/shared-with-me', async (request, reply) => {
