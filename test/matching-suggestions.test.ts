@@ -79,7 +79,7 @@ describe('possible same-person entries, found when entries are written', () => {
   it('when the other agency changes its entry, the count is looked for again from both sides and is what the live list shows', async () => {
     const x = await setUp();
     const atCsc = await person(x.socialWorker, KAYLEIGH);
-    const atHv = await person(x.hvLead, { ...KAYLEIGH, names: [{ givenNames: 'Zebedee', familyName: 'Quartermaine' }], dateOfBirth: '2015-11-02', addresses: [{ line1: '9 Mill Lane', postcode: 'NS9 1AB', town: 'Eastbury' }] });
+    const atHv = await person(x.hvLead, { ...KAYLEIGH, names: [{ givenNames: 'Zebedee', familyName: 'Quartermaine' }], addresses: [{ line1: '9 Mill Lane', postcode: 'NS9 1AB', town: 'Eastbury' }] });
     // Another child altogether: nothing suggested on either side.
     expect(await suggestionsFor(x.socialWorker, atCsc.id)).toMatchObject({ otherAgencies: 0 });
     // The health visitors find they had her name wrong: her page now counts their entry, and theirs hers.
