@@ -178,15 +178,21 @@ export const FLAG_COLUMNS = `f.id, f.kind, f.person_id, f.period_start, f.period
 export const FLAG_JOINS = 'JOIN agency a ON a.id = f.authority_agency_id LEFT JOIN flag_authority_settings s ON s.agency_id = f.authority_agency_id';
 
 /** The authority's own view of a child's flags and who has looked at them. */
-export async function childFlags(ctx: ActorContext, personId: string): Promise<ChildFlags> {
+/**
+ * A child's flags and who has looked them up. The person page shows only the flags: it asks without
+ * the access history (`accessHistory: false`), which is up to a thousand rows read on every view for
+ * nothing shown (issue 21); the flags page and the API read both.
+ */
+export async function childFlags(ctx: ActorContext, personId: string, opts: { accessHistory?: boolean } = {}): Promise<ChildFlags> {
   return command(ctx, async (tx) => {
     await checkAuthority(ctx, tx, 'flags.read');
     await personInReach(ctx, tx, personId, 'read', 'flags.read');
     const flags = (await tx.query<FlagRow>(`SELECT ${FLAG_COLUMNS} FROM flag f ${FLAG_JOINS} WHERE f.person_id = $1 ORDER BY f.period_start`, [personId])).rows;
-    const history = (await tx.query<{ accessed_at: string; unscheduled: boolean; via: 'fhir' | 'api'; search: 'nhs_number' | 'demographics'; setting_name: string; setting_type: string; practitioner_id: string | null; health_setting_id: string | null }>(
+    const history = opts.accessHistory === false ? [] : (await tx.query<{ accessed_at: string; unscheduled: boolean; via: 'fhir' | 'api'; search: 'nhs_number' | 'demographics'; setting_name: string; setting_type: string; practitioner_id: string | null; health_setting_id: string | null }>(
       `SELECT accessed_at, unscheduled, via, search, setting_name, setting_type, practitioner_id, health_setting_id FROM flag_access WHERE person_id = $1 ORDER BY accessed_at DESC LIMIT 1000`,
       [personId])).rows;
-    await audit(ctx, tx, { action: 'flags.read', outcome: 'success', entityType: 'person', entityId: personId, personId, detail: { flags: flags.length, accesses: history.length } });
+    // The trail says what was read: the flags alone, or with how many accesses.
+    await audit(ctx, tx, { action: 'flags.read', outcome: 'success', entityType: 'person', entityId: personId, personId, detail: opts.accessHistory === false ? { flags: flags.length } : { flags: flags.length, accesses: history.length } });
     const now = ctx.clock.now();
     return {
       personId,

@@ -208,7 +208,7 @@ export function registerPeoplePages(web: Web): void {
     const incoming = referrals?.incoming;
     const steps = own ? await safely(() => listDueSteps(ctx, { childPersonId: person.id })) : undefined;
     const episodes = [...new Set([...(steps ?? []).map((s) => s.episodeId), ...(incoming ?? []).flatMap((r) => (r.episodeId ? [r.episodeId] : []))])];
-    const flags = (await optional(request, () => childFlags(ctx, person.id)))?.flags.filter((f) => f.status === 'active');
+    const flags = (await optional(request, () => childFlags(ctx, person.id, { accessHistory: false })))?.flags.filter((f) => f.status === 'active');
     // Issue 18: a plan this agency reads, through this entry or one linked to it as the same child.
     const plans = own && person.kind !== 'adult' ? await safely(() => childPlans(ctx, person.id)) : undefined;
     // Issue 21: how many possible same-person entries were found when this or another entry was last
