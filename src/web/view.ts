@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nunjucks from 'nunjucks';
 import { ukWallClock, type UkWallClock } from '../calendar/uk-time.ts';
+import { addBlankControls, BlankControlLoader } from './blank-controls.ts';
 import { labelTableCells } from './table-labels.ts';
 
 /** Where govuk-frontend keeps its built files: CSS, JS, fonts, images and the Nunjucks macros. */
@@ -75,10 +76,9 @@ export function words(value: string | null | undefined): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
-const env = new nunjucks.Environment(
-  [new nunjucks.FileSystemLoader([VIEWS_DIR, GOVUK_DIST], { noCache: process.env.NODE_ENV === 'development' })],
-  { autoescape: true, throwOnUndefined: false, trimBlocks: true, lstripBlocks: true },
-);
+export const VIEW_OPTIONS: nunjucks.ConfigureOptions = { autoescape: true, throwOnUndefined: false, trimBlocks: true, lstripBlocks: true };
+const env = new nunjucks.Environment([new BlankControlLoader([VIEWS_DIR, GOVUK_DIST], { noCache: process.env.NODE_ENV === 'development' })], VIEW_OPTIONS);
+addBlankControls(env);
 env.addFilter('ukDate', ukDate);
 env.addFilter('ukDateTime', ukDateTime);
 env.addFilter('ukTime', ukTime);
