@@ -66,7 +66,7 @@ export interface SuggestionSummary {
  */
 export async function suggestionsFor(ctx: ActorContext, personId: string): Promise<SuggestionSummary> {
   return command(ctx, async (tx) => {
-    await personInReach(ctx, tx, personId, 'update', 'person.candidates');
+    await personInReach(ctx, tx, personId, 'update', 'person.suggestions');
     const cluster = (await linkedEntries(tx, personId, ctx.reads)).map((e) => e.personId);
     const basis = await callerHasBasis(ctx, tx);
     const { rows } = await tx.query<{ looked_at: string | null; own: string; other: string }>(
