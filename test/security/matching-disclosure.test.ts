@@ -158,6 +158,8 @@ describe('who learns that an agency knows a child', () => {
     const page = await app!.inject({ method: 'GET', url: `/people/${jack.id}`, cookies });
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('Possible same person');
+    // Counted among her own school's entries only: the sentence is the one for a child nobody else knows.
+    expect(page.body).toContain('No possible matches in your agency’s index were found when this entry was last checked');
     expect(page.body).toContain('ask your safeguarding lead');
     for (const leak of ['Health Visiting', 'Sexual Health', 'Social Care', 'Another service', x.entries.hv.id, x.entries.clinic.id]) expect(page.body).not.toContain(leak);
   });
