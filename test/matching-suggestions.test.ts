@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { candidatesFor } from '../src/matching/candidates.ts';
 import { recordNotSamePerson, undoNotSamePerson } from '../src/matching/decisions.ts';
+import { reindexStaleEntries, staleEntries } from '../src/matching/reindex.ts';
 import { suggestionsFor } from '../src/matching/suggestions.ts';
 import { addName } from '../src/people/people.ts';
 import { useTestDb } from './db.ts';
@@ -98,6 +99,23 @@ describe('possible same-person entries, found when entries are written', () => {
     const atCsc = await person(x.socialWorker, KAYLEIGH);
     await t.db().query('UPDATE person_match SET suggested_at = NULL WHERE person_id = $1', [atCsc.id]);
     expect(await suggestionsFor(x.socialWorker, atCsc.id)).toMatchObject({ lookedAt: null, yourAgency: 0 });
+  });
+
+  it('an entry never looked at (written before suggestions were kept) is looked at by the reindexing, unless it is turned off', async () => {
+    const x = await setUp();
+    const atCsc = await person(x.socialWorker, KAYLEIGH);
+    await person(x.hvLead, KAYLEIGH);
+    // As after upgrading past migration 043: nothing kept, never looked at.
+    await t.db().query('DELETE FROM match_suggestion');
+    await t.db().query('UPDATE person_match SET suggested_at = NULL');
+    expect(await suggestionsFor(x.socialWorker, atCsc.id)).toMatchObject({ lookedAt: null, otherAgencies: 0 });
+    expect(await reindexStaleEntries(t.db(), () => new Date(), { suggestions: false })).toEqual({ reindexed: 0, ran: true });
+    expect(await staleEntries(t.db())).toBe(2);
+    expect(await reindexStaleEntries(t.db(), () => new Date())).toEqual({ reindexed: 2, ran: true });
+    const now = await suggestionsFor(x.socialWorker, atCsc.id);
+    expect(now.lookedAt).not.toBeNull();
+    expect(now.otherAgencies).toBe(1);
+    expect(await staleEntries(t.db())).toBe(0);
   });
 
   it('another agency’s practitioner cannot ask for an entry’s count: the same 404 as for an id that names no one', async () => {

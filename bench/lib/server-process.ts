@@ -63,6 +63,9 @@ export async function startServerProcess(databaseUrl: string, opts: { workers: n
       JIGSAW_RATE_LIMIT_PER_MINUTE: '0',
       JIGSAW_FHIR_RATE_LIMIT_PER_MINUTE: '0',
       JIGSAW_ALERT_SWEEP_MINUTES: '0',
+      // A loaded partnership's entries were never looked at for possible same-person entries: the
+      // backfill would score all of them in the background while the pages are measured.
+      JIGSAW_MATCH_SUGGESTIONS_BACKFILL: 'false',
       JIGSAW_LOG_LEVEL: 'warn',
       ...opts.env,
     },

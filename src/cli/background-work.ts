@@ -47,8 +47,8 @@ export async function startBackgroundWork(services: Services, config: Config, lo
     // large index must not hold the server back from listening, and a search meanwhile still finds
     // them under the keys they have.
     const stopReindexing = new AbortController();
-    const reindexing = reindexStaleEntries(services.db, () => systemClock.now(), { signal: stopReindexing.signal })
-      .then((r) => { if (r.reindexed) log.info({ reindexed: r.reindexed }, `Reindexed ${r.reindexed} people entries for the current search keys`); })
+    const reindexing = reindexStaleEntries(services.db, () => systemClock.now(), { signal: stopReindexing.signal, suggestions: config.matchSuggestionsBackfill })
+      .then((r) => { if (r.reindexed) log.info({ reindexed: r.reindexed }, `Reindexed ${r.reindexed} people entries for the current search keys and their possible same-person entries`); })
       .catch((err: unknown) => log.error({ err: { name: err instanceof Error ? err.name : 'error' } }, 'Reindexing people entries failed; `jigsaw match reindex` runs it again.'));
     const sealer = config.auditKeys ? startAuditSealer(services, config.auditKeys.current, log, opts.sealing) : () => Promise.resolve();
     stopSealer = sealer;

@@ -63,7 +63,7 @@ const commands: Command[] = [
   // Before `match`: the first command whose words begin the arguments is the one run.
   {
     name: 'match reindex',
-    summary: "Reindex people entries indexed by an older version of the matcher's search keys (the server also does it when it starts).",
+    summary: "Reindex people entries indexed by an older version of the matcher's search keys, and look for possible same-person entries from those never looked at (the server also does it when it starts).",
     usage: 'jigsaw match reindex',
     options: {},
     async run(_args, config, io) {
@@ -73,7 +73,7 @@ const commands: Command[] = [
           io.err('Another Jigsaw process is reindexing now; run this again when it has finished.');
           return 1;
         }
-        io.out(r.reindexed ? `Reindexed ${r.reindexed} people entr${r.reindexed === 1 ? 'y' : 'ies'}.` : 'Every people entry is indexed with the current search keys.');
+        io.out(r.reindexed ? `Reindexed ${r.reindexed} people entr${r.reindexed === 1 ? 'y' : 'ies'}.` : 'Every people entry is indexed with the current search keys and has been looked at for possible same-person entries.');
         return 0;
       });
     },

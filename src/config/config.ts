@@ -57,6 +57,13 @@ export interface Config extends ThrottleSettings {
    * benchmark, for up to ~150 MB more memory per worker (issue 21).
    */
   workerSemiSpaceMb: number;
+  /**
+   * JIGSAW_MATCH_SUGGESTIONS_BACKFILL (default true): in the background, look for possible
+   * same-person entries from each entry never looked for (written before migration 043, or loaded
+   * in bulk), as writing an entry does (src/matching/suggestions.ts). The partnership benchmark
+   * turns it off: its loaded entries would otherwise be scored during the measurement.
+   */
+  matchSuggestionsBackfill: boolean;
   /** Seconds between SIGTERM and closing: /health/ready answers 503 meanwhile, so a balancer stops sending traffic first. */
   shutdownGraceSeconds: number;
   /** Hosts a "child was seen" webhook may reach over plain http and at a private address (the operator's own receivers); none by default. */
@@ -220,6 +227,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceSeconds: intFrom(env, 'JIGSAW_SHUTDOWN_GRACE_SECONDS', 0),
     workers: workersFrom(env.JIGSAW_WORKERS, 'JIGSAW_WORKERS'),
     workerSemiSpaceMb: positiveIntFrom(env, 'JIGSAW_WORKER_SEMI_SPACE_MB', 64),
+    matchSuggestionsBackfill: env.JIGSAW_MATCH_SUGGESTIONS_BACKFILL !== 'false',
     webhookHttpHosts: webhookHttpHostsFrom(env),
     twoFactor: twoFactorSettingFrom(env),
   };

@@ -15,11 +15,14 @@ export interface ReindexResult {
 
 /**
  * Reindexes the person entries indexed under an older version of the matcher's keys (see
- * MATCH_INDEX_VERSION), in batches of `batch`, one transaction each, so a large index is not held in
+ * MATCH_INDEX_VERSION), and those never looked at for possible same-person entries, in batches of `batch`, one transaction each, so a large index is not held in
  * one long transaction and a stop part-way loses nothing: the next run continues where it stopped.
  * Index maintenance only: the entries' facts do not change, nobody reads them, so nothing is audited.
  */
-export async function reindexStaleEntries(db: Database, at: () => Date, opts: { batch?: number; signal?: AbortSignal } = {}): Promise<ReindexResult> {
+export async function reindexStaleEntries(db: Database, at: () => Date, opts: { batch?: number; signal?: AbortSignal; suggestions?: boolean } = {}): Promise<ReindexResult> {
+  // Entries never looked at for possible same-person entries (before migration 043, or loaded in
+  // bulk) are taken too unless told otherwise: reindexing an entry looks for them (indexAndSuggest).
+  const neverSuggested = opts.suggestions ?? true;
   const batch = opts.batch ?? 500;
   // A session-level lock on one connection would not follow the batches' transactions on a pool,
   // so each batch takes a transaction-level try-lock: a second process skips batches while the first runs.
@@ -31,7 +34,8 @@ export async function reindexStaleEntries(db: Database, at: () => Date, opts: { 
       const locked = (await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [REINDEX_LOCK_KEY])).rows[0]?.ok;
       if (!locked) return -1;
       const ids = (await tx.query<{ person_id: string }>(
-        'SELECT person_id FROM person_match WHERE index_version < $1 ORDER BY person_id LIMIT $2 FOR UPDATE SKIP LOCKED', [MATCH_INDEX_VERSION, batch])).rows;
+        'SELECT person_id FROM person_match WHERE index_version < $1 OR ($3 AND suggested_at IS NULL) ORDER BY person_id LIMIT $2 FOR UPDATE SKIP LOCKED',
+        [MATCH_INDEX_VERSION, batch, neverSuggested])).rows;
       for (const { person_id } of ids) await indexAndSuggest(tx, person_id, at());
       return ids.length;
     });
@@ -41,7 +45,7 @@ export async function reindexStaleEntries(db: Database, at: () => Date, opts: { 
   }
 }
 
-/** How many entries wait to be reindexed. */
+/** How many entries wait to be reindexed (or looked at for possible same-person entries). */
 export async function staleEntries(db: Database): Promise<number> {
-  return Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM person_match WHERE index_version < $1', [MATCH_INDEX_VERSION])).rows[0]?.n ?? 0);
+  return Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM person_match WHERE index_version < $1 OR suggested_at IS NULL', [MATCH_INDEX_VERSION])).rows[0]?.n ?? 0);
 }
