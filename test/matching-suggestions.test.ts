@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { candidatesFor } from '../src/matching/candidates.ts';
 import { recordNotSamePerson, undoNotSamePerson } from '../src/matching/decisions.ts';
 import { reindexStaleEntries, staleEntries } from '../src/matching/reindex.ts';
-import { suggestionsFor } from '../src/matching/suggestions.ts';
+import { indexAndSuggest, suggestionsFor } from '../src/matching/suggestions.ts';
 import { addName } from '../src/people/people.ts';
-import { useTestDb } from './db.ts';
+import { onPostgresServer, useTestDb } from './db.ts';
 import { agency, partnershipWith, person, practitioner, services } from './fixtures.ts';
 
 /**
@@ -116,6 +116,30 @@ describe('possible same-person entries, found when entries are written', () => {
     expect(now.lookedAt).not.toBeNull();
     expect(now.otherAgencies).toBe(1);
     expect(await staleEntries(t.db())).toBe(0);
+  });
+
+  // Two matching entries written at the same moment by two agencies (a PostgreSQL server: PGlite runs one transaction at a time).
+  it.skipIf(!onPostgresServer())('two matching entries written at once both keep the pair, and neither write fails', async () => {
+    const x = await setUp();
+    const atCsc = await person(x.socialWorker, KAYLEIGH);
+    const atHv = await person(x.hvLead, KAYLEIGH);
+    let release!: () => void;
+    const held = new Promise<void>((r) => { release = r; });
+    let firstWrote!: () => void;
+    const wrote = new Promise<void>((r) => { firstWrote = r; });
+    const first = t.db().transaction(async (tx) => { await indexAndSuggest(tx, atCsc.id, new Date()); firstWrote(); await held; });
+    await wrote;
+    const second = t.db().transaction((tx) => indexAndSuggest(tx, atHv.id, new Date()));
+    // The second waits for the first (the matcher's term counts are one row every index write
+    // changes), then looks again and finds what the first kept: no duplicate pair, no failed write.
+    for (let waiting = 0; waiting === 0;) {
+      waiting = Number((await t.db().query<{ n: string }>("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")).rows[0]!.n);
+    }
+    release();
+    await first;
+    await second;
+    expect(await suggestionsFor(x.socialWorker, atCsc.id)).toMatchObject({ otherAgencies: 1 });
+    expect(await suggestionsFor(x.hvLead, atHv.id)).toMatchObject({ otherAgencies: 1 });
   });
 
   it('another agency’s practitioner cannot ask for an entry’s count: the same 404 as for an id that names no one', async () => {
