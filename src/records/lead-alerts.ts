@@ -19,13 +19,16 @@ const LEAD = 'safeguarding_lead';
 const isLead = (ctx: ActorContext): boolean => ctx.actor.roles.includes(LEAD);
 
 interface SettingRow { kinds: string[]; categories: string[]; updated_at: string | null }
+/** What an agency asks to hear of: the kinds and categories of record that alert its lead. */
+export type LeadAlertSetting = Pick<SettingRow, 'kinds' | 'categories'>;
 
 /**
  * Called by addRecord in its transaction: raises an alert when the author asked for it or the
  * agency asks to hear of every record of this kind or category. Returns whether one was raised.
+ * `setting`: the agency's setting as addRecord read it with the record (null: none); read here if not given.
  */
-export async function raiseLeadAlertInTx(ctx: ActorContext, tx: Tx, r: Pick<RecordRow, 'id' | 'person_id' | 'kind' | 'categories'>, asked: boolean): Promise<boolean> {
-  const s = (await tx.query<SettingRow>('SELECT kinds, categories, updated_at FROM lead_alert_setting WHERE agency_id = $1', [ctx.actor.agencyId])).rows[0];
+export async function raiseLeadAlertInTx(ctx: ActorContext, tx: Tx, r: Pick<RecordRow, 'id' | 'person_id' | 'kind' | 'categories'>, asked: boolean, setting?: LeadAlertSetting | null): Promise<boolean> {
+  const s = setting !== undefined ? setting : (await tx.query<SettingRow>('SELECT kinds, categories, updated_at FROM lead_alert_setting WHERE agency_id = $1', [ctx.actor.agencyId])).rows[0];
   const bySetting = !!s && (s.kinds.includes(r.kind) || r.categories.some((c) => s.categories.includes(c)));
   if (!asked && !bySetting) return false;
   const id = newId();

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { keysetPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import { grantsFor, liveGrants, withGrants, type GrantInfo } from '../sharing/grants.ts';
 import { RECORD_PARTS, type RecordPart } from '../sharing/schemas.ts';
-import { raiseLeadAlertInTx } from './lead-alerts.ts';
+import { raiseLeadAlertInTx, type LeadAlertSetting } from './lead-alerts.ts';
 import type { AgencyRecord, Correction, NewRecord, Restriction } from './schemas.ts';
 
 const BACKDATED_AFTER_MS = 24 * 3_600_000;
@@ -178,8 +178,10 @@ export async function addRecord(ctx: ActorContext, personId: string, input: NewR
     const now = at.toISOString();
     const a = ctx.actor;
     const auditArgs = auditArguments({ actor: a, purpose: ctx.purpose, requestId: ctx.requestId, at }, { action: 'record.create', outcome: 'success', entityType: 'record', entityId: id, personId });
-    const facts = (await tx.query<{ person_agency_id: string; author_name: string }>(
-      `SELECT * FROM jigsaw_add_record(${Array.from({ length: 31 }, (_, i) => `$${i + 1}`).join(',')})`,
+    // With the agency's lead-alert setting, which raiseLeadAlertInTx decides on (one round trip fewer per record).
+    const facts = (await tx.query<{ person_agency_id: string; author_name: string; lead_alert_setting: LeadAlertSetting | null }>(
+      `SELECT r.*, (SELECT json_build_object('kinds', s.kinds, 'categories', s.categories) FROM lead_alert_setting s WHERE s.agency_id = $3) AS lead_alert_setting
+         FROM jigsaw_add_record(${Array.from({ length: 31 }, (_, i) => `$${i + 1}`).join(',')}) r`,
       [personId, id, a.agencyId, input.restricted, a.practitionerId, now, input.kind, input.occurredAt, input.categories, input.factOrOpinion,
         input.reportedOrWitnessed, JSON.stringify(input.source), input.confidential, input.sensitiveCategories, input.summary,
         input.details ?? null, input.childsWords ?? null, input.outcome ?? null, ...auditArgs],
@@ -203,7 +205,7 @@ export async function addRecord(ctx: ActorContext, personId: string, input: NewR
       outcome: input.outcome ?? null, correction_reason: null,
     };
     const record = decideAndShape(ctx, row, 'read', 'record.create');
-    return { ...record, leadAlerted: await raiseLeadAlertInTx(ctx, tx, row, input.tellLead) };
+    return { ...record, leadAlerted: await raiseLeadAlertInTx(ctx, tx, row, input.tellLead, facts.lead_alert_setting) };
   });
 }
 

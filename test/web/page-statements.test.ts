@@ -125,5 +125,8 @@ describe('pages run as many statements for much data as for little', () => {
       return posted;
     });
     expect(r.large).toBe(r.small);
+    // The agency's lead-alert setting is read by the form (it says whether the lead will hear of it)
+    // and, for the write, with the record in its one statement, not after it (the post's 3 → 2).
+    expect(times(r.run, /^SELECT kinds, categories, updated_at FROM lead_alert_setting/)).toBe(1);
   });
 });
