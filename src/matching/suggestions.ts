@@ -37,8 +37,11 @@ async function suggest(tx: Queryable, personId: string, entry: MatchEntry, at: D
   const scored = await scoreCandidates(entry.agencyId, tx, entry.input, entry.postcodes, [personId, ...exclude], OFFER_THRESHOLD, false, false, personId);
   const others = scored.map((c) => c.personId);
   const probabilities = scored.map((c) => c.probability);
-  // Two statements: an INSERT cannot see what a DELETE in its own WITH removed.
-  await tx.query('DELETE FROM match_suggestion WHERE person_id = $1 OR other_person_id = $1', [personId]);
+  // The entry's time of looking stamped with the old pairs' removal; the new pairs in a statement of
+  // their own (an INSERT cannot see what a DELETE in its own WITH removed).
+  await tx.query(
+    `WITH looked AS (UPDATE person_match SET suggested_at = $2 WHERE person_id = $1)
+     DELETE FROM match_suggestion WHERE person_id = $1 OR other_person_id = $1`, [personId, at.toISOString()]);
   if (others.length > 0) await tx.query(
     `INSERT INTO match_suggestion (person_id, other_person_id, probability, found_at)
      SELECT $1, o, p, $4::timestamptz FROM unnest($2::uuid[], $3::float8[]) AS x(o, p)
@@ -46,7 +49,6 @@ async function suggest(tx: Queryable, personId: string, entry: MatchEntry, at: D
      SELECT o, $1, p, $4::timestamptz FROM unnest($2::uuid[], $3::float8[]) AS x(o, p)`,
     [personId, others, probabilities, at.toISOString()],
   );
-  await tx.query('UPDATE person_match SET suggested_at = $2 WHERE person_id = $1', [personId, at.toISOString()]);
 }
 
 /** What the person page says about possible same-person entries: how many, found when. */

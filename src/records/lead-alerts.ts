@@ -25,10 +25,9 @@ export type LeadAlertSetting = Pick<SettingRow, 'kinds' | 'categories'>;
 /**
  * Called by addRecord in its transaction: raises an alert when the author asked for it or the
  * agency asks to hear of every record of this kind or category. Returns whether one was raised.
- * `setting`: the agency's setting as addRecord read it with the record (null: none); read here if not given.
+ * `s`: the agency's setting, as addRecord read it with the record in its one statement (null: none).
  */
-export async function raiseLeadAlertInTx(ctx: ActorContext, tx: Tx, r: Pick<RecordRow, 'id' | 'person_id' | 'kind' | 'categories'>, asked: boolean, setting?: LeadAlertSetting | null): Promise<boolean> {
-  const s = setting !== undefined ? setting : (await tx.query<SettingRow>('SELECT kinds, categories, updated_at FROM lead_alert_setting WHERE agency_id = $1', [ctx.actor.agencyId])).rows[0];
+export async function raiseLeadAlertInTx(ctx: ActorContext, tx: Tx, r: Pick<RecordRow, 'id' | 'person_id' | 'kind' | 'categories'>, asked: boolean, s: LeadAlertSetting | null): Promise<boolean> {
   const bySetting = !!s && (s.kinds.includes(r.kind) || r.categories.some((c) => s.categories.includes(c)));
   if (!asked && !bySetting) return false;
   const id = newId();
