@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { Batcher, batchesInFlight, perDatabase } from '../db/batching.ts';
 import type { Queryable } from '../db/database.ts';
 
 /**
@@ -48,17 +49,44 @@ export class ReadAudit {
   async flush(db: Queryable): Promise<void> {
     const entries = this.entries;
     this.entries = [];
-    await appendAuditArguments(db, entries);
+    if (entries.length === 0) return;
+    const refused = await readAppender(db).submit(entries);
+    if (refused) throw refused.error;
   }
 }
+
+/** Entries in one combined append at most: appendAuditArguments' one statement. */
+const ONE_STATEMENT = 5000;
+
+/**
+ * Group commit for the requests' reads (issue 21), as for flag lookups (flags/lookup.ts): pages
+ * answered at the same moment append their reads together, one statement and one commit for
+ * several requests, each request's entries in its own order and together; a request arriving
+ * alone is appended at once. Each request still waits for its entries to be committed before its
+ * answer is sent. If a combined append fails, each request's entries are tried alone, so that only
+ * a request whose own entries the trail refuses fails (one statement each: nothing is appended
+ * twice). Two appends on their way at once on a server.
+ */
+const readAppender = perDatabase((db: Queryable) => new Batcher<unknown[][], { error: unknown } | undefined>(async (requests) => {
+  const alone = (entries: unknown[][]): Promise<{ error: unknown } | undefined> =>
+    appendAuditArguments(db, entries).then(() => undefined, (error: unknown) => ({ error }));
+  const all = requests.flat();
+  if (requests.length === 1 || all.length > ONE_STATEMENT) return Promise.all(requests.map(alone));
+  try {
+    await appendAuditArguments(db, all);
+    return requests.map(() => undefined);
+  } catch {
+    return Promise.all(requests.map(alone));
+  }
+}, batchesInFlight(db, 2)));
 
 /**
  * Appends entries made by auditArguments, chained as one append each would chain them, in one
  * statement per 5,000 (jigsaw_append_audit_many): for a request's reads and for auditAll.
  */
 export async function appendAuditArguments(q: Queryable, entries: readonly unknown[][]): Promise<void> {
-  for (let i = 0; i < entries.length; i += 5000) {
-    await q.query('SELECT jigsaw_append_audit_many($1::jsonb)', [JSON.stringify(entries.slice(i, i + 5000))]);
+  for (let i = 0; i < entries.length; i += ONE_STATEMENT) {
+    await q.query('SELECT jigsaw_append_audit_many($1::jsonb)', [JSON.stringify(entries.slice(i, i + ONE_STATEMENT))]);
   }
 }
 
