@@ -58,6 +58,25 @@ describe('the reads of pages answered together, appended together', () => {
     expect((await verifyAuditChain(t.db())).ok).toBe(true);
   });
 
+  it('begun while the page is rendered: what was read before and after are all in the trail, in order, before flush answers', async () => {
+    const requestId = newId();
+    const reads = pageReads(requestId, 3);
+    await reads.begin(t.db());
+    const actor = { practitionerId: newId(), agencyId: newId(), roles: [], grants: [] };
+    for (const order of [3, 4]) reads.keep(auditArguments({ actor, requestId, at: new Date() }, { action: 'person.read', outcome: 'success', detail: { order } }));
+    await reads.flush(t.db());
+    expect((await entriesOf(requestId)).map((e) => e.order)).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('begun early and refused: flush throws, so the page is not sent', async () => {
+    const requestId = newId();
+    const reads = pageReads(requestId, 1);
+    reads.keep(auditArguments({ requestId, at: new Date() }, { action: 'person.read', outcome: 'success', entityType: 'person', entityId: 'not-an-identifier' }));
+    await reads.begin(t.db());
+    await expect(reads.flush(t.db())).rejects.toThrow();
+    expect(await entriesOf(requestId)).toHaveLength(0);
+  });
+
   it('a page that read nothing appends nothing', async () => {
     const before = (await t.db().query<{ n: number }>('SELECT count(*)::int AS n FROM audit_event')).rows[0]!.n;
     await new ReadAudit().flush(t.db());

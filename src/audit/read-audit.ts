@@ -47,11 +47,34 @@ export class ReadAudit {
    * first, so an error answer that follows a failed append is not held up by the same entries again.
    */
   async flush(db: Queryable): Promise<void> {
+    const early = this.early;
+    this.early = undefined;
     const entries = this.entries;
     this.entries = [];
-    if (entries.length === 0) return;
-    const refused = await readAppender(db).submit(entries);
-    if (refused) throw refused.error;
+    if (entries.length > 0) {
+      const refused = await readAppender(db).submit(entries);
+      if (refused) throw refused.error;
+    }
+    await early;
+  }
+
+  private early: Promise<void> | undefined;
+
+  /**
+   * Starts appending what has been read so far while the page is still being made (rendered), so
+   * that the append's commit and the rendering overlap; flush() then waits for it (and appends
+   * anything read since), so nothing leaves the server before its reads are in the trail. Resolves
+   * once the append's statement has been sent: the rendering that follows runs while the database
+   * commits. A failure is kept for flush() to throw.
+   */
+  async begin(db: Queryable): Promise<void> {
+    if (this.early || this.entries.length === 0) return;
+    const started = this.flush(db);
+    this.early = started;
+    // flush() answers for a failure (the page is then not sent): it is not unhandled meanwhile.
+    started.catch(() => undefined);
+    // The pool hands over its connection on the next tick: let the statement go before rendering takes the thread.
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
 }
 

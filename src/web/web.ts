@@ -138,6 +138,8 @@ export class Web {
     const path = request.url.split('?')[0] ?? '/';
     const query = request.query as Record<string, string | undefined> | undefined;
     const bannerCode = typeof query?.done === 'string' ? query.done : undefined;
+    // The page's reads go into the trail while it is rendered (read-audit.ts): it still leaves only once they are in.
+    await request.readAudit?.begin(this.opts.services.db);
     const html = renderView(template, {
       ...data,
       csrfToken,
