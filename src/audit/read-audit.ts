@@ -9,8 +9,9 @@ import type { Queryable } from '../db/database.ts';
  * transaction: a dozen appends, each committed (and flushed to disk) on its own, were a quarter of
  * the page's time. In a GET or HEAD request — which by HTTP's definition changes nothing — entries
  * for what was *read* are kept here, each made (numbered, timed, signed) when the service decides,
- * and appended together in one statement before the answer leaves the server: the app's onSend hook
- * calls flush(), and if the trail cannot take them the practitioner gets an error, not the page.
+ * and appended together in one statement before the answer leaves the server: a page's renderer
+ * calls begin() (the commit overlaps the rendering), the app's onSend hook calls flush(), and if the
+ * trail cannot take them the practitioner gets an error, not the page.
  * So "every read is audited before it is disclosed" still holds. Entries for anything written stay
  * in the writing transaction, committed with the write or not at all.
  */
@@ -43,8 +44,9 @@ export class ReadAudit {
   }
 
   /**
-   * Appends what the request read, in one statement (its own transaction). The entries are taken
-   * first, so an error answer that follows a failed append is not held up by the same entries again.
+   * Appends what the request read (with the reads of requests answered at the same moment:
+   * readAppender), and waits for an append begun earlier. The entries are taken first, so an error
+   * answer that follows a failed append is not held up by the same entries again.
    */
   async flush(db: Queryable): Promise<void> {
     const early = this.early;
