@@ -53,11 +53,14 @@ export class ReadAudit {
     this.early = undefined;
     const entries = this.entries;
     this.entries = [];
+    // What was begun is committed first, so the request's entries stay in the order they were read
+    // (on a server two appends may be on their way at once, and the later could commit first).
+    const earlyFailed = early ? await early.then(() => undefined, (error: unknown) => ({ error })) : undefined;
     if (entries.length > 0) {
       const refused = await readAppender(db).submit(entries);
       if (refused) throw refused.error;
     }
-    await early;
+    if (earlyFailed) throw earlyFailed.error;
   }
 
   private early: Promise<void> | undefined;
